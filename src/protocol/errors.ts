@@ -1,0 +1,166 @@
+// Every error a request can end in. Each class maps one-to-one to a native-protocol ERROR code and carries the
+// code-specific fields its body needs (native_protocol_v4.spec §9). Only codes that gocql knows are used.
+
+export const ErrorCode = {
+  SERVER_ERROR: 0x0000,
+  PROTOCOL_ERROR: 0x000a,
+  BAD_CREDENTIALS: 0x0100,
+  UNAVAILABLE: 0x1000,
+  OVERLOADED: 0x1001,
+  IS_BOOTSTRAPPING: 0x1002,
+  TRUNCATE_ERROR: 0x1003,
+  WRITE_TIMEOUT: 0x1100,
+  READ_TIMEOUT: 0x1200,
+  READ_FAILURE: 0x1300,
+  FUNCTION_FAILURE: 0x1400,
+  WRITE_FAILURE: 0x1500,
+  SYNTAX_ERROR: 0x2000,
+  UNAUTHORIZED: 0x2100,
+  INVALID: 0x2200,
+  CONFIG_ERROR: 0x2300,
+  ALREADY_EXISTS: 0x2400,
+  UNPREPARED: 0x2500,
+} as const;
+export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Consistency codes as on the wire. */
+export const Consistency = {
+  ANY: 0x0000,
+  ONE: 0x0001,
+  TWO: 0x0002,
+  THREE: 0x0003,
+  QUORUM: 0x0004,
+  ALL: 0x0005,
+  LOCAL_QUORUM: 0x0006,
+  EACH_QUORUM: 0x0007,
+  SERIAL: 0x0008,
+  LOCAL_SERIAL: 0x0009,
+  LOCAL_ONE: 0x000a,
+} as const;
+export type ConsistencyLevel = (typeof Consistency)[keyof typeof Consistency];
+export const consistencyName = (cl: number): string =>
+  (Object.entries(Consistency).find(([, v]) => v === cl)?.[0] ?? `UNKNOWN(${cl})`);
+
+export type WriteType = 'SIMPLE' | 'BATCH' | 'UNLOGGED_BATCH' | 'COUNTER' | 'BATCH_LOG';
+
+export abstract class CqlError extends Error {
+  abstract readonly code: ErrorCodeValue;
+}
+
+export class ServerError extends CqlError {
+  readonly code = ErrorCode.SERVER_ERROR;
+}
+export class ProtocolError extends CqlError {
+  readonly code = ErrorCode.PROTOCOL_ERROR;
+}
+export class BadCredentialsError extends CqlError {
+  readonly code = ErrorCode.BAD_CREDENTIALS;
+}
+export class UnavailableError extends CqlError {
+  readonly code = ErrorCode.UNAVAILABLE;
+  constructor(
+    readonly consistency: number,
+    readonly required: number,
+    readonly alive: number,
+  ) {
+    super(`Cannot achieve consistency level ${consistencyName(consistency)}`);
+  }
+}
+export class OverloadedError extends CqlError {
+  readonly code = ErrorCode.OVERLOADED;
+}
+export class IsBootstrappingError extends CqlError {
+  readonly code = ErrorCode.IS_BOOTSTRAPPING;
+}
+export class TruncateError extends CqlError {
+  readonly code = ErrorCode.TRUNCATE_ERROR;
+}
+export class WriteTimeoutError extends CqlError {
+  readonly code = ErrorCode.WRITE_TIMEOUT;
+  constructor(
+    readonly consistency: number,
+    readonly received: number,
+    readonly blockFor: number,
+    readonly writeType: WriteType,
+  ) {
+    super(`Operation timed out - received only ${received} responses.`);
+  }
+}
+export class ReadTimeoutError extends CqlError {
+  readonly code = ErrorCode.READ_TIMEOUT;
+  constructor(
+    readonly consistency: number,
+    readonly received: number,
+    readonly blockFor: number,
+    readonly dataPresent: boolean,
+  ) {
+    super(`Operation timed out - received only ${received} responses.`);
+  }
+}
+export class ReadFailureError extends CqlError {
+  readonly code = ErrorCode.READ_FAILURE;
+  constructor(
+    readonly consistency: number,
+    readonly received: number,
+    readonly blockFor: number,
+    readonly numFailures: number,
+    readonly dataPresent: boolean,
+  ) {
+    super(`Operation failed - received ${received} responses and ${numFailures} failures`);
+  }
+}
+export class FunctionFailureError extends CqlError {
+  readonly code = ErrorCode.FUNCTION_FAILURE;
+  constructor(
+    message: string,
+    readonly keyspace: string,
+    readonly functionName: string,
+    readonly argTypes: string[],
+  ) {
+    super(message);
+  }
+}
+export class WriteFailureError extends CqlError {
+  readonly code = ErrorCode.WRITE_FAILURE;
+  constructor(
+    readonly consistency: number,
+    readonly received: number,
+    readonly blockFor: number,
+    readonly numFailures: number,
+    readonly writeType: WriteType,
+  ) {
+    super(`Operation failed - received ${received} responses and ${numFailures} failures`);
+  }
+}
+export class SyntaxError extends CqlError {
+  readonly code = ErrorCode.SYNTAX_ERROR;
+}
+export class UnauthorizedError extends CqlError {
+  readonly code = ErrorCode.UNAUTHORIZED;
+}
+export class InvalidRequestError extends CqlError {
+  readonly code = ErrorCode.INVALID;
+}
+export class ConfigError extends CqlError {
+  readonly code = ErrorCode.CONFIG_ERROR;
+}
+export class AlreadyExistsError extends CqlError {
+  readonly code = ErrorCode.ALREADY_EXISTS;
+  /** table is '' when a keyspace already exists. */
+  constructor(
+    readonly keyspace: string,
+    readonly table: string,
+  ) {
+    super(
+      table === ''
+        ? `Cannot add existing keyspace "${keyspace}"`
+        : `Cannot add already existing table "${table}" to keyspace "${keyspace}"`,
+    );
+  }
+}
+export class UnpreparedError extends CqlError {
+  readonly code = ErrorCode.UNPREPARED;
+  constructor(readonly id: Buffer) {
+    super(`Prepared query with ID ${id.toString('hex')} not found (either the query was not prepared on this host (maybe the host has been restarted?) or you have prepared too many queries and it has been evicted from the internal cache)`);
+  }
+}

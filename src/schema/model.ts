@@ -1,0 +1,106 @@
+// The schema as the rest of the node sees it: keyspaces, tables, columns and user types. Immutable values;
+// a DDL statement produces a new Schema (see schema/registry.ts), so readers never see a half-applied change.
+import type { CqlType } from '../cql/types.ts';
+
+export type ColumnKind = 'partition_key' | 'clustering' | 'static' | 'regular';
+
+export interface ColumnDef {
+  name: string;
+  type: CqlType;
+  kind: ColumnKind;
+  /** 0-based position among partition key or clustering columns; -1 for static/regular (as system_schema does). */
+  position: number;
+  /** Clustering order for clustering columns; 'none' for the others. */
+  order: 'asc' | 'desc' | 'none';
+}
+
+/** Table options as system_schema.tables stores them (strings, numbers, maps). */
+export interface TableOptions {
+  bloom_filter_fp_chance: number;
+  caching: Record<string, string>;
+  comment: string;
+  compaction: Record<string, string>;
+  compression: Record<string, string>;
+  crc_check_chance: number;
+  default_time_to_live: number;
+  extensions: Record<string, string>;
+  gc_grace_seconds: number;
+  max_index_interval: number;
+  memtable_flush_period_in_ms: number;
+  min_index_interval: number;
+  speculative_retry: string;
+  additional_write_policy: string;
+  read_repair: string;
+  cdc: boolean;
+}
+
+export interface TableDef {
+  keyspace: string;
+  name: string;
+  /** Stable table id (uuid string), as system_schema.tables.id. */
+  id: string;
+  partitionKey: ColumnDef[];
+  clustering: ColumnDef[];
+  /** Static and regular columns, in name order (Cassandra's order for SELECT *). */
+  regular: ColumnDef[];
+  /** Every column by name. */
+  columns: Map<string, ColumnDef>;
+  options: TableOptions;
+  /** True for the node-local system tables that are computed rather than stored. */
+  virtual?: boolean;
+  /**
+   * Bumped whenever the table's columns change; prepared statements remember it and answer UNPREPARED when it
+   * no longer matches, so drivers re-prepare and get fresh result metadata.
+   */
+  version: number;
+}
+
+export interface UserTypeDef {
+  keyspace: string;
+  name: string;
+  fieldNames: string[];
+  fieldTypes: CqlType[];
+}
+
+export interface KeyspaceDef {
+  name: string;
+  durableWrites: boolean;
+  /** Replication map with the full class name under 'class' (e.g. org.apache.cassandra.locator.SimpleStrategy). */
+  replication: Record<string, string>;
+  tables: Map<string, TableDef>;
+  types: Map<string, UserTypeDef>;
+}
+
+export interface Schema {
+  keyspaces: Map<string, KeyspaceDef>;
+  /** Digest of the whole schema as a uuid string; changes with every DDL. */
+  version: string;
+}
+
+/** Columns in the order SELECT * returns them: partition key, clustering, then static+regular by name. */
+export function allColumnsInSelectOrder(t: TableDef): ColumnDef[] {
+  return [...t.partitionKey, ...t.clustering, ...t.regular];
+}
+
+export const DEFAULT_TABLE_OPTIONS: TableOptions = {
+  bloom_filter_fp_chance: 0.01,
+  caching: { keys: 'ALL', rows_per_partition: 'NONE' },
+  comment: '',
+  compaction: {
+    class: 'org.apache.cassandra.db.compaction.SizeTieredCompactionStrategy',
+    max_threshold: '32',
+    min_threshold: '4',
+  },
+  compression: { chunk_length_in_kb: '16', class: 'org.apache.cassandra.io.compress.LZ4Compressor' },
+  crc_check_chance: 1.0,
+  default_time_to_live: 0,
+  extensions: {},
+  gc_grace_seconds: 864000,
+  max_index_interval: 2048,
+  memtable_flush_period_in_ms: 0,
+  min_index_interval: 128,
+  speculative_retry: '99p',
+  additional_write_policy: '99p',
+  read_repair: 'BLOCKING',
+  cdc: false,
+};
