@@ -1,0 +1,34 @@
+// The seam between CQL execution and storage. The executor asks the coordinator to write mutations and to read
+// partitions at a consistency level; the coordinator decides which replicas take part. LocalCoordinator is the
+// single-replica implementation; the cluster's coordinator implements the same interface over messaging.
+import type { KeyspaceDef, TableDef } from '../schema/model.ts';
+import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
+import type { WriteType } from '../protocol/errors.ts';
+
+export interface Mutation {
+  table: TableDef;
+  update: PartitionData;
+}
+
+export interface Coordinator {
+  write(keyspace: KeyspaceDef, mutations: Mutation[], cl: number, writeType: WriteType): Promise<void>;
+  read(
+    keyspace: KeyspaceDef,
+    table: TableDef,
+    key: Buffer,
+    token: bigint,
+    filter: ReadFilter,
+    cl: number,
+    nowSec: number,
+  ): Promise<PartitionData | undefined>;
+  scan(
+    keyspace: KeyspaceDef,
+    table: TableDef,
+    range: ScanRange,
+    filter: ReadFilter,
+    partitionLimit: number,
+    cl: number,
+    nowSec: number,
+  ): Promise<PartitionData[]>;
+  truncate(keyspace: KeyspaceDef, table: TableDef): Promise<void>;
+}

@@ -1,0 +1,116 @@
+// Entry point of statement execution: compiles a parsed statement into a Plan. DML and SELECT compile against the
+// current schema; DDL, USE, TRUNCATE and DESCRIBE become plans that act on the node when executed.
+import type { BatchStatement, ParsedStatement, Statement } from '../ast.ts';
+import type { Schema } from '../../schema/model.ts';
+import type { ResultMessage } from '../../protocol/messages.ts';
+import { InvalidRequestError } from '../../protocol/errors.ts';
+import { describe } from '../../schema/describe.ts';
+import { encodeJs } from '../values/js.ts';
+import { compileSelect } from './select.ts';
+import { compileModificationPlan, compileModification, type CompiledModification } from './modify.ts';
+export { compileModification, type CompiledModification };
+import { MarkerTypes, compileTerm, type BindContext } from './terms.ts';
+import { keyspaceName, resolveKeyspace } from './resolve.ts';
+import { T } from '../types.ts';
+import { requireBigint } from './values.ts';
+import type { ExecEnv, Plan, Session } from './plan.ts';
+import type { Mutation } from '../../coordinator/coordinator.ts';
+
+export type { Plan, ExecEnv, Session, ExecRequest } from './plan.ts';
+
+const voidResult: ResultMessage = { kind: 'void' };
+
+function simplePlan(execute: Plan['execute'], keyspace?: string): Plan {
+  return { variables: [], resultColumns: [], pkIndexes: [], dependsOn: [], keyspace, execute };
+}
+
+export function compile(parsed: ParsedStatement, schema: Schema, session: Session): Plan {
+  const stmt = parsed.statement;
+  const n = parsed.bindMarkers.length;
+  switch (stmt.kind) {
+    case 'select':
+      return compileSelect(stmt, schema, session, n);
+    case 'insert':
+    case 'update':
+    case 'delete':
+      return compileModificationPlan(stmt, schema, session, n);
+    case 'batch':
+      return compileBatchStatement(stmt, schema, session, n);
+    case 'use':
+      return simplePlan(async (env, s) => {
+        resolveKeyspace(env.schema(), stmt.keyspace);
+        s.keyspace = stmt.keyspace;
+        return { kind: 'set_keyspace', keyspace: stmt.keyspace };
+      });
+    case 'truncate':
+      return simplePlan(async (env, s) => {
+        const sc = env.schema();
+        const ks = resolveKeyspace(sc, keyspaceName(stmt.table, s.keyspace));
+        const table = ks.tables.get(stmt.table.name);
+        if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
+        if (table.virtual) throw new InvalidRequestError(`Cannot TRUNCATE system table ${ks.name}.${table.name}`);
+        await env.coordinator.truncate(ks, table);
+        return voidResult;
+      });
+    case 'describe':
+      return describePlan(stmt);
+    default:
+      return ddlPlan(stmt);
+  }
+}
+
+function ddlPlan(stmt: Statement): Plan {
+  return simplePlan((env, session) => env.applySchemaChange(stmt, session));
+}
+
+function describePlan(stmt: Extract<Statement, { kind: 'describe' }>): Plan {
+  return simplePlan(async (env, session) => {
+    const ctx = env.systemContext();
+    const out = describe(stmt, env.schema(), session.keyspace, {
+      clusterName: ctx.local.clusterName,
+      partitioner: ctx.local.partitioner,
+      snitch: 'org.apache.cassandra.locator.DynamicEndpointSnitch',
+    });
+    const columns = out.columns.map((c) => ({ keyspace: '', table: '', name: c.name, type: c.type }));
+    const rows = out.rows.map((r) => out.columns.map((c) => (r[c.name] === undefined ? null : encodeJs(c.type, r[c.name]))));
+    return { kind: 'rows', columns, rows };
+  });
+}
+
+/** A BATCH statement written in CQL (BEGIN BATCH … APPLY BATCH). */
+function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Session, n: number): Plan {
+  const markers = new MarkerTypes(n);
+  const children = stmt.statements.map((s) => compileModification(s, schema, session, markers));
+  const ts = stmt.using.timestamp && compileTerm(stmt.using.timestamp, { keyspace: '', table: '', name: '[timestamp]', type: T.bigint }, markers);
+  if (stmt.using.ttl) throw new InvalidRequestError('Global TTL on the BATCH statement is not supported.');
+  const variables = markers.finish();
+  return {
+    variables,
+    resultColumns: [],
+    pkIndexes: [],
+    dependsOn: children.map((c) => ({ table: c.table })),
+    async execute(env, _s, req) {
+      const ctx: BindContext = { values: req.values };
+      const batchTs = ts ? requireBigint(ts(ctx), 'timestamp') : req.params.timestamp;
+      await runBatch(env, stmt.type, children.map((c) => ({ m: c, ctx })), batchTs ?? env.nowMicros(), req.params.consistency);
+      return voidResult;
+    },
+  };
+}
+
+export type BatchKind = 'LOGGED' | 'UNLOGGED' | 'COUNTER';
+
+/** Applies a batch's statements with one timestamp; a single-keyspace atomic write (logged or not) locally. */
+export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ m: CompiledModification; ctx: BindContext }>, ts: number, cl: number): Promise<void> {
+  if (children.length === 0) return;
+  if (type === 'COUNTER') throw new InvalidRequestError('Counter batches are not supported yet');
+  const byKeyspace = new Map<string, { ks: CompiledModification['ks']; mutations: Mutation[] }>();
+  for (const { m, ctx } of children) {
+    const entry = byKeyspace.get(m.ks.name) ?? { ks: m.ks, mutations: [] };
+    byKeyspace.set(m.ks.name, entry);
+    entry.mutations.push(...(await m.mutations(env, ctx, ts, cl)));
+  }
+  const writeType = type === 'LOGGED' ? 'BATCH' : 'UNLOGGED_BATCH';
+  await Promise.all([...byKeyspace.values()].map((e) => env.coordinator.write(e.ks, e.mutations, cl, writeType)));
+}
+

@@ -1,0 +1,424 @@
+// INSERT, UPDATE and DELETE: compiled once into a function that, given bound values, produces the partition
+// updates to write. The write itself goes through the coordinator (single statements) or BATCH.
+import type { Assignment, DeleteStatement, InsertStatement, ModificationStatement, UpdateStatement, Using } from '../ast.ts';
+import type { ColumnDef, KeyspaceDef, Schema, TableDef } from '../../schema/model.ts';
+import type { Mutation } from '../../coordinator/coordinator.ts';
+import type { ColumnData, ComplexCell, PartitionData, Row } from '../../storage/types.ts';
+import { InvalidRequestError } from '../../protocol/errors.ts';
+import { UNSET } from '../../protocol/messages.ts';
+import { isMultiCell, T } from '../types.ts';
+import { murmur3Token } from '../../cluster/murmur3.ts';
+import { readCollection } from '../values/collections.ts';
+import { compileTerm, MarkerTypes, type BindContext, type CompiledTerm, type Receiver } from './terms.ts';
+import { clusteringSlices, compileWhere, type CompiledWhere } from './restrictions.ts';
+import { addElements, assignColumn, elementCells, fieldPath, liveCell, tombstoneCell, type WriteTime } from './cells.ts';
+import { partitionKeyBytes } from './select.ts';
+import { keyspaceName, resolveKeyspace } from './resolve.ts';
+import { requireBigint, requireInt, type ExecValue } from './values.ts';
+import type { ExecEnv, ExecRequest, Plan, Session } from './plan.ts';
+import { liveRows } from '../../storage/live.ts';
+
+const MAX_TTL = 630720000; // 20 years, Cassandra's limit
+
+/** A compiled modification: produces mutations for one execution. */
+export interface CompiledModification {
+  ks: KeyspaceDef;
+  table: TableDef;
+  variables: import('../../protocol/messages.ts').ColumnSpec[];
+  pkIndexes: number[];
+  mutations(env: ExecEnv, ctx: BindContext, defaultTs: number | undefined, cl: number): Promise<Mutation[]>;
+}
+
+interface UsingCompiled {
+  ttl?: CompiledTerm;
+  timestamp?: CompiledTerm;
+}
+
+function compileUsing(table: TableDef, u: Using, markers: MarkerTypes): UsingCompiled {
+  const r = (name: string, type: typeof T.int): Receiver => ({ keyspace: table.keyspace, table: table.name, name, type });
+  return {
+    ttl: u.ttl && compileTerm(u.ttl, r('[ttl]', T.int), markers),
+    timestamp: u.timestamp && compileTerm(u.timestamp, r('[timestamp]', T.bigint), markers),
+  };
+}
+
+function writeTime(env: ExecEnv, table: TableDef, u: UsingCompiled, ctx: BindContext, defaultTs: number | undefined): WriteTime {
+  const nowMicros = env.nowMicros();
+  const ts = u.timestamp ? requireBigint(u.timestamp(ctx), 'timestamp') : (defaultTs ?? nowMicros);
+  let ttl = table.options.default_time_to_live;
+  if (u.ttl) {
+    const v = u.ttl(ctx);
+    ttl = v === UNSET ? ttl : requireInt(v, 'ttl');
+    if (ttl < 0) throw new InvalidRequestError(`A TTL must be greater or equal to 0, but was ${ttl}`);
+    if (ttl > MAX_TTL) throw new InvalidRequestError(`ttl is too large. requested (${ttl}) maximum (${MAX_TTL})`);
+  }
+  return { ts, ttl, nowSec: Math.floor(nowMicros / 1e6) };
+}
+
+function column(table: TableDef, name: string): ColumnDef {
+  const c = table.columns.get(name);
+  if (!c) throw new InvalidRequestError(`Undefined column name ${name}`);
+  return c;
+}
+
+function receiver(table: TableDef, c: ColumnDef): Receiver {
+  return { keyspace: table.keyspace, table: table.name, name: c.name, type: c.type };
+}
+
+function keyValue(v: ExecValue, c: ColumnDef): Buffer {
+  if (v === null) throw new InvalidRequestError(`Invalid null value in condition for column ${c.name}`);
+  if (v === UNSET) throw new InvalidRequestError(`Invalid unset value for column ${c.name}`);
+  return v;
+}
+
+/** Groups rows into one PartitionData per partition key. */
+class MutationBuilder {
+  private readonly parts = new Map<string, PartitionData>();
+  constructor(private readonly table: TableDef) {}
+  partition(key: Buffer): PartitionData {
+    if (key.length === 0) throw new InvalidRequestError('Key may not be empty');
+    const id = key.toString('latin1');
+    let p = this.parts.get(id);
+    if (!p) {
+      p = { key, token: murmur3Token(key), rangeTombstones: [], rows: [] };
+      this.parts.set(id, p);
+    }
+    return p;
+  }
+  mutations(): Mutation[] {
+    return [...this.parts.values()].map((update) => ({ table: this.table, update }));
+  }
+}
+
+function cartesian(lists: Buffer[][]): Buffer[][] {
+  let out: Buffer[][] = [[]];
+  for (const l of lists) {
+    const next: Buffer[][] = [];
+    for (const o of out) for (const v of l) next.push([...o, v]);
+    out = next;
+  }
+  return out;
+}
+
+export function compileModification(stmt: ModificationStatement, schema: Schema, session: Session, markers: MarkerTypes): CompiledModification {
+  const ks = resolveKeyspace(schema, keyspaceName(stmt.table, session.keyspace));
+  const table = ks.tables.get(stmt.table.name);
+  if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
+  if (table.virtual) throw new InvalidRequestError(`Modification statements are not supported on system table ${ks.name}.${table.name}`);
+  const conditional = (stmt.kind === 'insert' && stmt.ifNotExists) || (stmt.kind !== 'insert' && (stmt.ifExists || stmt.conditions.length > 0));
+  if (conditional) throw new InvalidRequestError('Conditional updates (lightweight transactions) are not supported yet');
+  const compiled = stmt.kind === 'insert' ? compileInsert(stmt, table, markers)
+    : stmt.kind === 'update' ? compileUpdate(stmt, table, markers) : compileDelete(stmt, table, markers);
+  return { ks, table, variables: [], pkIndexes: compiled.pkIndexes, mutations: compiled.run };
+}
+
+interface Compiled {
+  pkIndexes: number[];
+  run: CompiledModification['mutations'];
+}
+
+function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTypes): Compiled {
+  if (stmt.json) throw new InvalidRequestError('INSERT JSON is not supported yet');
+  if (stmt.columns.length !== stmt.values.length) throw new InvalidRequestError('Unmatched column names/values');
+  const seen = new Set<string>();
+  const assigned: Array<{ c: ColumnDef; term: CompiledTerm }> = [];
+  const pkIndexes: number[] = [];
+  stmt.columns.forEach((name, i) => {
+    const c = column(table, name);
+    if (seen.has(name)) throw new InvalidRequestError(`Multiple definitions found for column ${name}`);
+    seen.add(name);
+    assigned.push({ c, term: compileTerm(stmt.values[i], receiver(table, c), markers) });
+  });
+  for (const pk of table.partitionKey) {
+    const i = stmt.columns.indexOf(pk.name);
+    const t = i >= 0 ? stmt.values[i] : undefined;
+    if (t?.kind === 'bind') pkIndexes.push(t.index);
+  }
+  const missingPk = table.partitionKey.filter((c) => !seen.has(c.name)).map((c) => c.name);
+  if (missingPk.length) throw new InvalidRequestError(`Some partition key parts are missing: ${missingPk.join(', ')}`);
+  const regular = assigned.filter((a) => a.c.kind === 'regular' || a.c.kind === 'static');
+  const onlyStatic = regular.length > 0 && regular.every((a) => a.c.kind === 'static');
+  const missingCk = table.clustering.filter((c) => !seen.has(c.name)).map((c) => c.name);
+  if (missingCk.length && !(onlyStatic && missingCk.length === table.clustering.length)) {
+    throw new InvalidRequestError(`Some clustering keys are missing: ${missingCk.join(', ')}`);
+  }
+  const using = compileUsing(table, stmt.using, markers);
+  return {
+    pkIndexes: pkIndexes.length === table.partitionKey.length ? pkIndexes : [],
+    async run(env, ctx, defaultTs) {
+      const w = writeTime(env, table, using, ctx, defaultTs);
+      const values = new Map<string, ExecValue>(assigned.map((a) => [a.c.name, a.term(ctx)]));
+      const key = partitionKeyBytes(table.partitionKey.map((c) => keyValue(values.get(c.name)!, c)));
+      const b = new MutationBuilder(table);
+      const p = b.partition(key);
+      const row: Row = { clustering: [], cells: {} };
+      const staticRow: Row = { clustering: [], cells: {} };
+      if (missingCk.length === 0) {
+        row.clustering = table.clustering.map((c) => keyValue(values.get(c.name)!, c));
+        row.marker = w.ttl > 0 ? { ts: w.ts, ttl: w.ttl, ldt: w.nowSec + w.ttl } : { ts: w.ts };
+      }
+      for (const { c } of regular) {
+        const v = values.get(c.name)!;
+        if (v === UNSET) continue;
+        (c.kind === 'static' ? staticRow : row).cells[c.name] = assignColumn(c.type, v, w);
+      }
+      if (Object.keys(staticRow.cells).length) p.staticRow = staticRow;
+      if (missingCk.length === 0) p.rows.push(row);
+      return b.mutations();
+    },
+  };
+}
+
+function pkIndexesFromWhere(table: TableDef, stmt: UpdateStatement | DeleteStatement): number[] {
+  const idx: number[] = [];
+  for (const pk of table.partitionKey) {
+    const rel = stmt.where.find((w) => w.lhs.kind === 'column' && w.lhs.name === pk.name && w.op === '=');
+    if (!rel || rel.rhs.kind !== 'bind') return [];
+    idx.push(rel.rhs.index);
+  }
+  return idx;
+}
+
+/** Partition keys and (for row-level writes) full clustering keys selected by an UPDATE/DELETE's WHERE. */
+function targets(table: TableDef, where: CompiledWhere, ctx: BindContext, needRows: boolean): { keys: Buffer[]; clusterings: Buffer[][] | undefined } {
+  const keys = where.partitionKeys!(ctx).map(partitionKeyBytes);
+  if (!needRows) return { keys, clusterings: undefined };
+  if (table.clustering.length === 0) return { keys, clusterings: [[]] };
+  const slices = clusteringSlices(table, where, ctx) ?? [];
+  return { keys, clusterings: slices.map((s) => s.start.prefix) };
+}
+
+function checkWhere(table: TableDef, where: CompiledWhere, kind: 'UPDATE' | 'DELETE'): void {
+  if (!where.partitionKeys) {
+    const missing = table.partitionKey.filter((c) => !where.restrictedColumns.has(c.name)).map((c) => c.name);
+    throw new InvalidRequestError(`Some partition key parts are missing: ${missing.join(', ') || table.partitionKey.map((c) => c.name).join(', ')}`);
+  }
+  if (where.filters.length > 0 || where.tokenLower || where.tokenUpper) {
+    throw new InvalidRequestError(`Non PRIMARY KEY columns found in where clause of ${kind} statement`);
+  }
+}
+
+function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTypes): Compiled {
+  type Op = { c: ColumnDef; a: Assignment; value: CompiledTerm; key?: CompiledTerm };
+  const ops: Op[] = stmt.assignments.map((a) => {
+    const c = column(table, a.column);
+    if (c.kind === 'partition_key' || c.kind === 'clustering') throw new InvalidRequestError(`PRIMARY KEY part ${c.name} found in SET part`);
+    const t = c.type;
+    switch (a.kind) {
+      case 'set':
+        return { c, a, value: compileTerm(a.value, receiver(table, c), markers) };
+      case 'add':
+      case 'prepend':
+      case 'remove': {
+        if (t.kind !== 'list' && t.kind !== 'set' && t.kind !== 'map') {
+          throw new InvalidRequestError(`Invalid operation (${c.name} = ${c.name} ${a.kind === 'remove' ? '-' : '+'} ?) for non counter column ${c.name}`);
+        }
+        if (!isMultiCell(t)) throw new InvalidRequestError(`Invalid operation for frozen collection column ${c.name}`);
+        if (a.kind === 'prepend' && t.kind !== 'list') throw new InvalidRequestError(`Invalid operation for non-list column ${c.name}`);
+        const rt = a.kind === 'remove' && t.kind === 'map' ? { kind: 'set' as const, element: t.key, frozen: false } : t;
+        return { c, a, value: compileTerm(a.value, { ...receiver(table, c), type: rt }, markers) };
+      }
+      case 'set_element': {
+        if (t.kind !== 'map' && t.kind !== 'list') throw new InvalidRequestError(`Invalid element access for non-map/list column ${c.name}`);
+        if (!isMultiCell(t)) throw new InvalidRequestError(`Invalid operation for frozen collection column ${c.name}`);
+        const keyType = t.kind === 'map' ? t.key : T.int;
+        const valueType = t.kind === 'map' ? t.value : t.element;
+        return { c, a, key: compileTerm(a.key, { ...receiver(table, c), name: `key(${c.name})`, type: keyType }, markers),
+          value: compileTerm(a.value, { ...receiver(table, c), name: `value(${c.name})`, type: valueType }, markers) };
+      }
+      case 'set_field': {
+        if (t.kind !== 'udt' || t.frozen) throw new InvalidRequestError(`Invalid operation for frozen UDT column ${c.name}`);
+        const i = t.fieldNames.indexOf(a.field);
+        if (i < 0) throw new InvalidRequestError(`UDT column ${c.name} does not have a field named ${a.field}`);
+        return { c, a, value: compileTerm(a.value, { ...receiver(table, c), name: `${c.name}.${a.field}`, type: t.fieldTypes[i] }, markers) };
+      }
+    }
+  });
+  const where = compileWhere(table, stmt.where, markers);
+  checkWhere(table, where, 'UPDATE');
+  const onlyStatic = ops.length > 0 && ops.every((o) => o.c.kind === 'static');
+  if (!onlyStatic && where.clusteringEq.length !== table.clustering.length) {
+    const missing = table.clustering.slice(where.clusteringEq.length).map((c) => c.name);
+    throw new InvalidRequestError(`Some clustering keys are missing: ${missing.join(', ')}`);
+  }
+  const using = compileUsing(table, stmt.using, markers);
+  return {
+    pkIndexes: pkIndexesFromWhere(table, stmt),
+    async run(env, ctx, defaultTs, cl) {
+      const w = writeTime(env, table, using, ctx, defaultTs);
+      const b = new MutationBuilder(table);
+      const { keys, clusterings } = targets(table, where, ctx, !onlyStatic);
+      const evaluated = ops.map((o) => ({ ...o, v: o.value(ctx), k: o.key?.(ctx) }));
+      for (const key of keys) {
+        const p = b.partition(key);
+        const rows: Row[] = (clusterings ?? []).map((clustering) => ({ clustering, cells: {} }));
+        const staticRow: Row = { clustering: [], cells: {} };
+        for (const o of evaluated) {
+          const v = o.v;
+          if (v === UNSET) continue;
+          const targetsRows = o.c.kind === 'static' ? [staticRow] : rows;
+          for (const row of targetsRows) {
+            const data = await updateColumn(env, table, p, row, o.c, o.a, v, o.k, w, cl);
+            if (data) row.cells[o.c.name] = mergeColumnData(row.cells[o.c.name], data);
+          }
+        }
+        if (Object.keys(staticRow.cells).length) p.staticRow = staticRow;
+        p.rows.push(...rows.filter((r) => Object.keys(r.cells).length > 0));
+      }
+      return b.mutations();
+    },
+  };
+}
+
+function mergeColumnData(prev: ColumnData | undefined, next: ColumnData): ColumnData {
+  if (!prev || !('cells' in prev) || !('cells' in next)) return next;
+  return { deletion: next.deletion ?? prev.deletion, cells: [...prev.cells, ...next.cells] };
+}
+
+/** Reads the current live list of a row's column (list index operations need it, as in Cassandra). */
+async function currentList(env: ExecEnv, table: TableDef, p: PartitionData, row: Row, c: ColumnDef, cl: number, nowSec: number): Promise<ComplexCell[]> {
+  const ks = env.schema().keyspaces.get(table.keyspace)!;
+  const filter = table.clustering.length
+    ? { slices: [{ start: { prefix: row.clustering, inclusive: true }, end: { prefix: row.clustering, inclusive: true } }] }
+    : {};
+  const data = await env.coordinator.read(ks, table, p.key, p.token, filter, cl, nowSec);
+  if (!data) return [];
+  const src = c.kind === 'static' ? data.staticRow : data.rows.find((r) => r.clustering.every((v, i) => v.equals(row.clustering[i])));
+  const col = src?.cells[c.name];
+  if (!col || !('cells' in col)) return [];
+  const live = liveRows(table, { ...data, rows: src && c.kind !== 'static' ? [src] : [], staticRow: c.kind === 'static' ? src : undefined }, nowSec);
+  const present = (c.kind === 'static' ? live.staticRow : live.rows[0])?.cells[c.name];
+  if (!present) return [];
+  const deletedAt = col.deletion?.ts ?? -Infinity;
+  return col.cells.filter((e) => e.cell.v !== null && e.cell.ts > deletedAt && (e.cell.ldt === undefined || e.cell.ldt > nowSec));
+}
+
+async function updateColumn(env: ExecEnv, table: TableDef, p: PartitionData, row: Row, c: ColumnDef, a: Assignment, v: Buffer | null,
+  k: ExecValue | undefined, w: WriteTime, cl: number): Promise<ColumnData | undefined> {
+  const t = c.type;
+  switch (a.kind) {
+    case 'set':
+      return assignColumn(t, v, w);
+    case 'add':
+      if (v === null) return undefined;
+      return addElements(elementCells(t, v, w));
+    case 'prepend':
+      if (v === null) return undefined;
+      return addElements(elementCells(t, v, w, true));
+    case 'remove': {
+      if (v === null) return undefined;
+      if (t.kind === 'list') {
+        const doomed = readCollection(v);
+        const cur = await currentList(env, table, p, row, c, cl, w.nowSec);
+        return addElements(cur.filter((e) => doomed.some((d) => d.equals(e.cell.v!))).map((e) => ({ path: e.path, cell: tombstoneCell(w) })));
+      }
+      return addElements(readCollection(v).map((e) => ({ path: e, cell: tombstoneCell(w) })));
+    }
+    case 'set_element': {
+      if (k === undefined || k === UNSET || k === null) throw new InvalidRequestError(`Invalid null value for ${t.kind} element of ${c.name}`);
+      if (t.kind === 'map') return addElements([{ path: k, cell: v === null ? tombstoneCell(w) : liveCell(v, w) }]);
+      const idx = k.readInt32BE(0);
+      const cur = await currentList(env, table, p, row, c, cl, w.nowSec);
+      if (idx < 0 || idx >= cur.length) throw new InvalidRequestError(`List index ${idx} out of bound, list has size ${cur.length}`);
+      return addElements([{ path: cur[idx].path, cell: v === null ? tombstoneCell(w) : liveCell(v, w) }]);
+    }
+    case 'set_field': {
+      if (t.kind !== 'udt') return undefined;
+      const i = t.fieldNames.indexOf(a.field);
+      return addElements([{ path: fieldPath(i), cell: v === null ? tombstoneCell(w) : liveCell(v, w) }]);
+    }
+  }
+}
+
+function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTypes): Compiled {
+  const cols = stmt.targets.map((t) => {
+    const c = column(table, t.column);
+    if (c.kind === 'partition_key' || c.kind === 'clustering') throw new InvalidRequestError(`Invalid identifier ${c.name} for deletion (should not be a PRIMARY KEY part)`);
+    let element: CompiledTerm | undefined;
+    if (t.element) {
+      const ct = c.type;
+      if ((ct.kind !== 'map' && ct.kind !== 'list' && ct.kind !== 'set') || !isMultiCell(ct)) throw new InvalidRequestError(`Invalid element deletion for column ${c.name}`);
+      const et = ct.kind === 'map' ? ct.key : ct.kind === 'list' ? T.int : ct.element;
+      element = compileTerm(t.element, { ...receiver(table, c), name: `key(${c.name})`, type: et }, markers);
+    }
+    let field = -1;
+    if (t.field !== undefined) {
+      if (c.type.kind !== 'udt' || c.type.frozen) throw new InvalidRequestError(`Invalid field deletion for column ${c.name}`);
+      field = c.type.fieldNames.indexOf(t.field);
+      if (field < 0) throw new InvalidRequestError(`UDT column ${c.name} does not have a field named ${t.field}`);
+    }
+    return { c, element, field };
+  });
+  const where = compileWhere(table, stmt.where, markers);
+  checkWhere(table, where, 'DELETE');
+  const fullRow = where.clusteringEq.length === table.clustering.length && !where.clusteringRange && !where.tupleSlice;
+  const onlyStatic = cols.length > 0 && cols.every((x) => x.c.kind === 'static');
+  if (cols.length > 0 && !fullRow && !onlyStatic) {
+    throw new InvalidRequestError('Range deletions are not supported for specific columns');
+  }
+  const using = compileUsing(table, stmt.using, markers);
+  return {
+    pkIndexes: pkIndexesFromWhere(table, stmt),
+    async run(env, ctx, defaultTs, cl) {
+      const w = writeTime(env, table, using, ctx, defaultTs);
+      const tomb = { ts: w.ts, ldt: w.nowSec };
+      const b = new MutationBuilder(table);
+      const keys = where.partitionKeys!(ctx).map(partitionKeyBytes);
+      const slices = clusteringSlices(table, where, ctx);
+      for (const key of keys) {
+        const p = b.partition(key);
+        if (cols.length === 0) {
+          if (!slices) p.deletion = tomb;
+          else if (fullRow) for (const s of slices) p.rows.push({ clustering: s.start.prefix, deletion: tomb, cells: {} });
+          else for (const s of slices) p.rangeTombstones.push({ start: s.start, end: s.end, deletion: tomb });
+          continue;
+        }
+        const points = table.clustering.length === 0 ? [[]] : (slices ?? []).map((s) => s.start.prefix);
+        const rows: Row[] = onlyStatic ? [] : points.map((clustering) => ({ clustering, cells: {} }));
+        const staticRow: Row = { clustering: [], cells: {} };
+        for (const { c, element, field } of cols) {
+          for (const row of c.kind === 'static' ? [staticRow] : rows) {
+            let data: ColumnData;
+            if (element) {
+              const k = element(ctx);
+              if (k === null || k === UNSET) throw new InvalidRequestError(`Invalid null value for element of ${c.name}`);
+              if (c.type.kind === 'list') {
+                const cur = await currentList(env, table, p, row, c, cl, w.nowSec);
+                const idx = k.readInt32BE(0);
+                if (idx < 0 || idx >= cur.length) throw new InvalidRequestError(`List index ${idx} out of bound, list has size ${cur.length}`);
+                data = addElements([{ path: cur[idx].path, cell: tombstoneCell(w) }]);
+              } else data = addElements([{ path: k, cell: tombstoneCell(w) }]);
+            } else if (field >= 0) data = addElements([{ path: fieldPath(field), cell: tombstoneCell(w) }]);
+            else data = isMultiCell(c.type) ? { deletion: tomb, cells: [] } : tombstoneCell(w);
+            row.cells[c.name] = mergeColumnData(row.cells[c.name], data);
+          }
+        }
+        if (Object.keys(staticRow.cells).length) p.staticRow = staticRow;
+        p.rows.push(...rows);
+      }
+      return b.mutations();
+    },
+  };
+}
+
+/** A Plan for a single INSERT/UPDATE/DELETE statement. */
+export function compileModificationPlan(stmt: ModificationStatement, schema: Schema, session: Session, markerCount: number): Plan {
+  const markers = new MarkerTypes(markerCount);
+  const m = compileModification(stmt, schema, session, markers);
+  const variables = markers.finish();
+  return {
+    variables,
+    resultColumns: [],
+    pkIndexes: m.pkIndexes,
+    dependsOn: [{ table: m.table }],
+    keyspace: m.ks.name,
+    modification: m,
+    async execute(env: ExecEnv, _s: Session, req: ExecRequest) {
+      const ctx: BindContext = { values: req.values };
+      const mutations = await m.mutations(env, ctx, req.params.timestamp, req.params.consistency);
+      await env.coordinator.write(m.ks, mutations, req.params.consistency, 'SIMPLE');
+      return { kind: 'void' };
+    },
+  };
+}
+

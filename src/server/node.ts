@@ -1,0 +1,121 @@
+// A Sibyl node: opens storage, loads schema and identity, and serves the native protocol on rpc_address:port.
+// close() is the graceful path used on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, flush.
+import { createServer, type Server, type Socket } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import type { NodeConfig } from './config.ts';
+import { StorageEngine } from '../storage/engine.ts';
+import { LocalCoordinator } from '../coordinator/local.ts';
+import { SchemaService } from './schema-service.ts';
+import { loadOrCreateIdentity, type LocalIdentity } from './identity.ts';
+import { StatementCache } from './statements.ts';
+import { RequestHandler } from './handler.ts';
+import { Connection } from './connection.ts';
+import type { ExecEnv, Session } from '../cql/exec/index.ts';
+import type { Statement } from '../cql/ast.ts';
+import type { ResultMessage, SchemaChange } from '../protocol/messages.ts';
+import type { SystemContext } from '../schema/system_tables.ts';
+
+export interface RunningNode {
+  readonly address: string;
+  readonly nativePort: number;
+  readonly hostId: string;
+  readonly tokens: string[];
+  readonly storage: StorageEngine;
+  close(): Promise<void>;
+}
+
+/** Microsecond clock that never repeats or goes backwards within the process (write timestamps must be unique). */
+export function microsClock(): () => number {
+  let last = 0;
+  return () => {
+    const now = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    last = now > last ? now : last + 1;
+    return last;
+  };
+}
+
+export async function startNode(config: NodeConfig): Promise<RunningNode> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const storage = await StorageEngine.open({
+    dir: config.dataDir,
+    sync: config.commitlogSync === 'periodic' ? 'periodic' : 'batch',
+    syncPeriodMs: config.commitlogSyncPeriodMs,
+  });
+  const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens);
+  const schema = new SchemaService(storage);
+  const coordinator = new LocalCoordinator(storage, config.dataCenter);
+  const gossipGeneration = Math.floor(Date.now() / 1000);
+  const connections = new Set<Connection>();
+
+  const systemContext = (): SystemContext => ({
+    schema: schema.current,
+    local: {
+      clusterName: config.clusterName,
+      dataCenter: config.dataCenter,
+      rack: config.rack,
+      hostId: identity.hostId,
+      listenAddress: config.listenAddress,
+      broadcastAddress: config.broadcastAddress,
+      rpcAddress: config.broadcastRpcAddress,
+      nativePort: config.nativeTransportPort,
+      storagePort: config.storagePort,
+      tokens: identity.tokens,
+      schemaVersion: schema.version,
+      gossipGeneration,
+      releaseVersion: '4.0.11',
+      cqlVersion: '3.4.5',
+      partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner',
+      nativeProtocolVersion: '4',
+    },
+    peers: [],
+  });
+
+  const env: ExecEnv = {
+    schema: () => schema.current,
+    coordinator,
+    systemContext,
+    nowMicros: microsClock(),
+    async applySchemaChange(stmt: Statement, session: Session): Promise<ResultMessage> {
+      const change = await schema.apply(stmt, session.keyspace);
+      return change ? { kind: 'schema_change', ...change } : { kind: 'void' };
+    },
+  };
+  schema.onChange((change: SchemaChange) => {
+    for (const c of connections) c.sendEvent({ type: 'SCHEMA_CHANGE', ...change });
+  });
+
+  const statements = new StatementCache(() => schema.current);
+  const handler = new RequestHandler(env, statements);
+  const maxFrameBytes = config.nativeTransportMaxFrameSizeMb * 1024 * 1024;
+  const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
+    const conn = new Connection(socket, handler, { maxFrameBytes });
+    connections.add(conn);
+    socket.on('close', () => connections.delete(conn));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.nativeTransportPort, config.rpcAddress, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: config.rpcAddress,
+    nativePort: config.nativeTransportPort,
+    hostId: identity.hostId,
+    tokens: identity.tokens,
+    storage,
+    close() {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await Promise.all([...connections].map((c) => c.close()));
+        await stopped;
+        await storage.flush();
+        await storage.close();
+      })();
+      return closing;
+    },
+  };
+}
