@@ -96,6 +96,8 @@ export interface InsertStatement {
   values: Term[];
   /** INSERT … JSON '…' */
   json?: Term;
+  /** INSERT … JSON '…' DEFAULT NULL | DEFAULT UNSET (absent = NULL): what omitted columns become. */
+  jsonDefault?: 'null' | 'unset';
   ifNotExists: boolean;
   using: Using;
 }

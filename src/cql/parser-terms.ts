@@ -1,0 +1,323 @@
+// Terms (literals, collections, bind markers, function calls, casts), selectors, WHERE relations and IF
+// conditions. Every decision looks at most five tokens ahead and never backtracks, so parsing stays linear.
+import type { Condition, LiteralKind, Relation, RelationOp, Selector, Term } from './ast.ts';
+import type { Parser } from './parser-core.ts';
+import { isNativeTypeName } from './types.ts';
+
+const lit = (type: LiteralKind, text: string): Term => ({ kind: 'literal', type, text });
+
+export function term(p: Parser): Term {
+  p.enter();
+  try {
+    return termInner(p);
+  } finally {
+    p.leave();
+  }
+}
+
+function termInner(p: Parser): Term {
+  const t = p.peek();
+  switch (t.type) {
+    case 'string':
+      p.next();
+      return lit('string', t.text);
+    case 'int':
+      p.next();
+      return lit('integer', t.text);
+    case 'float':
+      p.next();
+      return lit('float', t.text);
+    case 'bool':
+      p.next();
+      return lit('boolean', t.text);
+    case 'uuid':
+      p.next();
+      return lit('uuid', t.text);
+    case 'hex':
+      p.next();
+      return lit('blob', t.text.slice(2));
+    case 'duration':
+      p.next();
+      return lit('duration', t.text);
+    case 'punct':
+      switch (t.text) {
+        case '?':
+        case ':':
+          return p.bindMarker();
+        case '-':
+          if (p.isKw('nan', 1)) {
+            p.pos += 2;
+            return lit('nan', '-NaN');
+          }
+          if (p.isKw('infinity', 1)) {
+            p.pos += 2;
+            return lit('infinity', '-Infinity');
+          }
+          break;
+        case '[': {
+          p.next();
+          return { kind: 'list', elements: termList(p, ']') };
+        }
+        case '{':
+          return braces(p);
+        case '(':
+          if (isCastAhead(p)) return cast(p);
+          p.next();
+          return { kind: 'tuple', elements: termList(p, ')', true) };
+      }
+      break;
+    case 'ident':
+      if (t.lower === 'null') {
+        p.next();
+        return { kind: 'null' };
+      }
+      if (t.lower === 'nan') {
+        p.next();
+        return lit('nan', 'NaN');
+      }
+      if (t.lower === 'infinity') {
+        p.next();
+        return lit('infinity', 'Infinity');
+      }
+      if (isFunctionAhead(p)) return functionCall(p);
+      break;
+    case 'qident':
+      if (isFunctionAhead(p)) return functionCall(p);
+      break;
+    case 'eof':
+      break;
+  }
+  throw p.noViable();
+}
+
+/** Comma-separated terms up to `close` (already past the opener). */
+export function termList(p: Parser, close: string, nonEmpty = false): Term[] {
+  const out: Term[] = [];
+  if (!nonEmpty && p.acceptP(close)) return out;
+  out.push(term(p));
+  while (p.acceptP(',')) out.push(term(p));
+  p.expectP(close);
+  return out;
+}
+
+function braces(p: Parser): Term {
+  p.expectP('{');
+  if (p.acceptP('}')) return { kind: 'empty_braces' };
+  // An identifier followed by ':' can only be a UDT field name: bare identifiers are not terms.
+  if (p.isIdent() && p.isP(':', 1)) {
+    const fields: Array<[string, Term]> = [];
+    do {
+      const name = p.ident();
+      p.expectP(':');
+      fields.push([name, term(p)]);
+    } while (p.acceptP(','));
+    p.expectP('}');
+    return { kind: 'udt', fields };
+  }
+  const first = term(p);
+  if (p.acceptP(':')) {
+    const entries: Array<[Term, Term]> = [[first, term(p)]];
+    while (p.acceptP(',')) {
+      const k = term(p);
+      p.expectP(':');
+      entries.push([k, term(p)]);
+    }
+    p.expectP('}');
+    return { kind: 'map', entries };
+  }
+  const elements = [first];
+  while (p.acceptP(',')) elements.push(term(p));
+  p.expectP('}');
+  return { kind: 'set', elements };
+}
+
+const PARAMETERIZED_TYPES = new Set(['frozen', 'list', 'set', 'map', 'tuple']);
+
+/** `(int) ?`, `(frozen<list<int>>) ?`, `(ks.udt) ?` versus a tuple literal `(1, 'a')`. */
+function isCastAhead(p: Parser): boolean {
+  const t = p.peek(1);
+  if (t.type === 'ident') {
+    if (PARAMETERIZED_TYPES.has(t.lower) && p.isP('<', 2)) return true;
+    if ((isNativeTypeName(t.lower) || t.lower === 'varchar') && p.isP(')', 2)) return true;
+  }
+  if (!p.isIdent(1)) return false;
+  return p.isP(')', 2) || (p.isP('.', 2) && p.isIdent(3) && p.isP(')', 4));
+}
+
+function cast(p: Parser): Term {
+  p.expectP('(');
+  const type = p.typeRef();
+  p.expectP(')');
+  return { kind: 'cast', type, term: term(p) };
+}
+
+/** `f(`, `ks.f(` or `token(` — the only way an identifier starts a term. */
+function isFunctionAhead(p: Parser): boolean {
+  if ((p.isIdent() || p.isKw('token')) && p.isP('(', 1)) return true;
+  return p.isIdent() && p.isP('.', 1) && p.isIdent(2) && p.isP('(', 3);
+}
+
+function functionName(p: Parser): string {
+  if (p.isKw('token')) {
+    p.next();
+    return 'token';
+  }
+  const first = p.ident();
+  return p.acceptP('.') ? `${first}.${p.ident()}` : first;
+}
+
+function functionCall(p: Parser): Term {
+  const name = functionName(p);
+  p.expectP('(');
+  return { kind: 'function', name, args: termList(p, ')') };
+}
+
+// ---- selectors ----------------------------------------------------------------------------------------------
+
+export function selector(p: Parser): Selector {
+  p.enter();
+  try {
+    return selectorInner(p);
+  } finally {
+    p.leave();
+  }
+}
+
+function selectorInner(p: Parser): Selector {
+  if (p.isKw('count') && p.isP('(', 1) && p.isP(')', 3)) {
+    const arg = p.peek(2);
+    if ((arg.type === 'punct' && arg.text === '*') || (arg.type === 'int' && arg.text === '1')) {
+      p.pos += 4;
+      return { kind: 'count_star' };
+    }
+  }
+  if (p.isKw('cast') && p.isP('(', 1)) {
+    p.pos += 2;
+    const inner = selector(p);
+    p.expectKw('as');
+    const type = p.typeRef();
+    p.expectP(')');
+    return { kind: 'cast', selector: inner, type };
+  }
+  let sel: Selector;
+  if (isFunctionAhead(p)) {
+    const name = functionName(p);
+    p.expectP('(');
+    const args: Selector[] = [];
+    if (!p.acceptP(')')) {
+      args.push(selector(p));
+      while (p.acceptP(',')) args.push(selector(p));
+      p.expectP(')');
+    }
+    sel = { kind: 'function', name, args };
+  } else if (p.isIdent()) {
+    sel = { kind: 'column', name: p.ident() };
+  } else {
+    return { kind: 'term', term: term(p) };
+  }
+  while (p.acceptP('.')) sel = { kind: 'field', selector: sel, field: p.ident() };
+  return sel;
+}
+
+// ---- relations and conditions -----------------------------------------------------------------------------
+
+const COMPARISON: ReadonlySet<string> = new Set(['=', '<', '<=', '>', '>=', '!=']);
+
+function comparison(p: Parser): RelationOp | undefined {
+  const t = p.peek();
+  if (t.type === 'punct' && COMPARISON.has(t.text)) {
+    p.next();
+    return t.text as RelationOp;
+  }
+  return undefined;
+}
+
+/** `IN (a, b)` → list term; `IN ?` / `IN :x` → the bind marker. */
+function inValues(p: Parser): Term {
+  if (p.isP('?') || p.isP(':')) return p.bindMarker();
+  p.expectP('(');
+  return { kind: 'list', elements: termList(p, ')') };
+}
+
+/** The operator and right-hand side after a single-column left-hand side. */
+function opAndValue(p: Parser, allowLike: boolean): { op: RelationOp; rhs: Term } {
+  const op = comparison(p);
+  if (op) return { op, rhs: term(p) };
+  if (p.acceptKw('in')) return { op: 'IN', rhs: inValues(p) };
+  if (p.acceptKw('contains')) {
+    if (p.acceptKw('key')) return { op: 'CONTAINS KEY', rhs: term(p) };
+    return { op: 'CONTAINS', rhs: term(p) };
+  }
+  if (allowLike && p.acceptKw('like')) return { op: 'LIKE', rhs: term(p) };
+  throw p.noViable();
+}
+
+function identList(p: Parser): string[] {
+  p.expectP('(');
+  const out = [p.ident()];
+  while (p.acceptP(',')) out.push(p.ident());
+  p.expectP(')');
+  return out;
+}
+
+export function relation(p: Parser): Relation {
+  if (p.isKw('token') && p.isP('(', 1)) {
+    p.next();
+    const columns = identList(p);
+    const op = comparison(p);
+    if (!op) throw p.noViable();
+    return { lhs: { kind: 'token', columns }, op, rhs: term(p) };
+  }
+  if (p.isP('(')) {
+    const columns = identList(p);
+    if (p.acceptKw('in')) return { lhs: { kind: 'tuple', columns }, op: 'IN', rhs: inValues(p) };
+    const op = comparison(p);
+    if (!op) throw p.noViable();
+    return { lhs: { kind: 'tuple', columns }, op, rhs: term(p) };
+  }
+  const name = p.ident();
+  if (p.acceptP('[')) {
+    const key = term(p);
+    p.expectP(']');
+    const op = comparison(p);
+    if (!op) throw p.noViable();
+    return { lhs: { kind: 'map_entry', name, key }, op, rhs: term(p) };
+  }
+  return { lhs: { kind: 'column', name }, ...opAndValue(p, true) };
+}
+
+export function whereClause(p: Parser): Relation[] {
+  const out = [relation(p)];
+  while (p.acceptKw('and')) out.push(relation(p));
+  return out;
+}
+
+export function condition(p: Parser): Condition {
+  const column = p.ident();
+  if (p.acceptP('[')) {
+    const element = term(p);
+    p.expectP(']');
+    return { column, element, ...opAndValue(p, false) };
+  }
+  if (p.acceptP('.')) {
+    const field = p.ident();
+    return { column, field, ...opAndValue(p, false) };
+  }
+  return { column, ...opAndValue(p, false) };
+}
+
+const CONDITION_PUNCT: ReadonlySet<string> = new Set([...COMPARISON, '[', '.']);
+
+/** After IF: `EXISTS` or conditions joined by AND. */
+export function ifClause(p: Parser): { ifExists: boolean; conditions: Condition[] } {
+  // `exists` is not reserved, so `IF exists = 1` is a condition on a column named exists.
+  const after = p.peek(1);
+  const continues = after.type === 'punct' ? CONDITION_PUNCT.has(after.text) : ['in', 'contains', 'like'].includes(after.lower);
+  if (p.isKw('exists') && !continues) {
+    p.next();
+    return { ifExists: true, conditions: [] };
+  }
+  const conditions = [condition(p)];
+  while (p.acceptKw('and')) conditions.push(condition(p));
+  return { ifExists: false, conditions };
+}
