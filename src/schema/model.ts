@@ -49,10 +49,23 @@ export interface TableDef {
   /** True for the node-local system tables that are computed rather than stored. */
   virtual?: boolean;
   /**
+   * Columns removed by ALTER TABLE DROP, by name (system_schema.dropped_columns). Cells of such a column written
+   * before droppedTime stay invisible even if a column of that name is added again.
+   */
+  dropped?: Map<string, DroppedColumnDef>;
+  /**
    * Bumped whenever the table's columns change; prepared statements remember it and answer UNPREPARED when it
    * no longer matches, so drivers re-prepare and get fresh result metadata.
    */
   version: number;
+}
+
+export interface DroppedColumnDef {
+  name: string;
+  type: CqlType;
+  kind: 'static' | 'regular';
+  /** Microseconds since the epoch, like a write timestamp. */
+  droppedTime: number;
 }
 
 export interface UserTypeDef {

@@ -1,0 +1,204 @@
+// Server-side DESCRIBE, as Cassandra 4.0 answers it (cqlsh 4.x sends DESCRIBE to the server and prints the
+// rows). Element describes return keyspace_name, type, name, create_statement; listings omit create_statement.
+import { InvalidRequestError } from '../protocol/errors.ts';
+import type { DescribeStatement, QualifiedName } from '../cql/ast.ts';
+import { quoteIdentIfNeeded, T, type CqlType } from '../cql/types.ts';
+import type { JsValue } from '../cql/values/js.ts';
+import type { KeyspaceDef, Schema, TableDef, UserTypeDef } from './model.ts';
+import { keyspaceToCql, tableToCql, typeToCreateCql } from './cql_format.ts';
+import { isSystemKeyspace, withSystemKeyspaces } from './system_defs.ts';
+import { compareNames } from './table_build.ts';
+import { referencesUdt } from './types_resolve.ts';
+
+export interface ClusterInfo {
+  clusterName: string;
+  partitioner: string;
+  snitch?: string;
+  /** Ring of a keyspace: range end token → replica endpoints ("/127.0.0.1:7000"), for DESCRIBE CLUSTER. */
+  rangeOwnership?: (keyspace: string) => Map<string, string[]>;
+}
+
+export interface DescribeResult {
+  columns: Array<{ name: string; type: CqlType }>;
+  rows: Array<Record<string, JsValue>>;
+}
+
+const LIST_COLUMNS = [
+  { name: 'keyspace_name', type: T.text },
+  { name: 'type', type: T.text },
+  { name: 'name', type: T.text },
+];
+const ELEMENT_COLUMNS = [...LIST_COLUMNS, { name: 'create_statement', type: T.text }];
+
+interface Element {
+  keyspace: string;
+  type: 'keyspace' | 'type' | 'table';
+  name: string;
+  cql: (withInternals: boolean) => string;
+}
+
+const ire = (msg: string): InvalidRequestError => new InvalidRequestError(msg);
+
+// SchemaElement.NAME_COMPARATOR is String.compareToIgnoreCase.
+const ignoreCase = (a: { name: string }, b: { name: string }): number => {
+  const x = a.name.toLowerCase();
+  const y = b.name.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+function keyspaceElement(ks: KeyspaceDef): Element {
+  return { keyspace: ks.name, type: 'keyspace', name: ks.name, cql: () => keyspaceToCql(ks) };
+}
+function tableElement(t: TableDef): Element {
+  return { keyspace: t.keyspace, type: 'table', name: t.name, cql: (internals) => tableToCql(t, internals) };
+}
+function typeElement(u: UserTypeDef): Element {
+  return { keyspace: u.keyspace, type: 'type', name: u.name, cql: () => typeToCreateCql(u) };
+}
+
+/** Types with every type they depend on listed before them (Cassandra's Types.sortedStream). */
+function typesInDependencyOrder(ks: KeyspaceDef): UserTypeDef[] {
+  const all = [...ks.types.values()].sort((a, b) => compareNames(a.name, b.name));
+  const out: UserTypeDef[] = [];
+  const seen = new Set<string>();
+  const visit = (u: UserTypeDef): void => {
+    if (seen.has(u.name)) return;
+    seen.add(u.name);
+    for (const dep of all) {
+      if (dep.name !== u.name && u.fieldTypes.some((f) => referencesUdt(f, ks.name, dep.name))) visit(dep);
+    }
+    out.push(u);
+  };
+  all.forEach(visit);
+  return out;
+}
+
+function keyspaceElements(ks: KeyspaceDef, only: boolean): Element[] {
+  const out = [keyspaceElement(ks)];
+  if (only) return out;
+  out.push(...typesInDependencyOrder(ks).map(typeElement));
+  out.push(...[...ks.tables.values()].sort(ignoreCase).map(tableElement));
+  return out;
+}
+
+function elementRows(elements: Element[], withInternals: boolean): DescribeResult {
+  return {
+    columns: ELEMENT_COLUMNS,
+    rows: elements.map((e) => ({
+      keyspace_name: quoteIdentIfNeeded(e.keyspace),
+      type: e.type,
+      name: quoteIdentIfNeeded(e.name),
+      create_statement: e.cql(withInternals),
+    })),
+  };
+}
+
+function listRows(elements: Element[]): DescribeResult {
+  return {
+    columns: LIST_COLUMNS,
+    rows: elements.map((e) => ({
+      keyspace_name: quoteIdentIfNeeded(e.keyspace),
+      type: e.type,
+      name: quoteIdentIfNeeded(e.name),
+    })),
+  };
+}
+
+function validateKeyspace(schema: Schema, name: string): KeyspaceDef {
+  const ks = schema.keyspaces.get(name);
+  if (ks === undefined) throw ire(`'${name}' not found in keyspaces`);
+  return ks;
+}
+
+function elementKeyspace(name: QualifiedName, current: string | undefined): string {
+  const ks = name.keyspace ?? current;
+  if (ks === undefined) throw ire('No keyspace specified and no current keyspace');
+  return ks;
+}
+
+function describeTable(schema: Schema, ksName: string, table: string): Element[] {
+  const ks = validateKeyspace(schema, ksName);
+  const t = ks.tables.get(table);
+  if (t === undefined) throw ire(`Table '${table}' not found in keyspace '${ks.name}'`);
+  return [tableElement(t)];
+}
+
+export function describe(
+  stmt: DescribeStatement,
+  userOrFullSchema: Schema,
+  currentKeyspace: string | undefined,
+  clusterInfo: ClusterInfo,
+): DescribeResult {
+  const schema = userOrFullSchema.keyspaces.has('system') ? userOrFullSchema : withSystemKeyspaces(userOrFullSchema);
+  const allKeyspaces = [...schema.keyspaces.values()].sort(ignoreCase);
+  const target = stmt.target;
+  const internals = stmt.withInternals;
+  switch (target.kind) {
+    case 'cluster':
+      return describeCluster(currentKeyspace, clusterInfo);
+    case 'keyspaces':
+      return listRows(allKeyspaces.map(keyspaceElement));
+    case 'tables':
+    case 'types': {
+      const scope = currentKeyspace === undefined ? allKeyspaces : [validateKeyspace(schema, currentKeyspace)];
+      return listRows(
+        scope.flatMap((ks) =>
+          target.kind === 'tables'
+            ? [...ks.tables.values()].sort(ignoreCase).map(tableElement)
+            : [...ks.types.values()].sort(ignoreCase).map(typeElement),
+        ),
+      );
+    }
+    case 'schema':
+      return elementRows(
+        allKeyspaces.filter((ks) => target.full || !isSystemKeyspace(ks.name)).flatMap((ks) => keyspaceElements(ks, false)),
+        internals,
+      );
+    case 'keyspace': {
+      const name = target.name ?? currentKeyspace;
+      if (name === undefined) throw ire('No keyspace specified and no current keyspace');
+      return elementRows(keyspaceElements(validateKeyspace(schema, name), target.only), internals);
+    }
+    case 'table':
+      return elementRows(describeTable(schema, elementKeyspace(target.name, currentKeyspace), target.name.name), internals);
+    case 'type': {
+      const ks = validateKeyspace(schema, elementKeyspace(target.name, currentKeyspace));
+      const u = ks.types.get(target.name.name);
+      if (u === undefined) throw ire(`User defined type '${target.name.name}' not found in '${ks.name}'`);
+      return elementRows([typeElement(u)], internals);
+    }
+    case 'name': {
+      // cqlsh's order: a keyspace, then a table (then index / materialized view, which Sibyl does not have).
+      const { keyspace, name } = target.name;
+      if (keyspace === undefined && schema.keyspaces.has(name)) {
+        return elementRows(keyspaceElements(schema.keyspaces.get(name) as KeyspaceDef, false), internals);
+      }
+      const ks = validateKeyspace(schema, keyspace ?? currentKeyspace ?? name);
+      if (ks.tables.has(name)) return elementRows(describeTable(schema, ks.name, name), internals);
+      throw ire(`'${name}' not found in keyspace '${ks.name}'`);
+    }
+  }
+}
+
+const trimPrefix = (s: string, prefix: string): string => (s.startsWith(prefix) ? s.slice(prefix.length) : s);
+
+function describeCluster(currentKeyspace: string | undefined, info: ClusterInfo): DescribeResult {
+  const columns: DescribeResult['columns'] = [
+    { name: 'cluster', type: T.text },
+    { name: 'partitioner', type: T.text },
+    { name: 'snitch', type: T.text },
+  ];
+  const row: Record<string, JsValue> = {
+    cluster: info.clusterName,
+    partitioner: trimPrefix(info.partitioner, 'org.apache.cassandra.dht.'),
+    snitch: trimPrefix(info.snitch ?? 'org.apache.cassandra.locator.SimpleSnitch', 'org.apache.cassandra.locator.'),
+  };
+  if (currentKeyspace !== undefined && !isSystemKeyspace(currentKeyspace)) {
+    columns.push({
+      name: 'range_ownership',
+      type: { kind: 'map', key: T.text, value: { kind: 'list', element: T.text, frozen: false }, frozen: false },
+    });
+    row.range_ownership = info.rangeOwnership?.(currentKeyspace) ?? new Map<string, string[]>();
+  }
+  return { columns, rows: [row] };
+}

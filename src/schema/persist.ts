@@ -1,0 +1,140 @@
+// The schema as JSON-safe data (for the schema store and for shipping it between nodes) and the schema version:
+// a digest of a canonical serialization, so identical schemas give identical versions on every node.
+import { createHash } from 'node:crypto';
+import type {
+  ColumnDef, DroppedColumnDef, KeyspaceDef, Schema, TableDef, TableOptions, UserTypeDef,
+} from './model.ts';
+import { compareNames, nameUuid } from './table_build.ts';
+
+interface SerializedTable {
+  keyspace: string;
+  name: string;
+  id: string;
+  partitionKey: ColumnDef[];
+  clustering: ColumnDef[];
+  regular: ColumnDef[];
+  options: TableOptions;
+  version: number;
+  virtual?: boolean;
+  dropped?: DroppedColumnDef[];
+}
+
+interface SerializedKeyspace {
+  name: string;
+  durableWrites: boolean;
+  replication: Record<string, string>;
+  tables: SerializedTable[];
+  types: UserTypeDef[];
+}
+
+export interface SerializedSchema {
+  format: 1;
+  version: string;
+  keyspaces: SerializedKeyspace[];
+}
+
+const byName = <T extends { name: string }>(xs: Iterable<T>): T[] => [...xs].sort((a, b) => compareNames(a.name, b.name));
+
+function serializeTable(t: TableDef): SerializedTable {
+  const out: SerializedTable = {
+    keyspace: t.keyspace,
+    name: t.name,
+    id: t.id,
+    partitionKey: t.partitionKey,
+    clustering: t.clustering,
+    regular: t.regular,
+    options: t.options,
+    version: t.version,
+  };
+  if (t.virtual) out.virtual = true;
+  if (t.dropped !== undefined && t.dropped.size > 0) out.dropped = byName(t.dropped.values());
+  return out;
+}
+
+export function serializeSchema(schema: Schema): SerializedSchema {
+  return {
+    format: 1,
+    version: schema.version,
+    keyspaces: byName(schema.keyspaces.values()).map((ks) => ({
+      name: ks.name,
+      durableWrites: ks.durableWrites,
+      replication: ks.replication,
+      tables: byName(ks.tables.values()).map(serializeTable),
+      types: byName(ks.types.values()),
+    })),
+  };
+}
+
+function fail(what: string): never {
+  throw new Error(`invalid serialized schema: ${what}`);
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function arrayOf<T>(x: unknown, what: string): T[] {
+  if (!Array.isArray(x)) fail(`${what} is not an array`);
+  return x as T[];
+}
+
+export function deserializeSchema(x: unknown): Schema {
+  if (!isObject(x) || x.format !== 1 || typeof x.version !== 'string') fail('bad header');
+  const keyspaces = new Map<string, KeyspaceDef>();
+  for (const k of arrayOf<unknown>(x.keyspaces, 'keyspaces')) {
+    if (!isObject(k) || typeof k.name !== 'string' || typeof k.durableWrites !== 'boolean' || !isObject(k.replication)) {
+      fail('bad keyspace');
+    }
+    const tables = new Map<string, TableDef>();
+    for (const t of arrayOf<SerializedTable>(k.tables, `tables of ${k.name}`)) {
+      if (!isObject(t) || typeof t.name !== 'string' || typeof t.id !== 'string') fail(`bad table in ${k.name}`);
+      const partitionKey = arrayOf<ColumnDef>(t.partitionKey, 'partitionKey');
+      const clustering = arrayOf<ColumnDef>(t.clustering, 'clustering');
+      const regular = arrayOf<ColumnDef>(t.regular, 'regular');
+      const table: TableDef = {
+        keyspace: t.keyspace,
+        name: t.name,
+        id: t.id,
+        partitionKey,
+        clustering,
+        regular,
+        columns: new Map([...partitionKey, ...clustering, ...regular].map((c) => [c.name, c])),
+        options: t.options,
+        version: t.version,
+      };
+      if (t.virtual) table.virtual = true;
+      if (t.dropped !== undefined) table.dropped = new Map(arrayOf<DroppedColumnDef>(t.dropped, 'dropped').map((d) => [d.name, d]));
+      tables.set(t.name, table);
+    }
+    const types = new Map(arrayOf<UserTypeDef>(k.types, `types of ${k.name}`).map((u) => [u.name, u]));
+    keyspaces.set(k.name, {
+      name: k.name,
+      durableWrites: k.durableWrites,
+      replication: k.replication as Record<string, string>,
+      tables,
+      types,
+    });
+  }
+  return { keyspaces, version: x.version };
+}
+
+/** JSON with object keys sorted at every level, so equal values always serialize to equal strings. */
+function canonical(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
+  if (isObject(x)) {
+    const keys = Object.keys(x).filter((k) => x[k] !== undefined).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical(x[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(x) ?? 'null';
+}
+
+/**
+ * The schema version: a name-based (MD5) uuid of the canonical form of every keyspace in the schema (system
+ * keyspaces are not part of a user schema, except replication overrides of replicated system keyspaces, which
+ * are DDL results and so count). Excludes only the version itself.
+ */
+export function computeSchemaVersion(schema: Schema): string {
+  const { keyspaces } = serializeSchema(schema);
+  return nameUuid(Buffer.from(canonical(keyspaces), 'utf8'));
+}
+

@@ -1,0 +1,247 @@
+// Rows of the node-local and schema tables, computed from the schema and the node's view of the cluster rather
+// than stored. Drivers build their whole picture of the cluster from these (protocol-compat §6), so every column
+// carries Cassandra 4.0's name and type; values are JsValue and the executor encodes them with encodeJs.
+import type { JsValue } from '../cql/values/js.ts';
+import { typeToCql } from '../cql/types.ts';
+import type { ColumnDef, KeyspaceDef, Schema, TableDef } from './model.ts';
+import { isVirtualKeyspace, withSystemKeyspaces } from './system_defs.ts';
+import { compareNames } from './table_build.ts';
+
+export {
+  isSystemKeyspace, isVirtualKeyspace, withSystemKeyspaces, SYSTEM_KEYSPACES, LOCAL_SYSTEM_KEYSPACES,
+  REPLICATED_SYSTEM_KEYSPACES, VIRTUAL_KEYSPACES, systemKeyspaceDef,
+} from './system_defs.ts';
+
+export interface LocalNodeInfo {
+  clusterName: string;
+  dataCenter: string;
+  rack: string;
+  hostId: string;
+  listenAddress: string;
+  broadcastAddress: string;
+  rpcAddress: string;
+  nativePort: number;
+  storagePort: number;
+  tokens: string[];
+  schemaVersion: string;
+  gossipGeneration: number;
+  /** e.g. '4.0.11' */
+  releaseVersion: string;
+  /** e.g. '3.4.5' */
+  cqlVersion: string;
+  partitioner: string;
+  /** e.g. '4' */
+  nativeProtocolVersion: string;
+}
+
+export interface PeerNodeInfo {
+  address: string;
+  storagePort: number;
+  rpcAddress: string;
+  nativePort: number;
+  dataCenter: string;
+  rack: string;
+  hostId: string;
+  tokens: string[];
+  schemaVersion: string;
+  releaseVersion: string;
+}
+
+export interface SystemContext {
+  schema: Schema;
+  local: LocalNodeInfo;
+  peers: PeerNodeInfo[];
+}
+
+export type SystemRow = Record<string, JsValue>;
+
+/** The current rows of a computed table; tables nobody writes to (auth, traces, …) are empty. */
+export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
+  switch (`${table.keyspace}.${table.name}`) {
+    case 'system.local':
+      return [localRow(ctx.local)];
+    case 'system.peers':
+      return ctx.peers.map(peerRow);
+    case 'system.peers_v2':
+      return ctx.peers.map(peerV2Row);
+    case 'system_schema.keyspaces':
+      return schemaKeyspaces(ctx).map(keyspaceRow);
+    case 'system_schema.tables':
+      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).map(tableRow));
+    case 'system_schema.columns':
+      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(columnRows));
+    case 'system_schema.dropped_columns':
+      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(droppedRows));
+    case 'system_schema.types':
+      return schemaKeyspaces(ctx).flatMap(typeRows);
+    case 'system_virtual_schema.keyspaces':
+      return virtualKeyspaces(ctx).map((ks) => ({ keyspace_name: ks.name }));
+    case 'system_virtual_schema.tables':
+      return virtualKeyspaces(ctx).flatMap((ks) =>
+        sortedTables(ks).map((t) => ({ keyspace_name: ks.name, table_name: t.name, comment: t.options.comment })),
+      );
+    case 'system_virtual_schema.columns':
+      return virtualKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(columnRows));
+    default:
+      return [];
+  }
+}
+
+function localRow(n: LocalNodeInfo): SystemRow {
+  return {
+    key: 'local',
+    bootstrapped: 'COMPLETED',
+    broadcast_address: n.broadcastAddress,
+    broadcast_port: n.storagePort,
+    cluster_name: n.clusterName,
+    cql_version: n.cqlVersion,
+    data_center: n.dataCenter,
+    gossip_generation: n.gossipGeneration,
+    host_id: n.hostId,
+    listen_address: n.listenAddress,
+    listen_port: n.storagePort,
+    native_protocol_version: n.nativeProtocolVersion,
+    partitioner: n.partitioner,
+    rack: n.rack,
+    release_version: n.releaseVersion,
+    rpc_address: n.rpcAddress,
+    rpc_port: n.nativePort,
+    schema_version: n.schemaVersion,
+    tokens: [...n.tokens],
+    truncated_at: null,
+  };
+}
+
+function peerRow(p: PeerNodeInfo): SystemRow {
+  return {
+    peer: p.address,
+    data_center: p.dataCenter,
+    host_id: p.hostId,
+    preferred_ip: null,
+    rack: p.rack,
+    release_version: p.releaseVersion,
+    rpc_address: p.rpcAddress,
+    schema_version: p.schemaVersion,
+    tokens: [...p.tokens],
+  };
+}
+
+function peerV2Row(p: PeerNodeInfo): SystemRow {
+  return {
+    peer: p.address,
+    peer_port: p.storagePort,
+    data_center: p.dataCenter,
+    host_id: p.hostId,
+    native_address: p.rpcAddress,
+    native_port: p.nativePort,
+    preferred_ip: null,
+    preferred_port: null,
+    rack: p.rack,
+    release_version: p.releaseVersion,
+    schema_version: p.schemaVersion,
+    tokens: [...p.tokens],
+  };
+}
+
+function fullSchema(ctx: SystemContext): Schema {
+  // Callers normally pass the merged schema; merging again is idempotent and guards against a bare user schema.
+  return ctx.schema.keyspaces.has('system_schema') ? ctx.schema : withSystemKeyspaces(ctx.schema);
+}
+
+function sortedKeyspaces(schema: Schema): KeyspaceDef[] {
+  return [...schema.keyspaces.values()].sort((a, b) => compareNames(a.name, b.name));
+}
+
+/** Every keyspace system_schema describes: user and system ones, but not the virtual ones (as in Cassandra). */
+function schemaKeyspaces(ctx: SystemContext): KeyspaceDef[] {
+  return sortedKeyspaces(fullSchema(ctx)).filter((ks) => !isVirtualKeyspace(ks.name));
+}
+
+function virtualKeyspaces(ctx: SystemContext): KeyspaceDef[] {
+  return sortedKeyspaces(fullSchema(ctx)).filter((ks) => isVirtualKeyspace(ks.name));
+}
+
+function sortedTables(ks: KeyspaceDef): TableDef[] {
+  return [...ks.tables.values()].sort((a, b) => compareNames(a.name, b.name));
+}
+
+const stringMap = (r: Record<string, string>): Map<string, string> =>
+  new Map(Object.keys(r).sort().map((k) => [k, r[k]]));
+
+function keyspaceRow(ks: KeyspaceDef): SystemRow {
+  return { keyspace_name: ks.name, durable_writes: ks.durableWrites, replication: stringMap(ks.replication) };
+}
+
+function tableRow(t: TableDef): SystemRow {
+  const o = t.options;
+  const flags = t.regular.some((c) => c.type.kind === 'native' && c.type.name === 'counter')
+    ? ['compound', 'counter']
+    : ['compound'];
+  return {
+    keyspace_name: t.keyspace,
+    table_name: t.name,
+    additional_write_policy: o.additional_write_policy,
+    bloom_filter_fp_chance: o.bloom_filter_fp_chance,
+    caching: stringMap(o.caching),
+    cdc: o.cdc,
+    comment: o.comment,
+    compaction: stringMap(o.compaction),
+    compression: stringMap(o.compression),
+    crc_check_chance: o.crc_check_chance,
+    // Gone from Cassandra 4 but still in its table "for drivers' sake"; always 0.0 there too.
+    dclocal_read_repair_chance: 0.0,
+    default_time_to_live: o.default_time_to_live,
+    extensions: new Map(Object.keys(o.extensions).sort().map((k) => [k, Buffer.from(o.extensions[k], 'hex')])),
+    flags,
+    gc_grace_seconds: o.gc_grace_seconds,
+    id: t.id,
+    max_index_interval: o.max_index_interval,
+    memtable_flush_period_in_ms: o.memtable_flush_period_in_ms,
+    min_index_interval: o.min_index_interval,
+    read_repair: o.read_repair,
+    read_repair_chance: 0.0,
+    speculative_retry: o.speculative_retry,
+  };
+}
+
+function columnRow(t: TableDef, c: ColumnDef): SystemRow {
+  return {
+    keyspace_name: t.keyspace,
+    table_name: t.name,
+    column_name: c.name,
+    clustering_order: c.order,
+    column_name_bytes: Buffer.from(c.name, 'utf8'),
+    kind: c.kind,
+    position: c.position,
+    type: typeToCql(c.type),
+  };
+}
+
+function columnRows(t: TableDef): SystemRow[] {
+  return [...t.columns.values()].sort((a, b) => compareNames(a.name, b.name)).map((c) => columnRow(t, c));
+}
+
+function droppedRows(t: TableDef): SystemRow[] {
+  if (t.dropped === undefined) return [];
+  return [...t.dropped.values()]
+    .sort((a, b) => compareNames(a.name, b.name))
+    .map((d) => ({
+      keyspace_name: t.keyspace,
+      table_name: t.name,
+      column_name: d.name,
+      dropped_time: new Date(Math.floor(d.droppedTime / 1000)),
+      kind: d.kind,
+      type: typeToCql(d.type),
+    }));
+}
+
+function typeRows(ks: KeyspaceDef): SystemRow[] {
+  return [...ks.types.values()]
+    .sort((a, b) => compareNames(a.name, b.name))
+    .map((u) => ({
+      keyspace_name: ks.name,
+      type_name: u.name,
+      field_names: [...u.fieldNames],
+      field_types: u.fieldTypes.map((f) => typeToCql(f)),
+    }));
+}
