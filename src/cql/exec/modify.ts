@@ -248,17 +248,17 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
       const w = writeTime(env, table, using, ctx, defaultTs);
       const b = new MutationBuilder(table);
       const { keys, clusterings } = targets(table, where, ctx, !onlyStatic);
-      const evaluated = ops.map((o) => ({ ...o, v: o.value(ctx), k: o.key?.(ctx) }));
+      const evaluated = ops.map((o) => ({ ...o, v: o.value(ctx), k: o.key ? o.key(ctx) : undefined }));
       for (const key of keys) {
         const p = b.partition(key);
         const rows: Row[] = (clusterings ?? []).map((clustering) => ({ clustering, cells: {} }));
         const staticRow: Row = { clustering: [], cells: {} };
         for (const o of evaluated) {
           const v = o.v;
-          if (v === UNSET) continue;
+          if (typeof v === 'symbol') continue;
           const targetsRows = o.c.kind === 'static' ? [staticRow] : rows;
           for (const row of targetsRows) {
-            const data = await updateColumn(env, table, p, row, o.c, o.a, v, o.k, w, cl);
+            const data = await updateColumn(env, table, p, row, o.c, o.a, v, o.k as ExecValue | undefined, w, cl);
             if (data) row.cells[o.c.name] = mergeColumnData(row.cells[o.c.name], data);
           }
         }

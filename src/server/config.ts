@@ -1,0 +1,493 @@
+// A node's configuration, read the way Cassandra reads it: cassandra.yaml plus cassandra-rackdc.properties beside it.
+// Operators copy their existing files, so unknown keys only warn; values we cannot honour fail loudly, naming the key.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import YAML from 'yaml';
+
+export type SnitchName = 'SimpleSnitch' | 'GossipingPropertyFileSnitch' | 'Ec2Snitch';
+export type CommitlogSyncMode = 'batch' | 'periodic';
+export type Ec2NamingScheme = 'legacy' | 'standard';
+
+export interface NodeConfig {
+  /** Absolute path of the cassandra.yaml this came from ('' when built by defaultConfig). */
+  configPath: string;
+  clusterName: string;
+  numTokens: number;
+  /** From initial_token (comma-separated Murmur3 tokens); empty when tokens are to be allocated. */
+  initialTokens: bigint[];
+  listenAddress: string;
+  rpcAddress: string;
+  broadcastAddress: string;
+  broadcastRpcAddress: string;
+  nativeTransportPort: number;
+  storagePort: number;
+  /** Our own key `admin_port`: the HTTP admin API that stands in for JMX on 7199. */
+  adminPort: number;
+  /** From seed_provider's SimpleSeedProvider `seeds` parameter; entries are `host` or `host:port`. */
+  seeds: string[];
+  endpointSnitch: SnitchName;
+  dataCenter: string;
+  rack: string;
+  /** Appended to the data centre name (rackdc `dc_suffix`); already included in dataCenter. */
+  dcSuffix: string;
+  /** rackdc `prefer_local`: accepted for completeness, meaningful once there is inter-node messaging. */
+  preferLocal: boolean;
+  ec2Region?: string;
+  ec2AvailabilityZone?: string;
+  ec2NamingScheme?: Ec2NamingScheme;
+  /** First entry of dataFileDirectories: the only one used. */
+  dataDir: string;
+  dataFileDirectories: string[];
+  hintsDirectory: string;
+  /** `group` in the yaml is read as batch: every write is durable before it is acknowledged. */
+  commitlogSync: CommitlogSyncMode;
+  commitlogSyncPeriodMs: number;
+  commitlogSyncBatchWindowMs: number;
+  nativeTransportMaxFrameSizeMb: number;
+  maxHintWindowMs: number;
+  readRequestTimeoutMs: number;
+  writeRequestTimeoutMs: number;
+  requestTimeoutMs: number;
+  authenticator: 'AllowAllAuthenticator';
+  warnings: string[];
+}
+
+/** `key` is the offending yaml key (dotted for nested ones), `file` the config file being read. */
+export class ConfigLoadError extends Error {
+  override readonly name = 'ConfigLoadError';
+  constructor(message: string, readonly key?: string, readonly file?: string) {
+    super(message);
+  }
+}
+
+const LOCATOR = 'org.apache.cassandra.locator.';
+const SNITCHES: readonly SnitchName[] = ['SimpleSnitch', 'GossipingPropertyFileSnitch', 'Ec2Snitch'];
+const DEFAULT_DC: Record<SnitchName, string> = { SimpleSnitch: 'datacenter1', GossipingPropertyFileSnitch: 'dc1', Ec2Snitch: 'dc1' };
+const DEFAULT_RACK = 'rack1';
+/** Keys Cassandra uses that have no meaning for Sibyl's storage; silently accepted so stock yaml files load cleanly. */
+const IGNORED_KEYS = new Set(['commitlog_directory', 'saved_caches_directory', 'cdc_raw_directory', 'partitioner']);
+const RACKDC_KEYS = new Set(['dc', 'rack', 'dc_suffix', 'prefer_local', 'ec2_naming_scheme', 'ec2_region', 'ec2_availability_zone']);
+
+const show = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x)) ?? String(v);
+const invalid = (key: string, expected: string, got: unknown): ConfigLoadError =>
+  new ConfigLoadError(`Invalid yaml: ${key} must be ${expected} (got ${show(got)})`, key);
+
+function isHostname(s: string): boolean {
+  return s.length <= 253 && /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(s);
+}
+
+/** `localhost` becomes 127.0.0.1 because the address ends up in system.local/peers, which hold inets, not names. */
+function checkAddress(key: string, v: unknown): string {
+  if (typeof v !== 'string' || (isIP(v) === 0 && !isHostname(v))) throw invalid(key, 'an IP address or host name', v);
+  return v === 'localhost' ? '127.0.0.1' : v;
+}
+
+function isWildcard(a: string): boolean {
+  return a === '0.0.0.0' || a === '::' || a === '0:0:0:0:0:0:0:0';
+}
+
+/** What Cassandra does for a blank address (InetAddress.getLocalHost), without a synchronous DNS lookup. */
+function hostAddress(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const ni of list ?? []) if (ni.family === 'IPv4' && !ni.internal) return ni.address;
+  }
+  return '127.0.0.1';
+}
+
+function toInt(v: unknown): number | undefined {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number(v.trim());
+  return undefined;
+}
+
+const DURATION_MS: Record<string, number> = { ms: 1, milliseconds: 1, s: 1000, seconds: 1000, m: 60_000, minutes: 60_000, h: 3_600_000, hours: 3_600_000, d: 86_400_000, days: 86_400_000 };
+const SIZE_MIB: Record<string, number> = { b: 1 / 2 ** 20, bytes: 1 / 2 ** 20, kib: 1 / 1024, mib: 1, gib: 1024 };
+
+/** Walks the parsed yaml, remembering which keys were consumed so the rest can be reported. */
+class YamlReader {
+  readonly used = new Set<string>();
+  constructor(readonly raw: Record<string, unknown>) {}
+
+  /** Blank values (`key:`) count as absent, which is how Cassandra's loader treats them. */
+  get(key: string): unknown {
+    this.used.add(key);
+    const v = this.raw[key];
+    return v === null ? undefined : v;
+  }
+  has(key: string): boolean { return key in this.raw; }
+  str(key: string, def: string): string {
+    const v = this.get(key);
+    if (v === undefined) return def;
+    if (typeof v !== 'string' || v.trim() === '') throw invalid(key, 'a non-empty string', v);
+    return v.trim();
+  }
+  optStr(key: string): string | undefined {
+    return this.get(key) === undefined ? undefined : this.str(key, '');
+  }
+  int(key: string, def: number, min: number, max: number): number {
+    const v = this.get(key);
+    if (v === undefined) return def;
+    const n = toInt(v);
+    if (n === undefined || n < min || n > max) throw invalid(key, `an integer between ${min} and ${max}`, v);
+    return n;
+  }
+  port(key: string, def: number): number { return this.int(key, def, 1, 65535); }
+  /** Pre-4.1 `x_in_ms: 10000` or 4.1's `x: 10000ms`; both at once is ambiguous, as Cassandra also says. */
+  private unitValue(oldKey: string, newKey: string): { old: boolean; v: unknown; m: RegExpExecArray | null } {
+    const [o, v] = [this.get(oldKey), this.get(newKey)];
+    if (o !== undefined && v !== undefined)
+      throw new ConfigLoadError(`Invalid yaml: ${oldKey} and ${newKey} are the same setting; set only one`, newKey);
+    return { old: o !== undefined, v, m: typeof v === 'string' ? /^\s*(\d+)\s*([a-zA-Z]+)\s*$/.exec(v) : null };
+  }
+  durationMs(oldKey: string, newKey: string, def: number): number {
+    const { old, v, m } = this.unitValue(oldKey, newKey);
+    if (old) return this.int(oldKey, def, 0, Number.MAX_SAFE_INTEGER);
+    if (v === undefined) return def;
+    const unit = m ? DURATION_MS[m[2]!.toLowerCase()] : undefined;
+    if (!m || unit === undefined) throw invalid(newKey, 'a duration such as 10000ms, 10s, 5m or 3h', v);
+    return Number(m[1]) * unit;
+  }
+  sizeMb(oldKey: string, newKey: string, def: number, max: number): number {
+    const { old, v, m } = this.unitValue(oldKey, newKey);
+    if (old) return this.int(oldKey, def, 1, max);
+    if (v === undefined) return def;
+    const unit = m ? SIZE_MIB[m[2]!.toLowerCase()] : undefined;
+    const mb = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+    if (!Number.isInteger(mb) || mb < 1 || mb > max) throw invalid(newKey, `a whole number of MiB between 1MiB and ${max}MiB (e.g. 16MiB)`, v);
+    return mb;
+  }
+}
+
+/** java.util.Properties syntax: `k=v`, `k = v`, `k: v`, `k v`, `#`/`!` comments, backslash continuations and escapes. */
+export function parseProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = text.split(/\r\n|\r|\n/);
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i]!.replace(/^[ \t\f]+/, '');
+    if (line === '' || line[0] === '#' || line[0] === '!') continue;
+    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!.replace(/^[ \t\f]+/, '');
+    let k = 0;
+    while (k < line.length && !'=: \t\f'.includes(line[k]!)) k += line[k] === '\\' ? 2 : 1;
+    let v = k;
+    while (v < line.length && ' \t\f'.includes(line[v]!)) v++;
+    if (v < line.length && '=:'.includes(line[v]!)) v++;
+    while (v < line.length && ' \t\f'.includes(line[v]!)) v++;
+    out.set(unescapeProperty(line.slice(0, k)), unescapeProperty(line.slice(v)));
+  }
+  return out;
+}
+
+function unescapeProperty(s: string): string {
+  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) =>
+    c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : ({ t: '\t', n: '\n', r: '\r', f: '\f' } as Record<string, string>)[c] ?? c,
+  );
+}
+
+/**
+ * Reads cassandra-rackdc.properties. Besides the standard one-property-a-line form it accepts `dc =EASTUS, rack =rack1`
+ * on one line (as the Azure guide writes it), which java.util.Properties would read as dc "EASTUS, rack =rack1".
+ */
+function readRackdc(path: string, warnings: string[]): Map<string, string> | undefined {
+  if (!existsSync(path)) return undefined;
+  const props = new Map<string, string>();
+  for (const [k, v] of parseProperties(readFileSync(path, 'utf8'))) {
+    const parts = v.split(/,\s*(?=(?:dc|rack|dc_suffix|prefer_local|ec2_\w+)\s*[=:])/);
+    if (parts.length > 1) warnings.push(`${path}: "${k}=${v}" sets several properties on one line; read as separate lines`);
+    props.set(k, parts[0]!.trim());
+    for (const extra of parts.slice(1)) for (const [k2, v2] of parseProperties(extra)) props.set(k2, v2.trim());
+  }
+  for (const k of props.keys()) if (!RACKDC_KEYS.has(k)) warnings.push(`${path}: unknown property "${k}" ignored`);
+  return props;
+}
+
+/**
+ * The data centre and rack an EC2 availability zone maps to. Legacy naming (Cassandra's original Ec2Snitch): `us-east-1a`
+ * → dc `us-east`, rack `1a` ("-1" dropped from the region), `us-west-2b` → `us-west-2`/`2b`. Standard naming (4.0's
+ * ec2_naming_scheme=standard): dc is the region (`us-east-1`), rack the full zone (`us-east-1a`).
+ */
+export function ec2Location(az: string, scheme: Ec2NamingScheme, region?: string): { dataCenter: string; rack: string } {
+  if (scheme === 'standard') return { dataCenter: region ?? az.replace(/[a-z]+$/, ''), rack: az };
+  let dc = az.slice(0, -1);
+  if (dc.endsWith('1')) dc = az.slice(0, -3);
+  return { dataCenter: dc, rack: az.slice(az.lastIndexOf('-') + 1) };
+}
+
+function parseSnitch(v: string): SnitchName {
+  const short = v.startsWith(LOCATOR) ? v.slice(LOCATOR.length) : v;
+  const found = SNITCHES.find((s) => s === short);
+  if (!found) throw invalid('endpoint_snitch', `one of ${SNITCHES.join(', ')} (optionally prefixed with ${LOCATOR})`, v);
+  return found;
+}
+
+function parseSeeds(r: YamlReader, warnings: string[]): string[] | undefined {
+  const v = r.get('seed_provider');
+  if (v === undefined) return undefined;
+  const entry: unknown = Array.isArray(v) ? v[0] : v;
+  if (typeof entry !== 'object' || entry === null) throw invalid('seed_provider', 'a list with one {class_name, parameters} entry', v);
+  const { class_name: cls, parameters } = entry as Record<string, unknown>;
+  if (cls !== undefined && cls !== 'SimpleSeedProvider' && cls !== `${LOCATOR}SimpleSeedProvider`)
+    throw invalid('seed_provider.class_name', `${LOCATOR}SimpleSeedProvider`, cls);
+  const params: unknown = Array.isArray(parameters) ? Object.assign({}, ...parameters) : parameters;
+  const p = (typeof params === 'object' && params !== null ? params : {}) as Record<string, unknown>;
+  let seeds = p['seeds'];
+  if (seeds === undefined && p['Seeds'] !== undefined) {
+    warnings.push('seed_provider: parameter "Seeds" read as "seeds" (Cassandra only recognises lower case)');
+    seeds = p['Seeds'];
+  }
+  if (typeof seeds !== 'string') throw invalid('seed_provider.parameters.seeds', 'a comma-separated string of addresses', seeds);
+  const list = seeds.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (list.length === 0) throw invalid('seed_provider.parameters.seeds', 'at least one address', seeds);
+  for (const s of list) {
+    const m = /^\[(.+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s) ?? [s, s, undefined];
+    checkAddress('seed_provider.parameters.seeds', m[1]);
+    if (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535)) throw invalid('seed_provider.parameters.seeds', 'addresses with valid ports', s);
+  }
+  return list;
+}
+
+function parseInitialTokens(r: YamlReader): bigint[] {
+  const v = r.get('initial_token');
+  if (v === undefined) return [];
+  const parts = typeof v === 'bigint' ? [String(v)] : typeof v === 'string' ? v.split(',').map((s) => s.trim()) : [];
+  const tokens = parts.map((s) => (/^-?\d+$/.test(s) ? BigInt(s) : undefined));
+  if (parts.length === 0 || tokens.some((t) => t === undefined || t < -(2n ** 63n) || t >= 2n ** 63n))
+    throw invalid('initial_token', 'a comma-separated list of Murmur3 tokens (64-bit signed integers)', v);
+  return tokens as bigint[];
+}
+
+/** Loads and validates a cassandra.yaml (and the cassandra-rackdc.properties beside it). */
+export function loadConfig(yamlPath: string): NodeConfig {
+  const configPath = resolve(yamlPath);
+  const dir = dirname(configPath);
+  let text: string;
+  try {
+    text = readFileSync(configPath, 'utf8');
+  } catch (e) {
+    throw new ConfigLoadError(`Cannot read ${configPath}: ${(e as Error).message}`, undefined, configPath);
+  }
+  let doc: unknown;
+  try {
+    doc = YAML.parse(text, { intAsBigInt: true });
+  } catch (e) {
+    throw new ConfigLoadError(`Invalid yaml: cannot parse ${configPath}: ${(e as Error).message}`, undefined, configPath);
+  }
+  if (doc === null || doc === undefined) doc = {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigLoadError(`Invalid yaml: ${configPath} must be a mapping of keys to values`);
+  try {
+    const cfg = fromYaml(new YamlReader(doc as Record<string, unknown>), dir);
+    cfg.configPath = configPath;
+    return cfg;
+  } catch (e) {
+    if (e instanceof ConfigLoadError && e.file === undefined) throw new ConfigLoadError(e.message, e.key, configPath);
+    throw e;
+  }
+}
+
+function fromYaml(r: YamlReader, dir: string): NodeConfig {
+  const warnings: string[] = [];
+  const path = (p: string): string => resolve(dir, p);
+
+  const blank = (key: string): boolean => r.has(key) && r.get(key) === undefined;
+  let listenAddress = checkAddress('listen_address', r.get('listen_address') ?? 'localhost');
+  if (blank('listen_address')) {
+    listenAddress = hostAddress();
+    warnings.push(`listen_address is blank: using this host's address ${listenAddress}`);
+  }
+  if (isWildcard(listenAddress)) throw invalid('listen_address', 'a concrete address, not a wildcard', listenAddress);
+  const rpcAddress = r.get('rpc_address') === undefined ? listenAddress : checkAddress('rpc_address', r.get('rpc_address'));
+  const broadcastAddress = r.get('broadcast_address') === undefined ? listenAddress : checkAddress('broadcast_address', r.get('broadcast_address'));
+  const bra = r.get('broadcast_rpc_address');
+  if (isWildcard(rpcAddress) && bra === undefined)
+    throw new ConfigLoadError('Invalid yaml: broadcast_rpc_address must be set when rpc_address is a wildcard (0.0.0.0)', 'broadcast_rpc_address');
+  const broadcastRpcAddress = bra === undefined ? rpcAddress : checkAddress('broadcast_rpc_address', bra);
+
+  const nativeTransportPort = r.port('native_transport_port', 9042);
+  const storagePort = r.port('storage_port', 7000);
+  const adminPort = r.port('admin_port', 7199);
+  if (nativeTransportPort === storagePort || nativeTransportPort === adminPort || storagePort === adminPort)
+    throw new ConfigLoadError(`Invalid yaml: native_transport_port (${nativeTransportPort}), storage_port (${storagePort}) and admin_port (${adminPort}) must differ`, 'native_transport_port');
+
+  const numTokens = r.int('num_tokens', 16, 1, 16384);
+  const initialTokens = parseInitialTokens(r);
+  if (initialTokens.length > 0 && initialTokens.length !== numTokens)
+    throw new ConfigLoadError(`Invalid yaml: initial_token lists ${initialTokens.length} tokens but num_tokens is ${numTokens}`, 'initial_token');
+
+  const dirs = r.get('data_file_directories');
+  if (dirs !== undefined && (!Array.isArray(dirs) || dirs.length === 0 || dirs.some((d) => typeof d !== 'string' || d === '')))
+    throw invalid('data_file_directories', 'a list of directories', dirs);
+  const dataFileDirectories = ((dirs as string[] | undefined) ?? ['../data']).map(path);
+  if (dataFileDirectories.length > 1) warnings.push(`data_file_directories: only the first directory (${dataFileDirectories[0]}) is used`);
+  for (const k of ['commitlog_directory', 'saved_caches_directory', 'cdc_raw_directory']) r.optStr(k);
+  const partitioner = r.optStr('partitioner');
+  if (partitioner !== undefined && !/^(org\.apache\.cassandra\.dht\.)?Murmur3Partitioner$/.test(partitioner))
+    throw invalid('partitioner', 'org.apache.cassandra.dht.Murmur3Partitioner (the only partitioner Sibyl implements)', partitioner);
+
+  const syncRaw = r.str('commitlog_sync', 'batch');
+  if (!['batch', 'periodic', 'group'].includes(syncRaw)) throw invalid('commitlog_sync', 'batch, periodic or group', syncRaw);
+  if (syncRaw === 'group') warnings.push('commitlog_sync: group is treated as batch (every write is synced before it is acknowledged)');
+  const commitlogSync: CommitlogSyncMode = syncRaw === 'periodic' ? 'periodic' : 'batch';
+  const commitlogSyncPeriodMs = r.durationMs('commitlog_sync_period_in_ms', 'commitlog_sync_period', 10_000);
+  const commitlogSyncBatchWindowMs = r.durationMs('commitlog_sync_batch_window_in_ms', 'commitlog_sync_batch_window', 2);
+  r.durationMs('commitlog_sync_group_window_in_ms', 'commitlog_sync_group_window', 0);
+
+  const auth = r.str('authenticator', 'AllowAllAuthenticator').replace(/^org\.apache\.cassandra\.auth\./, '');
+  if (auth === 'PasswordAuthenticator')
+    throw new ConfigLoadError('Invalid yaml: authenticator PasswordAuthenticator is not supported yet (use AllowAllAuthenticator)', 'authenticator');
+  if (auth !== 'AllowAllAuthenticator') throw invalid('authenticator', 'AllowAllAuthenticator', auth);
+
+  const endpointSnitch = parseSnitch(r.str('endpoint_snitch', 'SimpleSnitch'));
+  const rackdcPath = join(dir, 'cassandra-rackdc.properties');
+  const props = endpointSnitch === 'SimpleSnitch' ? undefined : readRackdc(rackdcPath, warnings);
+  const prop = (k: string): string | undefined => (props?.get(k) || undefined);
+  const dcSuffix = prop('dc_suffix') ?? '';
+  const preferLocal = prop('prefer_local') === 'true';
+  let dataCenter = DEFAULT_DC[endpointSnitch];
+  let rack = DEFAULT_RACK;
+  const loc: Pick<NodeConfig, 'ec2Region' | 'ec2AvailabilityZone' | 'ec2NamingScheme'> = {};
+  if (endpointSnitch === 'GossipingPropertyFileSnitch') {
+    if (!props) warnings.push(`${rackdcPath} not found: GossipingPropertyFileSnitch uses dc=dc1, rack=rack1`);
+    else if (!prop('dc') || !prop('rack')) warnings.push(`${rackdcPath}: dc or rack missing; defaulting to dc1/rack1`);
+    dataCenter = (prop('dc') ?? 'dc1') + dcSuffix;
+    rack = prop('rack') ?? DEFAULT_RACK;
+  } else if (endpointSnitch === 'Ec2Snitch') {
+    // Without the EC2 metadata service the zone comes from configuration: rackdc first, then the yaml.
+    const az = prop('ec2_availability_zone') ?? r.optStr('ec2_availability_zone');
+    const region = prop('ec2_region') ?? r.optStr('ec2_region');
+    const scheme = prop('ec2_naming_scheme') ?? 'legacy';
+    if (scheme !== 'legacy' && scheme !== 'standard') throw invalid('ec2_naming_scheme', 'legacy or standard', scheme);
+    if (!az || !/^[a-z]+(-[a-z]+)+-\d+[a-z]+$/.test(az))
+      throw invalid('ec2_availability_zone', `an EC2 availability zone such as us-east-1a (Ec2Snitch reads it from ${rackdcPath} or cassandra.yaml)`, az ?? null);
+    if (region !== undefined && !az.startsWith(region)) throw invalid('ec2_region', `the region of availability zone ${az}`, region);
+    const l = ec2Location(az, scheme, region);
+    dataCenter = l.dataCenter + dcSuffix;
+    rack = l.rack;
+    Object.assign(loc, { ec2AvailabilityZone: az, ec2NamingScheme: scheme, ...(region ? { ec2Region: region } : {}) });
+  }
+  if (endpointSnitch !== 'Ec2Snitch') for (const k of ['ec2_region', 'ec2_availability_zone']) r.get(k);
+
+  const cfg: NodeConfig = {
+    configPath: '',
+    clusterName: r.str('cluster_name', 'Test Cluster'),
+    numTokens,
+    initialTokens,
+    listenAddress,
+    rpcAddress,
+    broadcastAddress,
+    broadcastRpcAddress,
+    nativeTransportPort,
+    storagePort,
+    adminPort,
+    seeds: parseSeeds(r, warnings) ?? [broadcastAddress],
+    endpointSnitch,
+    dataCenter,
+    rack,
+    dcSuffix,
+    preferLocal,
+    ...loc,
+    dataDir: dataFileDirectories[0]!,
+    dataFileDirectories,
+    hintsDirectory: path(r.optStr('hints_directory') ?? '../hints'),
+    commitlogSync,
+    commitlogSyncPeriodMs,
+    commitlogSyncBatchWindowMs,
+    nativeTransportMaxFrameSizeMb: r.sizeMb('native_transport_max_frame_size_in_mb', 'native_transport_max_frame_size', 16, 2047),
+    maxHintWindowMs: r.durationMs('max_hint_window_in_ms', 'max_hint_window', 10_800_000),
+    readRequestTimeoutMs: r.durationMs('read_request_timeout_in_ms', 'read_request_timeout', 5000),
+    writeRequestTimeoutMs: r.durationMs('write_request_timeout_in_ms', 'write_request_timeout', 2000),
+    requestTimeoutMs: r.durationMs('request_timeout_in_ms', 'request_timeout', 10_000),
+    authenticator: 'AllowAllAuthenticator',
+    warnings,
+  };
+  for (const k of Object.keys(r.raw)) if (!r.used.has(k) && !IGNORED_KEYS.has(k)) warnings.push(`unknown key "${k}" ignored`);
+  return cfg;
+}
+
+/** A complete configuration for one local node; fields derived from others (rpc/broadcast addresses, seeds, dc) follow them. */
+export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
+  const listenAddress = overrides.listenAddress ?? '127.0.0.1';
+  const rpcAddress = overrides.rpcAddress ?? listenAddress;
+  const dataDir = overrides.dataDir ?? overrides.dataFileDirectories?.[0] ?? resolve('data', 'node1', 'data');
+  const endpointSnitch =
+    overrides.endpointSnitch ?? (overrides.dataCenter !== undefined || overrides.rack !== undefined ? 'GossipingPropertyFileSnitch' : 'SimpleSnitch');
+  const scheme = overrides.ec2NamingScheme ?? 'legacy';
+  const ec2 =
+    endpointSnitch === 'Ec2Snitch' && overrides.ec2AvailabilityZone
+      ? ec2Location(overrides.ec2AvailabilityZone, scheme, overrides.ec2Region)
+      : undefined;
+  const broadcastAddress = overrides.broadcastAddress ?? listenAddress;
+  return {
+    configPath: '',
+    clusterName: 'Test Cluster',
+    numTokens: 16,
+    initialTokens: [],
+    nativeTransportPort: 9042, storagePort: 7000, adminPort: 7199,
+    dcSuffix: '', preferLocal: false,
+    commitlogSync: 'batch', commitlogSyncPeriodMs: 10_000, commitlogSyncBatchWindowMs: 2,
+    nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000,
+    readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000,
+    authenticator: 'AllowAllAuthenticator',
+    warnings: [],
+    ...overrides,
+    listenAddress,
+    rpcAddress,
+    broadcastAddress,
+    broadcastRpcAddress: overrides.broadcastRpcAddress ?? rpcAddress,
+    seeds: overrides.seeds ?? [broadcastAddress],
+    endpointSnitch,
+    dataCenter: overrides.dataCenter ?? (ec2 ? ec2.dataCenter + (overrides.dcSuffix ?? '') : DEFAULT_DC[endpointSnitch]),
+    rack: overrides.rack ?? ec2?.rack ?? DEFAULT_RACK,
+    ...(endpointSnitch === 'Ec2Snitch' && overrides.ec2AvailabilityZone ? { ec2NamingScheme: scheme } : {}),
+    dataDir,
+    dataFileDirectories: overrides.dataFileDirectories ?? [dataDir],
+    hintsDirectory: overrides.hintsDirectory ?? join(dirname(dataDir), 'hints'),
+  };
+}
+
+/**
+ * Writes cassandra.yaml and cassandra-rackdc.properties into `dir` (created if needed) so that loadConfig(returned path)
+ * yields defaultConfig(cfg). Unset data/hints directories go beside `dir`: `<dir>/../data`, `<dir>/../hints`.
+ */
+export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): string {
+  const abs = resolve(dir);
+  const dataDir = cfg.dataDir ?? cfg.dataFileDirectories?.[0] ?? join(abs, '..', 'data');
+  const c = defaultConfig({ hintsDirectory: join(abs, '..', 'hints'), ...cfg, dataDir });
+  const yaml: Record<string, unknown> = {
+    cluster_name: c.clusterName,
+    num_tokens: c.numTokens,
+    ...(c.initialTokens.length > 0 ? { initial_token: c.initialTokens.join(',') } : {}),
+    listen_address: c.listenAddress,
+    rpc_address: c.rpcAddress,
+    broadcast_address: c.broadcastAddress,
+    broadcast_rpc_address: c.broadcastRpcAddress,
+    native_transport_port: c.nativeTransportPort,
+    storage_port: c.storagePort,
+    admin_port: c.adminPort,
+    seed_provider: [{ class_name: `${LOCATOR}SimpleSeedProvider`, parameters: [{ seeds: c.seeds.join(',') }] }],
+    endpoint_snitch: c.endpointSnitch,
+    data_file_directories: c.dataFileDirectories,
+    hints_directory: c.hintsDirectory,
+    commitlog_sync: c.commitlogSync,
+    ...(c.commitlogSync === 'periodic'
+      ? { commitlog_sync_period_in_ms: c.commitlogSyncPeriodMs }
+      : { commitlog_sync_batch_window_in_ms: c.commitlogSyncBatchWindowMs }),
+    native_transport_max_frame_size_in_mb: c.nativeTransportMaxFrameSizeMb,
+    max_hint_window_in_ms: c.maxHintWindowMs,
+    read_request_timeout_in_ms: c.readRequestTimeoutMs,
+    write_request_timeout_in_ms: c.writeRequestTimeoutMs,
+    request_timeout_in_ms: c.requestTimeoutMs,
+    authenticator: c.authenticator,
+  };
+  const rackdc = c.endpointSnitch !== 'Ec2Snitch' ? [`dc=${c.dataCenter}`, `rack=${c.rack}`]
+    : [`ec2_availability_zone=${c.ec2AvailabilityZone ?? ''}`, `ec2_naming_scheme=${c.ec2NamingScheme ?? 'legacy'}`];
+  if (c.endpointSnitch === 'Ec2Snitch' && c.ec2Region) rackdc.push(`ec2_region=${c.ec2Region}`);
+  if (c.endpointSnitch === 'Ec2Snitch' && c.dcSuffix) rackdc.push(`dc_suffix=${c.dcSuffix}`);
+  if (c.preferLocal) rackdc.push('prefer_local=true');
+  mkdirSync(abs, { recursive: true });
+  const yamlPath = join(abs, 'cassandra.yaml');
+  writeFileSync(yamlPath, `# Written by Sibyl's writeConfigFiles\n${YAML.stringify(yaml)}`);
+  writeFileSync(join(abs, 'cassandra-rackdc.properties'), `# Written by Sibyl's writeConfigFiles\n${rackdc.join('\n')}\n`);
+  return yamlPath;
+}

@@ -1,0 +1,353 @@
+// The node-local store: one LMDB environment with a `data` database (byte-comparable keys, see keys.ts) and a
+// `meta` database for node metadata. Each row is its own key so a single-row write is one read-modify-write in
+// lmdb-js's batched async transaction (concurrent writers share a commit and its fsync). A partition's header key
+// holds its deletion, range tombstones and static row. Invariant kept by every write: stored rows never contain
+// data shadowed by the header's deletions, so purging those deletions later cannot resurrect anything.
+import fs from 'node:fs';
+import path from 'node:path';
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { Packr } from 'msgpackr';
+import type { TableDef } from '../schema/model.ts';
+import type { PartitionData, RangeTombstone, ReadFilter, Row, ScanRange, Slice, Tombstone } from './types.ts';
+import {
+  decodePartitionKey, headerKey, partitionPrefix, prefixEnd, rowEndKey, rowKey, rowStartKey, tableIdBytes, tokenPrefix,
+} from './keys.ts';
+import { coveringDeletion, mergePartitions, mergeRows } from './merge.ts';
+import { countRowItems, purgeContext, purgeRangeTombstones, purgeRow, purgeTombstone, type PurgeContext } from './purge.ts';
+import { isRowLive } from './live.ts';
+import { comparePositions, endPosition, startPosition } from './compare.ts';
+
+export interface StorageOptions {
+  dir: string;
+  sync: 'batch' | 'periodic';
+  /** Upper bound on how long an acknowledged periodic-mode write may stay un-fsynced. */
+  syncPeriodMs?: number;
+}
+
+/** What the header key of a partition holds. */
+interface Header {
+  deletion?: Tombstone;
+  rangeTombstones: RangeTombstone[];
+  staticRow?: Row;
+}
+
+interface PreparedUpdate {
+  table: TableDef;
+  update: PartitionData;
+  prefix: Buffer;
+  headerKey: Buffer;
+  rowKeys: Buffer[];
+}
+
+const rowPackr = new Packr({ useRecords: false });
+const metaPackr = new Packr({ structuredClone: true, int64AsType: 'bigint' });
+const AFTER = Buffer.from([0xff]);
+const WHOLE: Slice = { start: { prefix: [], inclusive: true }, end: { prefix: [], inclusive: true } };
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export class StorageEngine {
+  private syncTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly env: RootDatabase,
+    private readonly data: Database<Buffer, Buffer>,
+    private readonly meta: Database<Buffer, string>,
+    private readonly opts: StorageOptions,
+  ) {}
+
+  static async open(opts: StorageOptions): Promise<StorageEngine> {
+    fs.mkdirSync(opts.dir, { recursive: true });
+    // overlappingSync: commits become visible (and reach the OS, surviving a process crash) before their fsync
+    // completes, and the fsync overlaps the next transaction; batch mode additionally awaits `flushed`.
+    const env = open({ path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 4, overlappingSync: true });
+    const data = env.openDB<Buffer, Buffer>({ name: 'data', keyEncoding: 'binary', encoding: 'binary' });
+    const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
+    const engine = new StorageEngine(env, data, meta, opts);
+    if (opts.sync === 'periodic') {
+      engine.syncTimer = setInterval(() => void engine.env.flushed, opts.syncPeriodMs ?? 10_000);
+      engine.syncTimer.unref();
+    }
+    return engine;
+  }
+
+  private async durable(): Promise<void> {
+    if (this.opts.sync === 'batch') await this.env.flushed;
+  }
+
+  private loadHeader(key: Buffer): Header | undefined {
+    const b = this.data.get(key);
+    return b ? (rowPackr.unpack(b) as Header) : undefined;
+  }
+
+  private loadRow(key: Buffer): Row | undefined {
+    const b = this.data.get(key);
+    return b ? (rowPackr.unpack(b) as Row) : undefined;
+  }
+
+  private storeHeader(key: Buffer, h: Header): void {
+    if (!h.deletion && h.rangeTombstones.length === 0 && !h.staticRow) this.data.removeSync(key);
+    else this.data.putSync(key, rowPackr.pack(h));
+  }
+
+  /** Key computation (and key-size validation) happens before the transaction so errors never split a batch. */
+  private prepare(table: TableDef, update: PartitionData): PreparedUpdate {
+    const prefix = partitionPrefix(table.id, update.token, update.key);
+    return {
+      table, update, prefix, headerKey: headerKey(prefix),
+      rowKeys: update.rows.map((r) => rowKey(prefix, table, r.clustering)),
+    };
+  }
+
+  apply(table: TableDef, update: PartitionData): Promise<void> {
+    return this.applyMany([{ table, update }]);
+  }
+
+  async applyMany(items: Array<{ table: TableDef; update: PartitionData }>): Promise<void> {
+    const prepared = items.map((i) => this.prepare(i.table, i.update));
+    await this.data.transaction(() => {
+      const now = nowSeconds();
+      for (const p of prepared) this.applyInTxn(p, now);
+    });
+    await this.durable();
+  }
+
+  private applyInTxn(p: PreparedUpdate, nowSec: number): void {
+    const { table, update } = p;
+    const ctx = purgeContext(nowSec, table.options.gc_grace_seconds);
+    let header = this.loadHeader(p.headerKey);
+    const newDeletions = !!update.deletion || update.rangeTombstones.length > 0;
+    if (newDeletions || update.staticRow) {
+      const merged = mergePartitions(table, headerPartition(update, header), {
+        key: update.key, token: update.token, deletion: update.deletion, rangeTombstones: update.rangeTombstones,
+        staticRow: update.staticRow, rows: [],
+      });
+      header = { rangeTombstones: merged.rangeTombstones };
+      if (merged.deletion) header.deletion = merged.deletion;
+      if (merged.staticRow) header.staticRow = merged.staticRow;
+      if (newDeletions) {
+        const slices = update.deletion ? [WHOLE] : update.rangeTombstones;
+        for (const s of slices) this.rewriteRows(table, p.prefix, header, s, ctx);
+      }
+      header = purgeHeader(header, ctx);
+      this.storeHeader(p.headerKey, header);
+    }
+    for (let i = 0; i < update.rows.length; i++) {
+      const row = update.rows[i];
+      const outer = header ? coveringDeletion(table, header.deletion, header.rangeTombstones, row.clustering) : undefined;
+      const merged = mergeRows(table, this.loadRow(p.rowKeys[i]), row, outer);
+      const kept = merged && purgeRow(merged, ctx);
+      if (kept) this.data.putSync(p.rowKeys[i], rowPackr.pack(kept));
+      else this.data.removeSync(p.rowKeys[i]);
+    }
+  }
+
+  /** Re-normalizes stored rows within a slice against the header's deletions and purges them; returns removed items. */
+  private rewriteRows(table: TableDef, prefix: Buffer, header: Header, slice: Slice, ctx: PurgeContext): number {
+    let removed = 0;
+    const range = { start: rowStartKey(prefix, table, slice.start), end: rowEndKey(prefix, table, slice.end) };
+    const entries = [...this.data.getRange(range)];
+    for (const { key, value } of entries) {
+      const row = rowPackr.unpack(value) as Row;
+      const outer = coveringDeletion(table, header.deletion, header.rangeTombstones, row.clustering);
+      const before = countRowItems(row);
+      const purgedBefore = ctx.purged;
+      const normalized = mergeRows(table, row, undefined, outer);
+      const kept = normalized && purgeRow(normalized, ctx);
+      const after = countRowItems(kept);
+      if (!kept) this.data.removeSync(key);
+      else if (after !== before || ctx.purged !== purgedBefore) this.data.putSync(key, rowPackr.pack(kept));
+      removed += before - after;
+    }
+    return removed;
+  }
+
+  read(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined {
+    const prefix = partitionPrefix(table.id, token, key);
+    let header: Header | undefined;
+    try {
+      header = this.loadHeader(headerKey(prefix));
+    } catch {
+      return undefined; // a key too long to store cannot have been stored
+    }
+    const slices = filter.slices && filter.slices.length > 0 ? filter.slices : [WHOLE];
+    const rows = this.readRows(table, prefix, header, slices, filter, nowSec);
+    if (!header && rows.length === 0) return undefined;
+    const out: PartitionData = { key, token, rangeTombstones: [], rows };
+    if (header) {
+      if (header.deletion) out.deletion = header.deletion;
+      if (header.staticRow) out.staticRow = header.staticRow;
+      out.rangeTombstones = filter.slices && filter.slices.length > 0
+        ? header.rangeTombstones.filter((rt) => slices.some((s) => overlaps(table, rt, s)))
+        : header.rangeTombstones;
+    }
+    return out;
+  }
+
+  /** Rows of the slices in clustering order; with rowLimit, the first (or, reversed, last) rows up to that many live. */
+  private readRows(table: TableDef, prefix: Buffer, header: Header | undefined, slices: Slice[], filter: ReadFilter,
+    nowSec: number): Row[] {
+    const limit = filter.rowLimit ?? Infinity;
+    const reversed = !!filter.reversed;
+    const rows: Row[] = [];
+    let live = 0;
+    const ordered = reversed ? [...slices].reverse() : slices;
+    for (const s of ordered) {
+      if (live >= limit) break;
+      const start = rowStartKey(prefix, table, s.start);
+      const end = rowEndKey(prefix, table, s.end);
+      const iter = reversed
+        ? this.data.getRange({ start: end, end: start, reverse: true, exclusiveStart: true, inclusiveEnd: true })
+        : this.data.getRange({ start, end });
+      for (const { value } of iter) {
+        const row = rowPackr.unpack(value) as Row;
+        rows.push(row);
+        if (limit !== Infinity) {
+          const outer = header ? coveringDeletion(table, header.deletion, header.rangeTombstones, row.clustering) : undefined;
+          if (isRowLive(row, outer, nowSec) && ++live >= limit) break;
+        }
+      }
+    }
+    if (reversed) rows.reverse();
+    return rows;
+  }
+
+  scan(table: TableDef, range: ScanRange, filter: ReadFilter, partitionLimit: number, nowSec: number): PartitionData[] {
+    const tid = tableIdBytes(table.id);
+    let start: Buffer;
+    const s = range.start;
+    if (!s) start = tid;
+    else if (s.key) {
+      const pp = partitionPrefix(table.id, s.token, s.key);
+      start = s.inclusive ? pp : Buffer.concat([pp, AFTER]);
+    } else {
+      const tp = tokenPrefix(table.id, s.token);
+      start = s.inclusive ? tp : (prefixEnd(tp) ?? Buffer.concat([tid, AFTER]));
+    }
+    const end = range.endToken !== undefined ? prefixEnd(tokenPrefix(table.id, range.endToken)) : prefixEnd(tid);
+    const out: PartitionData[] = [];
+    while (out.length < partitionLimit) {
+      let next: Buffer | undefined;
+      for (const k of this.data.getKeys({ start, end, limit: 1 })) next = k;
+      if (!next) break;
+      const d = decodePartitionKey(next);
+      const p = this.read(table, d.key, d.token, filter, nowSec);
+      if (p) out.push(p);
+      start = Buffer.concat([next.subarray(0, d.prefixLength), AFTER]);
+    }
+    return out;
+  }
+
+  /** Removes every key in [start, end) in bounded transactions, so huge tables do not make one giant commit. */
+  private async removeRange(start: Buffer, end: Buffer | undefined): Promise<void> {
+    for (;;) {
+      const removed = await this.data.transaction(() => {
+        const keys = [...this.data.getKeys({ start, end, limit: 10_000 })];
+        for (const k of keys) this.data.removeSync(k);
+        return keys.length;
+      });
+      if (removed === 0) break;
+    }
+    await this.durable();
+  }
+
+  truncate(table: TableDef): Promise<void> {
+    return this.dropTable(table.id);
+  }
+
+  dropTable(tableId: string): Promise<void> {
+    const tid = tableIdBytes(tableId);
+    return this.removeRange(tid, prefixEnd(tid));
+  }
+
+  /** Drops shadowed data and purges deletions older than gc_grace_seconds in every partition of a table. */
+  async compact(table: TableDef, nowSec: number): Promise<number> {
+    const tid = tableIdBytes(table.id);
+    const end = prefixEnd(tid);
+    let start = tid;
+    let total = 0;
+    const pending: Array<Promise<number>> = [];
+    for (;;) {
+      let next: Buffer | undefined;
+      for (const k of this.data.getKeys({ start, end, limit: 1 })) next = k;
+      if (!next) break;
+      const d = decodePartitionKey(next);
+      const prefix = Buffer.from(next.subarray(0, d.prefixLength));
+      pending.push(this.data.transaction(() => this.compactPartition(table, prefix, nowSec)));
+      start = Buffer.concat([prefix, AFTER]);
+      if (pending.length >= 256) for (const n of await Promise.all(pending.splice(0))) total += n;
+    }
+    for (const n of await Promise.all(pending)) total += n;
+    await this.durable();
+    return total;
+  }
+
+  private compactPartition(table: TableDef, prefix: Buffer, nowSec: number): number {
+    const ctx = purgeContext(nowSec, table.options.gc_grace_seconds);
+    const hk = headerKey(prefix);
+    const stored = this.loadHeader(hk);
+    const header: Header = stored ?? { rangeTombstones: [] };
+    let removed = this.rewriteRows(table, prefix, header, WHOLE, ctx);
+    if (stored) {
+      const before = headerItems(stored);
+      const purged = purgeHeader(stored, ctx);
+      removed += before - headerItems(purged);
+      this.storeHeader(hk, purged);
+    }
+    return removed;
+  }
+
+  getMeta<T>(key: string): T | undefined {
+    const b = this.meta.get(key);
+    return b ? (metaPackr.unpack(b) as T) : undefined;
+  }
+
+  async putMeta(key: string, value: unknown): Promise<void> {
+    // Copied: async puts are written later, and the packer reuses its buffer.
+    await this.meta.put(key, Buffer.from(metaPackr.pack(value)));
+    await this.env.flushed;
+  }
+
+  approximateSize(): number {
+    const s = this.data.getStats() as { pageSize?: number; treeBranchPageCount?: number; treeLeafPageCount?: number;
+      overflowPages?: number };
+    return (s.pageSize ?? 4096) * ((s.treeBranchPageCount ?? 0) + (s.treeLeafPageCount ?? 0) + (s.overflowPages ?? 0));
+  }
+
+  async flush(): Promise<void> {
+    await this.env.flushed;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    await this.env.flushed;
+    await this.env.close();
+  }
+}
+
+function headerPartition(update: PartitionData, h: Header | undefined): PartitionData {
+  const p: PartitionData = { key: update.key, token: update.token, rangeTombstones: h?.rangeTombstones ?? [], rows: [] };
+  if (h?.deletion) p.deletion = h.deletion;
+  if (h?.staticRow) p.staticRow = h.staticRow;
+  return p;
+}
+
+function purgeHeader(h: Header, ctx: PurgeContext): Header {
+  const out: Header = { rangeTombstones: purgeRangeTombstones(h.rangeTombstones, ctx) };
+  const d = purgeTombstone(h.deletion, ctx);
+  if (d) out.deletion = d;
+  const s = h.staticRow && purgeRow(h.staticRow, ctx);
+  if (s) out.staticRow = s;
+  return out;
+}
+
+function headerItems(h: Header): number {
+  return (h.deletion ? 1 : 0) + h.rangeTombstones.length + countRowItems(h.staticRow);
+}
+
+function overlaps(table: TableDef, rt: RangeTombstone, s: Slice): boolean {
+  return comparePositions(table, startPosition(rt.start), endPosition(s.end)) < 0
+    && comparePositions(table, startPosition(s.start), endPosition(rt.end)) < 0;
+}

@@ -1,0 +1,17 @@
+// The `sibyl` command line. Each subcommand lives in its own file under src/tools/ and registers itself here.
+import { Command } from 'commander';
+import { registerNodeCommand } from './node-command.ts';
+import { registerStartCommand } from './start-command.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('sibyl')
+    .description('Sibyl: a Cassandra-compatible, multi-datacenter database')
+    .showHelpAfterError()
+    .enablePositionalOptions();
+  registerNodeCommand(program);
+  registerStartCommand(program);
+  // Later: nodetool, cqlsh, cluster, stress — one register*Command per file.
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);
