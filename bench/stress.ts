@@ -25,6 +25,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string' },
     address: { type: 'string', default: '127.0.50.1' },
     sync: { type: 'string', default: 'batch' },
+    profile: { type: 'string' },
   },
 });
 const OPS = Number(args.ops);
@@ -62,7 +63,8 @@ async function startNodeProcess(dir: string): Promise<ChildProcess> {
     endpointSnitch: 'GossipingPropertyFileSnitch', dataCenter: 'dc1', rack: 'rack1',
     commitlogSync: args.sync === 'periodic' ? 'periodic' : 'batch', adminPort: 7199, seeds: [ADDRESS],
   });
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'src/tools/cli.ts'), 'node', '--config', conf, '--log-level', 'warn'], {
+  const prof = args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(REPO, 'src/tools/cli.ts'), 'node', '--config', conf, '--log-level', 'warn'], {
     cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'],
   });
   await waitForPort(ADDRESS, 9042, 20000);

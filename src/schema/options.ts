@@ -160,6 +160,8 @@ const COMPRESSORS = new Set(
 
 function compression(m: Record<string, string>): Record<string, string> {
   const opts = stringValues(m);
+  // An empty map (cassandra-stress writes `compression = {}`) means "no compression", as in Cassandra.
+  if (Object.keys(opts).length === 0) return { enabled: 'false' };
   if (opts.enabled !== undefined && opts.enabled.toLowerCase() === 'false') return { enabled: 'false' };
   delete opts.enabled;
   const cls = opts.class ?? opts.sstable_compression;

@@ -43,6 +43,8 @@ const rowPackr = new Packr({ useRecords: false });
 const metaPackr = new Packr({ structuredClone: true, int64AsType: 'bigint' });
 const AFTER = Buffer.from([0xff]);
 const WHOLE: Slice = { start: { prefix: [], inclusive: true }, end: { prefix: [], inclusive: true } };
+/** lmdb-js has an environment sync (mdb_env_sync) that its typings omit. */
+interface EnvWithSync { sync(cb: (err?: unknown) => void): void }
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 export class StorageEngine {
@@ -58,14 +60,19 @@ export class StorageEngine {
 
   static async open(opts: StorageOptions): Promise<StorageEngine> {
     fs.mkdirSync(opts.dir, { recursive: true });
-    // overlappingSync: commits become visible (and reach the OS, surviving a process crash) before their fsync
-    // completes, and the fsync overlaps the next transaction; batch mode additionally awaits `flushed`.
-    const env = open({ path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 4, overlappingSync: true });
+    // batch: every commit is fsynced (overlappingSync lets the fsync of one group commit overlap the next
+    // transaction). periodic: commits only reach the OS page cache (enough to survive a process crash) and an
+    // explicit environment sync runs every syncPeriodMs.
+    const periodic = opts.sync === 'periodic';
+    const env = open({
+      path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 4,
+      ...(periodic ? { noSync: true, overlappingSync: false } : { overlappingSync: process.env.OVL !== '0' }),
+    });
     const data = env.openDB<Buffer, Buffer>({ name: 'data', keyEncoding: 'binary', encoding: 'binary' });
     const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
     const engine = new StorageEngine(env, data, meta, opts);
-    if (opts.sync === 'periodic') {
-      engine.syncTimer = setInterval(() => void engine.env.flushed, opts.syncPeriodMs ?? 10_000);
+    if (periodic) {
+      engine.syncTimer = setInterval(() => engine.syncNow(), opts.syncPeriodMs ?? 10_000);
       engine.syncTimer.unref();
     }
     return engine;
@@ -73,6 +80,14 @@ export class StorageEngine {
 
   private async durable(): Promise<void> {
     if (this.opts.sync === 'batch') await this.env.flushed;
+  }
+
+  /** Forces committed data to disk (periodic mode's timer, flush(), close()). */
+  private syncNow(): Promise<void> {
+    if (this.opts.sync === 'batch') return Promise.resolve(this.env.flushed).then(() => undefined);
+    return this.env.committed.then(() => new Promise<void>((resolve, reject) => {
+      (this.env as unknown as EnvWithSync).sync((err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
+    }));
   }
 
   private loadHeader(key: Buffer): Header | undefined {
@@ -305,7 +320,7 @@ export class StorageEngine {
   async putMeta(key: string, value: unknown): Promise<void> {
     // Copied: async puts are written later, and the packer reuses its buffer.
     await this.meta.put(key, Buffer.from(metaPackr.pack(value)));
-    await this.env.flushed;
+    await this.syncNow();
   }
 
   approximateSize(): number {
@@ -315,14 +330,14 @@ export class StorageEngine {
   }
 
   async flush(): Promise<void> {
-    await this.env.flushed;
+    await this.syncNow();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.syncTimer) clearInterval(this.syncTimer);
-    await this.env.flushed;
+    await this.syncNow();
     await this.env.close();
   }
 }

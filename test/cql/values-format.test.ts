@@ -42,7 +42,8 @@ test('formatValue imitates cqlsh', () => {
   assert.equal(fv(T.double, -2.5), '-2.5');
   assert.equal(fv(T.double, NaN), 'NaN');
   assert.equal(fv(T.float, -Infinity), '-Infinity');
-  assert.equal(formatFloatCqlsh(1234.5678, 5), '1234.6');
+  assert.equal(formatFloatCqlsh(1234.5678, 5), '1234.5678');
+  assert.equal(formatFloatCqlsh(1234.56789012, 5), '1234.56789');
   assert.equal(fv(T.decimal, '1.50'), '1.50');
   assert.equal(fv(T.varint, -5n), '-5');
   assert.equal(fv(T.date, '2020-01-31'), '2020-01-31');
