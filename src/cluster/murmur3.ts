@@ -27,9 +27,10 @@ function mul(ah: number, al: number, bh: number, bl: number): void {
 
 /** (ah:al) + (bh:bl) mod 2^64 into rh:rl. */
 function add(ah: number, al: number, bh: number, bl: number): void {
-  const lo = (al >>> 0) + (bl >>> 0);
-  rl = lo | 0;
-  rh = (ah + bh + (lo > 0xffffffff ? 1 : 0)) | 0;
+  const lo = (al + bl) | 0;
+  // Unsigned overflow of the low word shows as the sum being below an operand.
+  rl = lo;
+  rh = (ah + bh + ((lo >>> 0) < (al >>> 0) ? 1 : 0)) | 0;
 }
 
 /** Rotate left by r (0 < r < 32) into rh:rl. */
@@ -66,20 +67,14 @@ let tl = 0;
 function loadTail(key: Buffer, o: number, n: number): void {
   let l = 0;
   let h = 0;
-  for (let i = 0; i < n; i++) {
-    const b = key[o + i]!;
-    if (i < 4) l ^= b << (i << 3);
-    else h ^= b << ((i - 4) << 3);
-    if (b & 0x80) {
-      const s = (i << 3) + 8;
-      if (s < 32) {
-        l ^= -1 << s;
-        h ^= -1;
-      } else if (s < 64) {
-        h ^= -1 << (s - 32);
-      }
-    }
+  const low = n < 4 ? n : 4;
+  for (let i = 0; i < low; i++) {
+    // A signed byte shifted within an int32 already carries its sign bits up through the low word.
+    const b = (key[o + i]! << 24) >> 24;
+    l ^= b << (i << 3);
+    h ^= b >> 31;
   }
+  for (let i = 4; i < n; i++) h ^= ((key[o + i]! << 24) >> 24) << ((i - 4) << 3);
   th = h;
   tl = l;
 }

@@ -66,7 +66,7 @@ export class StorageEngine {
     const periodic = opts.sync === 'periodic';
     const env = open({
       path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 4,
-      ...(periodic ? { noSync: true, overlappingSync: false } : { overlappingSync: process.env.OVL !== '0' }),
+      ...(periodic ? { noSync: true, overlappingSync: false } : { overlappingSync: true }),
     });
     const data = env.openDB<Buffer, Buffer>({ name: 'data', keyEncoding: 'binary', encoding: 'binary' });
     const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });

@@ -162,7 +162,8 @@ class SelectRun {
     const toSource = (clustering: Buffer[], cells: SourceRow['cells']): SourceRow => ({ token: p.token, pk, clustering, cells });
     const staticCells: SourceRow['cells'] = live.staticRow ? cellsOf(live.staticRow.cells) : {};
     let rows: SourceRow[] = live.rows.map((r) => toSource(r.clustering, { ...staticCells, ...cellsOf(r.cells) }));
-    if (this.reversed && !this.readsReversed()) rows.reverse();
+    // The engine returns rows in clustering order even for reversed reads (it only picks the last ones).
+    if (this.reversed) rows.reverse();
     if (afterClustering) {
       const dir = this.reversed ? -1 : 1;
       rows = rows.filter((r) => dir * compareClusteringOf(this.table, r.clustering, afterClustering) > 0);
@@ -174,10 +175,6 @@ class SelectRun {
     if (this.stmt.distinct) rows = rows.slice(0, 1);
     if (this.where.filters.length > 0) rows = rows.filter((r) => this.where.filters.every((f) => f(rowValues(this.table, r), this.ctx)));
     return rows;
-  }
-
-  private readsReversed(): boolean {
-    return true; // the storage engine honours ReadFilter.reversed, so rows already come in query order
   }
 
   private filterFor(afterClustering: Buffer[] | undefined, rowLimit: number): ReadFilter {
@@ -242,7 +239,8 @@ class SelectRun {
     const batch = Number.isFinite(limits.pageSize) ? Math.max(16, Math.min(1000, limits.pageSize)) : 1000;
     let exhausted = false;
     for (let rounds = 0; !page.full && rounds < 10_000_000; rounds++) {
-      const parts = await this.env.coordinator.scan(this.ks, this.table, range, this.filterFor(undefined, Infinity), batch, this.cl, this.nowSec);
+      const rowsWanted = Math.min(limits.perPartition, page.remaining - page.sources.length) + 1;
+      const parts = await this.env.coordinator.scan(this.ks, this.table, range, this.filterFor(undefined, rowsWanted), batch, this.cl, this.nowSec);
       let consumed = 0;
       for (const p of parts) {
         if (page.full) break;
