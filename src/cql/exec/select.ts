@@ -160,8 +160,8 @@ class SelectRun {
     const pk = splitPartitionKey(this.table, p.key);
     const live = liveRows(this.table, p, this.nowSec);
     const toSource = (clustering: Buffer[], cells: SourceRow['cells']): SourceRow => ({ token: p.token, pk, clustering, cells });
-    const staticCells: SourceRow['cells'] = live.staticRow ? cellsOf(live.staticRow.cells) : {};
-    let rows: SourceRow[] = live.rows.map((r) => toSource(r.clustering, { ...staticCells, ...cellsOf(r.cells) }));
+    const staticCells: SourceRow['cells'] = live.staticRow ? cellsOf(live.staticRow.cells, this.nowSec) : {};
+    let rows: SourceRow[] = live.rows.map((r) => toSource(r.clustering, { ...staticCells, ...cellsOf(r.cells, this.nowSec) }));
     // The engine returns rows in clustering order even for reversed reads (it only picks the last ones).
     if (this.reversed) rows.reverse();
     if (afterClustering) {
@@ -317,10 +317,11 @@ function tokenOf(v: Buffer | null | symbol): bigint {
   return v.readBigInt64BE(0);
 }
 
-function cellsOf(cells: Record<string, { value: Buffer; ts: number; ttl?: number; ldt?: number }>): SourceRow['cells'] {
+/** The engine reports remaining TTL; selection keeps the expiry second so ttl() can be computed at any now. */
+function cellsOf(cells: Record<string, { value: Buffer; ts: number; ttl?: number }>, nowSec: number): SourceRow['cells'] {
   const out: SourceRow['cells'] = {};
   for (const [k, c] of Object.entries(cells)) {
-    out[k] = { value: c.value, ts: c.ts, ttl: c.ttl, expiresAt: c.ttl !== undefined ? c.ldt : undefined };
+    out[k] = { value: c.value, ts: c.ts, ttl: c.ttl, expiresAt: c.ttl !== undefined ? nowSec + c.ttl : undefined };
   }
   return out;
 }
