@@ -1,5 +1,5 @@
 // Decoded requests and to-be-encoded responses of native protocol v4, as plain data. The codec
-// (protocol/codec/*.ts) turns frames into these and these into frames; the server dispatches on them.
+// (protocol/frame.ts, requests.ts, responses.ts) turns frames into these and these into frames; the server dispatches on them.
 import type { CqlType } from '../cql/types.ts';
 
 export const Opcode = {

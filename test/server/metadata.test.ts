@@ -87,7 +87,7 @@ describe('schema metadata through the driver', () => {
     assert.deepEqual(t.partitionKeys.map((c) => c.type.code), [types.dataTypes.varchar, types.dataTypes.int]);
     assert.deepEqual(t.clusteringKeys.map((c) => c.type.code), [types.dataTypes.timestamp, types.dataTypes.int]);
     assert.deepEqual(t.columns.map((c) => c.name).sort(), ['bucket', 'payload', 'phones', 'seq', 'tenant', 'tenant_name', 'ts']);
-    const byName = t.columnsByName as Record<string, { isStatic: boolean; type: { code: number; info: unknown } }>;
+    const byName = t.columnsByName as unknown as Record<string, { isStatic: boolean; type: { code: number; info: unknown } }>;
     assert.deepEqual(Object.entries(byName).filter(([, c]) => c.isStatic).map(([n]) => n), ['tenant_name']);
     assert.equal(byName['phones']!.type.code, types.dataTypes.list);
     const udt = (byName['phones']!.type.info as { code: number; info: { name: string; fields: Array<{ name: string }> } });
