@@ -7,7 +7,7 @@
 //
 // --rate runs a fixed-rate phase (latency measured from each op's intended start, so queueing is not hidden).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect } from 'node:net';
@@ -26,6 +26,9 @@ const { values: args } = parseArgs({
     address: { type: 'string', default: '127.0.50.1' },
     sync: { type: 'string', default: 'batch' },
     profile: { type: 'string' },
+    threads: { type: 'boolean', default: false },
+    // Experiment: run the node from an esbuild bundle (no tsx loader thread, no keepNames `__name` calls).
+    bundle: { type: 'boolean', default: false },
   },
 });
 const OPS = Number(args.ops);
@@ -41,6 +44,22 @@ function procStat(pid: number): { cpuSec: number; rssMb: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return { cpuSec, rssMb: rssKb / 1024 };
+}
+
+/** CPU seconds per thread name (main JS thread, libuv pool, LMDB writer, GC helpers…), for --threads. */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) + (tid === String(pid) ? ' (main)' : `/${tid}`);
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {
+      // the thread exited between listing and reading
+    }
+  }
+  return out;
 }
 
 async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
@@ -64,8 +83,22 @@ async function startNodeProcess(dir: string): Promise<ChildProcess> {
     commitlogSync: args.sync === 'periodic' ? 'periodic' : 'batch', adminPort: 7199, seeds: [ADDRESS],
   });
   const prof = args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [];
-  const child = spawn(process.execPath, [...prof, '--import', 'tsx', join(REPO, 'src/tools/cli.ts'), 'node', '--config', conf, '--log-level', 'warn'], {
-    cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'],
+  if (process.env['NODE_FLAGS']) prof.push(...process.env['NODE_FLAGS'].split(' '));
+  let entry = ['--import', 'tsx', join(REPO, 'src/tools/cli.ts')];
+  const env = { ...process.env };
+  if (args.bundle) {
+    // Inside node_modules so the bundles resolve their external packages from the repo's node_modules.
+    const out = join(REPO, 'node_modules', '.sibyl-bundle');
+    const { build } = await import('esbuild');
+    for (const [src, file] of [['src/tools/cli.ts', 'cli.mjs'], ['src/server/node.ts', 'server.mjs']]) {
+      await build({ entryPoints: [join(REPO, src)], outfile: join(out, file), bundle: true, platform: 'node', format: 'esm',
+        target: 'node20', packages: 'external', logLevel: 'warning' });
+    }
+    entry = [join(out, 'cli.mjs')];
+    env['SIBYL_SERVER_MODULE'] = join(out, 'server.mjs');
+  }
+  const child = spawn(process.execPath, [...prof, ...entry, 'node', '--config', conf, '--log-level', 'warn'], {
+    cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'], env,
   });
   await waitForPort(ADDRESS, 9042, 20000);
   return child;
@@ -86,12 +119,16 @@ function gaussianIndex(n: number): number {
   return Math.min(n, Math.max(1, Math.round(n / 2 + z * (n / 6))));
 }
 
-interface PhaseResult { name: string; ops: number; errors: number; seconds: number; serverCpu: number; hist: hdr.Histogram }
+interface PhaseResult {
+  name: string; ops: number; errors: number; seconds: number; serverCpu: number; hist: hdr.Histogram;
+  threads?: Array<[string, number]>;
+}
 
 async function runPhase(name: string, client: cassandra.Client, pid: number, op: (i: number) => Promise<unknown>, total: number, rate?: number): Promise<PhaseResult> {
   const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   let next = 0, errors = 0;
   const cpu0 = procStat(pid).cpuSec;
+  const threads0 = args.threads ? threadCpu(pid) : undefined;
   const t0 = performance.now();
   const interval = rate ? 1000 / rate : 0;
   async function worker(): Promise<void> {
@@ -114,7 +151,9 @@ async function runPhase(name: string, client: cassandra.Client, pid: number, op:
   const seconds = (performance.now() - t0) / 1000;
   const serverCpu = procStat(pid).cpuSec - cpu0;
   void client;
-  return { name, ops: total, errors, seconds, serverCpu, hist };
+  const threads = threads0 && [...threadCpu(pid)].map(([k, v]): [string, number] => [k, v - (threads0.get(k) ?? 0)])
+    .filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  return { name, ops: total, errors, seconds, serverCpu, hist, threads };
 }
 
 function report(r: PhaseResult): void {
@@ -125,6 +164,7 @@ function report(r: PhaseResult): void {
   console.log(`  latency median/95/99/99.9 (ms): ${ms(50)} / ${ms(95)} / ${ms(99)} / ${ms(99.9)}  max ${(r.hist.maxValue / 1000).toFixed(2)}`);
   console.log(`  server CPU             : ${r.serverCpu.toFixed(2)} s (${(r.serverCpu / r.seconds * 100).toFixed(0)}% of one core)`);
   console.log(`  ops per server CPU-sec : ${Math.round(r.ops / Math.max(r.serverCpu, 0.01))}`);
+  if (r.threads) console.log(`  server threads (CPU s) : ${r.threads.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
 }
 
 async function main(): Promise<void> {

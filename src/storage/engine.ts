@@ -8,10 +8,12 @@ import path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { Packr } from 'msgpackr';
 import type { TableDef } from '../schema/model.ts';
-import type { PartitionData, RangeTombstone, ReadFilter, Row, ScanRange, Slice, Tombstone } from './types.ts';
+import type { PartitionData, RangeTombstone, ReadFilter, Row, ScanRange, Slice } from './types.ts';
 import {
-  decodePartitionKey, headerKey, partitionPrefix, prefixEnd, rowEndKey, rowKey, rowStartKey, tableIdBytes, tokenPrefix,
+  KIND_HEADER, decodePartitionKey, headerKey, partitionPrefix, prefixEnd, rowEndKey, rowKey, rowStartKey, tableIdBytes,
+  tokenPrefix,
 } from './keys.ts';
+import { decodeHeader, decodeRow, encodeHeader, encodeRow, type Header } from './codec.ts';
 import { coveringDeletion, mergePartitions, mergeRows } from './merge.ts';
 import { countRowItems, purgeContext, purgeRangeTombstones, purgeRow, purgeTombstone, type PurgeContext } from './purge.ts';
 import { isRowLive } from './live.ts';
@@ -24,13 +26,6 @@ export interface StorageOptions {
   syncPeriodMs?: number;
 }
 
-/** What the header key of a partition holds. */
-interface Header {
-  deletion?: Tombstone;
-  rangeTombstones: RangeTombstone[];
-  staticRow?: Row;
-}
-
 interface PreparedUpdate {
   table: TableDef;
   update: PartitionData;
@@ -39,9 +34,14 @@ interface PreparedUpdate {
   rowKeys: Buffer[];
 }
 
-const rowPackr = new Packr({ useRecords: false });
 const metaPackr = new Packr({ structuredClone: true, int64AsType: 'bigint' });
 const AFTER = Buffer.from([0xff]);
+const NO_CLUSTERING: Buffer[] = [];
+/** Meta keys marking tables that may hold partition headers (see storeHeader). */
+const HEADER_TABLES_PREFIX = 'header-table:';
+/** Meta key saying the marks above are complete (absent in stores written before they existed). */
+const HEADER_TABLES_COMPLETE = 'header-tables-complete';
+const MARK = Buffer.from([1]);
 const WHOLE: Slice = { start: { prefix: [], inclusive: true }, end: { prefix: [], inclusive: true } };
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -53,6 +53,8 @@ export class StorageEngine {
     private readonly data: Database<Buffer, Buffer>,
     private readonly meta: Database<Buffer, string>,
     private readonly opts: StorageOptions,
+    /** Ids of tables that may have partition headers; reads of other tables skip the header lookup. */
+    private readonly headerTables: Set<string>,
   ) {}
 
   static async open(opts: StorageOptions): Promise<StorageEngine> {
@@ -65,7 +67,7 @@ export class StorageEngine {
     const env = open({ path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 4, overlappingSync: true });
     const data = env.openDB<Buffer, Buffer>({ name: 'data', keyEncoding: 'binary', encoding: 'binary' });
     const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
-    return new StorageEngine(env, data, meta, opts);
+    return new StorageEngine(env, data, meta, opts, await loadHeaderTables(data, meta));
   }
 
   private async durable(): Promise<void> {
@@ -77,19 +79,30 @@ export class StorageEngine {
     await this.env.flushed;
   }
 
-  private loadHeader(key: Buffer): Header | undefined {
-    const b = this.data.get(key);
-    return b ? (rowPackr.unpack(b) as Header) : undefined;
+  private loadHeader(table: TableDef, key: Buffer): Header | undefined {
+    if (this.headerTables.size === 0 || !this.headerTables.has(hexTableId(table.id))) return undefined;
+    const b = this.data.getBinaryFast(key);
+    return b ? decodeHeader(b) : undefined;
   }
 
   private loadRow(key: Buffer): Row | undefined {
-    const b = this.data.get(key);
-    return b ? (rowPackr.unpack(b) as Row) : undefined;
+    const b = this.data.getBinaryFast(key);
+    return b ? decodeRow(b) : undefined;
   }
 
-  private storeHeader(key: Buffer, h: Header): void {
-    if (!h.deletion && h.rangeTombstones.length === 0 && !h.staticRow) this.data.removeSync(key);
-    else this.data.putSync(key, rowPackr.pack(h));
+  private storeHeader(table: TableDef, key: Buffer, h: Header): void {
+    if (!h.deletion && h.rangeTombstones.length === 0 && !h.staticRow) {
+      this.data.removeSync(key);
+      return;
+    }
+    const id = hexTableId(table.id);
+    if (!this.headerTables.has(id)) {
+      // Marked in the header's own transaction, and before its commit makes the header visible to reads. Never
+      // cleared (an aborted transaction leaves a harmless extra mark).
+      this.headerTables.add(id);
+      this.meta.putSync(HEADER_TABLES_PREFIX + id, MARK);
+    }
+    this.data.putSync(key, encodeHeader(h));
   }
 
   /** Key computation (and key-size validation) happens before the transaction so errors never split a batch. */
@@ -117,7 +130,7 @@ export class StorageEngine {
   private applyInTxn(p: PreparedUpdate, nowSec: number): void {
     const { table, update } = p;
     const ctx = purgeContext(nowSec, table.options.gc_grace_seconds);
-    let header = this.loadHeader(p.headerKey);
+    let header = this.loadHeader(table, p.headerKey);
     const newDeletions = !!update.deletion || update.rangeTombstones.length > 0;
     if (newDeletions || update.staticRow) {
       const merged = mergePartitions(table, headerPartition(update, header), {
@@ -132,14 +145,14 @@ export class StorageEngine {
         for (const s of slices) this.rewriteRows(table, p.prefix, header, s, ctx);
       }
       header = purgeHeader(header, ctx);
-      this.storeHeader(p.headerKey, header);
+      this.storeHeader(table, p.headerKey, header);
     }
     for (let i = 0; i < update.rows.length; i++) {
       const row = update.rows[i];
       const outer = header ? coveringDeletion(table, header.deletion, header.rangeTombstones, row.clustering) : undefined;
       const merged = mergeRows(table, this.loadRow(p.rowKeys[i]), row, outer);
       const kept = merged && purgeRow(merged, ctx);
-      if (kept) this.data.putSync(p.rowKeys[i], rowPackr.pack(kept));
+      if (kept) this.data.putSync(p.rowKeys[i], encodeRow(kept));
       else this.data.removeSync(p.rowKeys[i]);
     }
   }
@@ -150,7 +163,7 @@ export class StorageEngine {
     const range = { start: rowStartKey(prefix, table, slice.start), end: rowEndKey(prefix, table, slice.end) };
     const entries = [...this.data.getRange(range)];
     for (const { key, value } of entries) {
-      const row = rowPackr.unpack(value) as Row;
+      const row = decodeRow(value, true);
       const outer = coveringDeletion(table, header.deletion, header.rangeTombstones, row.clustering);
       const before = countRowItems(row);
       const purgedBefore = ctx.purged;
@@ -158,7 +171,7 @@ export class StorageEngine {
       const kept = normalized && purgeRow(normalized, ctx);
       const after = countRowItems(kept);
       if (!kept) this.data.removeSync(key);
-      else if (after !== before || ctx.purged !== purgedBefore) this.data.putSync(key, rowPackr.pack(kept));
+      else if (after !== before || ctx.purged !== purgedBefore) this.data.putSync(key, encodeRow(kept));
       removed += before - after;
     }
     return removed;
@@ -168,7 +181,7 @@ export class StorageEngine {
     const prefix = partitionPrefix(table.id, token, key);
     let header: Header | undefined;
     try {
-      header = this.loadHeader(headerKey(prefix));
+      header = this.loadHeader(table, headerKey(prefix));
     } catch {
       return undefined; // a key too long to store cannot have been stored
     }
@@ -189,6 +202,12 @@ export class StorageEngine {
   /** Rows of the slices in clustering order; with rowLimit, the first (or, reversed, last) rows up to that many live. */
   private readRows(table: TableDef, prefix: Buffer, header: Header | undefined, slices: Slice[], filter: ReadFilter,
     nowSec: number): Row[] {
+    if (table.clustering.length === 0) {
+      // Without clustering columns a partition has at most one row, under one known key, which every slice covers:
+      // a point lookup is much cheaper than a cursor.
+      const b = this.data.getBinaryFast(rowKey(prefix, table, NO_CLUSTERING));
+      return b ? [decodeRow(b)] : [];
+    }
     const limit = filter.rowLimit ?? Infinity;
     const reversed = !!filter.reversed;
     const rows: Row[] = [];
@@ -202,7 +221,7 @@ export class StorageEngine {
         ? this.data.getRange({ start: end, end: start, reverse: true, exclusiveStart: true, inclusiveEnd: true })
         : this.data.getRange({ start, end });
       for (const { value } of iter) {
-        const row = rowPackr.unpack(value) as Row;
+        const row = decodeRow(value, true);
         rows.push(row);
         if (limit !== Infinity) {
           const outer = header ? coveringDeletion(table, header.deletion, header.rangeTombstones, row.clustering) : undefined;
@@ -287,14 +306,14 @@ export class StorageEngine {
   private compactPartition(table: TableDef, prefix: Buffer, nowSec: number): number {
     const ctx = purgeContext(nowSec, table.options.gc_grace_seconds);
     const hk = headerKey(prefix);
-    const stored = this.loadHeader(hk);
+    const stored = this.loadHeader(table, hk);
     const header: Header = stored ?? { rangeTombstones: [] };
     let removed = this.rewriteRows(table, prefix, header, WHOLE, ctx);
     if (stored) {
       const before = headerItems(stored);
       const purged = purgeHeader(stored, ctx);
       removed += before - headerItems(purged);
-      this.storeHeader(hk, purged);
+      this.storeHeader(table, hk, purged);
     }
     return removed;
   }
@@ -351,4 +370,32 @@ function headerItems(h: Header): number {
 function overlaps(table: TableDef, rt: RangeTombstone, s: Slice): boolean {
   return comparePositions(table, startPosition(rt.start), endPosition(s.end)) < 0
     && comparePositions(table, startPosition(s.start), endPosition(rt.end)) < 0;
+}
+
+const hexIds = new Map<string, string>();
+/** A table's id as stored in its keys, in hex: the form the header marks use. */
+function hexTableId(id: string): string {
+  let h = hexIds.get(id);
+  if (h === undefined) hexIds.set(id, (h = tableIdBytes(id).toString('hex')));
+  return h;
+}
+
+/** The tables marked as possibly holding headers; a store from before the marks is scanned for them once. */
+async function loadHeaderTables(data: Database<Buffer, Buffer>, meta: Database<Buffer, string>): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const k of meta.getKeys({ start: HEADER_TABLES_PREFIX, end: HEADER_TABLES_PREFIX + '\uffff' })) {
+    out.add(String(k).slice(HEADER_TABLES_PREFIX.length));
+  }
+  if (meta.get(HEADER_TABLES_COMPLETE)) return out;
+  const found = new Set<string>();
+  for (const k of data.getKeys()) {
+    const d = decodePartitionKey(k);
+    if (k[d.prefixLength] === KIND_HEADER) found.add(k.subarray(0, 16).toString('hex'));
+  }
+  await meta.transaction(() => {
+    for (const id of found) meta.putSync(HEADER_TABLES_PREFIX + id, MARK);
+    meta.putSync(HEADER_TABLES_COMPLETE, MARK);
+  });
+  for (const id of found) out.add(id);
+  return out;
 }

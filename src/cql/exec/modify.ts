@@ -143,28 +143,38 @@ function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTy
     throw new InvalidRequestError(`Some clustering keys are missing: ${missingCk.join(', ')}`);
   }
   const using = compileUsing(table, stmt.using, markers);
+  // Positions in `assigned`, resolved once: each execution then works on an array of values, without maps.
+  const at = (c: ColumnDef): number => assigned.findIndex((a) => a.c === c);
+  const pkAt = table.partitionKey.map(at);
+  const ckAt = missingCk.length === 0 ? table.clustering.map(at) : [];
+  const regularAt = regular.map((r) => assigned.indexOf(r));
   return {
     pkIndexes: pkIndexes.length === table.partitionKey.length ? pkIndexes : [],
     async run(env, ctx, defaultTs) {
       const w = writeTime(env, table, using, ctx, defaultTs);
-      const values = new Map<string, ExecValue>(assigned.map((a) => [a.c.name, a.term(ctx)]));
-      const key = partitionKeyBytes(table.partitionKey.map((c) => keyValue(values.get(c.name)!, c)));
-      const b = new MutationBuilder(table);
-      const p = b.partition(key);
+      const values: ExecValue[] = new Array<ExecValue>(assigned.length);
+      for (let i = 0; i < assigned.length; i++) values[i] = assigned[i].term(ctx);
+      const pk: Buffer[] = new Array<Buffer>(pkAt.length);
+      for (let i = 0; i < pkAt.length; i++) pk[i] = keyValue(values[pkAt[i]], table.partitionKey[i]);
+      const key = partitionKeyBytes(pk);
+      if (key.length === 0) throw new InvalidRequestError('Key may not be empty');
+      const p: PartitionData = { key, token: murmur3Token(key), rangeTombstones: [], rows: [] };
       const row: Row = { clustering: [], cells: {} };
-      const staticRow: Row = { clustering: [], cells: {} };
+      let staticRow: Row | undefined;
       if (missingCk.length === 0) {
-        row.clustering = table.clustering.map((c) => keyValue(values.get(c.name)!, c));
+        for (let i = 0; i < ckAt.length; i++) row.clustering.push(keyValue(values[ckAt[i]], table.clustering[i]));
         row.marker = w.ttl > 0 ? { ts: w.ts, ttl: w.ttl, ldt: w.nowSec + w.ttl } : { ts: w.ts };
       }
-      for (const { c } of regular) {
-        const v = values.get(c.name)!;
+      for (let i = 0; i < regular.length; i++) {
+        const c = regular[i].c;
+        const v = values[regularAt[i]];
         if (v === UNSET) continue;
-        (c.kind === 'static' ? staticRow : row).cells[c.name] = assignColumn(c.type, v, w);
+        if (c.kind === 'static') (staticRow ??= { clustering: [], cells: {} }).cells[c.name] = assignColumn(c.type, v, w);
+        else row.cells[c.name] = assignColumn(c.type, v, w);
       }
-      if (Object.keys(staticRow.cells).length) p.staticRow = staticRow;
+      if (staticRow) p.staticRow = staticRow;
       if (missingCk.length === 0) p.rows.push(row);
-      return b.mutations();
+      return [{ table, update: p }];
     },
   };
 }

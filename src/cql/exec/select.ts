@@ -159,9 +159,14 @@ class SelectRun {
   private partitionRows(p: import('../../storage/types.ts').PartitionData, afterClustering: Buffer[] | undefined): SourceRow[] {
     const pk = splitPartitionKey(this.table, p.key);
     const live = liveRows(this.table, p, this.nowSec);
-    const toSource = (clustering: Buffer[], cells: SourceRow['cells']): SourceRow => ({ token: p.token, pk, clustering, cells });
-    const staticCells: SourceRow['cells'] = live.staticRow ? cellsOf(live.staticRow.cells, this.nowSec) : {};
-    let rows: SourceRow[] = live.rows.map((r) => toSource(r.clustering, { ...staticCells, ...cellsOf(r.cells, this.nowSec) }));
+    // No named closures or spreads here: this runs per partition read, and tsx's keepNames makes closures costly.
+    const staticCells: SourceRow['cells'] | undefined = live.staticRow ? cellsOf(live.staticRow.cells, this.nowSec) : undefined;
+    let rows: SourceRow[] = new Array<SourceRow>(live.rows.length);
+    for (let i = 0; i < live.rows.length; i++) {
+      const r = live.rows[i];
+      const cells = cellsOf(r.cells, this.nowSec);
+      rows[i] = { token: p.token, pk, clustering: r.clustering, cells: staticCells ? { ...staticCells, ...cells } : cells };
+    }
     // The engine returns rows in clustering order even for reversed reads (it only picks the last ones).
     if (this.reversed) rows.reverse();
     if (afterClustering) {
@@ -170,7 +175,7 @@ class SelectRun {
     }
     const hasClusteringRestrictions = this.getSlices() !== undefined;
     if (rows.length === 0 && live.staticRow && !hasClusteringRestrictions && !afterClustering) {
-      rows = [toSource([], staticCells)];
+      rows = [{ token: p.token, pk, clustering: [], cells: staticCells ?? {} }];
     }
     if (this.stmt.distinct) rows = rows.slice(0, 1);
     if (this.where.filters.length > 0) rows = rows.filter((r) => this.where.filters.every((f) => f(rowValues(this.table, r), this.ctx)));
@@ -194,17 +199,6 @@ class SelectRun {
     const remaining = state ? state.remaining : limits.limit;
     const page = new PageBuilder(Math.min(remaining, limits.pageSize));
     let last: LastPosition | undefined;
-    const take = (rows: SourceRow[], alreadyInPartition: number): number => {
-      const allowed = Math.max(0, Math.min(rows.length, limits.perPartition - alreadyInPartition, page.remaining - page.sources.length));
-      for (let i = 0; i < allowed; i++) page.sources.push(rows[i]);
-      return allowed;
-    };
-    /** Where a partition read stopped: done when it returned everything it may, else at its last clustering. */
-    const position = (key: Buffer, token: bigint, rows: SourceRow[], n: number, inPartition: number, keyIndex?: number): LastPosition => {
-      const lastRow = n > 0 ? page.sources[page.sources.length - 1] : undefined;
-      const done = n === rows.length || inPartition + n >= limits.perPartition || !lastRow || lastRow.clustering.length === 0 || this.stmt.distinct;
-      return { key, token, clustering: lastRow?.clustering, partitionDone: done, inPartition: inPartition + n, keyIndex };
-    };
 
     if (this.where.partitionKeys) {
       const keys = this.sortedKeys();
@@ -217,8 +211,8 @@ class SelectRun {
         const want = Math.min(limits.perPartition - inPartition, page.remaining - page.sources.length);
         const p = await this.env.coordinator.read(this.ks, this.table, key, token, this.filterFor(after, want + 1), this.cl, this.nowSec);
         const rows = p ? this.partitionRows(p, after) : [];
-        const n = take(rows, inPartition);
-        last = position(key, token, rows, n, inPartition, i);
+        const n = take(page, limits, rows, inPartition);
+        last = this.position(page, limits, key, token, rows, n, inPartition, i);
         if (last.partitionDone && i === keys.length - 1) return { sources: page.sources };
       }
       if (!page.full || !last || remaining - page.sources.length <= 0) return { sources: page.sources };
@@ -231,8 +225,8 @@ class SelectRun {
       if (!state.partitionDone) {
         const p = await this.env.coordinator.read(this.ks, this.table, state.key, state.token, this.filterFor(state.clustering, Infinity), this.cl, this.nowSec);
         const rows = p ? this.partitionRows(p, state.clustering) : [];
-        const n = take(rows, state.inPartition);
-        last = position(state.key, state.token, rows, n, state.inPartition);
+        const n = take(page, limits, rows, state.inPartition);
+        last = this.position(page, limits, state.key, state.token, rows, n, state.inPartition);
       }
       range = { ...range, start: { token: state.token, key: state.key, inclusive: false } };
     }
@@ -246,8 +240,8 @@ class SelectRun {
         if (page.full) break;
         consumed++;
         const rows = this.partitionRows(p, undefined);
-        const n = take(rows, 0);
-        last = position(p.key, p.token, rows, n, 0);
+        const n = take(page, limits, rows, 0);
+        last = this.position(page, limits, p.key, p.token, rows, n, 0);
       }
       if (parts.length < batch && consumed === parts.length) {
         exhausted = true;
@@ -261,6 +255,14 @@ class SelectRun {
       return { sources: page.sources };
     }
     return { sources: page.sources, next: this.stateOf(last, remaining - page.sources.length) };
+  }
+
+  /** Where a partition read stopped: done when it returned everything it may, else at its last clustering. */
+  private position(page: PageBuilder, limits: Limits, key: Buffer, token: bigint, rows: SourceRow[], n: number,
+    inPartition: number, keyIndex?: number): LastPosition {
+    const lastRow = n > 0 ? page.sources[page.sources.length - 1] : undefined;
+    const done = n === rows.length || inPartition + n >= limits.perPartition || !lastRow || lastRow.clustering.length === 0 || this.stmt.distinct;
+    return { key, token, clustering: lastRow?.clustering, partitionDone: done, inPartition: inPartition + n, keyIndex };
   }
 
   private stateOf(last: LastPosition, remaining: number): PagingState {
@@ -312,6 +314,13 @@ class SelectRun {
   }
 }
 
+/** Moves the rows the page and the per-partition limit allow into the page; returns how many. */
+function take(page: PageBuilder, limits: Limits, rows: SourceRow[], alreadyInPartition: number): number {
+  const allowed = Math.max(0, Math.min(rows.length, limits.perPartition - alreadyInPartition, page.remaining - page.sources.length));
+  for (let i = 0; i < allowed; i++) page.sources.push(rows[i]);
+  return allowed;
+}
+
 function tokenOf(v: Buffer | null | symbol): bigint {
   if (!Buffer.isBuffer(v) || v.length !== 8) throw new InvalidRequestError('Invalid token value');
   return v.readBigInt64BE(0);
@@ -320,7 +329,8 @@ function tokenOf(v: Buffer | null | symbol): bigint {
 /** The engine reports remaining TTL; selection keeps the expiry second so ttl() can be computed at any now. */
 function cellsOf(cells: Record<string, { value: Buffer; ts: number; ttl?: number }>, nowSec: number): SourceRow['cells'] {
   const out: SourceRow['cells'] = {};
-  for (const [k, c] of Object.entries(cells)) {
+  for (const k in cells) {
+    const c = cells[k];
     out[k] = { value: c.value, ts: c.ts, ttl: c.ttl, expiresAt: c.ttl !== undefined ? nowSec + c.ttl : undefined };
   }
   return out;
