@@ -42,7 +42,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     syncPeriodMs: config.commitlogSyncPeriodMs,
   });
   const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens);
-  const schema = new SchemaService(storage);
+  const schema = new SchemaService(storage, () => [config.dataCenter]);
   const coordinator = new LocalCoordinator(storage, config.dataCenter);
   const gossipGeneration = Math.floor(Date.now() / 1000);
   const connections = new Set<Connection>();

@@ -17,7 +17,11 @@ export class SchemaService {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners: Array<(change: SchemaChange, schema: Schema) => void> = [];
 
-  constructor(private readonly storage: StorageEngine) {
+  /** `dataCenters` lists the DCs the cluster knows: NetworkTopologyStrategy options must name only those. */
+  constructor(
+    private readonly storage: StorageEngine,
+    private readonly dataCenters: () => string[],
+  ) {
     const saved = storage.getMeta<unknown>(SCHEMA_KEY);
     this.user = saved === undefined ? emptySchema() : deserializeSchema(saved);
     this.user = { ...this.user, version: computeSchemaVersion(this.user) };
@@ -41,7 +45,7 @@ export class SchemaService {
   apply(stmt: Statement, currentKeyspace: string | undefined): Promise<SchemaChange | null> {
     const run = async (): Promise<SchemaChange | null> => {
       const before = this.user;
-      const { schema, change } = applyDdl(before, stmt as DdlStatement, currentKeyspace);
+      const { schema, change } = applyDdl(before, stmt as DdlStatement, currentKeyspace, { dataCenters: this.dataCenters() });
       if (!change) return null;
       const next = { ...schema, version: computeSchemaVersion(schema) };
       await this.storage.putMeta(SCHEMA_KEY, serializeSchema(next));
