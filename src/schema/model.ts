@@ -90,9 +90,11 @@ export interface Schema {
   version: string;
 }
 
-/** Columns in the order SELECT * returns them: partition key, clustering, then static+regular by name. */
+/** Columns in the order SELECT * returns them: partition key, clustering, static by name, then regular by name. */
 export function allColumnsInSelectOrder(t: TableDef): ColumnDef[] {
-  return [...t.partitionKey, ...t.clustering, ...t.regular];
+  const statics = t.regular.filter((c) => c.kind === 'static');
+  const regular = statics.length === 0 ? t.regular : t.regular.filter((c) => c.kind !== 'static');
+  return [...t.partitionKey, ...t.clustering, ...statics, ...regular];
 }
 
 export const DEFAULT_TABLE_OPTIONS: TableOptions = {

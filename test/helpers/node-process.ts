@@ -162,6 +162,12 @@ class NodeProcessImpl implements NodeProcess {
       }
       await sleep(100);
     }
+    // The port answering is not proof that it is *this* node: one that failed to bind exits right away, so give it a
+    // moment and make sure it is still running.
+    await sleep(200);
+    if (exitInfo !== undefined) {
+      throw new Error(`node ${this.address} ${exitInfo} right after its port answered (someone else holds ${this.address}:${this.nativePort}?)\n--- stderr ---\n${this.err}`);
+    }
   }
 
   async stop(): Promise<number | null> {

@@ -14,6 +14,7 @@ import { validateValue } from '../values/validate.ts';
 import { getFunction } from '../values/functions.ts';
 import { compareValues } from '../values/compare.ts';
 import type { ExecValue } from './values.ts';
+import { needsNormalization, normalizeValue } from './normalize.ts';
 
 /** Per-execution inputs of compiled terms. */
 export interface BindContext {
@@ -114,11 +115,13 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
     case 'bind': {
       markers.set(term.index, r, term.name);
       const idx = term.index;
+      const normalize = needsNormalization(t);
       return (ctx) => {
         const v = ctx.values[idx];
         if (v === undefined) throw new InvalidRequestError(`There were ${ctx.values.length} markers(?) in CQL but ${idx + 1} values`);
-        if (v !== null && v !== UNSET) validateValue(t, v);
-        return v;
+        if (v === null || v === UNSET) return v;
+        validateValue(t, v);
+        return normalize ? normalizeValue(t, v) : v;
       };
     }
     case 'cast':
