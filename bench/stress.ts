@@ -6,6 +6,9 @@
 //   npx tsx bench/stress.ts [--ops 200000] [--concurrency 256] [--connections 2] [--rate OPS] [--address 127.0.50.1]
 //
 // --rate runs a fixed-rate phase (latency measured from each op's intended start, so queueing is not hidden).
+// --profile DIR writes the node's V8 .cpuprofile; --threads prints the node's CPU per thread for each phase (main JS
+// thread, libuv pool = LMDB commits and fsyncs, V8 helpers = JIT and GC); --bundle runs the node from an esbuild
+// bundle instead of through tsx's loader. NODE_FLAGS="--flag …" passes extra flags to the node process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -71,6 +71,7 @@ export class Connection {
       return;
     }
     this.inFlight++;
+    // One then() with both handlers (no finally()): every extra promise per request is another microtask.
     this.handler.handle(this.state, req).then(
       (res) => {
         try {
@@ -78,13 +79,23 @@ export class Connection {
           this.scheduleFlush();
         } catch (e) {
           this.sendError(frame.stream, toCqlError(e));
+        } finally {
+          this.settled();
         }
       },
-      (e: unknown) => this.sendError(frame.stream, toCqlError(e)),
-    ).finally(() => {
-      this.inFlight--;
-      if (this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
-    });
+      (e: unknown) => {
+        try {
+          this.sendError(frame.stream, toCqlError(e));
+        } finally {
+          this.settled();
+        }
+      },
+    );
+  }
+
+  private settled(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private sendError(stream: number, err: CqlError, version?: number): void {
