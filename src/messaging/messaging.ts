@@ -1,0 +1,396 @@
+// MessagingService: a node's internode messaging, as Cassandra's MessagingService. One listening socket per node
+// (listen_address:storage_port) accepts peers' outbound connections; this node talks to each peer over its own
+// outbound connection (outbound.ts). So a pair of nodes uses two connections, one per direction, and a response
+// travels on the responder's outbound connection, like Cassandra's. Peers are named "address:port" of their listening
+// socket, learned from the handshake, never from the ephemeral source port.
+//
+// Every outgoing message passes the NetworkModel (added latency, jitter, loss, partitions) before it reaches the
+// socket, and every incoming one is checked against partitions, so tests and the launcher can shape a real cluster's
+// network the way sim-network.ts shapes a simulated one.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import {
+  seededRandom, systemClock, systemTimers, type Clock, type Random, type TimerHandle, type Timers, type Transport,
+} from '../cluster/env.ts';
+import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from './codec.ts';
+import { DelayLine } from './delay-line.ts';
+import { MessagingClosedError, RemoteError, TimeoutError, toWireError, type WireError } from './errors.ts';
+import { NetworkModel } from './network-model.ts';
+import { OutboundLink, type DropReason } from './outbound.ts';
+
+export { MessagingClosedError, RemoteError, TimeoutError, type WireError } from './errors.ts';
+export { NetworkModel } from './network-model.ts';
+
+export interface Envelope {
+  verb: string;
+  /** Request id, unique per sender; 0 for one-way messages, which get no response. */
+  id: number;
+  from: string;
+  payload: unknown;
+  isResponse?: boolean;
+  /** Set on a response when the handler threw. */
+  error?: WireError;
+}
+
+export type Handler = (payload: unknown, from: string) => unknown | Promise<unknown>;
+
+export interface MessagingOptions {
+  address: string;
+  port: number;
+  clock?: Clock;
+  timers?: Timers;
+  random?: Random;
+  logger?: (msg: string, err?: unknown) => void;
+  /** Initial fault model (JSON, as the launcher writes it). */
+  network?: unknown;
+  /** Per-peer messages held while connecting. Default 1024. */
+  maxQueued?: number;
+  /** Unsent bytes a peer's socket may hold before messages to it are dropped. Default 64 MiB. */
+  maxBufferedBytes?: number;
+  maxFrameBytes?: number;
+  connectTimeoutMs?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+}
+
+export interface MessagingStats {
+  sent: number;
+  received: number;
+  /** Lost to the network model on send (loss probability). */
+  droppedByModel: number;
+  /** Cut by a partition, on send or on receive. */
+  droppedPartitioned: number;
+  /** Lost by the transport, by reason. */
+  droppedByLink: Record<DropReason, number>;
+  timeouts: number;
+}
+
+interface Hello {
+  hello: 'sibyl';
+  version: number;
+  from: string;
+}
+
+const PROTOCOL_VERSION = 1;
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+  timer: TimerHandle;
+  to: string;
+  verb: string;
+}
+
+interface Peer {
+  link: OutboundLink;
+  delay: DelayLine<Buffer>;
+}
+
+export function endpointOf(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+/** Splits "127.0.0.1:7000" or "[::1]:7000". */
+export function parseEndpoint(endpoint: string): { host: string; port: number } {
+  const colon = endpoint.lastIndexOf(':');
+  const port = Number(endpoint.slice(colon + 1));
+  let host = endpoint.slice(0, colon);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new TypeError(`not an endpoint (address:port): ${endpoint}`);
+  }
+  return { host, port };
+}
+
+function isHello(v: unknown): v is Hello {
+  const h = v as Partial<Hello> | null;
+  return typeof h === 'object' && h !== null && h.hello === 'sibyl' && typeof h.from === 'string'
+    && typeof h.version === 'number';
+}
+
+function isEnvelope(v: unknown): v is Envelope {
+  const e = v as Partial<Envelope> | null;
+  return typeof e === 'object' && e !== null && typeof e.verb === 'string' && typeof e.id === 'number';
+}
+
+export class MessagingService {
+  readonly self: string;
+  readonly network: NetworkModel;
+  readonly stats: MessagingStats = {
+    sent: 0, received: 0, droppedByModel: 0, droppedPartitioned: 0, timeouts: 0,
+    droppedByLink: { 'queue-full': 0, unreachable: 0, backpressure: 0, closed: 0 },
+  };
+
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly random: Random;
+  private readonly log: (msg: string, err?: unknown) => void;
+  private readonly handlers = new Map<string, Handler>();
+  private readonly peers = new Map<string, Peer>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly inbound = new Set<Socket>();
+  private readonly hello: Buffer;
+  private readonly maxFrameBytes: number;
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly opts: MessagingOptions,
+  ) {
+    this.self = endpointOf(opts.address, opts.port);
+    this.clock = opts.clock ?? systemClock;
+    this.timers = opts.timers ?? systemTimers();
+    this.random = opts.random ?? seededRandom(randomBytes(4).readUInt32LE(0));
+    this.log = opts.logger ?? (() => {});
+    this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.network = new NetworkModel(opts.network);
+    const hello: Hello = { hello: 'sibyl', version: PROTOCOL_VERSION, from: this.self };
+    this.hello = encodeFrame(hello);
+    server.on('connection', (socket) => this.accept(socket));
+  }
+
+  /** Listens on (address, port); resolves once the socket is bound, rejects if it cannot be (EADDRINUSE...). */
+  static async start(opts: MessagingOptions): Promise<MessagingService> {
+    const server = createServer({ noDelay: true });
+    const service = new MessagingService(server, opts);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: opts.address, port: opts.port, exclusive: true }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => service.log(`messaging server ${service.self} error`, err));
+    return service;
+  }
+
+  /** The handler for `verb`; a second registration replaces the first. */
+  register(verb: string, handler: Handler): void {
+    this.handlers.set(verb, handler);
+  }
+
+  /** One-way, best effort. Throws only for a payload that cannot be encoded (a programming error). */
+  send(to: string, verb: string, payload: unknown): void {
+    this.sendEnvelope(to, { verb, id: 0, from: this.self, payload });
+  }
+
+  /** Sends and waits for the handler's return value; rejects with TimeoutError, RemoteError or MessagingClosedError. */
+  request(to: string, verb: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    if (this.closed) return Promise.reject(new MessagingClosedError(`messaging ${this.self} is closed`));
+    const id = this.nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => {
+        if (!this.pending.delete(id)) return;
+        this.stats.timeouts++;
+        reject(new TimeoutError(to, verb, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, to, verb });
+      try {
+        this.sendEnvelope(to, { verb, id, from: this.self, payload });
+      } catch (err) {
+        this.pending.delete(id);
+        this.timers.clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  }
+
+  /** The Gossiper's Transport: one-way messages of one verb. */
+  transport<M>(verb: string): Transport<M> {
+    return {
+      send: (to, msg) => this.send(to, verb, msg),
+      onMessage: (handler) => this.register(verb, (payload, from) => { handler(from, payload as M); return undefined; }),
+    };
+  }
+
+  /** Requests awaiting a response (for metrics and tests). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Whether the outbound connection to `to` is established right now. */
+  isConnected(to: string): boolean {
+    return this.peers.get(to)?.link.connected ?? false;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const closedServer = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.inbound) socket.destroy();
+    this.inbound.clear();
+    for (const peer of this.peers.values()) {
+      peer.delay.clear();
+      peer.link.close();
+    }
+    this.peers.clear();
+    for (const [id, p] of this.pending) {
+      this.timers.clearTimeout(p.timer);
+      p.reject(new MessagingClosedError(`messaging ${this.self} closed with ${p.verb} to ${p.to} pending`));
+      this.pending.delete(id);
+    }
+    await closedServer;
+  }
+
+  // ---- sending ----
+
+  private sendEnvelope(to: string, envelope: Envelope): void {
+    if (this.closed) return;
+    // Encode now, not after the simulated delay: the caller may mutate the payload once send() returns.
+    const frame = encodeFrame(envelope, this.maxFrameBytes);
+    this.stats.sent++;
+    if (to === this.self) {
+      // Local delivery skips the network, as Cassandra's does, but still copies (decode of the frame) and stays
+      // asynchronous so a handler never runs inside its caller's stack.
+      const copy = new FrameDecoder(this.maxFrameBytes).push(frame)[0] as Envelope;
+      setImmediate(() => { if (!this.closed) this.receive(this.self, copy); });
+      return;
+    }
+    const peer = this.peer(to);
+    if (this.network.isIdeal) {
+      peer.delay.push(frame, 0);
+      return;
+    }
+    const decision = this.network.decide(this.self, to, this.random);
+    if (decision.deliver) peer.delay.push(frame, decision.delayMs);
+    else if (decision.reason === 'partitioned') this.stats.droppedPartitioned++;
+    else this.stats.droppedByModel++;
+  }
+
+  private peer(to: string): Peer {
+    let peer = this.peers.get(to);
+    if (peer !== undefined) return peer;
+    const { host, port } = parseEndpoint(to);
+    const link = new OutboundLink({
+      host,
+      port,
+      localAddress: this.opts.address,
+      hello: this.hello,
+      clock: this.clock,
+      timers: this.timers,
+      random: this.random,
+      maxQueued: this.opts.maxQueued ?? 1024,
+      maxBufferedBytes: this.opts.maxBufferedBytes ?? 64 * 1024 * 1024,
+      connectTimeoutMs: this.opts.connectTimeoutMs ?? 2000,
+      backoffMinMs: this.opts.backoffMinMs ?? 50,
+      backoffMaxMs: this.opts.backoffMaxMs ?? 1000,
+      onDrop: (count, reason) => { this.stats.droppedByLink[reason] += count; },
+      logger: (msg, err) => this.log(`${this.self} -> ${to}: ${msg}`, err),
+    });
+    peer = { link, delay: new DelayLine<Buffer>(this.clock, this.timers, (frame) => link.send(frame)) };
+    this.peers.set(to, peer);
+    return peer;
+  }
+
+  // ---- receiving ----
+
+  private accept(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    this.inbound.add(socket);
+    socket.setNoDelay(true);
+    const decoder = new FrameDecoder(this.maxFrameBytes);
+    let from: string | undefined;
+    const reject = (why: string, err?: unknown): void => {
+      this.log(`${this.self}: closing inbound connection from ${from ?? socket.remoteAddress}: ${why}`, err);
+      socket.destroy();
+    };
+    socket.on('data', (chunk: Buffer) => {
+      let values: unknown[];
+      try {
+        values = decoder.push(chunk);
+      } catch (err) {
+        return reject('bad frame', err);
+      }
+      for (const value of values) {
+        if (socket.destroyed) return;
+        if (from === undefined) {
+          if (!isHello(value)) return reject('first frame is not a handshake');
+          if (value.version !== PROTOCOL_VERSION) return reject(`unsupported messaging version ${value.version}`);
+          from = value.from;
+        } else if (!isEnvelope(value)) {
+          return reject('frame is not a message envelope');
+        } else {
+          this.receive(from, value);
+        }
+      }
+    });
+    socket.on('error', () => { /* 'close' follows; a reset by a restarting peer is routine */ });
+    socket.once('close', () => this.inbound.delete(socket));
+  }
+
+  private receive(from: string, envelope: Envelope): void {
+    if (from !== this.self && this.network.isPartitioned(from, this.self)) {
+      this.stats.droppedPartitioned++;
+      return;
+    }
+    this.stats.received++;
+    if (envelope.isResponse === true) this.complete(from, envelope);
+    else this.dispatch(from, envelope);
+  }
+
+  private complete(from: string, envelope: Envelope): void {
+    const p = this.pending.get(envelope.id);
+    // A late response (after its timeout) or one from the wrong peer is ignored, as Cassandra ignores them.
+    if (p === undefined || p.to !== from) return;
+    this.pending.delete(envelope.id);
+    this.timers.clearTimeout(p.timer);
+    if (envelope.error !== undefined) p.reject(new RemoteError(from, p.verb, envelope.error));
+    else p.resolve(envelope.payload);
+  }
+
+  private dispatch(from: string, envelope: Envelope): void {
+    const { verb, id } = envelope;
+    const handler = this.handlers.get(verb);
+    if (handler === undefined) {
+      if (id !== 0) this.respondError(from, verb, id, { name: 'UnknownVerbError', message: `no handler for ${verb}` });
+      else this.log(`${this.self}: dropping ${verb} from ${from}: no handler`);
+      return;
+    }
+    let result: unknown;
+    try {
+      result = handler(envelope.payload, from);
+    } catch (err) {
+      return this.failed(from, verb, id, err);
+    }
+    if (isPromiseLike(result)) {
+      result.then((value) => this.respond(from, verb, id, value), (err: unknown) => this.failed(from, verb, id, err));
+    } else {
+      this.respond(from, verb, id, result);
+    }
+  }
+
+  private respond(to: string, verb: string, id: number, payload: unknown): void {
+    if (id === 0 || payload === undefined) return;
+    try {
+      this.sendEnvelope(to, { verb, id, from: this.self, payload, isResponse: true });
+    } catch (err) {
+      // The handler returned something msgpack cannot carry: tell the requester rather than let it time out.
+      this.failed(to, verb, id, err);
+    }
+  }
+
+  private failed(to: string, verb: string, id: number, err: unknown): void {
+    if (id === 0) {
+      this.log(`${this.self}: ${verb} handler failed for a message from ${to}`, err);
+      return;
+    }
+    this.respondError(to, verb, id, toWireError(err));
+  }
+
+  private respondError(to: string, verb: string, id: number, error: WireError): void {
+    try {
+      this.sendEnvelope(to, { verb, id, from: this.self, payload: null, isResponse: true, error });
+    } catch (err) {
+      this.log(`${this.self}: could not send the error response for ${verb} to ${to}`, err);
+    }
+  }
+}
+
+function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}

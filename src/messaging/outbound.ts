@@ -1,0 +1,149 @@
+// One outbound TCP connection to one peer, as Cassandra's OutboundConnection: lazily connected on the first message,
+// reconnected with jittered exponential backoff, with a bounded queue while it is not connected. Messages are
+// best-effort: whatever cannot be sent soon (queue full, connect failed, link broke) is dropped and counted, and the
+// requester's timeout (or gossip's next round) deals with the loss. Holding messages for an unreachable peer would
+// only grow memory and deliver stale mutations late.
+//
+// The first frame on every connection is the handshake (built by the service), so the acceptor learns our listen
+// address rather than the ephemeral source port.
+
+import { Socket } from 'node:net';
+import type { Clock, Random, TimerHandle, Timers } from '../cluster/env.ts';
+
+export type DropReason = 'queue-full' | 'unreachable' | 'backpressure' | 'closed';
+
+export interface OutboundOptions {
+  host: string;
+  port: number;
+  /** Source IP of the connection: the node's own listen address, so peers see a distinct IP per node. */
+  localAddress: string | undefined;
+  /** The handshake frame written before anything else on each new connection. */
+  hello: Buffer;
+  clock: Clock;
+  timers: Timers;
+  random: Random;
+  /** Messages held while connecting; beyond it new messages are dropped. */
+  maxQueued: number;
+  /** Bytes the socket may buffer unsent before new messages are dropped (a stalled peer). */
+  maxBufferedBytes: number;
+  connectTimeoutMs: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  onDrop: (count: number, reason: DropReason) => void;
+  logger: (msg: string, err?: unknown) => void;
+}
+
+type State = 'idle' | 'connecting' | 'connected' | 'backoff' | 'closed';
+
+export class OutboundLink {
+  private state: State = 'idle';
+  private socket: Socket | undefined;
+  private queue: Buffer[] = [];
+  /** Consecutive failed connection attempts; drives the backoff and resets on success. */
+  private failures = 0;
+  private retryAt = 0;
+  private retryTimer: TimerHandle | undefined;
+  private corked = false;
+
+  constructor(private readonly opts: OutboundOptions) {}
+
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
+
+  send(frame: Buffer): void {
+    switch (this.state) {
+      case 'connected': return this.write(frame);
+      case 'closed': return this.opts.onDrop(1, 'closed');
+      default:
+        if (this.queue.length >= this.opts.maxQueued) return this.opts.onDrop(1, 'queue-full');
+        this.queue.push(frame);
+        if (this.state === 'idle') this.connect();
+        else if (this.state === 'backoff' && this.retryTimer === undefined) this.scheduleRetry();
+    }
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.retryTimer !== undefined) this.opts.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.dropQueue('closed');
+    this.socket?.destroy();
+    this.socket = undefined;
+  }
+
+  private write(frame: Buffer): void {
+    const socket = this.socket!;
+    if (socket.writableLength > this.opts.maxBufferedBytes) return this.opts.onDrop(1, 'backpressure');
+    // Coalesce everything written in one tick into one writev: under load many small frames share a syscall.
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => { this.corked = false; socket.uncork(); });
+    }
+    socket.write(frame);
+  }
+
+  private connect(): void {
+    const { host, port, localAddress } = this.opts;
+    this.state = 'connecting';
+    const socket = new Socket();
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setTimeout(this.opts.connectTimeoutMs);
+    socket.once('timeout', () => socket.destroy(new Error(`connect timeout after ${this.opts.connectTimeoutMs} ms`)));
+    socket.once('connect', () => {
+      if (this.socket !== socket) return;
+      socket.setTimeout(0);
+      socket.setKeepAlive(true, 10_000);
+      this.state = 'connected';
+      this.failures = 0;
+      this.write(this.opts.hello);
+      const queued = this.queue;
+      this.queue = [];
+      for (const frame of queued) this.write(frame);
+    });
+    // The peer never writes on this connection, but reading lets us see its FIN and notice a closed peer at once.
+    socket.on('data', () => {});
+    socket.on('error', (err) => {
+      if (this.socket === socket && this.state === 'connecting') {
+        this.opts.logger(`connect to ${host}:${port} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+      }
+    });
+    socket.once('close', () => this.onClose(socket));
+    socket.connect({ host, port, ...(localAddress !== undefined ? { localAddress } : {}) });
+  }
+
+  private onClose(socket: Socket): void {
+    if (this.socket !== socket || this.state === 'closed') return;
+    this.socket = undefined;
+    this.corked = false;
+    if (this.state === 'connecting') {
+      // Unreachable: what waited for this attempt is dropped; later messages trigger the next attempt after backoff.
+      this.failures++;
+      this.dropQueue('unreachable');
+      const backoff = Math.min(this.opts.backoffMaxMs, this.opts.backoffMinMs * 2 ** Math.min(this.failures - 1, 20));
+      this.retryAt = this.opts.clock.now() + backoff * (0.5 + this.opts.random.next() * 0.5);
+      this.state = 'backoff';
+    } else {
+      // An established link broke (peer restarted or crashed): frames in the socket buffer are lost. Reconnect at
+      // once on the next message; a restarted peer is usually back.
+      this.state = 'idle';
+      if (this.queue.length > 0) this.connect();
+    }
+  }
+
+  private scheduleRetry(): void {
+    const wait = Math.max(0, this.retryAt - this.opts.clock.now());
+    this.retryTimer = this.opts.timers.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.state === 'backoff' && this.queue.length > 0) this.connect();
+    }, Math.ceil(wait));
+  }
+
+  private dropQueue(reason: DropReason): void {
+    if (this.queue.length > 0) this.opts.onDrop(this.queue.length, reason);
+    this.queue = [];
+  }
+}
