@@ -1,0 +1,181 @@
+// Cluster membership as the rest of the node sees it: who the peers are (from gossip), where they live (DC/rack),
+// which tokens they own (the ring), whether they are up, and which schema version they run. Turns gossip changes
+// into client events (STATUS_CHANGE / TOPOLOGY_CHANGE) and into the rows of system.peers.
+import { Gossiper, AppState, Status, isDeadStatus, type GossipMessage, type EndpointSnapshot } from './gossip.ts';
+import type { Clock, Random, Transport } from './env.ts';
+import { TokenRing, type RingEndpoint } from './ring.ts';
+import type { PeerNodeInfo } from '../schema/system_tables.ts';
+
+export interface LocalNode {
+  /** Internode endpoint "ip:storage_port": the node's identity in gossip and messaging. */
+  endpoint: string;
+  hostId: string;
+  dataCenter: string;
+  rack: string;
+  tokens: string[];
+  rpcAddress: string;
+  nativePort: number;
+  releaseVersion: string;
+}
+
+export interface MembershipEvents {
+  onUp?(peer: PeerView): void;
+  onDown?(peer: PeerView): void;
+  onJoin?(peer: PeerView): void;
+  onSchema?(peer: PeerView): void;
+  onRingChange?(): void;
+}
+
+/** What is known of one peer. */
+export interface PeerView {
+  endpoint: string;
+  address: string;
+  storagePort: number;
+  hostId: string;
+  dataCenter: string;
+  rack: string;
+  tokens: string[];
+  rpcAddress: string;
+  nativePort: number;
+  schemaVersion: string;
+  releaseVersion: string;
+  alive: boolean;
+  status: string;
+  load?: number;
+}
+
+export function splitEndpoint(endpoint: string): { address: string; port: number } {
+  const i = endpoint.lastIndexOf(':');
+  return { address: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)) };
+}
+
+function peerOf(s: EndpointSnapshot): PeerView | undefined {
+  const st = s.states;
+  const tokens = st[AppState.TOKENS];
+  if (!st[AppState.HOST_ID] || !st[AppState.DC] || !st[AppState.RACK] || !tokens) return undefined;
+  const { address, port } = splitEndpoint(s.endpoint);
+  const native = st[AppState.NATIVE_ADDRESS_AND_PORT] ?? `${address}:9042`;
+  const n = splitEndpoint(native);
+  return {
+    endpoint: s.endpoint, address, storagePort: port, hostId: st[AppState.HOST_ID], dataCenter: st[AppState.DC],
+    rack: st[AppState.RACK], tokens: tokens.split(',').filter(Boolean), rpcAddress: n.address, nativePort: n.port,
+    schemaVersion: st[AppState.SCHEMA] ?? '', releaseVersion: st[AppState.RELEASE_VERSION] ?? '4.0.11',
+    alive: s.alive && !isDeadStatus(st[AppState.STATUS] ?? ''), status: st[AppState.STATUS] ?? '',
+    load: st[AppState.LOAD] !== undefined ? Number(st[AppState.LOAD]) : undefined,
+  };
+}
+
+export class Membership {
+  readonly gossiper: Gossiper;
+  private ringCache?: TokenRing;
+  private readonly known = new Map<string, PeerView>();
+
+  constructor(
+    readonly local: LocalNode,
+    opts: { seeds: string[]; generation: number; clusterName: string; transport: Transport<GossipMessage>; clock: Clock; random: Random; schemaVersion: string },
+    private readonly events: MembershipEvents = {},
+  ) {
+    const { address, port } = splitEndpoint(local.endpoint);
+    this.gossiper = new Gossiper({
+      address: local.endpoint,
+      seeds: opts.seeds.filter((s) => s !== local.endpoint),
+      generation: opts.generation,
+      clusterName: opts.clusterName,
+      transport: opts.transport,
+      clock: opts.clock,
+      random: opts.random,
+      initialStates: {
+        [AppState.STATUS]: Status.NORMAL,
+        [AppState.DC]: local.dataCenter,
+        [AppState.RACK]: local.rack,
+        [AppState.TOKENS]: local.tokens.join(','),
+        [AppState.HOST_ID]: local.hostId,
+        [AppState.SCHEMA]: opts.schemaVersion,
+        [AppState.RELEASE_VERSION]: local.releaseVersion,
+        [AppState.RPC_ADDRESS]: local.rpcAddress,
+        [AppState.NATIVE_ADDRESS_AND_PORT]: `${local.rpcAddress}:${local.nativePort}`,
+        [AppState.INTERNAL_ADDRESS_AND_PORT]: `${address}:${port}`,
+      },
+    });
+    this.gossiper.subscribe({
+      onJoin: (ep, s) => this.update(ep, s, 'join'),
+      onAlive: (ep, s) => this.update(ep, s, 'alive'),
+      onDead: (ep, s) => this.update(ep, s, 'dead'),
+      onRestart: (ep, s) => this.update(ep, s, 'restart'),
+      onChange: (ep, key) => {
+        const s = this.gossiper.state(ep);
+        if (s) this.update(ep, s, key === AppState.SCHEMA ? 'schema' : key === AppState.TOKENS ? 'tokens' : 'change');
+      },
+    });
+  }
+
+  private update(endpoint: string, s: EndpointSnapshot, why: string): void {
+    const before = this.known.get(endpoint);
+    const p = peerOf(s);
+    if (!p) return;
+    this.known.set(endpoint, p);
+    if (!before || before.tokens.join() !== p.tokens.join() || before.dataCenter !== p.dataCenter || before.rack !== p.rack) {
+      this.ringCache = undefined;
+      this.events.onRingChange?.();
+    }
+    if (!before) this.events.onJoin?.(p);
+    if (before && before.alive && !p.alive) this.events.onDown?.(p);
+    else if ((!before || !before.alive) && p.alive) this.events.onUp?.(p);
+    if (why === 'schema' || (before && before.schemaVersion !== p.schemaVersion)) this.events.onSchema?.(p);
+  }
+
+  /** Peers (not this node) with complete gossip state. */
+  peers(): PeerView[] {
+    return [...this.known.values()];
+  }
+
+  peer(endpoint: string): PeerView | undefined {
+    return this.known.get(endpoint);
+  }
+
+  isAlive(endpoint: string): boolean {
+    if (endpoint === this.local.endpoint) return true;
+    return this.known.get(endpoint)?.alive ?? false;
+  }
+
+  /** The token ring of every known node (down ones still own their ranges). */
+  ring(): TokenRing {
+    if (this.ringCache) return this.ringCache;
+    const endpoints: RingEndpoint[] = [
+      { id: this.local.endpoint, address: this.local.endpoint, dc: this.local.dataCenter, rack: this.local.rack, tokens: this.local.tokens.map(BigInt) },
+    ];
+    for (const p of this.known.values()) {
+      if (p.status.startsWith(Status.LEFT)) continue;
+      endpoints.push({ id: p.endpoint, address: p.endpoint, dc: p.dataCenter, rack: p.rack, tokens: p.tokens.map(BigInt) });
+    }
+    this.ringCache = new TokenRing(endpoints);
+    return this.ringCache;
+  }
+
+  dataCenters(): string[] {
+    return [...new Set([this.local.dataCenter, ...[...this.known.values()].map((p) => p.dataCenter)])];
+  }
+
+  location(endpoint: string): { dc: string; rack: string } | undefined {
+    if (endpoint === this.local.endpoint) return { dc: this.local.dataCenter, rack: this.local.rack };
+    const p = this.known.get(endpoint);
+    return p ? { dc: p.dataCenter, rack: p.rack } : undefined;
+  }
+
+  setSchemaVersion(version: string): void {
+    this.gossiper.setApplicationState(AppState.SCHEMA, version);
+  }
+
+  setLoad(bytes: number): void {
+    this.gossiper.setApplicationState(AppState.LOAD, String(bytes));
+  }
+
+  /** system.peers / peers_v2 rows. */
+  peerInfos(): PeerNodeInfo[] {
+    return this.peers().map((p) => ({
+      address: p.address, storagePort: p.storagePort, rpcAddress: p.rpcAddress, nativePort: p.nativePort,
+      dataCenter: p.dataCenter, rack: p.rack, hostId: p.hostId, tokens: p.tokens, schemaVersion: p.schemaVersion,
+      releaseVersion: p.releaseVersion,
+    }));
+  }
+}

@@ -1,0 +1,79 @@
+// What a running node exposes to its admin API (port 7199, JSON over HTTP) and so to nodetool and the launcher.
+// The node implements AdminSource; server/admin.ts serves it; tools/nodetool.ts formats it like Cassandra's nodetool.
+
+/** Cassandra's two-letter node state: status U(p)/D(own), state N(ormal)/L(eaving)/J(oining)/M(oving). */
+export type NodeState = 'UN' | 'DN' | 'UL' | 'DL' | 'UJ' | 'DJ' | 'UM' | 'DM';
+
+export interface NodeReport {
+  address: string;
+  hostId: string;
+  dataCenter: string;
+  rack: string;
+  state: NodeState;
+  /** Bytes of data stored (nodetool's Load); undefined when unknown (node down). */
+  loadBytes?: number;
+  tokens: string[];
+  /** Fraction of the ring owned without replication (0..1). */
+  ownsRaw: number;
+  /** Fraction owned counting replication for the requested keyspace (0..RF); undefined without a keyspace. */
+  ownsEffective?: number;
+}
+
+export interface StatusReport {
+  clusterName: string;
+  partitioner: string;
+  /** Keyspace used for effective ownership, if any. */
+  keyspace?: string;
+  nodes: NodeReport[];
+}
+
+export interface InfoReport {
+  hostId: string;
+  address: string;
+  gossipActive: boolean;
+  nativeTransportActive: boolean;
+  loadBytes: number;
+  generation: number;
+  uptimeSeconds: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  dataCenter: string;
+  rack: string;
+  tokens: string[];
+}
+
+export interface RingEntry {
+  address: string;
+  dataCenter: string;
+  rack: string;
+  state: NodeState;
+  loadBytes?: number;
+  ownsRaw: number;
+  token: string;
+}
+
+export interface DescribeClusterReport {
+  name: string;
+  snitch: string;
+  dynamicEndpointSnitch: boolean;
+  partitioner: string;
+  /** schema version → addresses reporting it ("UNREACHABLE" for nodes that are down). */
+  schemaVersions: Record<string, string[]>;
+}
+
+export interface AdminSource {
+  status(keyspace?: string): StatusReport;
+  info(): InfoReport;
+  ring(keyspace?: string): RingEntry[];
+  describeCluster(): DescribeClusterReport;
+  /** Replica addresses for a partition key given as cqlsh/nodetool would type it (e.g. `42`, `abc`). */
+  getEndpoints(keyspace: string, table: string, key: string): string[];
+  flush(): Promise<void>;
+  /** Stops accepting client and internode traffic, flushes; the process keeps running until stopped. */
+  drain(): Promise<void>;
+  /** The internode network model's configuration (JSON), and a way to replace it at run time. */
+  getNetwork(): unknown;
+  setNetwork(config: unknown): void;
+  /** Prometheus text exposition of the node's metrics. */
+  metrics(): Promise<string>;
+}
