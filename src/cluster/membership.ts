@@ -141,12 +141,14 @@ export class Membership {
   /** The token ring of every known node (down ones still own their ranges). */
   ring(): TokenRing {
     if (this.ringCache) return this.ringCache;
+    // Ring endpoints are identified by their internode endpoint ("ip:port"), the id gossip and messaging use.
+    const local = this.local;
     const endpoints: RingEndpoint[] = [
-      { id: this.local.endpoint, address: this.local.endpoint, dc: this.local.dataCenter, rack: this.local.rack, tokens: this.local.tokens.map(BigInt) },
+      { id: local.endpoint, address: splitEndpoint(local.endpoint).address, dc: local.dataCenter, rack: local.rack, tokens: local.tokens.map(BigInt) },
     ];
     for (const p of this.known.values()) {
       if (p.status.startsWith(Status.LEFT)) continue;
-      endpoints.push({ id: p.endpoint, address: p.endpoint, dc: p.dataCenter, rack: p.rack, tokens: p.tokens.map(BigInt) });
+      endpoints.push({ id: p.endpoint, address: p.address, dc: p.dataCenter, rack: p.rack, tokens: p.tokens.map(BigInt) });
     }
     this.ringCache = new TokenRing(endpoints);
     return this.ringCache;

@@ -24,6 +24,11 @@ export interface StatusReport {
   partitioner: string;
   /** Keyspace used for effective ownership, if any. */
   keyspace?: string;
+  /**
+   * Why effective ownership is missing, when it is (nodetool prints it as `Note: …`); e.g. Cassandra's "Non-system
+   * keyspaces don't have the same replication settings, effective ownership information is meaningless".
+   */
+  ownershipNote?: string;
   nodes: NodeReport[];
 }
 

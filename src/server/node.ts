@@ -4,15 +4,17 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import type { NodeConfig } from './config.ts';
 import { StorageEngine } from '../storage/engine.ts';
-import { LocalCoordinator } from '../coordinator/local.ts';
+import { startCluster, type ClusterRuntime } from './cluster-node.ts';
 import { SchemaService } from './schema-service.ts';
 import { loadOrCreateIdentity, type LocalIdentity } from './identity.ts';
 import { StatementCache } from './statements.ts';
 import { RequestHandler } from './handler.ts';
 import { Connection } from './connection.ts';
+import { startAdminServer } from './admin.ts';
+import { localAdminSource } from './admin-local.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
 import type { Statement } from '../cql/ast.ts';
-import type { ResultMessage, SchemaChange } from '../protocol/messages.ts';
+import type { EventMessage, ResultMessage, SchemaChange } from '../protocol/messages.ts';
 import type { SystemContext } from '../schema/system_tables.ts';
 
 export interface RunningNode {
@@ -42,10 +44,21 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     syncPeriodMs: config.commitlogSyncPeriodMs,
   });
   const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens);
-  const schema = new SchemaService(storage, () => [config.dataCenter]);
-  const coordinator = new LocalCoordinator(storage, config.dataCenter);
-  const gossipGeneration = Math.floor(Date.now() / 1000);
+  const nowMicros = microsClock();
+  // Membership comes up after the schema (gossip announces the schema version), so the DC list is late-bound.
+  let cluster: ClusterRuntime | undefined;
+  const schema = new SchemaService(storage, () => cluster?.membership.dataCenters() ?? [config.dataCenter], nowMicros);
   const connections = new Set<Connection>();
+  const broadcast = (e: EventMessage): void => {
+    for (const c of connections) c.sendEvent(e);
+  };
+  cluster = await startCluster({
+    config, identity, storage, schema, sendEvent: broadcast,
+    log: (msg, err) => process.stderr.write(`${msg}${err ? `: ${err instanceof Error ? err.message : String(err)}` : ''}\n`),
+  });
+  const runtime = cluster;
+  const coordinator = runtime.coordinator;
+  const gossipGeneration = runtime.membership.gossiper.generation;
 
   const systemContext = (): SystemContext => ({
     schema: schema.current,
@@ -67,21 +80,23 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner',
       nativeProtocolVersion: '4',
     },
-    peers: [],
+    peers: runtime.membership.peerInfos(),
   });
 
   const env: ExecEnv = {
     schema: () => schema.current,
     coordinator,
     systemContext,
-    nowMicros: microsClock(),
+    nowMicros,
     async applySchemaChange(stmt: Statement, session: Session): Promise<ResultMessage> {
       const change = await schema.apply(stmt, session.keyspace);
+      // Answer once live peers hold the new schema too, so drivers see agreement promptly.
+      if (change) await runtime.pushSchema();
       return change ? { kind: 'schema_change', ...change } : { kind: 'void' };
     },
   };
-  schema.onChange((change: SchemaChange) => {
-    for (const c of connections) c.sendEvent({ type: 'SCHEMA_CHANGE', ...change });
+  schema.onChange((changes: SchemaChange[]) => {
+    for (const change of changes) broadcast({ type: 'SCHEMA_CHANGE', ...change });
   });
 
   const statements = new StatementCache(() => schema.current);
@@ -99,6 +114,8 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       resolve();
     });
   });
+  // Single-node admin API (nodetool, launcher) until membership provides the cluster-wide AdminSource.
+  const admin = await startAdminServer(localAdminSource({ config, systemContext, storage, connections: () => connections.size }), config.listenAddress, config.adminPort);
 
   let closing: Promise<void> | undefined;
   return {
@@ -110,8 +127,10 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await admin.close();
         await Promise.all([...connections].map((c) => c.close()));
         await stopped;
+        await runtime.close();
         await storage.flush();
         await storage.close();
       })();

@@ -1,9 +1,10 @@
 // The node's schema: the user schema persisted in storage, merged with the system keyspaces, changed one DDL at
-// a time. Each change is persisted before it is acknowledged and announced to clients as SCHEMA_CHANGE.
+// a time. Each change is persisted before it is acknowledged and announced to clients as SCHEMA_CHANGE. In a
+// cluster, whole schemas travel between nodes stamped with the time of their last change; a node adopts a schema
+// stamped later than its own, so every node converges on the latest one.
 import type { Schema } from '../schema/model.ts';
 import type { Statement } from '../cql/ast.ts';
 import type { SchemaChange } from '../protocol/messages.ts';
-import type { StorageEngine } from '../storage/engine.ts';
 import { applyDdl, computeSchemaVersion, deserializeSchema, emptySchema, serializeSchema } from '../schema/registry.ts';
 import { withSystemKeyspaces } from '../schema/system_tables.ts';
 
@@ -11,20 +12,42 @@ const SCHEMA_KEY = 'schema';
 
 export type DdlStatement = Parameters<typeof applyDdl>[1];
 
+/** A schema as nodes exchange it. */
+export interface SchemaSnapshot {
+  schema: unknown;
+  /** Microseconds since the epoch of the change that produced it (0 = never changed). */
+  stamp: number;
+}
+
+interface SchemaStore {
+  getMeta<T>(key: string): T | undefined;
+  putMeta(key: string, value: unknown): Promise<void>;
+  dropTable(tableId: string): Promise<void>;
+}
+
 export class SchemaService {
   private user: Schema;
   private full: Schema;
+  private stamp = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly listeners: Array<(change: SchemaChange, schema: Schema) => void> = [];
+  private readonly listeners: Array<(changes: SchemaChange[], schema: Schema, local: boolean) => void> = [];
 
   /** `dataCenters` lists the DCs the cluster knows: NetworkTopologyStrategy options must name only those. */
   constructor(
-    private readonly storage: StorageEngine,
+    private readonly storage: SchemaStore,
     private readonly dataCenters: () => string[],
+    private readonly nowMicros: () => number = () => Date.now() * 1000,
   ) {
     const saved = storage.getMeta<unknown>(SCHEMA_KEY);
-    this.user = saved === undefined ? emptySchema() : deserializeSchema(saved);
-    this.user = { ...this.user, version: computeSchemaVersion(this.user) };
+    let user = emptySchema();
+    if (saved !== undefined) {
+      // Older stores kept the bare serialized schema; newer ones a {schema, stamp} snapshot.
+      const snap = saved as Partial<SchemaSnapshot>;
+      const isSnapshot = typeof saved === 'object' && saved !== null && 'stamp' in saved && 'schema' in saved;
+      user = deserializeSchema(isSnapshot ? snap.schema : saved);
+      this.stamp = isSnapshot ? Number(snap.stamp) || 0 : 0;
+    }
+    this.user = { ...user, version: computeSchemaVersion(user) };
     this.full = withSystemKeyspaces(this.user);
   }
 
@@ -37,27 +60,54 @@ export class SchemaService {
     return this.full.version;
   }
 
-  onChange(listener: (change: SchemaChange, schema: Schema) => void): void {
+  snapshot(): SchemaSnapshot {
+    return { schema: serializeSchema(this.user), stamp: this.stamp };
+  }
+
+  /** Listeners get the changes, the new schema, and whether the change was made here (vs adopted from a peer). */
+  onChange(listener: (changes: SchemaChange[], schema: Schema, local: boolean) => void): void {
     this.listeners.push(listener);
+  }
+
+  private serialized<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async install(next: Schema, stamp: number, changes: SchemaChange[], local: boolean): Promise<void> {
+    const before = this.user;
+    const versioned = { ...next, version: computeSchemaVersion(next) };
+    await this.storage.putMeta(SCHEMA_KEY, { schema: serializeSchema(versioned), stamp } satisfies SchemaSnapshot);
+    await this.dropRemovedTables(before, versioned);
+    this.user = versioned;
+    this.stamp = stamp;
+    this.full = withSystemKeyspaces(versioned);
+    for (const l of this.listeners) l(changes, this.full, local);
   }
 
   /** Applies one DDL statement; concurrent calls run one after another. Returns null for IF [NOT] EXISTS no-ops. */
   apply(stmt: Statement, currentKeyspace: string | undefined): Promise<SchemaChange | null> {
-    const run = async (): Promise<SchemaChange | null> => {
-      const before = this.user;
-      const { schema, change } = applyDdl(before, stmt as DdlStatement, currentKeyspace, { dataCenters: this.dataCenters() });
+    return this.serialized(async () => {
+      const { schema, change } = applyDdl(this.user, stmt as DdlStatement, currentKeyspace, { dataCenters: this.dataCenters() });
       if (!change) return null;
-      const next = { ...schema, version: computeSchemaVersion(schema) };
-      await this.storage.putMeta(SCHEMA_KEY, serializeSchema(next));
-      await this.dropRemovedTables(before, next);
-      this.user = next;
-      this.full = withSystemKeyspaces(next);
-      for (const l of this.listeners) l(change, this.full);
+      await this.install(schema, Math.max(this.nowMicros(), this.stamp + 1), [change], true);
       return change;
-    };
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
+    });
+  }
+
+  /** Takes a peer's schema if it is newer than ours; returns whether it was adopted. */
+  adopt(snap: SchemaSnapshot): Promise<boolean> {
+    return this.serialized(async () => {
+      if (!(snap.stamp > this.stamp)) return false;
+      const next = deserializeSchema(snap.schema);
+      if (computeSchemaVersion(next) === this.user.version) {
+        this.stamp = snap.stamp;
+        return false;
+      }
+      await this.install(next, snap.stamp, diffSchemas(this.user, next), false);
+      return true;
+    });
   }
 
   private async dropRemovedTables(before: Schema, after: Schema): Promise<void> {
@@ -68,4 +118,30 @@ export class SchemaService {
       }
     }
   }
+}
+
+/** The SCHEMA_CHANGE events that turn `a` into `b` (keyspaces and tables; types as keyspace updates). */
+export function diffSchemas(a: Schema, b: Schema): SchemaChange[] {
+  const out: SchemaChange[] = [];
+  for (const [name, ks] of b.keyspaces) {
+    const old = a.keyspaces.get(name);
+    if (!old) {
+      out.push({ change: 'CREATED', target: 'KEYSPACE', keyspace: name });
+      for (const t of ks.tables.keys()) out.push({ change: 'CREATED', target: 'TABLE', keyspace: name, name: t });
+      continue;
+    }
+    if (JSON.stringify(old.replication) !== JSON.stringify(ks.replication) || old.durableWrites !== ks.durableWrites || old.types.size !== ks.types.size) {
+      out.push({ change: 'UPDATED', target: 'KEYSPACE', keyspace: name });
+    }
+    for (const [t, def] of ks.tables) {
+      const prev = old.tables.get(t);
+      if (!prev) out.push({ change: 'CREATED', target: 'TABLE', keyspace: name, name: t });
+      else if (prev.id !== def.id || prev.version !== def.version || JSON.stringify(prev.options) !== JSON.stringify(def.options)) {
+        out.push({ change: 'UPDATED', target: 'TABLE', keyspace: name, name: t });
+      }
+    }
+    for (const t of old.tables.keys()) if (!ks.tables.has(t)) out.push({ change: 'DROPPED', target: 'TABLE', keyspace: name, name: t });
+  }
+  for (const name of a.keyspaces.keys()) if (!b.keyspaces.has(name)) out.push({ change: 'DROPPED', target: 'KEYSPACE', keyspace: name });
+  return out;
 }

@@ -1,0 +1,255 @@
+// The coordinator of a multi-node ring: sends each mutation to every live replica and answers once the consistency
+// level is met (hinting replicas that are down or too slow), reads from the closest replicas, reconciles their
+// answers by timestamp and repairs stale replicas before answering. Time, network and storage are injected so a
+// whole cluster can run in one process on a simulated network.
+import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
+import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
+import { InvalidRequestError, ReadTimeoutError, WriteTimeoutError, type WriteType } from '../protocol/errors.ts';
+import { mergePartitions } from '../storage/merge.ts';
+import type { Coordinator, Mutation } from './coordinator.ts';
+import { assureSufficientLiveReplicas } from './consistency.ts';
+import { AckCounter, LatencyTracker, isLocalCl, replicaSet, type Topology } from './replica-set.ts';
+import { HintStore } from './hints.ts';
+import { scanSegments } from './segments.ts';
+import type { Clock, Timers } from '../cluster/env.ts';
+
+/** Local replica operations (StorageEngine implements them; simulations use an in-memory store). */
+export interface ReplicaStore {
+  apply(table: TableDef, update: PartitionData): Promise<void>;
+  applyMany(items: Array<{ table: TableDef; update: PartitionData }>): Promise<void>;
+  read(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined;
+  scan(table: TableDef, range: ScanRange, filter: ReadFilter, partitionLimit: number, nowSec: number): PartitionData[];
+  truncate(table: TableDef): Promise<void>;
+}
+
+/** Request/response messaging between nodes (MessagingService implements it). */
+export interface Messenger {
+  readonly self: string;
+  register(verb: string, handler: (payload: unknown, from: string) => unknown | Promise<unknown>): void;
+  request(to: string, verb: string, payload: unknown, timeoutMs: number): Promise<unknown>;
+}
+
+export interface ClusterCoordinatorOptions {
+  topology: Topology;
+  messenger: Messenger;
+  store: ReplicaStore;
+  schema: () => Schema;
+  clock: Clock;
+  timers: Timers;
+  writeTimeoutMs: number;
+  readTimeoutMs: number;
+  maxHintWindowMs: number;
+}
+
+interface TableRef { ks: string; table: string; id: string }
+const refOf = (t: TableDef): TableRef => ({ ks: t.keyspace, table: t.name, id: t.id });
+
+export const Verb = {
+  MUTATION: 'MUTATION',
+  READ: 'READ',
+  SCAN: 'SCAN',
+  TRUNCATE: 'TRUNCATE',
+} as const;
+
+function samePartition(a: PartitionData | undefined, b: PartitionData | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return JSON.stringify(a, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ===
+    JSON.stringify(b, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+export class ClusterCoordinator implements Coordinator {
+  readonly hints: HintStore;
+  readonly latency = new LatencyTracker();
+
+  constructor(private readonly o: ClusterCoordinatorOptions) {
+    this.hints = new HintStore(o.clock, o.maxHintWindowMs);
+    o.messenger.register(Verb.MUTATION, (p) => this.onMutation(p as { items: Array<{ t: TableRef; u: PartitionData }> }));
+    o.messenger.register(Verb.READ, (p) => this.onRead(p as { t: TableRef; key: Buffer; token: bigint; filter: ReadFilter; now: number }));
+    o.messenger.register(Verb.SCAN, (p) => this.onScan(p as { t: TableRef; range: ScanRange; filter: ReadFilter; limit: number; now: number }));
+    o.messenger.register(Verb.TRUNCATE, (p) => this.onTruncate(p as { t: TableRef }));
+  }
+
+  private table(ref: TableRef): TableDef {
+    const t = this.o.schema().keyspaces.get(ref.ks)?.tables.get(ref.table);
+    if (!t || t.id !== ref.id) throw new InvalidRequestError(`unknown table ${ref.ks}.${ref.table} (schema disagreement)`);
+    return t;
+  }
+
+  private async onMutation(p: { items: Array<{ t: TableRef; u: PartitionData }> }): Promise<boolean> {
+    const items = p.items.map((i) => ({ table: this.table(i.t), update: i.u }));
+    if (items.length === 1) await this.o.store.apply(items[0].table, items[0].update);
+    else await this.o.store.applyMany(items);
+    return true;
+  }
+
+  private onRead(p: { t: TableRef; key: Buffer; token: bigint; filter: ReadFilter; now: number }): PartitionData | null {
+    return this.o.store.read(this.table(p.t), p.key, p.token, p.filter, p.now) ?? null;
+  }
+
+  private onScan(p: { t: TableRef; range: ScanRange; filter: ReadFilter; limit: number; now: number }): PartitionData[] {
+    return this.o.store.scan(this.table(p.t), p.range, p.filter, p.limit, p.now);
+  }
+
+  private async onTruncate(p: { t: TableRef }): Promise<boolean> {
+    await this.o.store.truncate(this.table(p.t));
+    return true;
+  }
+
+  /** Sends one mutation to a replica (or applies it locally), resolving true on ack, false on failure/timeout. */
+  private async deliver(to: string, items: Array<{ table: TableDef; update: PartitionData }>): Promise<boolean> {
+    const start = this.o.clock.now();
+    try {
+      if (to === this.o.topology.self) {
+        if (items.length === 1) await this.o.store.apply(items[0].table, items[0].update);
+        else await this.o.store.applyMany(items);
+      } else {
+        await this.o.messenger.request(to, Verb.MUTATION, { items: items.map((i) => ({ t: refOf(i.table), u: i.update })) }, this.o.writeTimeoutMs);
+      }
+      this.latency.record(to, this.o.clock.now() - start);
+      return true;
+    } catch {
+      this.latency.penalize(to, this.o.writeTimeoutMs);
+      return false;
+    }
+  }
+
+  async write(ks: KeyspaceDef, mutations: Mutation[], cl: number, writeType: WriteType): Promise<void> {
+    await Promise.all(mutations.map((m) => this.writeOne(ks, m, cl, writeType)));
+  }
+
+  private writeOne(ks: KeyspaceDef, m: Mutation, cl: number, writeType: WriteType): Promise<void> {
+    const rs = replicaSet(this.o.topology, ks, m.update.token);
+    assureSufficientLiveReplicas(cl, rs.view, true);
+    const counter = new AckCounter(cl, rs.view);
+    const items = [{ table: m.table, update: m.update }];
+    for (const r of rs.dead) this.hints.add(r.id, items);
+    if (cl === 0 && rs.alive.length === 0) return Promise.resolve(); // ANY: the hints are the write
+    return new Promise<void>((resolve, reject) => {
+      let done = false;
+      let pending = rs.alive.length;
+      const finish = (err?: Error): void => {
+        if (done) return;
+        done = true;
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = this.o.timers.setTimeout(() => finish(new WriteTimeoutError(cl, counter.received, counter.blockFor, writeType)), this.o.writeTimeoutMs + 50);
+      for (const r of rs.alive) {
+        void this.deliver(r.id, items).then((ok) => {
+          pending--;
+          if (ok) {
+            if (counter.ack(r.dc) || (cl === 0 && counter.received > 0)) {
+              this.o.timers.clearTimeout(timer);
+              finish();
+            }
+          } else {
+            this.hints.add(r.id, items);
+          }
+          if (pending === 0 && !done) {
+            this.o.timers.clearTimeout(timer);
+            finish(counter.satisfied() ? undefined : new WriteTimeoutError(cl, counter.received, counter.blockFor, writeType));
+          }
+        });
+      }
+    });
+  }
+
+  private async readFrom(to: string, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): Promise<PartitionData | undefined> {
+    const start = this.o.clock.now();
+    if (to === this.o.topology.self) return this.o.store.read(table, key, token, filter, nowSec);
+    const res = await this.o.messenger.request(to, Verb.READ, { t: refOf(table), key, token, filter, now: nowSec }, this.o.readTimeoutMs);
+    this.latency.record(to, this.o.clock.now() - start);
+    return (res as PartitionData | null) ?? undefined;
+  }
+
+  async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: number, nowSec: number): Promise<PartitionData | undefined> {
+    const rs = replicaSet(this.o.topology, ks, token);
+    assureSufficientLiveReplicas(cl, rs.view, false);
+    const counter = new AckCounter(cl, rs.view);
+    const targets = this.latency.rank(this.o.topology, rs.alive, isLocalCl(cl));
+    const chosen = targets.slice(0, Math.max(1, counter.blockFor));
+    const responses = await this.collect(chosen.map((r) => ({ r, p: this.readFrom(r.id, table, key, token, filter, nowSec) })), cl, counter);
+    let merged: PartitionData | undefined;
+    for (const { data } of responses) merged = data === undefined ? merged : merged === undefined ? data : mergePartitions(table, merged, data);
+    if (merged && responses.length > 1) await this.repair(table, merged, responses);
+    return merged;
+  }
+
+  /** Waits for every chosen replica, failing with ReadTimeout if fewer than blockFor answer in time. */
+  private async collect(calls: Array<{ r: { id: string; dc: string }; p: Promise<PartitionData | undefined> }>, cl: number, counter: AckCounter): Promise<Array<{ to: string; data: PartitionData | undefined }>> {
+    const settled = await Promise.allSettled(calls.map((c) => c.p));
+    const out: Array<{ to: string; data: PartitionData | undefined }> = [];
+    settled.forEach((s, i) => {
+      if (s.status === 'fulfilled') {
+        counter.ack(calls[i].r.dc);
+        out.push({ to: calls[i].r.id, data: s.value });
+      } else {
+        this.latency.penalize(calls[i].r.id, this.o.readTimeoutMs);
+      }
+    });
+    if (!counter.satisfied()) throw new ReadTimeoutError(cl, counter.received, counter.blockFor, out.some((o) => o.data !== undefined));
+    return out;
+  }
+
+  /** Blocking read repair: replicas whose answer differs from the reconciled one get the reconciled data. */
+  private async repair(table: TableDef, merged: PartitionData, responses: Array<{ to: string; data: PartitionData | undefined }>): Promise<void> {
+    const stale = responses.filter((r) => !samePartition(r.data, merged));
+    await Promise.all(stale.map((r) => this.deliver(r.to, [{ table, update: merged }])));
+  }
+
+  async scan(ks: KeyspaceDef, table: TableDef, range: ScanRange, filter: ReadFilter, partitionLimit: number, cl: number, nowSec: number): Promise<PartitionData[]> {
+    const out: PartitionData[] = [];
+    for (const seg of scanSegments(this.o.topology.ring(), range)) {
+      if (out.length >= partitionLimit) break;
+      const rs = replicaSet(this.o.topology, ks, seg.token);
+      assureSufficientLiveReplicas(cl, rs.view, false);
+      const counter = new AckCounter(cl, rs.view);
+      const chosen = this.latency.rank(this.o.topology, rs.alive, isLocalCl(cl)).slice(0, Math.max(1, counter.blockFor));
+      const limit = partitionLimit - out.length;
+      const settled = await Promise.allSettled(chosen.map((r) => (r.id === this.o.topology.self
+        ? Promise.resolve(this.o.store.scan(table, seg.range, filter, limit, nowSec))
+        : this.o.messenger.request(r.id, Verb.SCAN, { t: refOf(table), range: seg.range, filter, limit, now: nowSec }, this.o.readTimeoutMs) as Promise<PartitionData[]>)));
+      const byKey = new Map<string, PartitionData>();
+      settled.forEach((s, i) => {
+        if (s.status !== 'fulfilled') return;
+        counter.ack(chosen[i].dc);
+        for (const p of s.value) {
+          const k = p.key.toString('hex');
+          const prev = byKey.get(k);
+          byKey.set(k, prev ? mergePartitions(table, prev, p) : p);
+        }
+      });
+      if (!counter.satisfied()) throw new ReadTimeoutError(cl, counter.received, counter.blockFor, byKey.size > 0);
+      const parts = [...byKey.values()].sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : Buffer.compare(a.key, b.key)));
+      out.push(...parts.slice(0, limit));
+    }
+    return out;
+  }
+
+  async truncate(ks: KeyspaceDef, table: TableDef): Promise<void> {
+    const ring = this.o.topology.ring();
+    const targets = ring.endpoints.map((e) => e.id);
+    const down = targets.filter((t) => !this.o.topology.isAlive(t));
+    if (down.length > 0) {
+      throw new InvalidRequestError(`Cannot achieve consistency level ALL for TRUNCATE: ${down.length} node(s) down`);
+    }
+    await Promise.all(targets.map((t) => (t === this.o.topology.self
+      ? this.o.store.truncate(table)
+      : this.o.messenger.request(t, Verb.TRUNCATE, { t: refOf(table) }, this.o.writeTimeoutMs * 5))));
+    void ks;
+  }
+
+  /** Replays hints for a replica that came back; returns how many were delivered. */
+  async replayHints(endpoint: string): Promise<number> {
+    let delivered = 0;
+    for (const h of this.hints.take(endpoint)) {
+      const ok = await this.deliver(endpoint, h.items);
+      if (ok) delivered++;
+      else {
+        this.hints.add(endpoint, h.items, h.createdAt);
+        break;
+      }
+    }
+    return delivered;
+  }
+}

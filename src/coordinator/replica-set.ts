@@ -1,0 +1,122 @@
+// Which replicas take part in a request and when enough of them have answered: the replica placement for a
+// token, the live subset, their ranking for reads (dynamic snitch), and the per-consistency-level ack counting.
+import type { KeyspaceDef } from '../schema/model.ts';
+import type { TokenRing, RingEndpoint } from '../cluster/ring.ts';
+import { replicasFor } from '../cluster/replication.ts';
+import { Consistency } from '../protocol/errors.ts';
+import { blockFor, type ReplicaView } from './consistency.ts';
+
+export interface Topology {
+  /** This node's endpoint id in the ring. */
+  readonly self: string;
+  readonly localDc: string;
+  readonly localRack: string;
+  ring(): TokenRing;
+  isAlive(endpoint: string): boolean;
+}
+
+export interface ReplicaSet {
+  all: readonly RingEndpoint[];
+  alive: RingEndpoint[];
+  dead: RingEndpoint[];
+  view: ReplicaView;
+}
+
+const quorumOf = (rf: number): number => Math.floor(rf / 2) + 1;
+
+export function replicaSet(topo: Topology, ks: KeyspaceDef, token: bigint): ReplicaSet {
+  const ring = topo.ring();
+  const all = replicasFor(ring, ks.replication, token, { localId: topo.self });
+  const alive: RingEndpoint[] = [];
+  const dead: RingEndpoint[] = [];
+  for (const r of all) (topo.isAlive(r.id) ? alive : dead).push(r);
+  const cls = ks.replication['class'] ?? '';
+  const dcAgnostic = !cls.endsWith('NetworkTopologyStrategy');
+  const rfByDc = new Map<string, number>();
+  const aliveByDc = new Map<string, number>();
+  if (dcAgnostic) {
+    const rf = cls.endsWith('SimpleStrategy') ? Number.parseInt(ks.replication['replication_factor'] ?? '1', 10) || 0 : all.length;
+    rfByDc.set('*', rf);
+    aliveByDc.set('*', alive.length);
+  } else {
+    for (const [k, v] of Object.entries(ks.replication)) {
+      if (k === 'class' || k === 'replication_factor') continue;
+      rfByDc.set(k, Number.parseInt(v, 10) || 0);
+      aliveByDc.set(k, 0);
+    }
+    for (const r of alive) aliveByDc.set(r.dc, (aliveByDc.get(r.dc) ?? 0) + 1);
+  }
+  return { all, alive, dead, view: { rfByDc, aliveByDc, localDc: topo.localDc, dcAgnostic } };
+}
+
+/** Counts acknowledgements until the consistency level is met. */
+export class AckCounter {
+  private total = 0;
+  private readonly byDc = new Map<string, number>();
+  readonly blockFor: number;
+
+  constructor(
+    private readonly cl: number,
+    private readonly view: ReplicaView,
+  ) {
+    this.blockFor = blockFor(cl, view);
+  }
+
+  get received(): number {
+    return this.total;
+  }
+
+  /** Records an ack from a replica in `dc`; returns true once the level is satisfied. */
+  ack(dc: string): boolean {
+    this.total++;
+    this.byDc.set(dc, (this.byDc.get(dc) ?? 0) + 1);
+    return this.satisfied();
+  }
+
+  satisfied(): boolean {
+    const localAcks = this.view.dcAgnostic ? this.total : (this.byDc.get(this.view.localDc) ?? 0);
+    switch (this.cl) {
+      case Consistency.LOCAL_ONE:
+      case Consistency.LOCAL_QUORUM:
+        return localAcks >= this.blockFor;
+      case Consistency.EACH_QUORUM:
+        if (this.view.dcAgnostic) return this.total >= this.blockFor;
+        for (const [dc, rf] of this.view.rfByDc) if ((this.byDc.get(dc) ?? 0) < quorumOf(rf)) return false;
+        return true;
+      default:
+        return this.total >= this.blockFor;
+    }
+  }
+}
+
+/**
+ * Dynamic snitch: ranks replicas for reads by proximity (self, same rack, same DC) and then by measured latency,
+ * so reads stay in the local rack/AZ while it is healthy and move away from slow replicas.
+ */
+export class LatencyTracker {
+  private readonly ewma = new Map<string, number>();
+
+  record(endpoint: string, ms: number): void {
+    const prev = this.ewma.get(endpoint);
+    this.ewma.set(endpoint, prev === undefined ? ms : prev * 0.9 + ms * 0.1);
+  }
+
+  /** A penalty for replicas that timed out, so they are tried last for a while. */
+  penalize(endpoint: string, ms: number): void {
+    this.record(endpoint, ms);
+  }
+
+  rank(topo: Topology, replicas: RingEndpoint[], localOnly: boolean): RingEndpoint[] {
+    const score = (r: RingEndpoint): number => {
+      const tier = r.id === topo.self ? 0 : r.dc === topo.localDc ? (r.rack === topo.localRack ? 1 : 2) : 3;
+      return tier * 1e6 + Math.min(this.ewma.get(r.id) ?? 1, 1e5);
+    };
+    const pool = localOnly ? replicas.filter((r) => r.dc === topo.localDc) : replicas;
+    return [...pool].sort((a, b) => score(a) - score(b));
+  }
+}
+
+/** Whether `cl` only counts replicas of the coordinator's DC. */
+export function isLocalCl(cl: number): boolean {
+  return cl === Consistency.LOCAL_ONE || cl === Consistency.LOCAL_QUORUM;
+}

@@ -1,0 +1,217 @@
+// A single-node AdminSource: what the admin API reports while a node is a ring of one (before membership is wired in).
+// Everything is computed from the node's own identity, schema and storage, with the same ring/ownership code the
+// cluster uses, so the answers have the shape (and, for one node, the values) the multi-node source will give.
+import { getHeapStatistics } from 'node:v8';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AdminSource, DescribeClusterReport, InfoReport, NodeReport, RingEntry, StatusReport } from './admin-types.ts';
+import { AdminRequestError } from './admin.ts';
+import type { NodeConfig } from './config.ts';
+import type { SystemContext } from '../schema/system_tables.ts';
+import type { KeyspaceDef, TableDef } from '../schema/model.ts';
+import { isSystemKeyspace } from '../schema/system_defs.ts';
+import { TokenRing } from '../cluster/ring.ts';
+import { effectiveOwnership } from '../cluster/ownership.ts';
+import { replicasFor, strategyName } from '../cluster/replication.ts';
+import { compositeKey, murmur3Token } from '../cluster/murmur3.ts';
+import { literalToBytes } from '../cql/values/literals.ts';
+import type { LiteralKind } from '../cql/ast.ts';
+import type { CqlType } from '../cql/types.ts';
+import { parseNetworkConfig } from '../messaging/network-model.ts';
+
+export interface LocalAdminDeps {
+  config: NodeConfig;
+  systemContext: () => SystemContext;
+  storage: { approximateSize(): number; flush(): Promise<void> };
+  /** Open client connections (a metrics gauge). */
+  connections: () => number;
+  /** Requests served so far, when the node counts them (a metrics gauge). */
+  requests?: () => number;
+  /** Stops the native transport; drain calls it when given. */
+  stopNativeTransport?: () => Promise<void>;
+}
+
+const SNITCH_PREFIX = 'org.apache.cassandra.locator.';
+const LOCAL_STRATEGY_NOTE = 'Ownership values for keyspaces with LocalStrategy are meaningless';
+const DIFFERENT_REPLICATION =
+  "Non-system keyspaces don't have the same replication settings, effective ownership information is meaningless";
+
+/** The literal kind nodetool's key text is read as, by the column type (AbstractType.fromString in Cassandra). */
+function literalKind(type: CqlType): LiteralKind {
+  if (type.kind !== 'native') return 'string';
+  switch (type.name) {
+    case 'bigint': case 'counter': case 'int': case 'smallint': case 'tinyint': case 'varint':
+      return 'integer';
+    case 'float': case 'double': case 'decimal':
+      return 'float';
+    case 'boolean':
+      return 'boolean';
+    case 'uuid': case 'timeuuid':
+      return 'uuid';
+    case 'blob':
+      return 'blob';
+    case 'duration':
+      return 'duration';
+    default:
+      return 'string';
+  }
+}
+
+/** Components of a composite key are separated by ':' ("\:" escapes a colon), as CompositeType.fromString reads them. */
+function splitComposite(key: string): string[] {
+  return key.split(/(?<!\\):/).map((s) => s.replace(/\\:/g, ':'));
+}
+
+/** The routing key of a partition key typed the way nodetool getendpoints takes it. */
+export function partitionKeyBytes(table: TableDef, key: string): Buffer {
+  const cols = table.partitionKey;
+  const texts = cols.length === 1 ? [key] : splitComposite(key);
+  if (texts.length !== cols.length)
+    throw new AdminRequestError(`Invalid key '${key}': table ${table.keyspace}.${table.name} has ${cols.length} partition key columns (separate them with ':')`);
+  const parts = cols.map((c, i) => {
+    const kind = literalKind(c.type);
+    const raw = texts[i]!;
+    const text = kind === 'blob' ? raw.replace(/^0x/i, '') : kind === 'boolean' ? raw.toLowerCase() : raw;
+    // Integers typed for a float column are still floats to Cassandra's fromString.
+    const lit = { type: kind === 'float' && /^[-+]?\d+$/.test(text) ? ('integer' as const) : kind, text };
+    try {
+      return literalToBytes(lit, c.type, c.name);
+    } catch (e) {
+      throw new AdminRequestError((e as Error).message);
+    }
+  });
+  return parts.length === 1 ? parts[0]! : compositeKey(parts);
+}
+
+function sameReplication(a: Record<string, string>, b: Record<string, string>): boolean {
+  const norm = (r: Record<string, string>): string =>
+    JSON.stringify(Object.entries({ ...r, class: strategyName(r['class'] ?? '') }).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return norm(a) === norm(b);
+}
+
+export function localAdminSource(deps: LocalAdminDeps): AdminSource {
+  const { config } = deps;
+  const startedAt = Date.now();
+  let drained = false;
+  let network: unknown = parseNetworkConfig({});
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sibyl_' });
+  new Gauge({ name: 'sibyl_client_connections', help: 'Open native-protocol client connections', registers: [registry], collect() { this.set(deps.connections()); } });
+  new Gauge({ name: 'sibyl_load_bytes', help: 'Bytes of data stored (nodetool Load)', registers: [registry], collect() { this.set(deps.storage.approximateSize()); } });
+  if (deps.requests) {
+    const requests = deps.requests;
+    new Gauge({ name: 'sibyl_client_requests', help: 'Client requests served since start', registers: [registry], collect() { this.set(requests()); } });
+  }
+
+  const local = () => deps.systemContext().local;
+  const ring = (): TokenRing => {
+    const l = local();
+    return new TokenRing([{ id: l.hostId, address: l.broadcastAddress, dc: l.dataCenter, rack: l.rack, tokens: l.tokens.map(BigInt) }]);
+  };
+  const keyspace = (name: string): KeyspaceDef => {
+    const ks = deps.systemContext().schema.keyspaces.get(name);
+    if (!ks) throw new AdminRequestError(`The keyspace ${name}, does not exist`, 404);
+    return ks;
+  };
+
+  /** Cassandra's StorageService.effectiveOwnership rules: which replication settings ownership is computed for. */
+  const ownershipReplication = (ksName?: string): { replication?: Record<string, string>; note?: string } => {
+    if (ksName !== undefined) {
+      const ks = keyspace(ksName);
+      if (strategyName(ks.replication['class'] ?? '') === 'LocalStrategy') return { note: LOCAL_STRATEGY_NOTE };
+      return { replication: ks.replication };
+    }
+    const user = [...deps.systemContext().schema.keyspaces.values()].filter((k) => !isSystemKeyspace(k.name));
+    if (user.length === 0) return { replication: deps.systemContext().schema.keyspaces.get('system_traces')?.replication ?? { class: 'SimpleStrategy', replication_factor: '2' } };
+    if (user.some((k) => !sameReplication(k.replication, user[0]!.replication))) return { note: DIFFERENT_REPLICATION };
+    return { replication: user[0]!.replication };
+  };
+
+  const loadBytes = (): number => deps.storage.approximateSize();
+
+  return {
+    status(ksName?: string): StatusReport {
+      const l = local();
+      const { replication, note } = ownershipReplication(ksName);
+      const r = ring();
+      const node: NodeReport = {
+        address: l.broadcastAddress,
+        hostId: l.hostId,
+        dataCenter: l.dataCenter,
+        rack: l.rack,
+        state: 'UN',
+        loadBytes: loadBytes(),
+        tokens: [...l.tokens],
+        ownsRaw: 1,
+        ...(replication ? { ownsEffective: effectiveOwnership(r, replication).get(l.hostId) ?? 0 } : {}),
+      };
+      return {
+        clusterName: l.clusterName,
+        partitioner: l.partitioner,
+        ...(ksName !== undefined ? { keyspace: ksName } : {}),
+        ...(note ? { ownershipNote: note } : {}),
+        nodes: [node],
+      };
+    },
+    info(): InfoReport {
+      const l = local();
+      const mem = process.memoryUsage();
+      return {
+        hostId: l.hostId,
+        address: l.broadcastAddress,
+        gossipActive: !drained,
+        nativeTransportActive: !drained,
+        loadBytes: loadBytes(),
+        generation: l.gossipGeneration,
+        uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
+        heapUsedMb: mem.heapUsed / (1024 * 1024),
+        heapTotalMb: getHeapStatistics().heap_size_limit / (1024 * 1024),
+        dataCenter: l.dataCenter,
+        rack: l.rack,
+        tokens: [...l.tokens],
+      };
+    },
+    ring(ksName?: string): RingEntry[] {
+      if (ksName !== undefined) keyspace(ksName);
+      const l = local();
+      const load = loadBytes();
+      return l.tokens.map((token) => ({ address: l.broadcastAddress, dataCenter: l.dataCenter, rack: l.rack, state: 'UN', loadBytes: load, ownsRaw: 1, token }));
+    },
+    describeCluster(): DescribeClusterReport {
+      const l = local();
+      return {
+        name: l.clusterName,
+        snitch: SNITCH_PREFIX + config.endpointSnitch,
+        dynamicEndpointSnitch: true,
+        partitioner: l.partitioner,
+        schemaVersions: { [l.schemaVersion]: [l.broadcastAddress] },
+      };
+    },
+    getEndpoints(ksName: string, tableName: string, key: string): string[] {
+      const ks = deps.systemContext().schema.keyspaces.get(ksName);
+      if (!ks) throw new AdminRequestError(`Unknown keyspace '${ksName}'`);
+      const table = ks.tables.get(tableName);
+      if (!table) throw new AdminRequestError(`Unknown table '${tableName}' in keyspace '${ksName}'`);
+      const token = murmur3Token(partitionKeyBytes(table, key));
+      return replicasFor(ring(), ks.replication, token, { localId: local().hostId }).map((e) => e.address);
+    },
+    async flush(): Promise<void> {
+      await deps.storage.flush();
+    },
+    async drain(): Promise<void> {
+      drained = true;
+      await deps.stopNativeTransport?.();
+      await deps.storage.flush();
+    },
+    getNetwork(): unknown {
+      return network;
+    },
+    setNetwork(cfg: unknown): void {
+      // Validated so a bad document is refused up front; there is no internode traffic to apply it to yet.
+      network = parseNetworkConfig(cfg);
+    },
+    metrics(): Promise<string> {
+      return registry.metrics();
+    },
+  };
+}

@@ -1,0 +1,145 @@
+// The admin API: what Cassandra exposes over JMX on 7199, served as JSON over HTTP so nodetool and the launcher can
+// reach it without a JVM. Thin on purpose: every answer comes from the node's AdminSource; this file only routes,
+// validates query parameters and turns errors into status codes.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AdminSource } from './admin-types.ts';
+
+/** Thrown by an AdminSource (or here) for a request the caller got wrong; becomes a 4xx answer with {error}. */
+export class AdminRequestError extends Error {
+  override readonly name = 'AdminRequestError';
+  constructor(message: string, readonly status = 400) {
+    super(message);
+  }
+}
+
+export interface AdminServer {
+  /** The port actually bound (useful when started on port 0). */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** PUT /network bodies are small JSON documents; anything bigger is a mistake or abuse. */
+const MAX_BODY = 1024 * 1024;
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function statusOf(e: unknown): number {
+  const s = (e as { status?: unknown; statusCode?: unknown } | null)?.status ?? (e as { statusCode?: unknown } | null)?.statusCode;
+  return typeof s === 'number' && s >= 400 && s <= 599 ? s : 500;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new AdminRequestError(`request body larger than ${MAX_BODY} bytes`, 413));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function required(params: URLSearchParams, name: string): string {
+  const v = params.get(name);
+  if (v === null || v === '') throw new AdminRequestError(`missing query parameter "${name}"`);
+  return v;
+}
+
+const optional = (params: URLSearchParams, name: string): string | undefined => params.get(name) || undefined;
+
+type Handler = (params: URLSearchParams, req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+function routes(source: AdminSource): Map<string, Handler> {
+  const json = (f: (p: URLSearchParams) => unknown): Handler => async (p, _req, res) => send(res, 200, await f(p));
+  return new Map<string, Handler>([
+    ['GET /status', json((p) => source.status(optional(p, 'keyspace')))],
+    ['GET /info', json(() => source.info())],
+    ['GET /ring', json((p) => source.ring(optional(p, 'keyspace')))],
+    ['GET /describecluster', json(() => source.describeCluster())],
+    ['GET /endpoints', json((p) => source.getEndpoints(required(p, 'keyspace'), required(p, 'table'), required(p, 'key')))],
+    ['POST /flush', json(async () => (await source.flush(), { ok: true }))],
+    ['POST /drain', json(async () => (await source.drain(), { ok: true }))],
+    ['GET /network', json(() => source.getNetwork() ?? null)],
+    [
+      'PUT /network',
+      async (_p, req, res) => {
+        const text = await readBody(req);
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch (e) {
+          throw new AdminRequestError(`invalid JSON body: ${(e as Error).message}`);
+        }
+        try {
+          source.setNetwork(body);
+        } catch (e) {
+          // The source validates the model; whatever it rejects is the caller's mistake, not a server failure.
+          throw e instanceof AdminRequestError ? e : new AdminRequestError((e as Error).message);
+        }
+        send(res, 200, source.getNetwork() ?? null);
+      },
+    ],
+    [
+      'GET /metrics',
+      async (_p, _req, res) => {
+        const text = await source.metrics();
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      },
+    ],
+  ]);
+}
+
+/** Serves `source` on host:port (port 0 picks a free one). Resolves once listening; rejects if the bind fails. */
+export async function startAdminServer(source: AdminSource, host: string, port: number): Promise<AdminServer> {
+  const table = routes(source);
+  const paths = new Set([...table.keys()].map((k) => k.split(' ')[1]!));
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const handler = table.get(`${req.method ?? 'GET'} ${url.pathname}`);
+    if (!handler) {
+      if (paths.has(url.pathname)) send(res, 405, { error: `method ${req.method ?? ''} not allowed on ${url.pathname}` });
+      else send(res, 404, { error: `no such admin endpoint: ${url.pathname}` });
+      return;
+    }
+    handler(url.searchParams, req, res).catch((e: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      send(res, statusOf(e), { error: e instanceof Error ? e.message : String(e) });
+    });
+  });
+  // Admin calls are short; a stuck client must not keep close() waiting.
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  let closing: Promise<void> | undefined;
+  return {
+    port: typeof addr === 'object' && addr !== null ? addr.port : port,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
