@@ -72,7 +72,10 @@ export class Membership {
 
   constructor(
     readonly local: LocalNode,
-    opts: { seeds: string[]; generation: number; clusterName: string; transport: Transport<GossipMessage>; clock: Clock; random: Random; schemaVersion: string },
+    opts: {
+      seeds: string[]; generation: number; clusterName: string; transport: Transport<GossipMessage>; clock: Clock; random: Random;
+      schemaVersion: string; phiConvictThreshold?: number;
+    },
     private readonly events: MembershipEvents = {},
   ) {
     const { address, port } = splitEndpoint(local.endpoint);
@@ -84,6 +87,7 @@ export class Membership {
       transport: opts.transport,
       clock: opts.clock,
       random: opts.random,
+      failureDetector: { phiConvictThreshold: opts.phiConvictThreshold ?? 8 },
       initialStates: {
         [AppState.STATUS]: Status.NORMAL,
         [AppState.DC]: local.dataCenter,

@@ -75,7 +75,7 @@ export async function startCluster(o: {
     {
       seeds: config.seeds.map((s) => seedEndpoint(s, config.storagePort)), generation, clusterName: config.clusterName,
       transport: messaging.transport<GossipMessage>('GOSSIP'), clock: systemClock, random: seededRandom(randomInt(2 ** 31)),
-      schemaVersion: schema.version,
+      schemaVersion: schema.version, phiConvictThreshold: config.phiConvictThreshold,
     },
     {
       onJoin: (p) => o.sendEvent({ type: 'TOPOLOGY_CHANGE', change: 'NEW_NODE', ...native(p) }),

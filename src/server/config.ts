@@ -47,6 +47,8 @@ export interface NodeConfig {
   commitlogSyncBatchWindowMs: number;
   nativeTransportMaxFrameSizeMb: number;
   maxHintWindowMs: number;
+  /** Failure detector sensitivity (Cassandra's phi_convict_threshold, 5..16; lower convicts sooner). */
+  phiConvictThreshold: number;
   readRequestTimeoutMs: number;
   writeRequestTimeoutMs: number;
   requestTimeoutMs: number;
@@ -94,6 +96,13 @@ function hostAddress(): string {
     for (const ni of list ?? []) if (ni.family === 'IPv4' && !ni.internal) return ni.address;
   }
   return '127.0.0.1';
+}
+
+function phiThreshold(v: unknown): number {
+  if (v === undefined) return 8;
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n < 5 || n > 16) throw invalid('phi_convict_threshold', 'a number between 5 and 16', v);
+  return n;
 }
 
 function toInt(v: unknown): number | undefined {
@@ -395,6 +404,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     commitlogSyncBatchWindowMs,
     nativeTransportMaxFrameSizeMb: r.sizeMb('native_transport_max_frame_size_in_mb', 'native_transport_max_frame_size', 16, 2047),
     maxHintWindowMs: r.durationMs('max_hint_window_in_ms', 'max_hint_window', 10_800_000),
+    phiConvictThreshold: phiThreshold(r.get('phi_convict_threshold')),
     readRequestTimeoutMs: r.durationMs('read_request_timeout_in_ms', 'read_request_timeout', 5000),
     writeRequestTimeoutMs: r.durationMs('write_request_timeout_in_ms', 'write_request_timeout', 2000),
     requestTimeoutMs: r.durationMs('request_timeout_in_ms', 'request_timeout', 10_000),
@@ -426,7 +436,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     nativeTransportPort: 9042, storagePort: 7000, adminPort: 7199,
     dcSuffix: '', preferLocal: false,
     commitlogSync: 'batch', commitlogSyncPeriodMs: 10_000, commitlogSyncBatchWindowMs: 2,
-    nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000,
+    nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000, phiConvictThreshold: 8,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000,
     authenticator: 'AllowAllAuthenticator',
     warnings: [],
@@ -475,6 +485,7 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
       : { commitlog_sync_batch_window_in_ms: c.commitlogSyncBatchWindowMs }),
     native_transport_max_frame_size_in_mb: c.nativeTransportMaxFrameSizeMb,
     max_hint_window_in_ms: c.maxHintWindowMs,
+    phi_convict_threshold: c.phiConvictThreshold,
     read_request_timeout_in_ms: c.readRequestTimeoutMs,
     write_request_timeout_in_ms: c.writeRequestTimeoutMs,
     request_timeout_in_ms: c.requestTimeoutMs,
