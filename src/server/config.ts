@@ -100,7 +100,7 @@ function hostAddress(): string {
 
 function phiThreshold(v: unknown): number {
   if (v === undefined) return 8;
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  const n = typeof v === 'number' || typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : NaN;
   if (!Number.isFinite(n) || n < 5 || n > 16) throw invalid('phi_convict_threshold', 'a number between 5 and 16', v);
   return n;
 }
