@@ -242,13 +242,15 @@ export class ClusterCoordinator implements Coordinator {
   /** Replays hints for a replica that came back; returns how many were delivered. */
   async replayHints(endpoint: string): Promise<number> {
     let delivered = 0;
-    for (const h of this.hints.take(endpoint)) {
-      const ok = await this.deliver(endpoint, h.items);
-      if (ok) delivered++;
-      else {
-        this.hints.add(endpoint, h.items, h.createdAt);
-        break;
+    const hints = this.hints.take(endpoint);
+    for (let i = 0; i < hints.length; i++) {
+      if (await this.deliver(endpoint, hints[i].items)) {
+        delivered++;
+        continue;
       }
+      // take() removed them all: put back this hint and every one not yet tried, or they would be lost.
+      for (const h of hints.slice(i)) this.hints.add(endpoint, h.items, h.createdAt);
+      break;
     }
     return delivered;
   }

@@ -1,0 +1,140 @@
+// The Messenger of a simulated node: request/response messaging over a SimNetwork, in virtual time. It mirrors
+// MessagingService's semantics where the cluster code can observe them: one verb-multiplexed channel per node
+// (gossip rides it too, through transport()), payloads serialized with the real internode codec (so a value that
+// msgpack would mangle fails here as it would in production), handler errors answered as RemoteError, and
+// TimeoutError after timeoutMs of virtual time. Nothing here reads real time or Math.random, so a simulation's trace
+// depends on its seed alone.
+import type { Timers, TimerHandle, Transport } from '../cluster/env.ts';
+import type { SimNetwork } from '../cluster/sim-network.ts';
+import { decodeBody, encodeBody } from '../messaging/codec.ts';
+import { RemoteError, TimeoutError, toWireError, type WireError } from '../messaging/errors.ts';
+import type { Messenger } from './cluster.ts';
+
+/** What travels on the simulated wire. The body is already encoded, so nodes never share objects. */
+export interface SimFrame {
+  verb: string;
+  /** 0 for one-way messages, which get no response. */
+  id: number;
+  isResponse?: boolean;
+  /** msgpack of { payload } or, for a failed request, { error }. */
+  body: Buffer;
+}
+
+type Handler = (payload: unknown, from: string) => unknown;
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  timer: TimerHandle;
+  to: string;
+  verb: string;
+}
+
+/** A short rendering for SimNetwork's trace: the verb and request id, not the payload. */
+export function describeFrame(f: SimFrame): string {
+  return f.id === 0 ? f.verb : `${f.verb}#${f.id}${f.isResponse ? '<' : '>'}`;
+}
+
+export class SimMessenger implements Messenger {
+  private readonly handlers = new Map<string, Handler>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly transportOut: Transport<SimFrame>;
+  private nextId = 1;
+
+  constructor(
+    readonly self: string,
+    network: SimNetwork<SimFrame>,
+    private readonly timers: Timers,
+  ) {
+    this.transportOut = network.transport(self);
+    this.transportOut.onMessage((from, frame) => this.receive(from, frame));
+  }
+
+  register(verb: string, handler: Handler): void {
+    this.handlers.set(verb, handler);
+  }
+
+  /** One-way, best effort. */
+  send(to: string, verb: string, payload: unknown): void {
+    this.transportOut.send(to, { verb, id: 0, body: encodeBody({ payload }) });
+  }
+
+  request(to: string, verb: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    const id = this.nextId++;
+    // Encode before the promise exists: an unencodable payload is the caller's bug, reported synchronously-ish.
+    let body: Buffer;
+    try {
+      body = encodeBody({ payload });
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return new Promise<unknown>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => {
+        if (this.pending.delete(id)) reject(new TimeoutError(to, verb, timeoutMs));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer, to, verb });
+      this.transportOut.send(to, { verb, id, body });
+    });
+  }
+
+  /** A Transport of one-way messages of one verb, as MessagingService.transport() gives the Gossiper. */
+  transport<M>(verb: string): Transport<M> {
+    return {
+      send: (to, msg) => this.send(to, verb, msg),
+      onMessage: (handler) => this.register(verb, (payload, from) => { handler(from, payload as M); return undefined; }),
+    };
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  private receive(from: string, frame: SimFrame): void {
+    const decoded = decodeBody(frame.body) as { payload?: unknown; error?: WireError };
+    if (frame.isResponse) {
+      const p = this.pending.get(frame.id);
+      // A response after its timeout (or to a request of a previous incarnation) has nobody waiting.
+      if (p === undefined || p.to !== from) return;
+      this.pending.delete(frame.id);
+      this.timers.clearTimeout(p.timer);
+      if (decoded.error !== undefined) p.reject(new RemoteError(from, p.verb, decoded.error));
+      else p.resolve(decoded.payload);
+      return;
+    }
+    const handler = this.handlers.get(frame.verb);
+    if (handler === undefined) {
+      this.fail(from, frame, { name: 'UnknownVerbError', message: `no handler for ${frame.verb}` });
+      return;
+    }
+    let result: unknown;
+    try {
+      result = handler(decoded.payload, from);
+    } catch (err) {
+      this.fail(from, frame, toWireError(err));
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then((v: unknown) => this.respond(from, frame, v), (err: unknown) => this.fail(from, frame, toWireError(err)));
+    } else {
+      this.respond(from, frame, result);
+    }
+  }
+
+  private respond(to: string, req: SimFrame, value: unknown): void {
+    // As in MessagingService: one-way messages and handlers returning undefined get no response.
+    if (req.id === 0 || value === undefined) return;
+    let body: Buffer;
+    try {
+      body = encodeBody({ payload: value });
+    } catch (err) {
+      this.fail(to, req, toWireError(err));
+      return;
+    }
+    this.transportOut.send(to, { verb: req.verb, id: req.id, isResponse: true, body });
+  }
+
+  private fail(to: string, req: SimFrame, error: WireError): void {
+    if (req.id === 0) return;
+    this.transportOut.send(to, { verb: req.verb, id: req.id, isResponse: true, body: encodeBody({ error }) });
+  }
+}
