@@ -125,6 +125,9 @@ export class Membership {
     if (!before) this.events.onJoin?.(p);
     if (before && before.alive && !p.alive) this.events.onDown?.(p);
     else if ((!before || !before.alive) && p.alive) this.events.onUp?.(p);
+    // A restart the failure detector never noticed (back within the detection time) is still a comeback: the node
+    // may have missed writes, so listeners (hint replay) hear about it as an "up".
+    else if (why === 'restart' && before && before.alive && p.alive) this.events.onUp?.(p);
     if (why === 'schema' || (before && before.schemaVersion !== p.schemaVersion)) this.events.onSchema?.(p);
   }
 

@@ -107,6 +107,19 @@ export async function startCluster(o: {
     writeTimeoutMs: config.writeRequestTimeoutMs, readTimeoutMs: config.readRequestTimeoutMs, maxHintWindowMs: config.maxHintWindowMs,
   });
   const loop = startGossipLoop(membership.gossiper, systemClock, timers, 1000);
+  // Hints whose replay was missed or failed part-way are retried for live targets every few seconds.
+  let replaying = false;
+  const hintTimer = setInterval(() => {
+    if (replaying || !coordinator) return;
+    const c = coordinator;
+    const due = c.hints.targets().filter((t) => membership.isAlive(t));
+    if (due.length === 0) return;
+    replaying = true;
+    void Promise.all(due.map((t) => c.replayHints(t))).finally(() => {
+      replaying = false;
+    });
+  }, 5000);
+  hintTimer.unref();
   const loadTimer = setInterval(() => membership.setLoad(storage.approximateSize()), 10_000);
   loadTimer.unref();
   membership.setLoad(storage.approximateSize());
@@ -120,6 +133,7 @@ export async function startCluster(o: {
     },
     async close() {
       clearInterval(loadTimer);
+      clearInterval(hintTimer);
       membership.gossiper.shutdown();
       loop.stop();
       // Give the shutdown announcement a moment to leave before the sockets close.
