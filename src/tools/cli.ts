@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerNodeCommand } from './node-command.ts';
 import { registerStartCommand } from './start-command.ts';
+import { registerNodetoolCommand } from './nodetool.ts';
+import { registerClusterCommand } from './cluster/commands.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sibyl')
@@ -10,7 +12,9 @@ export function buildProgram(): Command {
     .enablePositionalOptions();
   registerNodeCommand(program);
   registerStartCommand(program);
-  // Later: nodetool, cqlsh, cluster, stress — one register*Command per file.
+  registerNodetoolCommand(program);
+  registerClusterCommand(program);
+  // Later: cqlsh, stress — one register*Command per file.
   return program;
 }
 

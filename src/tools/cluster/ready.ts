@@ -1,0 +1,110 @@
+// Waiting for a launched cluster: every node's admin API answers, reports the cluster's nodes UN, and a real
+// cassandra-driver client can connect to it. Bounded; failures name the nodes that are not ready and their log.
+import cassandra from 'cassandra-driver';
+import type { StatusReport } from '../../server/admin-types.ts';
+import { adminCall } from '../admin-client.ts';
+import type { ManifestNode } from './manifest.ts';
+
+export interface ReadyOptions {
+  timeoutMs: number;
+  /**
+   * How long a node may report a ring of only itself before that is accepted. Until cluster membership is wired into
+   * the node every node is a single-node ring; once it is, a node briefly sees only itself right after starting.
+   */
+  selfOnlyGraceMs?: number;
+  /** Called whenever the count of ready nodes changes. */
+  progress?: (ready: number, total: number, phase: string) => void;
+  /** Checked between polls: a node process that died makes waiting pointless. */
+  alive?: (n: ManifestNode) => boolean;
+}
+
+export interface ReadyResult {
+  /** Nodes that only ever reported themselves (no cluster membership yet). */
+  selfOnly: string[];
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Connects a driver client to exactly this node (contact point, its DC as local DC) and reads system.local. */
+export async function driverCheck(n: ManifestNode, timeoutMs = 5000): Promise<void> {
+  const client = new cassandra.Client({
+    contactPoints: [`${n.address}:${n.nativePort}`],
+    localDataCenter: n.dataCenter,
+    socketOptions: { connectTimeout: timeoutMs, readTimeout: timeoutMs },
+    pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1, [cassandra.types.distance.remote]: 1 } },
+  });
+  try {
+    await client.connect();
+    await client.execute('SELECT release_version FROM system.local');
+  } finally {
+    await client.shutdown().catch(() => {});
+  }
+}
+
+type NodeReadiness = 'down' | 'admin' | 'ring' | 'ready';
+
+export async function waitReady(nodes: readonly ManifestNode[], opts: ReadyOptions): Promise<ReadyResult> {
+  const deadline = Date.now() + opts.timeoutMs;
+  const grace = opts.selfOnlyGraceMs ?? 10_000;
+  const expected = new Set(nodes.map((n) => n.address));
+  const state = new Map<ManifestNode, NodeReadiness>(nodes.map((n) => [n, 'down']));
+  const firstSelfOnly = new Map<ManifestNode, number>();
+  const lastError = new Map<ManifestNode, string>();
+  const selfOnly = new Set<string>();
+  let reported = -1;
+
+  const check = async (n: ManifestNode): Promise<void> => {
+    let status: StatusReport;
+    try {
+      status = await adminCall<StatusReport>(n.address, n.adminPort, '/status', { timeoutMs: 3000 });
+    } catch (e) {
+      lastError.set(n, `admin API: ${(e as Error).message}`);
+      return;
+    }
+    state.set(n, 'admin');
+    const seen = status.nodes.filter((x) => expected.has(x.address));
+    const allUp = seen.every((x) => x.state === 'UN');
+    const self = seen.find((x) => x.address === n.address);
+    let ringOk = allUp && seen.length === expected.size;
+    if (!ringOk && allUp && self && seen.length === 1) {
+      const since = firstSelfOnly.get(n) ?? Date.now();
+      firstSelfOnly.set(n, since);
+      if (Date.now() - since >= grace || expected.size === 1) {
+        ringOk = true;
+        if (expected.size > 1) selfOnly.add(n.address);
+      }
+    }
+    if (!ringOk) {
+      const notUp = [...expected].filter((a) => status.nodes.find((x) => x.address === a)?.state !== 'UN');
+      lastError.set(n, `sees ${notUp.join(', ')} not UN`);
+      return;
+    }
+    state.set(n, 'ring');
+    try {
+      await driverCheck(n);
+      state.set(n, 'ready');
+    } catch (e) {
+      lastError.set(n, `driver: ${(e as Error).message}`);
+    }
+  };
+
+  for (;;) {
+    await Promise.all(nodes.filter((n) => state.get(n) !== 'ready').map(check));
+    const ready = nodes.filter((n) => state.get(n) === 'ready').length;
+    if (ready !== reported) {
+      reported = ready;
+      opts.progress?.(ready, nodes.length, ready === nodes.length ? 'ready' : 'starting');
+    }
+    if (ready === nodes.length) return { selfOnly: [...selfOnly] };
+    const dead = opts.alive ? nodes.filter((n) => !opts.alive!(n)) : [];
+    if (dead.length > 0 || Date.now() > deadline) {
+      const why = dead.length > 0 ? `node process exited: ${dead.map((n) => n.address).join(', ')}` : `not ready within ${opts.timeoutMs} ms`;
+      const detail = nodes
+        .filter((n) => state.get(n) !== 'ready')
+        .map((n) => `  ${n.address} (${n.dataCenter}/${n.rack}): ${lastError.get(n) ?? 'no answer'} — log: ${n.logPath}`)
+        .join('\n');
+      throw new Error(`cluster not ready: ${why}\n${detail}`);
+    }
+    await sleep(250);
+  }
+}
