@@ -10,7 +10,7 @@ import type { SystemContext } from '../schema/system_tables.ts';
 import type { KeyspaceDef, TableDef } from '../schema/model.ts';
 import { isSystemKeyspace } from '../schema/system_defs.ts';
 import { TokenRing } from '../cluster/ring.ts';
-import { effectiveOwnership } from '../cluster/ownership.ts';
+import { effectiveOwnership, rawOwnership } from '../cluster/ownership.ts';
 import { replicasFor, strategyName } from '../cluster/replication.ts';
 import { compositeKey, murmur3Token } from '../cluster/murmur3.ts';
 import { literalToBytes } from '../cql/values/literals.ts';
@@ -28,6 +28,29 @@ export interface LocalAdminDeps {
   requests?: () => number;
   /** Stops the native transport; drain calls it when given. */
   stopNativeTransport?: () => Promise<void>;
+  /** The cluster as membership sees it; without it the node reports a ring of one. */
+  cluster?: ClusterView;
+}
+
+/** One node of the cluster for the admin API; `id` is its endpoint id in the ring. */
+export interface ClusterNodeView {
+  id: string;
+  address: string;
+  hostId: string;
+  dataCenter: string;
+  rack: string;
+  alive: boolean;
+  loadBytes?: number;
+  tokens: string[];
+  schemaVersion: string;
+}
+
+export interface ClusterView {
+  selfId: string;
+  ring(): TokenRing;
+  /** Every node, this one included. */
+  nodes(): ClusterNodeView[];
+  network: { toJSON(): unknown; configure(json: unknown): void };
 }
 
 const SNITCH_PREFIX = 'org.apache.cassandra.locator.';
@@ -104,9 +127,17 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
   }
 
   const local = () => deps.systemContext().local;
+  const cluster = deps.cluster;
   const ring = (): TokenRing => {
+    if (cluster) return cluster.ring();
     const l = local();
     return new TokenRing([{ id: l.hostId, address: l.broadcastAddress, dc: l.dataCenter, rack: l.rack, tokens: l.tokens.map(BigInt) }]);
+  };
+  const nodes = (): ClusterNodeView[] => {
+    if (cluster) return cluster.nodes();
+    const l = local();
+    return [{ id: l.hostId, address: l.broadcastAddress, hostId: l.hostId, dataCenter: l.dataCenter, rack: l.rack, alive: true,
+      loadBytes: deps.storage.approximateSize(), tokens: [...l.tokens], schemaVersion: l.schemaVersion }];
   };
   const keyspace = (name: string): KeyspaceDef => {
     const ks = deps.systemContext().schema.keyspaces.get(name);
@@ -128,29 +159,36 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
   };
 
   const loadBytes = (): number => deps.storage.approximateSize();
+  const schemaVersions = (): Record<string, string[]> => {
+    const out: Record<string, string[]> = {};
+    for (const n of nodes()) (out[n.alive ? n.schemaVersion : 'UNREACHABLE'] ??= []).push(n.address);
+    return out;
+  };
 
   return {
     status(ksName?: string): StatusReport {
       const l = local();
       const { replication, note } = ownershipReplication(ksName);
       const r = ring();
-      const node: NodeReport = {
-        address: l.broadcastAddress,
-        hostId: l.hostId,
-        dataCenter: l.dataCenter,
-        rack: l.rack,
-        state: 'UN',
-        loadBytes: loadBytes(),
-        tokens: [...l.tokens],
-        ownsRaw: 1,
-        ...(replication ? { ownsEffective: effectiveOwnership(r, replication).get(l.hostId) ?? 0 } : {}),
-      };
+      const raw = rawOwnership(r);
+      const effective = replication ? effectiveOwnership(r, replication) : undefined;
+      const reports: NodeReport[] = nodes().map((n) => ({
+        address: n.address,
+        hostId: n.hostId,
+        dataCenter: n.dataCenter,
+        rack: n.rack,
+        state: n.alive ? 'UN' : 'DN',
+        ...(n.loadBytes !== undefined ? { loadBytes: n.loadBytes } : {}),
+        tokens: n.tokens,
+        ownsRaw: raw.get(n.id) ?? 0,
+        ...(effective ? { ownsEffective: effective.get(n.id) ?? 0 } : {}),
+      }));
       return {
         clusterName: l.clusterName,
         partitioner: l.partitioner,
         ...(ksName !== undefined ? { keyspace: ksName } : {}),
         ...(note ? { ownershipNote: note } : {}),
-        nodes: [node],
+        nodes: reports,
       };
     },
     info(): InfoReport {
@@ -173,9 +211,15 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     },
     ring(ksName?: string): RingEntry[] {
       if (ksName !== undefined) keyspace(ksName);
-      const l = local();
-      const load = loadBytes();
-      return l.tokens.map((token) => ({ address: l.broadcastAddress, dataCenter: l.dataCenter, rack: l.rack, state: 'UN', loadBytes: load, ownsRaw: 1, token }));
+      const raw = rawOwnership(ring());
+      const out: RingEntry[] = [];
+      for (const n of nodes()) {
+        for (const token of n.tokens) {
+          out.push({ address: n.address, dataCenter: n.dataCenter, rack: n.rack, state: n.alive ? 'UN' : 'DN',
+            ...(n.loadBytes !== undefined ? { loadBytes: n.loadBytes } : {}), ownsRaw: raw.get(n.id) ?? 0, token });
+        }
+      }
+      return out.sort((a, b) => (BigInt(a.token) < BigInt(b.token) ? -1 : 1));
     },
     describeCluster(): DescribeClusterReport {
       const l = local();
@@ -184,7 +228,7 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
         snitch: SNITCH_PREFIX + config.endpointSnitch,
         dynamicEndpointSnitch: true,
         partitioner: l.partitioner,
-        schemaVersions: { [l.schemaVersion]: [l.broadcastAddress] },
+        schemaVersions: schemaVersions(),
       };
     },
     getEndpoints(ksName: string, tableName: string, key: string): string[] {
@@ -193,7 +237,7 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
       const table = ks.tables.get(tableName);
       if (!table) throw new AdminRequestError(`Unknown table '${tableName}' in keyspace '${ksName}'`);
       const token = murmur3Token(partitionKeyBytes(table, key));
-      return replicasFor(ring(), ks.replication, token, { localId: local().hostId }).map((e) => e.address);
+      return replicasFor(ring(), ks.replication, token, { localId: cluster?.selfId ?? local().hostId }).map((e) => e.address);
     },
     async flush(): Promise<void> {
       await deps.storage.flush();
@@ -204,11 +248,12 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
       await deps.storage.flush();
     },
     getNetwork(): unknown {
-      return network;
+      return cluster ? cluster.network.toJSON() : network;
     },
     setNetwork(cfg: unknown): void {
-      // Validated so a bad document is refused up front; there is no internode traffic to apply it to yet.
+      // Validated first, so a bad document is refused and the current model stays in force.
       network = parseNetworkConfig(cfg);
+      cluster?.network.configure(cfg);
     },
     metrics(): Promise<string> {
       return registry.metrics();

@@ -11,7 +11,7 @@ import { StatementCache } from './statements.ts';
 import { RequestHandler } from './handler.ts';
 import { Connection } from './connection.ts';
 import { startAdminServer } from './admin.ts';
-import { localAdminSource } from './admin-local.ts';
+import { localAdminSource, type ClusterView } from './admin-local.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
 import type { Statement } from '../cql/ast.ts';
 import type { EventMessage, ResultMessage, SchemaChange } from '../protocol/messages.ts';
@@ -115,7 +115,22 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     });
   });
   // Single-node admin API (nodetool, launcher) until membership provides the cluster-wide AdminSource.
-  const admin = await startAdminServer(localAdminSource({ config, systemContext, storage, connections: () => connections.size }), config.listenAddress, config.adminPort);
+  const membership = runtime.membership;
+  const clusterView: ClusterView = {
+    selfId: runtime.self,
+    ring: () => membership.ring(),
+    nodes: () => [
+      { id: runtime.self, address: config.broadcastAddress, hostId: identity.hostId, dataCenter: config.dataCenter, rack: config.rack,
+        alive: true, loadBytes: storage.approximateSize(), tokens: identity.tokens, schemaVersion: schema.version },
+      ...membership.peers().map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
+        alive: p.alive, ...(p.load !== undefined ? { loadBytes: p.load } : {}), tokens: p.tokens, schemaVersion: p.schemaVersion })),
+    ],
+    network: runtime.messaging.network,
+  };
+  const admin = await startAdminServer(
+    localAdminSource({ config, systemContext, storage, connections: () => connections.size, cluster: clusterView }),
+    config.listenAddress, config.adminPort,
+  );
 
   let closing: Promise<void> | undefined;
   return {
