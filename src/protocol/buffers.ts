@@ -2,6 +2,7 @@
 // The reader is fed untrusted client bytes, so every failure must surface as a ProtocolError (never a RangeError),
 // which the connection turns into an ERROR 0x000A frame instead of crashing.
 import { ProtocolError, ServerError } from './errors.ts';
+import { parseInet as parseInetText, inetToCompactString } from '../cql/values/codec.ts';
 import { UNSET, type BoundValue } from './messages.ts';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -367,80 +368,12 @@ export class BodyWriter {
 
 /** IPv4 dotted quad or IPv6 text (with '::' and an optional embedded dotted quad) → 4 or 16 bytes. */
 export function parseInet(address: string): Buffer {
-  const v4 = parseIpv4(address);
-  if (v4) return v4;
-  const v6 = parseIpv6(address);
-  if (v6) return v6;
-  throw new ServerError(`Invalid IP address '${address}'`);
-}
-
-function parseIpv4(s: string): Buffer | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
-  const out = Buffer.alloc(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^\d{1,3}$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out[i] = n;
-  }
-  return out;
-}
-
-function parseIpv6(input: string): Buffer | null {
-  const s = input.startsWith('[') && input.endsWith(']') ? input.slice(1, -1) : input;
-  const halves = s.split('::');
-  if (halves.length > 2) return null;
-  const groups = (h: string): number[] | null => {
-    if (h === '') return [];
-    const out: number[] = [];
-    const parts = h.split(':');
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i]!;
-      if (i === parts.length - 1 && p.includes('.')) {
-        const v4 = parseIpv4(p);
-        if (!v4) return null;
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else {
-        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return null;
-        out.push(parseInt(p, 16));
-      }
-    }
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  if (!head || !tail) return null;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
-  const all = [...head, ...new Array<number>(missing).fill(0), ...tail];
-  const out = Buffer.alloc(16);
-  for (let i = 0; i < 8; i++) out.writeUInt16BE(all[i]!, i * 2);
-  return out;
+  const b = parseInetText(address);
+  if (!b) throw new ServerError(`Invalid IP address '${address}'`);
+  return b;
 }
 
 /** 4 or 16 address bytes → text (IPv6 in the compressed RFC 5952 form). */
 export function formatInet(b: Uint8Array): string {
-  if (b.length === 4) return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((b[i]! << 8) | b[i + 1]!);
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
-  if (bestStart < 0) return hex(g);
-  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+  return inetToCompactString(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
