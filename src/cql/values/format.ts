@@ -71,16 +71,12 @@ function formatNested(type: CqlType, buf: Buffer | null, quote: boolean): string
         case 'boolean':
           return buf[0] ? 'True' : 'False';
         case 'tinyint':
-          return String(buf.readInt8(0));
         case 'smallint':
-          return String(buf.readInt16BE(0));
         case 'int':
-          return String(buf.readInt32BE(0));
         case 'bigint':
         case 'counter':
-          return String(buf.readBigInt64BE(0));
         case 'varint':
-          return String(varintToBigint(buf));
+          return formatInteger(n, buf);
         case 'float':
           return formatFloatCqlsh(buf.readFloatBE(0), CQLSH_FLOAT_PRECISION);
         case 'double':
@@ -173,16 +169,12 @@ export function formatLiteral(type: CqlType, buf: Buffer | null): string {
         case 'boolean':
           return buf[0] ? 'true' : 'false';
         case 'tinyint':
-          return String(buf.readInt8(0));
         case 'smallint':
-          return String(buf.readInt16BE(0));
         case 'int':
-          return String(buf.readInt32BE(0));
         case 'bigint':
         case 'counter':
-          return String(buf.readBigInt64BE(0));
         case 'varint':
-          return String(varintToBigint(buf));
+          return formatInteger(n, buf);
         case 'float':
           return floatLiteral(buf.readFloatBE(0), true);
         case 'double':
@@ -228,5 +220,21 @@ export function formatLiteral(type: CqlType, buf: Buffer | null): string {
       return '{' + type.fieldNames.map((f, i) => `${quoteIdentIfNeeded(f)}: ${formatLiteral(type.fieldTypes[i]!, parts[i]!)}`)
         .join(', ') + '}';
     }
+  }
+}
+
+/** Integer types print the same way for cqlsh display and as CQL literals. */
+function formatInteger(name: 'tinyint' | 'smallint' | 'int' | 'bigint' | 'counter' | 'varint', buf: Buffer): string {
+  switch (name) {
+    case 'tinyint':
+      return String(buf.readInt8(0));
+    case 'smallint':
+      return String(buf.readInt16BE(0));
+    case 'int':
+      return String(buf.readInt32BE(0));
+    case 'varint':
+      return String(varintToBigint(buf));
+    default:
+      return String(buf.readBigInt64BE(0));
   }
 }
