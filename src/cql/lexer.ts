@@ -158,25 +158,9 @@ export function tokenize(src: string): Token[] {
     }
     const start = i;
     if (c === C_QUOTE) {
-      let text = '';
-      let segStart = i + 1;
-      i++;
-      for (;;) {
-        if (i >= n) throw lexError(src, n, `mismatched character '<EOF>' expecting '''`);
-        if (src.charCodeAt(i) === C_QUOTE) {
-          text += src.slice(segStart, i);
-          if (src.charCodeAt(i + 1) === C_QUOTE) {
-            text += "'";
-            i += 2;
-            segStart = i;
-            continue;
-          }
-          i++;
-          break;
-        }
-        i++;
-      }
-      push('string', start, i, text);
+      const q = readQuoted(src, i, C_QUOTE);
+      i = q.end;
+      push('string', start, i, q.text);
       continue;
     }
     if (c === C_DOLLAR) {
@@ -188,25 +172,9 @@ export function tokenize(src: string): Token[] {
       continue;
     }
     if (c === C_DQUOTE) {
-      let text = '';
-      let segStart = i + 1;
-      i++;
-      for (;;) {
-        if (i >= n) throw lexError(src, n, `mismatched character '<EOF>' expecting '"'`);
-        if (src.charCodeAt(i) === C_DQUOTE) {
-          text += src.slice(segStart, i);
-          if (src.charCodeAt(i + 1) === C_DQUOTE) {
-            text += '"';
-            i += 2;
-            segStart = i;
-            continue;
-          }
-          i++;
-          break;
-        }
-        i++;
-      }
-      push('qident', start, i, text);
+      const q = readQuoted(src, i, C_DQUOTE);
+      i = q.end;
+      push('qident', start, i, q.text);
       continue;
     }
     // A UUID wins over every shorter match starting with a hex character (longest match).
@@ -307,4 +275,30 @@ function skipExponent(src: string, i: number): number {
   if (s === 43 || s === C_MINUS) j++;
   const k = skipDigits(src, j);
   return k > j ? k : i;
+}
+
+/**
+ * Reads a quoted string or identifier starting at the opening quote `at`; a doubled quote stands for one quote
+ * character, as in both CQL string literals ('it''s') and quoted identifiers ("a""b").
+ */
+function readQuoted(src: string, at: number, quote: number): { text: string; end: number } {
+  const n = src.length;
+  const ch = String.fromCharCode(quote);
+  let text = '';
+  let i = at + 1;
+  let segStart = i;
+  for (;;) {
+    if (i >= n) throw lexError(src, n, `mismatched character '<EOF>' expecting '${ch}'`);
+    if (src.charCodeAt(i) === quote) {
+      text += src.slice(segStart, i);
+      if (src.charCodeAt(i + 1) === quote) {
+        text += ch;
+        i += 2;
+        segStart = i;
+        continue;
+      }
+      return { text, end: i + 1 };
+    }
+    i++;
+  }
 }
