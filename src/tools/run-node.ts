@@ -17,13 +17,13 @@ interface ServerModule {
 /** Exit codes: 0 after a clean shutdown on SIGTERM/SIGINT, 1 when the node cannot start or stop. */
 export async function runNodeInForeground(config: NodeConfig, log: Logger): Promise<void> {
   for (const w of config.warnings) log.warn({ config: config.configPath }, w);
-  // A computed specifier keeps tsc and the loader from requiring the module before it is needed. SIBYL_SERVER_MODULE
-  // (a path) swaps in a stand-in server so the CLI's own lifecycle can be tested apart from the real one.
+  // SIBYL_SERVER_MODULE (a path) swaps in a stand-in server so the CLI's own lifecycle can be tested apart from the
+  // real one.
   const override = process.env['SIBYL_SERVER_MODULE'];
-  const spec = override ? pathToFileURL(resolve(override)).href : new URL('../server/node.ts', import.meta.url).href;
   let server: ServerModule;
   try {
-    server = (await import(spec)) as ServerModule;
+    // A literal specifier, so a bundle (bench/ and the launcher run one) carries the server inside it.
+    server = override ? ((await import(pathToFileURL(resolve(override)).href)) as ServerModule) : await import('../server/node.ts');
   } catch (e) {
     fail(log, `cannot load the server (src/server/node.ts): ${(e as Error).message}`);
   }

@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { cliCommand } from './bundle.ts';
 import { progressReporter, waitIlbs } from './cluster/commands.ts';
 import { applyNetwork, checkAddressesFree, nodeAlive, prepareCluster, recordIdentities, startIlbs, startNodes, summary } from './cluster/launch.ts';
 import { writeManifest, type ClusterManifest } from './cluster/manifest.ts';
@@ -71,12 +72,13 @@ async function start(o: StartOptions): Promise<void> {
   process.on('SIGTERM', shutdown);
 
   m.foreground = true;
-  watch(startNodes(m, m.nodes, false));
+  const runtime = await cliCommand();
+  watch(startNodes(m, m.nodes, false, runtime));
   try {
     await waitReady(m.nodes, { timeoutMs: o.timeout * 1000, progress: progressReporter('starting'), alive: (n) => stopping || nodeAlive(n) });
     if (stopping) return;
     if (o.ilb === true) {
-      watch(startIlbs(m, undefined, false));
+      watch(startIlbs(m, undefined, false, runtime));
       await waitIlbs(m);
     }
     await applyNetwork(m);

@@ -3,6 +3,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { cliCommand } from '../bundle.ts';
 import { formatStatus } from '../nodetool-format.ts';
 import { registerIlbCommand } from './ilb.ts';
 import {
@@ -67,7 +68,7 @@ export function progressReporter(label: string): (ready: number, total: number) 
 async function startAndWait(m: ClusterManifest, nodes: readonly ManifestNode[], timeoutSec: number): Promise<void> {
   const toStart = nodes.filter((n) => !nodeAlive(n));
   await checkAddressesFree(toStart);
-  startNodes(m, toStart, true);
+  startNodes(m, toStart, true, await cliCommand());
   try {
     const r = await waitReady(nodes, { timeoutMs: timeoutSec * 1000, progress: progressReporter('starting'), alive: nodeAlive });
     if (r.selfOnly.length > 0) process.stderr.write(`note: ${r.selfOnly.length} node(s) see only themselves: cluster membership is not wired into the node yet\n`);
@@ -87,7 +88,7 @@ async function up(o: UpOptions): Promise<void> {
   process.stderr.write(`${created ? 'created' : 'using existing'} cluster '${m.clusterName}' in ${m.dir}: ${m.nodes.length} nodes\n`);
   await startAndWait(m, m.nodes, o.timeout);
   if (o.ilb === true || o.ilbAddress !== undefined) {
-    startIlbs(m, o.ilbAddress, true);
+    startIlbs(m, o.ilbAddress, true, await cliCommand());
     await waitIlbs(m);
   }
   await applyNetwork(m);

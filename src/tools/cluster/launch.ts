@@ -81,11 +81,11 @@ export async function checkAddressesFree(nodes: readonly ManifestNode[]): Promis
 }
 
 /** Starts every node of `nodes` that is not running; records pids in the manifest. */
-export function startNodes(m: ClusterManifest, nodes: readonly ManifestNode[], background: boolean): Map<ManifestNode, ChildProcess> {
+export function startNodes(m: ClusterManifest, nodes: readonly ManifestNode[], background: boolean, runtime: readonly string[]): Map<ManifestNode, ChildProcess> {
   const children = new Map<ManifestNode, ChildProcess>();
   for (const n of nodes) {
     if (nodeAlive(n)) continue;
-    const child = spawnCli({ args: ['node', '--config', n.configPath], logPath: n.logPath, background });
+    const child = spawnCli({ runtime, args: ['node', '--config', n.configPath], logPath: n.logPath, background });
     n.pid = child.pid;
     children.set(n, child);
   }
@@ -94,7 +94,7 @@ export function startNodes(m: ClusterManifest, nodes: readonly ManifestNode[], b
 }
 
 /** One load balancer per data centre that has an ILB address, in front of that DC's native ports. */
-export function startIlbs(m: ClusterManifest, ilbAddress: string | undefined, background: boolean): Map<ManifestIlb, ChildProcess> {
+export function startIlbs(m: ClusterManifest, ilbAddress: string | undefined, background: boolean, runtime: readonly string[]): Map<ManifestIlb, ChildProcess> {
   const children = new Map<ManifestIlb, ChildProcess>();
   for (const dc of m.topology.datacenters) {
     const address = ilbAddress ?? dc.ilb;
@@ -106,7 +106,7 @@ export function startIlbs(m: ClusterManifest, ilbAddress: string | undefined, ba
     }
     if (ilbAlive(ilb)) continue;
     const targets = m.nodes.filter((n) => n.dataCenter === dc.name).map((n) => `${n.address}:${n.nativePort}`);
-    const child = spawnCli({ args: ['cluster', 'ilb', '--listen', `${ilb.address}:${ilb.port}`, '--targets', targets.join(',')], logPath: ilb.logPath, background });
+    const child = spawnCli({ runtime, args: ['cluster', 'ilb', '--listen', `${ilb.address}:${ilb.port}`, '--targets', targets.join(',')], logPath: ilb.logPath, background });
     ilb.pid = child.pid;
     children.set(ilb, child);
     // --ilb-address overrides a single DC's address; more DCs would all want the same one.

@@ -2,15 +2,13 @@
 // foreground `sibyl start`), checking they are alive, and stopping them with a bounded wait.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The repository, found from this file, so the launcher works from any working directory. */
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-export const CLI = join(REPO_ROOT, 'src', 'tools', 'cli.ts');
+import { dirname } from 'node:path';
+import { REPO_ROOT } from '../bundle.ts';
 
 export interface SpawnOptions {
-  /** Arguments after `cli.ts` (e.g. `node --config …`). */
+  /** Node's arguments that run the CLI: `cliCommand()` of ../bundle.ts. */
+  runtime: readonly string[];
+  /** The CLI's arguments (e.g. `node --config …`). */
   args: string[];
   logPath: string;
   /**
@@ -21,12 +19,12 @@ export interface SpawnOptions {
   background: boolean;
 }
 
-/** Starts `node --import tsx src/tools/cli.ts …` with stdout and stderr appended to logPath. */
+/** Starts `node <runtime> …` (the CLI) with stdout and stderr appended to logPath. */
 export function spawnCli(opts: SpawnOptions): ChildProcess {
   mkdirSync(dirname(opts.logPath), { recursive: true });
   const fd = openSync(opts.logPath, 'a');
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...opts.args], {
+    const child = spawn(process.execPath, [...opts.runtime, ...opts.args], {
       cwd: REPO_ROOT,
       detached: true,
       stdio: ['ignore', fd, fd],

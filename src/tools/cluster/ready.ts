@@ -1,6 +1,5 @@
 // Waiting for a launched cluster: every node's admin API answers, reports the cluster's nodes UN, and a real
 // cassandra-driver client can connect to it. Bounded; failures name the nodes that are not ready and their log.
-import cassandra from 'cassandra-driver';
 import type { StatusReport } from '../../server/admin-types.ts';
 import { adminCall } from '../admin-client.ts';
 import type { ManifestNode } from './manifest.ts';
@@ -25,11 +24,19 @@ export interface ReadyResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Connects a driver client to exactly this node (contact point, its DC as local DC) and reads system.local. */
+/**
+ * Connects a driver client to exactly this node (contact point, its DC as local DC) and reads system.local. The
+ * white list keeps the client from opening a pool to every peer it discovers: checking 16 nodes would otherwise open
+ * 16 × 16 connections, which is most of a 16-node start on two cores.
+ */
 export async function driverCheck(n: ManifestNode, timeoutMs = 5000): Promise<void> {
+  // Imported here: the CLI bundle also runs every node, which must not pay for loading the driver.
+  const { default: cassandra } = await import('cassandra-driver');
+  const { DCAwareRoundRobinPolicy, WhiteListPolicy } = cassandra.policies.loadBalancing;
   const client = new cassandra.Client({
     contactPoints: [`${n.address}:${n.nativePort}`],
     localDataCenter: n.dataCenter,
+    policies: { loadBalancing: new WhiteListPolicy(new DCAwareRoundRobinPolicy(n.dataCenter), [`${n.address}:${n.nativePort}`]) },
     socketOptions: { connectTimeout: timeoutMs, readTimeout: timeoutMs },
     pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1, [cassandra.types.distance.remote]: 1 } },
   });
