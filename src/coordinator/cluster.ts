@@ -5,6 +5,7 @@
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import { InvalidRequestError, ReadTimeoutError, WriteTimeoutError, type WriteType } from '../protocol/errors.ts';
+import { dataEqual } from '../storage/equal.ts';
 import { mergePartitions } from '../storage/merge.ts';
 import type { Coordinator, Mutation } from './coordinator.ts';
 import { assureSufficientLiveReplicas } from './consistency.ts';
@@ -50,12 +51,6 @@ export const Verb = {
   SCAN: 'SCAN',
   TRUNCATE: 'TRUNCATE',
 } as const;
-
-function samePartition(a: PartitionData | undefined, b: PartitionData | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return JSON.stringify(a, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ===
-    JSON.stringify(b, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-}
 
 export class ClusterCoordinator implements Coordinator {
   readonly hints: HintStore;
@@ -193,7 +188,7 @@ export class ClusterCoordinator implements Coordinator {
 
   /** Blocking read repair: replicas whose answer differs from the reconciled one get the reconciled data. */
   private async repair(table: TableDef, merged: PartitionData, responses: Array<{ to: string; data: PartitionData | undefined }>): Promise<void> {
-    const stale = responses.filter((r) => !samePartition(r.data, merged));
+    const stale = responses.filter((r) => !(r.data !== undefined && dataEqual(r.data, merged)));
     await Promise.all(stale.map((r) => this.deliver(r.to, [{ table, update: merged }])));
   }
 

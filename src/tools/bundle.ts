@@ -68,6 +68,9 @@ export async function ensureBundle(): Promise<string> {
  * source file in it, so its stack traces stay readable, and SIBYL_RUNTIME=tsx gives .ts locations when needed.
  */
 export async function cliCommand(): Promise<string[]> {
-  if (process.env['SIBYL_RUNTIME'] === 'tsx') return ['--import', 'tsx', CLI_SOURCE];
-  return [await ensureBundle()];
+  // SIBYL_NODE_FLAGS: extra flags for node processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (NODE_OPTIONS refuses
+  // some of them).
+  const flags = (process.env['SIBYL_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+  if (process.env['SIBYL_RUNTIME'] === 'tsx') return [...flags, '--import', 'tsx', CLI_SOURCE];
+  return [...flags, await ensureBundle()];
 }

@@ -241,5 +241,24 @@ export function registerClusterCommand(program: Command): void {
     }),
   );
 
+  cluster
+    .command('network')
+    .description("set the latency injected between racks and between data centres on every running node (0 removes it)")
+    .option('--dir <dir>', 'cluster directory (default: the only cluster under ./clusters)')
+    .option('--latency-dc <ms>', 'one-way latency between data centres', intArg('--latency-dc', 0))
+    .option('--latency-rack <ms>', 'one-way latency between racks of a data centre', intArg('--latency-rack', 0))
+    .action((o: { dir?: string; latencyDc?: number; latencyRack?: number }) =>
+      guard(async () => {
+        const m = readManifest(findClusterDir(o.dir));
+        const net = { ...m.topology.network };
+        if (o.latencyDc !== undefined) net.dcMs = o.latencyDc;
+        if (o.latencyRack !== undefined) net.rackMs = o.latencyRack;
+        m.topology.network = net;
+        writeManifest(m);
+        await applyNetwork(m, true);
+        process.stdout.write(`latency between racks ${net.rackMs ?? 0} ms, between data centres ${net.dcMs ?? 0} ms (${m.nodes.filter(nodeAlive).length} running nodes updated)\n`);
+      }),
+    );
+
   registerIlbCommand(cluster);
 }

@@ -116,10 +116,13 @@ export function startIlbs(m: ClusterManifest, ilbAddress: string | undefined, ba
   return children;
 }
 
-/** Injects the topology's latencies into every running node's network model. Skipped when there are none. */
-export async function applyNetwork(m: ClusterManifest): Promise<void> {
+/**
+ * Injects the topology's latencies into every running node's network model. Skipped when there are none, unless
+ * `always` (to clear what an earlier call injected).
+ */
+export async function applyNetwork(m: ClusterManifest, always = false): Promise<void> {
   const cfg = networkConfig(m.topology);
-  if (cfg.rules.length === 0) return;
+  if (cfg.rules.length === 0 && !always) return;
   await Promise.all(m.nodes.filter(nodeAlive).map((n) => adminCall(n.address, n.adminPort, '/network', { method: 'PUT', body: cfg })));
 }
 

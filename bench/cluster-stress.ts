@@ -1,0 +1,129 @@
+// RF 3 QUORUM writes and reads on the seed's single-region cluster (azure-single-region: 8 nodes, 4 racks), with a
+// production-style client (token-aware over DC-aware round robin, prepared statements), first on the bare loopback
+// network, then with latency injected between racks (`sibyl cluster network --latency-rack 1`), as between the seed's
+// availability sets / AZs. cassandra-stress's standard1 shape: 10-byte keys, 5 × 34-byte blob columns.
+//
+//   npx tsx bench/cluster-stress.ts [--ops 20000] [--concurrency 128] [--rack-latency 1] [--preset azure-single-region | --nodes N]
+//
+// Client and all nodes share this machine's cores, so these are figures for one box, not for a cluster.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import cassandra from 'cassandra-driver';
+import * as hdr from 'hdr-histogram-js';
+import { REPO_ROOT } from '../src/tools/bundle.ts';
+import type { ClusterManifest } from '../src/tools/cluster/manifest.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    ops: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '128' },
+    'rack-latency': { type: 'string', default: '1' },
+    preset: { type: 'string', default: 'azure-single-region' },
+    // Instead of a preset: N nodes in one DC and rack at 127.0.51.1… (ccm-style -n N), to compare cluster sizes.
+    nodes: { type: 'string' },
+  },
+});
+const OPS = Number(args.ops);
+const CONCURRENCY = Number(args.concurrency);
+
+function cli(cliArgs: string[]): Promise<string> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/tools/cli.ts'), ...cliArgs], { cwd: REPO_ROOT });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`sibyl ${cliArgs.join(' ')} exited ${code}:\n${err}`))));
+  });
+}
+
+const cpuSeconds = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+
+const keyFor = (i: number): Buffer => Buffer.from(String(i).padStart(10, '0'));
+
+interface Phase {
+  name: string;
+  opsPerSec: number;
+  errors: number;
+  hist: hdr.Histogram;
+  serverCpu: number;
+}
+
+async function phase(name: string, pids: number[], op: (i: number) => Promise<unknown>): Promise<Phase> {
+  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const cpu0 = pids.reduce((a, p) => a + cpuSeconds(p), 0);
+  let next = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < OPS) {
+      const i = next++;
+      const start = performance.now();
+      try {
+        await op(i);
+      } catch {
+        errors++;
+      }
+      hist.recordValue(Math.max(1, Math.round((performance.now() - start) * 1000)));
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  const serverCpu = pids.reduce((a, p) => a + cpuSeconds(p), 0) - cpu0;
+  return { name, opsPerSec: OPS / seconds, errors, hist, serverCpu };
+}
+
+function print(p: Phase): void {
+  const ms = (q: number): string => (p.hist.getValueAtPercentile(q) / 1000).toFixed(2);
+  console.log(
+    `  ${p.name.padEnd(34)} ${String(Math.round(p.opsPerSec)).padStart(6)} op/s   p50 ${ms(50).padStart(6)} ms   p99 ${ms(99).padStart(7)} ms   ` +
+      `errors ${p.errors}   ops per server CPU-s ${Math.round(OPS / Math.max(p.serverCpu, 0.01))}`,
+  );
+}
+
+const dir = join(mkdtempSync(join(tmpdir(), 'sibyl-bench-cluster-')), 'cluster');
+try {
+  const shape = args.nodes !== undefined ? ['-n', args.nodes, '--base-address', '127.0.51.1'] : ['--preset', args.preset!];
+  await cli(['cluster', 'up', ...shape, '--dir', dir]);
+  const m = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterManifest;
+  const dc = m.nodes[0]!.dataCenter;
+  const pids = m.nodes.map((n) => n.pid!);
+  console.log(`${m.preset ?? m.clusterName}: ${m.nodes.length} nodes in ${new Set(m.nodes.map((n) => n.rack)).size} racks; ${OPS} ops per phase, ${CONCURRENCY} in flight, RF 3, QUORUM`);
+  const { DCAwareRoundRobinPolicy, TokenAwarePolicy } = cassandra.policies.loadBalancing;
+  const client = new cassandra.Client({
+    contactPoints: m.nodes.filter((n) => n.seed).map((n) => n.address),
+    localDataCenter: dc,
+    policies: { loadBalancing: new TokenAwarePolicy(new DCAwareRoundRobinPolicy(dc)) },
+    queryOptions: { consistency: cassandra.types.consistencies.quorum, prepare: true },
+    socketOptions: { readTimeout: 20_000 },
+  });
+  await client.connect();
+  const replication = m.topology.datacenters.map((d) => `'${d.name}': 3`).join(', ');
+  await client.execute(`CREATE KEYSPACE IF NOT EXISTS keyspace1 WITH replication = {'class': 'NetworkTopologyStrategy', ${replication}}`);
+  await client.execute('CREATE TABLE IF NOT EXISTS keyspace1.standard1 (key blob PRIMARY KEY, "C0" blob, "C1" blob, "C2" blob, "C3" blob, "C4" blob)');
+  const cols = Array.from({ length: 5 }, () => randomBytes(34));
+  const insert = 'INSERT INTO keyspace1.standard1 (key, "C0", "C1", "C2", "C3", "C4") VALUES (?, ?, ?, ?, ?, ?)';
+  const select = 'SELECT * FROM keyspace1.standard1 WHERE key = ?';
+  const run = async (label: string): Promise<void> => {
+    console.log(`\n${label}`);
+    print(await phase('WRITE (QUORUM)', pids, (i) => client.execute(insert, [keyFor(i), ...cols])));
+    print(await phase('READ (QUORUM)', pids, () => client.execute(select, [keyFor(Math.floor(Math.random() * OPS))])));
+  };
+  // Warm-up (not measured): JIT, connection pools, the driver's prepared-statement cache.
+  await Promise.all(Array.from({ length: 2000 }, (_, i) => client.execute(insert, [keyFor(OPS + i), ...cols])));
+  await run('no injected latency');
+  await cli(['cluster', 'network', '--dir', dir, '--latency-rack', args['rack-latency']!]);
+  await run(`${args['rack-latency']} ms one-way between racks`);
+  await client.shutdown();
+} finally {
+  await cli(['cluster', 'remove', '--dir', dir]).catch((e: unknown) => console.error((e as Error).message));
+  rmSync(join(dir, '..'), { recursive: true, force: true });
+}
