@@ -1,0 +1,123 @@
+// The seeds' own layouts, brought up by the launcher exactly as an operator would (`sibyl cluster up --preset …`):
+// seed 000's single region (WESTUS, 8 nodes in 4 racks at 127.1.2.4–11, load balancer 127.1.2.101). The presets'
+// addresses are fixed, so every test that uses them lives in this one file and runs in sequence.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import cassandra from 'cassandra-driver';
+import type { ClusterManifest } from '../../src/tools/cluster/manifest.ts';
+import { adminCall } from '../../src/tools/admin-client.ts';
+import { runCli } from '../helpers/cli.ts';
+
+const WEST = Array.from({ length: 8 }, (_, i) => `127.1.2.${i + 4}`);
+const CL = cassandra.types.consistencies;
+
+/** The data rows of `nodetool status` (state, address, load, tokens, owns, host id, rack). */
+function statusRows(out: string): Array<{ state: string; address: string; owns: number; rack: string }> {
+  return out
+    .split('\n')
+    .filter((l) => /^[UD][NLJM] /.test(l))
+    .map((l) => {
+      const f = l.trim().split(/\s+/);
+      const owns = f.find((x) => x.endsWith('%'));
+      return { state: f[0]!, address: f[1]!, owns: owns === undefined ? NaN : Number(owns.slice(0, -1)), rack: f[f.length - 1]! };
+    });
+}
+
+describe('seed 000, single region: the azure-single-region preset', { timeout: 300_000 }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'sibyl-seed-presets-'));
+  const dir = join(root, 'azure-single-region');
+  const clients: cassandra.Client[] = [];
+  let upOut = '';
+
+  before(async () => {
+    const up = await runCli(['cluster', 'up', '--preset', 'azure-single-region', '--ilb', '--dir', dir, '--timeout', '90'], { timeoutMs: 120_000 });
+    assert.equal(up.code, 0, `cluster up failed:\n${up.stderr}\n${up.stdout}`);
+    upOut = up.stdout;
+  });
+
+  after(async () => {
+    await Promise.all(clients.map((c) => c.shutdown()));
+    await runCli(['cluster', 'remove', '--dir', dir], { timeoutMs: 60_000 });
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const clientFor = async (address: string, opts: Partial<cassandra.ClientOptions> = {}): Promise<cassandra.Client> => {
+    const c = new cassandra.Client({ contactPoints: [address], localDataCenter: 'WESTUS', ...opts });
+    clients.push(c);
+    await c.connect();
+    return c;
+  };
+
+  test('cluster up prints nodetool status: 8 UN nodes in WESTUS, two in each of rack1–rack4', () => {
+    assert.match(upOut, /^Datacenter: WESTUS$/m);
+    const rows = statusRows(upOut);
+    assert.deepEqual(rows.map((r) => r.address).sort(), [...WEST].sort());
+    assert.ok(rows.every((r) => r.state === 'UN'), upOut);
+    const perRack = new Map<string, number>();
+    for (const r of rows) perRack.set(r.rack, (perRack.get(r.rack) ?? 0) + 1);
+    assert.deepEqual([...perRack].sort(), [['rack1', 2], ['rack2', 2], ['rack3', 2], ['rack4', 2]]);
+    const m = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterManifest;
+    assert.deepEqual(m.nodes.filter((n) => n.seed).map((n) => n.address), ['127.1.2.4', '127.1.2.6', '127.1.2.8', '127.1.2.10']);
+    assert.equal(m.ilbs[0]?.address, '127.1.2.101');
+  });
+
+  test("the seed's keyspace (SimpleStrategy, RF 3): Owns (effective) adds up to 300%", async () => {
+    const c = await clientFor(WEST[0]!);
+    await c.execute("CREATE KEYSPACE customers_ks WITH REPLICATION = { 'class' : 'SimpleStrategy', 'replication_factor' : 3 }");
+    const st = await runCli(['nodetool', '-h', WEST[5]!, 'status', 'customers_ks']);
+    assert.equal(st.code, 0, st.stderr);
+    const rows = statusRows(st.stdout);
+    assert.equal(rows.length, 8);
+    const total = rows.reduce((a, r) => a + r.owns, 0);
+    assert.ok(Math.abs(total - 300) < 0.5, `Owns (effective) adds up to ${total}%:\n${st.stdout}`);
+  });
+
+  test("the seed's statements succeed at QUORUM through every node", async () => {
+    const first = await clientFor(WEST[0]!);
+    await first.execute('CREATE TABLE customers_ks.Customers(customer_id int PRIMARY KEY, firstname text, lastname text)');
+    const insert = 'INSERT INTO customers_ks.Customers(customer_id, firstname, lastname) VALUES(?, ?, ?)';
+    await first.execute(insert, [1, 'John', 'Doe'], { prepare: true, consistency: CL.quorum });
+    await first.execute(insert, [2, 'Jane', 'Doe'], { prepare: true, consistency: CL.quorum });
+    const { AllowListPolicy, DCAwareRoundRobinPolicy } = cassandra.policies.loadBalancing;
+    for (const [i, address] of WEST.entries()) {
+      // Every request through this one node, which then coordinates it.
+      const c = await clientFor(address, { policies: { loadBalancing: new AllowListPolicy(new DCAwareRoundRobinPolicy('WESTUS'), [`${address}:9042`]) } });
+      await c.execute(insert, [100 + i, `first${i}`, 'Doe'], { prepare: true, consistency: CL.quorum });
+      const rs = await c.execute('SELECT * FROM customers_ks.Customers WHERE customer_id IN (1, 2)', [], { consistency: CL.quorum });
+      assert.deepEqual(rs.rows.map((r) => [r['customer_id'], r['firstname'], r['lastname']]), [[1, 'John', 'Doe'], [2, 'Jane', 'Doe']], `through ${address}`);
+    }
+    const all = await first.execute('SELECT customer_id FROM customers_ks.Customers', [], { consistency: CL.quorum });
+    assert.equal(all.rowLength, 2 + WEST.length);
+  });
+
+  test('placement: the driver’s token-aware replicas equal nodetool getendpoints for 1,000 keys, never two in a rack', async () => {
+    const c = await clientFor(WEST[1]!);
+    await c.execute("CREATE KEYSPACE placement WITH replication = {'class': 'NetworkTopologyStrategy', 'WESTUS': 3}");
+    await c.execute('CREATE TABLE placement.t (id int PRIMARY KEY, v text)');
+    await c.metadata.refreshKeyspace('placement');
+    const rackOf = new Map(statusRows(upOut).map((r) => [r.address, r.rack]));
+    const mismatches: string[] = [];
+    for (let id = 0; id < 1000; id++) {
+      const routingKey = Buffer.alloc(4);
+      routingKey.writeInt32BE(id);
+      const driver = c.getReplicas('placement', routingKey).map((h) => h.address.split(':')[0]!).sort();
+      // The admin endpoint nodetool getendpoints prints; asked of a different node each time.
+      const server = (await adminCall<string[]>(WEST[id % 8]!, 7199, `/endpoints?keyspace=placement&table=t&key=${id}`)).sort();
+      if (driver.join() !== server.join()) mismatches.push(`${id}: driver ${driver.join()} server ${server.join()}`);
+      assert.equal(new Set(server.map((a) => rackOf.get(a))).size, 3, `key ${id}: replicas ${server.join()} share a rack`);
+    }
+    assert.deepEqual(mismatches.slice(0, 5), [], `${mismatches.length} of 1000 keys differ`);
+    // And the command itself, for a few keys.
+    for (const id of [0, 7, 999]) {
+      const out = await runCli(['nodetool', '-h', WEST[3]!, 'getendpoints', 'placement', 't', String(id)]);
+      assert.equal(out.code, 0, out.stderr);
+      const routingKey = Buffer.alloc(4);
+      routingKey.writeInt32BE(id);
+      const driver = c.getReplicas('placement', routingKey).map((h) => h.address.split(':')[0]!).sort();
+      assert.deepEqual(out.stdout.trim().split('\n').sort(), driver);
+    }
+  });
+});
