@@ -10,9 +10,11 @@ import { mergePartitions } from '../storage/merge.ts';
 import type { Coordinator, Mutation } from './coordinator.ts';
 import { assureSufficientLiveReplicas } from './consistency.ts';
 import { AckCounter, LatencyTracker, isLocalCl, replicaSet, type Topology } from './replica-set.ts';
+import { Speculation } from './speculation.ts';
 import { HintStore } from './hints.ts';
 import { scanSegments } from './segments.ts';
-import type { Clock, Timers } from '../cluster/env.ts';
+import type { Clock, TimerHandle, Timers } from '../cluster/env.ts';
+import type { RingEndpoint } from '../cluster/ring.ts';
 
 /** Local replica operations (StorageEngine implements them; simulations use an in-memory store). */
 export interface ReplicaStore {
@@ -55,9 +57,11 @@ export const Verb = {
 export class ClusterCoordinator implements Coordinator {
   readonly hints: HintStore;
   readonly latency = new LatencyTracker();
+  private readonly speculation: Speculation;
 
   constructor(private readonly o: ClusterCoordinatorOptions) {
     this.hints = new HintStore(o.clock, o.maxHintWindowMs);
+    this.speculation = new Speculation(Math.min(100, o.readTimeoutMs / 4));
     o.messenger.register(Verb.MUTATION, (p) => this.onMutation(p as { items: Array<{ t: TableRef; u: PartitionData }> }));
     o.messenger.register(Verb.READ, (p) => this.onRead(p as { t: TableRef; key: Buffer; token: bigint; filter: ReadFilter; now: number }));
     o.messenger.register(Verb.SCAN, (p) => this.onScan(p as { t: TableRef; range: ScanRange; filter: ReadFilter; limit: number; now: number }));
@@ -153,7 +157,9 @@ export class ClusterCoordinator implements Coordinator {
     const start = this.o.clock.now();
     if (to === this.o.topology.self) return this.o.store.read(table, key, token, filter, nowSec);
     const res = await this.o.messenger.request(to, Verb.READ, { t: refOf(table), key, token, filter, now: nowSec }, this.o.readTimeoutMs);
-    this.latency.record(to, this.o.clock.now() - start);
+    const ms = this.o.clock.now() - start;
+    this.latency.record(to, ms);
+    this.speculation.record(table.id, ms);
     return (res as PartitionData | null) ?? undefined;
   }
 
@@ -162,28 +168,63 @@ export class ClusterCoordinator implements Coordinator {
     assureSufficientLiveReplicas(cl, rs.view, false);
     const counter = new AckCounter(cl, rs.view);
     const targets = this.latency.rank(this.o.topology, rs.alive, isLocalCl(cl));
-    const chosen = targets.slice(0, Math.max(1, counter.blockFor));
-    const responses = await this.collect(chosen.map((r) => ({ r, p: this.readFrom(r.id, table, key, token, filter, nowSec) })), cl, counter);
+    const delay = this.speculation.delayMs(table.id, table.options.speculative_retry);
+    const responses = await this.gather(targets, Math.max(1, counter.blockFor), cl, counter, delay, (r) => this.readFrom(r.id, table, key, token, filter, nowSec));
     let merged: PartitionData | undefined;
     for (const { data } of responses) merged = data === undefined ? merged : merged === undefined ? data : mergePartitions(table, merged, data);
     if (merged && responses.length > 1) await this.repair(table, merged, responses);
     return merged;
   }
 
-  /** Waits for every chosen replica, failing with ReadTimeout if fewer than blockFor answer in time. */
-  private async collect(calls: Array<{ r: { id: string; dc: string }; p: Promise<PartitionData | undefined> }>, cl: number, counter: AckCounter): Promise<Array<{ to: string; data: PartitionData | undefined }>> {
-    const settled = await Promise.allSettled(calls.map((c) => c.p));
-    const out: Array<{ to: string; data: PartitionData | undefined }> = [];
-    settled.forEach((s, i) => {
-      if (s.status === 'fulfilled') {
-        counter.ack(calls[i].r.dc);
-        out.push({ to: calls[i].r.id, data: s.value });
-      } else {
-        this.latency.penalize(calls[i].r.id, this.o.readTimeoutMs);
-      }
+  /**
+   * Asks the first `first` targets; asks one more (in rank order) when a replica fails, and once when `delayMs`
+   * passes without the level being met (speculative retry). Answers as soon as the level is met, with the replies
+   * so far; fails with ReadTimeout when the read timeout passes or no replica is left to ask.
+   */
+  private gather(targets: RingEndpoint[], first: number, cl: number, counter: AckCounter, delayMs: number | undefined,
+    read: (r: RingEndpoint) => Promise<PartitionData | undefined>): Promise<Array<{ to: string; data: PartitionData | undefined }>> {
+    return new Promise((resolve, reject) => {
+      const out: Array<{ to: string; data: PartitionData | undefined }> = [];
+      let next = 0;
+      let pending = 0;
+      let done = false;
+      const timers: TimerHandle[] = [];
+      const finish = (err?: Error): void => {
+        if (done) return;
+        done = true;
+        for (const t of timers) this.o.timers.clearTimeout(t);
+        if (err) reject(err);
+        else resolve(out);
+      };
+      const started = this.o.clock.now();
+      const timeout = (): ReadTimeoutError => new ReadTimeoutError(cl, counter.received, counter.blockFor, out.some((o) => o.data !== undefined));
+      const ask = (): boolean => {
+        if (next >= targets.length) return false;
+        const r = targets[next++]!;
+        pending++;
+        read(r).then(
+          (data) => {
+            pending--;
+            if (done) return;
+            out.push({ to: r.id, data });
+            if (counter.ack(r.dc)) finish();
+            else if (pending === 0 && !ask()) finish(timeout());
+          },
+          () => {
+            pending--;
+            this.latency.penalize(r.id, this.o.readTimeoutMs);
+            if (done) return;
+            // A replica that failed fast (refused, not timed out) is replaced while there is time for an answer.
+            const replaced = this.o.clock.now() - started < this.o.readTimeoutMs / 2 && ask();
+            if (!replaced && pending === 0) finish(timeout());
+          },
+        );
+        return true;
+      };
+      for (let i = 0; i < first; i++) ask();
+      if (delayMs !== undefined && delayMs < this.o.readTimeoutMs) timers.push(this.o.timers.setTimeout(() => void (done || ask()), delayMs));
+      timers.push(this.o.timers.setTimeout(() => finish(timeout()), this.o.readTimeoutMs + 50));
     });
-    if (!counter.satisfied()) throw new ReadTimeoutError(cl, counter.received, counter.blockFor, out.some((o) => o.data !== undefined));
-    return out;
   }
 
   /** Blocking read repair: replicas whose answer differs from the reconciled one get the reconciled data. */
