@@ -3,12 +3,14 @@
 // addresses are fixed, so every test that uses them lives in this one file and runs in sequence.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import type { ClusterManifest } from '../../src/tools/cluster/manifest.ts';
 import { adminCall } from '../../src/tools/admin-client.ts';
+import { REPO_ROOT } from '../helpers/node-process.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const WEST = Array.from({ length: 8 }, (_, i) => `127.1.2.${i + 4}`);
@@ -118,6 +120,49 @@ describe('seed 000, single region: the azure-single-region preset', { timeout: 3
       routingKey.writeInt32BE(id);
       const driver = c.getReplicas('placement', routingKey).map((h) => h.address.split(':')[0]!).sort();
       assert.deepEqual(out.stdout.trim().split('\n').sort(), driver);
+    }
+  });
+
+  test('customer-service keeps answering PUT/GET at LOCAL_QUORUM while a node is killed', { timeout: 120_000 }, async () => {
+    const APP = 'http://127.1.2.200:8080';
+    const app: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'examples/customer-service/server.ts'),
+      '--contact-points', '127.1.2.4,127.1.2.6', '--dc', 'WESTUS', '--host', '127.1.2.200', '--port', '8080'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let appErr = '';
+    app.stderr!.on('data', (c: Buffer) => (appErr += c));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`customer-service did not start: ${appErr}`)), 30_000);
+        app.stdout!.on('data', (c: Buffer) => { if (c.toString().includes('listening')) (clearTimeout(timer), resolve()); });
+        app.once('exit', (code) => (clearTimeout(timer), reject(new Error(`customer-service exited ${code}: ${appErr}`))));
+      });
+      const failures: string[] = [];
+      const written = new Map<number, string>();
+      let ops = 0;
+      const call = async (id: number): Promise<void> => {
+        const name = `name-${id}-${ops}`;
+        const put = await fetch(`${APP}/customers/${id}`, { method: 'PUT', body: JSON.stringify({ custname: name, custaddress: 'Infinity Dr, TX' }), signal: AbortSignal.timeout(10_000) });
+        if (put.status !== 204) failures.push(`PUT ${id}: ${put.status} ${await put.text()}`);
+        else written.set(id, name);
+        const get = await fetch(`${APP}/customers/${id}`, { signal: AbortSignal.timeout(10_000) });
+        const body = (await get.json()) as { custname?: string; error?: string };
+        if (get.status !== 200 || body.custname !== written.get(id)) failures.push(`GET ${id}: ${get.status} ${JSON.stringify(body)}`);
+        ops++;
+      };
+      // Four clients for 12 s: 3 s healthy, then a node is killed (SIGKILL) and they keep going for 9 s.
+      const runUntil = Date.now() + 12_000;
+      const clients = Array.from({ length: 4 }, async (_, w) => {
+        for (let i = 0; Date.now() < runUntil && i < 100_000; i++) await call(w * 1000 + (i % 200));
+      });
+      await new Promise((r) => setTimeout(r, 3000));
+      const before = ops;
+      const kill = await runCli(['cluster', 'kill', '--dir', dir, '--node', '127.1.2.7']);
+      assert.equal(kill.code, 0, kill.stderr);
+      await Promise.all(clients);
+      assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${ops} PUT+GET pairs failed`);
+      assert.ok(before > 10 && ops - before > 30, `only ${before} pairs before and ${ops - before} after the kill`);
+      console.log(`# customer-service: ${before} PUT+GET pairs before the kill, ${ops - before} after, 0 failures`);
+    } finally {
+      app.kill('SIGTERM');
     }
   });
 });
