@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { writeConfigFiles, type NodeConfig } from '../../src/server/config.ts';
+import { cliCommand } from '../../src/tools/bundle.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI = join(REPO_ROOT, 'src', 'tools', 'cli.ts');
@@ -139,7 +140,10 @@ class NodeProcessImpl implements NodeProcess {
     // Otherwise the readiness probe below would happily connect to some other test's leftover node.
     if (await canConnect(this.address, this.nativePort))
       throw new Error(`${this.address}:${this.nativePort} is already in use; each test file needs its own 127.0.N.x range`);
-    const args = ['--import', 'tsx', CLI, 'node', '--config', this.configPath, '--log-level', this.opts.logLevel ?? 'info'];
+    // The launcher's bundle (built once, shared by every test file), as `sibyl cluster up` runs nodes; a stand-in
+    // server (SIBYL_SERVER_MODULE, a .ts file) needs the tsx loader.
+    const runtime = this.opts.env?.['SIBYL_SERVER_MODULE'] !== undefined ? ['--import', 'tsx', CLI] : await cliCommand();
+    const args = [...runtime, 'node', '--config', this.configPath, '--log-level', this.opts.logLevel ?? 'info'];
     const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...this.opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (buf: string, chunk: Buffer): string => (buf + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
