@@ -4,6 +4,7 @@ import { registerNodeCommand } from './node-command.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerNodetoolCommand } from './nodetool.ts';
 import { registerClusterCommand } from './cluster/commands.ts';
+import { registerCqlshCommand } from './cqlsh/command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sibyl')
@@ -14,7 +15,8 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerNodetoolCommand(program);
   registerClusterCommand(program);
-  // Later: cqlsh, stress — one register*Command per file.
+  registerCqlshCommand(program);
+  // Later: stress — one register*Command per file.
   return program;
 }
 

@@ -10,18 +10,23 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Resolves when the CLI exits; kills it (and rejects) after timeoutMs. */
-export function runCli(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+/** Resolves when the CLI exits; kills it (and rejects) after timeoutMs. `input` is written to its stdin (else none). */
+export function runCli(
+  args: string[],
+  opts: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'tools', 'cli.ts'), ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    // Piped stdout/stderr always exist; the types only lose track of it because stdin's mode varies.
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       fail(new Error(`sibyl ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 30_000} ms\n${stderr}`));
