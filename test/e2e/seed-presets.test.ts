@@ -1,6 +1,8 @@
-// The seeds' own layouts, brought up by the launcher exactly as an operator would (`sibyl cluster up --preset …`):
-// seed 000's single region (WESTUS, 8 nodes in 4 racks at 127.1.2.4–11, load balancer 127.1.2.101). The presets'
-// addresses are fixed, so every test that uses them lives in this one file and runs in sequence.
+// The seeds' own layouts, brought up as a newcomer would: by the walk-through scripts in examples/ (`sibyl cluster up
+// --preset …`, the seed's statements through `sibyl cqlsh`, `nodetool status`). Seed 000's single region (WESTUS, 8
+// nodes in 4 racks at 127.1.2.4–11, load balancer 127.1.2.101), its two regions (+ EASTUS at 127.2.2.4–11), and seed
+// 004's three availability zones (127.3.0.1–9). The presets' addresses are fixed, so every test that uses them lives
+// in this one file and runs in sequence.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +17,39 @@ import { runCli } from '../helpers/cli.ts';
 
 const WEST = Array.from({ length: 8 }, (_, i) => `127.1.2.${i + 4}`);
 const CL = cassandra.types.consistencies;
+
+const SIBYL = `${process.execPath} --import tsx ${join(REPO_ROOT, 'src', 'tools', 'cli.ts')}`;
+
+/** Runs examples/<name>/walkthrough.sh with its cluster in `dir`; resolves with its exit code and output. */
+function walkthrough(name: string, dir: string, timeoutMs = 150_000): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [join(REPO_ROOT, 'examples', name, 'walkthrough.sh')], {
+      cwd: REPO_ROOT, env: { ...process.env, SIBYL, CLUSTER_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (out += c));
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`${name} walk-through timed out:\n${out}`))), timeoutMs);
+    child.on('close', (code) => (clearTimeout(timer), resolve({ code, out })));
+  });
+}
+
+/** The part of a walk-through's output after the line `== <title>…` and before the next `== ` line. */
+function section(out: string, title: string): string {
+  const start = out.indexOf(`== ${title}`);
+  assert.ok(start >= 0, `no section "${title}" in:\n${out}`);
+  const body = out.slice(out.indexOf('\n', start) + 1);
+  const end = body.indexOf('\n== ');
+  return end < 0 ? body : body.slice(0, end);
+}
+
+const SEED_TABLE = ` customer_id | firstname | lastname
+-------------+-----------+----------
+           1 |      John |      Doe
+           2 |      Jane |      Doe
+
+(2 rows)
+`;
 
 /** The data rows of `nodetool status` (state, address, load, tokens, owns, host id, rack). */
 function statusRows(out: string): Array<{ state: string; address: string; owns: number; rack: string }> {
@@ -34,10 +69,13 @@ describe('seed 000, single region: the azure-single-region preset', { timeout: 3
   const clients: cassandra.Client[] = [];
   let upOut = '';
 
+  let walk = '';
+
   before(async () => {
-    const up = await runCli(['cluster', 'up', '--preset', 'azure-single-region', '--ilb', '--dir', dir, '--timeout', '90'], { timeoutMs: 120_000 });
-    assert.equal(up.code, 0, `cluster up failed:\n${up.stderr}\n${up.stdout}`);
-    upOut = up.stdout;
+    const w = await walkthrough('azure-single-region', dir);
+    walk = w.out;
+    assert.equal(w.code, 0, `walk-through failed:\n${w.out}`);
+    upOut = section(walk, 'sibyl cluster up');
   });
 
   after(async () => {
@@ -66,33 +104,39 @@ describe('seed 000, single region: the azure-single-region preset', { timeout: 3
     assert.equal(m.ilbs[0]?.address, '127.1.2.101');
   });
 
-  test("the seed's keyspace (SimpleStrategy, RF 3): Owns (effective) adds up to 300%", async () => {
-    const c = await clientFor(WEST[0]!);
-    await c.execute("CREATE KEYSPACE customers_ks WITH REPLICATION = { 'class' : 'SimpleStrategy', 'replication_factor' : 3 }");
-    const st = await runCli(['nodetool', '-h', WEST[5]!, 'status', 'customers_ks']);
-    assert.equal(st.code, 0, st.stderr);
-    const rows = statusRows(st.stdout);
-    assert.equal(rows.length, 8);
-    const total = rows.reduce((a, r) => a + r.owns, 0);
-    assert.ok(Math.abs(total - 300) < 0.5, `Owns (effective) adds up to ${total}%:\n${st.stdout}`);
+  test("walk-through: the seed's statements through the load balancer print the seed's table", () => {
+    assert.equal(section(walk, 'cqlsh 127.1.2.101 9042').trimEnd(), `\n${SEED_TABLE}`.trimEnd());
   });
 
-  test("the seed's statements succeed at QUORUM through every node", async () => {
-    const first = await clientFor(WEST[0]!);
-    await first.execute('CREATE TABLE customers_ks.Customers(customer_id int PRIMARY KEY, firstname text, lastname text)');
+  test("the seed's keyspace (SimpleStrategy, RF 3): Owns (effective) adds up to 300%", () => {
+    const st = section(walk, 'nodetool status customers_ks');
+    const rows = statusRows(st);
+    assert.equal(rows.length, 8);
+    assert.ok(rows.every((r) => r.state === 'UN'));
+    const total = rows.reduce((a, r) => a + r.owns, 0);
+    assert.ok(Math.abs(total - 300) < 0.5, `Owns (effective) adds up to ${total}%:\n${st}`);
+  });
+
+  test("the seed's statements succeed at QUORUM through every node and through the load balancer (cqlsh)", async () => {
+    const results = await Promise.all([...WEST, '127.1.2.101'].map((host, i) =>
+      runCli(['cqlsh', host, '9042', '-e', `CONSISTENCY QUORUM; INSERT INTO customers_ks.Customers(customer_id, firstname, lastname) VALUES (${10 + i}, 'via', '${host}'); SELECT * FROM customers_ks.Customers WHERE customer_id IN (1, 2);`], { timeoutMs: 60_000 })));
+    for (const [i, r] of results.entries()) {
+      assert.equal(r.code, 0, `cqlsh ${[...WEST, 'ILB'][i]}: ${r.stderr}`);
+      assert.equal(r.stdout, `Consistency level set to QUORUM.\n\n${SEED_TABLE}`);
+    }
+    const all = await runCli(['cqlsh', WEST[7]!, '-e', 'CONSISTENCY QUORUM; SELECT count(*) FROM customers_ks.Customers;']);
+    assert.match(all.stdout, /^ +11$/m, all.stdout);
+  });
+
+  test('the same through the Node.js driver, each request coordinated by one chosen node', async () => {
     const insert = 'INSERT INTO customers_ks.Customers(customer_id, firstname, lastname) VALUES(?, ?, ?)';
-    await first.execute(insert, [1, 'John', 'Doe'], { prepare: true, consistency: CL.quorum });
-    await first.execute(insert, [2, 'Jane', 'Doe'], { prepare: true, consistency: CL.quorum });
     const { AllowListPolicy, DCAwareRoundRobinPolicy } = cassandra.policies.loadBalancing;
     for (const [i, address] of WEST.entries()) {
-      // Every request through this one node, which then coordinates it.
       const c = await clientFor(address, { policies: { loadBalancing: new AllowListPolicy(new DCAwareRoundRobinPolicy('WESTUS'), [`${address}:9042`]) } });
       await c.execute(insert, [100 + i, `first${i}`, 'Doe'], { prepare: true, consistency: CL.quorum });
       const rs = await c.execute('SELECT * FROM customers_ks.Customers WHERE customer_id IN (1, 2)', [], { consistency: CL.quorum });
       assert.deepEqual(rs.rows.map((r) => [r['customer_id'], r['firstname'], r['lastname']]), [[1, 'John', 'Doe'], [2, 'Jane', 'Doe']], `through ${address}`);
     }
-    const all = await first.execute('SELECT customer_id FROM customers_ks.Customers', [], { consistency: CL.quorum });
-    assert.equal(all.rowLength, 2 + WEST.length);
   });
 
   test('placement: the driver’s token-aware replicas equal nodetool getendpoints for 1,000 keys, never two in a rack', async () => {
@@ -164,5 +208,62 @@ describe('seed 000, single region: the azure-single-region preset', { timeout: 3
     } finally {
       app.kill('SIGTERM');
     }
+  });
+});
+
+describe('seed 000, two regions: the azure-two-region walk-through', { timeout: 240_000 }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'sibyl-seed-two-region-'));
+  const dir = join(root, 'azure-two-region');
+  after(async () => {
+    await runCli(['cluster', 'remove', '--dir', dir], { timeoutMs: 60_000 });
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test('16 nodes in WESTUS and EASTUS; rows written in WESTUS are read in EASTUS and the other way round', async () => {
+    const w = await walkthrough('azure-two-region', dir, 200_000);
+    assert.equal(w.code, 0, `walk-through failed:\n${w.out}`);
+    const up = statusRows(section(w.out, 'sibyl cluster up'));
+    assert.equal(up.length, 16);
+    assert.ok(up.every((r) => r.state === 'UN'));
+    assert.equal(up.filter((r) => r.address.startsWith('127.1.2.')).length, 8);
+    assert.equal(up.filter((r) => r.address.startsWith('127.2.2.')).length, 8);
+    assert.match(section(w.out, 'sibyl cluster up'), /^Datacenter: EASTUS$[\s\S]*^Datacenter: WESTUS$/m);
+    assert.equal(section(w.out, 'West: cqlsh').trimEnd(), `Consistency level set to EACH_QUORUM.\nConsistency level set to LOCAL_QUORUM.\n\n${SEED_TABLE}`.trimEnd());
+    assert.equal(section(w.out, 'East: cqlsh').trimEnd(), `Consistency level set to LOCAL_QUORUM.\n\n${SEED_TABLE}Consistency level set to EACH_QUORUM.`);
+    assert.match(section(w.out, 'West again'), /^ +3 \| +Ada \| Lovelace$[\s\S]*^\(1 rows\)$/m);
+    const st = statusRows(section(w.out, 'nodetool status customers_ks'));
+    for (const prefix of ['127.1.2.', '127.2.2.']) {
+      const total = st.filter((r) => r.address.startsWith(prefix)).reduce((a, r) => a + r.owns, 0);
+      assert.ok(Math.abs(total - 300) < 0.5, `${prefix}x owns ${total}%`);
+    }
+  });
+});
+
+describe('seed 004, three availability zones: the aws-multi-az walk-through', { timeout: 240_000 }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'sibyl-seed-aws-'));
+  const dir = join(root, 'aws-multi-az');
+  after(async () => {
+    await runCli(['cluster', 'remove', '--dir', dir], { timeoutMs: 60_000 });
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  test('RF 3 over us-east-1a/b/c: with zone 1a down ONE, QUORUM and LOCAL_QUORUM succeed, ALL fails', async () => {
+    const w = await walkthrough('aws-multi-az', dir, 200_000);
+    assert.equal(w.code, 0, `walk-through failed:\n${w.out}`);
+    const up = statusRows(section(w.out, 'sibyl cluster up'));
+    assert.equal(up.length, 9);
+    assert.deepEqual([...new Set(up.map((r) => r.rack))].sort(), ['1a', '1b', '1c']);
+    assert.match(section(w.out, 'sibyl cluster up'), /^Datacenter: us-east$/m);
+    const down = statusRows(section(w.out, 'availability zone us-east-1a goes down'));
+    assert.deepEqual(down.filter((r) => r.state === 'DN').map((r) => r.rack), ['1a', '1a', '1a']);
+    for (const cl of ['ONE', 'QUORUM', 'LOCAL_QUORUM']) {
+      const out = section(w.out, `CONSISTENCY ${cl} with zone 1a down`);
+      assert.match(out, /^ +1 \| alice$/m, out);
+      assert.match(out, new RegExp(`-> ${cl}: succeeded`));
+    }
+    const all = section(w.out, 'CONSISTENCY ALL with zone 1a down');
+    assert.match(all, /Unavailable: Error from server: code=1000 \[Unavailable exception\] message="Cannot achieve consistency level ALL" info=\{'consistency': 'ALL', 'required_replicas': 3, 'alive_replicas': 2\}/, all);
+    assert.match(all, /-> ALL: failed/);
+    assert.match(section(w.out, 'zone 1a comes back'), /started 127\.3\.0\.1, 127\.3\.0\.2, 127\.3\.0\.3/);
   });
 });
