@@ -38,17 +38,26 @@ export function bundleIsFresh(): boolean {
   return statSync(BUNDLE_PATH).mtimeMs >= newestMtime(join(REPO_ROOT, 'src'));
 }
 
+let building: Promise<string> | undefined;
+let builds = 0;
+
 /**
- * Builds dist/sibyl.mjs unless it is fresh, and returns its path. Launchers running at the same time may both build;
- * each writes its own file and renames it into place, so a node never loads a half-written bundle.
+ * Builds dist/sibyl.mjs unless it is fresh, and returns its path. Callers in one process share one build; processes
+ * building at the same time each write their own file and rename it into place, so a node never loads a half-written
+ * bundle.
  */
-export async function ensureBundle(): Promise<string> {
-  if (bundleIsFresh()) return BUNDLE_PATH;
+export function ensureBundle(): Promise<string> {
+  if (bundleIsFresh()) return Promise.resolve(BUNDLE_PATH);
+  building ??= build().finally(() => (building = undefined));
+  return building;
+}
+
+async function build(): Promise<string> {
   mkdirSync(join(REPO_ROOT, 'dist'), { recursive: true });
-  const tmp = `${BUNDLE_PATH}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${BUNDLE_PATH}.${process.pid}.${++builds}.tmp`;
   // Loaded here, not at the top: every node runs this file's module, and only launchers build.
-  const { build } = await import('esbuild');
-  await build({
+  const esbuild = await import('esbuild');
+  await esbuild.build({
     entryPoints: [CLI_SOURCE],
     outfile: tmp,
     bundle: true,
