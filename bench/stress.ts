@@ -7,8 +7,8 @@
 //
 // --rate runs a fixed-rate phase (latency measured from each op's intended start, so queueing is not hidden).
 // --profile DIR writes the node's V8 .cpuprofile; --threads prints the node's CPU per thread for each phase (main JS
-// thread, libuv pool = LMDB commits and fsyncs, V8 helpers = JIT and GC); --bundle runs the node from an esbuild
-// bundle instead of through tsx's loader. NODE_FLAGS="--flag …" passes extra flags to the node process.
+// thread, libuv pool = LMDB commits and fsyncs, V8 helpers = JIT and GC); --bundle runs the node from the launcher's
+// esbuild bundle (dist/sibyl.mjs) instead of through tsx's loader. NODE_FLAGS="--flag …" passes extra flags to the node process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import * as hdr from 'hdr-histogram-js';
 import { writeConfigFiles } from '../src/server/config.ts';
+import { ensureBundle } from '../src/tools/bundle.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,7 +31,7 @@ const { values: args } = parseArgs({
     sync: { type: 'string', default: 'batch' },
     profile: { type: 'string' },
     threads: { type: 'boolean', default: false },
-    // Experiment: run the node from an esbuild bundle (no tsx loader thread, no keepNames `__name` calls).
+    // Run the node from the launcher's esbuild bundle (dist/sibyl.mjs), as `sibyl cluster up` does.
     bundle: { type: 'boolean', default: false },
   },
 });
@@ -89,17 +90,7 @@ async function startNodeProcess(dir: string): Promise<ChildProcess> {
   if (process.env['NODE_FLAGS']) prof.push(...process.env['NODE_FLAGS'].split(' '));
   let entry = ['--import', 'tsx', join(REPO, 'src/tools/cli.ts')];
   const env = { ...process.env };
-  if (args.bundle) {
-    // Inside node_modules so the bundles resolve their external packages from the repo's node_modules.
-    const out = join(REPO, 'node_modules', '.sibyl-bundle');
-    const { build } = await import('esbuild');
-    for (const [src, file] of [['src/tools/cli.ts', 'cli.mjs'], ['src/server/node.ts', 'server.mjs']]) {
-      await build({ entryPoints: [join(REPO, src)], outfile: join(out, file), bundle: true, platform: 'node', format: 'esm',
-        target: 'node20', packages: 'external', logLevel: 'warning' });
-    }
-    entry = [join(out, 'cli.mjs')];
-    env['SIBYL_SERVER_MODULE'] = join(out, 'server.mjs');
-  }
+  if (args.bundle) entry = [await ensureBundle()];
   const child = spawn(process.execPath, [...prof, ...entry, 'node', '--config', conf, '--log-level', 'warn'], {
     cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'], env,
   });
