@@ -168,6 +168,11 @@ export class ClusterCoordinator implements Coordinator {
     assureSufficientLiveReplicas(cl, rs.view, false);
     const counter = new AckCounter(cl, rs.view);
     const targets = this.latency.rank(this.o.topology, rs.alive, isLocalCl(cl));
+    if (counter.blockFor <= 1 && targets[0]?.id === this.o.topology.self) {
+      // The coordinator is the closest replica and one answer is enough: a local read cannot time out, so there is
+      // nothing to speculate about and no timer to arm (this is every read of a single-node cluster).
+      return this.o.store.read(table, key, token, filter, nowSec);
+    }
     const delay = this.speculation.delayMs(table.id, table.options.speculative_retry);
     const responses = await this.gather(targets, Math.max(1, counter.blockFor), cl, counter, delay, (r) => this.readFrom(r.id, table, key, token, filter, nowSec));
     let merged: PartitionData | undefined;
