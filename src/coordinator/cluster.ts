@@ -123,6 +123,10 @@ export class ClusterCoordinator implements Coordinator {
     const items = [{ table: m.table, update: m.update }];
     for (const r of rs.dead) this.hints.add(r.id, items);
     if (cl === 0 && rs.alive.length === 0) return Promise.resolve(); // ANY: the hints are the write
+    if (rs.alive.length === 1 && rs.dead.length === 0 && rs.alive[0]!.id === this.o.topology.self) {
+      // The coordinator is the only replica (a single node, or RF 1 routed by the driver): no message, no timer.
+      return this.o.store.apply(m.table, m.update);
+    }
     return new Promise<void>((resolve, reject) => {
       let done = false;
       let pending = rs.alive.length;
