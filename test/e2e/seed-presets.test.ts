@@ -43,6 +43,17 @@ function section(out: string, title: string): string {
   return end < 0 ? body : body.slice(0, end);
 }
 
+/** A fresh directory for a preset's cluster, whose cluster is removed (processes and files) when the suite ends. */
+function clusterDir(preset: string): string {
+  const root = mkdtempSync(join(tmpdir(), `sibyl-${preset}-`));
+  const dir = join(root, preset);
+  after(async () => {
+    await runCli(['cluster', 'remove', '--dir', dir], { timeoutMs: 60_000 });
+    rmSync(root, { recursive: true, force: true });
+  });
+  return dir;
+}
+
 const SEED_TABLE = ` customer_id | firstname | lastname
 -------------+-----------+----------
            1 |      John |      Doe
@@ -64,11 +75,10 @@ function statusRows(out: string): Array<{ state: string; address: string; owns: 
 }
 
 describe('seed 000, single region: the azure-single-region preset', { timeout: 300_000 }, () => {
-  const root = mkdtempSync(join(tmpdir(), 'sibyl-seed-presets-'));
-  const dir = join(root, 'azure-single-region');
   const clients: cassandra.Client[] = [];
+  after(() => Promise.all(clients.map((c) => c.shutdown())));
+  const dir = clusterDir('azure-single-region');
   let upOut = '';
-
   let walk = '';
 
   before(async () => {
@@ -76,12 +86,6 @@ describe('seed 000, single region: the azure-single-region preset', { timeout: 3
     walk = w.out;
     assert.equal(w.code, 0, `walk-through failed:\n${w.out}`);
     upOut = section(walk, 'sibyl cluster up');
-  });
-
-  after(async () => {
-    await Promise.all(clients.map((c) => c.shutdown()));
-    await runCli(['cluster', 'remove', '--dir', dir], { timeoutMs: 60_000 });
-    rmSync(root, { recursive: true, force: true });
   });
 
   const clientFor = async (address: string, opts: Partial<cassandra.ClientOptions> = {}): Promise<cassandra.Client> => {
@@ -212,12 +216,7 @@ describe('seed 000, single region: the azure-single-region preset', { timeout: 3
 });
 
 describe('seed 000, two regions: the azure-two-region walk-through', { timeout: 240_000 }, () => {
-  const root = mkdtempSync(join(tmpdir(), 'sibyl-seed-two-region-'));
-  const dir = join(root, 'azure-two-region');
-  after(async () => {
-    await runCli(['cluster', 'remove', '--dir', dir], { timeoutMs: 60_000 });
-    rmSync(root, { recursive: true, force: true });
-  });
+  const dir = clusterDir('azure-two-region');
 
   test('16 nodes in WESTUS and EASTUS; rows written in WESTUS are read in EASTUS and the other way round', async () => {
     const w = await walkthrough('azure-two-region', dir, 200_000);
@@ -240,12 +239,7 @@ describe('seed 000, two regions: the azure-two-region walk-through', { timeout: 
 });
 
 describe('seed 004, three availability zones: the aws-multi-az walk-through', { timeout: 240_000 }, () => {
-  const root = mkdtempSync(join(tmpdir(), 'sibyl-seed-aws-'));
-  const dir = join(root, 'aws-multi-az');
-  after(async () => {
-    await runCli(['cluster', 'remove', '--dir', dir], { timeoutMs: 60_000 });
-    rmSync(root, { recursive: true, force: true });
-  });
+  const dir = clusterDir('aws-multi-az');
 
   test('RF 3 over us-east-1a/b/c: with zone 1a down ONE, QUORUM and LOCAL_QUORUM succeed, ALL fails', async () => {
     const w = await walkthrough('aws-multi-az', dir, 200_000);
