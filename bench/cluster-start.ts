@@ -5,13 +5,13 @@
 //
 // The bundle the launcher runs (dist/sibyl.mjs) is built first and timed apart, so the runs measure starting nodes,
 // not compiling them. Each run starts from an empty cluster directory and removes it afterwards.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ensureBundle, REPO_ROOT } from '../src/tools/bundle.ts';
+import { ensureBundle } from '../src/tools/bundle.ts';
 import type { ClusterManifest } from '../src/tools/cluster/manifest.ts';
+import { procStat, runSibyl } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -20,22 +20,6 @@ const { values: args } = parseArgs({
     idle: { type: 'string', default: '5' },
   },
 });
-
-function cli(cliArgs: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/tools/cli.ts'), ...cliArgs], { cwd: REPO_ROOT });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (err += c));
-    child.on('close', (code) => done({ code, out, err }));
-  });
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
 
 const t0 = performance.now();
 await ensureBundle();
@@ -47,21 +31,21 @@ for (let run = 1; run <= runs; run++) {
   const dir = join(mkdtempSync(join(tmpdir(), 'sibyl-bench-start-')), 'cluster');
   try {
     const start = performance.now();
-    const up = await cli(['cluster', 'up', '--preset', args.preset!, '--dir', dir]);
+    const up = await runSibyl(['cluster', 'up', '--preset', args.preset!, '--dir', dir]);
     const seconds = (performance.now() - start) / 1000;
     if (up.code !== 0) throw new Error(`cluster up failed (${up.code}):\n${up.err}`);
     const m = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterManifest;
     const un = up.out.split('\n').filter((l) => l.startsWith('UN ')).length;
     times.push(seconds);
     await new Promise((r) => setTimeout(r, Number(args.idle) * 1000));
-    const rss = m.nodes.map((n) => rssMb(n.pid!));
+    const rss = m.nodes.map((n) => procStat(n.pid!).rssMb);
     const avg = rss.reduce((a, b) => a + b, 0) / rss.length;
     console.log(
       `run ${run}: ${m.nodes.length} nodes up (${un} UN in the printed status) in ${seconds.toFixed(2)} s; ` +
         `idle RSS after ${args.idle} s: avg ${avg.toFixed(1)} MB, min ${Math.min(...rss).toFixed(1)}, max ${Math.max(...rss).toFixed(1)} MB`,
     );
   } finally {
-    await cli(['cluster', 'remove', '--dir', dir]);
+    await runSibyl(['cluster', 'remove', '--dir', dir]);
     rmSync(join(dir, '..'), { recursive: true, force: true });
   }
 }

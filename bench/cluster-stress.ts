@@ -6,7 +6,6 @@
 //   npx tsx bench/cluster-stress.ts [--ops 20000] [--concurrency 128] [--rack-latency 1] [--preset azure-single-region | --nodes N]
 //
 // Client and all nodes share this machine's cores, so these are figures for one box, not for a cluster.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +13,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cassandra from 'cassandra-driver';
 import * as hdr from 'hdr-histogram-js';
-import { REPO_ROOT } from '../src/tools/bundle.ts';
 import type { ClusterManifest } from '../src/tools/cluster/manifest.ts';
+import { procStat, sibyl } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,23 +29,6 @@ const { values: args } = parseArgs({
 const OPS = Number(args.ops);
 const CONCURRENCY = Number(args.concurrency);
 
-function cli(cliArgs: string[]): Promise<string> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/tools/cli.ts'), ...cliArgs], { cwd: REPO_ROOT });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c));
-    child.stderr.on('data', (c: Buffer) => (err += c));
-    child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`sibyl ${cliArgs.join(' ')} exited ${code}:\n${err}`))));
-  });
-}
-
-const cpuSeconds = (pid: number): number => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
-
 const keyFor = (i: number): Buffer => Buffer.from(String(i).padStart(10, '0'));
 
 interface Phase {
@@ -59,7 +41,7 @@ interface Phase {
 
 async function phase(name: string, pids: number[], op: (i: number) => Promise<unknown>): Promise<Phase> {
   const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  const cpu0 = pids.reduce((a, p) => a + cpuSeconds(p), 0);
+  const cpu0 = pids.reduce((a, p) => a + procStat(p).cpuSec, 0);
   let next = 0;
   let errors = 0;
   const t0 = performance.now();
@@ -77,7 +59,7 @@ async function phase(name: string, pids: number[], op: (i: number) => Promise<un
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - t0) / 1000;
-  const serverCpu = pids.reduce((a, p) => a + cpuSeconds(p), 0) - cpu0;
+  const serverCpu = pids.reduce((a, p) => a + procStat(p).cpuSec, 0) - cpu0;
   return { name, opsPerSec: OPS / seconds, errors, hist, serverCpu };
 }
 
@@ -92,7 +74,7 @@ function print(p: Phase): void {
 const dir = join(mkdtempSync(join(tmpdir(), 'sibyl-bench-cluster-')), 'cluster');
 try {
   const shape = args.nodes !== undefined ? ['-n', args.nodes, '--base-address', '127.0.51.1'] : ['--preset', args.preset!];
-  await cli(['cluster', 'up', ...shape, '--dir', dir]);
+  await sibyl(['cluster', 'up', ...shape, '--dir', dir]);
   const m = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterManifest;
   const dc = m.nodes[0]!.dataCenter;
   const pids = m.nodes.map((n) => n.pid!);
@@ -120,10 +102,10 @@ try {
   // Warm-up (not measured): JIT, connection pools, the driver's prepared-statement cache.
   await Promise.all(Array.from({ length: 2000 }, (_, i) => client.execute(insert, [keyFor(OPS + i), ...cols])));
   await run('no injected latency');
-  await cli(['cluster', 'network', '--dir', dir, '--latency-rack', args['rack-latency']!]);
+  await sibyl(['cluster', 'network', '--dir', dir, '--latency-rack', args['rack-latency']!]);
   await run(`${args['rack-latency']} ms one-way between racks`);
   await client.shutdown();
 } finally {
-  await cli(['cluster', 'remove', '--dir', dir]).catch((e: unknown) => console.error((e as Error).message));
+  await sibyl(['cluster', 'remove', '--dir', dir]).catch((e: unknown) => console.error((e as Error).message));
   rmSync(join(dir, '..'), { recursive: true, force: true });
 }

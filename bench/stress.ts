@@ -12,14 +12,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import cassandra from 'cassandra-driver';
 import * as hdr from 'hdr-histogram-js';
 import { writeConfigFiles } from '../src/server/config.ts';
-import { ensureBundle } from '../src/tools/bundle.ts';
+import { CLI_SOURCE, ensureBundle, REPO_ROOT } from '../src/tools/bundle.ts';
+import { CLK_TCK, procStat } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -38,18 +39,6 @@ const { values: args } = parseArgs({
 const OPS = Number(args.ops);
 const CONCURRENCY = Number(args.concurrency);
 const ADDRESS = args.address!;
-const REPO = resolve(import.meta.dirname, '..');
-const CLK_TCK = 100;
-
-function procStat(pid: number): { cpuSec: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuSec = (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuSec, rssMb: rssKb / 1024 };
-}
-
 /** CPU seconds per thread name (main JS thread, libuv pool, LMDB writer, GC helpers…), for --threads. */
 function threadCpu(pid: number): Map<string, number> {
   const out = new Map<string, number>();
@@ -88,11 +77,11 @@ async function startNodeProcess(dir: string): Promise<ChildProcess> {
   });
   const prof = args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [];
   if (process.env['NODE_FLAGS']) prof.push(...process.env['NODE_FLAGS'].split(' '));
-  let entry = ['--import', 'tsx', join(REPO, 'src/tools/cli.ts')];
+  let entry = ['--import', 'tsx', CLI_SOURCE];
   const env = { ...process.env };
   if (args.bundle) entry = [await ensureBundle()];
   const child = spawn(process.execPath, [...prof, ...entry, 'node', '--config', conf, '--log-level', 'warn'], {
-    cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'], env,
+    cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'], env,
   });
   await waitForPort(ADDRESS, 9042, 20000);
   return child;

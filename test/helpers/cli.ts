@@ -1,7 +1,6 @@
 // Runs the `sibyl` CLI as a child process, as an operator would, and collects what it printed.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { REPO_ROOT } from './node-process.ts';
+import { CLI_SOURCE, REPO_ROOT } from '../../src/tools/bundle.ts';
 
 export interface CliResult {
   code: number | null;
@@ -16,7 +15,7 @@ export function runCli(
   opts: { env?: Record<string, string>; timeoutMs?: number; input?: string } = {},
 ): Promise<CliResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'tools', 'cli.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...opts.env },
       stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -5,14 +5,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { writeConfigFiles, type NodeConfig } from '../../src/server/config.ts';
-import { cliCommand } from '../../src/tools/bundle.ts';
+import { CLI_SOURCE as CLI, cliCommand, REPO_ROOT } from '../../src/tools/bundle.ts';
 
-export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-const CLI = join(REPO_ROOT, 'src', 'tools', 'cli.ts');
+export { REPO_ROOT };
+
 const OUTPUT_LIMIT = 64 * 1024;
 
 export interface NodeProcessOptions {

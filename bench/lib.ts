@@ -1,0 +1,37 @@
+// Pieces the bench scripts share: a process's CPU time and memory from /proc, and the `sibyl` CLI run as an
+// operator would run it.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { CLI_SOURCE, REPO_ROOT } from '../src/tools/bundle.ts';
+
+/** Clock ticks per second of /proc's CPU times. */
+export const CLK_TCK = 100;
+
+/** CPU seconds (user + system) and resident memory of a live process. */
+export function procStat(pid: number): { cpuSec: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSec = (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuSec, rssMb: rssKb / 1024 };
+}
+
+/** Runs `sibyl <args>` and resolves with its exit code and output. */
+export function runSibyl(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, ...args], { cwd: REPO_ROOT });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c));
+    child.stderr.on('data', (c: Buffer) => (err += c));
+    child.on('close', (code) => done({ code, out, err }));
+  });
+}
+
+/** Runs `sibyl <args>`, failing with its stderr unless it exits 0. */
+export async function sibyl(args: string[]): Promise<string> {
+  const r = await runSibyl(args);
+  if (r.code !== 0) throw new Error(`sibyl ${args.join(' ')} exited ${r.code}:\n${r.err}`);
+  return r.out;
+}
