@@ -90,8 +90,8 @@ function afterStart(p: PartitionData, range: ScanRange): boolean {
  * falls in the filter and it has no partition-level data.
  */
 function restrict(table: TableDef, p: PartitionData, filter: ReadFilter, nowSec: number): PartitionData | undefined {
-  const slices: Slice[] = filter.slices ?? [];
-  let rows: Row[] = slices.length === 0
+  const slices: Slice[] | undefined = filter.slices;
+  let rows: Row[] = slices === undefined
     ? p.rows
     : p.rows.filter((r) => slices.some((s) => boundsContain(table, s.start, s.end, r.clustering)));
   const limit = filter.rowLimit;

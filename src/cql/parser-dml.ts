@@ -5,6 +5,7 @@ import type {
   OrderingClause, SelectClause, SelectStatement, Term, UpdateStatement, Using,
 } from './ast.ts';
 import type { Parser } from './parser-core.ts';
+import { SyntaxError as CqlSyntaxError } from '../protocol/errors.ts';
 import { ifClause, selector, term, termList, whereClause } from './parser-terms.ts';
 
 /** USING TTL x AND TIMESTAMP y (either order); `ttl` false for DELETE and BATCH, which only take TIMESTAMP. */
@@ -155,6 +156,25 @@ function assignment(p: Parser): Assignment {
   return { kind: 'set', column, value };
 }
 
+/**
+ * Cassandra's parser refuses two operations on one column when either replaces the whole column, or both set the
+ * same UDT field: the outcome would depend on evaluation order. Element operations (`m[k] = …`, `s = s + …`,
+ * `s = s - …`) combine.
+ */
+function checkCompatibleAssignments(assignments: Assignment[]): void {
+  for (let i = 1; i < assignments.length; i++) {
+    const b = assignments[i];
+    for (let j = 0; j < i; j++) {
+      const a = assignments[j];
+      if (a.column !== b.column) continue;
+      const sameField = a.kind === 'set_field' && b.kind === 'set_field' && a.field === b.field;
+      if (a.kind === 'set' || b.kind === 'set' || sameField) {
+        throw new CqlSyntaxError(`Multiple incompatible setting of column ${b.column}`);
+      }
+    }
+  }
+}
+
 export function updateStatement(p: Parser): UpdateStatement {
   p.expectKw('update');
   const table = p.qualifiedName();
@@ -162,6 +182,7 @@ export function updateStatement(p: Parser): UpdateStatement {
   p.expectKw('set');
   const assignments = [assignment(p)];
   while (p.acceptP(',')) assignments.push(assignment(p));
+  checkCompatibleAssignments(assignments);
   p.expectKw('where');
   const where = whereClause(p);
   const cond = p.acceptKw('if') ? ifClause(p) : { ifExists: false, conditions: [] };

@@ -10,7 +10,7 @@ import { Packr } from 'msgpackr';
 import type { TableDef } from '../schema/model.ts';
 import type { PartitionData, RangeTombstone, ReadFilter, Row, ScanRange, Slice } from './types.ts';
 import {
-  KIND_HEADER, decodePartitionKey, headerKey, partitionPrefix, prefixEnd, rowEndKey, rowKey, rowStartKey, tableIdBytes,
+  KIND_HEADER, MAX_KEY_SIZE, decodePartitionKey, headerKey, partitionPrefix, prefixEnd, rowEndKey, rowKey, rowStartKey, tableIdBytes,
   tokenPrefix,
 } from './keys.ts';
 import { decodeHeader, decodeRow, encodeHeader, encodeRow, type Header } from './codec.ts';
@@ -185,14 +185,15 @@ export class StorageEngine {
     } catch {
       return undefined; // a key too long to store cannot have been stored
     }
-    const slices = filter.slices && filter.slices.length > 0 ? filter.slices : [WHOLE];
+    // No slices means the whole partition; an empty list of slices (`c IN ()`) selects no rows.
+    const slices = filter.slices ?? [WHOLE];
     const rows = this.readRows(table, prefix, header, slices, filter, nowSec);
     if (!header && rows.length === 0) return undefined;
     const out: PartitionData = { key, token, rangeTombstones: [], rows };
     if (header) {
       if (header.deletion) out.deletion = header.deletion;
       if (header.staticRow) out.staticRow = header.staticRow;
-      out.rangeTombstones = filter.slices && filter.slices.length > 0
+      out.rangeTombstones = filter.slices
         ? header.rangeTombstones.filter((rt) => slices.some((s) => overlaps(table, rt, s)))
         : header.rangeTombstones;
     }
@@ -215,12 +216,15 @@ export class StorageEngine {
     const ordered = reversed ? [...slices].reverse() : slices;
     for (const s of ordered) {
       if (live >= limit) break;
-      const start = rowStartKey(prefix, table, s.start);
-      const end = rowEndKey(prefix, table, s.end);
+      const wanted = rowStartKey(prefix, table, s.start);
+      const start = storableStart(wanted);
+      const end = storableEnd(rowEndKey(prefix, table, s.end));
       const iter = reversed
         ? this.data.getRange({ start: end, end: start, reverse: true, exclusiveStart: true, inclusiveEnd: true })
         : this.data.getRange({ start, end });
-      for (const { value } of iter) {
+      for (const { key, value } of iter) {
+        // A clamped start may let in the one stored key that is a prefix of the wanted start, and sorts before it.
+        if (start !== wanted && Buffer.compare(key as Buffer, wanted) < 0) continue;
         const row = decodeRow(value, true);
         rows.push(row);
         if (limit !== Infinity) {
@@ -398,4 +402,19 @@ async function loadHeaderTables(data: Database<Buffer, Buffer>, meta: Database<B
   });
   for (const id of found) out.add(id);
   return out;
+}
+
+/**
+ * Slice bounds can be longer than any stored key (a WHERE on a clustering value over MAX_KEY_SIZE): LMDB refuses such
+ * keys, so they are cut to the longest storable prefix. Every stored key is at most that long, so the cut start sorts
+ * before the same keys as the full one except itself (skipped by the reader), and the keys before a cut end are those
+ * up to and including its prefix.
+ */
+function storableStart(key: Buffer): Buffer {
+  return key.length <= MAX_KEY_SIZE ? key : key.subarray(0, MAX_KEY_SIZE);
+}
+
+function storableEnd(key: Buffer): Buffer {
+  if (key.length <= MAX_KEY_SIZE) return key;
+  return prefixEnd(key.subarray(0, MAX_KEY_SIZE)) ?? key.subarray(0, MAX_KEY_SIZE);
 }

@@ -6,11 +6,14 @@ import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ColumnData, ComplexCell, PartitionData, Row } from '../../storage/types.ts';
 import { InvalidRequestError } from '../../protocol/errors.ts';
 import { UNSET } from '../../protocol/messages.ts';
-import { isMultiCell, T } from '../types.ts';
+import { isMultiCell, T, type CqlType } from '../types.ts';
+import { compareCellPaths } from '../../storage/compare.ts';
+import { maxDeletion, reconcileCell } from '../../storage/merge.ts';
 import { murmur3Token } from '../../cluster/murmur3.ts';
 import { readCollection } from '../values/collections.ts';
 import { compileTerm, MarkerTypes, type BindContext, type CompiledTerm, type Receiver } from './terms.ts';
 import { clusteringSlices, compileWhere, type CompiledWhere } from './restrictions.ts';
+import { checkClusteringSize, checkPartitionKeySize } from './clustering.ts';
 import { addElements, assignColumn, elementCells, fieldPath, liveCell, tombstoneCell, type WriteTime } from './cells.ts';
 import { partitionKeyBytes } from './select.ts';
 import { keyspaceName, resolveKeyspace } from './resolve.ts';
@@ -77,6 +80,7 @@ class MutationBuilder {
   constructor(private readonly table: TableDef) {}
   partition(key: Buffer): PartitionData {
     if (key.length === 0) throw new InvalidRequestError('Key may not be empty');
+    checkPartitionKeySize(key);
     const id = key.toString('latin1');
     let p = this.parts.get(id);
     if (!p) {
@@ -156,13 +160,14 @@ function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTy
       for (let i = 0; i < assigned.length; i++) values[i] = assigned[i].term(ctx);
       const pk: Buffer[] = new Array<Buffer>(pkAt.length);
       for (let i = 0; i < pkAt.length; i++) pk[i] = keyValue(values[pkAt[i]], table.partitionKey[i]);
-      const key = partitionKeyBytes(pk);
+      const key = checkPartitionKeySize(partitionKeyBytes(pk));
       if (key.length === 0) throw new InvalidRequestError('Key may not be empty');
       const p: PartitionData = { key, token: murmur3Token(key), rangeTombstones: [], rows: [] };
       const row: Row = { clustering: [], cells: {} };
       let staticRow: Row | undefined;
       if (missingCk.length === 0) {
         for (let i = 0; i < ckAt.length; i++) row.clustering.push(keyValue(values[ckAt[i]], table.clustering[i]));
+        checkClusteringSize(row.clustering);
         row.marker = w.ttl > 0 ? { ts: w.ts, ttl: w.ttl, ldt: w.nowSec + w.ttl } : { ts: w.ts };
       }
       for (let i = 0; i < regular.length; i++) {
@@ -195,7 +200,7 @@ function targets(table: TableDef, where: CompiledWhere, ctx: BindContext, needRo
   if (!needRows) return { keys, clusterings: undefined };
   if (table.clustering.length === 0) return { keys, clusterings: [[]] };
   const slices = clusteringSlices(table, where, ctx) ?? [];
-  return { keys, clusterings: slices.map((s) => s.start.prefix) };
+  return { keys, clusterings: slices.map((s) => checkClusteringSize(s.start.prefix)) };
 }
 
 function checkWhere(table: TableDef, where: CompiledWhere, kind: 'UPDATE' | 'DELETE'): void {
@@ -247,8 +252,8 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
   const where = compileWhere(table, stmt.where, markers);
   checkWhere(table, where, 'UPDATE');
   const onlyStatic = ops.length > 0 && ops.every((o) => o.c.kind === 'static');
-  if (!onlyStatic && where.clusteringEq.length !== table.clustering.length) {
-    const missing = table.clustering.slice(where.clusteringEq.length).map((c) => c.name);
+  if (!onlyStatic && (where.clustering.eqColumns !== table.clustering.length || where.clustering.slice)) {
+    const missing = table.clustering.slice(where.clustering.eqColumns).map((c) => c.name);
     throw new InvalidRequestError(`Some clustering keys are missing: ${missing.join(', ')}`);
   }
   const using = compileUsing(table, stmt.using, markers);
@@ -269,7 +274,7 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
           const targetsRows = o.c.kind === 'static' ? [staticRow] : rows;
           for (const row of targetsRows) {
             const data = await updateColumn(env, table, p, row, o.c, o.a, v, o.k as ExecValue | undefined, w, cl);
-            if (data) row.cells[o.c.name] = mergeColumnData(row.cells[o.c.name], data);
+            if (data) row.cells[o.c.name] = mergeColumnData(o.c.type, row.cells[o.c.name], data);
           }
         }
         if (Object.keys(staticRow.cells).length) p.staticRow = staticRow;
@@ -280,9 +285,22 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
   };
 }
 
-function mergeColumnData(prev: ColumnData | undefined, next: ColumnData): ColumnData {
+/**
+ * Combines two operations of one statement on one multi-cell column (`s = s + {5}, s = s - {1}`). Storage expects
+ * element cells sorted by path; an element both written and removed reconciles as storage would (same timestamp: the
+ * tombstone wins, as in Cassandra).
+ */
+function mergeColumnData(type: CqlType, prev: ColumnData | undefined, next: ColumnData): ColumnData {
   if (!prev || !('cells' in prev) || !('cells' in next)) return next;
-  return { deletion: next.deletion ?? prev.deletion, cells: [...prev.cells, ...next.cells] };
+  const cells = [...prev.cells, ...next.cells].sort((a, b) => compareCellPaths(type, a.path, b.path));
+  const merged: ComplexCell[] = [];
+  for (const e of cells) {
+    const last = merged[merged.length - 1];
+    if (last && compareCellPaths(type, last.path, e.path) === 0) merged[merged.length - 1] = { path: last.path, cell: reconcileCell(last.cell, e.cell) };
+    else merged.push(e);
+  }
+  const deletion = maxDeletion(prev.deletion, next.deletion);
+  return deletion ? { deletion, cells: merged } : { cells: merged };
 }
 
 /** Reads the current live list of a row's column (list index operations need it, as in Cassandra). */
@@ -361,7 +379,7 @@ function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTy
   });
   const where = compileWhere(table, stmt.where, markers);
   checkWhere(table, where, 'DELETE');
-  const fullRow = where.clusteringEq.length === table.clustering.length && !where.clusteringRange && !where.tupleSlice;
+  const fullRow = where.clustering.eqColumns === table.clustering.length && !where.clustering.slice;
   const onlyStatic = cols.length > 0 && cols.every((x) => x.c.kind === 'static');
   if (cols.length > 0 && !fullRow && !onlyStatic) {
     throw new InvalidRequestError('Range deletions are not supported for specific columns');
@@ -383,7 +401,7 @@ function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTy
           else for (const s of slices) p.rangeTombstones.push({ start: s.start, end: s.end, deletion: tomb });
           continue;
         }
-        const points = table.clustering.length === 0 ? [[]] : (slices ?? []).map((s) => s.start.prefix);
+        const points = table.clustering.length === 0 ? [[]] : (slices ?? []).map((s) => checkClusteringSize(s.start.prefix));
         const rows: Row[] = onlyStatic ? [] : points.map((clustering) => ({ clustering, cells: {} }));
         const staticRow: Row = { clustering: [], cells: {} };
         for (const { c, element, field } of cols) {
@@ -400,7 +418,7 @@ function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTy
               } else data = addElements([{ path: k, cell: tombstoneCell(w) }]);
             } else if (field >= 0) data = addElements([{ path: fieldPath(field), cell: tombstoneCell(w) }]);
             else data = isMultiCell(c.type) ? { deletion: tomb, cells: [] } : tombstoneCell(w);
-            row.cells[c.name] = mergeColumnData(row.cells[c.name], data);
+            row.cells[c.name] = mergeColumnData(c.type, row.cells[c.name], data);
           }
         }
         if (Object.keys(staticRow.cells).length) p.staticRow = staticRow;

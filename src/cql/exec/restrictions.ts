@@ -11,6 +11,8 @@ import { compareValues } from '../values/compare.ts';
 import { readCollection, readMap } from '../values/collections.ts';
 import { compileTerm, MarkerTypes, type BindContext, type CompiledTerm, type Receiver } from './terms.ts';
 import type { ExecValue } from './values.ts';
+import { buildSlices, type ClusteringRestrictions } from './clustering.ts';
+import { analyzeClustering, entryPredicate, multiColumnEntry, singleColumnEntry, type ClusteringEntry } from './clustering-where.ts';
 
 /** The values of one result row's columns, by name (null = absent). */
 export type RowValues = (column: string) => Buffer | null;
@@ -19,8 +21,6 @@ export type RowPredicate = (row: RowValues, ctx: BindContext) => boolean;
 interface ColumnRestriction {
   eq?: CompiledTerm;
   in?: CompiledList;
-  lower?: { term: CompiledTerm; inclusive: boolean };
-  upper?: { term: CompiledTerm; inclusive: boolean };
 }
 
 /** IN (a, b) compiles to a list of terms; IN ? to one marker carrying a serialized list. */
@@ -31,14 +31,13 @@ export interface CompiledWhere {
   partitionKeys?: (ctx: BindContext) => Buffer[][];
   tokenLower?: { term: CompiledTerm; inclusive: boolean };
   tokenUpper?: { term: CompiledTerm; inclusive: boolean };
-  /** Clustering prefix of =/IN restrictions, and an optional range on the next column. */
-  clusteringEq: ColumnRestriction[];
-  clusteringRange?: { column: ColumnDef; restriction: ColumnRestriction };
-  /** Multi-column (c1, c2) > (…) slices over a clustering prefix. */
-  tupleSlice?: { columns: ColumnDef[]; lower?: { terms: CompiledTerm[]; inclusive: boolean }; upper?: { terms: CompiledTerm[]; inclusive: boolean } };
+  /** What selects rows inside a partition: EQ/IN groups on a clustering prefix, then at most one slice. */
+  clustering: ClusteringRestrictions;
   filters: RowPredicate[];
   /** True when the restrictions need ALLOW FILTERING (filters on non-key columns, partial keys…). */
   needsFiltering: boolean;
+  /** Cassandra's specific refusal for the clustering restrictions that need filtering, when there is one. */
+  filteringError?: string;
   /** Partition key columns restricted by something other than =/IN for all (for error messages). */
   restrictedColumns: Set<string>;
 }
@@ -135,23 +134,15 @@ function compilePredicate(table: TableDef, rel: Relation, markers: MarkerTypes):
   };
 }
 
-function addRange(cr: ColumnRestriction, op: string, term: CompiledTerm, col: string): void {
-  const inclusive = op === '<=' || op === '>=';
-  if (op === '>' || op === '>=') {
-    if (cr.lower) throw new InvalidRequestError(`More than one restriction was found for the start bound on ${col}`);
-    cr.lower = { term, inclusive };
-  } else {
-    if (cr.upper) throw new InvalidRequestError(`More than one restriction was found for the end bound on ${col}`);
-    cr.upper = { term, inclusive };
-  }
-}
-
 /**
  * Analyzes a WHERE clause. `virtual` tables are evaluated entirely in memory, so every relation becomes a
  * predicate and nothing needs ALLOW FILTERING.
  */
-export function compileWhere(table: TableDef, where: Relation[], markers: MarkerTypes, virtual = false): CompiledWhere {
-  const out: CompiledWhere = { clusteringEq: [], filters: [], needsFiltering: false, restrictedColumns: new Set() };
+export function compileWhere(table: TableDef, where: Relation[], markers: MarkerTypes, virtual = false, allowFiltering = false): CompiledWhere {
+  const out: CompiledWhere = {
+    clustering: { groups: [], eqColumns: 0 }, filters: [], needsFiltering: false, restrictedColumns: new Set(),
+  };
+  const clusteringEntries: ClusteringEntry[] = [];
   const byColumn = new Map<string, ColumnRestriction>();
   const pending: Relation[] = [];
 
@@ -178,25 +169,7 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
       continue;
     }
     if (rel.lhs.kind === 'tuple') {
-      const cols = rel.lhs.columns.map((n) => column(table, n));
-      cols.forEach((c, i) => {
-        if (c.kind !== 'clustering' || c.position !== i) {
-          throw new InvalidRequestError(`Multi-column relations can only be applied to clustering columns but was applied to: ${c.name}`);
-        }
-      });
-      const terms = (t: Term): CompiledTerm[] => {
-        if (t.kind !== 'tuple') throw new InvalidRequestError('Expected a tuple of values for a multi-column relation');
-        return t.elements.map((e, i) => compileTerm(e, receiverOf(table, cols[i]), markers));
-      };
-      if (rel.op === '=') {
-        const ts = terms(rel.rhs);
-        cols.forEach((c, i) => byColumn.set(c.name, { eq: ts[i] }));
-      } else if (rel.op === '>' || rel.op === '>=' || rel.op === '<' || rel.op === '<=') {
-        out.tupleSlice ??= { columns: cols };
-        const bound = { terms: terms(rel.rhs), inclusive: rel.op.length === 2 };
-        if (rel.op[0] === '>') out.tupleSlice.lower = bound;
-        else out.tupleSlice.upper = bound;
-      } else throw new InvalidRequestError(`Unsupported multi-column relation ${rel.op}`);
+      clusteringEntries.push(multiColumnEntry(table, rel, rel.lhs.columns, markers));
       continue;
     }
     if (rel.lhs.kind !== 'column' || rel.op === 'CONTAINS' || rel.op === 'CONTAINS KEY' || rel.op === '!=' || rel.op === 'LIKE') {
@@ -208,9 +181,15 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
       pending.push(rel);
       continue;
     }
+    const r = receiverOf(table, col);
+    if (col.kind === 'clustering') {
+      const value = rel.op === 'IN' ? undefined : compileTerm(rel.rhs, r, markers);
+      const list = rel.op === 'IN' ? compileIn(rel.rhs, r, markers) : undefined;
+      clusteringEntries.push(singleColumnEntry(table, rel, col, value, list));
+      continue;
+    }
     const cr = byColumn.get(col.name) ?? {};
     byColumn.set(col.name, cr);
-    const r = receiverOf(table, col);
     if (rel.op === '=') {
       if (cr.eq || cr.in) throw new InvalidRequestError(`${col.name} cannot be restricted by more than one relation if it includes an Equal`);
       cr.eq = compileTerm(rel.rhs, r, markers);
@@ -218,12 +197,9 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
       if (cr.eq || cr.in) throw new InvalidRequestError(`${col.name} cannot be restricted by more than one relation if it includes a IN`);
       cr.in = compileIn(rel.rhs, r, markers);
     } else {
-      if (col.kind === 'partition_key') {
-        throw new InvalidRequestError(
-          'Only EQ and IN relation are supported on the partition key (unless you use the token() function)',
-        );
-      }
-      addRange(cr, rel.op, compileTerm(rel.rhs, r, markers), col.name);
+      throw new InvalidRequestError(
+        'Only EQ and IN relation are supported on the partition key (unless you use the token() function)',
+      );
     }
   }
 
@@ -251,25 +227,14 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
     });
   }
 
-  // Clustering: an =/IN prefix, then at most one range; later restrictions need filtering.
-  let prefixEnded = false;
-  for (const c of table.clustering) {
-    const cr = byColumn.get(c.name);
-    if (!cr) {
-      prefixEnded = true;
-      continue;
-    }
-    if (!prefixEnded && (cr.eq || cr.in) && !out.tupleSlice) {
-      out.clusteringEq.push(cr);
-      continue;
-    }
-    if (!prefixEnded && !out.clusteringRange && !out.tupleSlice && (cr.lower || cr.upper)) {
-      out.clusteringRange = { column: c, restriction: cr };
-      prefixEnded = true;
-      continue;
-    }
+  // Clustering: EQ/IN groups on a prefix, then at most one slice; the rest needs filtering or is refused.
+  const analysis = analyzeClustering(table, clusteringEntries, allowFiltering);
+  out.clustering = analysis.restrictions;
+  out.filteringError = analysis.filteringError;
+  for (const e of analysis.filterEntries) {
+    const check = entryPredicate(e);
+    out.filters.push((row, ctx) => check((cols) => cols.map((c) => row(c.name)), ctx));
     out.needsFiltering = true;
-    pending.push(...where.filter((w) => w.lhs.kind === 'column' && w.lhs.name === c.name));
   }
   for (const rel of pending) {
     out.filters.push(compilePredicate(table, rel, markers));
@@ -280,51 +245,5 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
 
 /** Builds the clustering slices (in table clustering order) selected by the restrictions; undefined = all rows. */
 export function clusteringSlices(table: TableDef, w: CompiledWhere, ctx: BindContext): Slice[] | undefined {
-  if (w.clusteringEq.length === 0 && !w.clusteringRange && !w.tupleSlice) return undefined;
-  const cmpPrefix = (a: Buffer[], b: Buffer[]): number => {
-    for (let i = 0; i < Math.min(a.length, b.length); i++) {
-      const col = table.clustering[i];
-      const c = compareValues(col.type, a[i], b[i]);
-      if (c !== 0) return col.order === 'desc' ? -c : c;
-    }
-    return a.length - b.length;
-  };
-  let prefixes: Buffer[][] = [[]];
-  w.clusteringEq.forEach((cr, i) => {
-    const name = table.clustering[i].name;
-    const vals = cr.eq ? [req(cr.eq(ctx), name)] : cr.in!(ctx);
-    const next: Buffer[][] = [];
-    for (const p of prefixes) for (const v of vals) next.push([...p, v]);
-    prefixes = next;
-  });
-  prefixes.sort(cmpPrefix);
-  prefixes = prefixes.filter((p, i) => i === 0 || cmpPrefix(prefixes[i - 1], p) !== 0);
-
-  const full = (prefix: Buffer[]): Slice => ({ start: { prefix, inclusive: true }, end: { prefix, inclusive: true } });
-  if (w.tupleSlice) {
-    const ts = w.tupleSlice;
-    const desc = ts.columns[0].order === 'desc';
-    const lower: Bound | undefined = ts.lower && {
-      prefix: ts.lower.terms.map((t, i) => req(t(ctx), ts.columns[i].name)),
-      inclusive: ts.lower.inclusive,
-    };
-    const upper: Bound | undefined = ts.upper && {
-      prefix: ts.upper.terms.map((t, i) => req(t(ctx), ts.columns[i].name)),
-      inclusive: ts.upper.inclusive,
-    };
-    const open: Bound = { prefix: [], inclusive: true };
-    return [desc ? { start: upper ?? open, end: lower ?? open } : { start: lower ?? open, end: upper ?? open }];
-  }
-  if (!w.clusteringRange) return prefixes.map(full);
-  const { column: col, restriction: cr } = w.clusteringRange;
-  return prefixes.map((p) => {
-    const lower: Bound = cr.lower
-      ? { prefix: [...p, req(cr.lower.term(ctx), col.name)], inclusive: cr.lower.inclusive }
-      : { prefix: p, inclusive: true };
-    const upper: Bound = cr.upper
-      ? { prefix: [...p, req(cr.upper.term(ctx), col.name)], inclusive: cr.upper.inclusive }
-      : { prefix: p, inclusive: true };
-    return col.order === 'desc' ? { start: upper, end: lower } : { start: lower, end: upper };
-  });
+  return buildSlices(table, w.clustering, ctx);
 }
-
