@@ -102,7 +102,7 @@ function restrict(table: TableDef, p: PartitionData, filter: ReadFilter, nowSec:
     for (const r of ordered) {
       if (live >= limit) break;
       kept.push(r);
-      if (isRowLive(r, coveringDeletion(table, p.deletion, p.rangeTombstones, r.clustering), nowSec)) live++;
+      if (isRowLive(table, r, coveringDeletion(table, p.deletion, p.rangeTombstones, r.clustering), nowSec)) live++;
     }
     rows = filter.reversed ? kept.reverse() : kept;
   }

@@ -229,7 +229,7 @@ export class StorageEngine {
         rows.push(row);
         if (limit !== Infinity) {
           const outer = header ? coveringDeletion(table, header.deletion, header.rangeTombstones, row.clustering) : undefined;
-          if (isRowLive(row, outer, nowSec) && ++live >= limit) break;
+          if (isRowLive(table, row, outer, nowSec) && ++live >= limit) break;
         }
       }
     }

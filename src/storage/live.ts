@@ -44,9 +44,9 @@ export function serializeComplex(type: CqlType, col: ComplexColumn, shadow: Tomb
   for (const c of live) if (c.cell.ts > ts) ts = c.cell.ts;
   const parts: Buffer[] = [];
   if (type.kind === 'udt') {
-    // Fields present up to the last live one; missing fields in between are null.
+    // Every field of the type, as Cassandra serializes a non-frozen UDT: fields without a live cell are null.
     const byIndex = new Map<number, Buffer>();
-    let last = -1;
+    let last = type.fieldNames.length - 1;
     for (const c of live) {
       const idx = c.path.length >= 2 ? c.path.readUInt16BE(0) : c.path[0] ?? 0;
       byIndex.set(idx, c.cell.v!);
@@ -68,6 +68,18 @@ export function serializeComplex(type: CqlType, col: ComplexColumn, shadow: Tomb
   return { value: Buffer.concat(parts), ts };
 }
 
+/**
+ * The deletion that shadows one column's cells: the row's, and for a column once dropped (ALTER TABLE DROP) also
+ * the drop itself, so that data written before it stays invisible even after the column is added again. null for a
+ * name the table no longer has: those cells are not part of the row.
+ */
+function columnShadow(table: TableDef, name: string, shadow: Tombstone | undefined): Tombstone | undefined | null {
+  if (!table.columns.has(name)) return null;
+  const dropped = table.dropped?.get(name);
+  if (dropped === undefined) return shadow;
+  return maxDeletion(shadow, { ts: dropped.droppedTime, ldt: Math.floor(dropped.droppedTime / 1e6) });
+}
+
 /** The live view of one row under `outer` (partition deletion / covering range tombstones), or undefined if dead. */
 export function liveRow(table: TableDef, row: Row, outer: Tombstone | undefined, nowSec: number,
   isStatic: boolean): LiveRow | undefined {
@@ -77,15 +89,17 @@ export function liveRow(table: TableDef, row: Row, outer: Tombstone | undefined,
   const cells: Record<string, LiveCellView> = {};
   for (const name in row.cells) {
     const d = row.cells[name];
+    const colShadow = table.dropped === undefined ? shadow : columnShadow(table, name, shadow);
+    if (colShadow === null) continue;
     if (isComplex(d)) {
       const def = table.columns.get(name);
       if (!def) continue;
-      const v = serializeComplex(def.type, d, shadow, nowSec);
+      const v = serializeComplex(def.type, d, colShadow, nowSec);
       if (v) {
         cells[name] = v;
         live = true;
       }
-    } else if (isCellLive(d, shadow, nowSec)) {
+    } else if (isCellLive(d, colShadow, nowSec)) {
       const view: LiveCellView = { value: d.v!, ts: d.ts };
       if (d.ttl !== undefined && d.ldt !== undefined) view.ttl = d.ldt - nowSec;
       cells[name] = view;
@@ -99,16 +113,18 @@ export function liveRow(table: TableDef, row: Row, outer: Tombstone | undefined,
 }
 
 /** Whether a row has anything live (cheaper than liveRow: builds no values). */
-export function isRowLive(row: Row, outer: Tombstone | undefined, nowSec: number): boolean {
+export function isRowLive(table: TableDef, row: Row, outer: Tombstone | undefined, nowSec: number): boolean {
   const shadow = maxDeletion(outer, row.deletion);
   const m = row.marker;
   if (m && (!shadow || m.ts > shadow.ts) && (m.ttl === undefined || m.ldt === undefined || nowSec < m.ldt)) return true;
   for (const name in row.cells) {
     const d = row.cells[name];
+    const colShadow = table.dropped === undefined ? shadow : columnShadow(table, name, shadow);
+    if (colShadow === null) continue;
     if (isComplex(d)) {
-      const eff = maxDeletion(shadow, d.deletion);
+      const eff = maxDeletion(colShadow, d.deletion);
       if (d.cells.some((c) => isCellLive(c.cell, eff, nowSec))) return true;
-    } else if (isCellLive(d, shadow, nowSec)) return true;
+    } else if (isCellLive(d, colShadow, nowSec)) return true;
   }
   return false;
 }

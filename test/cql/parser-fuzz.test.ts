@@ -39,7 +39,8 @@ function check(input: string): void {
     assert.ok(Array.isArray(r.bindMarkers));
   } catch (e) {
     if (!(e instanceof CqlSyntaxError)) throw new Error(`non-SyntaxError for ${JSON.stringify(input)}: ${String(e)}`);
-    assert.match(e.message, /^line -?\d+:-?\d+ /, input);
+    // Cassandra reports two operations that cannot combine on one column without a position, and so do we.
+    if (!e.message.startsWith('Multiple incompatible setting of column ')) assert.match(e.message, /^line -?\d+:-?\d+ /, input);
   }
   const elapsed = performance.now() - t0;
   assert.ok(elapsed < 250, `took ${elapsed} ms on ${JSON.stringify(input)}`);
