@@ -8,6 +8,7 @@ import {
   decodePartitionKey, encodeClustering, encodeValue, headerKey, partitionPrefix, rowEndKey, rowKey, rowStartKey,
 } from '../../src/storage/keys.ts';
 import { InvalidRequestError } from '../../src/protocol/errors.ts';
+import { compareValues as compareQueryValues } from '../../src/cql/values/compare.ts';
 import { bigint, coll, decimal, double, int, makeTable, mapVal, text, tupleVal, varint } from './helpers.ts';
 
 const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);
@@ -51,6 +52,9 @@ const mapIntText: CqlType = { kind: 'map', key: T.int, value: T.text, frozen: tr
 const tupleType: CqlType = { kind: 'tuple', elements: [T.int, T.text, T.double] };
 const udtType: CqlType = { kind: 'udt', keyspace: 'ks', name: 'u', fieldNames: ['a', 'b'], fieldTypes: [T.varint, T.blob], frozen: true };
 const nested: CqlType = { kind: 'list', element: { kind: 'list', element: T.bigint, frozen: true }, frozen: true };
+const mapOfSets: CqlType = { kind: 'map', key: T.text, value: { kind: 'set', element: T.int, frozen: true }, frozen: true };
+const tupleWithUdt: CqlType = { kind: 'tuple', elements: [T.boolean, udtType, { kind: 'list', element: T.double, frozen: true }] };
+const setOfTuples: CqlType = { kind: 'set', element: tupleType, frozen: true };
 
 const CASES: Array<[string, CqlType, fc.Arbitrary<Buffer>]> = [
   ['int', T.int, intB], ['bigint', T.bigint, bigintB], ['smallint', T.smallint, smallintB], ['tinyint', T.tinyint, tinyintB],
@@ -65,6 +69,14 @@ const CASES: Array<[string, CqlType, fc.Arbitrary<Buffer>]> = [
   ['tuple', tupleType, fc.tuple(fc.option(intB), fc.option(textB), fc.option(doubleB)).map(([a, b, c]) => tupleVal([a, b, c]))],
   ['udt', udtType, fc.array(fc.option(fc.oneof(varintB, blobB)), { maxLength: 3 }).map(tupleVal)],
   ['list<frozen<list<bigint>>>', nested, fc.array(fc.array(bigintB, { maxLength: 3 }).map(coll), { maxLength: 3 }).map(coll)],
+  ['map<text, frozen<set<int>>>', mapOfSets, fc.array(fc.tuple(textB, fc.array(intB, { maxLength: 3 }).map(coll)), { maxLength: 3 }).map(mapVal)],
+  ['tuple<boolean, frozen<udt>, frozen<list<double>>> with nulls', tupleWithUdt, fc.tuple(
+    fc.option(fc.constantFrom(Buffer.from([0]), Buffer.from([1]))),
+    fc.option(fc.array(fc.option(fc.oneof(varintB, blobB)), { maxLength: 2 }).map(tupleVal)),
+    fc.option(fc.array(doubleB, { maxLength: 3 }).map(coll)),
+  ).map(([a, b, c]) => tupleVal([a, b, c]))],
+  ['set<frozen<tuple<int, text, double>>>', setOfTuples, fc.array(
+    fc.tuple(fc.option(intB), fc.option(textB), fc.option(doubleB)).map(([a, b, c]) => tupleVal([a, b, c])), { maxLength: 3 }).map(coll)],
 ];
 
 for (const [name, type, arb] of CASES) {
@@ -74,6 +86,8 @@ for (const [name, type, arb] of CASES) {
       assert.equal(sign(Buffer.compare(encodeValue(type, a), encodeValue(type, b))), c);
       assert.equal(sign(Buffer.compare(encodeValue(type, a, true), encodeValue(type, b, true))), neg(c));
       assert.equal(sign(compareValues(type, b, a)), neg(c));
+      // Query-side sorting (ORDER BY, IN, set/map literals) uses the very same order.
+      assert.equal(sign(compareQueryValues(type, a, b)), c);
     }), { numRuns: 400 });
   });
 }
