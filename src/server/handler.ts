@@ -100,12 +100,13 @@ export class RequestHandler {
   }
 
   private async batch(state: ConnectionState, batch: BatchRequest): Promise<void> {
-    const children: Array<{ m: CompiledModification; ctx: { values: ExecValue[] } }> = [];
+    const children: Array<{ m: CompiledModification; ctx: { values: ExecValue[]; nowMicros: number } }> = [];
+    const nowMicros = this.env.nowMicros();
     for (const child of batch.children) {
       const plan = child.id ? this.statements.lookup(child.id).plan : this.statements.planFor(child.query ?? '', state.session);
       if (!plan.modification) throw new InvalidRequestError('Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.');
       const params: QueryParameters = { consistency: batch.consistency, values: child.values, skipMetadata: false };
-      children.push({ m: plan.modification, ctx: { values: bindValues(plan, params) } });
+      children.push({ m: plan.modification, ctx: { values: bindValues(plan, params), nowMicros } });
     }
     const kind = batch.type === 0 ? 'LOGGED' : batch.type === 1 ? 'UNLOGGED' : 'COUNTER';
     await runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency);

@@ -72,7 +72,7 @@ function kindOf(text: string): { type: LiteralKind; text: string } | { call: str
 
 function reparse(t: CqlType, lit: string): Buffer {
   const k = kindOf(lit);
-  if ('call' in k) return getFunction(k.call)!.call([Buffer.from(k.arg, 'hex')], [T.blob])!;
+  if ('call' in k) return getFunction(k.call)!.call([Buffer.from(k.arg, 'hex')], [T.blob], Date.now() * 1000)!;
   return literalToBytes(k, t);
 }
 

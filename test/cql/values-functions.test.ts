@@ -12,7 +12,7 @@ const fn = (name: string) => {
   return f;
 };
 const call = (name: string, args: Array<[CqlType, Parameters<typeof encodeJs>[1]]>) =>
-  fn(name).call(args.map(([t, v]) => encodeJs(t, v)), args.map(([t]) => t));
+  fn(name).call(args.map(([t, v]) => encodeJs(t, v)), args.map(([t]) => t), Date.now() * 1000);
 
 test('now, uuid and current* functions', () => {
   const a = call('now', [])!;

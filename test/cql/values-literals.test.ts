@@ -12,7 +12,7 @@ import { InvalidRequestError } from '../../src/protocol/errors.ts';
 
 const lit = (type: LiteralKind, text: string) => ({ type, text });
 const hex = (type: LiteralKind, text: string, t: CqlType): string => literalToBytes(lit(type, text), t, 'c').toString('hex');
-const js = (type: LiteralKind, text: string, t: CqlType) => decodeJs(t, literalToBytes(lit(type, text), t, 'c'));
+const js = (type: LiteralKind, text: string, t: CqlType) => decodeJs(t, literalToBytes(lit(type, text), t, 'c', Date.now()));
 const err = (type: LiteralKind, text: string, t: CqlType, msg: string | RegExp): void => {
   assert.throws(() => literalToBytes(lit(type, text), t, 'col'), (e: unknown) => {
     assert.ok(e instanceof InvalidRequestError, String(e));

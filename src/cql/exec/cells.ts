@@ -12,6 +12,8 @@ export interface WriteTime {
   ts: number;
   ttl: number; // 0 = no TTL
   nowSec: number;
+  /** The statement's execution time from the injected clock: list element paths are timeuuids of it. */
+  nowMs: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -42,11 +44,11 @@ export function elementCells(type: CqlType, value: Buffer, w: WriteTime, prepend
     case 'list': {
       const elems = readCollection(value);
       if (prepend) {
-        const base = BigInt(PREPEND_REFERENCE_MS - (Date.now() - PREPEND_REFERENCE_MS)) * 10000n - BigInt((prependCounter = (prependCounter + elems.length) % 5000));
+        const base = BigInt(PREPEND_REFERENCE_MS - (w.nowMs - PREPEND_REFERENCE_MS)) * 10000n - BigInt((prependCounter = (prependCounter + elems.length) % 5000));
         const node = Buffer.from('8000000000000000', 'hex');
         return elems.map((e, i) => ({ path: makeTimeUuid(base - BigInt(elems.length - i) * 1n, node), cell: liveCell(e, w) }));
       }
-      return elems.map((e) => ({ path: listPaths.next(), cell: liveCell(e, w) }));
+      return elems.map((e) => ({ path: listPaths.next(w.nowMs), cell: liveCell(e, w) }));
     }
     case 'set':
       return readCollection(value)

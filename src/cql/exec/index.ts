@@ -90,7 +90,7 @@ function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Se
     pkIndexes: [],
     dependsOn: children.map((c) => ({ table: c.table })),
     async execute(env, _s, req) {
-      const ctx: BindContext = { values: req.values };
+      const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       const batchTs = ts ? requireBigint(ts(ctx), 'timestamp') : req.params.timestamp;
       await runBatch(env, stmt.type, children.map((c) => ({ m: c, ctx })), batchTs ?? env.nowMicros(), req.params.consistency);
       return voidResult;

@@ -55,7 +55,7 @@ function writeTime(env: ExecEnv, table: TableDef, u: UsingCompiled, ctx: BindCon
     if (ttl < 0) throw new InvalidRequestError(`A TTL must be greater or equal to 0, but was ${ttl}`);
     if (ttl > MAX_TTL) throw new InvalidRequestError(`ttl is too large. requested (${ttl}) maximum (${MAX_TTL})`);
   }
-  return { ts, ttl, nowSec: Math.floor(nowMicros / 1e6) };
+  return { ts, ttl, nowSec: Math.floor(nowMicros / 1e6), nowMs: Math.floor(nowMicros / 1000) };
 }
 
 function column(table: TableDef, name: string): ColumnDef {
@@ -92,16 +92,6 @@ class MutationBuilder {
   mutations(): Mutation[] {
     return [...this.parts.values()].map((update) => ({ table: this.table, update }));
   }
-}
-
-function cartesian(lists: Buffer[][]): Buffer[][] {
-  let out: Buffer[][] = [[]];
-  for (const l of lists) {
-    const next: Buffer[][] = [];
-    for (const o of out) for (const v of l) next.push([...o, v]);
-    out = next;
-  }
-  return out;
 }
 
 export function compileModification(stmt: ModificationStatement, schema: Schema, session: Session, markers: MarkerTypes): CompiledModification {
@@ -213,42 +203,46 @@ function checkWhere(table: TableDef, where: CompiledWhere, kind: 'UPDATE' | 'DEL
   }
 }
 
-function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTypes): Compiled {
-  type Op = { c: ColumnDef; a: Assignment; value: CompiledTerm; key?: CompiledTerm };
-  const ops: Op[] = stmt.assignments.map((a) => {
-    const c = column(table, a.column);
-    if (c.kind === 'partition_key' || c.kind === 'clustering') throw new InvalidRequestError(`PRIMARY KEY part ${c.name} found in SET part`);
-    const t = c.type;
-    switch (a.kind) {
-      case 'set':
-        return { c, a, value: compileTerm(a.value, receiver(table, c), markers) };
-      case 'add':
-      case 'prepend':
-      case 'remove': {
-        if (t.kind !== 'list' && t.kind !== 'set' && t.kind !== 'map') {
-          throw new InvalidRequestError(`Invalid operation (${c.name} = ${c.name} ${a.kind === 'remove' ? '-' : '+'} ?) for non counter column ${c.name}`);
-        }
-        if (!isMultiCell(t)) throw new InvalidRequestError(`Invalid operation for frozen collection column ${c.name}`);
-        if (a.kind === 'prepend' && t.kind !== 'list') throw new InvalidRequestError(`Invalid operation for non-list column ${c.name}`);
-        const rt = a.kind === 'remove' && t.kind === 'map' ? { kind: 'set' as const, element: t.key, frozen: false } : t;
-        return { c, a, value: compileTerm(a.value, { ...receiver(table, c), type: rt }, markers) };
+/** One SET assignment, checked against its column and compiled. */
+type UpdateOp = { c: ColumnDef; a: Assignment; value: CompiledTerm; key?: CompiledTerm };
+
+function compileAssignment(table: TableDef, a: Assignment, markers: MarkerTypes): UpdateOp {
+  const c = column(table, a.column);
+  if (c.kind === 'partition_key' || c.kind === 'clustering') throw new InvalidRequestError(`PRIMARY KEY part ${c.name} found in SET part`);
+  const t = c.type;
+  switch (a.kind) {
+    case 'set':
+      return { c, a, value: compileTerm(a.value, receiver(table, c), markers) };
+    case 'add':
+    case 'prepend':
+    case 'remove': {
+      if (t.kind !== 'list' && t.kind !== 'set' && t.kind !== 'map') {
+        throw new InvalidRequestError(`Invalid operation (${c.name} = ${c.name} ${a.kind === 'remove' ? '-' : '+'} ?) for non counter column ${c.name}`);
       }
-      case 'set_element': {
-        if (t.kind !== 'map' && t.kind !== 'list') throw new InvalidRequestError(`Invalid element access for non-map/list column ${c.name}`);
-        if (!isMultiCell(t)) throw new InvalidRequestError(`Invalid operation for frozen collection column ${c.name}`);
-        const keyType = t.kind === 'map' ? t.key : T.int;
-        const valueType = t.kind === 'map' ? t.value : t.element;
-        return { c, a, key: compileTerm(a.key, { ...receiver(table, c), name: `key(${c.name})`, type: keyType }, markers),
-          value: compileTerm(a.value, { ...receiver(table, c), name: `value(${c.name})`, type: valueType }, markers) };
-      }
-      case 'set_field': {
-        if (t.kind !== 'udt' || t.frozen) throw new InvalidRequestError(`Invalid operation for frozen UDT column ${c.name}`);
-        const i = t.fieldNames.indexOf(a.field);
-        if (i < 0) throw new InvalidRequestError(`UDT column ${c.name} does not have a field named ${a.field}`);
-        return { c, a, value: compileTerm(a.value, { ...receiver(table, c), name: `${c.name}.${a.field}`, type: t.fieldTypes[i] }, markers) };
-      }
+      if (!isMultiCell(t)) throw new InvalidRequestError(`Invalid operation for frozen collection column ${c.name}`);
+      if (a.kind === 'prepend' && t.kind !== 'list') throw new InvalidRequestError(`Invalid operation for non-list column ${c.name}`);
+      const rt = a.kind === 'remove' && t.kind === 'map' ? { kind: 'set' as const, element: t.key, frozen: false } : t;
+      return { c, a, value: compileTerm(a.value, { ...receiver(table, c), type: rt }, markers) };
     }
-  });
+    case 'set_element': {
+      if (t.kind !== 'map' && t.kind !== 'list') throw new InvalidRequestError(`Invalid element access for non-map/list column ${c.name}`);
+      if (!isMultiCell(t)) throw new InvalidRequestError(`Invalid operation for frozen collection column ${c.name}`);
+      const keyType = t.kind === 'map' ? t.key : T.int;
+      const valueType = t.kind === 'map' ? t.value : t.element;
+      return { c, a, key: compileTerm(a.key, { ...receiver(table, c), name: `key(${c.name})`, type: keyType }, markers),
+        value: compileTerm(a.value, { ...receiver(table, c), name: `value(${c.name})`, type: valueType }, markers) };
+    }
+    case 'set_field': {
+      if (t.kind !== 'udt' || t.frozen) throw new InvalidRequestError(`Invalid operation for frozen UDT column ${c.name}`);
+      const i = t.fieldNames.indexOf(a.field);
+      if (i < 0) throw new InvalidRequestError(`UDT column ${c.name} does not have a field named ${a.field}`);
+      return { c, a, value: compileTerm(a.value, { ...receiver(table, c), name: `${c.name}.${a.field}`, type: t.fieldTypes[i] }, markers) };
+    }
+  }
+}
+
+function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTypes): Compiled {
+  const ops = stmt.assignments.map((a) => compileAssignment(table, a, markers));
   const where = compileWhere(table, stmt.where, markers);
   checkWhere(table, where, 'UPDATE');
   const onlyStatic = ops.length > 0 && ops.every((o) => o.c.kind === 'static');
@@ -442,7 +436,7 @@ export function compileModificationPlan(stmt: ModificationStatement, schema: Sch
     keyspace: m.ks.name,
     modification: m,
     async execute(env: ExecEnv, _s: Session, req: ExecRequest) {
-      const ctx: BindContext = { values: req.values };
+      const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       const mutations = await m.mutations(env, ctx, req.params.timestamp, req.params.consistency);
       await env.coordinator.write(m.ks, mutations, req.params.consistency, 'SIMPLE');
       return { kind: 'void' };

@@ -4,7 +4,7 @@
 import type { Relation, Term } from '../ast.ts';
 import type { CqlType } from '../types.ts';
 import type { ColumnDef, TableDef } from '../../schema/model.ts';
-import type { Bound, Slice } from '../../storage/types.ts';
+import type { Slice } from '../../storage/types.ts';
 import { InvalidRequestError } from '../../protocol/errors.ts';
 import { UNSET } from '../../protocol/messages.ts';
 import { compareValues } from '../values/compare.ts';

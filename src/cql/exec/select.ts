@@ -76,7 +76,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
     dependsOn: virtual ? [] : [{ table }],
     keyspace: ksName,
     async execute(env: ExecEnv, _session: Session, req: ExecRequest): Promise<ResultMessage> {
-      const ctx: BindContext = { values: req.values };
+      const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       const limits: Limits = {
         pageSize: req.params.pageSize && req.params.pageSize > 0 && !selection.isAggregate ? req.params.pageSize : Infinity,
         limit: limit ? positive(requireInt(limit(ctx), 'limit'), 'LIMIT') : Infinity,

@@ -158,7 +158,7 @@ function compileFunction(table: TableDef, name: string, args: Selector[], marker
   return {
     name: `system.${name}(${compiledArgs.map((a) => a.name).join(', ')})`, type: ret,
     columnsUsed: compiledArgs.flatMap((a) => a.columnsUsed),
-    evaluate: (row, ctx, now) => fn.call(compiledArgs.map((a) => a.evaluate(row, ctx, now)), argTypes),
+    evaluate: (row, ctx, now) => fn.call(compiledArgs.map((a) => a.evaluate(row, ctx, now)), argTypes, ctx.nowMicros),
   };
 }
 

@@ -19,6 +19,8 @@ import { needsNormalization, normalizeValue } from './normalize.ts';
 /** Per-execution inputs of compiled terms. */
 export interface BindContext {
   values: ReadonlyArray<ExecValue>;
+  /** The statement's execution time (µs), from the injected clock: now(), currentTimestamp(), 'now'. */
+  nowMicros: number;
 }
 
 export type CompiledTerm = (ctx: BindContext) => ExecValue;
@@ -111,6 +113,10 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
     case 'null':
       return constant(null);
     case 'literal':
+      // 'now' is the time of each execution, not of the compilation.
+      if (term.type === 'string' && term.text.toLowerCase() === 'now' && t.kind === 'native' && t.name === 'timestamp') {
+        return (ctx) => literalToBytes(term, t, r.name, Math.floor(ctx.nowMicros / 1000));
+      }
       return constant(literalToBytes(term, t, r.name));
     case 'bind': {
       markers.set(term.index, r, term.name);
@@ -142,7 +148,7 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
           const v = a(ctx);
           return v === UNSET ? null : v;
         });
-        return fn.call(vals, argTypes);
+        return fn.call(vals, argTypes, ctx.nowMicros);
       };
     }
     case 'list': {

@@ -12,10 +12,11 @@ export interface NativeFunction {
   /** Every overload, so callers can infer the types of bind markers passed as arguments. */
   readonly signatures: ReadonlyArray<{ args: CqlType[]; ret: CqlType }>;
   returnType(argTypes: CqlType[]): CqlType;
-  call(args: Array<Buffer | null>, argTypes: CqlType[]): Buffer | null;
+  /** `nowMicros`: the statement's execution time, from the injected clock (now(), currentTimestamp()…). */
+  call(args: Array<Buffer | null>, argTypes: CqlType[], nowMicros: number): Buffer | null;
 }
 
-type Impl = (args: Buffer[], argTypes: CqlType[]) => Buffer | null;
+type Impl = (args: Buffer[], argTypes: CqlType[], nowMs: number) => Buffer | null;
 
 interface Overload {
   args: CqlType[];
@@ -68,7 +69,7 @@ function makeFunction(name: string, overloads: Overload[]): NativeFunction {
     name,
     signatures: overloads.map((o) => ({ args: o.args, ret: o.ret })),
     returnType: (argTypes) => resolve(argTypes).ret,
-    call(args, argTypes) {
+    call(args, argTypes, nowMicros) {
       const o = resolve(argTypes);
       if (args.length !== o.args.length) {
         throw new InvalidRequestError(`Invalid number of arguments in call to function system.${name}: ` +
@@ -76,7 +77,7 @@ function makeFunction(name: string, overloads: Overload[]): NativeFunction {
       }
       // Native functions return null on null input; the time functions treat empty values as null too.
       if (args.some((a) => a === null || (a.length === 0 && !o.passEmpty))) return null;
-      return o.impl(args as Buffer[], argTypes);
+      return o.impl(args as Buffer[], argTypes, Math.floor(nowMicros / 1000));
     },
   };
 }
@@ -86,16 +87,15 @@ const register = (name: string, overloads: Overload[]): void => {
   REGISTRY.set(name, makeFunction(name, overloads));
 };
 
-const nowUuid: Impl = () => defaultTimeUuidGenerator.next();
+const nowUuid: Impl = (_args, _types, nowMs) => defaultTimeUuidGenerator.next(nowMs);
 register('now', [{ args: [], ret: T.timeuuid, impl: nowUuid }]);
 register('currenttimeuuid', [{ args: [], ret: T.timeuuid, impl: nowUuid }]);
 register('uuid', [{ args: [], ret: T.uuid, impl: () => randomUuid() }]);
-register('currenttimestamp', [{ args: [], ret: T.timestamp, impl: () => long(Date.now()) }]);
-register('currentdate', [{ args: [], ret: T.date, impl: () => dateFromDays(floorDays(Date.now())) }]);
+register('currenttimestamp', [{ args: [], ret: T.timestamp, impl: (_a, _t, nowMs) => long(nowMs) }]);
+register('currentdate', [{ args: [], ret: T.date, impl: (_a, _t, nowMs) => dateFromDays(floorDays(nowMs)) }]);
 register('currenttime', [{
   args: [], ret: T.time,
-  impl: () => {
-    const ms = Date.now();
+  impl: (_a, _t, ms) => {
     return long(BigInt(ms - floorDays(ms) * 86400000) * 1000000n);
   },
 }]);

@@ -68,10 +68,11 @@ function parseJavaFloat(text: string, what: string): number {
 }
 
 /** Cassandra's TimestampType.fromString: 'now', ms since the epoch, or one of the date-time formats. */
-export function timestampFromString(text: string): Buffer {
+/** `nowMs` answers 'now' (the statement's time, from the injected clock); without it 'now' is refused. */
+export function timestampFromString(text: string, nowMs?: number): Buffer {
   if (text === '') return Buffer.alloc(0);
   let ms: number;
-  if (text.toLowerCase() === 'now') ms = Date.now();
+  if (text.toLowerCase() === 'now') ms = nowMs ?? marshal(`Unable to coerce 'now' to a formatted date (long)`);
   else if (/^-?\d+$/.test(text)) {
     const v = BigInt(text);
     if (BigInt.asIntN(64, v) !== v) marshal(`Unable to make long (for date) from: '${text}'`);
@@ -189,7 +190,8 @@ export function nativeFromString(name: NativeTypeName, text: string): Buffer {
  * The serialization of a literal assigned to a column of type `type`. `column` names the receiver in error
  * messages (`Invalid STRING constant (abc) for "col" of type int`).
  */
-export function literalToBytes(lit: LiteralLike, type: CqlType, column = 'value'): Buffer {
+/** `nowMs` is the statement's time, for the timestamp literal 'now'. */
+export function literalToBytes(lit: LiteralLike, type: CqlType, column = 'value', nowMs?: number): Buffer {
   const kind = KIND_NAMES[lit.type];
   const shown = lit.type === 'blob' ? `0x${lit.text}` : lit.text;
   if (type.kind !== 'native' || !ASSIGNABLE[kind]!.has(type.name)) {
@@ -197,5 +199,6 @@ export function literalToBytes(lit: LiteralLike, type: CqlType, column = 'value'
   }
   if (lit.type === 'blob') return blobFromHex(lit.text);
   // Counters take their literal through LongType, like Cassandra.
+  if (type.name === 'timestamp') return timestampFromString(lit.text, nowMs);
   return nativeFromString(type.name === 'counter' ? 'bigint' : type.name, lit.text);
 }

@@ -82,14 +82,14 @@ export class TimeUuidGenerator {
   }
 
   /** Strictly increasing 100 ns ticks since the Unix epoch, starting from `ms`. */
-  nextTicks(ms: number = Date.now()): bigint {
+  nextTicks(ms: number): bigint {
     let t = BigInt(ms) * 10000n;
     if (t <= this.lastTicks) t = this.lastTicks + 1n;
     this.lastTicks = t;
     return t;
   }
 
-  next(ms?: number): Buffer {
+  next(ms: number): Buffer {
     return makeTimeUuid(this.nextTicks(ms), this.clockSeqAndNode);
   }
 }

@@ -38,7 +38,7 @@ export function convertField(col: ColumnSpec, text: string, o: ConversionOptions
   const parsed = term(p);
   if (!p.atEof()) throw new Error(`Failed to parse ${text} as ${col.name}`);
   const value = compileTerm(parsed, { keyspace: col.keyspace, table: col.table, name: col.name, type: t },
-    new MarkerTypes(0))({ values: [] });
+    new MarkerTypes(0))({ values: [], nowMicros: Date.now() * 1000 });
   if (value === null || !Buffer.isBuffer(value)) throw new Error(`Failed to parse ${text} as ${col.name}`);
   return value;
 }
