@@ -170,9 +170,10 @@ export class SelectRun {
     const page = new PageBuilder(Math.min(remaining, limits.pageSize));
     const resumeAt = state?.keyIndex;
     if (resumeAt !== undefined && (!Number.isInteger(resumeAt) || resumeAt < 0)) throw new ProtocolError('Invalid value for the paging state');
+    const first = resumeAt === undefined ? 0 : state?.partitionDone ? resumeAt + 1 : resumeAt;
     let last: LastPosition | undefined;
-    for (let i = resumeAt === undefined ? 0 : state!.partitionDone ? resumeAt + 1 : resumeAt; i < keys.length && !page.full; i++) {
-      const resuming = state && i === resumeAt ? state : undefined;
+    for (let i = first; i < keys.length && !page.full; i++) {
+      const resuming = i === resumeAt ? state : undefined;
       const inPartition = resuming?.inPartition ?? 0;
       const asked = page.room;
       const rows = await this.readPartition(keys[i], resuming?.clustering, Math.min(limits.perPartition - inPartition, asked));
