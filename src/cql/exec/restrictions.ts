@@ -56,7 +56,12 @@ function compileIn(rhs: Term, r: Receiver, markers: MarkerTypes): CompiledList {
   if (rhs.kind === 'bind') {
     const listType: CqlType = { kind: 'list', element: r.type, frozen: false };
     const t = compileTerm(rhs, { ...r, name: `in(${r.name})`, type: listType }, markers);
-    return (ctx) => readCollection(req(t(ctx), r.name));
+    return (ctx) => {
+      const v = t(ctx);
+      // Cassandra words a null IN list differently from a null `=` value (and drivers send an empty list as null).
+      if (v === null) throw new InvalidRequestError(`Invalid null value for column ${r.name}`);
+      return readCollection(req(v, r.name));
+    };
   }
   throw new InvalidRequestError(`Invalid IN relation on ${r.name}`);
 }

@@ -6,7 +6,7 @@ import { compareValues } from '../values/compare.ts';
 import { murmur3Token } from '../../cluster/murmur3.ts';
 import type { ExecEnv } from './plan.ts';
 import type { SourceRow } from './selection.ts';
-import { partitionKeyBytes } from './select.ts';
+import { partitionKeyBytes } from './rows.ts';
 
 export function virtualRows(env: ExecEnv, table: TableDef): SourceRow[] {
   const rows = systemRows(table, env.systemContext());

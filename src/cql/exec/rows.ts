@@ -1,0 +1,46 @@
+// Row-level helpers shared by SELECT, its pager, modifications and virtual tables: partition key encoding, clustering
+// comparison in query order, and a row's values by column name. A leaf module, so that none of them import each other.
+import type { ColumnDef, TableDef } from '../../schema/model.ts';
+import { compositeKey, splitCompositeKey } from '../../cluster/murmur3.ts';
+import { compareValues } from '../values/compare.ts';
+import type { RowValues } from './restrictions.ts';
+import type { SourceRow } from './selection.ts';
+
+export function partitionKeyBytes(components: Buffer[]): Buffer {
+  return components.length === 1 ? components[0] : compositeKey(components);
+}
+
+export function splitPartitionKey(table: TableDef, key: Buffer): Buffer[] {
+  return table.partitionKey.length === 1 ? [key] : splitCompositeKey(key, table.partitionKey.length);
+}
+
+/** Table clustering order (DESC columns inverted) over clusterings or prefixes; a shorter equal prefix sorts first. */
+export function compareClusteringOf(table: TableDef, a: Buffer[], b: Buffer[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const col: ColumnDef = table.clustering[i];
+    const c = compareValues(col.type, a[i], b[i]);
+    if (c !== 0) return col.order === 'desc' ? -c : c;
+  }
+  return a.length - b.length;
+}
+
+export function rowValues(table: TableDef, r: SourceRow): RowValues {
+  return (name) => {
+    const c = table.columns.get(name);
+    if (!c) return null;
+    if (c.kind === 'partition_key') return r.pk[c.position] ?? null;
+    if (c.kind === 'clustering') return r.clustering[c.position] ?? null;
+    return r.cells[name]?.value ?? null;
+  };
+}
+
+/** The engine reports remaining TTL; selection keeps the expiry second so ttl() can be computed at any now. */
+export function cellsOf(cells: Record<string, { value: Buffer; ts: number; ttl?: number }>, nowSec: number): SourceRow['cells'] {
+  const out: SourceRow['cells'] = {};
+  for (const k in cells) {
+    const c = cells[k];
+    out[k] = { value: c.value, ts: c.ts, ttl: c.ttl, expiresAt: c.ttl !== undefined ? nowSec + c.ttl : undefined };
+  }
+  return out;
+}
