@@ -2,7 +2,7 @@
 // nodes. Pure data: gossip/membership builds a new TokenRing whenever tokens or topology change, and every ring is
 // immutable so replica caches (replication.ts) can be keyed by the ring instance.
 
-import { MAX_TOKEN, MIN_TOKEN } from './murmur3.ts';
+import { MAX_TOKEN, MIN_TOKEN } from '../model/murmur3.ts';
 
 /** One token-owning node as the ring sees it. */
 export interface RingEndpoint {

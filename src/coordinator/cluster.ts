@@ -4,7 +4,7 @@
 // whole cluster can run in one process on a simulated network.
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
-import { InvalidRequestError, ReadTimeoutError, WriteTimeoutError, type WriteType } from '../protocol/errors.ts';
+import { InvalidRequestError, ReadTimeoutError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
 import { dataEqual } from '../storage/equal.ts';
 import { mergePartitions } from '../storage/merge.ts';
 import type { Coordinator, Mutation } from './coordinator.ts';

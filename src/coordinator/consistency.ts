@@ -1,6 +1,6 @@
 // How many replicas a consistency level needs, given a keyspace's replication and where its replicas live.
 // Pure arithmetic, shared by the single-node coordinator today and the cluster coordinator tomorrow.
-import { Consistency, InvalidRequestError, UnavailableError } from '../protocol/errors.ts';
+import { Consistency, InvalidRequestError, UnavailableError } from '../model/errors.ts';
 
 export interface ReplicaView {
   /** Replication factor per datacenter (SimpleStrategy: one entry for the whole ring under '*'). */

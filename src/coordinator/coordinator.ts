@@ -3,7 +3,7 @@
 // single-replica implementation; the cluster's coordinator implements the same interface over messaging.
 import type { KeyspaceDef, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
-import type { WriteType } from '../protocol/errors.ts';
+import type { WriteType } from '../model/errors.ts';
 
 export interface Mutation {
   table: TableDef;

@@ -3,7 +3,7 @@
 import type { KeyspaceDef } from '../schema/model.ts';
 import type { TokenRing, RingEndpoint } from '../cluster/ring.ts';
 import { replicasFor } from '../cluster/replication.ts';
-import { Consistency } from '../protocol/errors.ts';
+import { Consistency } from '../model/errors.ts';
 import { blockFor, type ReplicaView } from './consistency.ts';
 
 export interface Topology {

@@ -1,7 +1,7 @@
 // CQL lexer: one pass over the string with char codes. Token boundaries follow Cassandra's ANTLR lexer (longest
 // match, ties going to the rule declared first), so `1h30m` is a duration, `P1D` a duration but `P1Dx` an
 // identifier, and `-5` a single integer token (the parser copes with `c = c -5`).
-import { SyntaxError as CqlSyntaxError } from '../protocol/errors.ts';
+import { SyntaxError as CqlSyntaxError } from '../model/errors.ts';
 
 export type TokenType =
   | 'ident' // unquoted identifier or keyword; `lower` holds the case-folded text

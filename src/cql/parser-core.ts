@@ -1,10 +1,10 @@
 // The token cursor shared by the statement parsers: keyword/punctuation matching, identifiers, type references,
 // and error messages in the shape Cassandra's ANTLR parser produces
 // (`line 1:9 mismatched input 'FRM' expecting K_FROM (SELECT * [FRM] t)`).
-import { SyntaxError as CqlSyntaxError } from '../protocol/errors.ts';
-import type { QualifiedName, Term } from './ast.ts';
+import { SyntaxError as CqlSyntaxError } from '../model/errors.ts';
+import type { QualifiedName, Term } from '../model/ast.ts';
 import { lineCol, tokenize, type Token } from './lexer.ts';
-import { isNativeTypeName, RESERVED_KEYWORDS, type TypeRef } from './types.ts';
+import { isNativeTypeName, RESERVED_KEYWORDS, type TypeRef } from '../model/types.ts';
 
 /** Nesting deeper than this (terms, selectors, types) is rejected, so hostile input cannot blow the stack. */
 export const MAX_DEPTH = 100;

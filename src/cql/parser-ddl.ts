@@ -3,10 +3,10 @@ import type {
   AlterKeyspaceStatement, AlterTableAction, AlterTableStatement, AlterTypeStatement, ColumnDefinitionAst,
   CreateKeyspaceStatement, CreateTableStatement, CreateTypeStatement, DescribeStatement, DescribeTarget,
   OptionValue, OrderingClause, Statement,
-} from './ast.ts';
+} from '../model/ast.ts';
 import type { Parser } from './parser-core.ts';
 import { ordering } from './parser-dml.ts';
-import { isNativeTypeName } from './types.ts';
+import { isNativeTypeName } from '../model/types.ts';
 
 function ifNotExists(p: Parser): boolean {
   if (!p.acceptKw('if')) return false;

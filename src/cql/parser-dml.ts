@@ -3,9 +3,9 @@
 import type {
   Assignment, BatchStatement, DeleteStatement, DeleteTarget, InsertStatement, ModificationStatement,
   OrderingClause, SelectClause, SelectStatement, Term, UpdateStatement, Using,
-} from './ast.ts';
+} from '../model/ast.ts';
 import type { Parser } from './parser-core.ts';
-import { SyntaxError as CqlSyntaxError } from '../protocol/errors.ts';
+import { SyntaxError as CqlSyntaxError } from '../model/errors.ts';
 import { ifClause, selector, term, termList, whereClause } from './parser-terms.ts';
 
 /** USING TTL x AND TIMESTAMP y (either order); `ttl` false for DELETE and BATCH, which only take TIMESTAMP. */

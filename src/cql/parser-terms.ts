@@ -1,8 +1,8 @@
 // Terms (literals, collections, bind markers, function calls, casts), selectors, WHERE relations and IF
 // conditions. Every decision looks at most five tokens ahead and never backtracks, so parsing stays linear.
-import type { Condition, LiteralKind, Relation, RelationOp, Selector, Term } from './ast.ts';
+import type { Condition, LiteralKind, Relation, RelationOp, Selector, Term } from '../model/ast.ts';
 import type { Parser } from './parser-core.ts';
-import { isNativeTypeName } from './types.ts';
+import { isNativeTypeName } from '../model/types.ts';
 
 const lit = (type: LiteralKind, text: string): Term => ({ kind: 'literal', type, text });
 

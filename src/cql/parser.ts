@@ -1,12 +1,12 @@
 // Entry points of the CQL parser: a hand-written recursive-descent parser over the tokens of lexer.ts.
 // Every failure, whatever the input, is our protocol SyntaxError carrying an ANTLR-style position.
-import type { ParsedStatement, Statement } from './ast.ts';
+import type { ParsedStatement, Statement } from '../model/ast.ts';
 import { Parser } from './parser-core.ts';
 import {
   alterStatement, createStatement, describeStatement, dropStatement, truncateStatement, useStatement,
 } from './parser-ddl.ts';
 import { batchStatement, deleteStatement, insertStatement, selectStatement, updateStatement } from './parser-dml.ts';
-import type { TypeRef } from './types.ts';
+import type { TypeRef } from '../model/types.ts';
 
 export { MAX_DEPTH } from './parser-core.ts';
 

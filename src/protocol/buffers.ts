@@ -1,8 +1,8 @@
 // Primitive codec of native protocol v4 (spec §3): a bounds-checked reader and a growable writer.
 // The reader is fed untrusted client bytes, so every failure must surface as a ProtocolError (never a RangeError),
 // which the connection turns into an ERROR 0x000A frame instead of crashing.
-import { ProtocolError, ServerError } from './errors.ts';
-import { parseInet as parseInetText, inetToCompactString } from '../cql/values/codec.ts';
+import { ProtocolError, ServerError } from '../model/errors.ts';
+import { parseInet as parseInetText, inetToCompactString } from '../model/values/codec.ts';
 import { UNSET, type BoundValue } from './messages.ts';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

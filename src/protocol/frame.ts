@@ -1,6 +1,6 @@
 // Incremental splitter of the client byte stream into v4 frames (spec §1-2). It never throws on client input: bad
 // input becomes an 'error' item carrying the ERROR frame the connection must send (and whether to close afterwards).
-import { ProtocolError } from './errors.ts';
+import { ProtocolError } from '../model/errors.ts';
 
 export const HEADER_LENGTH = 9;
 export const PROTOCOL_VERSION = 4;

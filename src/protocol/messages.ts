@@ -1,6 +1,6 @@
 // Decoded requests and to-be-encoded responses of native protocol v4, as plain data. The codec
 // (protocol/frame.ts, requests.ts, responses.ts) turns frames into these and these into frames; the server dispatches on them.
-import type { CqlType } from '../cql/types.ts';
+import type { CqlType } from '../model/types.ts';
 
 export const Opcode = {
   ERROR: 0x00,

@@ -1,7 +1,7 @@
 // Request bodies of native protocol v4 (spec §4.1) → Request values. Every malformed body ends in a ProtocolError.
 // Bytes after a complete body are ignored, as Cassandra does.
 import { BodyReader } from './buffers.ts';
-import { ProtocolError } from './errors.ts';
+import { ProtocolError } from '../model/errors.ts';
 import { FrameFlag, type Frame } from './frame.ts';
 import { Opcode, type BatchChild, type BoundValue, type QueryParameters, type Request } from './messages.ts';
 

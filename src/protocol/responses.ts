@@ -4,7 +4,7 @@ import { BodyWriter } from './buffers.ts';
 import {
   AlreadyExistsError, CqlError, ErrorCode, FunctionFailureError, ReadFailureError, ReadTimeoutError, ServerError,
   UnavailableError, UnpreparedError, WriteFailureError, WriteTimeoutError,
-} from './errors.ts';
+} from '../model/errors.ts';
 import { HEADER_LENGTH, RESPONSE_VERSION } from './frame.ts';
 import {
   Opcode, type ColumnSpec, type EventMessage, type Response, type ResultMessage, type RowsResult, type SchemaChange,

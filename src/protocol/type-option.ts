@@ -1,7 +1,7 @@
 // CqlType <-> v4 [option] (spec §4.2.5.2, protocol-compat.md §5.1).
-import type { CqlType, NativeTypeName } from '../cql/types.ts';
+import type { CqlType, NativeTypeName } from '../model/types.ts';
 import type { BodyReader, BodyWriter } from './buffers.ts';
-import { ProtocolError } from './errors.ts';
+import { ProtocolError } from '../model/errors.ts';
 
 export const TypeId = {
   CUSTOM: 0x0000,

@@ -1,7 +1,7 @@
 // CREATE statements for schema elements, formatted exactly as Cassandra 4.0's DESCRIBE prints them (cqlsh 4.x
 // shows the server's text verbatim, and tools diff it): four-space indents, options in alphabetical order,
 // maps with sorted keys, doubles in Java's Double.toString form.
-import { isMultiCell, quoteIdentIfNeeded, typeToCql } from '../cql/types.ts';
+import { isMultiCell, quoteIdentIfNeeded, typeToCql } from '../model/types.ts';
 import type { ColumnDef, KeyspaceDef, TableDef, UserTypeDef } from './model.ts';
 import { isVirtualKeyspace } from './system_defs.ts';
 import { compareNames } from './table_build.ts';

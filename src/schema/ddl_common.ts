@@ -1,7 +1,7 @@
 // What every DDL handler shares: the execution context, keyspace resolution and the system-keyspace guards
 // (Cassandra's ClientState.preventSystemKSSchemaModification, which runs before the statement itself).
-import { ConfigError, InvalidRequestError, UnauthorizedError } from '../protocol/errors.ts';
-import type { QualifiedName } from '../cql/ast.ts';
+import { ConfigError, InvalidRequestError, UnauthorizedError } from '../model/errors.ts';
+import type { QualifiedName } from '../model/ast.ts';
 import type { SchemaChange } from '../protocol/messages.ts';
 import type { KeyspaceDef, Schema } from './model.ts';
 import { LOCAL_SYSTEM_KEYSPACES, REPLICATED_SYSTEM_KEYSPACES, VIRTUAL_KEYSPACES } from './system_defs.ts';

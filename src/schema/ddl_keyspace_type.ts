@@ -1,10 +1,10 @@
 // CREATE / ALTER / DROP KEYSPACE and CREATE / ALTER / DROP TYPE, with Cassandra 4's checks and messages.
-import { AlreadyExistsError, InvalidRequestError } from '../protocol/errors.ts';
+import { AlreadyExistsError, InvalidRequestError } from '../model/errors.ts';
 import type {
   AlterKeyspaceStatement, AlterTypeStatement, CreateKeyspaceStatement, CreateTypeStatement, DropKeyspaceStatement,
   DropTypeStatement,
-} from '../cql/ast.ts';
-import { typesEqual, type CqlType } from '../cql/types.ts';
+} from '../model/ast.ts';
+import { typesEqual, type CqlType } from '../model/types.ts';
 import type { KeyspaceDef, Schema, TableDef, UserTypeDef } from './model.ts';
 import { normalizeReplication } from './options.ts';
 import { isSystemKeyspace, systemKeyspaceDef } from './system_defs.ts';

@@ -1,7 +1,7 @@
 // CREATE / ALTER / DROP TABLE against the schema model, with Cassandra 4's checks and error messages.
-import { AlreadyExistsError, ConfigError, InvalidRequestError } from '../protocol/errors.ts';
-import type { AlterTableStatement, ColumnDefinitionAst, CreateTableStatement, DropTableStatement, QualifiedName } from '../cql/ast.ts';
-import { isMultiCell, quoteIdentIfNeeded, typeToCql, type CqlType } from '../cql/types.ts';
+import { AlreadyExistsError, ConfigError, InvalidRequestError } from '../model/errors.ts';
+import type { AlterTableStatement, ColumnDefinitionAst, CreateTableStatement, DropTableStatement, QualifiedName } from '../model/ast.ts';
+import { isMultiCell, quoteIdentIfNeeded, typeToCql, type CqlType } from '../model/types.ts';
 import type { ColumnDef, DroppedColumnDef, KeyspaceDef, Schema, TableDef } from './model.ts';
 import { buildTableOptions } from './options.ts';
 import { compareNames, withColumns } from './table_build.ts';

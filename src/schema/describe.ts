@@ -1,9 +1,9 @@
 // Server-side DESCRIBE, as Cassandra 4.0 answers it (cqlsh 4.x sends DESCRIBE to the server and prints the
 // rows). Element describes return keyspace_name, type, name, create_statement; listings omit create_statement.
-import { InvalidRequestError } from '../protocol/errors.ts';
-import type { DescribeStatement, QualifiedName } from '../cql/ast.ts';
-import { quoteIdentIfNeeded, T, type CqlType } from '../cql/types.ts';
-import type { JsValue } from '../cql/values/js.ts';
+import { InvalidRequestError } from '../model/errors.ts';
+import type { DescribeStatement, QualifiedName } from '../model/ast.ts';
+import { quoteIdentIfNeeded, T, type CqlType } from '../model/types.ts';
+import type { JsValue } from '../model/values/js.ts';
 import type { KeyspaceDef, Schema, TableDef, UserTypeDef } from './model.ts';
 import { keyspaceToCql, tableToCql, typeToCreateCql } from './cql_format.ts';
 import { isSystemKeyspace, withSystemKeyspaces } from './system_defs.ts';

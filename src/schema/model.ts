@@ -1,6 +1,6 @@
 // The schema as the rest of the node sees it: keyspaces, tables, columns and user types. Immutable values;
 // a DDL statement produces a new Schema (see schema/registry.ts), so readers never see a half-applied change.
-import type { CqlType } from '../cql/types.ts';
+import type { CqlType } from '../model/types.ts';
 
 export type ColumnKind = 'partition_key' | 'clustering' | 'static' | 'regular';
 

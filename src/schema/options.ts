@@ -1,7 +1,7 @@
 // WITH-clause options of CREATE/ALTER TABLE and the replication map of CREATE/ALTER KEYSPACE: names, defaults,
 // normalisation (short class names → full names) and Cassandra 4's validation messages.
-import { ConfigError, SyntaxError } from '../protocol/errors.ts';
-import type { OptionValue } from '../cql/ast.ts';
+import { ConfigError, SyntaxError } from '../model/errors.ts';
+import type { OptionValue } from '../model/ast.ts';
 import { DEFAULT_TABLE_OPTIONS, type TableOptions } from './model.ts';
 
 export const SIMPLE_STRATEGY = 'org.apache.cassandra.locator.SimpleStrategy';

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   AlterKeyspaceStatement, AlterTableStatement, AlterTypeStatement, CreateKeyspaceStatement, CreateTableStatement,
   CreateTypeStatement, DropKeyspaceStatement, DropTableStatement, DropTypeStatement,
-} from '../cql/ast.ts';
+} from '../model/ast.ts';
 import type { SchemaChange } from '../protocol/messages.ts';
 import type { Schema } from './model.ts';
 import type { DdlContext } from './ddl_common.ts';

@@ -1,7 +1,7 @@
 // Definitions of the system keyspaces with Cassandra 4.0's exact table layouts. Their rows are computed (see
 // system_tables.ts), so every table here is `virtual`. Drivers read these by column name and type-check values,
 // so names and types must match Cassandra's to the letter.
-import { isNativeTypeName, type CqlType } from '../cql/types.ts';
+import { isNativeTypeName, type CqlType } from '../model/types.ts';
 import {
   DEFAULT_TABLE_OPTIONS, type ColumnDef, type KeyspaceDef, type Schema, type TableDef, type TableOptions,
 } from './model.ts';

@@ -1,8 +1,8 @@
 // Rows of the node-local and schema tables, computed from the schema and the node's view of the cluster rather
 // than stored. Drivers build their whole picture of the cluster from these (protocol-compat §6), so every column
 // carries Cassandra 4.0's name and type; values are JsValue and the executor encodes them with encodeJs.
-import type { JsValue } from '../cql/values/js.ts';
-import { typeToCql } from '../cql/types.ts';
+import type { JsValue } from '../model/values/js.ts';
+import { typeToCql } from '../model/types.ts';
 import type { ColumnDef, KeyspaceDef, Schema, TableDef } from './model.ts';
 import { isVirtualKeyspace, withSystemKeyspaces } from './system_defs.ts';
 import { compareNames } from './table_build.ts';

@@ -1,7 +1,7 @@
 // Turning the types written in statements (TypeRef) into schema types (CqlType), with Cassandra 4's validation
 // rules and messages, plus the helpers that keep UDT copies embedded in columns in step with ALTER TYPE.
-import { InvalidRequestError } from '../protocol/errors.ts';
-import type { CqlType, TypeRef } from '../cql/types.ts';
+import { InvalidRequestError } from '../model/errors.ts';
+import type { CqlType, TypeRef } from '../model/types.ts';
 import type { KeyspaceDef, Schema, UserTypeDef } from './model.ts';
 
 /** The CQL spelling of a type as the user wrote it (used in error messages, like Cassandra's CQL3Type.Raw). */

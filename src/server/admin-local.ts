@@ -12,10 +12,10 @@ import { isSystemKeyspace } from '../schema/system_defs.ts';
 import { TokenRing } from '../cluster/ring.ts';
 import { effectiveOwnership, rawOwnership } from '../cluster/ownership.ts';
 import { replicasFor, strategyName } from '../cluster/replication.ts';
-import { compositeKey, murmur3Token } from '../cluster/murmur3.ts';
-import { literalToBytes } from '../cql/values/literals.ts';
-import type { LiteralKind } from '../cql/ast.ts';
-import type { CqlType } from '../cql/types.ts';
+import { compositeKey, murmur3Token } from '../model/murmur3.ts';
+import { literalToBytes } from '../model/values/literals.ts';
+import type { LiteralKind } from '../model/ast.ts';
+import type { CqlType } from '../model/types.ts';
 import { parseNetworkConfig } from '../messaging/network-model.ts';
 
 export interface LocalAdminDeps {

@@ -6,7 +6,7 @@ import { decodeFrameRequest } from '../protocol/requests.ts';
 import { encodeEvent, toCqlError, writeErrorFrame, writeResponseFrame } from '../protocol/responses.ts';
 import { BodyWriter } from '../protocol/buffers.ts';
 import type { EventMessage } from '../protocol/messages.ts';
-import type { CqlError } from '../protocol/errors.ts';
+import type { CqlError } from '../model/errors.ts';
 import type { ConnectionState, RequestHandler } from './handler.ts';
 
 export interface ConnectionOptions {

@@ -1,7 +1,7 @@
 // Serves one decoded request for one connection: the protocol state machine (STARTUP before anything but
 // OPTIONS), then QUERY/PREPARE/EXECUTE/BATCH through compiled plans, REGISTER for events.
 import { Opcode, type BatchRequest, type QueryParameters, type Request, type Response } from '../protocol/messages.ts';
-import { InvalidRequestError, ProtocolError } from '../protocol/errors.ts';
+import { InvalidRequestError, ProtocolError } from '../model/errors.ts';
 import { opcodeName } from '../protocol/requests.ts';
 import type { ExecEnv, Plan, Session } from '../cql/exec/index.ts';
 import { runBatch, type CompiledModification } from '../cql/exec/index.ts';

@@ -13,7 +13,7 @@ import { Connection } from './connection.ts';
 import { startAdminServer } from './admin.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
-import type { Statement } from '../cql/ast.ts';
+import type { Statement } from '../model/ast.ts';
 import type { EventMessage, ResultMessage, SchemaChange } from '../protocol/messages.ts';
 import type { SystemContext } from '../schema/system_tables.ts';
 

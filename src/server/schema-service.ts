@@ -3,7 +3,7 @@
 // cluster, whole schemas travel between nodes stamped with the time of their last change; a node adopts a schema
 // stamped later than its own, so every node converges on the latest one.
 import type { Schema } from '../schema/model.ts';
-import type { Statement } from '../cql/ast.ts';
+import type { Statement } from '../model/ast.ts';
 import type { SchemaChange } from '../protocol/messages.ts';
 import { applyDdl, computeSchemaVersion, deserializeSchema, emptySchema, serializeSchema } from '../schema/registry.ts';
 import { withSystemKeyspaces } from '../schema/system_tables.ts';

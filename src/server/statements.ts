@@ -2,11 +2,11 @@
 // ids agree across nodes) and a cache of plans for unprepared QUERY text so repeated queries skip parsing.
 import { createHash } from 'node:crypto';
 import { parseStatement } from '../cql/parser.ts';
-import type { ParsedStatement } from '../cql/ast.ts';
+import type { ParsedStatement } from '../model/ast.ts';
 import { compile, type Plan, type Session } from '../cql/exec/index.ts';
 import { planIsStale } from '../cql/exec/plan.ts';
 import type { Schema } from '../schema/model.ts';
-import { UnpreparedError } from '../protocol/errors.ts';
+import { UnpreparedError } from '../model/errors.ts';
 
 export interface PreparedEntry {
   id: Buffer;

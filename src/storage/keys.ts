@@ -4,11 +4,11 @@
 // Layout: [16-byte table id][8-byte token, sign flipped][partition key, escaped, 00 00][kind][clustering…]
 // Every encoding below is prefix-free (no encoding is a prefix of another), which is what makes concatenation,
 // DESC inversion (invert every byte) and the 0xFF "after this prefix" bound suffix order-preserving.
-import type { CqlType } from '../cql/types.ts';
+import type { CqlType } from '../model/types.ts';
 import type { TableDef } from '../schema/model.ts';
-import { InvalidRequestError } from '../protocol/errors.ts';
+import { InvalidRequestError } from '../model/errors.ts';
 import type { Bound } from './types.ts';
-import { UUID_TIME_ORDER, decimalParts, minimalVarint, readCollectionElements, readTupleComponents } from './compare.ts';
+import { UUID_TIME_ORDER, decimalParts, minimalVarint, readCollectionElements, readTupleComponents } from '../model/values/compare.ts';
 
 /** Component headers: ordered so that end-of-sequence < null < empty < value. */
 const TERM = 0x10;

@@ -1,6 +1,6 @@
 // What a query sees: partition data reduced to live rows and live cell values at a given time, with deletions,
 // range tombstones, TTL expiry and shadowing applied. Non-frozen collections/UDTs are re-serialized in v4 format.
-import type { CqlType } from '../cql/types.ts';
+import type { CqlType } from '../model/types.ts';
 import type { TableDef } from '../schema/model.ts';
 import type { Cell, ComplexColumn, PartitionData, Row, Tombstone } from './types.ts';
 import { isComplex } from './types.ts';

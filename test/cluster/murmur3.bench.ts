@@ -1,7 +1,7 @@
 // Micro-benchmark: node --import tsx test/cluster/murmur3.bench.ts
 // Runs our limb implementation next to the nodejs-driver's tokenizer so numbers are comparable on noisy hosts.
 import { createRequire } from 'node:module';
-import { murmur3Token } from '../../src/cluster/murmur3.ts';
+import { murmur3Token } from '../../src/model/murmur3.ts';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports

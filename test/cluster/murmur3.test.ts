@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compositeKey, MAX_TOKEN, MIN_TOKEN, murmur3Hash, murmur3Token, splitCompositeKey } from '../../src/cluster/murmur3.ts';
+import { compositeKey, MAX_TOKEN, MIN_TOKEN, murmur3Hash, murmur3Token, splitCompositeKey } from '../../src/model/murmur3.ts';
 
 const hex = (h: string): Buffer => Buffer.from(h, 'hex');
 const u64 = (h: string): bigint => BigInt.asIntN(64, BigInt(h));

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MAX_TOKEN, MIN_TOKEN } from '../../src/cluster/murmur3.ts';
+import { MAX_TOKEN, MIN_TOKEN } from '../../src/model/murmur3.ts';
 import { TokenRing, type RingEndpoint } from '../../src/cluster/ring.ts';
 import { replicasFor } from '../../src/cluster/replication.ts';
 import { buildCluster, driverReplicas, seededRng, type DcLayout } from './ring-helpers.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MAX_TOKEN, MIN_TOKEN } from '../../src/cluster/murmur3.ts';
+import { MAX_TOKEN, MIN_TOKEN } from '../../src/model/murmur3.ts';
 import { TokenRing, type RingEndpoint } from '../../src/cluster/ring.ts';
 import { parseReplication, replicaTable, replicasFor, replicationFactors } from '../../src/cluster/replication.ts';
 import { buildCluster, seededRng, type DcLayout } from './ring-helpers.ts';

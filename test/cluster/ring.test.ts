@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_TOKEN, MIN_TOKEN } from '../../src/cluster/murmur3.ts';
+import { MAX_TOKEN, MIN_TOKEN } from '../../src/model/murmur3.ts';
 import { allocateTokens, randomTokens, TokenRing, type RingEndpoint } from '../../src/cluster/ring.ts';
 import { rawOwnership } from '../../src/cluster/ownership.ts';
 import { buildCluster, seededRng } from './ring-helpers.ts';

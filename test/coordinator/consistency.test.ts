@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assureSufficientLiveReplicas, blockFor, type ReplicaView } from '../../src/coordinator/consistency.ts';
-import { Consistency as CL, InvalidRequestError, UnavailableError } from '../../src/protocol/errors.ts';
+import { Consistency as CL, InvalidRequestError, UnavailableError } from '../../src/model/errors.ts';
 
 const simple = (rf: number, alive: number): ReplicaView => ({
   rfByDc: new Map([['*', rf]]), aliveByDc: new Map([['*', alive]]), localDc: 'dc1', dcAgnostic: true,

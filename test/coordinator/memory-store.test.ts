@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseStatement } from '../../src/cql/parser.ts';
 import { applyDdl, emptySchema, isDdlStatement } from '../../src/schema/registry.ts';
 import type { TableDef } from '../../src/schema/model.ts';
-import { murmur3Token } from '../../src/cluster/murmur3.ts';
+import { murmur3Token } from '../../src/model/murmur3.ts';
 import { MemoryStore } from '../../src/coordinator/memory-store.ts';
 import type { Cell, PartitionData, Row } from '../../src/storage/types.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Term } from '../../src/cql/ast.ts';
+import type { Term } from '../../src/model/ast.ts';
 import { parse, stmt } from './parser-helpers.ts';
 
 const int = (text: string): Term => ({ kind: 'literal', type: 'integer', text });

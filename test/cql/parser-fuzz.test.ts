@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseStatement, parseTypeRef, splitStatements } from '../../src/cql/parser.ts';
-import { SyntaxError as CqlSyntaxError } from '../../src/protocol/errors.ts';
+import { SyntaxError as CqlSyntaxError } from '../../src/model/errors.ts';
 
 const VALID = [
   `CREATE KEYSPACE IF NOT EXISTS "keyspace1" WITH replication = {'class':'SimpleStrategy','replication_factor':'1'} AND durable_writes = true;`,

@@ -1,8 +1,8 @@
 // Shared helpers for the parser tests: parse-and-narrow, and assertions on our SyntaxError.
 import assert from 'node:assert/strict';
-import type { ParsedStatement, Statement } from '../../src/cql/ast.ts';
+import type { ParsedStatement, Statement } from '../../src/model/ast.ts';
 import { parseStatement } from '../../src/cql/parser.ts';
-import { SyntaxError as CqlSyntaxError } from '../../src/protocol/errors.ts';
+import { SyntaxError as CqlSyntaxError } from '../../src/model/errors.ts';
 
 export function parse(text: string): ParsedStatement {
   return parseStatement(text);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Term } from '../../src/cql/ast.ts';
+import type { Term } from '../../src/model/ast.ts';
 import { tokenize } from '../../src/cql/lexer.ts';
 import { parse, stmt, syntaxError } from './parser-helpers.ts';
 

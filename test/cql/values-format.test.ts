@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { T, type CqlType } from '../../src/cql/types.ts';
-import { encodeJs, type JsValue } from '../../src/cql/values/js.ts';
-import { formatFloatCqlsh, formatLiteral, formatValue } from '../../src/cql/values/format.ts';
-import { literalToBytes } from '../../src/cql/values/literals.ts';
-import { getFunction } from '../../src/cql/values/functions.ts';
-import type { LiteralKind } from '../../src/cql/ast.ts';
+import { T, type CqlType } from '../../src/model/types.ts';
+import { encodeJs, type JsValue } from '../../src/model/values/js.ts';
+import { formatFloatCqlsh, formatLiteral, formatValue } from '../../src/model/values/format.ts';
+import { literalToBytes } from '../../src/model/values/literals.ts';
+import { getFunction } from '../../src/model/values/functions.ts';
+import type { LiteralKind } from '../../src/model/ast.ts';
 
 const list = (element: CqlType): CqlType => ({ kind: 'list', element, frozen: false });
 const set = (element: CqlType): CqlType => ({ kind: 'set', element, frozen: false });

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NATIVE_TYPES, T, type CqlType } from '../../src/cql/types.ts';
-import { decodeJs, encodeJs } from '../../src/cql/values/js.ts';
-import { getFunction } from '../../src/cql/values/functions.ts';
-import { timeuuidToMs } from '../../src/cql/values/uuid.ts';
-import { InvalidRequestError } from '../../src/protocol/errors.ts';
+import { NATIVE_TYPES, T, type CqlType } from '../../src/model/types.ts';
+import { decodeJs, encodeJs } from '../../src/model/values/js.ts';
+import { getFunction } from '../../src/model/values/functions.ts';
+import { timeuuidToMs } from '../../src/model/values/uuid.ts';
+import { InvalidRequestError } from '../../src/model/errors.ts';
 
 const fn = (name: string) => {
   const f = getFunction(name);

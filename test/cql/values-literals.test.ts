@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { T, type CqlType } from '../../src/cql/types.ts';
-import type { LiteralKind } from '../../src/cql/ast.ts';
-import { decodeJs, encodeJs } from '../../src/cql/values/js.ts';
+import { T, type CqlType } from '../../src/model/types.ts';
+import type { LiteralKind } from '../../src/model/ast.ts';
+import { decodeJs, encodeJs } from '../../src/model/values/js.ts';
 import {
   literalToBytes, readCollection, readMap, readTuple, serializeCollection, serializeMap, serializeTuple, serializeUdt,
-} from '../../src/cql/values/literals.ts';
-import { parseDuration, durationToString } from '../../src/cql/values/duration.ts';
-import { parseTimestampString } from '../../src/cql/values/timestamp.ts';
-import { InvalidRequestError } from '../../src/protocol/errors.ts';
+} from '../../src/model/values/literals.ts';
+import { parseDuration, durationToString } from '../../src/model/values/duration.ts';
+import { parseTimestampString } from '../../src/model/values/timestamp.ts';
+import { InvalidRequestError } from '../../src/model/errors.ts';
 
 const lit = (type: LiteralKind, text: string) => ({ type, text });
 const hex = (type: LiteralKind, text: string, t: CqlType): string => literalToBytes(lit(type, text), t, 'c').toString('hex');

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { NATIVE_TYPES, T, type CqlType } from '../../src/cql/types.ts';
-import { encodeJs } from '../../src/cql/values/js.ts';
-import { isValidValue, validateValue } from '../../src/cql/values/validate.ts';
-import { serializeCollection, serializeTuple } from '../../src/cql/values/collections.ts';
-import { InvalidRequestError } from '../../src/protocol/errors.ts';
+import { NATIVE_TYPES, T, type CqlType } from '../../src/model/types.ts';
+import { encodeJs } from '../../src/model/values/js.ts';
+import { isValidValue, validateValue } from '../../src/model/values/validate.ts';
+import { serializeCollection, serializeTuple } from '../../src/model/values/collections.ts';
+import { InvalidRequestError } from '../../src/model/errors.ts';
 
 const h = (s: string): Buffer => Buffer.from(s, 'hex');
 const bad = (t: CqlType, buf: Buffer, msg: string | RegExp): void => {

@@ -2,17 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
-import { T, type CqlType } from '../../src/cql/types.ts';
-import { decodeJs, encodeJs, type JsValue } from '../../src/cql/values/js.ts';
+import { T, type CqlType } from '../../src/model/types.ts';
+import { decodeJs, encodeJs, type JsValue } from '../../src/model/values/js.ts';
 import {
   bigintToVarint, decimalToString, decodeDecimal, encodeDecimal, parseDecimal, parseInet, varintToBigint,
   inetToCompactString, readUnsignedVInt, writeUnsignedVInt,
-} from '../../src/cql/values/codec.ts';
-import { compareValues } from '../../src/cql/values/compare.ts';
+} from '../../src/model/values/codec.ts';
+import { compareValues } from '../../src/model/values/compare.ts';
 import {
   maxTimeuuid, minTimeuuid, parseUuid, randomUuid, TimeUuidGenerator, timeuuidToMs, tryParseUuid, uuidToString,
-} from '../../src/cql/values/uuid.ts';
-import { InvalidRequestError } from '../../src/protocol/errors.ts';
+} from '../../src/model/values/uuid.ts';
+import { InvalidRequestError } from '../../src/model/errors.ts';
 
 const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-require-imports

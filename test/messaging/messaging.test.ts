@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { InvalidRequestError } from '../../src/protocol/errors.ts';
+import { InvalidRequestError } from '../../src/model/errors.ts';
 import {
   MessagingClosedError, MessagingService, RemoteError, TimeoutError,
 } from '../../src/messaging/messaging.ts';

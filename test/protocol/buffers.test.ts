@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BodyReader, BodyWriter, formatInet, parseInet } from '../../src/protocol/buffers.ts';
-import { ProtocolError } from '../../src/protocol/errors.ts';
+import { ProtocolError } from '../../src/model/errors.ts';
 import { UNSET } from '../../src/protocol/messages.ts';
 
 function roundTrip(write: (w: BodyWriter) => void): BodyReader {

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { T } from '../../src/cql/types.ts';
+import { T } from '../../src/model/types.ts';
 import {
   AlreadyExistsError, Consistency, ReadTimeoutError, UnavailableError, UnpreparedError, WriteTimeoutError,
   type CqlError,
-} from '../../src/protocol/errors.ts';
+} from '../../src/model/errors.ts';
 import { FrameDecoder, type Frame } from '../../src/protocol/frame.ts';
 import { Opcode, UNSET, type ColumnSpec, type Request, type Response } from '../../src/protocol/messages.ts';
 import { decodeFrameRequest } from '../../src/protocol/requests.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BodyReader } from '../../src/protocol/buffers.ts';
-import { ErrorCode, ProtocolError } from '../../src/protocol/errors.ts';
+import { ErrorCode, ProtocolError } from '../../src/model/errors.ts';
 import { FrameDecoder, FrameFlag, type DecodedItem, type Frame } from '../../src/protocol/frame.ts';
 import { Opcode } from '../../src/protocol/messages.ts';
 import { decodeFrameRequest } from '../../src/protocol/requests.ts';

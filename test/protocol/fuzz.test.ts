@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CqlError } from '../../src/protocol/errors.ts';
+import { CqlError } from '../../src/model/errors.ts';
 import { FrameDecoder } from '../../src/protocol/frame.ts';
 import { Opcode, UNSET, type BoundValue, type QueryParameters, type Request } from '../../src/protocol/messages.ts';
 import { decodeFrameRequest } from '../../src/protocol/requests.ts';

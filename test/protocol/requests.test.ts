@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BodyWriter } from '../../src/protocol/buffers.ts';
-import { Consistency, ProtocolError } from '../../src/protocol/errors.ts';
+import { Consistency, ProtocolError } from '../../src/model/errors.ts';
 import { FrameDecoder, FrameFlag } from '../../src/protocol/frame.ts';
 import { Opcode, UNSET, type Request } from '../../src/protocol/messages.ts';
 import { decodeFrameRequest, decodeRequest, skipCustomPayload } from '../../src/protocol/requests.ts';

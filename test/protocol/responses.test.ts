@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { T, typeToCql, type CqlType } from '../../src/cql/types.ts';
+import { T, typeToCql, type CqlType } from '../../src/model/types.ts';
 import { BodyReader, BodyWriter } from '../../src/protocol/buffers.ts';
 import {
   AlreadyExistsError, Consistency, ErrorCode, FunctionFailureError, InvalidRequestError, ReadFailureError,
   ReadTimeoutError, ServerError, UnavailableError, UnpreparedError, WriteFailureError, WriteTimeoutError,
   type CqlError,
-} from '../../src/protocol/errors.ts';
+} from '../../src/model/errors.ts';
 import { Opcode, type ColumnSpec, type Response } from '../../src/protocol/messages.ts';
 import { encodeError, encodeEvent, encodeFrames, encodeResponse, toCqlError, truncateUtf8 } from '../../src/protocol/responses.ts';
 import { readTypeOption, writeTypeOption } from '../../src/protocol/type-option.ts';

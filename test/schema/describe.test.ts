@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidRequestError } from '../../src/protocol/errors.ts';
-import type { DescribeStatement } from '../../src/cql/ast.ts';
+import { InvalidRequestError } from '../../src/model/errors.ts';
+import type { DescribeStatement } from '../../src/model/ast.ts';
 import { describe as describeSchema, type ClusterInfo } from '../../src/schema/describe.ts';
 import { javaDouble } from '../../src/schema/cql_format.ts';
 import { withSystemKeyspaces } from '../../src/schema/system_tables.ts';

@@ -1,6 +1,6 @@
 // Shared helpers for the schema tests: parse CQL with the real parser and apply it deterministically.
 import { parseStatement } from '../../src/cql/parser.ts';
-import type { Statement } from '../../src/cql/ast.ts';
+import type { Statement } from '../../src/model/ast.ts';
 import type { Schema } from '../../src/schema/model.ts';
 import { applyDdl, emptySchema, isDdlStatement, type DdlStatement } from '../../src/schema/registry.ts';
 import type { SchemaChange } from '../../src/protocol/messages.ts';

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AlreadyExistsError, ConfigError, InvalidRequestError, SyntaxError, UnauthorizedError,
-} from '../../src/protocol/errors.ts';
-import { T } from '../../src/cql/types.ts';
+} from '../../src/model/errors.ts';
+import { T } from '../../src/model/types.ts';
 import { applyDdl, computeSchemaVersion, deserializeSchema, emptySchema, resolveType, serializeSchema } from '../../src/schema/registry.ts';
 import { DEFAULT_TABLE_OPTIONS } from '../../src/schema/model.ts';
 import { apply, build, ddl, deterministic } from './helpers.ts';

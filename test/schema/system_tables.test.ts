@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { typeToCql } from '../../src/cql/types.ts';
-import { encodeJs } from '../../src/cql/values/js.ts';
+import { typeToCql } from '../../src/model/types.ts';
+import { encodeJs } from '../../src/model/values/js.ts';
 import type { Schema, TableDef } from '../../src/schema/model.ts';
 import {
   isSystemKeyspace, systemRows, withSystemKeyspaces, type LocalNodeInfo, type PeerNodeInfo, type SystemContext,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { T } from '../../src/cql/types.ts';
+import { T } from '../../src/model/types.ts';
 import { StorageEngine } from '../../src/storage/engine.ts';
 import { liveRows } from '../../src/storage/live.ts';
 import { int, makeTable, removeDir, tempDir } from './helpers.ts';

@@ -1,10 +1,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CqlType } from '../../src/cql/types.ts';
-import { T } from '../../src/cql/types.ts';
+import type { CqlType } from '../../src/model/types.ts';
+import { T } from '../../src/model/types.ts';
 import { StorageEngine } from '../../src/storage/engine.ts';
 import { liveRows } from '../../src/storage/live.ts';
-import { InvalidRequestError } from '../../src/protocol/errors.ts';
+import { InvalidRequestError } from '../../src/model/errors.ts';
 import type { PartitionData, ReadFilter } from '../../src/storage/types.ts';
 import { cell, int, makeTable, mapVal, partition, removeDir, row, tempDir, text, tomb } from './helpers.ts';
 

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { open } from 'lmdb';
 import path from 'node:path';
-import { T } from '../../src/cql/types.ts';
+import { T } from '../../src/model/types.ts';
 import { StorageEngine } from '../../src/storage/engine.ts';
 import { liveRows } from '../../src/storage/live.ts';
 import type { ReadFilter } from '../../src/storage/types.ts';

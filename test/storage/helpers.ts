@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CqlType } from '../../src/cql/types.ts';
-import { T } from '../../src/cql/types.ts';
+import type { CqlType } from '../../src/model/types.ts';
+import { T } from '../../src/model/types.ts';
 import { DEFAULT_TABLE_OPTIONS, type ColumnDef, type TableDef, type TableOptions } from '../../src/schema/model.ts';
 import type { Cell, PartitionData, Row } from '../../src/storage/types.ts';
 

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { CqlType } from '../../src/cql/types.ts';
-import { T } from '../../src/cql/types.ts';
+import type { CqlType } from '../../src/model/types.ts';
+import { T } from '../../src/model/types.ts';
 import { compareValues, compareClustering, boundsContain } from '../../src/storage/compare.ts';
 import {
   decodePartitionKey, encodeClustering, encodeValue, headerKey, partitionPrefix, rowEndKey, rowKey, rowStartKey,
 } from '../../src/storage/keys.ts';
-import { InvalidRequestError } from '../../src/protocol/errors.ts';
-import { compareValues as compareQueryValues } from '../../src/cql/values/compare.ts';
+import { InvalidRequestError } from '../../src/model/errors.ts';
+import { compareValues as compareQueryValues } from '../../src/model/values/compare.ts';
 import { bigint, coll, decimal, double, int, makeTable, mapVal, text, tupleVal, varint } from './helpers.ts';
 
 const sign = (n: number): number => (n < 0 ? -1 : n > 0 ? 1 : 0);

@@ -1,8 +1,8 @@
 // cqlsh's pieces without a node: statement splitting, table layout, Python-style reprs, error lines, CSV.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { T } from '../../src/cql/types.ts';
-import { serializeCollection } from '../../src/cql/values/collections.ts';
+import { T } from '../../src/model/types.ts';
+import { serializeCollection } from '../../src/model/values/collections.ts';
 import { ClientTimeoutError, ConnectError, ServerErrorResponse } from '../../src/tools/cqlsh/client.ts';
 import { tokenize } from '../../src/tools/cqlsh/args.ts';
 import { describeInterval } from '../../src/tools/cqlsh/copy.ts';

@@ -1,8 +1,8 @@
 // Numeric arithmetic on serialized values for the sum() and avg() aggregates. Integer types keep their width
 // (overflow wraps, as Java's does in Cassandra's aggregates).
-import type { CqlType } from '../types.ts';
-import { InvalidRequestError } from '../../protocol/errors.ts';
-import { bigintToVarint, varintToBigint } from '../values/codec.ts';
+import type { CqlType } from '../../model/types.ts';
+import { InvalidRequestError } from '../../model/errors.ts';
+import { bigintToVarint, varintToBigint } from '../../model/values/codec.ts';
 
 function kind(t: CqlType): string {
   if (t.kind !== 'native') throw new InvalidRequestError(`Invalid type for arithmetic: ${t.kind}`);

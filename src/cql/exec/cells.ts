@@ -1,11 +1,11 @@
 // Turning assigned values into storage cells: simple cells, and the element cells of non-frozen collections and
 // UDTs (lists keyed by timeuuid, sets by element, maps by key, UDT fields by index), with their TTLs.
-import type { CqlType } from '../types.ts';
-import { isMultiCell } from '../types.ts';
+import type { CqlType } from '../../model/types.ts';
+import { isMultiCell } from '../../model/types.ts';
 import type { Cell, ColumnData, ComplexCell, ComplexColumn } from '../../storage/types.ts';
-import { readCollection, readMap, readTuple } from '../values/collections.ts';
-import { compareValues } from '../values/compare.ts';
-import { TimeUuidGenerator, makeTimeUuid } from '../values/uuid.ts';
+import { readCollection, readMap, readTuple } from '../../model/values/collections.ts';
+import { compareValues } from '../../model/values/compare.ts';
+import { TimeUuidGenerator, makeTimeUuid } from '../../model/values/uuid.ts';
 
 /** The write's timestamp, TTL and "now" (seconds) shared by every cell it produces. */
 export interface WriteTime {

@@ -1,12 +1,12 @@
 // Compiling clustering relations of a WHERE clause into ClusteringRestrictions (clustering.ts), with Cassandra's
 // rules and messages: which combinations select rows directly, which need ALLOW FILTERING, which are refused.
-import type { Relation, Term } from '../ast.ts';
-import type { CqlType } from '../types.ts';
+import type { Relation, Term } from '../../model/ast.ts';
+import type { CqlType } from '../../model/types.ts';
 import type { ColumnDef, TableDef } from '../../schema/model.ts';
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../../model/errors.ts';
 import { UNSET } from '../../protocol/messages.ts';
-import { compareValues } from '../values/compare.ts';
-import { readCollection, readTuple } from '../values/collections.ts';
+import { compareValues } from '../../model/values/compare.ts';
+import { readCollection, readTuple } from '../../model/values/collections.ts';
 import { compileTerm, type BindContext, type CompiledTerm, type MarkerTypes, type Receiver } from './terms.ts';
 import type { BoundValues, ClusteringRestrictions, ClusteringSlice, EqGroup, TupleValues } from './clustering.ts';
 import type { ExecValue } from './values.ts';

@@ -6,8 +6,9 @@
 // of boxes (an equality prefix, then a range on one column), and a box maps to one storage slice in clustering order.
 import type { ColumnDef, TableDef } from '../../schema/model.ts';
 import type { Bound, Slice } from '../../storage/types.ts';
-import { InvalidRequestError } from '../../protocol/errors.ts';
-import { compareValues } from '../values/compare.ts';
+import { InvalidRequestError } from '../../model/errors.ts';
+import { compareValues } from '../../model/values/compare.ts';
+import { compareClustering, comparePositions, startPosition } from '../../storage/compare.ts';
 import type { BindContext } from './terms.ts';
 
 /** Yields, per execution, the value tuples an EQ/IN group allows (each of `columns.length` values). */
@@ -159,25 +160,6 @@ function boxSlice(table: TableDef, prefix: Buffer[], box: Box): Slice {
   return col.order === 'desc' ? { start: upper, end: lower } : { start: lower, end: upper };
 }
 
-/** Clustering order of two prefixes, a shorter equal prefix first. */
-export function comparePrefixes(table: TableDef, a: Buffer[], b: Buffer[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const col = table.clustering[i];
-    const c = compareValues(col.type, a[i], b[i]);
-    if (c !== 0) return col.order === 'desc' ? -c : c;
-  }
-  return a.length - b.length;
-}
-
-/** Where a slice starts: before every row extending the prefix when inclusive, after them all when not. */
-function compareStarts(table: TableDef, a: Bound, b: Bound): number {
-  const n = Math.min(a.prefix.length, b.prefix.length);
-  const c = comparePrefixes(table, a.prefix.slice(0, n), b.prefix.slice(0, n));
-  if (c !== 0) return c;
-  const side = (x: Bound, longer: boolean): number => (longer ? 0 : x.inclusive ? -1 : 1);
-  return side(a, a.prefix.length > n) - side(b, b.prefix.length > n);
-}
-
 function cartesian(groups: Buffer[][][]): Buffer[][] {
   let out: Buffer[][] = [[]];
   for (const tuples of groups) {
@@ -192,8 +174,8 @@ function cartesian(groups: Buffer[][][]): Buffer[][] {
 export function buildSlices(table: TableDef, r: ClusteringRestrictions, ctx: BindContext): Slice[] | undefined {
   if (r.groups.length === 0 && !r.slice) return undefined;
   let prefixes = cartesian(r.groups.map((g) => g.values(ctx)));
-  prefixes.sort((a, b) => comparePrefixes(table, a, b));
-  prefixes = prefixes.filter((p, i) => i === 0 || comparePrefixes(table, prefixes[i - 1], p) !== 0);
+  prefixes.sort((a, b) => compareClustering(table, a, b));
+  prefixes = prefixes.filter((p, i) => i === 0 || compareClustering(table, prefixes[i - 1], p) !== 0);
   const full = (prefix: Buffer[]): Slice => ({ start: { prefix, inclusive: true }, end: { prefix, inclusive: true } });
   const s = r.slice;
   if (!s) return prefixes.map(full);
@@ -203,7 +185,7 @@ export function buildSlices(table: TableDef, r: ClusteringRestrictions, ctx: Bin
   const boxes = sliceBoxes(cmp, lower, s.lower?.inclusive ?? true, upper, s.upper?.inclusive ?? true);
   const slices: Slice[] = [];
   for (const p of prefixes) for (const b of boxes) slices.push(boxSlice(table, p, b));
-  return slices.sort((a, b) => compareStarts(table, a.start, b.start));
+  return slices.sort((a, b) => comparePositions(table, startPosition(a.start), startPosition(b.start)));
 }
 
 /** Cassandra's limit on a partition key (serialized) and on a clustering (the sum of its values), in bytes. */

@@ -1,17 +1,17 @@
 // Entry point of statement execution: compiles a parsed statement into a Plan. DML and SELECT compile against the
 // current schema; DDL, USE, TRUNCATE and DESCRIBE become plans that act on the node when executed.
-import type { BatchStatement, ParsedStatement, Statement } from '../ast.ts';
+import type { BatchStatement, ParsedStatement, Statement } from '../../model/ast.ts';
 import type { Schema } from '../../schema/model.ts';
 import type { ResultMessage } from '../../protocol/messages.ts';
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../../model/errors.ts';
 import { describe } from '../../schema/describe.ts';
-import { encodeJs } from '../values/js.ts';
+import { encodeJs } from '../../model/values/js.ts';
 import { compileSelect } from './select.ts';
 import { compileModificationPlan, compileModification, type CompiledModification } from './modify.ts';
 export { compileModification, type CompiledModification };
 import { MarkerTypes, compileTerm, type BindContext } from './terms.ts';
 import { keyspaceName, resolveKeyspace } from './resolve.ts';
-import { T } from '../types.ts';
+import { T } from '../../model/types.ts';
 import { requireBigint } from './values.ts';
 import type { ExecEnv, Plan, Session } from './plan.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';

@@ -1,16 +1,16 @@
 // INSERT, UPDATE and DELETE: compiled once into a function that, given bound values, produces the partition
 // updates to write. The write itself goes through the coordinator (single statements) or BATCH.
-import type { Assignment, DeleteStatement, InsertStatement, ModificationStatement, UpdateStatement, Using } from '../ast.ts';
+import type { Assignment, DeleteStatement, InsertStatement, ModificationStatement, UpdateStatement, Using } from '../../model/ast.ts';
 import type { ColumnDef, KeyspaceDef, Schema, TableDef } from '../../schema/model.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ColumnData, ComplexCell, PartitionData, Row } from '../../storage/types.ts';
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../../model/errors.ts';
 import { UNSET } from '../../protocol/messages.ts';
-import { isMultiCell, T, type CqlType } from '../types.ts';
+import { isMultiCell, T, type CqlType } from '../../model/types.ts';
 import { compareCellPaths } from '../../storage/compare.ts';
 import { maxDeletion, reconcileCell } from '../../storage/merge.ts';
-import { murmur3Token } from '../../cluster/murmur3.ts';
-import { readCollection } from '../values/collections.ts';
+import { murmur3Token } from '../../model/murmur3.ts';
+import { readCollection } from '../../model/values/collections.ts';
 import { compileTerm, MarkerTypes, type BindContext, type CompiledTerm, type Receiver } from './terms.ts';
 import { clusteringSlices, compileWhere, type CompiledWhere } from './restrictions.ts';
 import { checkClusteringSize, checkPartitionKeySize } from './clustering.ts';

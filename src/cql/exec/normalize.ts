@@ -1,9 +1,9 @@
 // Bound values arrive as the client serialized them; sets and maps must be stored in Cassandra's order (sorted by
 // the element/key comparator, without duplicates) or equality, filtering and clustering order would depend on the
 // client. Literals are normalized when compiled; bound values go through here.
-import type { CqlType } from '../types.ts';
-import { readCollection, readMap, readTuple, serializeCollection, serializeMap, serializeTuple } from '../values/collections.ts';
-import { compareValues } from '../values/compare.ts';
+import type { CqlType } from '../../model/types.ts';
+import { readCollection, readMap, readTuple, serializeCollection, serializeMap, serializeTuple } from '../../model/values/collections.ts';
+import { compareValues } from '../../model/values/compare.ts';
 
 /** Whether values of this type can need reordering (contain a set or map at any depth). */
 export function needsNormalization(t: CqlType): boolean {

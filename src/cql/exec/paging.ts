@@ -2,7 +2,7 @@
 // to any node, so it carries only positions in the data (partition key, token, clustering), never node-local
 // handles. msgpackr keeps it compact.
 import { Packr } from 'msgpackr';
-import { ProtocolError } from '../../protocol/errors.ts';
+import { ProtocolError } from '../../model/errors.ts';
 
 export interface PagingState {
   key?: Buffer;

@@ -4,7 +4,7 @@ import type { ColumnSpec, QueryParameters, ResultMessage } from '../../protocol/
 import type { Schema, TableDef } from '../../schema/model.ts';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
 import type { SystemContext } from '../../schema/system_tables.ts';
-import type { Statement } from '../ast.ts';
+import type { Statement } from '../../model/ast.ts';
 import type { ExecValue } from './values.ts';
 
 /** Per-connection state a statement can read or change. */

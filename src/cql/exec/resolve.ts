@@ -1,7 +1,7 @@
 // Name resolution shared by all statements: which keyspace and table a statement means.
-import type { QualifiedName } from '../ast.ts';
+import type { QualifiedName } from '../../model/ast.ts';
 import type { KeyspaceDef, Schema, TableDef } from '../../schema/model.ts';
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../../model/errors.ts';
 
 export const NO_KEYSPACE =
   'No keyspace has been specified. USE a keyspace, or explicitly specify keyspace.tablename';

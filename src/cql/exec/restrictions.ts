@@ -1,14 +1,14 @@
 // WHERE clause analysis: splits relations into what selects partitions (partition key equalities/IN, token
 // ranges), what selects rows inside a partition (clustering slices), and what must be checked row by row
 // (filtering). Mirrors Cassandra's rules for which restrictions are legal without ALLOW FILTERING.
-import type { Relation, Term } from '../ast.ts';
-import type { CqlType } from '../types.ts';
+import type { Relation, Term } from '../../model/ast.ts';
+import type { CqlType } from '../../model/types.ts';
 import type { ColumnDef, TableDef } from '../../schema/model.ts';
 import type { Slice } from '../../storage/types.ts';
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../../model/errors.ts';
 import { UNSET } from '../../protocol/messages.ts';
-import { compareValues } from '../values/compare.ts';
-import { readCollection, readMap } from '../values/collections.ts';
+import { compareValues } from '../../model/values/compare.ts';
+import { readCollection, readMap } from '../../model/values/collections.ts';
 import { compileTerm, MarkerTypes, type BindContext, type CompiledTerm, type Receiver } from './terms.ts';
 import type { ExecValue } from './values.ts';
 import { buildSlices, type ClusteringRestrictions } from './clustering.ts';

@@ -1,8 +1,8 @@
 // Row-level helpers shared by SELECT, its pager, modifications and virtual tables: partition key encoding, clustering
 // comparison in query order, and a row's values by column name. A leaf module, so that none of them import each other.
 import type { ColumnDef, TableDef } from '../../schema/model.ts';
-import { compositeKey, splitCompositeKey } from '../../cluster/murmur3.ts';
-import { compareValues } from '../values/compare.ts';
+import { compositeKey, splitCompositeKey } from '../../model/murmur3.ts';
+import { compareValues } from '../../model/values/compare.ts';
 import type { RowValues } from './restrictions.ts';
 import type { SourceRow } from './selection.ts';
 

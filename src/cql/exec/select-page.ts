@@ -7,13 +7,13 @@
 // when the page is not full, or, for partition key lists, when the last partition is known to be finished: it
 // returned fewer rows than asked, reached PER PARTITION LIMIT, or ended on a row without clustering (a static-only
 // row, a table without clustering columns, DISTINCT).
-import type { SelectStatement } from '../ast.ts';
+import type { SelectStatement } from '../../model/ast.ts';
 import type { KeyspaceDef, TableDef } from '../../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange, Slice } from '../../storage/types.ts';
-import { InvalidRequestError, ProtocolError } from '../../protocol/errors.ts';
+import { InvalidRequestError, ProtocolError } from '../../model/errors.ts';
 import { liveRows } from '../../storage/live.ts';
-import { murmur3Token } from '../../cluster/murmur3.ts';
-import { compareValues } from '../values/compare.ts';
+import { murmur3Token } from '../../model/murmur3.ts';
+import { compareValues } from '../../model/values/compare.ts';
 import { comparePositions, endPosition, startPosition } from '../../storage/compare.ts';
 import type { BindContext } from './terms.ts';
 import { clusteringSlices, type CompiledWhere } from './restrictions.ts';

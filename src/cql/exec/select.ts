@@ -1,10 +1,10 @@
 // SELECT: compiles the statement once, then each execution reads partitions through the coordinator (by key,
 // or by token-ordered scan), turns them into live rows, filters, limits, pages and projects them.
-import type { SelectStatement } from '../ast.ts';
+import type { SelectStatement } from '../../model/ast.ts';
 import type { TableDef } from '../../schema/model.ts';
 import type { ResultMessage, RowsResult } from '../../protocol/messages.ts';
-import { InvalidRequestError } from '../../protocol/errors.ts';
-import { T } from '../types.ts';
+import { InvalidRequestError } from '../../model/errors.ts';
+import { T } from '../../model/types.ts';
 import { compileTerm, MarkerTypes, type BindContext, type CompiledTerm } from './terms.ts';
 import { compileWhere } from './restrictions.ts';
 import { compileSelection } from './selection.ts';

@@ -1,15 +1,15 @@
 // The SELECT clause: turns each selector into a function of a source row, with the column metadata Cassandra
 // reports for it (names like `writetime(c)`, `system.token(k)`, `count`), and aggregates (count/min/max/sum/avg).
-import type { SelectClause, Selector } from '../ast.ts';
-import type { CqlType } from '../types.ts';
-import { T, typeToCql } from '../types.ts';
+import type { SelectClause, Selector } from '../../model/ast.ts';
+import type { CqlType } from '../../model/types.ts';
+import { T, typeToCql } from '../../model/types.ts';
 import type { ColumnDef, TableDef } from '../../schema/model.ts';
 import { allColumnsInSelectOrder } from '../../schema/model.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
-import { InvalidRequestError } from '../../protocol/errors.ts';
-import { getFunction } from '../values/functions.ts';
-import { readTuple } from '../values/collections.ts';
-import { compareValues } from '../values/compare.ts';
+import { InvalidRequestError } from '../../model/errors.ts';
+import { getFunction } from '../../model/values/functions.ts';
+import { readTuple } from '../../model/values/collections.ts';
+import { compareValues } from '../../model/values/compare.ts';
 import { encodeBigint, encodeInt } from './values.ts';
 import { compileTerm, type BindContext, type MarkerTypes } from './terms.ts';
 import { addNumbers, divideNumber, zeroOf } from './arith.ts';

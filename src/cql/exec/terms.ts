@@ -2,17 +2,17 @@
 // statement: literals are converted to bytes up front, each bind marker learns its type from the receiver it is
 // bound to (that is what PREPARE's variable metadata reports), and only binds and functions are evaluated per
 // execution.
-import type { Term } from '../ast.ts';
-import type { CqlType } from '../types.ts';
-import { T, typeToCql } from '../types.ts';
+import type { Term } from '../../model/ast.ts';
+import type { CqlType } from '../../model/types.ts';
+import { T, typeToCql } from '../../model/types.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
 import { UNSET } from '../../protocol/messages.ts';
-import { InvalidRequestError } from '../../protocol/errors.ts';
-import { literalToBytes } from '../values/literals.ts';
-import { serializeCollection, serializeMap, serializeTuple, serializeUdt } from '../values/collections.ts';
-import { validateValue } from '../values/validate.ts';
-import { getFunction } from '../values/functions.ts';
-import { compareValues } from '../values/compare.ts';
+import { InvalidRequestError } from '../../model/errors.ts';
+import { literalToBytes } from '../../model/values/literals.ts';
+import { serializeCollection, serializeMap, serializeTuple, serializeUdt } from '../../model/values/collections.ts';
+import { validateValue } from '../../model/values/validate.ts';
+import { getFunction } from '../../model/values/functions.ts';
+import { compareValues } from '../../model/values/compare.ts';
 import type { ExecValue } from './values.ts';
 import { needsNormalization, normalizeValue } from './normalize.ts';
 

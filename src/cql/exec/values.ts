@@ -1,6 +1,6 @@
 // Small helpers for values flowing through execution.
 import { UNSET } from '../../protocol/messages.ts';
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../../model/errors.ts';
 
 /** A value during execution: serialized bytes, CQL null, or "unset" (leave untouched). */
 export type ExecValue = Buffer | null | typeof UNSET;

@@ -1,9 +1,9 @@
 // Rows of computed (system and virtual) tables, converted into the source-row shape the SELECT pipeline uses.
 import type { TableDef } from '../../schema/model.ts';
 import { systemRows } from '../../schema/system_tables.ts';
-import { encodeJs } from '../values/js.ts';
-import { compareValues } from '../values/compare.ts';
-import { murmur3Token } from '../../cluster/murmur3.ts';
+import { encodeJs } from '../../model/values/js.ts';
+import { compareValues } from '../../model/values/compare.ts';
+import { murmur3Token } from '../../model/murmur3.ts';
 import type { ExecEnv } from './plan.ts';
 import type { SourceRow } from './selection.ts';
 import { partitionKeyBytes } from './rows.ts';

@@ -3,8 +3,8 @@
 // 1 when it cannot connect, 2 when a statement failed in batch mode (-e, -f, piped input), as cqlshmain.py main().
 import { createReadStream } from 'node:fs';
 import { Command } from 'commander';
-import { quoteIdentIfNeeded } from '../../cql/types.ts';
-import { Consistency } from '../../protocol/errors.ts';
+import { quoteIdentIfNeeded } from '../../model/types.ts';
+import { Consistency } from '../../model/errors.ts';
 import { ioError } from './args.ts';
 import { ConnectError, CqlClient, ServerErrorResponse } from './client.ts';
 import { COMMANDS } from './commands.ts';

@@ -2,8 +2,8 @@
 // reported as cqlsh does: `Improper <command> command.`
 import { createReadStream, openSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { readCollection, readMap } from '../../cql/values/collections.ts';
-import { Consistency, consistencyName } from '../../protocol/errors.ts';
+import { readCollection, readMap } from '../../model/values/collections.ts';
+import { Consistency, consistencyName } from '../../model/errors.ts';
 import { CqlClient, ServerErrorResponse, type RowsResult } from './client.ts';
 import { copyCommand } from './copy.ts';
 import { describeErrorMessage, formatConnectError, pyRepr } from './errors.ts';

@@ -1,7 +1,7 @@
 // Tab completion: keywords where a statement or clause starts, keyspace and table names after the words that take
 // them, column names inside statements on a known table, and the values of shell commands. A lighter take on
 // cqlsh's grammar-driven completer (cql3handling.py); names come from system_schema through SchemaCache.
-import { quoteIdentIfNeeded } from '../../cql/types.ts';
+import { quoteIdentIfNeeded } from '../../model/types.ts';
 import type { Shell } from './shell.ts';
 
 const STATEMENT_KEYWORDS = [

@@ -4,7 +4,7 @@
 import { term } from '../../cql/parser-terms.ts';
 import { Parser } from '../../cql/parser-core.ts';
 import { compileTerm, MarkerTypes } from '../../cql/exec/terms.ts';
-import { nativeFromString } from '../../cql/values/literals.ts';
+import { nativeFromString } from '../../model/values/literals.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
 
 export interface ConversionOptions {

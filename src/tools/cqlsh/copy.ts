@@ -3,7 +3,7 @@
 // bounded number of prepared INSERTs in flight (import), which is what a single node needs.
 import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { quoteIdentIfNeeded } from '../../cql/types.ts';
+import { quoteIdentIfNeeded } from '../../model/types.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
 import type { RowsResult } from './client.ts';
 import { convertField } from './copy-convert.ts';

@@ -4,7 +4,7 @@
 // message="…"` plus an `info={…}` dict for the coordination errors; the others are raised as the protocol message
 // itself and print the bare server message. Server/overload errors are retried on the next host by the driver,
 // and with cqlsh's single whitelisted host that ends in NoHostAvailable.
-import { consistencyName } from '../../protocol/errors.ts';
+import { consistencyName } from '../../model/errors.ts';
 import { ClientTimeoutError, ConnectError, ConnectionClosedError, ServerErrorResponse, type ErrorInfo } from './client.ts';
 
 /** Where the shell is connected, for the messages that name the host. */

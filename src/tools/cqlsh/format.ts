@@ -3,9 +3,9 @@
 // cqlshlib/displaying.py colours, and the table layout of cqlshmain.py print_formatted_result: column names
 // left-justified (`hdr.ljust(w)`, the header line right-stripped), every value right-justified (`col.rjust(w)`).
 import type { ColumnSpec } from '../../protocol/messages.ts';
-import type { CqlType } from '../../cql/types.ts';
-import { CQLSH_FLOAT_PRECISION, formatFloatCqlsh, formatValue } from '../../cql/values/format.ts';
-import { readCollection, readMap, readTuple } from '../../cql/values/collections.ts';
+import type { CqlType } from '../../model/types.ts';
+import { CQLSH_FLOAT_PRECISION, formatFloatCqlsh, formatValue } from '../../model/values/format.ts';
+import { readCollection, readMap, readTuple } from '../../model/values/collections.ts';
 
 // cqlshlib/displaying.py
 export const RED = '\x1b[0;1;31m';

@@ -1,6 +1,6 @@
 // The schema cqlsh needs on the client side (tab completion, COPY's column lists, column-name colours), read from
 // system_schema on demand and dropped whenever a statement changes the schema, as the driver's metadata refresh does.
-import { Consistency } from '../../protocol/errors.ts';
+import { Consistency } from '../../model/errors.ts';
 import type { CqlClient, RowsResult } from './client.ts';
 
 export interface ColumnInfo {

@@ -3,7 +3,7 @@
 // Errors go to stderr, prefixed with `file:line:` when input is not a terminal; the caller turns statementError into
 // cqlsh's exit status 2.
 import { writeSync, closeSync } from 'node:fs';
-import { Consistency } from '../../protocol/errors.ts';
+import { Consistency } from '../../model/errors.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
 import type { CqlClient, QueryOptions, RowsResult } from './client.ts';
 import { formatError, type HostInfo } from './errors.ts';

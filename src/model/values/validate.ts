@@ -3,7 +3,7 @@
 // accept them (int, bigint, float, timestamp, uuid, …) and rejected for the types added later (smallint,
 // tinyint, date, time, duration).
 import { isUtf8 } from 'node:buffer';
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../errors.ts';
 import type { CqlType } from '../types.ts';
 import { decodeDuration, NANOS_PER_DAY } from './codec.ts';
 import { readCollection, readMap, readTuple } from './collections.ts';

@@ -1,6 +1,6 @@
 // UUIDs: text form, random (v4) and time-based (v1) generation, and the timeuuid timestamp.
 import { randomBytes } from 'node:crypto';
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../errors.ts';
 
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 

@@ -1,6 +1,6 @@
 // Duration text forms (CQL duration literals and strings): `1h30m`, ISO 8601 `P1DT2H`, `P2W` and the alternative
 // `P0001-02-03T04:05:06`, with Cassandra's ordering and overflow rules.
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../errors.ts';
 import type { Duration } from './codec.ts';
 
 const NS_US = 1000n;

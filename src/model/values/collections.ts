@@ -1,5 +1,5 @@
 // Serialized layouts of collections, tuples and UDTs (native protocol v3+: [int] counts and [int]-prefixed values).
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../errors.ts';
 
 export function serializeCollection(elements: Buffer[]): Buffer {
   let size = 4;

@@ -1,6 +1,6 @@
 // Cassandra's native scalar functions (system keyspace): time/uuid functions and blob conversions.
 // token(), writetime(), ttl(), aggregates and casts are the executor's business.
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../errors.ts';
 import { NATIVE_TYPES, T, typesEqual, typeToCql, type CqlType, type NativeTypeName } from '../types.ts';
 import { DATE_EPOCH } from './codec.ts';
 import { defaultTimeUuidGenerator, maxTimeuuid, minTimeuuid, randomUuid, timeuuidToMs } from './uuid.ts';

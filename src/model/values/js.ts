@@ -6,7 +6,7 @@
 // 'hh:mm:ss.fff'), timestamp → Date (also from ms number), duration → {months, days, nanoseconds} (also from
 // '1h30m'), list/set/tuple → arrays (list/set also from Sets), map → Map (also from plain objects), udt → object.
 // decodeJs returns sets as arrays in Cassandra's element order, and null for empty values of non-string types.
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../errors.ts';
 import type { CqlType } from '../types.ts';
 import {
   bigintToVarint, DATE_EPOCH, daysToDateString, decimalFromNumber, decimalToString, decodeDecimal,

@@ -1,6 +1,6 @@
 // Converting a parsed constant (ast Literal) into the serialization of the type it is assigned to, with
 // Cassandra's assignability rules (Constants.Literal.testAssignment) and the fromString messages of each type.
-import { InvalidRequestError } from '../../protocol/errors.ts';
+import { InvalidRequestError } from '../errors.ts';
 import type { LiteralKind } from '../ast.ts';
 import { typeToCql, type CqlType, type NativeTypeName } from '../types.ts';
 import {
