@@ -15,6 +15,7 @@ import { HintStore } from './hints.ts';
 import { scanSegments } from './segments.ts';
 import type { Clock, TimerHandle, Timers } from '../cluster/env.ts';
 import type { RingEndpoint } from '../cluster/ring.ts';
+import type { ConsistencyLevel } from '../model/consistency.ts';
 
 /** Local replica operations (StorageEngine implements them; simulations use an in-memory store). */
 export interface ReplicaStore {
@@ -112,11 +113,11 @@ export class ClusterCoordinator implements Coordinator {
     }
   }
 
-  async write(ks: KeyspaceDef, mutations: Mutation[], cl: number, writeType: WriteType): Promise<void> {
+  async write(ks: KeyspaceDef, mutations: Mutation[], cl: ConsistencyLevel, writeType: WriteType): Promise<void> {
     await Promise.all(mutations.map((m) => this.writeOne(ks, m, cl, writeType)));
   }
 
-  private writeOne(ks: KeyspaceDef, m: Mutation, cl: number, writeType: WriteType): Promise<void> {
+  private writeOne(ks: KeyspaceDef, m: Mutation, cl: ConsistencyLevel, writeType: WriteType): Promise<void> {
     const rs = replicaSet(this.o.topology, ks, m.update.token);
     assureSufficientLiveReplicas(cl, rs.view, true);
     const counter = new AckCounter(cl, rs.view);
@@ -167,7 +168,7 @@ export class ClusterCoordinator implements Coordinator {
     return (res as PartitionData | null) ?? undefined;
   }
 
-  async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: number, nowSec: number): Promise<PartitionData | undefined> {
+  async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> {
     const rs = replicaSet(this.o.topology, ks, token);
     assureSufficientLiveReplicas(cl, rs.view, false);
     const counter = new AckCounter(cl, rs.view);
@@ -190,7 +191,7 @@ export class ClusterCoordinator implements Coordinator {
    * passes without the level being met (speculative retry). Answers as soon as the level is met, with the replies
    * so far; fails with ReadTimeout when the read timeout passes or no replica is left to ask.
    */
-  private gather(targets: RingEndpoint[], first: number, cl: number, counter: AckCounter, delayMs: number | undefined,
+  private gather(targets: RingEndpoint[], first: number, cl: ConsistencyLevel, counter: AckCounter, delayMs: number | undefined,
     read: (r: RingEndpoint) => Promise<PartitionData | undefined>): Promise<Array<{ to: string; data: PartitionData | undefined }>> {
     return new Promise((resolve, reject) => {
       const out: Array<{ to: string; data: PartitionData | undefined }> = [];
@@ -242,7 +243,7 @@ export class ClusterCoordinator implements Coordinator {
     await Promise.all(stale.map((r) => this.deliver(r.to, [{ table, update: merged }])));
   }
 
-  async scan(ks: KeyspaceDef, table: TableDef, range: ScanRange, filter: ReadFilter, partitionLimit: number, cl: number, nowSec: number): Promise<PartitionData[]> {
+  async scan(ks: KeyspaceDef, table: TableDef, range: ScanRange, filter: ReadFilter, partitionLimit: number, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData[]> {
     const out: PartitionData[] = [];
     for (const seg of scanSegments(this.o.topology.ring(), range)) {
       if (out.length >= partitionLimit) break;

@@ -1,6 +1,7 @@
 // How many replicas a consistency level needs, given a keyspace's replication and where its replicas live.
 // Pure arithmetic, shared by the single-node coordinator today and the cluster coordinator tomorrow.
 import { Consistency, InvalidRequestError, UnavailableError } from '../model/errors.ts';
+import type { ConsistencyLevel } from '../model/consistency.ts';
 
 export interface ReplicaView {
   /** Replication factor per datacenter (SimpleStrategy: one entry for the whole ring under '*'). */
@@ -22,7 +23,7 @@ function sum(m: Map<string, number>): number {
   return n;
 }
 
-function need(cl: number, required: number, alive: number): void {
+function need(cl: ConsistencyLevel, required: number, alive: number): void {
   if (alive < required) throw new UnavailableError(cl, required, alive);
 }
 
@@ -30,7 +31,7 @@ function need(cl: number, required: number, alive: number): void {
  * Throws UnavailableError (before anything is sent) when too few replicas are alive for `cl`.
  * `isWrite` matters for ANY, which accepts a write with no live replica (it becomes a hint).
  */
-export function assureSufficientLiveReplicas(cl: number, view: ReplicaView, isWrite: boolean): void {
+export function assureSufficientLiveReplicas(cl: ConsistencyLevel, view: ReplicaView, isWrite: boolean): void {
   const totalRf = sum(view.rfByDc);
   const totalAlive = sum(view.aliveByDc);
   const localRf = view.dcAgnostic ? totalRf : (view.rfByDc.get(view.localDc) ?? 0);
@@ -72,7 +73,7 @@ export function assureSufficientLiveReplicas(cl: number, view: ReplicaView, isWr
 }
 
 /** The number of replica answers a request waits for (blockFor in timeout errors). */
-export function blockFor(cl: number, view: ReplicaView): number {
+export function blockFor(cl: ConsistencyLevel, view: ReplicaView): number {
   const totalRf = sum(view.rfByDc);
   const localRf = view.dcAgnostic ? totalRf : (view.rfByDc.get(view.localDc) ?? 0);
   switch (cl) {

@@ -4,6 +4,7 @@
 import type { KeyspaceDef, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import type { WriteType } from '../model/errors.ts';
+import type { ConsistencyLevel } from '../model/consistency.ts';
 
 export interface Mutation {
   table: TableDef;
@@ -11,14 +12,14 @@ export interface Mutation {
 }
 
 export interface Coordinator {
-  write(keyspace: KeyspaceDef, mutations: Mutation[], cl: number, writeType: WriteType): Promise<void>;
+  write(keyspace: KeyspaceDef, mutations: Mutation[], cl: ConsistencyLevel, writeType: WriteType): Promise<void>;
   read(
     keyspace: KeyspaceDef,
     table: TableDef,
     key: Buffer,
     token: bigint,
     filter: ReadFilter,
-    cl: number,
+    cl: ConsistencyLevel,
     nowSec: number,
   ): Promise<PartitionData | undefined>;
   scan(
@@ -27,7 +28,7 @@ export interface Coordinator {
     range: ScanRange,
     filter: ReadFilter,
     partitionLimit: number,
-    cl: number,
+    cl: ConsistencyLevel,
     nowSec: number,
   ): Promise<PartitionData[]>;
   truncate(keyspace: KeyspaceDef, table: TableDef): Promise<void>;

@@ -5,6 +5,8 @@ import type { TokenRing, RingEndpoint } from '../cluster/ring.ts';
 import { replicasFor } from '../cluster/replication.ts';
 import { Consistency } from '../model/errors.ts';
 import { blockFor, type ReplicaView } from './consistency.ts';
+import type { ConsistencyLevel } from '../model/consistency.ts';
+import { isLocalConsistency } from '../model/consistency.ts';
 
 export interface Topology {
   /** This node's endpoint id in the ring. */
@@ -56,7 +58,7 @@ export class AckCounter {
   readonly blockFor: number;
 
   constructor(
-    private readonly cl: number,
+    private readonly cl: ConsistencyLevel,
     private readonly view: ReplicaView,
   ) {
     this.blockFor = blockFor(cl, view);
@@ -117,6 +119,4 @@ export class LatencyTracker {
 }
 
 /** Whether `cl` only counts replicas of the coordinator's DC. */
-export function isLocalCl(cl: number): boolean {
-  return cl === Consistency.LOCAL_ONE || cl === Consistency.LOCAL_QUORUM;
-}
+export const isLocalCl = isLocalConsistency;

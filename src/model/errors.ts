@@ -23,23 +23,8 @@ export const ErrorCode = {
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Consistency codes as on the wire. */
-export const Consistency = {
-  ANY: 0x0000,
-  ONE: 0x0001,
-  TWO: 0x0002,
-  THREE: 0x0003,
-  QUORUM: 0x0004,
-  ALL: 0x0005,
-  LOCAL_QUORUM: 0x0006,
-  EACH_QUORUM: 0x0007,
-  SERIAL: 0x0008,
-  LOCAL_SERIAL: 0x0009,
-  LOCAL_ONE: 0x000a,
-} as const;
-export type ConsistencyLevel = (typeof Consistency)[keyof typeof Consistency];
-export const consistencyName = (cl: number): string =>
-  (Object.entries(Consistency).find(([, v]) => v === cl)?.[0] ?? `UNKNOWN(${cl})`);
+export { Consistency, consistencyName, type ConsistencyLevel } from './consistency.ts';
+import { consistencyName, type ConsistencyLevel } from './consistency.ts';
 
 export type WriteType = 'SIMPLE' | 'BATCH' | 'UNLOGGED_BATCH' | 'COUNTER' | 'BATCH_LOG';
 
@@ -59,7 +44,7 @@ export class BadCredentialsError extends CqlError {
 export class UnavailableError extends CqlError {
   readonly code = ErrorCode.UNAVAILABLE;
   constructor(
-    readonly consistency: number,
+    readonly consistency: ConsistencyLevel,
     readonly required: number,
     readonly alive: number,
   ) {
@@ -78,7 +63,7 @@ export class TruncateError extends CqlError {
 export class WriteTimeoutError extends CqlError {
   readonly code = ErrorCode.WRITE_TIMEOUT;
   constructor(
-    readonly consistency: number,
+    readonly consistency: ConsistencyLevel,
     readonly received: number,
     readonly blockFor: number,
     readonly writeType: WriteType,
@@ -89,7 +74,7 @@ export class WriteTimeoutError extends CqlError {
 export class ReadTimeoutError extends CqlError {
   readonly code = ErrorCode.READ_TIMEOUT;
   constructor(
-    readonly consistency: number,
+    readonly consistency: ConsistencyLevel,
     readonly received: number,
     readonly blockFor: number,
     readonly dataPresent: boolean,
@@ -100,7 +85,7 @@ export class ReadTimeoutError extends CqlError {
 export class ReadFailureError extends CqlError {
   readonly code = ErrorCode.READ_FAILURE;
   constructor(
-    readonly consistency: number,
+    readonly consistency: ConsistencyLevel,
     readonly received: number,
     readonly blockFor: number,
     readonly numFailures: number,
@@ -123,7 +108,7 @@ export class FunctionFailureError extends CqlError {
 export class WriteFailureError extends CqlError {
   readonly code = ErrorCode.WRITE_FAILURE;
   constructor(
-    readonly consistency: number,
+    readonly consistency: ConsistencyLevel,
     readonly received: number,
     readonly blockFor: number,
     readonly numFailures: number,

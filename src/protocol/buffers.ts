@@ -4,10 +4,10 @@
 import { ProtocolError, ServerError } from '../model/errors.ts';
 import { parseInet as parseInetText, inetToCompactString } from '../model/values/codec.ts';
 import { UNSET, type BoundValue } from './messages.ts';
+import { toConsistencyLevel, type ConsistencyLevel } from '../model/consistency.ts';
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-const MAX_CONSISTENCY = 0x000a;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 
@@ -168,10 +168,11 @@ export class BodyReader {
     return { address, port: this.readInt() };
   }
 
-  readConsistency(): number {
+  readConsistency(): ConsistencyLevel {
     const c = this.readShort();
-    if (c > MAX_CONSISTENCY) throw new ProtocolError(`Unknown code ${c} for a consistency level`);
-    return c;
+    const cl = toConsistencyLevel(c);
+    if (cl === undefined) throw new ProtocolError(`Unknown code ${c} for a consistency level`);
+    return cl;
   }
 }
 

@@ -1,6 +1,7 @@
 // Decoded requests and to-be-encoded responses of native protocol v4, as plain data. The codec
 // (protocol/frame.ts, requests.ts, responses.ts) turns frames into these and these into frames; the server dispatches on them.
 import type { CqlType } from '../model/types.ts';
+import type { ConsistencyLevel } from '../model/consistency.ts';
 
 export const Opcode = {
   ERROR: 0x00,
@@ -26,7 +27,7 @@ export type BoundValue = Buffer | null | typeof UNSET;
 export const UNSET: unique symbol = Symbol('unset');
 
 export interface QueryParameters {
-  consistency: number;
+  consistency: ConsistencyLevel;
   values: BoundValue[];
   /** Present when the client used With_names_for_values (0x40). Same length as values. */
   names?: string[];
@@ -58,7 +59,7 @@ export interface BatchChild {
 export interface BatchRequest {
   type: 0 | 1 | 2; // logged, unlogged, counter
   children: BatchChild[];
-  consistency: number;
+  consistency: ConsistencyLevel;
   serialConsistency?: number;
   timestamp?: number;
 }

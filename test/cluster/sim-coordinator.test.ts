@@ -3,6 +3,7 @@
 // scenario partitions dc1 from dc2 and checks that LOCAL_QUORUM keeps working on both sides while cross-DC levels
 // fail as Cassandra's do, that healing brings the missed writes across (hinted handoff on UP), and that the whole
 // run, every message included, replays identically from its seed.
+import type { ConsistencyLevel } from '../../src/model/consistency.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -174,12 +175,12 @@ class Sim {
     };
   }
 
-  write(node: Node, k: number, v: string, cl: number) {
+  write(node: Node, k: number, v: string, cl: ConsistencyLevel) {
     return this.settle(`write k=${k} ${CL_NAMES.get(cl)} via ${node.endpoint}`, () =>
       node.coordinator.write(this.ks, [{ table: this.table, update: this.update(k, v) }], cl, 'SIMPLE'));
   }
 
-  async read(node: Node, k: number, cl: number, table: TableDef = this.table): Promise<{ ok: true; value: string | null } | { ok: false; error: unknown }> {
+  async read(node: Node, k: number, cl: ConsistencyLevel, table: TableDef = this.table): Promise<{ ok: true; value: string | null } | { ok: false; error: unknown }> {
     const key = Buffer.alloc(4);
     key.writeInt32BE(k);
     const nowSec = Math.floor((EPOCH_MS + this.sched.now()) / 1000);
@@ -215,7 +216,7 @@ function assertUnavailable(r: { ok: boolean; error?: unknown }, required: number
   assert.equal(e.alive, alive);
 }
 
-async function expectValue(sim: Sim, node: Node, k: number, cl: number, expected: string | null): Promise<void> {
+async function expectValue(sim: Sim, node: Node, k: number, cl: ConsistencyLevel, expected: string | null): Promise<void> {
   const r = await sim.read(node, k, cl);
   assert.ok(r.ok, `read k=${k} via ${node.endpoint}: ${r.ok ? '' : describeError(r.error)}`);
   assert.equal(r.value, expected, `read k=${k} via ${node.endpoint}`);

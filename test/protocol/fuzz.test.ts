@@ -1,5 +1,6 @@
 // Property tests: whatever bytes a client sends, FrameDecoder + decodeFrameRequest either decode them or fail with a
 // CqlError — never another exception type, never an endless loop.
+import { Consistency } from '../../src/model/consistency.ts';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
@@ -11,7 +12,7 @@ import { requestFrame } from './helpers.ts';
 
 const bytes = fc.uint8Array({ maxLength: 24 }).map((a) => Buffer.from(a));
 const value: fc.Arbitrary<BoundValue> = fc.oneof(bytes, fc.constant(null), fc.constant(UNSET));
-const cl = fc.integer({ min: 0, max: 10 });
+const cl = fc.constantFrom(...Object.values(Consistency));
 const text = fc.string({ maxLength: 20, unit: 'grapheme' });
 
 const params: fc.Arbitrary<QueryParameters> = fc

@@ -15,6 +15,7 @@ import { T } from '../../model/types.ts';
 import { requireBigint } from './values.ts';
 import type { ExecEnv, Plan, Session } from './plan.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
+import type { ConsistencyLevel } from '../../model/consistency.ts';
 
 export type { Plan, ExecEnv, Session, ExecRequest } from './plan.ts';
 
@@ -101,7 +102,7 @@ function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Se
 export type BatchKind = 'LOGGED' | 'UNLOGGED' | 'COUNTER';
 
 /** Applies a batch's statements with one timestamp; a single-keyspace atomic write (logged or not) locally. */
-export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ m: CompiledModification; ctx: BindContext }>, ts: number, cl: number): Promise<void> {
+export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ m: CompiledModification; ctx: BindContext }>, ts: number, cl: ConsistencyLevel): Promise<void> {
   if (children.length === 0) return;
   if (type === 'COUNTER') throw new InvalidRequestError('Counter batches are not supported yet');
   const byKeyspace = new Map<string, { ks: CompiledModification['ks']; mutations: Mutation[] }>();

@@ -20,6 +20,7 @@ import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { requireBigint, requireInt, type ExecValue } from './values.ts';
 import type { ExecEnv, ExecRequest, Plan, Session } from './plan.ts';
 import { liveRows } from '../../storage/live.ts';
+import type { ConsistencyLevel } from '../../model/consistency.ts';
 
 const MAX_TTL = 630720000; // 20 years, Cassandra's limit
 
@@ -29,7 +30,7 @@ export interface CompiledModification {
   table: TableDef;
   variables: import('../../protocol/messages.ts').ColumnSpec[];
   pkIndexes: number[];
-  mutations(env: ExecEnv, ctx: BindContext, defaultTs: number | undefined, cl: number): Promise<Mutation[]>;
+  mutations(env: ExecEnv, ctx: BindContext, defaultTs: number | undefined, cl: ConsistencyLevel): Promise<Mutation[]>;
 }
 
 interface UsingCompiled {
@@ -298,7 +299,7 @@ function mergeColumnData(type: CqlType, prev: ColumnData | undefined, next: Colu
 }
 
 /** Reads the current live list of a row's column (list index operations need it, as in Cassandra). */
-async function currentList(env: ExecEnv, table: TableDef, p: PartitionData, row: Row, c: ColumnDef, cl: number, nowSec: number): Promise<ComplexCell[]> {
+async function currentList(env: ExecEnv, table: TableDef, p: PartitionData, row: Row, c: ColumnDef, cl: ConsistencyLevel, nowSec: number): Promise<ComplexCell[]> {
   const ks = env.schema().keyspaces.get(table.keyspace)!;
   const filter = table.clustering.length
     ? { slices: [{ start: { prefix: row.clustering, inclusive: true }, end: { prefix: row.clustering, inclusive: true } }] }
@@ -316,7 +317,7 @@ async function currentList(env: ExecEnv, table: TableDef, p: PartitionData, row:
 }
 
 async function updateColumn(env: ExecEnv, table: TableDef, p: PartitionData, row: Row, c: ColumnDef, a: Assignment, v: Buffer | null,
-  k: ExecValue | undefined, w: WriteTime, cl: number): Promise<ColumnData | undefined> {
+  k: ExecValue | undefined, w: WriteTime, cl: ConsistencyLevel): Promise<ColumnData | undefined> {
   const t = c.type;
   switch (a.kind) {
     case 'set':

@@ -23,6 +23,7 @@ import type { PagingState } from './paging.ts';
 import { cellsOf, compareClusteringOf, partitionKeyBytes, rowValues, splitPartitionKey } from './rows.ts';
 import { checkPartitionKeySize } from './clustering.ts';
 import { virtualRows } from './virtual.ts';
+import type { ConsistencyLevel } from '../../model/consistency.ts';
 
 export interface Limits {
   pageSize: number; // Infinity when not paging
@@ -96,7 +97,7 @@ export class SelectRun {
     readonly reversed: boolean,
     readonly ctx: BindContext,
     readonly nowSec: number,
-    readonly cl: number,
+    readonly cl: ConsistencyLevel,
   ) {}
 
   private slices?: Slice[] | null = null;

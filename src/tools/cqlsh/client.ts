@@ -2,6 +2,7 @@
 // readTypeOption). cqlsh needs the raw [bytes] of every cell to display them exactly as cqlshlib does (empty values,
 // float precision, collection order), and it talks to exactly one host (cqlsh's WhiteListRoundRobinPolicy); a
 // general-purpose driver decodes values into JS objects and wants a data centre and a whole cluster's metadata.
+import type { ConsistencyLevel } from '../../model/consistency.ts';
 import { connect as netConnect, type Socket } from 'node:net';
 import { BodyReader, BodyWriter } from '../../protocol/buffers.ts';
 import { FrameFlag, HEADER_LENGTH, PROTOCOL_VERSION } from '../../protocol/frame.ts';
@@ -11,8 +12,8 @@ import { ResultKind, RowsFlag } from '../../protocol/responses.ts';
 import { readTypeOption } from '../../protocol/type-option.ts';
 
 export interface QueryOptions {
-  consistency: number;
-  serialConsistency?: number;
+  consistency: ConsistencyLevel;
+  serialConsistency?: ConsistencyLevel;
   pageSize?: number;
   pagingState?: Buffer;
   values?: Array<Buffer | null>;

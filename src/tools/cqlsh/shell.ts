@@ -3,7 +3,7 @@
 // Errors go to stderr, prefixed with `file:line:` when input is not a terminal; the caller turns statementError into
 // cqlsh's exit status 2.
 import { writeSync, closeSync } from 'node:fs';
-import { Consistency } from '../../model/errors.ts';
+import { Consistency, type ConsistencyLevel } from '../../model/consistency.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
 import type { CqlClient, QueryOptions, RowsResult } from './client.ts';
 import { formatError, type HostInfo } from './errors.ts';
@@ -37,8 +37,8 @@ export type CommandHandler = (shell: Shell, st: Statement) => Promise<void> | vo
 
 export class Shell {
   keyspace: string | undefined;
-  consistency: number = Consistency.ONE;
-  serialConsistency: number = Consistency.SERIAL;
+  consistency: ConsistencyLevel = Consistency.ONE;
+  serialConsistency: ConsistencyLevel = Consistency.SERIAL;
   paging = true;
   pageSize = DEFAULT_PAGE_SIZE;
   expand = false;
