@@ -4,7 +4,9 @@
 // whole cluster can run in one process on a simulated network.
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
-import { InvalidRequestError, ReadTimeoutError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
+import { InvalidRequestError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
+import { handle, send, Verbs, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import { RemoteError } from '../messaging/errors.ts';
 import { dataEqual } from '../storage/equal.ts';
 import { mergePartitions } from '../storage/merge.ts';
 import type { Coordinator, Mutation } from './coordinator.ts';
@@ -45,15 +47,10 @@ export interface ClusterCoordinatorOptions {
   maxHintWindowMs: number;
 }
 
-interface TableRef { ks: string; table: string; id: string }
 const refOf = (t: TableDef): TableRef => ({ ks: t.keyspace, table: t.name, id: t.id });
 
-export const Verb = {
-  MUTATION: 'MUTATION',
-  READ: 'READ',
-  SCAN: 'SCAN',
-  TRUNCATE: 'TRUNCATE',
-} as const;
+/** How one replica's part of a request ended: acknowledged, refused (with a reason), or no answer in time. */
+type ReplicaOutcome = { ok: true } | { ok: false; reason: RequestFailureReason | undefined };
 
 export class ClusterCoordinator implements Coordinator {
   readonly hints: HintStore;
@@ -63,10 +60,10 @@ export class ClusterCoordinator implements Coordinator {
   constructor(private readonly o: ClusterCoordinatorOptions) {
     this.hints = new HintStore(o.clock, o.maxHintWindowMs);
     this.speculation = new Speculation(Math.min(100, o.readTimeoutMs / 4));
-    o.messenger.register(Verb.MUTATION, (p) => this.onMutation(p as { items: Array<{ t: TableRef; u: PartitionData }> }));
-    o.messenger.register(Verb.READ, (p) => this.onRead(p as { t: TableRef; key: Buffer; token: bigint; filter: ReadFilter; now: number }));
-    o.messenger.register(Verb.SCAN, (p) => this.onScan(p as { t: TableRef; range: ScanRange; filter: ReadFilter; limit: number; now: number }));
-    o.messenger.register(Verb.TRUNCATE, (p) => this.onTruncate(p as { t: TableRef }));
+    handle(o.messenger, Verbs.MUTATION, (p) => this.onMutation(p));
+    handle(o.messenger, Verbs.READ, (p) => this.onRead(p));
+    handle(o.messenger, Verbs.SCAN, (p) => this.onScan(p));
+    handle(o.messenger, Verbs.TRUNCATE, (p) => this.onTruncate(p));
   }
 
   private table(ref: TableRef): TableDef {
@@ -75,41 +72,45 @@ export class ClusterCoordinator implements Coordinator {
     return t;
   }
 
-  private async onMutation(p: { items: Array<{ t: TableRef; u: PartitionData }> }): Promise<boolean> {
+  private async onMutation(p: MutationRequest): Promise<true> {
     const items = p.items.map((i) => ({ table: this.table(i.t), update: i.u }));
     if (items.length === 1) await this.o.store.apply(items[0].table, items[0].update);
     else await this.o.store.applyMany(items);
     return true;
   }
 
-  private onRead(p: { t: TableRef; key: Buffer; token: bigint; filter: ReadFilter; now: number }): PartitionData | null {
+  private onRead(p: ReadRequest): PartitionData | null {
     return this.o.store.read(this.table(p.t), p.key, p.token, p.filter, p.now) ?? null;
   }
 
-  private onScan(p: { t: TableRef; range: ScanRange; filter: ReadFilter; limit: number; now: number }): PartitionData[] {
+  private onScan(p: ScanRequest): PartitionData[] {
     return this.o.store.scan(this.table(p.t), p.range, p.filter, p.limit, p.now);
   }
 
-  private async onTruncate(p: { t: TableRef }): Promise<boolean> {
+  private async onTruncate(p: TruncateRequest): Promise<true> {
     await this.o.store.truncate(this.table(p.t));
     return true;
   }
 
-  /** Sends one mutation to a replica (or applies it locally), resolving true on ack, false on failure/timeout. */
-  private async deliver(to: string, items: Array<{ table: TableDef; update: PartitionData }>): Promise<boolean> {
+  /**
+   * Sends one mutation to a replica (or applies it locally). A refusal (the replica answered with an error, or the
+   * local store failed) is told apart from no answer: Cassandra answers the first with WriteFailure and hints only
+   * the second.
+   */
+  private async deliver(to: string, items: Array<{ table: TableDef; update: PartitionData }>): Promise<ReplicaOutcome> {
     const start = this.o.clock.now();
     try {
       if (to === this.o.topology.self) {
         if (items.length === 1) await this.o.store.apply(items[0].table, items[0].update);
         else await this.o.store.applyMany(items);
       } else {
-        await this.o.messenger.request(to, Verb.MUTATION, { items: items.map((i) => ({ t: refOf(i.table), u: i.update })) }, this.o.writeTimeoutMs);
+        await send(this.o.messenger, to, Verbs.MUTATION, { items: items.map((i) => ({ t: refOf(i.table), u: i.update })) }, this.o.writeTimeoutMs);
       }
       this.latency.record(to, this.o.clock.now() - start);
-      return true;
-    } catch {
+      return { ok: true };
+    } catch (e) {
       this.latency.penalize(to, this.o.writeTimeoutMs);
-      return false;
+      return { ok: false, reason: failureReason(e, to === this.o.topology.self) };
     }
   }
 
@@ -137,19 +138,33 @@ export class ClusterCoordinator implements Coordinator {
         if (err) reject(err);
         else resolve();
       };
+      const failures = new Map<string, RequestFailureReason>();
+      const local = isLocalCl(cl);
+      const candidates = local ? rs.alive.filter((r) => r.dc === this.o.topology.localDc).length : rs.alive.length;
+      let localFailures = 0;
       const timer = this.o.timers.setTimeout(() => finish(new WriteTimeoutError(cl, counter.received, counter.blockFor, writeType)), this.o.writeTimeoutMs + 50);
       for (const r of rs.alive) {
-        void this.deliver(r.id, items).then((ok) => {
+        void this.deliver(r.id, items).then((outcome) => {
           pending--;
-          if (ok) {
+          if (outcome.ok) {
             if (counter.ack(r.dc) || (cl === 0 && counter.received > 0)) {
               this.o.timers.clearTimeout(timer);
               finish();
             }
-          } else {
+          } else if (outcome.reason === undefined) {
             this.hints.add(r.id, items);
+          } else {
+            failures.set(r.id, outcome.reason);
+            if (r.dc === this.o.topology.localDc) localFailures++;
           }
-          if (pending === 0 && !done) {
+          // Once too many replicas refused for the level to be reachable, the write has failed (Cassandra's rule:
+          // blockFor + failures > candidates, counting only the local DC for LOCAL_* levels).
+          const counted = local ? localFailures : failures.size;
+          const unreachable = failures.size > 0 && !counter.satisfied() && (counter.blockFor + counted > candidates || pending === 0);
+          if (unreachable && !done) {
+            this.o.timers.clearTimeout(timer);
+            finish(new WriteFailureError(cl, counter.received, counter.blockFor, failures.size, writeType, failures));
+          } else if (pending === 0 && !done) {
             this.o.timers.clearTimeout(timer);
             finish(counter.satisfied() ? undefined : new WriteTimeoutError(cl, counter.received, counter.blockFor, writeType));
           }
@@ -161,11 +176,11 @@ export class ClusterCoordinator implements Coordinator {
   private async readFrom(to: string, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): Promise<PartitionData | undefined> {
     const start = this.o.clock.now();
     if (to === this.o.topology.self) return this.o.store.read(table, key, token, filter, nowSec);
-    const res = await this.o.messenger.request(to, Verb.READ, { t: refOf(table), key, token, filter, now: nowSec }, this.o.readTimeoutMs);
+    const res = await send(this.o.messenger, to, Verbs.READ, { t: refOf(table), key, token, filter, now: nowSec }, this.o.readTimeoutMs);
     const ms = this.o.clock.now() - start;
     this.latency.record(to, ms);
     this.speculation.record(table.id, ms);
-    return (res as PartitionData | null) ?? undefined;
+    return res ?? undefined;
   }
 
   async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> {
@@ -207,7 +222,12 @@ export class ClusterCoordinator implements Coordinator {
         else resolve(out);
       };
       const started = this.o.clock.now();
-      const timeout = (): ReadTimeoutError => new ReadTimeoutError(cl, counter.received, counter.blockFor, out.some((o) => o.data !== undefined));
+      const failures = new Map<string, RequestFailureReason>();
+      const dataPresent = (): boolean => out.some((o) => o.data !== undefined);
+      // Out of replicas to ask: a refusal among them makes it a ReadFailure, silence alone a ReadTimeout.
+      const timeout = (): ReadTimeoutError | ReadFailureError => (failures.size > 0
+        ? new ReadFailureError(cl, counter.received, counter.blockFor, failures.size, dataPresent(), failures)
+        : new ReadTimeoutError(cl, counter.received, counter.blockFor, dataPresent()));
       const ask = (): boolean => {
         if (next >= targets.length) return false;
         const r = targets[next++]!;
@@ -220,9 +240,11 @@ export class ClusterCoordinator implements Coordinator {
             if (counter.ack(r.dc)) finish();
             else if (pending === 0 && !ask()) finish(timeout());
           },
-          () => {
+          (e: unknown) => {
             pending--;
             this.latency.penalize(r.id, this.o.readTimeoutMs);
+            const reason = failureReason(e, r.id === this.o.topology.self);
+            if (reason !== undefined) failures.set(r.id, reason);
             if (done) return;
             // A replica that failed fast (refused, not timed out) is replaced while there is time for an answer.
             const replaced = this.o.clock.now() - started < this.o.readTimeoutMs / 2 && ask();
@@ -233,7 +255,7 @@ export class ClusterCoordinator implements Coordinator {
       };
       for (let i = 0; i < first; i++) ask();
       if (delayMs !== undefined && delayMs < this.o.readTimeoutMs) timers.push(this.o.timers.setTimeout(() => void (done || ask()), delayMs));
-      timers.push(this.o.timers.setTimeout(() => finish(timeout()), this.o.readTimeoutMs + 50));
+      timers.push(this.o.timers.setTimeout(() => finish(new ReadTimeoutError(cl, counter.received, counter.blockFor, dataPresent())), this.o.readTimeoutMs + 50));
     });
   }
 
@@ -254,10 +276,15 @@ export class ClusterCoordinator implements Coordinator {
       const limit = partitionLimit - out.length;
       const settled = await Promise.allSettled(chosen.map((r) => (r.id === this.o.topology.self
         ? Promise.resolve(this.o.store.scan(table, seg.range, filter, limit, nowSec))
-        : this.o.messenger.request(r.id, Verb.SCAN, { t: refOf(table), range: seg.range, filter, limit, now: nowSec }, this.o.readTimeoutMs) as Promise<PartitionData[]>)));
+        : send(this.o.messenger, r.id, Verbs.SCAN, { t: refOf(table), range: seg.range, filter, limit, now: nowSec }, this.o.readTimeoutMs))));
       const byKey = new Map<string, PartitionData>();
+      const failures = new Map<string, RequestFailureReason>();
       settled.forEach((s, i) => {
-        if (s.status !== 'fulfilled') return;
+        if (s.status !== 'fulfilled') {
+          const reason = failureReason(s.reason, chosen[i].id === this.o.topology.self);
+          if (reason !== undefined) failures.set(chosen[i].id, reason);
+          return;
+        }
         counter.ack(chosen[i].dc);
         for (const p of s.value) {
           const k = p.key.toString('hex');
@@ -265,6 +292,7 @@ export class ClusterCoordinator implements Coordinator {
           byKey.set(k, prev ? mergePartitions(table, prev, p) : p);
         }
       });
+      if (!counter.satisfied() && failures.size > 0) throw new ReadFailureError(cl, counter.received, counter.blockFor, failures.size, byKey.size > 0, failures);
       if (!counter.satisfied()) throw new ReadTimeoutError(cl, counter.received, counter.blockFor, byKey.size > 0);
       const parts = [...byKey.values()].sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : Buffer.compare(a.key, b.key)));
       out.push(...parts.slice(0, limit));
@@ -281,7 +309,7 @@ export class ClusterCoordinator implements Coordinator {
     }
     await Promise.all(targets.map((t) => (t === this.o.topology.self
       ? this.o.store.truncate(table)
-      : this.o.messenger.request(t, Verb.TRUNCATE, { t: refOf(table) }, this.o.writeTimeoutMs * 5))));
+      : send(this.o.messenger, t, Verbs.TRUNCATE, { t: refOf(table) }, this.o.writeTimeoutMs * 5))));
     void ks;
   }
 
@@ -290,7 +318,7 @@ export class ClusterCoordinator implements Coordinator {
     let delivered = 0;
     const hints = this.hints.take(endpoint);
     for (let i = 0; i < hints.length; i++) {
-      if (await this.deliver(endpoint, hints[i].items)) {
+      if ((await this.deliver(endpoint, hints[i].items)).ok) {
         delivered++;
         continue;
       }
@@ -300,4 +328,16 @@ export class ClusterCoordinator implements Coordinator {
     }
     return delivered;
   }
+}
+
+/**
+ * Why a replica's part failed: a reason when it refused (it answered with an error, or the local store threw), none
+ * when it did not answer (timeout, connection lost), which leaves the outcome unknown and is hinted.
+ */
+function failureReason(e: unknown, local: boolean): RequestFailureReason | undefined {
+  if (local) return RequestFailureReason.UNKNOWN;
+  if (!(e instanceof RemoteError)) return undefined;
+  // A replica that does not know the table (yet, or any more) disagrees with the coordinator's schema.
+  if (e.remoteName === 'InvalidRequestError' && /unknown table/.test(e.message)) return RequestFailureReason.INCOMPATIBLE_SCHEMA;
+  return RequestFailureReason.UNKNOWN;
 }

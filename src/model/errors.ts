@@ -82,6 +82,25 @@ export class ReadTimeoutError extends CqlError {
     super(`Operation timed out - received only ${received} responses.`);
   }
 }
+/** Why a replica refused its part of a request (Cassandra's RequestFailureReason codes, as protocol v5 carries them). */
+export const RequestFailureReason = {
+  UNKNOWN: 0x0000,
+  READ_TOO_MANY_TOMBSTONES: 0x0001,
+  TIMEOUT: 0x0002,
+  INCOMPATIBLE_SCHEMA: 0x0003,
+} as const;
+export type RequestFailureReason = (typeof RequestFailureReason)[keyof typeof RequestFailureReason];
+
+const REASON_NAMES = new Map<number, string>(Object.entries(RequestFailureReason).map(([n, c]) => [c, n]));
+
+/** Cassandra 4's message: the counts, then "REASON from /address:port" for each replica that refused. */
+function failureMessage(received: number, numFailures: number, reasons: ReadonlyMap<string, RequestFailureReason>): string {
+  const base = `Operation failed - received ${received} responses and ${numFailures} failures`;
+  if (reasons.size === 0) return base;
+  const each = [...reasons].map(([endpoint, r]) => `${REASON_NAMES.get(r) ?? 'UNKNOWN'} from /${endpoint}`);
+  return `${base}: ${each.join(', ')}`;
+}
+
 export class ReadFailureError extends CqlError {
   readonly code = ErrorCode.READ_FAILURE;
   constructor(
@@ -90,8 +109,10 @@ export class ReadFailureError extends CqlError {
     readonly blockFor: number,
     readonly numFailures: number,
     readonly dataPresent: boolean,
+    /** Replica endpoint → reason (protocol v5's failure map; v4 carries only the count). */
+    readonly reasons: ReadonlyMap<string, RequestFailureReason> = new Map(),
   ) {
-    super(`Operation failed - received ${received} responses and ${numFailures} failures`);
+    super(failureMessage(received, numFailures, reasons));
   }
 }
 export class FunctionFailureError extends CqlError {
@@ -113,8 +134,10 @@ export class WriteFailureError extends CqlError {
     readonly blockFor: number,
     readonly numFailures: number,
     readonly writeType: WriteType,
+    /** Replica endpoint → reason (protocol v5's failure map; v4 carries only the count). */
+    readonly reasons: ReadonlyMap<string, RequestFailureReason> = new Map(),
   ) {
-    super(`Operation failed - received ${received} responses and ${numFailures} failures`);
+    super(failureMessage(received, numFailures, reasons));
   }
 }
 export class SyntaxError extends CqlError {

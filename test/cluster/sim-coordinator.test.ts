@@ -17,7 +17,7 @@ import { ClusterCoordinator } from '../../src/coordinator/cluster.ts';
 import { MemoryStore } from '../../src/coordinator/memory-store.ts';
 import { SimMessenger, describeFrame, type SimFrame } from '../../src/coordinator/sim-messenger.ts';
 import { parseStatement } from '../../src/cql/parser.ts';
-import { Consistency, UnavailableError, WriteTimeoutError } from '../../src/model/errors.ts';
+import { Consistency, ReadFailureError, RequestFailureReason, UnavailableError, WriteFailureError, WriteTimeoutError } from '../../src/model/errors.ts';
 import type { KeyspaceDef, Schema, TableDef } from '../../src/schema/model.ts';
 import { applyDdl, emptySchema, isDdlStatement } from '../../src/schema/registry.ts';
 import type { Cell, PartitionData } from '../../src/storage/types.ts';
@@ -59,6 +59,8 @@ class Sim {
   readonly network: SimNetwork<SimFrame>;
   readonly nodes: Node[] = [];
   readonly schema = buildSchema();
+  /** A node's own schema when it disagrees with the cluster's (a replica that has not seen a table yet). */
+  readonly schemaOf = new Map<string, Schema>();
   readonly ks: KeyspaceDef;
   readonly table: TableDef;
   private writeSeq = 0;
@@ -117,7 +119,7 @@ class Sim {
     );
     coordinator = new ClusterCoordinator({
       topology: { self: endpoint, localDc: dc, localRack: rack, ring: () => membership.ring(), isAlive: (ep) => membership.isAlive(ep) },
-      messenger, store, schema: () => this.schema, clock: sched, timers: sched,
+      messenger, store, schema: () => this.schemaOf.get(endpoint) ?? this.schema, clock: sched, timers: sched,
       writeTimeoutMs: WRITE_TIMEOUT_MS, readTimeoutMs: READ_TIMEOUT_MS, maxHintWindowMs: 3 * 3600_000,
     });
     startGossipLoop(membership.gossiper, sched, sched, 1000, this.random.int(1000));
@@ -350,4 +352,30 @@ test('speculative retry: a replica that died but is not yet convicted does not h
     assert.equal(r.value, `v${k}`);
     assert.ok(sim.sched.now() - start < 500, `read k=${k} took ${sim.sched.now() - start} virtual ms`);
   }
+});
+
+test('replicas that refuse (schema disagreement) give WriteFailure/ReadFailure with reasons, not a timeout and a hint', async () => {
+  const sim = new Sim(7);
+  await sim.waitFor('convergence', () => sim.allSee(sim.nodes, sim.nodes, true)
+    && sim.nodes.every((n) => n.membership.ring().endpoints.length === 6), 30_000);
+  await sim.advance(10_000);
+  const [a, b, c] = sim.dc('dc1') as [Node, Node, Node];
+  // Two of dc1's three replicas do not know the table: they refuse the write instead of timing out.
+  sim.schemaOf.set(b.endpoint, emptySchema());
+  sim.schemaOf.set(c.endpoint, emptySchema());
+  const w = await sim.write(a, 1, 'x', LOCAL_QUORUM);
+  assert.ok(!w.ok && w.error instanceof WriteFailureError, `write: ${describeError(w.ok ? undefined : w.error)}`);
+  assert.equal(w.error.numFailures, 2);
+  assert.equal(w.error.received, 1);
+  assert.deepEqual([...w.error.reasons.values()], [RequestFailureReason.INCOMPATIBLE_SCHEMA, RequestFailureReason.INCOMPATIBLE_SCHEMA]);
+  assert.match(w.error.message, /^Operation failed - received 1 responses and 2 failures: INCOMPATIBLE_SCHEMA from \/127\.0\.1\.\d:7000, INCOMPATIBLE_SCHEMA from/);
+  assert.equal(a.coordinator.hints.count(), 0, 'a refusal is not hinted');
+  const r = await sim.read(a, 1, LOCAL_QUORUM);
+  assert.ok(!r.ok && r.error instanceof ReadFailureError, `read: ${describeError(r.ok ? undefined : r.error)}`);
+  assert.ok(r.error.numFailures >= 1);
+  // Once the replicas have the schema again, the same statements succeed.
+  sim.schemaOf.clear();
+  assert.ok((await sim.write(a, 1, 'y', LOCAL_QUORUM)).ok);
+  const again = await sim.read(a, 1, LOCAL_QUORUM);
+  assert.ok(again.ok && again.value === 'y');
 });

@@ -1,0 +1,131 @@
+// The internode verbs, declared once: each with its request and response types, a check that an incoming payload
+// has the shape its handler expects (payloads come off the network and are not trusted), and which timeout applies.
+// Handlers and senders go through register()/request() below, so a payload can only be built and read as its verb's
+// type, and a verb name cannot be mistyped.
+import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
+
+/** Which configured timeout bounds a request of this verb (or none for one-way verbs). */
+export type VerbTimeout = 'write' | 'read' | 'truncate' | 'schema' | 'none';
+
+export interface VerbSpec<Req, Res> {
+  readonly name: string;
+  readonly timeout: VerbTimeout;
+  /** Narrows an incoming payload to Req, or throws MalformedPayloadError. */
+  readonly checkRequest: (payload: unknown) => Req;
+  /** Phantom marker for the response type (never set at run time). */
+  readonly response?: Res;
+}
+
+/** A payload that does not have its verb's shape: the sender is broken or hostile, never "schema disagreement". */
+export class MalformedPayloadError extends Error {
+  override readonly name = 'MalformedPayloadError';
+}
+
+/** A table as the nodes name it: by keyspace, name and id (a dropped and re-created table has a new id). */
+export interface TableRef {
+  ks: string;
+  table: string;
+  id: string;
+}
+
+export interface MutationRequest {
+  items: Array<{ t: TableRef; u: PartitionData }>;
+}
+
+export interface ReadRequest {
+  t: TableRef;
+  key: Buffer;
+  token: bigint;
+  filter: ReadFilter;
+  /** The coordinator's "now" in seconds, so TTL expiry is judged the same on every replica. */
+  now: number;
+}
+
+export interface ScanRequest {
+  t: TableRef;
+  range: ScanRange;
+  filter: ReadFilter;
+  limit: number;
+  now: number;
+}
+
+export interface TruncateRequest {
+  t: TableRef;
+}
+
+function fail(verb: string, what: string): never {
+  throw new MalformedPayloadError(`${verb}: malformed payload (${what})`);
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !Buffer.isBuffer(x);
+}
+
+function checkTableRef(verb: string, x: unknown): TableRef {
+  if (!isObject(x) || typeof x.ks !== 'string' || typeof x.table !== 'string' || typeof x.id !== 'string') fail(verb, 'table');
+  return x as unknown as TableRef;
+}
+
+function checkPartition(verb: string, x: unknown): PartitionData {
+  if (!isObject(x) || !Buffer.isBuffer(x.key) || typeof x.token !== 'bigint' || !Array.isArray(x.rows) || !Array.isArray(x.rangeTombstones)) {
+    fail(verb, 'partition');
+  }
+  return x as unknown as PartitionData;
+}
+
+function checkFilter(verb: string, x: unknown): ReadFilter {
+  if (!isObject(x) || (x.slices !== undefined && !Array.isArray(x.slices))) fail(verb, 'filter');
+  return x as ReadFilter;
+}
+
+function verb<Req, Res>(name: string, timeout: VerbTimeout, checkRequest: (payload: unknown) => Req): VerbSpec<Req, Res> {
+  return { name, timeout, checkRequest };
+}
+
+export const Verbs = {
+  /** Apply these partition updates (a replica write, a hint replay, a read repair). */
+  MUTATION: verb<MutationRequest, true>('MUTATION', 'write', (p) => {
+    if (!isObject(p) || !Array.isArray(p.items) || p.items.length === 0) fail('MUTATION', 'items');
+    for (const i of p.items as unknown[]) {
+      if (!isObject(i)) fail('MUTATION', 'item');
+      checkTableRef('MUTATION', i.t);
+      checkPartition('MUTATION', i.u);
+    }
+    return p as unknown as MutationRequest;
+  }),
+  /** One partition (as the filter selects it) from this replica; null when it holds nothing. */
+  READ: verb<ReadRequest, PartitionData | null>('READ', 'read', (p) => {
+    if (!isObject(p) || !Buffer.isBuffer(p.key) || typeof p.token !== 'bigint' || typeof p.now !== 'number') fail('READ', 'key');
+    checkTableRef('READ', p.t);
+    checkFilter('READ', p.filter);
+    return p as unknown as ReadRequest;
+  }),
+  /** Up to `limit` partitions of a token range from this replica. */
+  SCAN: verb<ScanRequest, PartitionData[]>('SCAN', 'read', (p) => {
+    if (!isObject(p) || !isObject(p.range) || typeof p.limit !== 'number' || typeof p.now !== 'number') fail('SCAN', 'range');
+    checkTableRef('SCAN', p.t);
+    checkFilter('SCAN', p.filter);
+    return p as unknown as ScanRequest;
+  }),
+  TRUNCATE: verb<TruncateRequest, true>('TRUNCATE', 'truncate', (p) => {
+    if (!isObject(p)) fail('TRUNCATE', 'table');
+    checkTableRef('TRUNCATE', p.t);
+    return p as unknown as TruncateRequest;
+  }),
+} as const;
+
+/** The string-verb messaging both the TCP service and the simulator provide. */
+export interface VerbMessenger {
+  register(verb: string, handler: (payload: unknown, from: string) => unknown | Promise<unknown>): void;
+  request(to: string, verb: string, payload: unknown, timeoutMs: number): Promise<unknown>;
+}
+
+/** Registers the handler of a verb; the payload is checked before the handler sees it. */
+export function handle<Req, Res>(m: VerbMessenger, v: VerbSpec<Req, Res>, handler: (req: Req, from: string) => Res | Promise<Res>): void {
+  m.register(v.name, (payload, from) => handler(v.checkRequest(payload), from));
+}
+
+/** Sends a request of a verb and waits for its typed response. */
+export function send<Req, Res>(m: VerbMessenger, to: string, v: VerbSpec<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
+  return m.request(to, v.name, req, timeoutMs) as Promise<Res>;
+}
