@@ -4,15 +4,14 @@
 // (ring, replication) for every token range and cached, because replicasFor runs for every request.
 
 import type { RingEndpoint, TokenRing } from './ring.ts';
+import { parseReplication, type ReplicationSpec } from '../schema/replication.ts';
+
+export { parseReplication, strategyName, type ReplicationSpec } from '../schema/replication.ts';
+
+/** A keyspace's parsed strategy (KeyspaceDef.strategy), or a raw replication map (tools and tests), parsed once. */
+export type ReplicationInput = ReplicationSpec | Readonly<Record<string, string>>;
 
 export type Endpoint = RingEndpoint;
-
-export type ReplicationSpec =
-  | { readonly kind: 'simple'; readonly rf: number }
-  /** rf per DC, in option order; DCs with rf 0 are kept so callers can still see them. */
-  | { readonly kind: 'network'; readonly dcs: ReadonlyMap<string, number> }
-  | { readonly kind: 'local' }
-  | { readonly kind: 'everywhere' };
 
 /** Replica lists for every range of one ring under one replication setting. */
 export interface ReplicaTable {
@@ -20,49 +19,6 @@ export interface ReplicaTable {
   readonly spec: ReplicationSpec;
   /** replicas[i] are the replicas of range (tokens[i-1], tokens[i]]; the first is the primary (Cassandra's order). */
   readonly replicas: readonly (readonly RingEndpoint[])[];
-}
-
-/** 'org.apache.cassandra.locator.SimpleStrategy' and 'SimpleStrategy' both name the same class. */
-export function strategyName(cls: string): string {
-  const dot = cls.lastIndexOf('.');
-  return dot < 0 ? cls : cls.slice(dot + 1);
-}
-
-/**
- * Replication factors are stored as strings; Cassandra 4 also allows "all/transient" ("3/1"). Transient
- * replicas are still replicas for placement, so only the total counts here.
- */
-function parseFactor(value: string, what: string): number {
-  const m = /^\s*(\d+)(?:\s*\/\s*\d+)?\s*$/.exec(value);
-  if (m === null) throw new Error(`invalid replication factor '${value}' for ${what}`);
-  return Number(m[1]);
-}
-
-export function parseReplication(replication: Readonly<Record<string, string>>): ReplicationSpec {
-  const cls = replication['class'];
-  if (cls === undefined) throw new Error("replication map has no 'class'");
-  switch (strategyName(cls)) {
-    case 'SimpleStrategy': {
-      const rf = replication['replication_factor'];
-      if (rf === undefined) throw new Error('SimpleStrategy requires a replication_factor');
-      return { kind: 'simple', rf: parseFactor(rf, 'replication_factor') };
-    }
-    case 'NetworkTopologyStrategy': {
-      const dcs = new Map<string, number>();
-      for (const [k, v] of Object.entries(replication)) {
-        // 'replication_factor' is expanded to every DC when the keyspace is created, so a stored map never needs it.
-        if (k === 'class' || k === 'replication_factor') continue;
-        dcs.set(k, parseFactor(v, `datacenter ${k}`));
-      }
-      return { kind: 'network', dcs };
-    }
-    case 'LocalStrategy':
-      return { kind: 'local' };
-    case 'EverywhereStrategy':
-      return { kind: 'everywhere' };
-    default:
-      throw new Error(`unsupported replication strategy ${cls}`);
-  }
 }
 
 /** Canonical cache key: same strategy and factors → same key, whatever the class spelling or option order. */
@@ -209,7 +165,7 @@ let lastTable: ReplicaTable | undefined;
  * The (cached) replica table of a ring under a replication map as stored in system_schema.keyspaces. Maps are
  * cached by identity, so they must not be mutated in place (the schema registry builds a new map on ALTER).
  */
-export function replicaTable(ring: TokenRing, replication: Readonly<Record<string, string>>): ReplicaTable {
+export function replicaTable(ring: TokenRing, replication: ReplicationInput): ReplicaTable {
   if (ring === lastRing && replication === lastReplication) return lastTable!;
   const table = lookupTable(ring, replication);
   lastRing = ring;
@@ -218,12 +174,12 @@ export function replicaTable(ring: TokenRing, replication: Readonly<Record<strin
   return table;
 }
 
-function lookupTable(ring: TokenRing, replication: Readonly<Record<string, string>>): ReplicaTable {
+function lookupTable(ring: TokenRing, replication: ReplicationInput): ReplicaTable {
   let rc = cache.get(ring);
   if (rc === undefined) cache.set(ring, (rc = { byObject: new WeakMap(), byKey: new Map() }));
   const hit = rc.byObject.get(replication);
   if (hit !== undefined) return hit;
-  const spec = parseReplication(replication);
+  const spec = isSpec(replication) ? replication : parseReplication(replication);
   const key = specKey(spec);
   let table = rc.byKey.get(key);
   if (table === undefined) rc.byKey.set(key, (table = computeTable(ring, spec)));
@@ -242,7 +198,7 @@ export interface ReplicasOptions {
  */
 export function replicasFor(
   ring: TokenRing,
-  replication: Readonly<Record<string, string>>,
+  replication: ReplicationInput,
   token: bigint,
   options?: ReplicasOptions,
 ): readonly RingEndpoint[] {
@@ -253,4 +209,8 @@ export function replicasFor(
     if (self !== undefined) return [self];
   }
   return table.replicas[ring.indexFor(token)]!;
+}
+
+function isSpec(r: ReplicationInput): r is ReplicationSpec {
+  return typeof (r as { kind?: unknown }).kind === 'string' && (r as { class?: unknown }).class === undefined;
 }

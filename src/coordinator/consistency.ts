@@ -14,7 +14,8 @@ export interface ReplicaView {
   dcAgnostic: boolean;
 }
 
-const quorumOf = (rf: number): number => Math.floor(rf / 2) + 1;
+/** A majority of `rf` replicas. */
+export const quorumOf = (rf: number): number => Math.floor(rf / 2) + 1;
 
 /** A plain loop: this runs on every request, where spreading into an array and a closure both cost. */
 function sum(m: Map<string, number>): number {

@@ -4,7 +4,7 @@ import type { KeyspaceDef } from '../schema/model.ts';
 import type { TokenRing, RingEndpoint } from '../cluster/ring.ts';
 import { replicasFor } from '../cluster/replication.ts';
 import { Consistency } from '../model/errors.ts';
-import { blockFor, type ReplicaView } from './consistency.ts';
+import { blockFor, quorumOf, type ReplicaView } from './consistency.ts';
 import type { ConsistencyLevel } from '../model/consistency.ts';
 import { isLocalConsistency } from '../model/consistency.ts';
 
@@ -24,27 +24,24 @@ export interface ReplicaSet {
   view: ReplicaView;
 }
 
-const quorumOf = (rf: number): number => Math.floor(rf / 2) + 1;
 
 export function replicaSet(topo: Topology, ks: KeyspaceDef, token: bigint): ReplicaSet {
   const ring = topo.ring();
-  const all = replicasFor(ring, ks.replication, token, { localId: topo.self });
+  const all = replicasFor(ring, ks.strategy, token, { localId: topo.self });
   const alive: RingEndpoint[] = [];
   const dead: RingEndpoint[] = [];
   for (const r of all) (topo.isAlive(r.id) ? alive : dead).push(r);
-  const cls = ks.replication['class'] ?? '';
-  const dcAgnostic = !cls.endsWith('NetworkTopologyStrategy');
+  const strategy = ks.strategy;
+  const dcAgnostic = strategy.kind !== 'network';
   const rfByDc = new Map<string, number>();
   const aliveByDc = new Map<string, number>();
-  if (dcAgnostic) {
-    const rf = cls.endsWith('SimpleStrategy') ? Number.parseInt(ks.replication['replication_factor'] ?? '1', 10) || 0 : all.length;
-    rfByDc.set('*', rf);
+  if (strategy.kind !== 'network') {
+    rfByDc.set('*', strategy.kind === 'simple' ? strategy.rf : all.length);
     aliveByDc.set('*', alive.length);
   } else {
-    for (const [k, v] of Object.entries(ks.replication)) {
-      if (k === 'class' || k === 'replication_factor') continue;
-      rfByDc.set(k, Number.parseInt(v, 10) || 0);
-      aliveByDc.set(k, 0);
+    for (const [dc, rf] of strategy.dcs) {
+      rfByDc.set(dc, rf);
+      aliveByDc.set(dc, 0);
     }
     for (const r of alive) aliveByDc.set(r.dc, (aliveByDc.get(r.dc) ?? 0) + 1);
   }

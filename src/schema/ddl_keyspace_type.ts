@@ -14,6 +14,7 @@ import { tableString } from './ddl_table.ts';
 import {
   guardSystemKeyspace, keyspaceOf, requireKeyspace, validateKeyspaceName, withKeyspace, type DdlContext, type DdlResult,
 } from './ddl_common.ts';
+import { parseReplication } from './replication.ts';
 
 const ire = (msg: string): InvalidRequestError => new InvalidRequestError(msg);
 
@@ -30,6 +31,7 @@ export function createKeyspace(schema: Schema, stmt: CreateKeyspaceStatement, ct
     name,
     durableWrites: stmt.durableWrites ?? true,
     replication,
+    strategy: parseReplication(replication),
     tables: new Map(),
     types: new Map(),
   };
@@ -52,7 +54,7 @@ export function alterKeyspace(schema: Schema, stmt: AlterKeyspaceStatement, ctx:
     stmt.replication !== undefined && Object.keys(stmt.replication).length > 0
       ? normalizeReplication(name, stmt.replication, { dataCenters: ctx.dataCenters })
       : current.replication;
-  const ks: KeyspaceDef = { ...current, replication, durableWrites: stmt.durableWrites ?? current.durableWrites };
+  const ks: KeyspaceDef = { ...current, replication, strategy: parseReplication(replication), durableWrites: stmt.durableWrites ?? current.durableWrites };
   return { schema: withKeyspace(schema, name, ks), change: { change: 'UPDATED', target: 'KEYSPACE', keyspace: name } };
 }
 

@@ -1,6 +1,7 @@
 // The schema as the rest of the node sees it: keyspaces, tables, columns and user types. Immutable values;
 // a DDL statement produces a new Schema (see schema/registry.ts), so readers never see a half-applied change.
 import type { CqlType } from '../model/types.ts';
+import type { ReplicationSpec } from './replication.ts';
 
 export type ColumnKind = 'partition_key' | 'clustering' | 'static' | 'regular';
 
@@ -80,6 +81,8 @@ export interface KeyspaceDef {
   durableWrites: boolean;
   /** Replication map with the full class name under 'class' (e.g. org.apache.cassandra.locator.SimpleStrategy). */
   replication: Record<string, string>;
+  /** The same settings parsed, once, when the keyspace was defined or loaded: what replica placement reads. */
+  strategy: ReplicationSpec;
   tables: Map<string, TableDef>;
   types: Map<string, UserTypeDef>;
 }

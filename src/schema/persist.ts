@@ -5,6 +5,7 @@ import type {
   ColumnDef, DroppedColumnDef, KeyspaceDef, Schema, TableDef, TableOptions, UserTypeDef,
 } from './model.ts';
 import { compareNames, nameUuid } from './table_build.ts';
+import { parseReplication } from './replication.ts';
 
 interface SerializedTable {
   keyspace: string;
@@ -111,6 +112,7 @@ export function deserializeSchema(x: unknown): Schema {
       name: k.name,
       durableWrites: k.durableWrites,
       replication: k.replication as Record<string, string>,
+      strategy: parseReplication(k.replication as Record<string, string>),
       tables,
       types,
     });

@@ -7,6 +7,7 @@ import {
 } from './model.ts';
 import { LOCAL_STRATEGY, SIMPLE_STRATEGY } from './options.ts';
 import { nameUuid, sortByName } from './table_build.ts';
+import { parseReplication } from './replication.ts';
 
 /** Keyspaces only this node's own data lives in; never user-modifiable. */
 export const LOCAL_SYSTEM_KEYSPACES = new Set(['system', 'system_schema']);
@@ -135,6 +136,7 @@ function keyspace(name: string, replication: Record<string, string>, specs: Tabl
     name,
     durableWrites: true,
     replication,
+    strategy: parseReplication(replication),
     tables: new Map(specs.map((s) => [s.name, table(name, s)])),
     types: new Map(),
   };
@@ -391,7 +393,7 @@ export function withSystemKeyspaces(userSchema: Schema): Schema {
     const override = userSchema.keyspaces.get(sys.name);
     keyspaces.set(
       sys.name,
-      override ? { ...sys, replication: override.replication, durableWrites: override.durableWrites } : sys,
+      override ? { ...sys, replication: override.replication, strategy: override.strategy, durableWrites: override.durableWrites } : sys,
     );
   }
   for (const [name, ks] of userSchema.keyspaces) if (!keyspaces.has(name)) keyspaces.set(name, ks);

@@ -244,7 +244,7 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
       const table = ks.tables.get(tableName);
       if (!table) throw new AdminRequestError(`Unknown table '${tableName}' in keyspace '${ksName}'`);
       const token = murmur3Token(partitionKeyBytes(table, key));
-      return replicasFor(ring(), ks.replication, token, { localId: cluster?.selfId ?? local().hostId }).map((e) => e.address);
+      return replicasFor(ring(), ks.strategy, token, { localId: cluster?.selfId ?? local().hostId }).map((e) => e.address);
     },
     async flush(): Promise<void> {
       await deps.storage.flush();
