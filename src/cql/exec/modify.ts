@@ -16,6 +16,7 @@ import { clusteringSlices, compileWhere, type CompiledWhere } from './restrictio
 import { checkClusteringSize, checkPartitionKeySize } from './clustering.ts';
 import { addElements, assignColumn, elementCells, fieldPath, liveCell, tombstoneCell, type WriteTime } from './cells.ts';
 import { partitionKeyBytes } from './select.ts';
+import { partitionKeyBindIndexes } from './rows.ts';
 import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { requireBigint, requireInt, type ExecValue } from './values.ts';
 import type { ExecEnv, ExecRequest, Plan, Session } from './plan.ts';
@@ -175,16 +176,6 @@ function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTy
   };
 }
 
-function pkIndexesFromWhere(table: TableDef, stmt: UpdateStatement | DeleteStatement): number[] {
-  const idx: number[] = [];
-  for (const pk of table.partitionKey) {
-    const rel = stmt.where.find((w) => w.lhs.kind === 'column' && w.lhs.name === pk.name && w.op === '=');
-    if (!rel || rel.rhs.kind !== 'bind') return [];
-    idx.push(rel.rhs.index);
-  }
-  return idx;
-}
-
 /** Partition keys and (for row-level writes) full clustering keys selected by an UPDATE/DELETE's WHERE. */
 function targets(table: TableDef, where: CompiledWhere, ctx: BindContext, needRows: boolean): { keys: Buffer[]; clusterings: Buffer[][] | undefined } {
   const keys = where.partitionKeys!(ctx).map(partitionKeyBytes);
@@ -253,7 +244,7 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
   }
   const using = compileUsing(table, stmt.using, markers);
   return {
-    pkIndexes: pkIndexesFromWhere(table, stmt),
+    pkIndexes: partitionKeyBindIndexes(table, stmt.where),
     async run(env, ctx, defaultTs, cl) {
       const w = writeTime(env, table, using, ctx, defaultTs);
       const b = new MutationBuilder(table);
@@ -381,7 +372,7 @@ function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTy
   }
   const using = compileUsing(table, stmt.using, markers);
   return {
-    pkIndexes: pkIndexesFromWhere(table, stmt),
+    pkIndexes: partitionKeyBindIndexes(table, stmt.where),
     async run(env, ctx, defaultTs, cl) {
       const w = writeTime(env, table, using, ctx, defaultTs);
       const tomb = { ts: w.ts, ldt: w.nowSec };

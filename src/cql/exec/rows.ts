@@ -1,6 +1,7 @@
 // Row-level helpers shared by SELECT, its pager, modifications and virtual tables: partition key encoding, clustering
 // comparison in query order, and a row's values by column name. A leaf module, so that none of them import each other.
 import type { ColumnDef, TableDef } from '../../schema/model.ts';
+import type { Relation } from '../../model/ast.ts';
 import { compositeKey, splitCompositeKey } from '../../model/murmur3.ts';
 import { compareValues } from '../../model/values/compare.ts';
 import type { RowValues } from './restrictions.ts';
@@ -43,4 +44,18 @@ export function cellsOf(cells: Record<string, { value: Buffer; ts: number; ttl?:
     out[k] = { value: c.value, ts: c.ts, ttl: c.ttl, expiresAt: c.ttl !== undefined ? nowSec + c.ttl : undefined };
   }
   return out;
+}
+
+/**
+ * pk_indexes for PREPARED: the bind marker of each partition key column restricted by a plain `col = ?`, so
+ * token-aware drivers can route; empty when any partition key column is bound otherwise.
+ */
+export function partitionKeyBindIndexes(table: TableDef, where: readonly Relation[]): number[] {
+  const idx: number[] = [];
+  for (const pk of table.partitionKey) {
+    const rel = where.find((w) => w.lhs.kind === 'column' && w.lhs.name === pk.name && w.op === '=');
+    if (!rel || rel.rhs.kind !== 'bind') return [];
+    idx.push(rel.rhs.index);
+  }
+  return idx;
 }

@@ -13,6 +13,7 @@ import { requireInt } from './values.ts';
 import { decodePagingState, encodePagingState } from './paging.ts';
 import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { SelectRun, type Limits, type PageResult } from './select-page.ts';
+import { partitionKeyBindIndexes } from './rows.ts';
 
 export { compareClusteringOf, partitionKeyBytes, rowValues, splitPartitionKey } from './rows.ts';
 
@@ -46,7 +47,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   const postOrdering = stmt.orderBy.length > 0 && !virtual && table.partitionKey.some((c) =>
     stmt.where.some((w) => w.lhs.kind === 'column' && w.lhs.name === c.name && w.op === 'IN'));
   const variables = markers.finish();
-  const pkIndexes = computePkIndexes(table, stmt, variables.length);
+  const pkIndexes = partitionKeyBindIndexes(table, stmt.where);
 
   return {
     variables,
@@ -106,13 +107,3 @@ function orderingIsReversed(table: TableDef, stmt: SelectStatement): boolean {
   return reversed ?? false;
 }
 
-/** pk_indexes for PREPARED: each partition key column bound by a plain `col = ?` marker. */
-function computePkIndexes(table: TableDef, stmt: SelectStatement, _n: number): number[] {
-  const idx: number[] = [];
-  for (const pk of table.partitionKey) {
-    const rel = stmt.where.find((w) => w.lhs.kind === 'column' && w.lhs.name === pk.name && w.op === '=');
-    if (!rel || rel.rhs.kind !== 'bind') return [];
-    idx.push(rel.rhs.index);
-  }
-  return idx;
-}
