@@ -13,7 +13,7 @@ import type { Coordinator, Mutation } from './coordinator.ts';
 import { assureSufficientLiveReplicas } from './consistency.ts';
 import { AckCounter, LatencyTracker, isLocalCl, replicaSet, type Topology } from './replica-set.ts';
 import { Speculation } from './speculation.ts';
-import { HintStore } from './hints.ts';
+import { DEFAULT_MAX_HINTS_PER_TARGET, MemoryHintStore, type HintItems, type HintStore } from './hints.ts';
 import { scanSegments } from './segments.ts';
 import type { Clock, TimerHandle, Timers } from '../cluster/env.ts';
 import type { RingEndpoint } from '../cluster/ring.ts';
@@ -45,7 +45,13 @@ export interface ClusterCoordinatorOptions {
   writeTimeoutMs: number;
   readTimeoutMs: number;
   maxHintWindowMs: number;
+  /** Where hints are kept; in memory when not given (simulations, tests). */
+  hints?: HintStore;
+  /** hinted_handoff_throttle: replay bandwidth per target, bytes per second (Cassandra's default 1024 KiB/s). */
+  hintThrottleBytesPerSec?: number;
 }
+
+const HINT_REPLAY_BATCH = 64;
 
 const refOf = (t: TableDef): TableRef => ({ ks: t.keyspace, table: t.name, id: t.id });
 
@@ -58,7 +64,9 @@ export class ClusterCoordinator implements Coordinator {
   private readonly speculation: Speculation;
 
   constructor(private readonly o: ClusterCoordinatorOptions) {
-    this.hints = new HintStore(o.clock, o.maxHintWindowMs);
+    this.hints = o.hints ?? new MemoryHintStore(o.clock, {
+      maxHintWindowMs: o.maxHintWindowMs, maxBytesPerTarget: Number.MAX_SAFE_INTEGER, maxCountPerTarget: DEFAULT_MAX_HINTS_PER_TARGET,
+    });
     this.speculation = new Speculation(Math.min(100, o.readTimeoutMs / 4));
     handle(o.messenger, Verbs.MUTATION, (p) => this.onMutation(p));
     handle(o.messenger, Verbs.READ, (p) => this.onRead(p));
@@ -123,8 +131,10 @@ export class ClusterCoordinator implements Coordinator {
     assureSufficientLiveReplicas(cl, rs.view, true);
     const counter = new AckCounter(cl, rs.view);
     const items = [{ table: m.table, update: m.update }];
-    for (const r of rs.dead) this.hints.add(r.id, items);
-    if (cl === 0 && rs.alive.length === 0) return Promise.resolve(); // ANY: the hints are the write
+    // Hints for replicas known down are durable before the write is acknowledged, so a coordinator crash right after
+    // the ack cannot lose what those replicas missed.
+    const hinted = rs.dead.length === 0 ? undefined : Promise.all(rs.dead.map((r) => this.hints.add(r.id, items)));
+    if (cl === 0 && rs.alive.length === 0) return hinted!.then(() => undefined); // ANY: the hints are the write
     if (rs.alive.length === 1 && rs.dead.length === 0 && rs.alive[0]!.id === this.o.topology.self) {
       // The coordinator is the only replica (a single node, or RF 1 routed by the driver): no message, no timer.
       return this.o.store.apply(m.table, m.update);
@@ -136,6 +146,7 @@ export class ClusterCoordinator implements Coordinator {
         if (done) return;
         done = true;
         if (err) reject(err);
+        else if (hinted) hinted.then(() => resolve(), reject);
         else resolve();
       };
       const failures = new Map<string, RequestFailureReason>();
@@ -152,7 +163,7 @@ export class ClusterCoordinator implements Coordinator {
               finish();
             }
           } else if (outcome.reason === undefined) {
-            this.hints.add(r.id, items);
+            void this.hints.add(r.id, items);
           } else {
             failures.set(r.id, outcome.reason);
             if (r.dc === this.o.topology.localDc) localFailures++;
@@ -313,21 +324,41 @@ export class ClusterCoordinator implements Coordinator {
     void ks;
   }
 
-  /** Replays hints for a replica that came back; returns how many were delivered. */
+  /**
+   * Replays the hints held for a replica that came back, oldest first, in batches: each delivered hint is removed
+   * from the store, the first failure stops the replay (the rest stay for the next attempt), and the pace is held to
+   * hinted_handoff_throttle. Returns how many were delivered.
+   */
   async replayHints(endpoint: string): Promise<number> {
     let delivered = 0;
-    const hints = this.hints.take(endpoint);
-    for (let i = 0; i < hints.length; i++) {
-      if ((await this.deliver(endpoint, hints[i].items)).ok) {
+    for (let rounds = 0; rounds < 1_000_000; rounds++) {
+      const batch = this.hints.peek(endpoint, HINT_REPLAY_BATCH);
+      if (batch.length === 0) break;
+      const done: string[] = [];
+      let failed = false;
+      let bytes = 0;
+      for (const h of batch) {
+        if (!(await this.deliver(endpoint, h.items)).ok) {
+          failed = true;
+          break;
+        }
+        done.push(h.id);
         delivered++;
-        continue;
+        bytes += h.sizeBytes;
       }
-      // take() removed them all: put back this hint and every one not yet tried, or they would be lost.
-      for (const h of hints.slice(i)) this.hints.add(endpoint, h.items, h.createdAt);
-      break;
+      await this.hints.remove(endpoint, done);
+      if (failed) break;
+      await this.throttle(bytes);
     }
     return delivered;
   }
+
+  private throttle(sizeBytes: number): Promise<void> {
+    const rate = this.o.hintThrottleBytesPerSec ?? 0;
+    if (rate <= 0) return Promise.resolve();
+    return new Promise((resolve) => this.o.timers.setTimeout(resolve, (sizeBytes * 1000) / rate));
+  }
+
 }
 
 /**

@@ -21,9 +21,9 @@ test('replayHints keeps every hint it could not deliver, not just the one that f
     writeTimeoutMs: 100, readTimeoutMs: 100, maxHintWindowMs: 3_600_000,
   });
   const table = { keyspace: 'ks', name: 't', id: 'x' } as TableDef;
-  for (let i = 0; i < 4; i++) c.hints.add('b:7000', [{ table, update: { key: Buffer.from([i]), token: BigInt(i), rangeTombstones: [], rows: [] } }]);
+  for (let i = 0; i < 4; i++) await c.hints.add('b:7000', [{ table, update: { key: Buffer.from([i]), token: BigInt(i), rangeTombstones: [], rows: [] } }]);
   assert.equal(await c.replayHints('b:7000'), 1);
   assert.equal(calls, 2, 'stops at the first failure');
   assert.equal(c.hints.count('b:7000'), 3, 'the failed hint and the two never tried are kept');
-  assert.deepEqual(c.hints.take('b:7000').map((h) => h.items[0]!.update.key[0]), [1, 2, 3]);
+  assert.deepEqual(c.hints.peek('b:7000', 10).map((h) => h.items[0]!.update.key[0]), [1, 2, 3]);
 });
