@@ -26,8 +26,8 @@ export interface LocalAdminDeps {
   connections: () => number;
   /** Requests served so far, when the node counts them (a metrics gauge). */
   requests?: () => number;
-  /** Stops the native transport; drain calls it when given. */
-  stopNativeTransport?: () => Promise<void>;
+  /** The node's transports; without it drain only flushes and both transports report active. */
+  lifecycle?: { drain(): Promise<void>; readonly nativeTransportActive: boolean; readonly gossipActive: boolean };
   /** The cluster as membership sees it; without it the node reports a ring of one. */
   cluster?: ClusterView;
 }
@@ -114,7 +114,6 @@ function sameReplication(a: Record<string, string>, b: Record<string, string>): 
 export function localAdminSource(deps: LocalAdminDeps): AdminSource {
   const { config } = deps;
   const startedAt = Date.now();
-  let drained = false;
   let network: unknown = parseNetworkConfig({});
 
   // prom-client is loaded on the first scrape, not at start: it is a tenth of a second of CPU per node, which adds up
@@ -204,8 +203,8 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
       return {
         hostId: l.hostId,
         address: l.broadcastAddress,
-        gossipActive: !drained,
-        nativeTransportActive: !drained,
+        gossipActive: deps.lifecycle?.gossipActive ?? true,
+        nativeTransportActive: deps.lifecycle?.nativeTransportActive ?? true,
         loadBytes: loadBytes(),
         generation: l.gossipGeneration,
         uptimeSeconds: Math.floor((Date.now() - startedAt) / 1000),
@@ -250,9 +249,8 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
       await deps.storage.flush();
     },
     async drain(): Promise<void> {
-      drained = true;
-      await deps.stopNativeTransport?.();
-      await deps.storage.flush();
+      if (deps.lifecycle) await deps.lifecycle.drain();
+      else await deps.storage.flush();
     },
     getNetwork(): unknown {
       return cluster ? cluster.network.toJSON() : network;

@@ -20,6 +20,9 @@ export interface ClusterRuntime {
   readonly coordinator: ClusterCoordinator;
   /** Sends this node's schema to every live peer and waits (bounded) for them to take it. */
   pushSchema(): Promise<void>;
+  /** Announces shutdown (peers mark this node down at once) and stops gossip, hint replay and load reports. */
+  stopGossip(): Promise<void>;
+  /** stopGossip, then closes internode messaging. Both may be called more than once. */
   close(): Promise<void>;
 }
 
@@ -107,6 +110,7 @@ export async function startCluster(o: {
     writeTimeoutMs: config.writeRequestTimeoutMs, readTimeoutMs: config.readRequestTimeoutMs, maxHintWindowMs: config.maxHintWindowMs,
   });
   const loop = startGossipLoop(membership.gossiper, systemClock, timers, 1000);
+  let gossipStopped = false;
   // Hints whose replay was missed or failed part-way are retried for live targets every few seconds.
   let replaying = false;
   const hintTimer = setInterval(() => {
@@ -124,20 +128,26 @@ export async function startCluster(o: {
   loadTimer.unref();
   membership.setLoad(storage.approximateSize());
 
+  const stopGossip = async (): Promise<void> => {
+    if (gossipStopped) return;
+    gossipStopped = true;
+    clearInterval(loadTimer);
+    clearInterval(hintTimer);
+    membership.gossiper.shutdown();
+    loop.stop();
+    // Give the shutdown announcement a moment to leave before anything closes the sockets.
+    await new Promise<void>((r) => timers.setTimeout(r, 100));
+  };
+
   return {
-    self, messaging, membership, coordinator,
+    self, messaging, membership, coordinator, stopGossip,
     async pushSchema() {
       const snap = schema.snapshot();
       const live = membership.peers().filter((p) => p.alive);
       await Promise.allSettled(live.map((p) => messaging.request(p.endpoint, SCHEMA_PUSH, snap, 5000)));
     },
     async close() {
-      clearInterval(loadTimer);
-      clearInterval(hintTimer);
-      membership.gossiper.shutdown();
-      loop.stop();
-      // Give the shutdown announcement a moment to leave before the sockets close.
-      await new Promise((r) => setTimeout(r, 100));
+      await stopGossip();
       await messaging.close();
     },
   };

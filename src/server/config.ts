@@ -5,10 +5,20 @@ import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
+import { ConfigLoadError, YamlReader, invalid } from './config-yaml.ts';
+import { checkSecuritySettings } from './config-security.ts';
+
+export { ConfigLoadError };
 
 export type SnitchName = 'SimpleSnitch' | 'GossipingPropertyFileSnitch' | 'Ec2Snitch';
 export type CommitlogSyncMode = 'batch' | 'periodic';
 export type Ec2NamingScheme = 'legacy' | 'standard';
+/** Cassandra's disk_failure_policy; best_effort and stop_paranoid behave as stop (Sibyl has one data directory). */
+export type DiskFailurePolicy = 'die' | 'stop_paranoid' | 'stop' | 'best_effort' | 'ignore';
+/** Cassandra's commit_failure_policy; stop_commit behaves as stop. */
+export type CommitFailurePolicy = 'die' | 'stop' | 'stop_commit' | 'ignore';
+const DISK_FAILURE_POLICIES: readonly DiskFailurePolicy[] = ['die', 'stop_paranoid', 'stop', 'best_effort', 'ignore'];
+const COMMIT_FAILURE_POLICIES: readonly CommitFailurePolicy[] = ['die', 'stop', 'stop_commit', 'ignore'];
 
 export interface NodeConfig {
   /** Absolute path of the cassandra.yaml this came from ('' when built by defaultConfig). */
@@ -53,15 +63,10 @@ export interface NodeConfig {
   writeRequestTimeoutMs: number;
   requestTimeoutMs: number;
   authenticator: 'AllowAllAuthenticator';
+  /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
+  diskFailurePolicy: DiskFailurePolicy;
+  commitFailurePolicy: CommitFailurePolicy;
   warnings: string[];
-}
-
-/** `key` is the offending yaml key (dotted for nested ones), `file` the config file being read. */
-export class ConfigLoadError extends Error {
-  override readonly name = 'ConfigLoadError';
-  constructor(message: string, readonly key?: string, readonly file?: string) {
-    super(message);
-  }
 }
 
 const LOCATOR = 'org.apache.cassandra.locator.';
@@ -71,10 +76,6 @@ const DEFAULT_RACK = 'rack1';
 /** Keys Cassandra uses that have no meaning for Sibyl's storage; silently accepted so stock yaml files load cleanly. */
 const IGNORED_KEYS = new Set(['commitlog_directory', 'saved_caches_directory', 'cdc_raw_directory', 'partitioner']);
 const RACKDC_KEYS = new Set(['dc', 'rack', 'dc_suffix', 'prefer_local', 'ec2_naming_scheme', 'ec2_region', 'ec2_availability_zone']);
-
-const show = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x)) ?? String(v);
-const invalid = (key: string, expected: string, got: unknown): ConfigLoadError =>
-  new ConfigLoadError(`Invalid yaml: ${key} must be ${expected} (got ${show(got)})`, key);
 
 function isHostname(s: string): boolean {
   return s.length <= 253 && /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(s);
@@ -103,71 +104,6 @@ function phiThreshold(v: unknown): number {
   const n = typeof v === 'number' || typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : NaN;
   if (!Number.isFinite(n) || n < 5 || n > 16) throw invalid('phi_convict_threshold', 'a number between 5 and 16', v);
   return n;
-}
-
-function toInt(v: unknown): number | undefined {
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number(v.trim());
-  return undefined;
-}
-
-const DURATION_MS: Record<string, number> = { ms: 1, milliseconds: 1, s: 1000, seconds: 1000, m: 60_000, minutes: 60_000, h: 3_600_000, hours: 3_600_000, d: 86_400_000, days: 86_400_000 };
-const SIZE_MIB: Record<string, number> = { b: 1 / 2 ** 20, bytes: 1 / 2 ** 20, kib: 1 / 1024, mib: 1, gib: 1024 };
-
-/** Walks the parsed yaml, remembering which keys were consumed so the rest can be reported. */
-class YamlReader {
-  readonly used = new Set<string>();
-  constructor(readonly raw: Record<string, unknown>) {}
-
-  /** Blank values (`key:`) count as absent, which is how Cassandra's loader treats them. */
-  get(key: string): unknown {
-    this.used.add(key);
-    const v = this.raw[key];
-    return v === null ? undefined : v;
-  }
-  has(key: string): boolean { return key in this.raw; }
-  str(key: string, def: string): string {
-    const v = this.get(key);
-    if (v === undefined) return def;
-    if (typeof v !== 'string' || v.trim() === '') throw invalid(key, 'a non-empty string', v);
-    return v.trim();
-  }
-  optStr(key: string): string | undefined {
-    return this.get(key) === undefined ? undefined : this.str(key, '');
-  }
-  int(key: string, def: number, min: number, max: number): number {
-    const v = this.get(key);
-    if (v === undefined) return def;
-    const n = toInt(v);
-    if (n === undefined || n < min || n > max) throw invalid(key, `an integer between ${min} and ${max}`, v);
-    return n;
-  }
-  port(key: string, def: number): number { return this.int(key, def, 1, 65535); }
-  /** Pre-4.1 `x_in_ms: 10000` or 4.1's `x: 10000ms`; both at once is ambiguous, as Cassandra also says. */
-  private unitValue(oldKey: string, newKey: string): { old: boolean; v: unknown; m: RegExpExecArray | null } {
-    const [o, v] = [this.get(oldKey), this.get(newKey)];
-    if (o !== undefined && v !== undefined)
-      throw new ConfigLoadError(`Invalid yaml: ${oldKey} and ${newKey} are the same setting; set only one`, newKey);
-    return { old: o !== undefined, v, m: typeof v === 'string' ? /^\s*(\d+)\s*([a-zA-Z]+)\s*$/.exec(v) : null };
-  }
-  durationMs(oldKey: string, newKey: string, def: number): number {
-    const { old, v, m } = this.unitValue(oldKey, newKey);
-    if (old) return this.int(oldKey, def, 0, Number.MAX_SAFE_INTEGER);
-    if (v === undefined) return def;
-    const unit = m ? DURATION_MS[m[2]!.toLowerCase()] : undefined;
-    if (!m || unit === undefined) throw invalid(newKey, 'a duration such as 10000ms, 10s, 5m or 3h', v);
-    return Number(m[1]) * unit;
-  }
-  sizeMb(oldKey: string, newKey: string, def: number, max: number): number {
-    const { old, v, m } = this.unitValue(oldKey, newKey);
-    if (old) return this.int(oldKey, def, 1, max);
-    if (v === undefined) return def;
-    const unit = m ? SIZE_MIB[m[2]!.toLowerCase()] : undefined;
-    const mb = m && unit !== undefined ? Number(m[1]) * unit : NaN;
-    if (!Number.isInteger(mb) || mb < 1 || mb > max) throw invalid(newKey, `a whole number of MiB between 1MiB and ${max}MiB (e.g. 16MiB)`, v);
-    return mb;
-  }
 }
 
 /** java.util.Properties syntax: `k=v`, `k = v`, `k: v`, `k v`, `#`/`!` comments, backslash continuations and escapes. */
@@ -267,6 +203,19 @@ function parseInitialTokens(r: YamlReader): bigint[] {
   return tokens as bigint[];
 }
 
+function parseFailurePolicies(r: YamlReader): Pick<NodeConfig, 'diskFailurePolicy' | 'commitFailurePolicy'> {
+  const pick = <T extends string>(key: string, allowed: readonly T[], def: T): T => {
+    const v = r.str(key, def);
+    const found = allowed.find((p) => p === v);
+    if (!found) throw invalid(key, allowed.join(', '), v);
+    return found;
+  };
+  return {
+    diskFailurePolicy: pick('disk_failure_policy', DISK_FAILURE_POLICIES, 'stop'),
+    commitFailurePolicy: pick('commit_failure_policy', COMMIT_FAILURE_POLICIES, 'stop'),
+  };
+}
+
 /** Loads and validates a cassandra.yaml (and the cassandra-rackdc.properties beside it). */
 export function loadConfig(yamlPath: string): NodeConfig {
   const configPath = resolve(yamlPath);
@@ -342,10 +291,8 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
   const commitlogSyncBatchWindowMs = r.durationMs('commitlog_sync_batch_window_in_ms', 'commitlog_sync_batch_window', 2);
   r.durationMs('commitlog_sync_group_window_in_ms', 'commitlog_sync_group_window', 0);
 
-  const auth = r.str('authenticator', 'AllowAllAuthenticator').replace(/^org\.apache\.cassandra\.auth\./, '');
-  if (auth === 'PasswordAuthenticator')
-    throw new ConfigLoadError('Invalid yaml: authenticator PasswordAuthenticator is not supported yet (use AllowAllAuthenticator)', 'authenticator');
-  if (auth !== 'AllowAllAuthenticator') throw invalid('authenticator', 'AllowAllAuthenticator', auth);
+  checkSecuritySettings(r);
+  const failurePolicies = parseFailurePolicies(r);
 
   const endpointSnitch = parseSnitch(r.str('endpoint_snitch', 'SimpleSnitch'));
   const rackdcPath = join(dir, 'cassandra-rackdc.properties');
@@ -409,6 +356,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     writeRequestTimeoutMs: r.durationMs('write_request_timeout_in_ms', 'write_request_timeout', 2000),
     requestTimeoutMs: r.durationMs('request_timeout_in_ms', 'request_timeout', 10_000),
     authenticator: 'AllowAllAuthenticator',
+    ...failurePolicies,
     warnings,
   };
   for (const k of Object.keys(r.raw)) if (!r.used.has(k) && !IGNORED_KEYS.has(k)) warnings.push(`unknown key "${k}" ignored`);
@@ -439,6 +387,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000, phiConvictThreshold: 8,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000,
     authenticator: 'AllowAllAuthenticator',
+    diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
     ...overrides,
     listenAddress,
@@ -490,6 +439,8 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     write_request_timeout_in_ms: c.writeRequestTimeoutMs,
     request_timeout_in_ms: c.requestTimeoutMs,
     authenticator: c.authenticator,
+    disk_failure_policy: c.diskFailurePolicy,
+    commit_failure_policy: c.commitFailurePolicy,
   };
   const rackdc = c.endpointSnitch !== 'Ec2Snitch' ? [`dc=${c.dataCenter}`, `rack=${c.rack}`]
     : [`ec2_availability_zone=${c.ec2AvailabilityZone ?? ''}`, `ec2_naming_scheme=${c.ec2NamingScheme ?? 'legacy'}`];

@@ -12,6 +12,7 @@ import { RequestHandler } from './handler.ts';
 import { Connection } from './connection.ts';
 import { startAdminServer } from './admin.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
+import { NodeLifecycle } from './lifecycle.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
 import type { Statement } from '../model/ast.ts';
 import type { EventMessage, ResultMessage, SchemaChange } from '../protocol/messages.ts';
@@ -23,7 +24,13 @@ export interface RunningNode {
   readonly hostId: string;
   readonly tokens: string[];
   readonly storage: StorageEngine;
+  readonly lifecycle: NodeLifecycle;
   close(): Promise<void>;
+}
+
+export interface NodeHooks {
+  /** How a `die` failure policy ends the process (process.exit by default). */
+  exit?: (code: number) => void;
 }
 
 /** Microsecond clock that never repeats or goes backwards within the process (write timestamps must be unique). */
@@ -36,12 +43,19 @@ export function microsClock(): () => number {
   };
 }
 
-export async function startNode(config: NodeConfig): Promise<RunningNode> {
+const log = (msg: string, err?: unknown): void => {
+  process.stderr.write(`${msg}${err ? `: ${err instanceof Error ? err.message : String(err)}` : ''}\n`);
+};
+
+export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
+  // Storage failures before the node is up fail the start itself; afterwards the failure policies apply.
+  let lifecycle: NodeLifecycle | undefined;
   const storage = await StorageEngine.open({
     dir: config.dataDir,
     sync: config.commitlogSync === 'periodic' ? 'periodic' : 'batch',
     syncPeriodMs: config.commitlogSyncPeriodMs,
+    onFailure: (e) => lifecycle?.onStorageFailure(e),
   });
   const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens);
   const nowMicros = microsClock();
@@ -53,8 +67,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     for (const c of connections) c.sendEvent(e);
   };
   cluster = await startCluster({
-    config, identity, storage, schema, sendEvent: broadcast,
-    log: (msg, err) => process.stderr.write(`${msg}${err ? `: ${err instanceof Error ? err.message : String(err)}` : ''}\n`),
+    config, identity, storage, schema, sendEvent: broadcast, log,
   });
   const runtime = cluster;
   const coordinator = runtime.coordinator;
@@ -114,6 +127,21 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
       resolve();
     });
   });
+  const stopNativeTransport = async (): Promise<void> => {
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    await Promise.all([...connections].map((c) => c.close()));
+    await stopped;
+  };
+  const nodeLifecycle = new NodeLifecycle({
+    stopNativeTransport,
+    stopGossip: () => runtime.stopGossip(),
+    stopMessaging: () => runtime.close(),
+    flush: () => storage.flush(),
+    log,
+    exit: hooks.exit ?? ((code) => process.exit(code)),
+  }, config);
+  lifecycle = nodeLifecycle;
+
   // Single-node admin API (nodetool, launcher) until membership provides the cluster-wide AdminSource.
   const membership = runtime.membership;
   const clusterView: ClusterView = {
@@ -128,7 +156,7 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     network: runtime.messaging.network,
   };
   const admin = await startAdminServer(
-    localAdminSource({ config, systemContext, storage, connections: () => connections.size, cluster: clusterView }),
+    localAdminSource({ config, systemContext, storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle }),
     config.listenAddress, config.adminPort,
   );
 
@@ -139,12 +167,11 @@ export async function startNode(config: NodeConfig): Promise<RunningNode> {
     hostId: identity.hostId,
     tokens: identity.tokens,
     storage,
+    lifecycle: nodeLifecycle,
     close() {
       closing ??= (async () => {
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         await admin.close();
-        await Promise.all([...connections].map((c) => c.close()));
-        await stopped;
+        await nodeLifecycle.stopNativeTransport();
         await runtime.close();
         await storage.flush();
         await storage.close();

@@ -18,12 +18,20 @@ import { coveringDeletion, mergePartitions, mergeRows } from './merge.ts';
 import { countRowItems, purgeContext, purgeRangeTombstones, purgeRow, purgeTombstone, type PurgeContext } from './purge.ts';
 import { isRowLive } from './live.ts';
 import { comparePositions, endPosition, startPosition } from './compare.ts';
+import { StorageFailureError, isStorageFailure, storageFailure } from './failure.ts';
+
+export { StorageFailureError };
 
 export interface StorageOptions {
   dir: string;
   sync: 'batch' | 'periodic';
   /** Cassandra's commitlog_sync_period; accepted for configuration parity (fsyncs already follow every commit). */
   syncPeriodMs?: number;
+  /**
+   * Told of every commit or sync the disk refused, before the failed operation rejects with the same error; the node
+   * follows disk_failure_policy from here.
+   */
+  onFailure?: (error: StorageFailureError) => void;
 }
 
 interface PreparedUpdate {
@@ -44,6 +52,19 @@ const HEADER_TABLES_COMPLETE = 'header-tables-complete';
 const MARK = Buffer.from([1]);
 const WHOLE: Slice = { start: { prefix: [], inclusive: true }, end: { prefix: [], inclusive: true } };
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+const ignore = (): void => undefined;
+
+/**
+ * Runs `fn` in one of lmdb-js's batched write transactions. lmdb-js keeps its own promise for the batch a transaction
+ * joins and, when the commit fails, rejects it with no handler attached (kriszyp/lmdb-js#368), which would end the
+ * process: a handler is attached from inside the transaction, where `committed` is that batch's promise.
+ */
+function batchedTxn<T>(env: RootDatabase, db: Database<Buffer, Buffer> | Database<Buffer, string>, fn: () => T): Promise<T> {
+  return db.transaction(() => {
+    env.committed.then(ignore, ignore);
+    return fn();
+  });
+}
 
 export class StorageEngine {
   private closed = false;
@@ -67,16 +88,43 @@ export class StorageEngine {
     const env = open({ path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 4, overlappingSync: true });
     const data = env.openDB<Buffer, Buffer>({ name: 'data', keyEncoding: 'binary', encoding: 'binary' });
     const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
-    return new StorageEngine(env, data, meta, opts, await loadHeaderTables(data, meta));
+    const txn = <T>(db: Database<Buffer, string>, fn: () => T): Promise<T> => batchedTxn(env, db, fn);
+    return new StorageEngine(env, data, meta, opts, await loadHeaderTables(data, meta, txn));
   }
 
-  private async durable(): Promise<void> {
-    if (this.opts.sync === 'batch') await this.env.flushed;
+  /**
+   * Commits `fn` as one transaction and, when `durable`, waits for its fsync (batch mode). A commit or sync the disk
+   * refuses becomes a StorageFailureError, reported to onFailure; errors of our own code pass through unchanged.
+   */
+  private async commit<T>(operation: string, fn: () => T, db: Database<Buffer, Buffer> | Database<Buffer, string> = this.data,
+    durable = this.opts.sync === 'batch'): Promise<T> {
+    try {
+      const result = await batchedTxn(this.env, db, fn);
+      if (durable) await this.env.flushed;
+      return result;
+    } catch (e) {
+      throw await this.failure(e, operation);
+    }
+  }
+
+  private async failure(e: unknown, operation: string): Promise<unknown> {
+    if (!isStorageFailure(e)) return e;
+    const err = await storageFailure(e, operation);
+    this.opts.onFailure?.(err);
+    return err;
+  }
+
+  private async durable(operation: string): Promise<void> {
+    if (this.opts.sync === 'batch') await this.syncNow(operation);
   }
 
   /** Waits until everything committed so far is on disk. */
-  private async syncNow(): Promise<void> {
-    await this.env.flushed;
+  private async syncNow(operation = 'flush'): Promise<void> {
+    try {
+      await this.env.flushed;
+    } catch (e) {
+      throw await this.failure(e, operation);
+    }
   }
 
   private loadHeader(table: TableDef, key: Buffer): Header | undefined {
@@ -120,11 +168,10 @@ export class StorageEngine {
 
   async applyMany(items: Array<{ table: TableDef; update: PartitionData }>): Promise<void> {
     const prepared = items.map((i) => this.prepare(i.table, i.update));
-    await this.data.transaction(() => {
+    await this.commit('write', () => {
       const now = nowSeconds();
       for (const p of prepared) this.applyInTxn(p, now);
     });
-    await this.durable();
   }
 
   private applyInTxn(p: PreparedUpdate, nowSec: number): void {
@@ -266,14 +313,14 @@ export class StorageEngine {
   /** Removes every key in [start, end) in bounded transactions, so huge tables do not make one giant commit. */
   private async removeRange(start: Buffer, end: Buffer | undefined): Promise<void> {
     for (;;) {
-      const removed = await this.data.transaction(() => {
+      const removed = await this.commit('table removal', () => {
         const keys = [...this.data.getKeys({ start, end, limit: 10_000 })];
         for (const k of keys) this.data.removeSync(k);
         return keys.length;
-      });
+      }, this.data, false);
       if (removed === 0) break;
     }
-    await this.durable();
+    await this.durable('table removal');
   }
 
   truncate(table: TableDef): Promise<void> {
@@ -298,12 +345,12 @@ export class StorageEngine {
       if (!next) break;
       const d = decodePartitionKey(next);
       const prefix = Buffer.from(next.subarray(0, d.prefixLength));
-      pending.push(this.data.transaction(() => this.compactPartition(table, prefix, nowSec)));
+      pending.push(this.commit('compaction', () => this.compactPartition(table, prefix, nowSec), this.data, false));
       start = Buffer.concat([prefix, AFTER]);
       if (pending.length >= 256) for (const n of await Promise.all(pending.splice(0))) total += n;
     }
     for (const n of await Promise.all(pending)) total += n;
-    await this.durable();
+    await this.durable('compaction');
     return total;
   }
 
@@ -328,9 +375,9 @@ export class StorageEngine {
   }
 
   async putMeta(key: string, value: unknown): Promise<void> {
-    // Copied: async puts are written later, and the packer reuses its buffer.
-    await this.meta.put(key, Buffer.from(metaPackr.pack(value)));
-    await this.syncNow();
+    // Copied: the packer reuses its buffer. Always synced: node metadata (schema, generation) must survive a crash.
+    const packed = Buffer.from(metaPackr.pack(value));
+    await this.commit('metadata update', () => this.meta.putSync(key, packed), this.meta, true);
   }
 
   approximateSize(): number {
@@ -385,7 +432,8 @@ function hexTableId(id: string): string {
 }
 
 /** The tables marked as possibly holding headers; a store from before the marks is scanned for them once. */
-async function loadHeaderTables(data: Database<Buffer, Buffer>, meta: Database<Buffer, string>): Promise<Set<string>> {
+async function loadHeaderTables(data: Database<Buffer, Buffer>, meta: Database<Buffer, string>,
+  txn: <T>(db: Database<Buffer, string>, fn: () => T) => Promise<T>): Promise<Set<string>> {
   const out = new Set<string>();
   for (const k of meta.getKeys({ start: HEADER_TABLES_PREFIX, end: HEADER_TABLES_PREFIX + '\uffff' })) {
     out.add(String(k).slice(HEADER_TABLES_PREFIX.length));
@@ -396,7 +444,7 @@ async function loadHeaderTables(data: Database<Buffer, Buffer>, meta: Database<B
     const d = decodePartitionKey(k);
     if (k[d.prefixLength] === KIND_HEADER) found.add(k.subarray(0, 16).toString('hex'));
   }
-  await meta.transaction(() => {
+  await txn(meta, () => {
     for (const id of found) meta.putSync(HEADER_TABLES_PREFIX + id, MARK);
     meta.putSync(HEADER_TABLES_COMPLETE, MARK);
   });

@@ -106,6 +106,18 @@ export function registerNodetoolCommand(program: Command): void {
       await run(t, async () => formatInfo(await get<InfoReport>(t, '/info'), { tokens: opts.tokens === true }));
     });
 
+  // Cassandra prints "running" or "not running" for both.
+  const transportStatus = (name: string, description: string, active: (i: InfoReport) => boolean): void => {
+    withConn(nt.command(name))
+      .description(description)
+      .action(async (_o: unknown, cmd: Command) => {
+        const t = target(cmd);
+        await run(t, async () => `${active(await get<InfoReport>(t, '/info')) ? 'running' : 'not running'}\n`);
+      });
+  };
+  transportStatus('statusbinary', 'Status of native transport (binary protocol)', (i) => i.nativeTransportActive);
+  transportStatus('statusgossip', 'Status of gossip', (i) => i.gossipActive);
+
   withConn(nt.command('describecluster'))
     .description('Print the name, snitch, partitioner and schema version of a cluster')
     .action(async (_o: unknown, cmd: Command) => {

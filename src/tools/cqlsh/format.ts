@@ -1,4 +1,4 @@
-// Cell and table rendering after cqlshlib: values through src/cql/values/format.ts (formatting.py's defaults), with
+// Cell and table rendering after cqlshlib: values through src/model/values/format.ts (formatting.py's defaults), with
 // cqlsh's display precision for doubles (DEFAULT_DOUBLE_PRECISION = 5 in cqlshmain.py, while COPY TO uses 12),
 // cqlshlib/displaying.py colours, and the table layout of cqlshmain.py print_formatted_result: column names
 // left-justified (`hdr.ljust(w)`, the header line right-stripped), every value right-justified (`col.rjust(w)`).
