@@ -3,6 +3,7 @@
 // Handlers and senders go through register()/request() below, so a payload can only be built and read as its verb's
 // type, and a verb name cannot be mistyped.
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
+import type { SchemaSnapshot } from '../schema/snapshot.ts';
 
 /** Which configured timeout bounds a request of this verb (or none for one-way verbs). */
 export type VerbTimeout = 'write' | 'read' | 'truncate' | 'schema' | 'none';
@@ -112,7 +113,17 @@ export const Verbs = {
     checkTableRef('TRUNCATE', p.t);
     return p as unknown as TruncateRequest;
   }),
+  /** The peer's whole schema (a node whose gossiped schema version differs from ours pulls it). */
+  SCHEMA_PULL: verb<null, SchemaSnapshot>('SCHEMA_PULL', 'schema', () => null),
+  /** Our schema, for the peer to adopt when it is newer than its own. */
+  SCHEMA_PUSH: verb<SchemaSnapshot, true>('SCHEMA_PUSH', 'schema', (p) => {
+    if (!isObject(p) || typeof p.stamp !== 'number' || !('schema' in p)) fail('SCHEMA_PUSH', 'snapshot');
+    return p as unknown as SchemaSnapshot;
+  }),
 } as const;
+
+/** The gossip verb: one-way messages (SYN/ACK/ACK2), on the same channel as the request verbs. */
+export const GOSSIP_VERB = 'GOSSIP';
 
 /** The string-verb messaging both the TCP service and the simulator provide. */
 export interface VerbMessenger {

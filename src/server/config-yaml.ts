@@ -76,4 +76,14 @@ export class YamlReader {
     if (!Number.isInteger(mb) || mb < 1 || mb > max) throw invalid(newKey, `a whole number of MiB between 1MiB and ${max}MiB (e.g. 16MiB)`, v);
     return mb;
   }
+  /** Pre-4.1 `x_in_kb: 1024` or 4.1's `x: 1024KiB` (also B, MiB, GiB), in KiB; 0 allowed (Cassandra: unlimited). */
+  sizeKib(oldKey: string, newKey: string, def: number): number {
+    const { old, v, m } = this.unitValue(oldKey, newKey);
+    if (old) return this.int(oldKey, def, 0, Number.MAX_SAFE_INTEGER);
+    if (v === undefined) return def;
+    const unit = m ? SIZE_MIB[m[2]!.toLowerCase()] : undefined;
+    const kib = m && unit !== undefined ? Number(m[1]) * unit * 1024 : NaN;
+    if (!Number.isFinite(kib) || kib < 0) throw invalid(newKey, 'a data size such as 1024KiB or 1MiB', v);
+    return kib;
+  }
 }

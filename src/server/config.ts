@@ -57,6 +57,10 @@ export interface NodeConfig {
   commitlogSyncBatchWindowMs: number;
   nativeTransportMaxFrameSizeMb: number;
   maxHintWindowMs: number;
+  /** hinted_handoff_throttle: hint replay bandwidth per target, KiB/s (0 = unthrottled). */
+  hintedHandoffThrottleKib: number;
+  /** max_hints_file_size: the most hints kept for one target, MiB. */
+  maxHintsFileSizeMb: number;
   /** Failure detector sensitivity (Cassandra's phi_convict_threshold, 5..16; lower convicts sooner). */
   phiConvictThreshold: number;
   readRequestTimeoutMs: number;
@@ -351,6 +355,8 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     commitlogSyncBatchWindowMs,
     nativeTransportMaxFrameSizeMb: r.sizeMb('native_transport_max_frame_size_in_mb', 'native_transport_max_frame_size', 16, 2047),
     maxHintWindowMs: r.durationMs('max_hint_window_in_ms', 'max_hint_window', 10_800_000),
+    hintedHandoffThrottleKib: r.sizeKib('hinted_handoff_throttle_in_kb', 'hinted_handoff_throttle', 1024),
+    maxHintsFileSizeMb: r.sizeMb('max_hints_file_size_in_mb', 'max_hints_file_size', 128, 1 << 20),
     phiConvictThreshold: phiThreshold(r.get('phi_convict_threshold')),
     readRequestTimeoutMs: r.durationMs('read_request_timeout_in_ms', 'read_request_timeout', 5000),
     writeRequestTimeoutMs: r.durationMs('write_request_timeout_in_ms', 'write_request_timeout', 2000),
@@ -385,6 +391,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     dcSuffix: '', preferLocal: false,
     commitlogSync: 'batch', commitlogSyncPeriodMs: 10_000, commitlogSyncBatchWindowMs: 2,
     nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000, phiConvictThreshold: 8,
+    hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000,
     authenticator: 'AllowAllAuthenticator',
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
@@ -434,6 +441,8 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
       : { commitlog_sync_batch_window_in_ms: c.commitlogSyncBatchWindowMs }),
     native_transport_max_frame_size_in_mb: c.nativeTransportMaxFrameSizeMb,
     max_hint_window_in_ms: c.maxHintWindowMs,
+    hinted_handoff_throttle_in_kb: c.hintedHandoffThrottleKib,
+    max_hints_file_size_in_mb: c.maxHintsFileSizeMb,
     phi_convict_threshold: c.phiConvictThreshold,
     read_request_timeout_in_ms: c.readRequestTimeoutMs,
     write_request_timeout_in_ms: c.writeRequestTimeoutMs,

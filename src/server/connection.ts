@@ -7,7 +7,7 @@ import { encodeEvent, toCqlError, writeErrorFrame, writeResponseFrame } from '..
 import { BodyWriter } from '../protocol/buffers.ts';
 import type { EventMessage } from '../protocol/messages.ts';
 import type { CqlError } from '../model/errors.ts';
-import type { ConnectionState, RequestHandler } from './handler.ts';
+import type { ConnectionState, RequestHandler } from '../node/handler.ts';
 
 export interface ConnectionOptions {
   maxFrameBytes: number;

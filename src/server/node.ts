@@ -4,19 +4,19 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import type { NodeConfig } from './config.ts';
 import { StorageEngine } from '../storage/engine.ts';
-import { startCluster, type ClusterRuntime } from './cluster-node.ts';
-import { SchemaService } from './schema-service.ts';
+import { randomInt } from 'node:crypto';
 import { loadOrCreateIdentity, type LocalIdentity } from './identity.ts';
-import { StatementCache } from './statements.ts';
-import { RequestHandler } from './handler.ts';
+import { NodeCore, type NodeSettings } from '../node/node-core.ts';
+import { MessagingService } from '../messaging/messaging.ts';
+import { seededRandom, systemClock, systemTimers } from '../cluster/env.ts';
+import { DEFAULT_MAX_HINTS_PER_TARGET } from '../coordinator/hints.ts';
+import { LmdbHintStore } from './hint-store.ts';
+import type { Schema } from '../schema/model.ts';
 import { Connection } from './connection.ts';
 import { startAdminServer } from './admin.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
 import { NodeLifecycle } from './lifecycle.ts';
-import type { ExecEnv, Session } from '../cql/exec/index.ts';
-import type { Statement } from '../model/ast.ts';
-import type { EventMessage, ResultMessage, SchemaChange } from '../protocol/messages.ts';
-import type { SystemContext } from '../schema/system_tables.ts';
+import type { EventMessage } from '../protocol/messages.ts';
 
 export interface RunningNode {
   readonly address: string;
@@ -47,6 +47,22 @@ const log = (msg: string, err?: unknown): void => {
   process.stderr.write(`${msg}${err ? `: ${err instanceof Error ? err.message : String(err)}` : ''}\n`);
 };
 
+/** Seeds may carry their own port; otherwise they listen on ours (storage_port is cluster-wide). */
+function seedEndpoint(seed: string, storagePort: number): string {
+  return /:\d+$/.test(seed) && !seed.includes('::') ? seed : `${seed}:${storagePort}`;
+}
+
+export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeSettings {
+  return {
+    clusterName: config.clusterName, hostId: identity.hostId, tokens: identity.tokens,
+    dataCenter: config.dataCenter, rack: config.rack, seeds: config.seeds.map((s) => seedEndpoint(s, config.storagePort)),
+    listenAddress: config.listenAddress, broadcastAddress: config.broadcastAddress, storagePort: config.storagePort,
+    rpcAddress: config.broadcastRpcAddress, nativePort: config.nativeTransportPort, phiConvictThreshold: config.phiConvictThreshold,
+    writeTimeoutMs: config.writeRequestTimeoutMs, readTimeoutMs: config.readRequestTimeoutMs, maxHintWindowMs: config.maxHintWindowMs,
+    hintThrottleBytesPerSec: config.hintedHandoffThrottleKib * 1024,
+  };
+}
+
 export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
   // Storage failures before the node is up fail the start itself; afterwards the failure policies apply.
@@ -59,61 +75,29 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   });
   const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens);
   const nowMicros = microsClock();
-  // Membership comes up after the schema (gossip announces the schema version), so the DC list is late-bound.
-  let cluster: ClusterRuntime | undefined;
-  const schema = new SchemaService(storage, () => cluster?.membership.dataCenters() ?? [config.dataCenter], nowMicros);
+  const messaging = await MessagingService.start({ address: config.listenAddress, port: config.storagePort, logger: log });
+  let schemaOf: (() => Schema) | undefined;
+  const hints = LmdbHintStore.open({
+    dir: config.hintsDirectory, sync: config.commitlogSync === 'periodic' ? 'periodic' : 'batch', clock: systemClock,
+    maxHintWindowMs: config.maxHintWindowMs, maxBytesPerTarget: config.maxHintsFileSizeMb * 1024 * 1024,
+    maxCountPerTarget: DEFAULT_MAX_HINTS_PER_TARGET,
+    table: (ks, name, id) => {
+      const t = schemaOf?.().keyspaces.get(ks)?.tables.get(name);
+      return t && t.id === id ? t : undefined;
+    },
+  });
+  const core = await NodeCore.create({
+    clock: systemClock, nowMicros, timers: systemTimers(), random: seededRandom(randomInt(2 ** 31)),
+    messenger: messaging, store: storage, hints, log,
+  }, nodeSettings(config, identity));
+  schemaOf = () => core.schema.current;
+  messaging.network.setLocator((ep) => core.membership.location(ep));
   const connections = new Set<Connection>();
-  const broadcast = (e: EventMessage): void => {
+  core.onEvent((e: EventMessage) => {
     for (const c of connections) c.sendEvent(e);
-  };
-  cluster = await startCluster({
-    config, identity, storage, schema, sendEvent: broadcast, log,
   });
-  const runtime = cluster;
-  const coordinator = runtime.coordinator;
-  const gossipGeneration = runtime.membership.gossiper.generation;
-
-  const systemContext = (): SystemContext => ({
-    schema: schema.current,
-    local: {
-      clusterName: config.clusterName,
-      dataCenter: config.dataCenter,
-      rack: config.rack,
-      hostId: identity.hostId,
-      listenAddress: config.listenAddress,
-      broadcastAddress: config.broadcastAddress,
-      rpcAddress: config.broadcastRpcAddress,
-      nativePort: config.nativeTransportPort,
-      storagePort: config.storagePort,
-      tokens: identity.tokens,
-      schemaVersion: schema.version,
-      gossipGeneration,
-      releaseVersion: '4.0.11',
-      cqlVersion: '3.4.5',
-      partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner',
-      nativeProtocolVersion: '4',
-    },
-    peers: runtime.membership.peerInfos(),
-  });
-
-  const env: ExecEnv = {
-    schema: () => schema.current,
-    coordinator,
-    systemContext,
-    nowMicros,
-    async applySchemaChange(stmt: Statement, session: Session): Promise<ResultMessage> {
-      const change = await schema.apply(stmt, session.keyspace);
-      // Answer once live peers hold the new schema too, so drivers see agreement promptly.
-      if (change) await runtime.pushSchema();
-      return change ? { kind: 'schema_change', ...change } : { kind: 'void' };
-    },
-  };
-  schema.onChange((changes: SchemaChange[]) => {
-    for (const change of changes) broadcast({ type: 'SCHEMA_CHANGE', ...change });
-  });
-
-  const statements = new StatementCache(() => schema.current);
-  const handler = new RequestHandler(env, statements);
+  core.start();
+  const handler = core.handler;
   const maxFrameBytes = config.nativeTransportMaxFrameSizeMb * 1024 * 1024;
   const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
     const conn = new Connection(socket, handler, { maxFrameBytes });
@@ -134,8 +118,11 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   };
   const nodeLifecycle = new NodeLifecycle({
     stopNativeTransport,
-    stopGossip: () => runtime.stopGossip(),
-    stopMessaging: () => runtime.close(),
+    stopGossip: () => core.stopGossip(),
+    stopMessaging: async () => {
+      await core.close();
+      await messaging.close();
+    },
     flush: () => storage.flush(),
     log,
     exit: hooks.exit ?? ((code) => process.exit(code)),
@@ -143,20 +130,21 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   lifecycle = nodeLifecycle;
 
   // Single-node admin API (nodetool, launcher) until membership provides the cluster-wide AdminSource.
-  const membership = runtime.membership;
+  const membership = core.membership;
+  const schema = core.schema;
   const clusterView: ClusterView = {
-    selfId: runtime.self,
+    selfId: core.endpoint,
     ring: () => membership.ring(),
     nodes: () => [
-      { id: runtime.self, address: config.broadcastAddress, hostId: identity.hostId, dataCenter: config.dataCenter, rack: config.rack,
+      { id: core.endpoint, address: config.broadcastAddress, hostId: identity.hostId, dataCenter: config.dataCenter, rack: config.rack,
         alive: true, loadBytes: storage.approximateSize(), tokens: identity.tokens, schemaVersion: schema.version },
       ...membership.peers().map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
         alive: p.alive, ...(p.load !== undefined ? { loadBytes: p.load } : {}), tokens: p.tokens, schemaVersion: p.schemaVersion })),
     ],
-    network: runtime.messaging.network,
+    network: messaging.network,
   };
   const admin = await startAdminServer(
-    localAdminSource({ config, systemContext, storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle }),
+    localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle }),
     config.listenAddress, config.adminPort,
   );
 
@@ -172,7 +160,9 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
       closing ??= (async () => {
         await admin.close();
         await nodeLifecycle.stopNativeTransport();
-        await runtime.close();
+        await core.close();
+        await messaging.close();
+        await hints.close();
         await storage.flush();
         await storage.close();
       })();

@@ -12,14 +12,10 @@ const SCHEMA_KEY = 'schema';
 
 export type DdlStatement = Parameters<typeof applyDdl>[1];
 
-/** A schema as nodes exchange it. */
-export interface SchemaSnapshot {
-  schema: unknown;
-  /** Microseconds since the epoch of the change that produced it (0 = never changed). */
-  stamp: number;
-}
+export type { SchemaSnapshot } from '../schema/snapshot.ts';
+import type { SchemaSnapshot } from '../schema/snapshot.ts';
 
-interface SchemaStore {
+export interface SchemaStore {
   getMeta<T>(key: string): T | undefined;
   putMeta(key: string, value: unknown): Promise<void>;
   dropTable(tableId: string): Promise<void>;
@@ -36,7 +32,7 @@ export class SchemaService {
   constructor(
     private readonly storage: SchemaStore,
     private readonly dataCenters: () => string[],
-    private readonly nowMicros: () => number = () => Date.now() * 1000,
+    private readonly nowMicros: () => number,
   ) {
     const saved = storage.getMeta<unknown>(SCHEMA_KEY);
     let user = emptySchema();

@@ -1,0 +1,247 @@
+// One node, whole: gossip membership and failure detection, the ring, the coordinator, schema and schema agreement,
+// hints and their replay, the CQL executor and the native-protocol request handler. It is built over a NodeEnv of
+// injected adapters and driven by their timers and messages only, so the very same object runs in a node process
+// (TCP messaging, LMDB, the wall clock: server/node.ts) and in the simulator (virtual time, a simulated network, an
+// in-memory store: test/sim/), and a simulated failure replays from its seed.
+import type { Clock, Random, TimerHandle, Timers, Transport } from '../cluster/env.ts';
+import { startGossipLoop, type GossipMessage } from '../cluster/gossip.ts';
+import { Membership, type PeerView } from '../cluster/membership.ts';
+import { ClusterCoordinator, type Messenger, type ReplicaStore } from '../coordinator/cluster.ts';
+import type { HintStore } from '../coordinator/hints.ts';
+import type { ExecEnv, Session } from '../cql/exec/index.ts';
+import type { Statement } from '../model/ast.ts';
+import { GOSSIP_VERB } from '../messaging/verbs.ts';
+import type { EventMessage, ResultMessage, SchemaChange } from '../protocol/messages.ts';
+import type { SystemContext } from '../schema/system_tables.ts';
+import { RequestHandler } from './handler.ts';
+import { SchemaService, type SchemaStore } from './schema-service.ts';
+import { SchemaSync } from './schema-sync.ts';
+import { StatementCache } from './statements.ts';
+
+/** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
+export interface NodeMessenger extends Messenger {
+  transport<M>(verb: string): Transport<M>;
+}
+
+/** The node's storage: replica data, the schema and node-local metadata. */
+export interface NodeStore extends ReplicaStore, SchemaStore {
+  approximateSize(): number;
+}
+
+export interface NodeEnv {
+  /** Monotonic milliseconds: failure detection and timeouts. */
+  clock: Clock;
+  /** Wall-clock microseconds, never repeating: write timestamps, schema stamps, now(). */
+  nowMicros: () => number;
+  timers: Timers;
+  random: Random;
+  messenger: NodeMessenger;
+  store: NodeStore;
+  hints: HintStore;
+  log: (msg: string, err?: unknown) => void;
+}
+
+export interface NodeSettings {
+  clusterName: string;
+  hostId: string;
+  tokens: string[];
+  dataCenter: string;
+  rack: string;
+  /** Internode endpoints ("ip:port") of the seeds. */
+  seeds: string[];
+  listenAddress: string;
+  broadcastAddress: string;
+  storagePort: number;
+  /** What clients connect to (broadcast_rpc_address, native_transport_port). */
+  rpcAddress: string;
+  nativePort: number;
+  phiConvictThreshold?: number;
+  writeTimeoutMs: number;
+  readTimeoutMs: number;
+  maxHintWindowMs: number;
+  hintThrottleBytesPerSec: number;
+  gossipIntervalMs?: number;
+}
+
+export const RELEASE_VERSION = '4.0.11';
+const GENERATION_KEY = 'gossip-generation';
+const HINT_RETRY_MS = 5000;
+const LOAD_GOSSIP_MS = 10_000;
+
+/** Runs `fn` every `ms` through injected timers, until stopped. */
+function every(timers: Timers, ms: number, fn: () => void): { stop(): void } {
+  let handle: TimerHandle | undefined;
+  let running = true;
+  const tick = (): void => {
+    if (!running) return;
+    fn();
+    handle = timers.setTimeout(tick, ms);
+  };
+  handle = timers.setTimeout(tick, ms);
+  return {
+    stop() {
+      running = false;
+      if (handle) timers.clearTimeout(handle);
+    },
+  };
+}
+
+export class NodeCore {
+  readonly endpoint: string;
+  readonly schema: SchemaService;
+  readonly membership: Membership;
+  readonly coordinator: ClusterCoordinator;
+  readonly statements: StatementCache;
+  readonly handler: RequestHandler;
+  readonly execEnv: ExecEnv;
+  readonly generation: number;
+  private readonly sync: SchemaSync;
+  private readonly listeners: Array<(e: EventMessage) => void> = [];
+  private readonly loops: Array<{ stop(): void }> = [];
+  private replaying = false;
+  private gossipStopped = false;
+
+  /** The gossip generation must grow across restarts, even if the clock steps back: it is kept in the store. */
+  static async create(env: NodeEnv, settings: NodeSettings): Promise<NodeCore> {
+    const saved = env.store.getMeta<number>(GENERATION_KEY) ?? 0;
+    const generation = Math.max(Math.floor(env.nowMicros() / 1e6), saved + 1);
+    await env.store.putMeta(GENERATION_KEY, generation);
+    return new NodeCore(env, settings, generation);
+  }
+
+  private constructor(
+    readonly env: NodeEnv,
+    readonly settings: NodeSettings,
+    generation: number,
+  ) {
+    this.generation = generation;
+    this.endpoint = env.messenger.self;
+    // The DC list is late-bound: NetworkTopologyStrategy options may name only DCs gossip knows.
+    this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros);
+    this.membership = this.buildMembership();
+    this.sync = new SchemaSync(env.messenger, this.schema, env.log);
+    this.schema.onChange((changes: SchemaChange[], s) => {
+      this.membership.setSchemaVersion(s.version);
+      for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
+    });
+    this.coordinator = new ClusterCoordinator({
+      topology: {
+        self: this.endpoint, localDc: settings.dataCenter, localRack: settings.rack,
+        ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+      },
+      messenger: env.messenger, store: env.store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
+      writeTimeoutMs: settings.writeTimeoutMs, readTimeoutMs: settings.readTimeoutMs, maxHintWindowMs: settings.maxHintWindowMs,
+      hints: env.hints, hintThrottleBytesPerSec: settings.hintThrottleBytesPerSec,
+    });
+    this.execEnv = this.buildExecEnv();
+    this.statements = new StatementCache(() => this.schema.current);
+    this.handler = new RequestHandler(this.execEnv, this.statements);
+  }
+
+  private buildMembership(): Membership {
+    const s = this.settings;
+    const native = (p: PeerView): { address: string; port: number } => ({ address: p.rpcAddress, port: p.nativePort });
+    return new Membership(
+      {
+        endpoint: this.endpoint, hostId: s.hostId, dataCenter: s.dataCenter, rack: s.rack, tokens: s.tokens,
+        rpcAddress: s.rpcAddress, nativePort: s.nativePort, releaseVersion: RELEASE_VERSION,
+      },
+      {
+        seeds: s.seeds, generation: this.generation, clusterName: s.clusterName,
+        transport: this.env.messenger.transport<GossipMessage>(GOSSIP_VERB), clock: this.env.clock,
+        random: this.env.random, schemaVersion: this.schema.version, phiConvictThreshold: s.phiConvictThreshold,
+      },
+      {
+        onJoin: (p) => this.emit({ type: 'TOPOLOGY_CHANGE', change: 'NEW_NODE', ...native(p) }),
+        onUp: (p) => {
+          this.emit({ type: 'STATUS_CHANGE', change: 'UP', ...native(p) });
+          this.sync.reconcileWith(p);
+          void this.replayHintsTo(p.endpoint);
+        },
+        onDown: (p) => this.emit({ type: 'STATUS_CHANGE', change: 'DOWN', ...native(p) }),
+        onSchema: (p) => this.sync.reconcileWith(p),
+      },
+    );
+  }
+
+  private buildExecEnv(): ExecEnv {
+    return {
+      schema: () => this.schema.current,
+      coordinator: this.coordinator,
+      systemContext: () => this.systemContext(),
+      nowMicros: this.env.nowMicros,
+      applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
+        const change = await this.schema.apply(stmt, session.keyspace);
+        // Answer once the live peers hold the new schema too, so drivers see agreement promptly.
+        if (change) await this.sync.push(this.membership.peers().filter((p) => p.alive));
+        return change ? { kind: 'schema_change', ...change } : { kind: 'void' };
+      },
+    };
+  }
+
+  systemContext(): SystemContext {
+    const s = this.settings;
+    return {
+      schema: this.schema.current,
+      local: {
+        clusterName: s.clusterName, dataCenter: s.dataCenter, rack: s.rack, hostId: s.hostId,
+        listenAddress: s.listenAddress, broadcastAddress: s.broadcastAddress, rpcAddress: s.rpcAddress,
+        nativePort: s.nativePort, storagePort: s.storagePort, tokens: s.tokens, schemaVersion: this.schema.version,
+        gossipGeneration: this.generation, releaseVersion: RELEASE_VERSION, cqlVersion: '3.4.5',
+        partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner', nativeProtocolVersion: '4',
+      },
+      peers: this.membership.peerInfos(),
+    };
+  }
+
+  /** Client events (topology, status, schema changes) for the connections that registered for them. */
+  onEvent(listener: (e: EventMessage) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(e: EventMessage): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Starts gossip and the background work: hint replay retries, load announcements. */
+  start(): void {
+    this.loops.push(startGossipLoop(this.membership.gossiper, this.env.clock, this.env.timers, this.settings.gossipIntervalMs ?? 1000));
+    // Hints whose replay was missed or failed part-way, or that survived a restart, go out once their target is alive.
+    this.loops.push(every(this.env.timers, HINT_RETRY_MS, () => void this.replayDueHints()));
+    this.membership.setLoad(this.env.store.approximateSize());
+    this.loops.push(every(this.env.timers, LOAD_GOSSIP_MS, () => this.membership.setLoad(this.env.store.approximateSize())));
+  }
+
+  private async replayHintsTo(endpoint: string): Promise<void> {
+    if (this.coordinator.hints.count(endpoint) === 0) return;
+    const n = await this.coordinator.replayHints(endpoint);
+    this.env.log(`replayed ${n} hints to ${endpoint}`);
+  }
+
+  private async replayDueHints(): Promise<void> {
+    if (this.replaying) return;
+    const due = this.coordinator.hints.targets().filter((t) => this.membership.isAlive(t));
+    if (due.length === 0) return;
+    this.replaying = true;
+    try {
+      await Promise.all(due.map((t) => this.replayHintsTo(t)));
+    } finally {
+      this.replaying = false;
+    }
+  }
+
+  /** Announces shutdown to the peers (they mark this node down at once) and stops gossip and background work. */
+  async stopGossip(): Promise<void> {
+    if (this.gossipStopped) return;
+    this.gossipStopped = true;
+    for (const l of this.loops.splice(0)) l.stop();
+    this.membership.gossiper.shutdown();
+    // Give the shutdown announcement a moment to leave before anything closes the sockets.
+    await new Promise<void>((r) => this.env.timers.setTimeout(r, 100));
+  }
+
+  /** Stops everything this object started; the adapters (messaging, store, hint store) are closed by their owner. */
+  async close(): Promise<void> {
+    await this.stopGossip();
+  }
+}
