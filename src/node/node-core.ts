@@ -39,6 +39,8 @@ export interface NodeEnv {
   store: NodeStore;
   hints: HintStore;
   log: (msg: string, err?: unknown) => void;
+  /** Ids for new tables; random uuids when not given (the simulator draws them from its seed). */
+  newId?: () => string;
 }
 
 export interface NodeSettings {
@@ -117,7 +119,7 @@ export class NodeCore {
     this.generation = generation;
     this.endpoint = env.messenger.self;
     // The DC list is late-bound: NetworkTopologyStrategy options may name only DCs gossip knows.
-    this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros);
+    this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros, env.newId);
     this.membership = this.buildMembership();
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
     this.schema.onChange((changes: SchemaChange[], s) => {

@@ -33,6 +33,8 @@ export class SchemaService {
     private readonly storage: SchemaStore,
     private readonly dataCenters: () => string[],
     private readonly nowMicros: () => number,
+    /** Ids for new tables (random uuids by default; the simulator draws them from its seed). */
+    private readonly newTableId?: () => string,
   ) {
     const saved = storage.getMeta<unknown>(SCHEMA_KEY);
     let user = emptySchema();
@@ -85,7 +87,9 @@ export class SchemaService {
   /** Applies one DDL statement; concurrent calls run one after another. Returns null for IF [NOT] EXISTS no-ops. */
   apply(stmt: Statement, currentKeyspace: string | undefined): Promise<SchemaChange | null> {
     return this.serialized(async () => {
-      const { schema, change } = applyDdl(this.user, stmt as DdlStatement, currentKeyspace, { dataCenters: this.dataCenters() });
+      const { schema, change } = applyDdl(this.user, stmt as DdlStatement, currentKeyspace, {
+        dataCenters: this.dataCenters(), nowMicros: this.nowMicros(), ...(this.newTableId ? { newTableId: this.newTableId } : {}),
+      });
       if (!change) return null;
       await this.install(schema, Math.max(this.nowMicros(), this.stamp + 1), [change], true);
       return change;
