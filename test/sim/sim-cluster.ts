@@ -140,7 +140,8 @@ export class SimCluster {
     n.incarnation++;
     const messenger = new SimMessenger(n.endpoint, this.network, this.sched);
     const random = seededRandom(this.random.int(2 ** 31));
-    const core = await NodeCore.create({
+    // Driven in virtual time: the store's writes (the gossip generation) may wait on a slow disk's timers.
+    const core = await this.settle(`start ${n.endpoint}`, () => NodeCore.create({
       clock: this.sched, nowMicros: () => this.nowMicros(), timers: this.sched, random,
       messenger, store: n.store, hints: n.hints, log: (msg) => this.sched.log(`${n.endpoint} ${msg}`),
       newId: () => uuidFrom(random),
@@ -149,7 +150,7 @@ export class SimCluster {
       seeds: this.seeds, listenAddress: n.endpoint.split(':')[0]!, broadcastAddress: n.endpoint.split(':')[0]!, storagePort: 7000,
       rpcAddress: n.endpoint.split(':')[0]!, nativePort: 9042, writeTimeoutMs: 2000, readTimeoutMs: 5000,
       maxHintWindowMs: 3 * 3600_000, hintThrottleBytesPerSec: 0,
-    });
+    }));
     core.start();
     n.core = core;
     this.sched.log(`start ${n.endpoint} #${n.incarnation}`);
