@@ -28,6 +28,15 @@ export interface RunningNode {
   close(): Promise<void>;
 }
 
+/**
+ * system.peers.schema_version of a peer known to be down: null, where Cassandra keeps the last version it saw. The
+ * DataStax Node.js driver waits for every non-null version in system.peers to agree after each DDL statement, down
+ * hosts included, so a stale version would cost every CREATE/ALTER its full maxSchemaAgreementWaitSeconds (10 s)
+ * while a node is down. Both drivers skip null versions; the node's real version is back once it is up.
+ * (PeerNodeInfo types the column as a string; the row encoder writes null for it.)
+ */
+const UNKNOWN_SCHEMA_VERSION = null as unknown as string;
+
 export interface NodeHooks {
   /** How a `die` failure policy ends the process (process.exit by default). */
   exit?: (code: number) => void;
@@ -93,7 +102,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
       partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner',
       nativeProtocolVersion: '4',
     },
-    peers: runtime.membership.peerInfos(),
+    peers: runtime.membership.peerInfos().map((p) =>
+      runtime.membership.isAlive(`${p.address}:${p.storagePort}`) ? p : { ...p, schemaVersion: UNKNOWN_SCHEMA_VERSION }),
   });
 
   const env: ExecEnv = {
