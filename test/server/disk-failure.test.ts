@@ -147,7 +147,7 @@ describe('a full data disk', { timeout: 300_000, skip: mnt.refused ?? false }, (
     assert.match(report, /^Gossip active\s*: false$/m);
 
     unlinkSync(filler);
-    await node.stop();
+    assert.equal(await node.stop(), 0, `a clean stop on SIGTERM after the failure\n${node.stderr}`);
     await node.start();
     const again = await connectClient(node.address);
     clients.push(again);
