@@ -192,7 +192,12 @@ export class NodeCore {
         gossipGeneration: this.generation, releaseVersion: RELEASE_VERSION, cqlVersion: '3.4.5',
         partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner', nativeProtocolVersion: '4',
       },
-      peers: this.membership.peerInfos(),
+      // A peer known to be down shows a null schema_version, where Cassandra keeps the last version it saw: the
+      // Node.js driver waits for every non-null version in system.peers to agree after each DDL, down hosts included,
+      // so a stale one would cost every CREATE/ALTER its whole maxSchemaAgreementWaitSeconds (10 s) while a node is
+      // down. Both drivers skip null versions; the real version is back once the peer is up.
+      peers: this.membership.peerInfos().map((p) =>
+        (this.membership.isAlive(`${p.address}:${p.storagePort}`) ? p : { ...p, schemaVersion: null })),
     };
   }
 

@@ -43,7 +43,8 @@ export interface PeerNodeInfo {
   rack: string;
   hostId: string;
   tokens: string[];
-  schemaVersion: string;
+  /** null for a peer known to be down (see NodeCore.systemContext). */
+  schemaVersion: string | null;
   releaseVersion: string;
 }
 
