@@ -3,7 +3,7 @@
 // cluster uses, so the answers have the shape (and, for one node, the values) the multi-node source will give.
 import { getHeapStatistics } from 'node:v8';
 import type { Registry } from 'prom-client';
-import type { AdminSource, DescribeClusterReport, InfoReport, NodeReport, RingEntry, StatusReport } from './admin-types.ts';
+import type { AdminSource, DescribeClusterReport, InfoReport, NodeReport, PendingHintsEntry, RingEntry, StatusReport } from './admin-types.ts';
 import { AdminRequestError } from './admin.ts';
 import type { NodeConfig } from './config.ts';
 import type { SystemContext } from '../schema/system_tables.ts';
@@ -30,6 +30,8 @@ export interface LocalAdminDeps {
   lifecycle?: { drain(): Promise<void>; readonly nativeTransportActive: boolean; readonly gossipActive: boolean };
   /** The cluster as membership sees it; without it the node reports a ring of one. */
   cluster?: ClusterView;
+  /** Hints held, per target endpoint, with epoch-ms ages; none when not given. */
+  hints?: () => Array<{ target: string; count: number; sizeBytes: number; oldest: number; newest: number }>;
 }
 
 /** One node of the cluster for the admin API; `id` is its endpoint id in the ring. */
@@ -263,6 +265,17 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     async metrics(): Promise<string> {
       registry ??= metricsRegistry();
       return (await registry).metrics();
+    },
+    pendingHints(): PendingHintsEntry[] {
+      const nodes = new Map((cluster?.nodes() ?? []).map((n) => [n.id, n]));
+      return (deps.hints?.() ?? []).map((h) => {
+        const n = nodes.get(h.target);
+        return {
+          hostId: n?.hostId ?? 'Unknown', address: n?.address ?? h.target.replace(/:\d+$/, ''), rack: n?.rack ?? 'Unknown',
+          dc: n?.dataCenter ?? 'Unknown', status: n === undefined ? 'Unknown' : n.alive ? 'UP' : 'DOWN', totalFiles: 1,
+          hints: h.count, sizeBytes: h.sizeBytes, newest: h.newest, oldest: h.oldest,
+        };
+      });
     },
   };
 }

@@ -66,6 +66,22 @@ export interface DescribeClusterReport {
   schemaVersions: Record<string, string[]>;
 }
 
+/** One target of `nodetool listpendinghints`: a node this node holds hints for. */
+export interface PendingHintsEntry {
+  hostId: string;
+  address: string;
+  rack: string;
+  dc: string;
+  status: 'UP' | 'DOWN' | 'Unknown';
+  /** Cassandra counts hint files per target; Sibyl keeps each target's hints in one store. */
+  totalFiles: number;
+  hints: number;
+  sizeBytes: number;
+  /** Epoch ms of the newest and oldest pending hint. */
+  newest: number;
+  oldest: number;
+}
+
 export interface AdminSource {
   status(keyspace?: string): StatusReport;
   info(): InfoReport;
@@ -81,4 +97,6 @@ export interface AdminSource {
   setNetwork(config: unknown): void;
   /** Prometheus text exposition of the node's metrics. */
   metrics(): Promise<string>;
+  /** Hints this node holds, per target (`nodetool listpendinghints`). */
+  pendingHints(): PendingHintsEntry[];
 }

@@ -67,6 +67,7 @@ function routes(source: AdminSource): Map<string, Handler> {
     ['GET /info', json(() => source.info())],
     ['GET /ring', json((p) => source.ring(optional(p, 'keyspace')))],
     ['GET /describecluster', json(() => source.describeCluster())],
+    ['GET /hints', json(() => source.pendingHints())],
     ['GET /endpoints', json((p) => source.getEndpoints(required(p, 'keyspace'), required(p, 'table'), required(p, 'key')))],
     ['POST /flush', json(async () => (await source.flush(), { ok: true }))],
     ['POST /drain', json(async () => (await source.drain(), { ok: true }))],

@@ -144,7 +144,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     network: messaging.network,
   };
   const admin = await startAdminServer(
-    localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle }),
+    localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
+      hints: () => hints.pending() }),
     config.listenAddress, config.adminPort,
   );
 

@@ -1,6 +1,6 @@
 // nodetool's output, byte for byte the shape Cassandra 4.0's nodetool prints, from the admin API's reports. Pure
 // functions so the formats are unit-tested on fixed reports; tools/nodetool.ts only fetches and prints.
-import type { DescribeClusterReport, InfoReport, NodeReport, NodeState, RingEntry, StatusReport } from '../server/admin-types.ts';
+import type { DescribeClusterReport, InfoReport, NodeReport, NodeState, PendingHintsEntry, RingEntry, StatusReport } from '../server/admin-types.ts';
 
 /** Cassandra's note when effective ownership cannot be computed without a keyspace (StorageService's message). */
 export const DIFFERENT_REPLICATION_NOTE =
@@ -215,4 +215,18 @@ export function formatDescribeCluster(d: DescribeClusterReport, status: StatusRe
 /** `nodetool getendpoints`: one replica address per line. */
 export function formatEndpoints(addresses: readonly string[]): string {
   return addresses.map((a) => `${a}\n`).join('');
+}
+
+/** Cassandra's `yyyy-MM-dd HH:mm:ss,SSS` in UTC. */
+function hintTime(ms: number): string {
+  const iso = new Date(ms).toISOString(); // 2026-12-02T14:54:27.123Z
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)},${iso.slice(20, 23)}`;
+}
+
+/** `nodetool listpendinghints`: Cassandra 4's table, or its one-line answer when there is nothing pending. */
+export function formatPendingHints(entries: readonly PendingHintsEntry[]): string {
+  if (entries.length === 0) return 'This node does not have any pending hints\n';
+  const rows = [['Host ID', 'Address', 'Rack', 'DC', 'Status', 'Total files', 'Newest', 'Oldest'],
+    ...entries.map((e) => [e.hostId, e.address, e.rack, e.dc, e.status, String(e.totalFiles), hintTime(e.newest), hintTime(e.oldest)])];
+  return sharedTables([rows])[0]!.map((l) => `${l}\n`).join('');
 }

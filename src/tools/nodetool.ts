@@ -1,9 +1,9 @@
 // `sibyl nodetool [-h HOST] [-p PORT] <command>`: Cassandra's nodetool against a node's admin API (server/admin.ts).
 // Output and exit codes follow Cassandra 4.0's nodetool so operators' scripts and habits carry over.
 import { Command } from 'commander';
-import type { DescribeClusterReport, InfoReport, RingEntry, StatusReport } from '../server/admin-types.ts';
+import type { DescribeClusterReport, InfoReport, PendingHintsEntry, RingEntry, StatusReport } from '../server/admin-types.ts';
 import { AdminConnectError, AdminResponseError, adminCall, withQuery } from './admin-client.ts';
-import { formatDescribeCluster, formatEndpoints, formatInfo, formatRing, formatStatus } from './nodetool-format.ts';
+import { formatDescribeCluster, formatPendingHints, formatEndpoints, formatInfo, formatRing, formatStatus } from './nodetool-format.ts';
 
 interface Target {
   host: string;
@@ -126,6 +126,13 @@ export function registerNodetoolCommand(program: Command): void {
         const [d, status] = await Promise.all([get<DescribeClusterReport>(t, '/describecluster'), get<StatusReport>(t, '/status')]);
         return formatDescribeCluster(d, status);
       });
+    });
+
+  withConn(nt.command('listpendinghints'))
+    .description('Print all pending hints that this node has')
+    .action(async (_o: unknown, cmd: Command) => {
+      const t = target(cmd);
+      await run(t, async () => formatPendingHints(await get<PendingHintsEntry[]>(t, '/hints')));
     });
 
   withConn(nt.command('getendpoints'))

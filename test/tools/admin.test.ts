@@ -46,6 +46,7 @@ function fakeSource(): AdminSource & { calls: string[]; network: unknown } {
     metrics: async (): Promise<string> => {
       throw new Error('boom');
     },
+    pendingHints: () => [],
   };
   return src;
 }
