@@ -197,6 +197,7 @@ export class SimNetwork<M> {
   /** Partition side of each endpoint; endpoints on no side reach everyone. */
   private readonly side = new Map<string, number>();
   private readonly downNodes = new Set<string>();
+  private dropRule: ((from: string, to: string, msg: M) => boolean) | undefined;
   readonly stats: SimNetworkStats = { sent: 0, delivered: 0, dropped: 0 };
 
   constructor(scheduler: SimScheduler, random: Random, options: SimNetworkOptions<M> = {}) {
@@ -225,6 +226,11 @@ export class SimNetwork<M> {
 
   setDropProbability(p: number): void {
     this.dropProbability = p;
+  }
+
+  /** Drops exactly the messages `rule` selects (e.g. one verb between some nodes); undefined removes the rule. */
+  setDropRule(rule: ((from: string, to: string, msg: M) => boolean) | undefined): void {
+    this.dropRule = rule;
   }
 
   /** Splits the given endpoints into groups that cannot reach each other; replaces any earlier partition. */
@@ -266,7 +272,7 @@ export class SimNetwork<M> {
     // Draw from the PRNG unconditionally so the random stream does not depend on which links are cut.
     const lost = this.random.next() < this.dropProbability;
     const jitter = this.jitterMs > 0 ? this.random.next() * this.jitterMs : 0;
-    if (lost || !this.canReach(from, to)) {
+    if (lost || !this.canReach(from, to) || this.dropRule?.(from, to, msg) === true) {
       this.stats.dropped++;
       if (this.tracing) this.log(`drop ${from}->${to} ${this.describe(msg)}`);
       return;

@@ -69,6 +69,7 @@ export const RELEASE_VERSION = '4.0.11';
 const GENERATION_KEY = 'gossip-generation';
 const HINT_RETRY_MS = 5000;
 const LOAD_GOSSIP_MS = 10_000;
+const SCHEMA_RETRY_MS = 10_000;
 
 /** Runs `fn` every `ms` through injected timers, until stopped. */
 function every(timers: Timers, ms: number, fn: () => void): { stop(): void } {
@@ -215,6 +216,11 @@ export class NodeCore {
     this.loops.push(startGossipLoop(this.membership.gossiper, this.env.clock, this.env.timers, this.settings.gossipIntervalMs ?? 1000));
     // Hints whose replay was missed or failed part-way, or that survived a restart, go out once their target is alive.
     this.loops.push(every(this.env.timers, HINT_RETRY_MS, () => void this.replayDueHints()));
+    // A schema pull that failed (the peer was unreachable for it) is retried while gossip still shows a different
+    // version: otherwise nothing would try again until the next schema change.
+    this.loops.push(every(this.env.timers, SCHEMA_RETRY_MS, () => {
+      for (const p of this.membership.peers()) this.sync.reconcileWith(p);
+    }));
     this.membership.setLoad(this.env.store.approximateSize());
     this.loops.push(every(this.env.timers, LOAD_GOSSIP_MS, () => this.membership.setLoad(this.env.store.approximateSize())));
   }

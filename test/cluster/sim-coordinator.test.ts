@@ -1,32 +1,28 @@
-// Deterministic simulation of the cluster layer end to end: six real nodes (Gossiper-backed Membership, the real
-// ClusterCoordinator, an in-memory replica store) in two DCs on one simulated network, driven in virtual time. The
-// scenario partitions dc1 from dc2 and checks that LOCAL_QUORUM keeps working on both sides while cross-DC levels
-// fail as Cassandra's do, that healing brings the missed writes across (hinted handoff on UP), and that the whole
-// run, every message included, replays identically from its seed.
+// Deterministic simulation of the cluster layer end to end: six production NodeCores (membership, coordinator, schema
+// agreement, hints; test/sim/sim-cluster.ts) in two DCs on one simulated network, driven in virtual time. The scenario
+// partitions dc1 from dc2 and checks that LOCAL_QUORUM keeps working on both sides while cross-DC levels fail as
+// Cassandra's do, that healing brings the missed writes across (hinted handoff on UP), and that the whole run, every
+// message included, replays identically from its seed.
 import type { ConsistencyLevel } from '../../src/model/consistency.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { seededRandom, type Random } from '../../src/cluster/env.ts';
-import { startGossipLoop, type GossipMessage } from '../../src/cluster/gossip.ts';
-import { Membership } from '../../src/cluster/membership.ts';
+import type { Random } from '../../src/cluster/env.ts';
+import type { Membership } from '../../src/cluster/membership.ts';
 import { murmur3Token } from '../../src/model/murmur3.ts';
-import { allocateTokens, type RingEndpoint } from '../../src/cluster/ring.ts';
-import { SimNetwork, SimScheduler } from '../../src/cluster/sim-network.ts';
-import { ClusterCoordinator } from '../../src/coordinator/cluster.ts';
-import { MemoryStore } from '../../src/coordinator/memory-store.ts';
-import { SimMessenger, describeFrame, type SimFrame } from '../../src/coordinator/sim-messenger.ts';
+import type { SimNetwork, SimScheduler } from '../../src/cluster/sim-network.ts';
+import type { ClusterCoordinator } from '../../src/coordinator/cluster.ts';
+import type { SimFrame } from '../../src/coordinator/sim-messenger.ts';
 import { parseStatement } from '../../src/cql/parser.ts';
 import { Consistency, ReadFailureError, RequestFailureReason, UnavailableError, WriteFailureError, WriteTimeoutError } from '../../src/model/errors.ts';
 import type { KeyspaceDef, Schema, TableDef } from '../../src/schema/model.ts';
 import { applyDdl, emptySchema, isDdlStatement } from '../../src/schema/registry.ts';
 import type { Cell, PartitionData } from '../../src/storage/types.ts';
+import { serializeSchema } from '../../src/schema/persist.ts';
+import { EPOCH_MS, SimCluster, rowsOf, type SimNode, type SimNodeStore } from '../sim/sim-cluster.ts';
 
-const { LOCAL_QUORUM, EACH_QUORUM, QUORUM, ALL } = Consistency;
+const { ONE, LOCAL_QUORUM, EACH_QUORUM, QUORUM, ALL } = Consistency;
 const CL_NAMES = new Map<number, string>(Object.entries(Consistency).map(([k, v]) => [v, k]));
-const EPOCH_MS = 1_700_000_000_000;
-const WRITE_TIMEOUT_MS = 2000;
-const READ_TIMEOUT_MS = 5000;
 
 function buildSchema(): Schema {
   let schema = emptySchema();
@@ -44,86 +40,55 @@ function buildSchema(): Schema {
   return schema;
 }
 
+/** A node as the scenarios use it: the parts of its NodeCore they drive and inspect. */
 interface Node {
   endpoint: string;
   dc: string;
-  store: MemoryStore;
+  store: SimNodeStore;
   membership: Membership;
   coordinator: ClusterCoordinator;
 }
 
-/** One simulated cluster run: the nodes, the scheduler and the helpers that drive async work in virtual time. */
+/**
+ * One simulated cluster run: six production NodeCores (test/sim/sim-cluster.ts) in two DCs, started from one stored
+ * schema so they agree from the first instant, and the helpers that drive coordinator work in virtual time.
+ */
 class Sim {
-  readonly sched = new SimScheduler();
-  readonly random: Random;
+  readonly cluster: SimCluster;
+  readonly sched: SimScheduler;
   readonly network: SimNetwork<SimFrame>;
-  readonly nodes: Node[] = [];
+  readonly random: Random;
   readonly schema = buildSchema();
-  /** A node's own schema when it disagrees with the cluster's (a replica that has not seen a table yet). */
-  readonly schemaOf = new Map<string, Schema>();
   readonly ks: KeyspaceDef;
   readonly table: TableDef;
   private writeSeq = 0;
-  /** Hint replays started by UP events and not finished yet. */
-  replaying = 0;
 
-  constructor(seed: number) {
-    this.random = seededRandom(seed);
+  private constructor(seed: number) {
     this.ks = this.schema.keyspaces.get('ks')!;
     this.table = this.ks.tables.get('t')!;
-    this.network = new SimNetwork<SimFrame>(this.sched, seededRandom(this.random.int(2 ** 31)), {
-      latencyMs: 1, jitterMs: 2, describe: describeFrame, clone: false,
-    });
     const layout = ['dc1', 'dc2'].flatMap((dc, d) => [1, 2, 3].map((i) => ({ dc, rack: `r${i}`, endpoint: `127.0.${d + 1}.${i}:7000` })));
+    this.cluster = new SimCluster({ seed, nodes: layout, seeds: layout.filter((n) => n.endpoint.endsWith('.1:7000')).map((n) => n.endpoint) });
+    this.sched = this.cluster.sched;
+    this.network = this.cluster.network;
+    this.random = this.cluster.random;
     for (const a of layout) {
       for (const b of layout) if (a.endpoint < b.endpoint && a.dc !== b.dc) this.network.setLatency(a.endpoint, b.endpoint, 40);
     }
-    const seeds = layout.filter((n) => n.endpoint.endsWith('.1:7000')).map((n) => n.endpoint);
-    const ring: RingEndpoint[] = [];
-    for (const n of layout) {
-      const tokens = allocateTokens(8, ring, () => this.random.next(), n.dc);
-      ring.push({ id: n.endpoint, address: n.endpoint.split(':')[0], dc: n.dc, rack: n.rack, tokens });
-      this.nodes.push(this.startNode(n.endpoint, n.dc, n.rack, tokens, seeds));
-    }
   }
 
-  private startNode(endpoint: string, dc: string, rack: string, tokens: bigint[], seeds: string[]): Node {
-    const sched = this.sched;
-    const messenger = new SimMessenger(endpoint, this.network, sched);
-    const store = new MemoryStore();
-    let coordinator: ClusterCoordinator | undefined;
-    const membership = new Membership(
-      {
-        endpoint, hostId: `host-${endpoint}`, dataCenter: dc, rack, tokens: tokens.map(String),
-        rpcAddress: endpoint.split(':')[0], nativePort: 9042, releaseVersion: '4.0.11',
-      },
-      {
-        seeds, generation: 1_700_000_000, clusterName: 'sim', transport: messenger.transport<GossipMessage>('GOSSIP'),
-        clock: sched, random: seededRandom(this.random.int(2 ** 31)), schemaVersion: this.schema.version,
-      },
-      {
-        onDown: (p) => sched.log(`${endpoint} sees DOWN ${p.endpoint}`),
-        // What cluster-node.ts does on UP: replay the hints held for the peer that came back.
-        onUp: (p) => {
-          sched.log(`${endpoint} sees UP ${p.endpoint}`);
-          if (coordinator && coordinator.hints.count(p.endpoint) > 0) {
-            // take() empties the store before the deliveries finish: count in-flight replays to know when done.
-            this.replaying++;
-            void coordinator.replayHints(p.endpoint).then((n) => {
-              this.replaying--;
-              sched.log(`${endpoint} replayed ${n} hints to ${p.endpoint}`);
-            });
-          }
-        },
-      },
-    );
-    coordinator = new ClusterCoordinator({
-      topology: { self: endpoint, localDc: dc, localRack: rack, ring: () => membership.ring(), isAlive: (ep) => membership.isAlive(ep) },
-      messenger, store, schema: () => this.schemaOf.get(endpoint) ?? this.schema, clock: sched, timers: sched,
-      writeTimeoutMs: WRITE_TIMEOUT_MS, readTimeoutMs: READ_TIMEOUT_MS, maxHintWindowMs: 3 * 3600_000,
-    });
-    startGossipLoop(membership.gossiper, sched, sched, 1000, this.random.int(1000));
-    return { endpoint, dc, store, membership, coordinator };
+  static async start(seed: number): Promise<Sim> {
+    const sim = new Sim(seed);
+    // Every node starts from the same stored schema (fixed ids and stamp), as if created and agreed long ago.
+    const stored = { schema: serializeSchema(sim.schema), stamp: EPOCH_MS * 1000 };
+    for (const n of sim.cluster.nodes) await n.store.putMeta('schema', stored);
+    await sim.cluster.startAll();
+    return sim;
+  }
+
+  get nodes(): Node[] {
+    return this.cluster.nodes.map((n) => ({
+      endpoint: n.endpoint, dc: n.dc, store: n.store, membership: n.core!.membership, coordinator: n.core!.coordinator,
+    }));
   }
 
   dc(name: string): Node[] {
@@ -226,7 +191,7 @@ async function expectValue(sim: Sim, node: Node, k: number, cl: ConsistencyLevel
 
 /** The whole scenario; returns the trace. Assertions fail fast, so a broken run never gets as far as comparison. */
 async function scenario(seed: number): Promise<string[]> {
-  const sim = new Sim(seed);
+  const sim = await Sim.start(seed);
   // SIM_TRACE=<regex> prints the matching trace lines of every run, for debugging a failing seed.
   const filter = process.env.SIM_TRACE;
   if (filter) process.once('exit', () => { for (const l of sim.sched.trace) if (new RegExp(filter).test(l)) console.error(`[${seed}] ${l}`); });
@@ -285,7 +250,7 @@ async function scenario(seed: number): Promise<string[]> {
   // become readable at LOCAL_QUORUM on the other.
   sim.network.heal();
   await sim.waitFor('everyone up again', () => sim.allSee(sim.nodes, sim.nodes, true), 60_000);
-  await sim.waitFor('hints drained', () => sim.replaying === 0 && sim.nodes.every((n) => n.coordinator.hints.count() === 0), 30_000);
+  await sim.waitFor('hints drained', () => sim.nodes.every((n) => n.coordinator.hints.count() === 0), 30_000);
   for (let k = 30; k <= 34; k++) await expectValue(sim, a2, k, LOCAL_QUORUM, `p1-${k}`);
   for (let k = 40; k <= 44; k++) await expectValue(sim, a1, k, LOCAL_QUORUM, `p2-${k}`);
   await expectValue(sim, b2, 20, LOCAL_QUORUM, 'early-lq');
@@ -329,7 +294,7 @@ test('speculative retry: a replica that died but is not yet convicted does not h
   // Reads at LOCAL_QUORUM through a1 ask a1 and the dc1 replica its dynamic snitch ranks best. That replica crashes;
   // until the failure detector notices, reads without speculation wait for the 5 s read timeout, while reads with
   // the table's default speculative_retry ('99p') ask the third replica after a short delay.
-  const sim = new Sim(11);
+  const sim = await Sim.start(11);
   const a1 = sim.dc('dc1')[0]!;
   await sim.waitFor('convergence', () => sim.allSee(sim.nodes, sim.nodes, true), 30_000);
   await sim.advance(10_000);
@@ -355,27 +320,28 @@ test('speculative retry: a replica that died but is not yet convicted does not h
 });
 
 test('replicas that refuse (schema disagreement) give WriteFailure/ReadFailure with reasons, not a timeout and a hint', async () => {
-  const sim = new Sim(7);
+  const sim = await Sim.start(7);
   await sim.waitFor('convergence', () => sim.allSee(sim.nodes, sim.nodes, true)
     && sim.nodes.every((n) => n.membership.ring().endpoints.length === 6), 30_000);
   await sim.advance(10_000);
-  const [a, b, c] = sim.dc('dc1') as [Node, Node, Node];
-  // Two of dc1's three replicas do not know the table: they refuse the write instead of timing out.
-  sim.schemaOf.set(b.endpoint, emptySchema());
-  sim.schemaOf.set(c.endpoint, emptySchema());
-  const w = await sim.write(a, 1, 'x', LOCAL_QUORUM);
+  const [a, b, c] = sim.cluster.nodes.filter((n) => n.dc === 'dc1') as [SimNode, SimNode, SimNode];
+  // Two of dc1's three replicas cannot take part in schema agreement: a new table reaches only a.
+  const cut = new Set([b.endpoint, c.endpoint]);
+  sim.network.setDropRule((from, to, f) => f.verb.startsWith('SCHEMA_') && (cut.has(from) || cut.has(to)));
+  assert.ok((await sim.cluster.cql(a, 'CREATE TABLE ks.t3 (k int PRIMARY KEY, v text)', ONE)).ok);
+  const w = await sim.cluster.cql(a, "INSERT INTO ks.t3 (k, v) VALUES (1, 'x')", LOCAL_QUORUM);
   assert.ok(!w.ok && w.error instanceof WriteFailureError, `write: ${describeError(w.ok ? undefined : w.error)}`);
   assert.equal(w.error.numFailures, 2);
   assert.equal(w.error.received, 1);
   assert.deepEqual([...w.error.reasons.values()], [RequestFailureReason.INCOMPATIBLE_SCHEMA, RequestFailureReason.INCOMPATIBLE_SCHEMA]);
   assert.match(w.error.message, /^Operation failed - received 1 responses and 2 failures: INCOMPATIBLE_SCHEMA from \/127\.0\.1\.\d:7000, INCOMPATIBLE_SCHEMA from/);
-  assert.equal(a.coordinator.hints.count(), 0, 'a refusal is not hinted');
-  const r = await sim.read(a, 1, LOCAL_QUORUM);
+  assert.equal(a.hints.count(), 0, 'a refusal is not hinted');
+  const r = await sim.cluster.cql(a, 'SELECT v FROM ks.t3 WHERE k = 1', LOCAL_QUORUM);
   assert.ok(!r.ok && r.error instanceof ReadFailureError, `read: ${describeError(r.ok ? undefined : r.error)}`);
   assert.ok(r.error.numFailures >= 1);
-  // Once the replicas have the schema again, the same statements succeed.
-  sim.schemaOf.clear();
-  assert.ok((await sim.write(a, 1, 'y', LOCAL_QUORUM)).ok);
-  const again = await sim.read(a, 1, LOCAL_QUORUM);
-  assert.ok(again.ok && again.value === 'y');
+  // Once the schema reaches them (gossip shows the versions differ and they pull it), the same statements succeed.
+  sim.network.setDropRule(undefined);
+  await sim.waitFor('schema agreement', () => sim.cluster.schemaAgrees(), 30_000);
+  assert.ok((await sim.cluster.cql(a, "INSERT INTO ks.t3 (k, v) VALUES (1, 'y')", LOCAL_QUORUM)).ok);
+  assert.deepEqual(rowsOf(await sim.cluster.cql(a, 'SELECT v FROM ks.t3 WHERE k = 1', LOCAL_QUORUM)), [{ v: 'y' }]);
 });
