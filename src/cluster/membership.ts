@@ -5,6 +5,7 @@ import { Gossiper, AppState, Status, isDeadStatus, type GossipMessage, type Endp
 import type { Clock, Random, Transport } from './env.ts';
 import { TokenRing, type RingEndpoint } from './ring.ts';
 import type { PeerNodeInfo } from '../schema/system_tables.ts';
+import { parseEndpoint } from '../model/endpoint.ts';
 
 export interface LocalNode {
   /** Internode endpoint "ip:storage_port": the node's identity in gossip and messaging. */
@@ -44,9 +45,10 @@ export interface PeerView {
   load?: number;
 }
 
+/** An endpoint's address and port (the shared parser, under the names membership uses). */
 export function splitEndpoint(endpoint: string): { address: string; port: number } {
-  const i = endpoint.lastIndexOf(':');
-  return { address: endpoint.slice(0, i), port: Number(endpoint.slice(i + 1)) };
+  const { host, port } = parseEndpoint(endpoint);
+  return { address: host, port };
 }
 
 function peerOf(s: EndpointSnapshot): PeerView | undefined {

@@ -15,6 +15,7 @@ import {
 } from '../cluster/env.ts';
 import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from './codec.ts';
 import { DelayLine } from './delay-line.ts';
+import { endpointOf, parseEndpoint } from '../model/endpoint.ts';
 import { MessagingClosedError, RemoteError, TimeoutError, toWireError, type WireError } from './errors.ts';
 import { NetworkModel } from './network-model.ts';
 import { OutboundLink, type DropReason } from './outbound.ts';
@@ -87,21 +88,7 @@ interface Peer {
   delay: DelayLine<Buffer>;
 }
 
-export function endpointOf(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-/** Splits "127.0.0.1:7000" or "[::1]:7000". */
-export function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const colon = endpoint.lastIndexOf(':');
-  const port = Number(endpoint.slice(colon + 1));
-  let host = endpoint.slice(0, colon);
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  if (colon <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
-    throw new TypeError(`not an endpoint (address:port): ${endpoint}`);
-  }
-  return { host, port };
-}
+export { endpointOf, parseEndpoint } from '../model/endpoint.ts';
 
 function isHello(v: unknown): v is Hello {
   const h = v as Partial<Hello> | null;

@@ -5,12 +5,12 @@
 import type { Schema } from '../schema/model.ts';
 import type { Statement } from '../model/ast.ts';
 import type { SchemaChange } from '../protocol/messages.ts';
-import { applyDdl, computeSchemaVersion, deserializeSchema, emptySchema, serializeSchema } from '../schema/registry.ts';
+import { applyDdl, isDdlStatement, computeSchemaVersion, deserializeSchema, emptySchema, serializeSchema } from '../schema/registry.ts';
 import { withSystemKeyspaces } from '../schema/system_tables.ts';
 
 const SCHEMA_KEY = 'schema';
 
-export type DdlStatement = Parameters<typeof applyDdl>[1];
+export type { DdlStatement } from '../schema/registry.ts';
 
 export type { SchemaSnapshot } from '../schema/snapshot.ts';
 import type { SchemaSnapshot } from '../schema/snapshot.ts';
@@ -87,7 +87,9 @@ export class SchemaService {
   /** Applies one DDL statement; concurrent calls run one after another. Returns null for IF [NOT] EXISTS no-ops. */
   apply(stmt: Statement, currentKeyspace: string | undefined): Promise<SchemaChange | null> {
     return this.serialized(async () => {
-      const { schema, change } = applyDdl(this.user, stmt as DdlStatement, currentKeyspace, {
+      // The executor routes only DDL here; anything else is a programming error, not a client's.
+      if (!isDdlStatement(stmt)) throw new Error(`not a schema statement: ${stmt.kind}`);
+      const { schema, change } = applyDdl(this.user, stmt, currentKeyspace, {
         dataCenters: this.dataCenters(), nowMicros: this.nowMicros(), ...(this.newTableId ? { newTableId: this.newTableId } : {}),
       });
       if (!change) return null;

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import type { NodeConfig } from './config.ts';
 import { StorageEngine } from '../storage/engine.ts';
 import { randomInt } from 'node:crypto';
+import { withDefaultPort } from '../model/endpoint.ts';
 import { loadOrCreateIdentity, type LocalIdentity } from './identity.ts';
 import { NodeCore, type NodeSettings } from '../node/node-core.ts';
 import { MessagingService } from '../messaging/messaging.ts';
@@ -47,15 +48,11 @@ const log = (msg: string, err?: unknown): void => {
   process.stderr.write(`${msg}${err ? `: ${err instanceof Error ? err.message : String(err)}` : ''}\n`);
 };
 
-/** Seeds may carry their own port; otherwise they listen on ours (storage_port is cluster-wide). */
-function seedEndpoint(seed: string, storagePort: number): string {
-  return /:\d+$/.test(seed) && !seed.includes('::') ? seed : `${seed}:${storagePort}`;
-}
 
 export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeSettings {
   return {
     clusterName: config.clusterName, hostId: identity.hostId, tokens: identity.tokens,
-    dataCenter: config.dataCenter, rack: config.rack, seeds: config.seeds.map((s) => seedEndpoint(s, config.storagePort)),
+    dataCenter: config.dataCenter, rack: config.rack, seeds: config.seeds.map((s) => withDefaultPort(s, config.storagePort)),
     listenAddress: config.listenAddress, broadcastAddress: config.broadcastAddress, storagePort: config.storagePort,
     rpcAddress: config.broadcastRpcAddress, nativePort: config.nativeTransportPort, phiConvictThreshold: config.phiConvictThreshold,
     writeTimeoutMs: config.writeRequestTimeoutMs, readTimeoutMs: config.readRequestTimeoutMs, maxHintWindowMs: config.maxHintWindowMs,
