@@ -95,22 +95,9 @@ class Sim {
     return this.nodes.filter((n) => n.dc === name);
   }
 
-  /**
-   * Runs virtual time forward by `ms`, one event at a time, letting the microtask queue drain between events so
-   * promise continuations (coordinator acks, handler results) run at the virtual instant that caused them. Stops
-   * early once `until` holds. setImmediate runs only after every pending microtask, and nothing else is live in
-   * the process, so the interleaving is a function of the event queue alone.
-   */
-  async advance(ms: number, until?: () => boolean): Promise<boolean> {
-    let reached = false;
-    this.sched.at(this.sched.now() + ms, () => { reached = true; });
-    while (!reached) {
-      await new Promise<void>((r) => setImmediate(r));
-      if (until?.()) return true;
-      if (!this.sched.step()) break;
-    }
-    await new Promise<void>((r) => setImmediate(r));
-    return until?.() ?? true;
+  /** Virtual time forward, event by event (SimCluster.advance). */
+  advance(ms: number, until?: () => boolean): Promise<boolean> {
+    return this.cluster.advance(ms, until);
   }
 
   async waitFor(what: string, done: () => boolean, maxMs: number): Promise<number> {
