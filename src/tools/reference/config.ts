@@ -90,9 +90,10 @@ export function writeNodeConfig(n: ReferenceNodeSpec): string {
   return conf;
 }
 
-/** jvm-server.options, general part. Left out: -XX:+AlwaysPreTouch (pre-faulting the heap slows start-up) and
+/** jvm-server.options, general part, plus -XX:+CrashOnOutOfMemoryError as cassandra-env.sh adds it.
+ *  Left out: -XX:+AlwaysPreTouch (pre-faulting the heap slows start-up) and
  *  -XX:+UseNUMA / -XX:-UseBiasedLocking (no NUMA here; biased locking is already off by default since Java 15). */
-const JVM_SERVER = ['-ea', '-da:net.openhft...', '-XX:+UseThreadPriorities', '-XX:+HeapDumpOnOutOfMemoryError', '-Xss256k',
+const JVM_SERVER = ['-ea', '-da:net.openhft...', '-XX:+UseThreadPriorities', '-XX:+HeapDumpOnOutOfMemoryError', '-XX:+CrashOnOutOfMemoryError', '-Xss256k',
   '-XX:+UseTLAB', '-XX:+ResizeTLAB', '-XX:+PerfDisableSharedMem', '-Djava.net.preferIPv4Stack=true'];
 
 /** jvm17-server.options: G1, the JPMS exports/opens Cassandra needs on Java 17, Netty's allocator settings. */

@@ -6,6 +6,16 @@ import type { Outcome, ScenarioRun } from './run.ts';
 export interface Divergence {
   key: string;
   detail: string;
+  /** One line: what each side did, for a known-divergences.txt reason. */
+  summary?: string;
+}
+
+/** An outcome in a few words: `ok`, `3 rows`, `error 0x2200 "message"`. */
+export function summarize(o: Outcome): string {
+  if (o.kind === 'void') return 'ok';
+  if (o.kind === 'rows') return `${o.rows.length} row(s)`;
+  const msg = o.message.length > 90 ? `${o.message.slice(0, 90)}…` : o.message;
+  return `${o.code !== undefined ? `error 0x${o.code.toString(16)}` : o.errorClass} "${msg}"`;
 }
 
 const show = (x: unknown, limit = 600): string => {
@@ -18,6 +28,9 @@ const sortRows = (rows: unknown[][]): string[] => rows.map((r) => JSON.stringify
 function compareOutcome(key: string, cql: string, c: Outcome, s: Outcome, opts: { unordered: boolean; shapeOnly: boolean }): Divergence[] {
   const d = (aspect: string, a: unknown, b: unknown): Divergence => ({
     key: `${key} ${aspect}`,
+    summary: aspect === 'outcome' || aspect.startsWith('error')
+      ? `Cassandra: ${summarize(c)}; Sibyl: ${summarize(s)}`
+      : `${aspect} differ: Cassandra ${show(a, 120)}; Sibyl ${show(b, 120)}`,
     detail: `${cql.replace(/\s+/g, ' ')}\n    cassandra: ${show(a)}\n    sibyl:     ${show(b)}`,
   });
   if (c.kind !== s.kind) return [d('outcome', c, s)];
