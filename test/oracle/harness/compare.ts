@@ -25,7 +25,7 @@ const show = (x: unknown, limit = 600): string => {
 
 const sortRows = (rows: unknown[][]): string[] => rows.map((r) => JSON.stringify(r)).sort();
 
-function compareOutcome(key: string, cql: string, c: Outcome, s: Outcome, opts: { unordered: boolean; shapeOnly: boolean }): Divergence[] {
+export function compareOutcome(key: string, cql: string, c: Outcome, s: Outcome, opts: { unordered: boolean; shapeOnly: boolean }): Divergence[] {
   const d = (aspect: string, a: unknown, b: unknown): Divergence => ({
     key: `${key} ${aspect}`,
     summary: aspect === 'outcome' || aspect.startsWith('error')

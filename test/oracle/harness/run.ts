@@ -52,7 +52,7 @@ export function describeError(e: unknown): Outcome {
   return { kind: 'error', errorClass: err.name ?? 'Error', ...(err.code !== undefined ? { code: err.code } : {}), message };
 }
 
-async function runStatement(client: cassandra.Client, s: Statement, ks: string): Promise<Outcome> {
+export async function runStatement(client: cassandra.Client, s: Statement, ks: string): Promise<Outcome> {
   const cql = s.cql.replaceAll('${ks}', ks);
   const opts: cassandra.QueryOptions = { prepare: s.params !== undefined, ...(s.pageSize ? { fetchSize: s.pageSize } : {}) };
   try {
