@@ -5,6 +5,7 @@ import { registerStartCommand } from './start-command.ts';
 import { registerNodetoolCommand } from './nodetool.ts';
 import { registerClusterCommand } from './cluster/commands.ts';
 import { registerCqlshCommand } from './cqlsh/command.ts';
+import { registerReferenceCommand } from './reference/command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sibyl')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerNodetoolCommand(program);
   registerClusterCommand(program);
   registerCqlshCommand(program);
+  registerReferenceCommand(program);
   // Later: stress — one register*Command per file.
   return program;
 }
