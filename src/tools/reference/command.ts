@@ -1,7 +1,8 @@
 // `sibyl reference up|status|down|nodetool`: Apache Cassandra 5.0 beside Sibyl, for the differential oracle
 // (test/oracle/) and the versus bench. The jars come from reference/cassandra/pom.xml via Maven.
 import { Command, InvalidArgumentError } from 'commander';
-import { driverAnswers, jvmAlive, readState, referenceDown, referenceNodetool, referenceUp } from './launch.ts';
+import { driverAnswers, instanceAddresses, jvmAlive, readState, referenceDown, referenceNodetool, referenceUp } from './launch.ts';
+import { DEFAULT_REFERENCE_ADDRESS } from './paths.ts';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -33,15 +34,16 @@ export function registerReferenceCommand(program: Command): void {
     });
   ref.command('status')
     .description('the reference nodes and whether each answers CQL')
-    .action(async () => {
-      const s = readState();
-      if (s === undefined || s.nodes.length === 0) {
+    .option('--address <ip>', 'first node address of one instance (default: every instance)')
+    .action(async (o: { address?: string }) => {
+      const nodes = (o.address !== undefined ? [o.address] : instanceAddresses()).flatMap((a) => readState(a)?.nodes ?? []);
+      if (nodes.length === 0) {
         console.log('no reference Cassandra started');
         process.exitCode = 1;
         return;
       }
       let allUp = true;
-      for (const n of s.nodes) {
+      for (const n of nodes) {
         const alive = jvmAlive(n);
         const release = alive ? await driverAnswers(n.address, n.nativePort) : undefined;
         allUp &&= release !== undefined;
@@ -52,17 +54,20 @@ export function registerReferenceCommand(program: Command): void {
   ref.command('down')
     .description('stop the reference nodes (SIGTERM, SIGKILL after --grace seconds)')
     .option('--grace <s>', 'seconds to wait for a clean exit', positiveInt, 60)
-    .action(async (o: { grace: number }) => {
-      const n = await referenceDown(o.grace * 1000, log);
-      console.log(`${n} reference node(s) stopped`);
+    .option('--address <ip>', 'first node address of one instance (default: every instance)')
+    .action(async (o: { grace: number; address?: string }) => {
+      let stopped = 0;
+      for (const a of o.address !== undefined ? [o.address] : instanceAddresses()) stopped += await referenceDown(o.grace * 1000, log, a);
+      console.log(`${stopped} reference node(s) stopped`);
     });
   ref.command('nodetool')
     .description("the reference's own nodetool, e.g. `sibyl reference nodetool status`")
     .option('--node <i>', '0-based node index', (v) => Number(v), 0)
+    .option('--address <ip>', 'first node address of the instance', DEFAULT_REFERENCE_ADDRESS)
     .argument('[args...]', 'nodetool arguments')
     .allowUnknownOption()
     .passThroughOptions()
-    .action((args: string[], o: { node: number }) => {
-      process.exitCode = referenceNodetool(args, o.node);
+    .action((args: string[], o: { node: number; address: string }) => {
+      process.exitCode = referenceNodetool(args, o.node, o.address);
     });
 }

@@ -1,11 +1,11 @@
 // Starting and stopping the reference Cassandra: one JVM per node, detached, with its state in
-// .cache/cassandra-5.0/nodes/state.json so `reference status|down|nodetool` find the nodes again.
+// .cache/cassandra-5.0/nodes/<first address>.state.json so `reference status|down|nodetool` find the nodes again.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { daemonJvmOptions, DATACENTER, toolJvmOptions, writeNodeConfig, type ReferenceNodeSpec } from './config.ts';
-import { cassandraVersion, classPath, ensureJars, JAVA, NODES_DIR, STATE_PATH } from './paths.ts';
+import { cassandraVersion, classPath, DEFAULT_REFERENCE_ADDRESS, ensureJars, JAVA, NODES_DIR, statePath } from './paths.ts';
 
 export interface ReferenceNodeState extends ReferenceNodeSpec {
   pid: number;
@@ -31,14 +31,31 @@ export interface UpOptions {
 
 const DAEMON = 'org.apache.cassandra.service.CassandraDaemon';
 
-export function readState(): ReferenceState | undefined {
-  if (!existsSync(STATE_PATH)) return undefined;
-  return JSON.parse(readFileSync(STATE_PATH, 'utf8')) as ReferenceState;
+/** The instance whose first node is `baseAddress` (the oracle's 127.0.99.1 by default). */
+export function readState(baseAddress = DEFAULT_REFERENCE_ADDRESS): ReferenceState | undefined {
+  const path = statePath(baseAddress);
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as ReferenceState;
 }
 
-function writeState(s: ReferenceState): void {
+/** The first-node addresses of every instance with a state file. */
+export function instanceAddresses(): string[] {
+  if (!existsSync(NODES_DIR)) return [];
+  return readdirSync(NODES_DIR).filter((f) => f.endsWith('.state.json')).map((f) => f.slice(0, -'.state.json'.length)).sort();
+}
+
+function writeState(baseAddress: string, s: ReferenceState): void {
   mkdirSync(NODES_DIR, { recursive: true });
-  writeFileSync(STATE_PATH, JSON.stringify(s, null, 2));
+  writeFileSync(statePath(baseAddress), JSON.stringify(s, null, 2));
+}
+
+/**
+ * JMX listens on 127.0.0.1 only (cassandra.jmx.local.port), so every node of every instance needs its own port; it is
+ * derived from the node's address so that two instances never pick the same one (127.0.99.1 → 29901).
+ */
+export function jmxPortFor(address: string): number {
+  const parts = address.split('.').map(Number);
+  return 20_000 + parts[2]! * 100 + (parts[3]! % 100);
 }
 
 /** Alive and still our JVM (pids are reused): its command line names this node's cassandra.yaml. */
@@ -104,8 +121,10 @@ function spawnNode(spec: ReferenceNodeSpec, singleNode: boolean): ReferenceNodeS
 
 /** Starts the nodes one after another (Cassandra bootstraps one joining node at a time) and waits for each. */
 export async function referenceUp(o: UpOptions): Promise<ReferenceState> {
-  const running = readState()?.nodes.filter(jvmAlive) ?? [];
-  if (running.length > 0) throw new Error(`reference already running (${running.map((n) => n.address).join(', ')}); run \`sibyl reference down\` first`);
+  const running = readState(o.address)?.nodes.filter(jvmAlive) ?? [];
+  if (running.length > 0) {
+    throw new Error(`reference already running (${running.map((n) => n.address).join(', ')}); run \`sibyl reference down --address ${o.address}\` first`);
+  }
   ensureJars(o.log);
   const addresses = nodeAddresses(o.address, o.nodes);
   const state: ReferenceState = { version: cassandraVersion() ?? '?', nodes: [] };
@@ -114,22 +133,23 @@ export async function referenceUp(o: UpOptions): Promise<ReferenceState> {
     const dir = join(NODES_DIR, address);
     if (o.fresh) rmSync(dir, { recursive: true, force: true });
     const spec: ReferenceNodeSpec = { index, address, seed: addresses[0]!, nativePort: 9042, storagePort: 7000,
-      jmxPort: 7299 + index, dir, heapMb: o.heapMb };
+      jmxPort: jmxPortFor(address), dir, heapMb: o.heapMb };
     const node = spawnNode(spec, o.nodes === 1);
     state.nodes.push(node);
-    writeState(state);
+    writeState(o.address, state);
     o.log(`starting Cassandra ${state.version} on ${address} (pid ${node.pid}) …`);
     await waitDriver(node, deadlineMs);
     node.startupMs = Date.now() - node.startedAtMs;
-    writeState(state);
+    writeState(o.address, state);
     o.log(`${address}: answers CQL after ${(node.startupMs / 1000).toFixed(1)} s`);
   }
   return state;
 }
 
 /** SIGTERM (Cassandra's shutdown hook drains and flushes), SIGKILL after the grace period. */
-export async function referenceDown(graceMs = 60_000, log: (l: string) => void = () => {}): Promise<number> {
-  const state = readState();
+export async function referenceDown(graceMs = 60_000, log: (l: string) => void = () => {},
+  baseAddress = DEFAULT_REFERENCE_ADDRESS): Promise<number> {
+  const state = readState(baseAddress);
   if (state === undefined) return 0;
   let stopped = 0;
   // The joiners first, the seed last, like an operator would.
@@ -145,13 +165,13 @@ export async function referenceDown(graceMs = 60_000, log: (l: string) => void =
     stopped++;
     log(`${n.address}: stopped`);
   }
-  rmSync(STATE_PATH, { force: true });
+  rmSync(statePath(baseAddress), { force: true });
   return stopped;
 }
 
 /** Runs the reference's own nodetool (org.apache.cassandra.tools.NodeTool) against node `index`'s JMX port. */
-export function referenceNodetool(args: string[], index = 0): number {
-  const state = readState();
+export function referenceNodetool(args: string[], index = 0, baseAddress = DEFAULT_REFERENCE_ADDRESS): number {
+  const state = readState(baseAddress);
   const n = state?.nodes[index];
   if (n === undefined || !jvmAlive(n)) throw new Error('no reference node running; start one with `sibyl reference up`');
   const conf = join(n.dir, 'conf');

@@ -8,9 +8,14 @@ import { REPO_ROOT } from '../bundle.ts';
 export const REFERENCE_POM = join(REPO_ROOT, 'reference', 'cassandra', 'pom.xml');
 export const CACHE_DIR = process.env.SIBYL_REFERENCE_CACHE ?? join(REPO_ROOT, '.cache', 'cassandra-5.0');
 export const LIB_DIR = join(CACHE_DIR, 'lib');
-/** One directory per node (conf/, data/, logs/) and state.json listing the running nodes. */
+/**
+ * One directory per node (conf/, data/, logs/) and, per instance (a cluster named by its first node's address), a
+ * `<address>.state.json` listing its running nodes: a 1-node oracle reference and a 3-node bench cluster can run side
+ * by side.
+ */
 export const NODES_DIR = join(CACHE_DIR, 'nodes');
-export const STATE_PATH = join(NODES_DIR, 'state.json');
+export const DEFAULT_REFERENCE_ADDRESS = '127.0.99.1';
+export const statePath = (baseAddress: string): string => join(NODES_DIR, `${baseAddress}.state.json`);
 
 export const JAVA = process.env.SIBYL_REFERENCE_JAVA ?? '/usr/bin/java';
 export const MAVEN = process.env.SIBYL_REFERENCE_MVN ?? 'mvn';
