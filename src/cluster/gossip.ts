@@ -154,6 +154,17 @@ export class Gossiper {
     this.statusCheck(now);
   }
 
+  /**
+   * One SYN to every live member now, outside the rounds: used when a state that clients wait on changes (the schema
+   * version, which drivers poll in system.peers after each DDL and which the Java driver's 2 s request timeout
+   * covers). Left to the rounds, a change reaches a given node only after about log2(N) seconds; this way each peer
+   * asks for it in the ACK it answers with.
+   */
+  announce(): void {
+    if (this.stopped) return;
+    for (const endpoint of this.liveMembers()) this.sendSyn(endpoint);
+  }
+
   /** Always to a seed while we know no live peer; otherwise with probability seeds / known peers. */
   private maybeGossipToSeed(liveCount: number, unreachableCount: number): void {
     if (this.seeds.length === 0) return;

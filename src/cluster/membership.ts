@@ -175,6 +175,7 @@ export class Membership {
 
   setSchemaVersion(version: string): void {
     this.gossiper.setApplicationState(AppState.SCHEMA, version);
+    this.gossiper.announce();
   }
 
   setLoad(bytes: number): void {

@@ -10,6 +10,12 @@ export interface ReplicaView {
   aliveByDc: Map<string, number>;
   /** The datacenter of the coordinator, for LOCAL_* levels. */
   localDc: string;
+  /**
+   * Live replicas in the coordinator's datacenter, whatever the strategy: LOCAL_ONE and LOCAL_QUORUM count only these
+   * even under SimpleStrategy (Cassandra's ReplicaPlans counts live replicas "in our DC" for them), so a SimpleStrategy
+   * keyspace on a two-DC cluster is Unavailable at LOCAL_* for a token whose replicas are all remote.
+   */
+  localAlive: number;
   /** True for SimpleStrategy-style replication that ignores datacenters. */
   dcAgnostic: boolean;
 }
@@ -36,7 +42,7 @@ export function assureSufficientLiveReplicas(cl: ConsistencyLevel, view: Replica
   const totalRf = sum(view.rfByDc);
   const totalAlive = sum(view.aliveByDc);
   const localRf = view.dcAgnostic ? totalRf : (view.rfByDc.get(view.localDc) ?? 0);
-  const localAlive = view.dcAgnostic ? totalAlive : (view.aliveByDc.get(view.localDc) ?? 0);
+  const localAlive = view.localAlive;
   switch (cl) {
     case Consistency.ANY:
       if (!isWrite) throw new InvalidRequestError('ANY ConsistencyLevel is only supported for writes');

@@ -45,7 +45,9 @@ export function replicaSet(topo: Topology, ks: KeyspaceDef, token: bigint): Repl
     }
     for (const r of alive) aliveByDc.set(r.dc, (aliveByDc.get(r.dc) ?? 0) + 1);
   }
-  return { all, alive, dead, view: { rfByDc, aliveByDc, localDc: topo.localDc, dcAgnostic } };
+  let localAlive = 0;
+  for (const r of alive) if (r.dc === topo.localDc) localAlive++;
+  return { all, alive, dead, view: { rfByDc, aliveByDc, localDc: topo.localDc, localAlive, dcAgnostic } };
 }
 
 /** Counts acknowledgements until the consistency level is met. */
@@ -73,7 +75,8 @@ export class AckCounter {
   }
 
   satisfied(): boolean {
-    const localAcks = this.view.dcAgnostic ? this.total : (this.byDc.get(this.view.localDc) ?? 0);
+    // Only the coordinator's DC counts for LOCAL_* levels, under SimpleStrategy too (see ReplicaView.localAlive).
+    const localAcks = this.byDc.get(this.view.localDc) ?? 0;
     switch (this.cl) {
       case Consistency.LOCAL_ONE:
       case Consistency.LOCAL_QUORUM:

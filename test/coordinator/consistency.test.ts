@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { assureSufficientLiveReplicas, blockFor, type ReplicaView } from '../../src/coordinator/consistency.ts';
 import { Consistency as CL, InvalidRequestError, UnavailableError } from '../../src/model/errors.ts';
 
-const simple = (rf: number, alive: number): ReplicaView => ({
-  rfByDc: new Map([['*', rf]]), aliveByDc: new Map([['*', alive]]), localDc: 'dc1', dcAgnostic: true,
+/** SimpleStrategy; `localAlive` = live replicas in the coordinator's DC (all of them on a one-DC cluster). */
+const simple = (rf: number, alive: number, localAlive = alive): ReplicaView => ({
+  rfByDc: new Map([['*', rf]]), aliveByDc: new Map([['*', alive]]), localDc: 'dc1', localAlive, dcAgnostic: true,
 });
 const nts = (rf: Record<string, number>, alive: Record<string, number>, localDc = 'dc1'): ReplicaView => ({
-  rfByDc: new Map(Object.entries(rf)), aliveByDc: new Map(Object.entries(alive)), localDc, dcAgnostic: false,
+  rfByDc: new Map(Object.entries(rf)), aliveByDc: new Map(Object.entries(alive)), localDc, localAlive: alive[localDc] ?? 0,
+  dcAgnostic: false,
 });
 
 function unavailable(fn: () => void, required: number, alive: number): void {
@@ -43,4 +45,15 @@ test('LOCAL_* levels count only the coordinator DC; EACH_QUORUM needs a quorum i
   assert.equal(blockFor(CL.EACH_QUORUM, regionDown), 4);
   assert.equal(blockFor(CL.LOCAL_QUORUM, regionDown), 2);
   assert.equal(blockFor(CL.QUORUM, regionDown), 4);
+});
+
+test('SimpleStrategy on two DCs: LOCAL_* count only live replicas in the local DC, as Cassandra does', () => {
+  // RF 3, all three replicas of this token alive but only one of them in the coordinator's DC.
+  const v = simple(3, 3, 1);
+  assureSufficientLiveReplicas(CL.LOCAL_ONE, v, false);
+  assureSufficientLiveReplicas(CL.QUORUM, v, false);
+  unavailable(() => assureSufficientLiveReplicas(CL.LOCAL_QUORUM, v, true), 2, 1);
+  assert.equal(blockFor(CL.LOCAL_QUORUM, v), 2);
+  // No replica in the local DC: LOCAL_ONE is Unavailable (1 required, 0 alive) rather than a read timeout.
+  unavailable(() => assureSufficientLiveReplicas(CL.LOCAL_ONE, simple(3, 3, 0), false), 1, 0);
 });

@@ -36,6 +36,15 @@ describe('two regions: WESTUS and EASTUS, RF 3 each', { timeout: 240_000 }, () =
     await eventually('Jane reaches EASTUS', 10_000, async () => {
       assert.equal((await east.execute(select, [2], { prepare: true, consistency: CL.localQuorum })).first()?.get('firstname'), 'Jane');
     });
+    // SimpleStrategy ignores DCs when placing replicas, but LOCAL_* levels still count only local replicas (as
+    // Cassandra's ReplicaPlans does): with RF 1 some tokens live only in EASTUS, so a LOCAL_ONE scan from WESTUS is
+    // Unavailable (1 required, 0 alive), not a timeout, while ONE reads every row.
+    await west.execute("CREATE KEYSPACE simple_ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+    await west.execute('CREATE TABLE simple_ks.t (k int PRIMARY KEY)');
+    for (let k = 0; k < 20; k++) await west.execute('INSERT INTO simple_ks.t (k) VALUES (?)', [k], { prepare: true, consistency: CL.one });
+    const scan = await expectServerError(west.execute('SELECT k FROM simple_ks.t', [], { consistency: CL.localOne }), 0x1000, 'LOCAL_ONE scan');
+    assert.deepEqual([scan['required'], scan['alive']], [1, 0]);
+    assert.equal((await west.execute('SELECT k FROM simple_ks.t', [], { consistency: CL.one })).rowLength, 20);
     // Region outage: EASTUS goes away entirely.
     await Promise.all(nodes.slice(3).map((n) => n.kill()));
     await eventually('WESTUS sees EASTUS down', 45_000, async () => {

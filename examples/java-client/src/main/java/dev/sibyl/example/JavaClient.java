@@ -1,8 +1,12 @@
-// The DataStax Java driver 4.x against one Sibyl or Cassandra node: the seed 000 session, prepared statements, paging
-// over 10,000 rows, and the driver's token map (replicas for 1,000 keys) checked against `nodetool getendpoints`.
+// The DataStax Java driver 4.x against a Sibyl or Cassandra cluster: the seed 000 session, prepared statements at
+// LOCAL_QUORUM through the driver's default DC-aware policy (every coordinator must be in the local DC), paging over
+// 10,000 rows, and the driver's token map (replicas for 1,000 keys) checked against `nodetool getendpoints`.
 // Prints one `OK <step>` line per step and exits non-zero at the first failure.
 //
 //   java -cp target/classes:target/lib/* dev.sibyl.example.JavaClient HOST PORT DC "NODETOOL COMMAND…" [CHECKED_KEYS]
+//       [REPLICATION]
+// REPLICATION is the java_client keyspace's replication map, e.g.
+// "{'class': 'NetworkTopologyStrategy', 'WESTUS': 3, 'EASTUS': 3}" on the two-region preset (default: SimpleStrategy, 1).
 package dev.sibyl.example;
 
 import com.datastax.oss.driver.api.core.ConsistencyLevel;
@@ -28,9 +32,10 @@ public final class JavaClient {
     String dc = args[2];
     String nodetool = args.length > 3 ? args[3] : "";
     int checkedKeys = args.length > 4 ? Integer.parseInt(args[4]) : 20;
+    String replication = args.length > 5 && !args[5].isBlank() ? args[5] : "{'class': 'SimpleStrategy', 'replication_factor': 1}";
     try (CqlSession session = CqlSession.builder().addContactPoint(new InetSocketAddress(host, port)).withLocalDatacenter(dc).build()) {
-      seed000(session);
-      prepared(session);
+      seed000(session, args.length > 5 && !args[5].isBlank() ? replication : null);
+      prepared(session, dc, replication);
       paging(session);
       tokenMap(session, nodetool, checkedKeys);
       session.execute("DROP KEYSPACE IF EXISTS customers_ks");
@@ -42,10 +47,15 @@ public final class JavaClient {
     if (!ok) throw new IllegalStateException("FAILED: " + what);
   }
 
-  /** The cqlsh session of seed 000: RF 3 on one node is accepted, LOCAL_ONE writes need one replica. */
-  private static void seed000(CqlSession s) {
+  /**
+   * The cqlsh session of seed 000: RF 3 on one node is accepted, LOCAL_ONE writes need one replica. On a multi-DC
+   * cluster the keyspace takes the given replication instead: under SimpleStrategy some tokens would have no replica
+   * in the local DC, and LOCAL_ONE (the driver's default) is Unavailable for them, on Cassandra as on Sibyl.
+   */
+  private static void seed000(CqlSession s, String replication) {
     s.execute("DROP KEYSPACE IF EXISTS customers_ks");
-    s.execute("CREATE KEYSPACE customers_ks WITH REPLICATION = { 'class' : 'SimpleStrategy', 'replication_factor' : 3 }");
+    s.execute("CREATE KEYSPACE customers_ks WITH REPLICATION = "
+        + (replication != null ? replication : "{ 'class' : 'SimpleStrategy', 'replication_factor' : 3 }"));
     s.execute("CREATE TABLE customers_ks.Customers(customer_id int PRIMARY KEY, firstname text, lastname text)");
     s.execute("INSERT INTO customers_ks.Customers(customer_id, firstname, lastname) VALUES(1, 'John', 'Doe')");
     s.execute("INSERT INTO customers_ks.Customers(customer_id, firstname, lastname) VALUES (2, 'Jane', 'Doe')");
@@ -58,23 +68,36 @@ public final class JavaClient {
     System.out.println("OK seed000 " + columns + " " + new TreeSet<>(rows));
   }
 
-  /** Prepared INSERT of 10,000 rows, 128 in flight, at LOCAL_QUORUM (what a DC-aware application would use). */
-  private static void prepared(CqlSession s) throws Exception {
-    s.execute("CREATE KEYSPACE IF NOT EXISTS java_client WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+  /**
+   * Prepared INSERT of 10,000 rows, 128 in flight, at LOCAL_QUORUM (what a DC-aware application would use); the
+   * driver's default load-balancing policy must send every request to a coordinator in the local DC.
+   */
+  private static void prepared(CqlSession s, String dc, String replication) throws Exception {
+    s.execute("DROP KEYSPACE IF EXISTS java_client");
+    s.execute("CREATE KEYSPACE java_client WITH replication = " + replication);
     s.execute("CREATE TABLE IF NOT EXISTS java_client.rows (p int, c int, v text, PRIMARY KEY (p, c))");
     PreparedStatement insert = s.prepare("INSERT INTO java_client.rows (p, c, v) VALUES (?, ?, ?)");
     Semaphore inFlight = new Semaphore(128);
     List<CompletableFuture<?>> all = new ArrayList<>();
+    Map<String, Integer> coordinators = new ConcurrentHashMap<>();
     for (int i = 0; i < ROWS; i++) {
       inFlight.acquire();
       BoundStatement b = insert.bind(i % 100, i, "v" + i).setConsistencyLevel(ConsistencyLevel.LOCAL_QUORUM);
-      all.add(s.executeAsync(b).toCompletableFuture().whenComplete((r, e) -> inFlight.release()));
+      all.add(s.executeAsync(b).toCompletableFuture().whenComplete((r, e) -> {
+        if (r != null) {
+          Node c = r.getExecutionInfo().getCoordinator();
+          coordinators.merge(c.getDatacenter() + "/" + c.getEndPoint(), 1, Integer::sum);
+        }
+        inFlight.release();
+      }));
     }
     CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(120, TimeUnit.SECONDS);
+    List<String> remote = coordinators.keySet().stream().filter(c -> !c.startsWith(dc + "/")).collect(Collectors.toList());
+    check(remote.isEmpty(), "LOCAL_QUORUM writes coordinated outside " + dc + ": " + remote);
     PreparedStatement one = s.prepare("SELECT v FROM java_client.rows WHERE p = ? AND c = ?");
     Row r = s.execute(one.bind(42, 4242)).one();
     check(r != null && "v4242".equals(r.getString("v")), "prepared read-back");
-    System.out.println("OK prepared " + ROWS + " rows");
+    System.out.println("OK prepared " + ROWS + " rows at LOCAL_QUORUM, coordinated by " + coordinators.size() + " node(s), all in " + dc);
   }
 
   /** All 10,000 rows through pages of 500: the driver follows the paging state across partitions. */
@@ -93,21 +116,35 @@ public final class JavaClient {
     System.out.println("OK paging " + n + " rows in " + pages + " pages");
   }
 
-  /** Replicas of 1,000 keys from the driver's token map; the first `checked` compared with nodetool getendpoints. */
+  /**
+   * Replicas of 1,000 keys from the driver's token map; the first `checked` compared with nodetool getendpoints, four
+   * nodetool processes at a time (one per key, as an operator would run it).
+   */
   private static void tokenMap(CqlSession s, String nodetool, int checked) throws Exception {
     TokenMap map = s.getMetadata().getTokenMap().orElseThrow(() -> new IllegalStateException("no token map"));
-    int compared = 0;
-    for (int key = 0; key < TOKEN_KEYS; key++) {
-      ByteBuffer pk = ByteBuffer.allocate(4).putInt(0, key);
-      Set<Node> replicas = map.getReplicas("java_client", pk);
-      check(!replicas.isEmpty(), "no replica for key " + key);
-      if (key >= checked || nodetool.isEmpty()) continue;
-      Set<String> driver = replicas.stream().map(n -> ((InetSocketAddress) n.getBroadcastRpcAddress().orElseThrow()).getAddress().getHostAddress()).collect(Collectors.toSet());
-      Set<String> tool = getEndpoints(nodetool, key);
-      check(driver.equals(tool), "key " + key + ": driver " + driver + ", nodetool " + tool);
-      compared++;
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    List<Future<String>> mismatches = new ArrayList<>();
+    try {
+      for (int key = 0; key < TOKEN_KEYS; key++) {
+        ByteBuffer pk = ByteBuffer.allocate(4).putInt(0, key);
+        Set<Node> replicas = map.getReplicas("java_client", pk);
+        check(!replicas.isEmpty(), "no replica for key " + key);
+        if (key >= checked || nodetool.isEmpty()) continue;
+        Set<String> driver = replicas.stream().map(n -> ((InetSocketAddress) n.getBroadcastRpcAddress().orElseThrow()).getAddress().getHostAddress()).collect(Collectors.toSet());
+        int k = key;
+        mismatches.add(pool.submit(() -> {
+          Set<String> tool = getEndpoints(nodetool, k);
+          return driver.equals(tool) ? null : "key " + k + ": driver " + driver + ", nodetool " + tool;
+        }));
+      }
+      for (Future<String> m : mismatches) {
+        String mismatch = m.get(300, TimeUnit.SECONDS);
+        check(mismatch == null, mismatch);
+      }
+    } finally {
+      pool.shutdownNow();
     }
-    System.out.println("OK tokenmap " + TOKEN_KEYS + " keys, " + compared + " checked against nodetool getendpoints");
+    System.out.println("OK tokenmap " + TOKEN_KEYS + " keys, " + mismatches.size() + " checked against nodetool getendpoints");
   }
 
   private static Set<String> getEndpoints(String nodetool, int key) throws Exception {
