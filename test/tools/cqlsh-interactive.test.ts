@@ -56,6 +56,9 @@ async function startShell(): Promise<string> {
 before(async () => {
   home = mkdtempSync(join(tmpdir(), 'sibyl-cqlsh-home-'));
   if (!TMUX) return;
+  // A session that outlives the shells: when the last session ends tmux's server exits, and a new-session sent while
+  // it is exiting fails with "server exited unexpectedly" (seen when the history test restarts the shell).
+  tmux('new-session', '-d', '-s', 'keepalive', 'sleep 600');
   await startNodeProcess({ address: HOST });
   const setup = await runCli(['cqlsh', HOST, '-e', `CREATE KEYSPACE it WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1};
     CREATE TABLE it.customers (customer_id int PRIMARY KEY, firstname text, lastname text);
