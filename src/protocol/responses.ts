@@ -148,8 +148,11 @@ function writeResult(w: BodyWriter, res: ResultMessage, version: number): void {
       const vars = columnSpecs(res.variables, version);
       w.writeInt(vars.global ? RowsFlag.GLOBAL_TABLES_SPEC : 0);
       w.writeInt(res.variables.length);
-      w.writeInt(res.pkIndexes.length);
-      for (const i of res.pkIndexes) w.writeShort(i);
+      // The partition key indexes came with v4; v3's prepared metadata goes straight to the column specs.
+      if (version >= ProtocolVersion.V4) {
+        w.writeInt(res.pkIndexes.length);
+        for (const i of res.pkIndexes) w.writeShort(i);
+      }
       w.writeRaw(vars.bytes);
       if (res.resultColumns.length === 0) {
         w.writeInt(RowsFlag.NO_METADATA);

@@ -25,7 +25,7 @@ function handshake(c: WireCodec, bytes: Buffer, version: number, compression?: '
   c.push(bytes);
   const first = c.next();
   assert.ok(first?.kind === 'frame' && first.frame.opcode === Opcode.STARTUP);
-  let wire = Buffer.alloc(0);
+  let wire: Buffer = Buffer.alloc(0);
   c.negotiated(version, compression, () => {
     wire = c.encodeOutgoing(Buffer.from(encodeResponse(first.frame.stream, { opcode: Opcode.READY }, undefined, version)));
   });
