@@ -97,9 +97,13 @@ function rowsOf(e: Envelope): Rows {
   if (flags & RowsFlag.HAS_MORE_PAGES) r.readBytes();
   if (flags & RowsFlag.METADATA_CHANGED) out.newMetadataId = Buffer.from(r.readShortBytes());
   if (!(flags & RowsFlag.NO_METADATA)) {
-    if (flags & RowsFlag.GLOBAL_TABLES_SPEC) (r.readString(), r.readString());
+    const skipTableSpec = (): void => {
+      r.readString();
+      r.readString();
+    };
+    if (flags & RowsFlag.GLOBAL_TABLES_SPEC) skipTableSpec();
     for (let i = 0; i < n; i++) {
-      if (!(flags & RowsFlag.GLOBAL_TABLES_SPEC)) (r.readString(), r.readString());
+      if (!(flags & RowsFlag.GLOBAL_TABLES_SPEC)) skipTableSpec();
       out.columns.push({ name: r.readString(), type: typeToCql(readTypeOption(r)) });
     }
   }
