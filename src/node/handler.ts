@@ -1,17 +1,23 @@
 // Serves one decoded request for one connection: the protocol state machine (STARTUP before anything but
-// OPTIONS), then QUERY/PREPARE/EXECUTE/BATCH through compiled plans, REGISTER for events.
-import { Opcode, type BatchRequest, type QueryParameters, type Request, type Response } from '../protocol/messages.ts';
+// OPTIONS), then QUERY/PREPARE/EXECUTE/BATCH through compiled plans, REGISTER for events. v5's per-request
+// keyspace and result metadata ids are honoured here; the byte-level differences between versions live in
+// src/protocol.
+import { Opcode, type BatchRequest, type QueryParameters, type Request, type Response, type ResultMessage } from '../protocol/messages.ts';
 import { InvalidRequestError, ProtocolError } from '../model/errors.ts';
 import { opcodeName } from '../protocol/requests.ts';
+import { SUPPORTED_COMPRESSIONS, type CompressionName } from '../protocol/compression.ts';
+import { resultMetadataId } from '../protocol/column-specs.ts';
+import { ProtocolVersion, SUPPORTED_VERSION_NAMES, usesSegments } from '../protocol/versions.ts';
 import type { ExecEnv, Plan, Session } from '../cql/exec/index.ts';
 import { runBatch, type CompiledModification } from '../cql/exec/index.ts';
 import type { ExecValue } from '../cql/exec/values.ts';
 import type { StatementCache } from './statements.ts';
 
+// Cassandra's SUPPORTED, in its order.
 export const SUPPORTED_OPTIONS: Record<string, string[]> = {
+  PROTOCOL_VERSIONS: [...SUPPORTED_VERSION_NAMES],
+  COMPRESSION: [...SUPPORTED_COMPRESSIONS],
   CQL_VERSION: ['3.4.5'],
-  COMPRESSION: [],
-  PROTOCOL_VERSIONS: ['4/v4'],
 };
 
 /** Per-connection protocol state. */
@@ -19,6 +25,10 @@ export interface ConnectionState {
   started: boolean;
   session: Session;
   events: Set<string>;
+  /** The protocol version of the request being served before STARTUP, then the connection's (v4 if unset). */
+  version?: number;
+  /** What STARTUP's COMPRESSION negotiated. */
+  compression?: CompressionName;
 }
 
 const EVENT_NAMES = new Set(['TOPOLOGY_CHANGE', 'STATUS_CHANGE', 'SCHEMA_CHANGE']);
@@ -61,24 +71,22 @@ export class RequestHandler {
         }
         return { opcode: Opcode.READY };
       case Opcode.QUERY: {
-        const plan = this.statements.planFor(req.query, state.session);
-        const result = await plan.execute(this.env, state.session, { params: req.params, values: bindValues(plan, req.params) });
+        // v5's With_keyspace runs the query in that keyspace without touching the connection's.
+        const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace };
+        const plan = this.statements.planFor(req.query, session);
+        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params) });
+        if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
         return { opcode: Opcode.RESULT, result };
       }
       case Opcode.PREPARE: {
-        const e = this.statements.prepare(req.query, state.session);
+        const e = this.statements.prepare(req.query, req.keyspace === undefined ? state.session : { keyspace: req.keyspace });
         return {
           opcode: Opcode.RESULT,
           result: { kind: 'prepared', id: e.id, variables: e.plan.variables, pkIndexes: e.plan.pkIndexes, resultColumns: e.plan.resultColumns },
         };
       }
-      case Opcode.EXECUTE: {
-        const e = this.statements.lookup(req.id);
-        const session: Session = { keyspace: e.keyspace };
-        const result = await e.plan.execute(this.env, session, { params: req.params, values: bindValues(e.plan, req.params) });
-        if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
-        return { opcode: Opcode.RESULT, result };
-      }
+      case Opcode.EXECUTE:
+        return { opcode: Opcode.RESULT, result: await this.execute(state, req.id, req.params, req.resultMetadataId) };
       case Opcode.BATCH:
         await this.batch(state, req.batch);
         return { opcode: Opcode.RESULT, result: { kind: 'void' } };
@@ -87,14 +95,35 @@ export class RequestHandler {
     }
   }
 
+  /**
+   * EXECUTE. In v5 the client says which result metadata it holds; when that is no longer what the statement
+   * returns, the rows go out with Metadata_changed, the new id and the full metadata, even if it asked to skip them.
+   */
+  private async execute(state: ConnectionState, id: Buffer, params: QueryParameters, heldMetadataId?: Buffer): Promise<ResultMessage> {
+    const e = this.statements.lookup(id);
+    const session: Session = { keyspace: e.keyspace };
+    const columns = e.plan.resultColumns;
+    const currentId = heldMetadataId && columns.length > 0 ? resultMetadataId(columns) : undefined;
+    const changed = currentId !== undefined && !currentId.equals(heldMetadataId!);
+    const run = changed ? { ...params, skipMetadata: false } : params;
+    const result = await e.plan.execute(this.env, session, { params: run, values: bindValues(e.plan, run) });
+    if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
+    if (changed && result.kind === 'rows') return { ...result, newMetadataId: currentId };
+    return result;
+  }
+
+  /** STARTUP, with Cassandra's checks and messages (checked against Cassandra 5.0). */
   private startup(state: ConnectionState, options: Record<string, string>): Response {
+    if (state.started) throw new ProtocolError('Unexpected message STARTUP, the connection is already initialized');
     const cql = options['CQL_VERSION'];
     if (cql === undefined) throw new ProtocolError('Missing value CQL_VERSION in STARTUP message');
-    if (!/^3(\.\d+){0,2}$/.test(cql)) throw new ProtocolError(`Invalid or unsupported CQL version ${cql}`);
-    const compression = options['COMPRESSION'];
-    if (compression !== undefined && compression !== '') {
-      throw new ProtocolError(`Unknown compression algorithm: ${compression}`);
+    const v = /^(\d+)\.(\d+)(?:\.\w+)?(?:-[.\w]+)?(?:[.+][.\w]+)?$/.exec(cql);
+    if (!v) throw new ProtocolError(`Invalid version value: ${cql}`);
+    if (Number(v[1]) < 3) {
+      throw new ProtocolError(`CQL version ${cql} is not supported by the binary protocol (supported version are >= 3.0.0)`);
     }
+    const compression = startupCompression(options['COMPRESSION'], state.version ?? ProtocolVersion.V4);
+    if (compression) state.compression = compression;
     state.started = true;
     return { opcode: Opcode.READY };
   }
@@ -102,8 +131,9 @@ export class RequestHandler {
   private async batch(state: ConnectionState, batch: BatchRequest): Promise<void> {
     const children: Array<{ m: CompiledModification; ctx: { values: ExecValue[]; nowMicros: number } }> = [];
     const nowMicros = this.env.nowMicros();
+    const session = batch.keyspace === undefined ? state.session : { keyspace: batch.keyspace };
     for (const child of batch.children) {
-      const plan = child.id ? this.statements.lookup(child.id).plan : this.statements.planFor(child.query ?? '', state.session);
+      const plan = child.id ? this.statements.lookup(child.id).plan : this.statements.planFor(child.query ?? '', session);
       if (!plan.modification) throw new InvalidRequestError('Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.');
       const params: QueryParameters = { consistency: batch.consistency, values: child.values, skipMetadata: false };
       children.push({ m: plan.modification, ctx: { values: bindValues(plan, params), nowMicros } });
@@ -113,3 +143,12 @@ export class RequestHandler {
   }
 }
 
+
+/** STARTUP's COMPRESSION, case-insensitive as in Cassandra; v5 segments know only LZ4. */
+function startupCompression(requested: string | undefined, version: number): CompressionName | undefined {
+  if (requested === undefined) return undefined;
+  const name = requested.toLowerCase();
+  if (name === 'snappy' && usesSegments(version)) throw new ProtocolError('Snappy compression is not supported in protocol V5');
+  if (name === 'lz4' || name === 'snappy') return name;
+  throw new ProtocolError(`Unknown compression algorithm: ${requested}`);
+}

@@ -1,4 +1,4 @@
-// Decoded requests and to-be-encoded responses of native protocol v4, as plain data. The codec
+// Decoded requests and to-be-encoded responses of the native protocol (v3 to v5), as plain data. The codec
 // (protocol/frame.ts, requests.ts, responses.ts) turns frames into these and these into frames; the server dispatches on them.
 import type { CqlType } from '../model/types.ts';
 import type { ConsistencyLevel } from '../model/consistency.ts';
@@ -37,14 +37,24 @@ export interface QueryParameters {
   serialConsistency?: number;
   /** Client-supplied default timestamp in microseconds. */
   timestamp?: number;
+  /** v5 With_keyspace (0x80): the keyspace for this query, instead of the connection's. */
+  keyspace?: string;
+  /** v5 With_now_in_seconds (0x100): the "now" of TTL and deletion times (for tests, the spec says). */
+  nowInSeconds?: number;
 }
 
 export type Request =
   | { opcode: typeof Opcode.STARTUP; options: Record<string, string> }
   | { opcode: typeof Opcode.OPTIONS }
   | { opcode: typeof Opcode.QUERY; query: string; params: QueryParameters }
-  | { opcode: typeof Opcode.PREPARE; query: string }
-  | { opcode: typeof Opcode.EXECUTE; id: Buffer; params: QueryParameters }
+  | { opcode: typeof Opcode.PREPARE; query: string; /** v5 PREPARE flag 0x01. */ keyspace?: string }
+  | {
+      opcode: typeof Opcode.EXECUTE;
+      id: Buffer;
+      /** v5: the result metadata id the client holds (from PREPARED, or the last Metadata_changed). */
+      resultMetadataId?: Buffer;
+      params: QueryParameters;
+    }
   | { opcode: typeof Opcode.REGISTER; events: string[] }
   | { opcode: typeof Opcode.BATCH; batch: BatchRequest }
   | { opcode: typeof Opcode.AUTH_RESPONSE; token: Buffer | null };
@@ -62,6 +72,9 @@ export interface BatchRequest {
   consistency: ConsistencyLevel;
   serialConsistency?: number;
   timestamp?: number;
+  /** v5 With_keyspace: the keyspace of the batch's unprepared statements. */
+  keyspace?: string;
+  nowInSeconds?: number;
 }
 
 /** One column of result or bind-variable metadata. */
@@ -80,6 +93,11 @@ export interface RowsResult {
   pagingState?: Buffer;
   /** Send No_metadata (the client asked to skip it and has the prepared metadata). */
   noMetadata?: boolean;
+  /**
+   * v5 Metadata_changed: the client executed a prepared statement with a result metadata id that no longer
+   * describes its rows; the full metadata goes with the new id.
+   */
+  newMetadataId?: Buffer;
 }
 
 export interface SchemaChange {

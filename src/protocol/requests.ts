@@ -1,9 +1,12 @@
-// Request bodies of native protocol v4 (spec §4.1) → Request values. Every malformed body ends in a ProtocolError.
-// Bytes after a complete body are ignored, as Cassandra does.
+// Request bodies of the native protocol (spec §4.1 of v3, v4 and v5) → Request values. Every malformed body ends in
+// a ProtocolError. Bytes after a complete body are ignored, as Cassandra does. What differs by version: v5 widens
+// the query flags to an [int] and adds a keyspace and a "now" to QUERY/BATCH, flags and a keyspace to PREPARE, the
+// result metadata id to EXECUTE; v3 has no unset values (Cassandra reads -2 as null) and no custom payloads.
 import { BodyReader } from './buffers.ts';
 import { ProtocolError } from '../model/errors.ts';
 import { FrameFlag, type Frame } from './frame.ts';
-import { Opcode, type BatchChild, type BoundValue, type QueryParameters, type Request } from './messages.ts';
+import { Opcode, UNSET, type BatchChild, type BoundValue, type QueryParameters, type Request } from './messages.ts';
+import { ProtocolVersion } from './versions.ts';
 
 export const QueryFlag = {
   VALUES: 0x01,
@@ -13,7 +16,14 @@ export const QueryFlag = {
   SERIAL_CONSISTENCY: 0x10,
   DEFAULT_TIMESTAMP: 0x20,
   NAMES_FOR_VALUES: 0x40,
+  /** v5 only. */
+  WITH_KEYSPACE: 0x80,
+  /** v5 only. */
+  NOW_IN_SECONDS: 0x100,
 } as const;
+
+/** v5 PREPARE flags. */
+export const PrepareFlag = { WITH_KEYSPACE: 0x01 } as const;
 
 export const EVENT_TYPES = ['TOPOLOGY_CHANGE', 'STATUS_CHANGE', 'SCHEMA_CHANGE'] as const;
 
@@ -41,11 +51,15 @@ export function skipCustomPayload(body: Buffer): Buffer {
 
 /** Decodes a frame's request, honouring the frame flags (custom payload skipped; tracing ignored). */
 export function decodeFrameRequest(frame: Frame): Request {
-  const body = frame.flags & FrameFlag.CUSTOM_PAYLOAD ? skipCustomPayload(frame.body) : frame.body;
-  return decodeRequest(frame.opcode, body);
+  let body = frame.body;
+  if (frame.flags & FrameFlag.CUSTOM_PAYLOAD) {
+    if (frame.version < ProtocolVersion.V4) throw new ProtocolError('Received frame with CUSTOM_PAYLOAD flag for native protocol version < 4');
+    body = skipCustomPayload(body);
+  }
+  return decodeRequest(frame.opcode, body, frame.version);
 }
 
-export function decodeRequest(opcode: number, body: Buffer): Request {
+export function decodeRequest(opcode: number, body: Buffer, version: number = ProtocolVersion.V4): Request {
   const r = new BodyReader(body);
   switch (opcode) {
     case Opcode.STARTUP:
@@ -54,16 +68,18 @@ export function decodeRequest(opcode: number, body: Buffer): Request {
       return { opcode };
     case Opcode.QUERY: {
       const query = r.readLongString();
-      return { opcode, query, params: readQueryParameters(r) };
+      return { opcode, query, params: readQueryParameters(r, version) };
     }
     case Opcode.PREPARE:
-      return { opcode, query: r.readLongString() };
+      return decodePrepare(r, version);
     case Opcode.EXECUTE: {
       const id = r.readShortBytes();
-      return { opcode, id, params: readQueryParameters(r) };
+      if (version < ProtocolVersion.V5) return { opcode, id, params: readQueryParameters(r, version) };
+      const resultMetadataId = r.readShortBytes();
+      return { opcode, id, resultMetadataId, params: readQueryParameters(r, version) };
     }
     case Opcode.BATCH:
-      return decodeBatch(r);
+      return decodeBatch(r, version);
     case Opcode.REGISTER: {
       const events = r.readStringList();
       for (const e of events) {
@@ -83,10 +99,24 @@ export function decodeRequest(opcode: number, body: Buffer): Request {
   }
 }
 
+function decodePrepare(r: BodyReader, version: number): Request {
+  const query = r.readLongString();
+  if (version < ProtocolVersion.V5) return { opcode: Opcode.PREPARE, query };
+  const flags = r.readInt();
+  if (!(flags & PrepareFlag.WITH_KEYSPACE)) return { opcode: Opcode.PREPARE, query };
+  return { opcode: Opcode.PREPARE, query, keyspace: r.readString() };
+}
+
+/** A bound [value]: v3 has no "unset", and Cassandra reads its -2 as null (checked against Cassandra 5.0). */
+function readBoundValue(r: BodyReader, version: number): BoundValue {
+  const v = r.readValue();
+  return v === UNSET && version < ProtocolVersion.V4 ? null : v;
+}
+
 /** <query_parameters> of QUERY/EXECUTE; BATCH reuses it for its tail, like Cassandra's shared options codec. */
-export function readQueryParameters(r: BodyReader): QueryParameters {
+export function readQueryParameters(r: BodyReader, version: number = ProtocolVersion.V4): QueryParameters {
   const consistency = r.readConsistency();
-  const flags = r.readByte();
+  const flags = version >= ProtocolVersion.V5 ? r.readInt() : r.readByte();
   let values: BoundValue[] = [];
   let names: string[] | undefined;
   if (flags & QueryFlag.VALUES) {
@@ -96,10 +126,10 @@ export function readQueryParameters(r: BodyReader): QueryParameters {
       names = new Array<string>(n);
       for (let i = 0; i < n; i++) {
         names[i] = r.readString();
-        values[i] = r.readValue();
+        values[i] = readBoundValue(r, version);
       }
     } else {
-      for (let i = 0; i < n; i++) values[i] = r.readValue();
+      for (let i = 0; i < n; i++) values[i] = readBoundValue(r, version);
     }
   }
   const params: QueryParameters = { consistency, values, skipMetadata: (flags & QueryFlag.SKIP_METADATA) !== 0 };
@@ -115,10 +145,14 @@ export function readQueryParameters(r: BodyReader): QueryParameters {
   }
   if (flags & QueryFlag.SERIAL_CONSISTENCY) params.serialConsistency = r.readConsistency();
   if (flags & QueryFlag.DEFAULT_TIMESTAMP) params.timestamp = r.readLong();
+  if (version >= ProtocolVersion.V5) {
+    if (flags & QueryFlag.WITH_KEYSPACE) params.keyspace = r.readString();
+    if (flags & QueryFlag.NOW_IN_SECONDS) params.nowInSeconds = r.readInt();
+  }
   return params;
 }
 
-function decodeBatch(r: BodyReader): Request {
+function decodeBatch(r: BodyReader, version: number): Request {
   const type = r.readByte();
   if (type > 2) throw new ProtocolError(`Invalid BATCH message type ${type}`);
   const n = r.readShort();
@@ -133,11 +167,11 @@ function decodeBatch(r: BodyReader): Request {
     // reads plain values here too.
     const m = r.readShort();
     const values = new Array<BoundValue>(m);
-    for (let j = 0; j < m; j++) values[j] = r.readValue();
+    for (let j = 0; j < m; j++) values[j] = readBoundValue(r, version);
     child.values = values;
     children[i] = child;
   }
-  const tail = readQueryParameters(r);
+  const tail = readQueryParameters(r, version);
   return {
     opcode: Opcode.BATCH,
     batch: {
@@ -146,6 +180,8 @@ function decodeBatch(r: BodyReader): Request {
       consistency: tail.consistency,
       ...(tail.serialConsistency !== undefined ? { serialConsistency: tail.serialConsistency } : {}),
       ...(tail.timestamp !== undefined ? { timestamp: tail.timestamp } : {}),
+      ...(tail.keyspace !== undefined ? { keyspace: tail.keyspace } : {}),
+      ...(tail.nowInSeconds !== undefined ? { nowInSeconds: tail.nowInSeconds } : {}),
     },
   };
 }

@@ -1,23 +1,27 @@
-// Response and ERROR frames of native protocol v4 (spec §4.2, §9). Frames are written into a BodyWriter so that
-// replies produced in the same tick can share one buffer (see writeResponseFrame / encodeFrames).
+// Response and ERROR envelopes of the native protocol, v3 to v5 (spec §4.2, §9; versions differ in the PREPARED and
+// ROWS metadata ids of v5, a few type ids, and the function events of v3). Envelopes are written into a BodyWriter
+// so that replies produced in the same tick can share one buffer (see writeResponseFrame / encodeFrames); every
+// writer takes the protocol version of the connection (v4 when not given).
 import { BodyWriter } from './buffers.ts';
-import {
-  AlreadyExistsError, CqlError, ErrorCode, FunctionFailureError, ReadFailureError, ReadTimeoutError, ServerError,
-  UnavailableError, UnpreparedError, WriteFailureError, WriteTimeoutError,
-} from '../model/errors.ts';
-import { HEADER_LENGTH, RESPONSE_VERSION } from './frame.ts';
-import {
-  Opcode, type ColumnSpec, type EventMessage, type Response, type ResultMessage, type RowsResult, type SchemaChange,
-} from './messages.ts';
-import { writeTypeOption } from './type-option.ts';
+import { CqlError, ErrorCode, ServerError } from '../model/errors.ts';
+import { columnSpecs, resultMetadataId } from './column-specs.ts';
+import { truncateUtf8, writeErrorBody } from './error-body.ts';
+
+export { truncateUtf8 };
+import { HEADER_LENGTH } from './frame.ts';
+import { Opcode, type EventMessage, type Response, type ResultMessage, type RowsResult, type SchemaChange } from './messages.ts';
+import { ProtocolVersion, responseFlags } from './versions.ts';
 
 export const ResultKind = { VOID: 1, ROWS: 2, SET_KEYSPACE: 3, PREPARED: 4, SCHEMA_CHANGE: 5 } as const;
-export const RowsFlag = { GLOBAL_TABLES_SPEC: 0x0001, HAS_MORE_PAGES: 0x0002, NO_METADATA: 0x0004 } as const;
+export const RowsFlag = { GLOBAL_TABLES_SPEC: 0x0001, HAS_MORE_PAGES: 0x0002, NO_METADATA: 0x0004, METADATA_CHANGED: 0x0008 } as const;
 export const EVENT_STREAM = -1;
+/** v1 and v2 (which Sibyl only ever refuses) had an 8-byte header with a 1-byte stream id. */
+const OLD_HEADER_LENGTH = 8;
+const V4 = ProtocolVersion.V4;
 
-/** One reply to put on the wire: a response, or an error (optionally with another version byte). */
+/** One reply to put on the wire: a response, or an error; each in `version` (v4 when not given). */
 export type Outgoing =
-  | { stream: number; response: Response }
+  | { stream: number; response: Response; version?: number }
   | { stream: number; error: CqlError; version?: number };
 
 // Small frames go into one long-lived slab; taken views are never overwritten, so sharing it is safe.
@@ -27,26 +31,26 @@ function defaultWriter(): BodyWriter {
 }
 
 /** A whole frame (header + body) for one response. */
-export function encodeResponse(stream: number, response: Response, writer: BodyWriter = defaultWriter()): Buffer {
-  writeResponseFrame(writer, stream, response);
+export function encodeResponse(stream: number, response: Response, writer: BodyWriter = defaultWriter(), version: number = V4): Buffer {
+  writeResponseFrame(writer, stream, response, version);
   return writer.take();
 }
 
-/** A whole ERROR frame. `version` is the header byte: 0x84 except when answering an unsupported version. */
-export function encodeError(stream: number, err: CqlError, version = RESPONSE_VERSION, writer = defaultWriter()): Buffer {
+/** A whole ERROR frame, in `version` (1 or 2 give those versions' 8-byte header, for refusing them). */
+export function encodeError(stream: number, err: CqlError, version: number = V4, writer = defaultWriter()): Buffer {
   writeErrorFrame(writer, stream, err, version);
   return writer.take();
 }
 
-export function encodeEvent(event: EventMessage, writer: BodyWriter = defaultWriter()): Buffer {
-  return encodeResponse(EVENT_STREAM, { opcode: Opcode.EVENT, event }, writer);
+export function encodeEvent(event: EventMessage, writer: BodyWriter = defaultWriter(), version: number = V4): Buffer {
+  return encodeResponse(EVENT_STREAM, { opcode: Opcode.EVENT, event }, writer, version);
 }
 
 /** Several frames back to back in one Buffer (reply coalescing). */
 export function encodeFrames(items: readonly Outgoing[], writer: BodyWriter = defaultWriter()): Buffer {
   for (const it of items) {
-    if ('error' in it) writeErrorFrame(writer, it.stream, it.error, it.version ?? RESPONSE_VERSION);
-    else writeResponseFrame(writer, it.stream, it.response);
+    if ('error' in it) writeErrorFrame(writer, it.stream, it.error, it.version ?? V4);
+    else writeResponseFrame(writer, it.stream, it.response, it.version ?? V4);
   }
   return writer.take();
 }
@@ -62,21 +66,21 @@ export function toCqlError(e: unknown): CqlError {
  * Appends one response frame to w (call w.take() later to get all appended frames). If encoding fails, nothing of
  * the frame stays in the writer and the error propagates.
  */
-export function writeResponseFrame(w: BodyWriter, stream: number, response: Response): void {
-  const mark = beginFrame(w, RESPONSE_VERSION, stream, response.opcode);
+export function writeResponseFrame(w: BodyWriter, stream: number, response: Response, version: number = V4): void {
+  const mark = beginFrame(w, version, stream, response.opcode);
   try {
-    writeResponseBody(w, response);
+    writeResponseBody(w, response, version);
   } catch (e) {
     w.truncate(mark);
     throw e;
   }
-  endFrame(w, mark);
+  endFrame(w, mark, version);
 }
 
-export function writeErrorFrame(w: BodyWriter, stream: number, err: CqlError, version = RESPONSE_VERSION): void {
+export function writeErrorFrame(w: BodyWriter, stream: number, err: CqlError, version: number = V4): void {
   const mark = beginFrame(w, version, stream, Opcode.ERROR);
   try {
-    writeErrorBody(w, err);
+    writeErrorBody(w, err, version);
   } catch (e) {
     // The error's own fields did not encode (e.g. an oversized [short bytes]): fall back to a bare server error.
     w.truncate(mark);
@@ -84,28 +88,34 @@ export function writeErrorFrame(w: BodyWriter, stream: number, err: CqlError, ve
     w.writeInt(ErrorCode.SERVER_ERROR);
     w.writeString(truncateUtf8(`Cannot encode error: ${e instanceof Error ? e.message : String(e)}`));
   }
-  endFrame(w, mark);
+  endFrame(w, mark, version);
+}
+
+function headerLength(version: number): number {
+  return version < ProtocolVersion.V3 ? OLD_HEADER_LENGTH : HEADER_LENGTH;
 }
 
 function beginFrame(w: BodyWriter, version: number, stream: number, opcode: number): number {
   const mark = w.mark();
-  w.ensure(HEADER_LENGTH);
+  const hl = headerLength(version);
+  w.ensure(hl);
   const b = w.buf;
-  const p = w.pos;
-  b[p] = version;
-  b[p + 1] = 0;
-  b[p + 2] = (stream >> 8) & 0xff;
-  b[p + 3] = stream & 0xff;
-  b[p + 4] = opcode;
-  w.pos = p + HEADER_LENGTH;
+  let p = w.pos;
+  b[p++] = 0x80 | version;
+  b[p++] = responseFlags(version);
+  if (hl === HEADER_LENGTH) b[p++] = (stream >> 8) & 0xff;
+  b[p++] = stream & 0xff;
+  b[p] = opcode;
+  w.pos = w.pos + hl;
   return mark;
 }
 
-function endFrame(w: BodyWriter, mark: number): void {
-  w.patchInt(mark + 5, w.mark() - mark - HEADER_LENGTH);
+function endFrame(w: BodyWriter, mark: number, version: number): void {
+  const hl = headerLength(version);
+  w.patchInt(mark + hl - 4, w.mark() - mark - hl);
 }
 
-function writeResponseBody(w: BodyWriter, r: Response): void {
+function writeResponseBody(w: BodyWriter, r: Response, version: number): void {
   switch (r.opcode) {
     case Opcode.READY:
       return;
@@ -116,35 +126,39 @@ function writeResponseBody(w: BodyWriter, r: Response): void {
     case Opcode.AUTH_SUCCESS:
       return w.writeBytes(r.token);
     case Opcode.RESULT:
-      return writeResult(w, r.result);
+      return writeResult(w, r.result, version);
     case Opcode.EVENT:
-      return writeEvent(w, r.event);
+      return writeEvent(w, r.event, version);
   }
 }
 
-function writeResult(w: BodyWriter, res: ResultMessage): void {
+function writeResult(w: BodyWriter, res: ResultMessage, version: number): void {
   switch (res.kind) {
     case 'void':
       return w.writeInt(ResultKind.VOID);
     case 'rows':
-      return writeRows(w, res);
+      return writeRows(w, res, version);
     case 'set_keyspace':
       w.writeInt(ResultKind.SET_KEYSPACE);
       return w.writeString(res.keyspace);
     case 'prepared': {
       w.writeInt(ResultKind.PREPARED);
       w.writeShortBytes(res.id);
-      const vars = columnSpecs(res.variables);
+      if (version >= ProtocolVersion.V5) w.writeShortBytes(resultMetadataId(res.resultColumns));
+      const vars = columnSpecs(res.variables, version);
       w.writeInt(vars.global ? RowsFlag.GLOBAL_TABLES_SPEC : 0);
       w.writeInt(res.variables.length);
-      w.writeInt(res.pkIndexes.length);
-      for (const i of res.pkIndexes) w.writeShort(i);
+      // The partition key indexes came with v4; v3's prepared metadata goes straight to the column specs.
+      if (version >= ProtocolVersion.V4) {
+        w.writeInt(res.pkIndexes.length);
+        for (const i of res.pkIndexes) w.writeShort(i);
+      }
       w.writeRaw(vars.bytes);
       if (res.resultColumns.length === 0) {
         w.writeInt(RowsFlag.NO_METADATA);
         w.writeInt(0);
       } else {
-        const cols = columnSpecs(res.resultColumns);
+        const cols = columnSpecs(res.resultColumns, version);
         w.writeInt(cols.global ? RowsFlag.GLOBAL_TABLES_SPEC : 0);
         w.writeInt(res.resultColumns.length);
         w.writeRaw(cols.bytes);
@@ -153,11 +167,19 @@ function writeResult(w: BodyWriter, res: ResultMessage): void {
     }
     case 'schema_change':
       w.writeInt(ResultKind.SCHEMA_CHANGE);
-      return writeSchemaChange(w, res);
+      return writeSchemaChange(w, res, version);
   }
 }
 
-function writeSchemaChange(w: BodyWriter, c: SchemaChange): void {
+function writeSchemaChange(w: BodyWriter, c: SchemaChange, version: number): void {
+  if ((c.target === 'FUNCTION' || c.target === 'AGGREGATE') && version < ProtocolVersion.V4) {
+    // v3 cannot describe functions: Cassandra reports the keyspace as updated, followed by an empty name.
+    w.writeString('UPDATED');
+    w.writeString('KEYSPACE');
+    w.writeString(c.keyspace);
+    w.writeString('');
+    return;
+  }
   w.writeString(c.change);
   w.writeString(c.target);
   w.writeString(c.keyspace);
@@ -166,58 +188,30 @@ function writeSchemaChange(w: BodyWriter, c: SchemaChange): void {
   if (c.target === 'FUNCTION' || c.target === 'AGGREGATE') w.writeStringList(c.argTypes ?? []);
 }
 
-function writeEvent(w: BodyWriter, e: EventMessage): void {
+function writeEvent(w: BodyWriter, e: EventMessage, version: number): void {
   w.writeString(e.type);
-  if (e.type === 'SCHEMA_CHANGE') return writeSchemaChange(w, e);
+  if (e.type === 'SCHEMA_CHANGE') return writeSchemaChange(w, e, version);
   w.writeString(e.change);
   w.writeInet(e.address, e.port);
 }
 
-interface EncodedSpecs {
-  global: boolean;
-  /** Global table spec (if any) followed by every column's spec, ready to copy into a metadata section. */
-  bytes: Buffer;
-}
-
-// Column lists are reused for every page of a query and every execution of a prepared statement, so their encoded
-// form is computed once per list. Callers must not mutate a column list after handing it to the encoder.
-const specCache = new WeakMap<readonly ColumnSpec[], EncodedSpecs>();
-
-function columnSpecs(columns: readonly ColumnSpec[]): EncodedSpecs {
-  let enc = specCache.get(columns);
-  if (enc) return enc;
-  const w = new BodyWriter(256);
-  const first = columns[0];
-  const global = first !== undefined && columns.every((c) => c.keyspace === first.keyspace && c.table === first.table);
-  if (global) {
-    w.writeString(first.keyspace);
-    w.writeString(first.table);
-  }
-  for (const c of columns) {
-    if (!global) {
-      w.writeString(c.keyspace);
-      w.writeString(c.table);
-    }
-    w.writeString(c.name);
-    writeTypeOption(w, c.type);
-  }
-  enc = { global, bytes: Buffer.from(w.take()) };
-  specCache.set(columns, enc);
-  return enc;
-}
-
-function writeRows(w: BodyWriter, res: RowsResult): void {
-  const specs = columnSpecs(res.columns);
+function writeRows(w: BodyWriter, res: RowsResult, version: number): void {
+  const specs = columnSpecs(res.columns, version);
   const ncols = res.columns.length;
+  // Metadata_changed exists from v5 on and always comes with the full metadata.
+  const newId = version >= ProtocolVersion.V5 ? res.newMetadataId : undefined;
+  const noMetadata = res.noMetadata === true && newId === undefined;
   let flags = 0;
-  if (res.noMetadata) flags |= RowsFlag.NO_METADATA;
+  if (noMetadata) flags |= RowsFlag.NO_METADATA;
   else if (specs.global) flags |= RowsFlag.GLOBAL_TABLES_SPEC;
   if (res.pagingState) flags |= RowsFlag.HAS_MORE_PAGES;
+  if (newId) flags |= RowsFlag.METADATA_CHANGED;
   w.writeInt(ResultKind.ROWS);
   w.writeInt(flags);
   w.writeInt(ncols);
   if (res.pagingState) w.writeBytes(res.pagingState);
-  if (!res.noMetadata) w.writeRaw(specs.bytes);
+  if (newId) w.writeShortBytes(newId);
+  if (!noMetadata) w.writeRaw(specs.bytes);
 
   const rows = res.rows;
   // Size the whole row section first so the copy loop below runs without per-cell capacity checks.
@@ -261,56 +255,4 @@ function writeRows(w: BodyWriter, res: RowsResult): void {
     }
   }
   w.pos = p;
-}
-
-function writeErrorBody(w: BodyWriter, err: CqlError): void {
-  w.writeInt(err.code);
-  w.writeString(truncateUtf8(err.message));
-  if (err instanceof UnavailableError) {
-    w.writeConsistency(err.consistency);
-    w.writeInt(err.required);
-    w.writeInt(err.alive);
-  } else if (err instanceof WriteTimeoutError) {
-    w.writeConsistency(err.consistency);
-    w.writeInt(err.received);
-    w.writeInt(err.blockFor);
-    w.writeString(err.writeType);
-  } else if (err instanceof ReadTimeoutError) {
-    w.writeConsistency(err.consistency);
-    w.writeInt(err.received);
-    w.writeInt(err.blockFor);
-    w.writeByte(err.dataPresent ? 1 : 0);
-  } else if (err instanceof ReadFailureError) {
-    w.writeConsistency(err.consistency);
-    w.writeInt(err.received);
-    w.writeInt(err.blockFor);
-    w.writeInt(err.numFailures);
-    w.writeByte(err.dataPresent ? 1 : 0);
-  } else if (err instanceof FunctionFailureError) {
-    w.writeString(err.keyspace);
-    w.writeString(err.functionName);
-    w.writeStringList(err.argTypes);
-  } else if (err instanceof WriteFailureError) {
-    w.writeConsistency(err.consistency);
-    w.writeInt(err.received);
-    w.writeInt(err.blockFor);
-    w.writeInt(err.numFailures);
-    w.writeString(err.writeType);
-  } else if (err instanceof AlreadyExistsError) {
-    w.writeString(err.keyspace);
-    w.writeString(err.table);
-  } else if (err instanceof UnpreparedError) {
-    w.writeShortBytes(err.id);
-  }
-}
-
-/** Cuts s so that its UTF-8 form fits a [string] (error messages may embed arbitrarily long query text). */
-export function truncateUtf8(s: string, maxBytes = 0xffff): string {
-  if (s.length * 3 <= maxBytes) return s;
-  const b = Buffer.from(s, 'utf8');
-  if (b.length <= maxBytes) return s;
-  let cut = maxBytes;
-  // Back up to a character boundary: never start the cut inside a multi-byte sequence.
-  while (cut > 0 && (b[cut]! & 0xc0) === 0x80) cut--;
-  return b.toString('utf8', 0, cut);
 }

@@ -1,4 +1,6 @@
-// CqlType <-> v4 [option] (spec §4.2.5.2, protocol-compat.md §5.1).
+// CqlType <-> [option] (spec §4.2.5.2, protocol-compat.md §5.1). The ids depend on the version, as Cassandra's
+// DataType has it: date, time, smallint and tinyint got ids in v4 and duration in v5; an older version names those
+// types by their Cassandra class, as Custom.
 import type { CqlType, NativeTypeName } from '../model/types.ts';
 import type { BodyReader, BodyWriter } from './buffers.ts';
 import { ProtocolError } from '../model/errors.ts';
@@ -25,6 +27,7 @@ export const TypeId = {
   TIME: 0x0012,
   SMALLINT: 0x0013,
   TINYINT: 0x0014,
+  DURATION: 0x0015,
   LIST: 0x0020,
   MAP: 0x0021,
   SET: 0x0022,
@@ -34,7 +37,18 @@ export const TypeId = {
 
 export const DURATION_CLASS = 'org.apache.cassandra.db.marshal.DurationType';
 
-// duration has no native id before v5, so it is announced as Custom (id -1 here marks that).
+/** Native types that a version before their own announces as Custom, with the version that gave them an id. */
+const LATER_NATIVES: Partial<Record<NativeTypeName, { since: number; cls: string }>> = {
+  date: { since: 4, cls: 'org.apache.cassandra.db.marshal.SimpleDateType' },
+  time: { since: 4, cls: 'org.apache.cassandra.db.marshal.TimeType' },
+  smallint: { since: 4, cls: 'org.apache.cassandra.db.marshal.ShortType' },
+  tinyint: { since: 4, cls: 'org.apache.cassandra.db.marshal.ByteType' },
+  duration: { since: 5, cls: DURATION_CLASS },
+};
+const NATIVE_BY_CLASS = new Map<string, NativeTypeName>(
+  Object.entries(LATER_NATIVES).map(([name, x]) => [x!.cls, name as NativeTypeName]),
+);
+
 const NATIVE_IDS: Record<NativeTypeName, number> = {
   ascii: TypeId.ASCII,
   bigint: TypeId.BIGINT,
@@ -44,7 +58,7 @@ const NATIVE_IDS: Record<NativeTypeName, number> = {
   date: TypeId.DATE,
   decimal: TypeId.DECIMAL,
   double: TypeId.DOUBLE,
-  duration: -1,
+  duration: TypeId.DURATION,
   float: TypeId.FLOAT,
   inet: TypeId.INET,
   int: TypeId.INT,
@@ -60,32 +74,30 @@ const NATIVE_IDS: Record<NativeTypeName, number> = {
 };
 
 const NATIVE_BY_ID = new Map<number, NativeTypeName>();
-for (const [name, id] of Object.entries(NATIVE_IDS) as Array<[NativeTypeName, number]>) {
-  if (id >= 0) NATIVE_BY_ID.set(id, name);
-}
+for (const [name, id] of Object.entries(NATIVE_IDS) as Array<[NativeTypeName, number]>) NATIVE_BY_ID.set(id, name);
 NATIVE_BY_ID.set(TypeId.TEXT, 'text');
 
-export function writeTypeOption(w: BodyWriter, t: CqlType): void {
+export function writeTypeOption(w: BodyWriter, t: CqlType, version = 4): void {
   switch (t.kind) {
     case 'native': {
-      const id = NATIVE_IDS[t.name];
-      if (id < 0) {
+      const later = LATER_NATIVES[t.name];
+      if (later && version < later.since) {
         w.writeShort(TypeId.CUSTOM);
-        w.writeString(DURATION_CLASS);
+        w.writeString(later.cls);
       } else {
-        w.writeShort(id);
+        w.writeShort(NATIVE_IDS[t.name]);
       }
       return;
     }
     case 'list':
     case 'set':
       w.writeShort(t.kind === 'list' ? TypeId.LIST : TypeId.SET);
-      writeTypeOption(w, t.element);
+      writeTypeOption(w, t.element, version);
       return;
     case 'map':
       w.writeShort(TypeId.MAP);
-      writeTypeOption(w, t.key);
-      writeTypeOption(w, t.value);
+      writeTypeOption(w, t.key, version);
+      writeTypeOption(w, t.value, version);
       return;
     case 'udt':
       w.writeShort(TypeId.UDT);
@@ -94,13 +106,13 @@ export function writeTypeOption(w: BodyWriter, t: CqlType): void {
       w.writeShort(t.fieldNames.length);
       for (let i = 0; i < t.fieldNames.length; i++) {
         w.writeString(t.fieldNames[i]!);
-        writeTypeOption(w, t.fieldTypes[i]!);
+        writeTypeOption(w, t.fieldTypes[i]!, version);
       }
       return;
     case 'tuple':
       w.writeShort(TypeId.TUPLE);
       w.writeShort(t.elements.length);
-      for (const e of t.elements) writeTypeOption(w, e);
+      for (const e of t.elements) writeTypeOption(w, e, version);
       return;
   }
 }
@@ -119,7 +131,8 @@ export function readTypeOption(r: BodyReader, depth = 0): CqlType {
   switch (id) {
     case TypeId.CUSTOM: {
       const cls = r.readString();
-      if (cls === DURATION_CLASS) return { kind: 'native', name: 'duration' };
+      const name = NATIVE_BY_CLASS.get(cls);
+      if (name) return { kind: 'native', name };
       throw new ProtocolError(`Unsupported custom type ${cls}`);
     }
     case TypeId.LIST:

@@ -1,11 +1,16 @@
 // One client socket: decodes frames as they arrive, serves requests concurrently (replies may leave in any order,
-// matched by stream id), and coalesces every reply produced in the same tick into one socket write.
+// matched by stream id), and coalesces every reply produced in the same tick into one socket write. The protocol
+// version, compression and v5 segments that STARTUP negotiates are the WireCodec's business; here, decoding only
+// pauses while STARTUP is being answered, since what follows it may be in another format.
 import type { Socket } from 'node:net';
-import { FrameDecoder, type Frame } from '../protocol/frame.ts';
+import type { Frame } from '../protocol/frame.ts';
+import { Opcode } from '../protocol/messages.ts';
 import { decodeFrameRequest } from '../protocol/requests.ts';
-import { encodeEvent, toCqlError, writeErrorFrame, writeResponseFrame } from '../protocol/responses.ts';
+import { ProtocolVersion } from '../protocol/versions.ts';
+import { WireCodec } from '../protocol/wire.ts';
+import { EVENT_STREAM, toCqlError, writeErrorFrame, writeResponseFrame } from '../protocol/responses.ts';
 import { BodyWriter } from '../protocol/buffers.ts';
-import type { EventMessage } from '../protocol/messages.ts';
+import type { EventMessage, Response } from '../protocol/messages.ts';
 import type { CqlError } from '../model/errors.ts';
 import type { ConnectionState, RequestHandler } from '../node/handler.ts';
 
@@ -16,7 +21,7 @@ export interface ConnectionOptions {
 
 export class Connection {
   readonly state: ConnectionState = { started: false, session: {}, events: new Set() };
-  private readonly decoder: FrameDecoder;
+  private readonly codec: WireCodec;
   private readonly out = new BodyWriter(64 * 1024);
   private pendingFrames = 0;
   private flushScheduled = false;
@@ -24,13 +29,15 @@ export class Connection {
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
+  /** A STARTUP is being answered: bytes after it wait, as they may already be v5 segments. */
+  private paused = false;
 
   constructor(
     private readonly socket: Socket,
     private readonly handler: RequestHandler,
     opts: ConnectionOptions,
   ) {
-    this.decoder = new FrameDecoder({ maxBodyLength: opts.maxFrameBytes });
+    this.codec = new WireCodec({ maxBodyLength: opts.maxFrameBytes });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.destroy());
@@ -48,13 +55,19 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
-    this.decoder.push(chunk);
-    for (let item = this.decoder.next(); item; item = this.decoder.next()) {
+    this.codec.push(chunk);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.paused) {
+      const item = this.codec.next();
+      if (!item) return;
       if (item.kind === 'error') {
         this.sendError(item.stream, item.error, item.version);
         if (item.fatal) {
           this.closeAfterFlush = true;
-          break;
+          return;
         }
         continue;
       }
@@ -67,45 +80,66 @@ export class Connection {
     try {
       req = decodeFrameRequest(frame);
     } catch (e) {
-      this.sendError(frame.stream, toCqlError(e));
+      this.sendError(frame.stream, toCqlError(e), frame.version);
       return;
     }
+    const startup = req.opcode === Opcode.STARTUP && !this.state.started;
+    if (!this.state.started) this.state.version = frame.version;
+    if (startup) this.paused = true;
     this.inFlight++;
     // One then() with both handlers (no finally()): every extra promise per request is another microtask.
     this.handler.handle(this.state, req).then(
       (res) => {
         try {
-          writeResponseFrame(this.out, frame.stream, res);
-          this.scheduleFlush();
+          if (startup && this.state.started) this.completeStartup(frame, res);
+          else {
+            writeResponseFrame(this.out, frame.stream, res, frame.version);
+            this.scheduleFlush();
+          }
         } catch (e) {
-          this.sendError(frame.stream, toCqlError(e));
+          this.sendError(frame.stream, toCqlError(e), frame.version);
         } finally {
-          this.settled();
+          this.settled(startup);
         }
       },
       (e: unknown) => {
         try {
-          this.sendError(frame.stream, toCqlError(e));
+          this.sendError(frame.stream, toCqlError(e), frame.version);
         } finally {
-          this.settled();
+          this.settled(startup);
         }
       },
     );
   }
 
-  private settled(): void {
+  /** Answers a successful STARTUP in the format it was sent in, then switches to what it negotiated. */
+  private completeStartup(frame: Frame, res: Response): void {
+    this.flush();
+    this.codec.negotiated(frame.version, this.state.compression, () => {
+      writeResponseFrame(this.out, frame.stream, res, frame.version);
+      this.pendingFrames++;
+      this.flush();
+    });
+  }
+
+  private settled(startup = false): void {
+    if (startup) {
+      this.paused = false;
+      // Resume on a fresh tick: the bytes that waited must not be served inside this request's callback.
+      setImmediate(() => this.pump());
+    }
     this.inFlight--;
     if (this.inFlight === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private sendError(stream: number, err: CqlError, version?: number): void {
+  private sendError(stream: number, err: CqlError, version: number): void {
     writeErrorFrame(this.out, stream, err, version);
     this.scheduleFlush();
   }
 
   sendEvent(event: EventMessage): void {
     if (this.closed || !this.state.events.has(event.type)) return;
-    this.out.writeRaw(encodeEvent(event));
+    writeResponseFrame(this.out, EVENT_STREAM, { opcode: Opcode.EVENT, event }, this.codec.version ?? ProtocolVersion.V4);
     this.scheduleFlush();
   }
 
@@ -120,7 +154,7 @@ export class Connection {
     this.flushScheduled = false;
     if (this.pendingFrames === 0 || this.closed) return;
     this.pendingFrames = 0;
-    const data = this.out.take();
+    const data = this.codec.encodeOutgoing(this.out.take());
     this.socket.write(data);
     if (this.closeAfterFlush) this.socket.end();
   }

@@ -284,7 +284,7 @@ describe('cassandra-driver 4.10 parsing what we send', () => {
     assert.deepEqual(sc.signature, ['int']);
   });
 
-  it('sees the downgrade error on the STARTUP stream and picks version 4', async () => {
+  it('sees the downgrade error (in v5) on the STARTUP stream, and so picks version 4', async () => {
     const startup = new dreq.StartupRequest!({}).write(new Encoder(0x42, {}), 0);
     assert.equal(startup[0], 0x42);
     const d = new FrameDecoder();
@@ -294,7 +294,12 @@ describe('cassandra-driver 4.10 parsing what we send', () => {
     const buf = encodeError(item.stream, item.error, item.version);
     const [parsed] = await driverParse(buf);
     assert.equal(parsed!.header.streamId, 0);
-    assert.equal((parsed!.header as unknown as { version: number }).version, 4);
+    const answered = (parsed!.header as unknown as { version: number }).version;
+    assert.equal(answered, 5);
+    // The driver (4.10) speaks at most v4: it steps down from the version the server answered in.
+    const pv = require('cassandra-driver/lib/types/protocol-version.js') as { isSupported(v: number): boolean; getLowerSupported(v: number): number };
+    assert.equal(pv.isSupported(answered), false);
+    assert.equal(pv.getLowerSupported(answered), 4);
     const e = parsed!.error as { code: number; message: string };
     assert.equal(e.code, 0x000a);
     assert.ok(e.message.startsWith('Invalid or unsupported protocol version'));

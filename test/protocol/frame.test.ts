@@ -74,7 +74,7 @@ describe('FrameDecoder', () => {
     }
   });
 
-  it('answers a DSE_V2 (0x42) STARTUP with ERROR 0x000A, version 0x84, same stream, then stops', () => {
+  it('answers a DSE_V2 (0x42) STARTUP with ERROR 0x000A in v5 (0x85), same stream, then stops', () => {
     const d = new FrameDecoder();
     const startup = requestFrame({ opcode: Opcode.STARTUP, options: { CQL_VERSION: '3.0.0' } }, { version: 0x42, stream: 7 });
     d.push(startup.subarray(0, 5));
@@ -86,13 +86,14 @@ describe('FrameDecoder', () => {
     assert.ok(item.kind === 'error');
     assert.equal(item.fatal, true);
     assert.equal(item.stream, 7);
-    assert.equal(item.version, 0x84);
-    assert.equal(item.error.message, 'Invalid or unsupported protocol version (66); supported versions are (4/v4)');
+    assert.equal(item.version, 5);
+    // Cassandra 5.0.9's text, byte for byte.
+    assert.equal(item.error.message, 'Invalid or unsupported protocol version (66); supported versions are (3/v3, 4/v4, 5/v5, 6/v6-beta)');
     d.push(requestFrame({ opcode: Opcode.OPTIONS }));
     assert.deepEqual(d.drain(), [], 'closed after a fatal error');
 
     const out = encodeError(item.stream, item.error, item.version);
-    assert.equal(out[0], 0x84);
+    assert.equal(out[0], 0x85);
     assert.equal(out.readInt16BE(2), 7);
     assert.equal(out[4], Opcode.ERROR);
     const r = new BodyReader(out, 9);
@@ -102,26 +103,75 @@ describe('FrameDecoder', () => {
     assert.equal(out.readUInt32BE(5), out.length - 9);
   });
 
-  for (const version of [0x41, 5, 3, 6, 0x84, 0xc2]) {
-    it(`rejects version byte 0x${version.toString(16)} on the request's stream`, () => {
+  for (const version of [0x41, 7, 0x45, 0xc2]) {
+    it(`rejects version byte 0x${version.toString(16)} on the request's stream, answering in v5`, () => {
       const d = new FrameDecoder();
       d.push(requestFrame({ opcode: Opcode.OPTIONS }, { version, stream: 3 }));
       const [item] = d.drain();
       assert.ok(item?.kind === 'error' && item.fatal);
       assert.equal(item.stream, 3);
-      assert.equal(item.version, 0x84);
-      assert.match(item.error.message, new RegExp(`^Invalid or unsupported protocol version \\(${version}\\)`));
+      assert.equal(item.version, 5);
+      assert.match(item.error.message, new RegExp(`^Invalid or unsupported protocol version \\(${version & 0x7f}\\)`));
     });
   }
 
+  for (const version of [3, 4, 5]) {
+    it(`accepts v${version} envelopes before STARTUP, each answered in its own version`, () => {
+      const d = new FrameDecoder();
+      d.push(requestFrame({ opcode: Opcode.OPTIONS }, { version, stream: 3 }));
+      const [item] = d.drain();
+      assert.ok(item?.kind === 'frame' && item.frame.version === version && item.frame.stream === 3);
+    });
+  }
+
+  it('takes v6 only with USE_BETA, and refuses it without as Cassandra does', () => {
+    const d = new FrameDecoder();
+    d.push(requestFrame({ opcode: Opcode.OPTIONS }, { version: 6, stream: 3, flags: FrameFlag.USE_BETA }));
+    const [ok] = d.drain();
+    assert.ok(ok?.kind === 'frame' && ok.frame.version === 6);
+    const e = new FrameDecoder();
+    e.push(requestFrame({ opcode: Opcode.OPTIONS }, { version: 6, stream: 4 }));
+    const [item] = e.drain();
+    assert.ok(item?.kind === 'error' && item.fatal && item.stream === 4 && item.version === 6);
+    assert.equal(item.error.message, 'Beta version of the protocol used (6/v6-beta), but USE_BETA flag is unset');
+    const out = encodeError(item.stream, item.error, item.version);
+    assert.deepEqual([out[0], out[1]], [0x86, FrameFlag.USE_BETA], 'beta responses carry USE_BETA, like Cassandra\'s');
+  });
+
+  it('refuses a version other than the one STARTUP fixed, answering in the fixed one, and goes on', () => {
+    const d = new FrameDecoder();
+    d.connectionVersion = 4;
+    d.push(Buffer.concat([
+      requestFrame({ opcode: Opcode.OPTIONS }, { version: 3, stream: 2 }),
+      requestFrame({ opcode: Opcode.OPTIONS }, { version: 4, stream: 3 }),
+    ]));
+    const [bad, good] = d.drain();
+    assert.ok(bad?.kind === 'error' && !bad.fatal && bad.stream === 2 && bad.version === 4);
+    assert.equal(bad.error.message, 'Invalid message version. Got 3/v3 but previous messages on this connection had version 4/v4');
+    assert.ok(good?.kind === 'frame' && good.frame.stream === 3);
+  });
+
+  it('refuses a response-direction envelope without closing', () => {
+    const d = new FrameDecoder();
+    d.push(requestFrame({ opcode: Opcode.OPTIONS }, { version: 0x84, stream: 9 }));
+    const [item] = d.drain();
+    assert.ok(item?.kind === 'error' && !item.fatal && item.stream === 9 && item.version === 4);
+    assert.equal(item.error.message, 'Wrong protocol direction (expected REQUEST, got RESPONSE) for opcode 5 (OPTIONS)');
+  });
+
   for (const version of [1, 2]) {
-    it(`answers v${version} (8-byte header) on stream 0`, () => {
+    it(`answers v${version} at once on stream 0, in v${version}'s 8-byte header`, () => {
       const d = new FrameDecoder();
       d.push(Buffer.from([version, 0, 9, 5, 0, 0, 0, 0]));
       const [item] = d.drain();
       assert.ok(item?.kind === 'error' && item.fatal);
       assert.equal(item.stream, 0);
-      assert.equal(item.version, 0x84);
+      assert.equal(item.version, version);
+      const out = encodeError(item.stream, item.error, item.version);
+      // As Cassandra 5.0.9 answers: 0x8N, flags, 1-byte stream, opcode, 4-byte length.
+      assert.deepEqual([...out.subarray(0, 4)], [0x80 | version, 0, 0, Opcode.ERROR]);
+      assert.equal(out.readUInt32BE(4), out.length - 8);
+      assert.equal(new BodyReader(out, 8).readInt(), ErrorCode.PROTOCOL_ERROR);
     });
   }
 

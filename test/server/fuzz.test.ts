@@ -293,7 +293,7 @@ test('≥ 10,000 random and mutated frames: every one answered well or the conne
       return false;
     }
     if ('bad' in r) { failures.push(`${r.bad}: ${ctx()}`); return false; }
-    if (opts.v4Header ? r.version !== 0x84 : !(r.version & 0x80) || ![1, 2, 3, 4, 5].includes(r.version & 0x7f)) failures.push(`reply version 0x${r.version.toString(16)}: ${ctx()}`);
+    if (opts.v4Header ? r.version !== 0x84 : !(r.version & 0x80) || ![1, 2, 3, 4, 5, 6].includes(r.version & 0x7f)) failures.push(`reply version 0x${r.version.toString(16)}: ${ctx()}`);
     if (!RESPONSE_OPCODES.has(r.opcode)) failures.push(`reply opcode 0x${r.opcode.toString(16)}: ${ctx()}`);
     if (opts.stream !== undefined && r.stream !== opts.stream) failures.push(`reply on stream ${r.stream}, request was on ${opts.stream}: ${ctx()}`);
     if (r.opcode !== Op.ERROR) { count(`op 0x${r.opcode.toString(16)}`); return true; }

@@ -34,6 +34,8 @@ public final class JavaClient {
     int checkedKeys = args.length > 4 ? Integer.parseInt(args[4]) : 20;
     String replication = args.length > 5 && !args[5].isBlank() ? args[5] : "{'class': 'SimpleStrategy', 'replication_factor': 1}";
     try (CqlSession session = CqlSession.builder().addContactPoint(new InetSocketAddress(host, port)).withLocalDatacenter(dc).build()) {
+      // The driver negotiates the highest version both sides speak: v5 against Cassandra 4+ (and Sibyl).
+      System.out.println("OK protocol " + session.getContext().getProtocolVersion());
       seed000(session, args.length > 5 && !args[5].isBlank() ? replication : null);
       prepared(session, dc, replication);
       paging(session);
