@@ -53,7 +53,7 @@ describe('Python driver: protocol versions and compression', () => {
     await node?.cleanup();
   });
 
-  test('default negotiation ends on v5 with LZ4; v5, v4 and v3 forced, with and without LZ4, serve every statement kind', { timeout: 300_000 }, async () => {
+  test('default negotiation ends on v5 with LZ4; v5, v4 and v3 forced, with and without LZ4, and the v6 beta serve every statement kind', { timeout: 300_000 }, async () => {
     const r = await runScript('protocol.py', 280_000);
     const explain = `protocol.py exited ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr.slice(-8000)}\n--- node stderr ---\n${node.stderr}`;
     assert.equal(r.code, 0, explain);

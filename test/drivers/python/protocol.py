@@ -1,6 +1,7 @@
 """Native protocol versions and compression through the Python driver.
 
-For each configuration (the driver's default negotiation, then v5, v4 and v3 forced, with and without LZ4): the
+For each configuration (the driver's default negotiation, then v5, v4 and v3 forced, with and without LZ4, and the
+v6 beta): the
 version and compression the connection ended on, simple, prepared and batch statements, a value over 128 KiB (several
 v5 segments each way), paging, and a prepared SELECT * across an ALTER TABLE. On v5 also the keyspace carried by each
 request (no USE). Prints OK, or each failed check and exits 1.
@@ -87,6 +88,8 @@ def main():
         ('v4 lz4', {'protocol_version': 4, 'compression': 'lz4'}, 4, True),
         ('v4 uncompressed', {'protocol_version': 4, 'compression': False}, 4, False),
         ('v3 lz4', {'protocol_version': 3, 'compression': 'lz4'}, 3, True),
+        # v6 is Cassandra 5.0's beta: only for a client that opts in with USE_BETA.
+        ('v6 beta', {'protocol_version': 6, 'allow_beta_protocol_version': True}, 6, True),
     ]
     for i, (label, kw, want_version, want_lz4) in enumerate(configs):
         cluster = Cluster([HOST], port=PORT, **kw)
