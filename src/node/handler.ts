@@ -1,10 +1,10 @@
 // Serves one decoded request for one connection: the protocol state machine (STARTUP before anything but
 // OPTIONS), then QUERY/PREPARE/EXECUTE/BATCH through compiled plans, REGISTER for events.
-import { Opcode, type BatchRequest, type QueryParameters, type Request, type Response } from '../protocol/messages.ts';
+import { Opcode, type BatchRequest, type QueryParameters, type Request, type Response, type ResultMessage } from '../protocol/messages.ts';
 import { InvalidRequestError, ProtocolError } from '../model/errors.ts';
 import { opcodeName } from '../protocol/requests.ts';
 import type { ExecEnv, Plan, Session } from '../cql/exec/index.ts';
-import { runBatch, type CompiledModification } from '../cql/exec/index.ts';
+import { checkConditionalBatch, runBatch, type CompiledModification } from '../cql/exec/index.ts';
 import type { ExecValue } from '../cql/exec/values.ts';
 import type { StatementCache } from './statements.ts';
 
@@ -80,8 +80,7 @@ export class RequestHandler {
         return { opcode: Opcode.RESULT, result };
       }
       case Opcode.BATCH:
-        await this.batch(state, req.batch);
-        return { opcode: Opcode.RESULT, result: { kind: 'void' } };
+        return { opcode: Opcode.RESULT, result: await this.batch(state, req.batch) };
       case Opcode.AUTH_RESPONSE:
         throw new ProtocolError('Unexpected message AUTH_RESPONSE: authentication is not enabled');
     }
@@ -99,7 +98,7 @@ export class RequestHandler {
     return { opcode: Opcode.READY };
   }
 
-  private async batch(state: ConnectionState, batch: BatchRequest): Promise<void> {
+  private async batch(state: ConnectionState, batch: BatchRequest): Promise<ResultMessage> {
     const children: Array<{ m: CompiledModification; ctx: { values: ExecValue[]; nowMicros: number } }> = [];
     const nowMicros = this.env.nowMicros();
     for (const child of batch.children) {
@@ -109,7 +108,8 @@ export class RequestHandler {
       children.push({ m: plan.modification, ctx: { values: bindValues(plan, params), nowMicros } });
     }
     const kind = batch.type === 0 ? 'LOGGED' : batch.type === 1 ? 'UNLOGGED' : 'COUNTER';
-    await runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency);
+    checkConditionalBatch(children.map((c) => c.m), batch.timestamp !== undefined);
+    return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency);
   }
 }
 

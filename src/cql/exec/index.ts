@@ -14,6 +14,7 @@ import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { T } from '../../model/types.ts';
 import { requireBigint } from './values.ts';
 import type { ExecEnv, Plan, Session } from './plan.ts';
+import { executeCas } from './lwt.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 
@@ -84,6 +85,7 @@ function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Se
   const children = stmt.statements.map((s) => compileModification(s, schema, session, markers));
   const ts = stmt.using.timestamp && compileTerm(stmt.using.timestamp, { keyspace: '', table: '', name: '[timestamp]', type: T.bigint }, markers);
   if (stmt.using.ttl) throw new InvalidRequestError('Global TTL on the BATCH statement is not supported.');
+  checkConditionalBatch(children, ts !== undefined);
   const variables = markers.finish();
   return {
     variables,
@@ -93,17 +95,29 @@ function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Se
     async execute(env, _s, req) {
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       const batchTs = ts ? requireBigint(ts(ctx), 'timestamp') : req.params.timestamp;
-      await runBatch(env, stmt.type, children.map((c) => ({ m: c, ctx })), batchTs ?? env.nowMicros(), req.params.consistency);
-      return voidResult;
+      return runBatch(env, stmt.type, children.map((c) => ({ m: c, ctx })), batchTs ?? env.nowMicros(), req.params.consistency,
+        req.params.serialConsistency);
     },
   };
 }
 
+/** A batch with conditions is one Paxos round: one table, one partition, the Paxos ballot as its timestamp. */
+export function checkConditionalBatch(children: CompiledModification[], hasTimestamp: boolean): void {
+  if (!children.some((c) => c.conditions)) return;
+  if (hasTimestamp) throw new InvalidRequestError('Cannot provide custom timestamp for conditional BATCH');
+  if (children.some((c) => c.table.id !== children[0]!.table.id)) throw new InvalidRequestError('Batch with conditions cannot span multiple tables');
+}
+
 export type BatchKind = 'LOGGED' | 'UNLOGGED' | 'COUNTER';
 
-/** Applies a batch's statements with one timestamp; a single-keyspace atomic write (logged or not) locally. */
-export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ m: CompiledModification; ctx: BindContext }>, ts: number, cl: ConsistencyLevel): Promise<void> {
-  if (children.length === 0) return;
+/**
+ * Applies a batch's statements with one timestamp; a single-keyspace atomic write (logged or not) locally. A batch
+ * with conditions is a lightweight transaction and answers with its [applied] rows.
+ */
+export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ m: CompiledModification; ctx: BindContext }>, ts: number,
+  cl: ConsistencyLevel, serialConsistency?: number): Promise<ResultMessage> {
+  if (children.length === 0) return voidResult;
+  if (children.some((c) => c.m.conditions)) return executeCas(env, children, true, cl, serialConsistency);
   if (type === 'COUNTER') throw new InvalidRequestError('Counter batches are not supported yet');
   const byKeyspace = new Map<string, { ks: CompiledModification['ks']; mutations: Mutation[] }>();
   for (const { m, ctx } of children) {
@@ -113,5 +127,6 @@ export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ 
   }
   const writeType = type === 'LOGGED' ? 'BATCH' : 'UNLOGGED_BATCH';
   await Promise.all([...byKeyspace.values()].map((e) => env.coordinator.write(e.ks, e.mutations, cl, writeType)));
+  return voidResult;
 }
 
