@@ -50,6 +50,20 @@ function rowUpdate(k: number, v: number, ts: number): PartitionData {
   return { key, token: murmur3Token(key), rangeTombstones: [], rows: [{ clustering: [], marker: { ts }, cells: { v: { ts, v: int32(v) } } }] };
 }
 
+/**
+ * The proposer of 42 for key 7 died after its proposal reached one replica alone: accepted there, committed nowhere.
+ * The third replica is down, so every quorum includes the one that holds the proposal.
+ */
+async function inProgressScenario(seed: number): Promise<SimCluster> {
+  const sim = await cluster(seed);
+  const table = tableOf(sim);
+  const [holder, , third] = placement(sim, 7).replicas as [SimNode, SimNode, SimNode];
+  const ballot = new BallotClock(() => (EPOCH_MS + sim.sched.now()) * 1000, seededRandom(4)).next();
+  holder.store.savePaxosSync(table.id, int32(7), { promised: ballot, accepted: { ballot, update: rowUpdate(7, 42, ballotMicros(ballot)) } });
+  await sim.crash(third);
+  return sim;
+}
+
 const errorOf = (out: Awaited<ReturnType<SimCluster['cql']>>): Error => {
   assert.ok(!out.ok, 'expected an error');
   return out.error;
@@ -94,15 +108,10 @@ describe('lightweight transactions in the simulator', () => {
   });
 
   it('completes a proposal only one replica accepted, before anything else (in-progress repair)', async () => {
-    const sim = await cluster(13);
+    const sim = await inProgressScenario(13);
     const table = tableOf(sim);
     const { replicas, others } = placement(sim, 7);
-    const [holder, peer, third] = replicas as [SimNode, SimNode, SimNode];
-    // The proposer of 42 died after its proposal reached `holder` alone: it is accepted there, committed nowhere.
-    const ballot = new BallotClock(() => (EPOCH_MS + sim.sched.now()) * 1000, seededRandom(4)).next();
-    holder.store.savePaxosSync(table.id, int32(7), { promised: ballot, accepted: { ballot, update: rowUpdate(7, 42, ballotMicros(ballot)) } });
-    await sim.crash(third);
-    // With the third replica gone, every quorum includes the holder: a serial read must finish the round first.
+    const [holder, peer] = replicas as [SimNode, SimNode, SimNode];
     assert.deepEqual(rowsOf(await sim.cql(others[0]!, 'SELECT v FROM ks.t WHERE k = 7', SERIAL)), [{ v: 42 }]);
     for (const n of [holder, peer]) {
       const rec = n.store.loadPaxos(table.id, int32(7));
@@ -112,6 +121,12 @@ describe('lightweight transactions in the simulator', () => {
       assert.ok(n.store.read(table, int32(7), murmur3Token(int32(7)), {}, 0), `${n.endpoint} holds the row`);
     }
     assert.deepEqual(rowsOf(await sim.cql(peer, 'UPDATE ks.t SET v = 43 WHERE k = 7 IF v = 42', QUORUM)), [{ '[applied]': true }]);
+  });
+
+  it('without the repair (the deliberately broken variant) the serial read misses the accepted value', async () => {
+    const sim = await inProgressScenario(13);
+    for (const n of sim.running()) n.core!.coordinator.paxos.flaw = 'no-repair';
+    assert.deepEqual(rowsOf(await sim.cql(placement(sim, 7).others[0]!, 'SELECT v FROM ks.t WHERE k = 7', SERIAL)), []);
   });
 
   it('re-sends the latest commit to a participant that missed it before proposing', async () => {

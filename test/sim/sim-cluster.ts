@@ -159,6 +159,7 @@ export class SimCluster {
   readonly network: SimNetwork<SimFrame>;
   readonly nodes: SimNode[] = [];
   private readonly seeds: string[];
+  private readonly booting = new Set<SimNode>();
   private microsSeq = 0;
 
   constructor(readonly o: SimClusterOptions) {
@@ -191,13 +192,24 @@ export class SimCluster {
 
   /** Starts (or restarts after a crash) a node: a new NodeCore over the node's surviving store and hints. */
   async start(n: SimNode): Promise<void> {
-    if (n.core) throw new Error(`${n.endpoint} is already running`);
+    await this.settle(`start ${n.endpoint}`, () => this.boot(n));
+  }
+
+  /** Whether `n` is down and not starting: what a fault schedule may restart. */
+  isDown(n: SimNode): boolean {
+    return n.core === undefined && !this.booting.has(n);
+  }
+
+  /** Starts `n` without driving virtual time, for callers already running inside advance(). */
+  async boot(n: SimNode): Promise<void> {
+    if (n.core || this.booting.has(n)) throw new Error(`${n.endpoint} is already running`);
+    this.booting.add(n);
     this.network.up(n.endpoint);
     n.incarnation++;
     const messenger = new SimMessenger(n.endpoint, this.network, this.sched);
     const random = seededRandom(this.random.int(2 ** 31));
-    // Driven in virtual time: the store's writes (the gossip generation) may wait on a slow disk's timers.
-    const core = await this.settle(`start ${n.endpoint}`, () => NodeCore.create({
+    // The store's writes (the gossip generation) may wait on a slow disk's timers.
+    const core = await NodeCore.create({
       clock: this.sched, nowMicros: () => this.nowMicros(), timers: this.sched, random,
       messenger, store: n.store.view(), hints: n.hints, log: (msg) => this.sched.log(`${n.endpoint} ${msg}`),
       newId: () => uuidFrom(random),
@@ -206,7 +218,7 @@ export class SimCluster {
       seeds: this.seeds, listenAddress: n.endpoint.split(':')[0]!, broadcastAddress: n.endpoint.split(':')[0]!, storagePort: 7000,
       rpcAddress: n.endpoint.split(':')[0]!, nativePort: 9042, writeTimeoutMs: 2000, readTimeoutMs: 5000,
       maxHintWindowMs: 3 * 3600_000, hintThrottleBytesPerSec: 0,
-    }));
+    }).finally(() => this.booting.delete(n));
     core.start();
     n.core = core;
     this.sched.log(`start ${n.endpoint} #${n.incarnation}`);
@@ -218,13 +230,18 @@ export class SimCluster {
 
   /** A crash: the network loses everything to and from the node at once; its disk (store, hints) survives. */
   async crash(n: SimNode): Promise<void> {
+    await this.settle(`stop timers of ${n.endpoint}`, () => this.crashNow(n));
+  }
+
+  /** crash() without driving virtual time; resolves once the dead node's timers are stopped. */
+  crashNow(n: SimNode): Promise<void> {
     const core = n.core;
-    if (!core) return;
+    if (!core) return Promise.resolve();
     this.network.down(n.endpoint);
     n.store.crashed();
     n.core = undefined;
     this.sched.log(`crash ${n.endpoint}`);
-    await this.settle(`stop timers of ${n.endpoint}`, () => core.close());
+    return core.close();
   }
 
   /** Runs virtual time forward, one event at a time, letting promise continuations run at the instant that caused them. */
