@@ -108,7 +108,9 @@ export class RequestHandler {
       children.push({ m: plan.modification, ctx: { values: bindValues(plan, params), nowMicros } });
     }
     const kind = batch.type === 0 ? 'LOGGED' : batch.type === 1 ? 'UNLOGGED' : 'COUNTER';
-    checkConditionalBatch(children.map((c) => c.m), batch.timestamp !== undefined);
+    // The frame's default timestamp is the driver's client-side clock, not USING TIMESTAMP: a conditional batch
+    // ignores it (its cells take the Paxos ballot's time), as Cassandra does.
+    checkConditionalBatch(children.map((c) => c.m), false);
     return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency);
   }
 }
