@@ -332,9 +332,15 @@ export class StorageEngine {
     return this.dropTable(table.id);
   }
 
-  dropTable(tableId: string): Promise<void> {
+  /**
+   * Removes the table's data and its Paxos state: a latest commit kept past a TRUNCATE would be re-sent to a replica
+   * that missed it and bring truncated data back (Cassandra compares ballots with the truncation time instead).
+   */
+  async dropTable(tableId: string): Promise<void> {
     const tid = tableIdBytes(tableId);
-    return this.removeRange(tid, prefixEnd(tid));
+    await this.removeRange(tid, prefixEnd(tid));
+    const keys = [...this.paxos.getKeys({ start: tid, end: prefixEnd(tid) })];
+    if (keys.length > 0) await this.commit('paxos state removal', () => { for (const k of keys) this.paxos.removeSync(k); }, this.paxos);
   }
 
   /** Drops shadowed data and purges deletions older than gc_grace_seconds in every partition of a table. */

@@ -44,7 +44,15 @@ export class SimNodeStore extends MemoryStore implements NodeStore {
     await this.delay();
   }
 
-  async dropTable(_tableId: string): Promise<void> {}
+  async dropTable(tableId: string): Promise<void> {
+    for (const k of [...this.paxos.keys()]) if (k.startsWith(`${tableId}:`)) this.paxos.delete(k);
+  }
+
+  /** As the engine does: the table's data and its Paxos state go. */
+  override async truncate(table: TableDef): Promise<void> {
+    await super.truncate(table);
+    await this.dropTable(table.id);
+  }
 
   loadPaxos(tableId: string, key: Buffer): PaxosRecord | undefined {
     const b = this.paxos.get(`${tableId}:${key.toString('hex')}`);
