@@ -20,6 +20,8 @@ import type { RingEndpoint } from '../cluster/ring.ts';
 import { Consistency, type ConsistencyLevel } from '../model/consistency.ts';
 import { PaxosProposer, type CasRequest, type CasResult } from './paxos/proposer.ts';
 import { MemoryPaxosStore, type PaxosStateStore } from './paxos/acceptor.ts';
+import { CounterWriter } from './counters.ts';
+import { counterIdOf } from '../storage/counters.ts';
 
 /** Local replica operations (StorageEngine implements them; simulations use an in-memory store). */
 export interface ReplicaStore {
@@ -58,6 +60,10 @@ export interface ClusterCoordinatorOptions {
   random?: Random;
   /** cas_contention_timeout (Cassandra's default 1000 ms). */
   casContentionTimeoutMs?: number;
+  /** This node's counter id (the shard it leads); derived from the endpoint when not given. */
+  counterId?: Buffer;
+  /** counter_write_request_timeout (Cassandra's default 5000 ms). */
+  counterWriteTimeoutMs?: number;
 }
 
 const HINT_REPLAY_BATCH = 64;
@@ -71,6 +77,7 @@ export class ClusterCoordinator implements Coordinator {
   readonly hints: HintStore;
   readonly latency = new LatencyTracker();
   readonly paxos: PaxosProposer;
+  readonly counters: CounterWriter;
   private readonly speculation: Speculation;
 
   constructor(private readonly o: ClusterCoordinatorOptions) {
@@ -89,6 +96,21 @@ export class ClusterCoordinator implements Coordinator {
       read: (ks, t, key, token, filter, cl, nowSec) => this.read(ks, t, key, token, filter, cl, nowSec),
       hint: (target, table, update) => void this.hints.add(target, [{ table, update }]),
       writeTimeoutMs: o.writeTimeoutMs, casContentionTimeoutMs: o.casContentionTimeoutMs ?? 1000,
+    });
+    const nowMicros = o.nowMicros ?? (() => Math.floor(o.clock.now() * 1000));
+    this.counters = new CounterWriter({
+      topology: o.topology, messenger: o.messenger, store: o.store, clock: o.clock, timers: o.timers,
+      counterId: o.counterId ?? counterIdOf(o.topology.self), counterWriteTimeoutMs: o.counterWriteTimeoutMs ?? 5000,
+      nowSec: () => Math.floor(nowMicros() / 1e6), table: (ref) => this.table(ref),
+      keyspace: (name) => {
+        const ks = o.schema().keyspaces.get(name);
+        if (!ks) throw new InvalidRequestError(`Keyspace ${name} does not exist`);
+        return ks;
+      },
+      rank: (replicas) => this.latency.rank(o.topology, replicas, false),
+      replicate: async (ks, mutations, cl) => {
+        await Promise.all(mutations.map((m) => this.writeOne(ks, m, cl, 'COUNTER')));
+      },
     });
   }
 
@@ -145,6 +167,8 @@ export class ClusterCoordinator implements Coordinator {
   }
 
   async write(ks: KeyspaceDef, mutations: Mutation[], cl: ConsistencyLevel, writeType: WriteType): Promise<void> {
+    // Counter increments carry deltas, which only their leader replica may turn into shards.
+    if (writeType === 'COUNTER') return this.counters.write(ks, mutations, cl);
     await Promise.all(mutations.map((m) => this.writeOne(ks, m, cl, writeType)));
   }
 

@@ -82,6 +82,13 @@ export interface PaxosPrepareResponse {
   committed?: PaxosProposal;
 }
 
+/** Counter increments (cells holding 8-byte deltas) for the leader replica to apply to its shard and replicate. */
+export interface CounterMutationRequest {
+  ks: string;
+  items: Array<{ t: TableRef; u: PartitionData }>;
+  cl: number;
+}
+
 export interface PaxosProposeRequest extends PaxosKey {
   proposal: PaxosProposal;
 }
@@ -156,6 +163,18 @@ export const Verbs = {
     if (!isObject(p)) fail('TRUNCATE', 'table');
     checkTableRef('TRUNCATE', p.t);
     return p as unknown as TruncateRequest;
+  }),
+  /** Lead these counter increments: add them to this replica's shards, then replicate the contexts at `cl`. */
+  COUNTER_MUTATION: verb<CounterMutationRequest, true>('COUNTER_MUTATION', 'write', (p) => {
+    if (!isObject(p) || typeof p.ks !== 'string' || typeof p.cl !== 'number' || !Array.isArray(p.items) || p.items.length === 0) {
+      fail('COUNTER_MUTATION', 'items');
+    }
+    for (const i of p.items as unknown[]) {
+      if (!isObject(i)) fail('COUNTER_MUTATION', 'item');
+      checkTableRef('COUNTER_MUTATION', i.t);
+      checkPartition('COUNTER_MUTATION', i.u);
+    }
+    return p as unknown as CounterMutationRequest;
   }),
   /** Paxos phase 1: promise not to accept ballots lower than this one. */
   PAXOS_PREPARE: verb<PaxosPrepareRequest, PaxosPrepareResponse>('PAXOS_PREPARE', 'write', (p) => checkPaxos('PAXOS_PREPARE', p, 'ballot')),

@@ -4,7 +4,7 @@ import { Opcode, type BatchRequest, type QueryParameters, type Request, type Res
 import { InvalidRequestError, ProtocolError } from '../model/errors.ts';
 import { opcodeName } from '../protocol/requests.ts';
 import type { ExecEnv, Plan, Session } from '../cql/exec/index.ts';
-import { checkConditionalBatch, runBatch, type CompiledModification } from '../cql/exec/index.ts';
+import { checkBatch, runBatch, type CompiledModification } from '../cql/exec/index.ts';
 import type { ExecValue } from '../cql/exec/values.ts';
 import type { StatementCache } from './statements.ts';
 
@@ -110,7 +110,7 @@ export class RequestHandler {
     const kind = batch.type === 0 ? 'LOGGED' : batch.type === 1 ? 'UNLOGGED' : 'COUNTER';
     // The frame's default timestamp is the driver's client-side clock, not USING TIMESTAMP: a conditional batch
     // ignores it (its cells take the Paxos ballot's time), as Cassandra does.
-    checkConditionalBatch(children.map((c) => c.m), false);
+    checkBatch(kind, children.map((c) => c.m), false);
     return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency);
   }
 }

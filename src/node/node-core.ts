@@ -9,6 +9,7 @@ import { Membership, type PeerView } from '../cluster/membership.ts';
 import { ClusterCoordinator, type Messenger, type ReplicaStore } from '../coordinator/cluster.ts';
 import type { HintStore } from '../coordinator/hints.ts';
 import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
+import { counterIdOf } from '../storage/counters.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
 import type { Statement } from '../model/ast.ts';
 import { GOSSIP_VERB } from '../messaging/verbs.ts';
@@ -66,6 +67,8 @@ export interface NodeSettings {
   gossipIntervalMs?: number;
   /** cas_contention_timeout: how long a lightweight transaction retries under contention (1000 ms by default). */
   casContentionTimeoutMs?: number;
+  /** counter_write_request_timeout: how long a counter write waits for its leader replica (5000 ms by default). */
+  counterWriteTimeoutMs?: number;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -139,6 +142,7 @@ export class NodeCore {
       writeTimeoutMs: settings.writeTimeoutMs, readTimeoutMs: settings.readTimeoutMs, maxHintWindowMs: settings.maxHintWindowMs,
       hints: env.hints, hintThrottleBytesPerSec: settings.hintThrottleBytesPerSec,
       paxosStore: env.store, nowMicros: env.nowMicros, random: env.random, casContentionTimeoutMs: settings.casContentionTimeoutMs,
+      counterId: counterIdOf(settings.hostId), counterWriteTimeoutMs: settings.counterWriteTimeoutMs,
     });
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);

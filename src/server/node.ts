@@ -57,6 +57,7 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
     rpcAddress: config.broadcastRpcAddress, nativePort: config.nativeTransportPort, phiConvictThreshold: config.phiConvictThreshold,
     writeTimeoutMs: config.writeRequestTimeoutMs, readTimeoutMs: config.readRequestTimeoutMs, maxHintWindowMs: config.maxHintWindowMs,
     hintThrottleBytesPerSec: config.hintedHandoffThrottleKib * 1024, casContentionTimeoutMs: config.casContentionTimeoutMs,
+    counterWriteTimeoutMs: config.counterWriteRequestTimeoutMs,
   };
 }
 

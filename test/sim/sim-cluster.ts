@@ -168,6 +168,7 @@ export class SimCluster {
   readonly nodes: SimNode[] = [];
   private readonly seeds: string[];
   private readonly booting = new Set<SimNode>();
+  private readonly messengers = new Map<SimNode, SimMessenger>();
   private microsSeq = 0;
 
   constructor(readonly o: SimClusterOptions) {
@@ -214,7 +215,8 @@ export class SimCluster {
     this.booting.add(n);
     this.network.up(n.endpoint);
     n.incarnation++;
-    const messenger = new SimMessenger(n.endpoint, this.network, this.sched);
+    const messenger = new SimMessenger(n.endpoint, this.network, this.sched, n.incarnation * 1_000_000_000 + 1);
+    this.messengers.set(n, messenger);
     const random = seededRandom(this.random.int(2 ** 31));
     // The store's writes (the gossip generation) may wait on a slow disk's timers.
     const core = await NodeCore.create({
@@ -247,6 +249,7 @@ export class SimCluster {
     if (!core) return Promise.resolve();
     this.network.down(n.endpoint);
     n.store.crashed();
+    this.messengers.get(n)?.kill();
     n.core = undefined;
     this.sched.log(`crash ${n.endpoint}`);
     return core.close();

@@ -162,7 +162,11 @@ export class PaxosProposer {
     const inScope = (r: RingEndpoint): boolean => !isSerialLocal(serialCl) || r.dc === this.o.topology.localDc;
     const all = rs.all.filter(inScope);
     const live = rs.alive.filter(inScope);
-    const required = this.flaw === 'minority' ? 1 : quorumOf(all.length);
+    // A quorum of the replication factor too, not only of the replicas the ring shows: a node that has just restarted
+    // and knows only itself from gossip must not take its own promise for a quorum.
+    const rf = isSerialLocal(serialCl) && !rs.view.dcAgnostic ? (rs.view.rfByDc.get(this.o.topology.localDc) ?? 0)
+      : [...rs.view.rfByDc.values()].reduce((a, b) => a + b, 0);
+    const required = this.flaw === 'minority' ? 1 : quorumOf(Math.max(all.length, rf));
     if (live.length < required) throw new UnavailableError(serialCl, required, live.length);
     return { serialCl, live, required };
   }

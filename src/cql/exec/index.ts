@@ -15,6 +15,7 @@ import { T } from '../../model/types.ts';
 import { requireBigint } from './values.ts';
 import type { ExecEnv, Plan, Session } from './plan.ts';
 import { executeCas } from './lwt.ts';
+import { checkCounterBatch } from './counter-ops.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 
@@ -85,7 +86,7 @@ function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Se
   const children = stmt.statements.map((s) => compileModification(s, schema, session, markers));
   const ts = stmt.using.timestamp && compileTerm(stmt.using.timestamp, { keyspace: '', table: '', name: '[timestamp]', type: T.bigint }, markers);
   if (stmt.using.ttl) throw new InvalidRequestError('Global TTL on the BATCH statement is not supported.');
-  checkConditionalBatch(children, ts !== undefined);
+  checkBatch(stmt.type, children, ts !== undefined);
   const variables = markers.finish();
   return {
     variables,
@@ -101,8 +102,12 @@ function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Se
   };
 }
 
-/** A batch with conditions is one Paxos round: one table, one partition, the Paxos ballot as its timestamp. */
-export function checkConditionalBatch(children: CompiledModification[], hasTimestamp: boolean): void {
+/**
+ * The refusals a batch earns from its statements' kinds: counter rules, and for a batch with conditions (one Paxos
+ * round) one table, one partition and the Paxos ballot as its timestamp. `hasTimestamp`: USING TIMESTAMP on the batch.
+ */
+export function checkBatch(type: BatchKind, children: CompiledModification[], hasTimestamp: boolean): void {
+  checkCounterBatch(type, children.map((c) => c.counter), hasTimestamp);
   if (!children.some((c) => c.conditions)) return;
   if (hasTimestamp) throw new InvalidRequestError('Cannot provide custom timestamp for conditional BATCH');
   if (children.some((c) => c.table.id !== children[0]!.table.id)) throw new InvalidRequestError('Batch with conditions cannot span multiple tables');
@@ -118,14 +123,13 @@ export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ 
   cl: ConsistencyLevel, serialConsistency?: number): Promise<ResultMessage> {
   if (children.length === 0) return voidResult;
   if (children.some((c) => c.m.conditions)) return executeCas(env, children, true, cl, serialConsistency);
-  if (type === 'COUNTER') throw new InvalidRequestError('Counter batches are not supported yet');
   const byKeyspace = new Map<string, { ks: CompiledModification['ks']; mutations: Mutation[] }>();
   for (const { m, ctx } of children) {
     const entry = byKeyspace.get(m.ks.name) ?? { ks: m.ks, mutations: [] };
     byKeyspace.set(m.ks.name, entry);
     entry.mutations.push(...(await m.mutations(env, ctx, ts, cl)));
   }
-  const writeType = type === 'LOGGED' ? 'BATCH' : 'UNLOGGED_BATCH';
+  const writeType = children.some((c) => c.m.counter) ? 'COUNTER' : type === 'LOGGED' ? 'BATCH' : 'UNLOGGED_BATCH';
   await Promise.all([...byKeyspace.values()].map((e) => env.coordinator.write(e.ks, e.mutations, cl, writeType)));
   return voidResult;
 }

@@ -24,6 +24,8 @@ import { liveRows } from '../../storage/live.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 import { compileConditions, isConditional, type StatementConditions } from './conditions.ts';
 import { checkConditionalWhere, executeCas } from './lwt.ts';
+import { addDeltas, checkCounterStatement, counterDelta, prependError, setCounterError } from './counter-ops.ts';
+import { hasCounters, isCounterType } from '../../storage/counters.ts';
 
 const MAX_TTL = 630720000; // 20 years, Cassandra's limit
 
@@ -43,6 +45,8 @@ export interface CompiledModification {
   locate(ctx: BindContext): WriteLocation;
   /** The IF clause of a conditional statement (a lightweight transaction). */
   conditions?: StatementConditions;
+  /** A statement on a counter table: written through the counter path (write type COUNTER). */
+  counter: boolean;
 }
 
 interface UsingCompiled {
@@ -112,13 +116,15 @@ export function compileModification(stmt: ModificationStatement, schema: Schema,
   const table = ks.tables.get(stmt.table.name);
   if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
   if (table.virtual) throw new InvalidRequestError(`Modification statements are not supported on system table ${ks.name}.${table.name}`);
+  const counter = hasCounters(table);
+  if (counter) checkCounterStatement(stmt);
   const conditional = isConditional(stmt);
   if (conditional && stmt.using.timestamp) throw new InvalidRequestError('Cannot provide custom timestamp for conditional updates');
   const conditions = conditional ? compileConditions(stmt, table, markers) : undefined;
   const compiled = stmt.kind === 'insert' ? compileInsert(stmt, table, markers)
     : stmt.kind === 'update' ? compileUpdate(stmt, table, markers) : compileDelete(stmt, table, markers);
   if (conditions) checkConditionalWhere(stmt, table, conditions);
-  return { ks, table, variables: [], pkIndexes: compiled.pkIndexes, mutations: compiled.run, locate: compiled.locate, conditions };
+  return { ks, table, variables: [], pkIndexes: compiled.pkIndexes, mutations: compiled.run, locate: compiled.locate, conditions, counter };
 }
 
 interface Compiled {
@@ -223,15 +229,17 @@ function compileAssignment(table: TableDef, a: Assignment, markers: MarkerTypes)
   const t = c.type;
   switch (a.kind) {
     case 'set':
+      if (isCounterType(t)) throw setCounterError(c);
       return { c, a, value: compileTerm(a.value, receiver(table, c), markers) };
     case 'add':
     case 'prepend':
     case 'remove': {
+      if (a.kind === 'prepend' && t.kind !== 'list') throw prependError(c, a);
+      if (isCounterType(t)) return { c, a, value: compileTerm(a.value, receiver(table, c), markers) };
       if (t.kind !== 'list' && t.kind !== 'set' && t.kind !== 'map') {
         throw new InvalidRequestError(`Invalid operation (${c.name} = ${c.name} ${a.kind === 'remove' ? '-' : '+'} ?) for non counter column ${c.name}`);
       }
       if (!isMultiCell(t)) throw new InvalidRequestError(`Invalid operation for frozen collection column ${c.name}`);
-      if (a.kind === 'prepend' && t.kind !== 'list') throw new InvalidRequestError(`Invalid operation for non-list column ${c.name}`);
       const rt = a.kind === 'remove' && t.kind === 'map' ? { kind: 'set' as const, element: t.key, frozen: false } : t;
       return { c, a, value: compileTerm(a.value, { ...receiver(table, c), type: rt }, markers) };
     }
@@ -297,6 +305,7 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
  * tombstone wins, as in Cassandra).
  */
 function mergeColumnData(type: CqlType, prev: ColumnData | undefined, next: ColumnData): ColumnData {
+  if (prev && isCounterType(type) && !('cells' in prev) && !('cells' in next)) return addDeltas(prev, next);
   if (!prev || !('cells' in prev) || !('cells' in next)) return next;
   const cells = [...prev.cells, ...next.cells].sort((a, b) => compareCellPaths(type, a.path, b.path));
   const merged: ComplexCell[] = [];
@@ -334,12 +343,14 @@ async function updateColumn(env: ExecEnv, table: TableDef, p: PartitionData, row
     case 'set':
       return assignColumn(t, v, w);
     case 'add':
+      if (isCounterType(t)) return counterDelta(v, false, w);
       if (v === null) return undefined;
       return addElements(elementCells(t, v, w));
     case 'prepend':
       if (v === null) return undefined;
       return addElements(elementCells(t, v, w, true));
     case 'remove': {
+      if (isCounterType(t)) return counterDelta(v, true, w);
       if (v === null) return undefined;
       if (t.kind === 'list') {
         const doomed = readCollection(v);
@@ -457,7 +468,7 @@ export function compileModificationPlan(stmt: ModificationStatement, schema: Sch
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       if (m.conditions) return executeCas(env, [{ m, ctx }], false, req.params.consistency, req.params.serialConsistency);
       const mutations = await m.mutations(env, ctx, req.params.timestamp, req.params.consistency);
-      await env.coordinator.write(m.ks, mutations, req.params.consistency, 'SIMPLE');
+      await env.coordinator.write(m.ks, mutations, req.params.consistency, m.counter ? 'COUNTER' : 'SIMPLE');
       return { kind: 'void' };
     },
   };
