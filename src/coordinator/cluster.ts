@@ -15,9 +15,13 @@ import { AckCounter, LatencyTracker, isLocalCl, replicaSet, type Topology } from
 import { Speculation } from './speculation.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET, MemoryHintStore, type HintItems, type HintStore } from './hints.ts';
 import { scanSegments } from './segments.ts';
-import type { Clock, TimerHandle, Timers } from '../cluster/env.ts';
+import { seededRandom, type Clock, type Random, type TimerHandle, type Timers } from '../cluster/env.ts';
 import type { RingEndpoint } from '../cluster/ring.ts';
-import type { ConsistencyLevel } from '../model/consistency.ts';
+import { Consistency, type ConsistencyLevel } from '../model/consistency.ts';
+import { PaxosProposer, type CasRequest, type CasResult } from './paxos/proposer.ts';
+import { MemoryPaxosStore, type PaxosStateStore } from './paxos/acceptor.ts';
+import { CounterWriter } from './counters.ts';
+import { counterIdOf } from '../storage/counters.ts';
 
 /** Local replica operations (StorageEngine implements them; simulations use an in-memory store). */
 export interface ReplicaStore {
@@ -49,6 +53,17 @@ export interface ClusterCoordinatorOptions {
   hints?: HintStore;
   /** hinted_handoff_throttle: replay bandwidth per target, bytes per second (Cassandra's default 1024 KiB/s). */
   hintThrottleBytesPerSec?: number;
+  /** Where Paxos state is kept (the node's store); in memory when not given. */
+  paxosStore?: PaxosStateStore;
+  /** Ballot timestamps (wall-clock µs) and contention backoff; derived from the clock and a fixed seed when not given. */
+  nowMicros?: () => number;
+  random?: Random;
+  /** cas_contention_timeout (Cassandra's default 1000 ms). */
+  casContentionTimeoutMs?: number;
+  /** This node's counter id (the shard it leads); derived from the endpoint when not given. */
+  counterId?: Buffer;
+  /** counter_write_request_timeout (Cassandra's default 5000 ms). */
+  counterWriteTimeoutMs?: number;
 }
 
 const HINT_REPLAY_BATCH = 64;
@@ -61,6 +76,8 @@ type ReplicaOutcome = { ok: true } | { ok: false; reason: RequestFailureReason |
 export class ClusterCoordinator implements Coordinator {
   readonly hints: HintStore;
   readonly latency = new LatencyTracker();
+  readonly paxos: PaxosProposer;
+  readonly counters: CounterWriter;
   private readonly speculation: Speculation;
 
   constructor(private readonly o: ClusterCoordinatorOptions) {
@@ -72,6 +89,33 @@ export class ClusterCoordinator implements Coordinator {
     handle(o.messenger, Verbs.READ, (p) => this.onRead(p));
     handle(o.messenger, Verbs.SCAN, (p) => this.onScan(p));
     handle(o.messenger, Verbs.TRUNCATE, (p) => this.onTruncate(p));
+    this.paxos = new PaxosProposer({
+      topology: o.topology, messenger: o.messenger, clock: o.clock, timers: o.timers, random: o.random ?? seededRandom(1),
+      nowMicros: o.nowMicros ?? (() => Math.floor(o.clock.now() * 1000)), store: o.paxosStore ?? new MemoryPaxosStore(),
+      apply: (t, u) => o.store.apply(t, u), table: (ref) => this.table(ref),
+      read: (ks, t, key, token, filter, cl, nowSec) => this.read(ks, t, key, token, filter, cl, nowSec),
+      hint: (target, table, update) => void this.hints.add(target, [{ table, update }]),
+      writeTimeoutMs: o.writeTimeoutMs, casContentionTimeoutMs: o.casContentionTimeoutMs ?? 1000,
+    });
+    const nowMicros = o.nowMicros ?? (() => Math.floor(o.clock.now() * 1000));
+    this.counters = new CounterWriter({
+      topology: o.topology, messenger: o.messenger, store: o.store, clock: o.clock, timers: o.timers,
+      counterId: o.counterId ?? counterIdOf(o.topology.self), counterWriteTimeoutMs: o.counterWriteTimeoutMs ?? 5000,
+      nowSec: () => Math.floor(nowMicros() / 1e6), table: (ref) => this.table(ref),
+      keyspace: (name) => {
+        const ks = o.schema().keyspaces.get(name);
+        if (!ks) throw new InvalidRequestError(`Keyspace ${name} does not exist`);
+        return ks;
+      },
+      rank: (replicas) => this.latency.rank(o.topology, replicas, false),
+      replicate: async (ks, mutations, cl) => {
+        await Promise.all(mutations.map((m) => this.writeOne(ks, m, cl, 'COUNTER')));
+      },
+    });
+  }
+
+  cas(ks: KeyspaceDef, req: CasRequest, serialCl: ConsistencyLevel, commitCl: ConsistencyLevel): Promise<CasResult> {
+    return this.paxos.cas(ks, req, serialCl, commitCl);
   }
 
   private table(ref: TableRef): TableDef {
@@ -123,6 +167,8 @@ export class ClusterCoordinator implements Coordinator {
   }
 
   async write(ks: KeyspaceDef, mutations: Mutation[], cl: ConsistencyLevel, writeType: WriteType): Promise<void> {
+    // Counter increments carry deltas, which only their leader replica may turn into shards.
+    if (writeType === 'COUNTER') return this.counters.write(ks, mutations, cl);
     await Promise.all(mutations.map((m) => this.writeOne(ks, m, cl, writeType)));
   }
 
@@ -195,6 +241,7 @@ export class ClusterCoordinator implements Coordinator {
   }
 
   async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> {
+    if (cl === Consistency.SERIAL || cl === Consistency.LOCAL_SERIAL) return this.paxos.serialRead(ks, table, key, token, filter, cl, nowSec);
     const rs = replicaSet(this.o.topology, ks, token);
     assureSufficientLiveReplicas(cl, rs.view, false);
     const counter = new AckCounter(cl, rs.view);

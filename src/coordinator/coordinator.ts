@@ -5,6 +5,9 @@ import type { KeyspaceDef, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import type { WriteType } from '../model/errors.ts';
 import type { ConsistencyLevel } from '../model/consistency.ts';
+import type { CasRequest, CasResult } from './paxos/proposer.ts';
+
+export type { CasRequest, CasResult };
 
 export interface Mutation {
   table: TableDef;
@@ -32,4 +35,6 @@ export interface Coordinator {
     nowSec: number,
   ): Promise<PartitionData[]>;
   truncate(keyspace: KeyspaceDef, table: TableDef): Promise<void>;
+  /** A lightweight transaction on one partition: Paxos at `serialCl` (SERIAL/LOCAL_SERIAL), committed at `commitCl`. */
+  cas(keyspace: KeyspaceDef, req: CasRequest, serialCl: ConsistencyLevel, commitCl: ConsistencyLevel): Promise<CasResult>;
 }

@@ -39,13 +39,20 @@ export class SimMessenger implements Messenger {
   private readonly handlers = new Map<string, Handler>();
   private readonly pending = new Map<number, Pending>();
   private readonly transportOut: Transport<SimFrame>;
-  private nextId = 1;
+  private nextId: number;
+  private dead = false;
 
+  /**
+   * `firstId`: where request ids start. A node restarted on the same address gets ids no earlier incarnation used, so
+   * a late answer to a dead process's request can never be taken for the answer to a new one.
+   */
   constructor(
     readonly self: string,
     network: SimNetwork<SimFrame>,
     private readonly timers: Timers,
+    firstId = 1,
   ) {
+    this.nextId = firstId;
     this.transportOut = network.transport(self);
     this.transportOut.onMessage((from, frame) => this.receive(from, frame));
   }
@@ -56,10 +63,25 @@ export class SimMessenger implements Messenger {
 
   /** One-way, best effort. */
   send(to: string, verb: string, payload: unknown): void {
+    if (this.dead) return;
     this.transportOut.send(to, { verb, id: 0, body: encodeBody({ payload }) });
   }
 
+  /**
+   * The process is gone (a simulated crash): what it still had running can neither send nor receive, and its
+   * pending requests fail, as they would when the real process dies with its connections.
+   */
+  kill(): void {
+    this.dead = true;
+    for (const [id, p] of this.pending) {
+      this.timers.clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(new Error(`${this.self} crashed`));
+    }
+  }
+
   request(to: string, verb: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    if (this.dead) return Promise.reject(new Error(`${this.self} crashed`));
     const id = this.nextId++;
     // Encode before the promise exists: an unencodable payload is the caller's bug, reported synchronously-ish.
     let body: Buffer;
@@ -90,11 +112,12 @@ export class SimMessenger implements Messenger {
   }
 
   private receive(from: string, frame: SimFrame): void {
+    if (this.dead) return;
     const decoded = decodeBody(frame.body) as { payload?: unknown; error?: WireError };
     if (frame.isResponse) {
       const p = this.pending.get(frame.id);
       // A response after its timeout (or to a request of a previous incarnation) has nobody waiting.
-      if (p === undefined || p.to !== from) return;
+      if (p === undefined || p.to !== from || p.verb !== frame.verb) return;
       this.pending.delete(frame.id);
       this.timers.clearTimeout(p.timer);
       if (decoded.error !== undefined) p.reject(new RemoteError(from, p.verb, decoded.error));
@@ -122,7 +145,7 @@ export class SimMessenger implements Messenger {
 
   private respond(to: string, req: SimFrame, value: unknown): void {
     // As in MessagingService: one-way messages and handlers returning undefined get no response.
-    if (req.id === 0 || value === undefined) return;
+    if (req.id === 0 || value === undefined || this.dead) return;
     let body: Buffer;
     try {
       body = encodeBody({ payload: value });
@@ -134,7 +157,7 @@ export class SimMessenger implements Messenger {
   }
 
   private fail(to: string, req: SimFrame, error: WireError): void {
-    if (req.id === 0) return;
+    if (req.id === 0 || this.dead) return;
     this.transportOut.send(to, { verb: req.verb, id: req.id, isResponse: true, body: encodeBody({ error }) });
   }
 }

@@ -54,6 +54,45 @@ export interface TruncateRequest {
   t: TableRef;
 }
 
+/** A Paxos proposal (Cassandra's Commit): a ballot (a timeuuid) and the partition update it carries. */
+export interface PaxosProposal {
+  ballot: Buffer;
+  update: PartitionData;
+}
+
+/** Which partition a Paxos message is about. */
+export interface PaxosKey {
+  t: TableRef;
+  key: Buffer;
+  token: bigint;
+}
+
+export interface PaxosPrepareRequest extends PaxosKey {
+  ballot: Buffer;
+}
+
+/**
+ * A replica's answer to a prepare: a promise (with what it last accepted and committed), or a refusal naming the
+ * ballot it promised instead, so the proposer picks a higher one next time (CASSANDRA-5667).
+ */
+export interface PaxosPrepareResponse {
+  promised: boolean;
+  promisedBallot?: Buffer;
+  accepted?: PaxosProposal;
+  committed?: PaxosProposal;
+}
+
+/** Counter increments (cells holding 8-byte deltas) for the leader replica to apply to its shard and replicate. */
+export interface CounterMutationRequest {
+  ks: string;
+  items: Array<{ t: TableRef; u: PartitionData }>;
+  cl: number;
+}
+
+export interface PaxosProposeRequest extends PaxosKey {
+  proposal: PaxosProposal;
+}
+
 function fail(verb: string, what: string): never {
   throw new MalformedPayloadError(`${verb}: malformed payload (${what})`);
 }
@@ -77,6 +116,18 @@ function checkPartition(verb: string, x: unknown): PartitionData {
 function checkFilter(verb: string, x: unknown): ReadFilter {
   if (!isObject(x) || (x.slices !== undefined && !Array.isArray(x.slices))) fail(verb, 'filter');
   return x as ReadFilter;
+}
+
+function checkPaxos<R>(verb: string, p: unknown, field: 'ballot' | 'proposal'): R {
+  if (!isObject(p) || !Buffer.isBuffer(p.key) || typeof p.token !== 'bigint') fail(verb, 'key');
+  checkTableRef(verb, p.t);
+  if (field === 'ballot' && (!Buffer.isBuffer(p.ballot) || p.ballot.length !== 16)) fail(verb, 'ballot');
+  if (field === 'proposal') {
+    const pr = p.proposal;
+    if (!isObject(pr) || !Buffer.isBuffer(pr.ballot) || pr.ballot.length !== 16) fail(verb, 'proposal');
+    checkPartition(verb, pr.update);
+  }
+  return p as unknown as R;
 }
 
 function verb<Req, Res>(name: string, timeout: VerbTimeout, checkRequest: (payload: unknown) => Req): VerbSpec<Req, Res> {
@@ -113,6 +164,24 @@ export const Verbs = {
     checkTableRef('TRUNCATE', p.t);
     return p as unknown as TruncateRequest;
   }),
+  /** Lead these counter increments: add them to this replica's shards, then replicate the contexts at `cl`. */
+  COUNTER_MUTATION: verb<CounterMutationRequest, true>('COUNTER_MUTATION', 'write', (p) => {
+    if (!isObject(p) || typeof p.ks !== 'string' || typeof p.cl !== 'number' || !Array.isArray(p.items) || p.items.length === 0) {
+      fail('COUNTER_MUTATION', 'items');
+    }
+    for (const i of p.items as unknown[]) {
+      if (!isObject(i)) fail('COUNTER_MUTATION', 'item');
+      checkTableRef('COUNTER_MUTATION', i.t);
+      checkPartition('COUNTER_MUTATION', i.u);
+    }
+    return p as unknown as CounterMutationRequest;
+  }),
+  /** Paxos phase 1: promise not to accept ballots lower than this one. */
+  PAXOS_PREPARE: verb<PaxosPrepareRequest, PaxosPrepareResponse>('PAXOS_PREPARE', 'write', (p) => checkPaxos('PAXOS_PREPARE', p, 'ballot')),
+  /** Paxos phase 2: accept this proposal unless a higher ballot was promised; answers whether it was accepted. */
+  PAXOS_PROPOSE: verb<PaxosProposeRequest, boolean>('PAXOS_PROPOSE', 'write', (p) => checkPaxos('PAXOS_PROPOSE', p, 'proposal')),
+  /** Paxos learn: apply the chosen proposal's update and remember it as the most recent commit. */
+  PAXOS_COMMIT: verb<PaxosProposeRequest, true>('PAXOS_COMMIT', 'write', (p) => checkPaxos('PAXOS_COMMIT', p, 'proposal')),
   /** The peer's whole schema (a node whose gossiped schema version differs from ours pulls it). */
   SCHEMA_PULL: verb<null, SchemaSnapshot>('SCHEMA_PULL', 'schema', () => null),
   /** Our schema, for the peer to adopt when it is newer than its own. */

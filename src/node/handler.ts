@@ -9,7 +9,7 @@ import { SUPPORTED_COMPRESSIONS, type CompressionName } from '../protocol/compre
 import { resultMetadataId } from '../protocol/column-specs.ts';
 import { ProtocolVersion, SUPPORTED_VERSION_NAMES, usesSegments } from '../protocol/versions.ts';
 import type { ExecEnv, Plan, Session } from '../cql/exec/index.ts';
-import { runBatch, type CompiledModification } from '../cql/exec/index.ts';
+import { checkBatch, runBatch, type CompiledModification } from '../cql/exec/index.ts';
 import type { ExecValue } from '../cql/exec/values.ts';
 import type { StatementCache } from './statements.ts';
 
@@ -88,8 +88,7 @@ export class RequestHandler {
       case Opcode.EXECUTE:
         return { opcode: Opcode.RESULT, result: await this.execute(state, req.id, req.params, req.resultMetadataId) };
       case Opcode.BATCH:
-        await this.batch(state, req.batch);
-        return { opcode: Opcode.RESULT, result: { kind: 'void' } };
+        return { opcode: Opcode.RESULT, result: await this.batch(state, req.batch) };
       case Opcode.AUTH_RESPONSE:
         throw new ProtocolError('Unexpected message AUTH_RESPONSE: authentication is not enabled');
     }
@@ -128,7 +127,7 @@ export class RequestHandler {
     return { opcode: Opcode.READY };
   }
 
-  private async batch(state: ConnectionState, batch: BatchRequest): Promise<void> {
+  private async batch(state: ConnectionState, batch: BatchRequest): Promise<ResultMessage> {
     const children: Array<{ m: CompiledModification; ctx: { values: ExecValue[]; nowMicros: number } }> = [];
     const nowMicros = this.env.nowMicros();
     const session = batch.keyspace === undefined ? state.session : { keyspace: batch.keyspace };
@@ -139,7 +138,10 @@ export class RequestHandler {
       children.push({ m: plan.modification, ctx: { values: bindValues(plan, params), nowMicros } });
     }
     const kind = batch.type === 0 ? 'LOGGED' : batch.type === 1 ? 'UNLOGGED' : 'COUNTER';
-    await runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency);
+    // The frame's default timestamp is the driver's client-side clock, not USING TIMESTAMP: a conditional batch
+    // ignores it (its cells take the Paxos ballot's time), as Cassandra does.
+    checkBatch(kind, children.map((c) => c.m), false);
+    return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency);
   }
 }
 

@@ -8,6 +8,8 @@ import { startGossipLoop, type GossipMessage } from '../cluster/gossip.ts';
 import { Membership, type PeerView } from '../cluster/membership.ts';
 import { ClusterCoordinator, type Messenger, type ReplicaStore } from '../coordinator/cluster.ts';
 import type { HintStore } from '../coordinator/hints.ts';
+import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
+import { counterIdOf } from '../storage/counters.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
 import type { Statement } from '../model/ast.ts';
 import { GOSSIP_VERB } from '../messaging/verbs.ts';
@@ -23,8 +25,8 @@ export interface NodeMessenger extends Messenger {
   transport<M>(verb: string): Transport<M>;
 }
 
-/** The node's storage: replica data, the schema and node-local metadata. */
-export interface NodeStore extends ReplicaStore, SchemaStore {
+/** The node's storage: replica data, the schema, Paxos state and node-local metadata. */
+export interface NodeStore extends ReplicaStore, SchemaStore, PaxosStateStore {
   approximateSize(): number;
 }
 
@@ -63,6 +65,10 @@ export interface NodeSettings {
   maxHintWindowMs: number;
   hintThrottleBytesPerSec: number;
   gossipIntervalMs?: number;
+  /** cas_contention_timeout: how long a lightweight transaction retries under contention (1000 ms by default). */
+  casContentionTimeoutMs?: number;
+  /** counter_write_request_timeout: how long a counter write waits for its leader replica (5000 ms by default). */
+  counterWriteTimeoutMs?: number;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -135,6 +141,8 @@ export class NodeCore {
       messenger: env.messenger, store: env.store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
       writeTimeoutMs: settings.writeTimeoutMs, readTimeoutMs: settings.readTimeoutMs, maxHintWindowMs: settings.maxHintWindowMs,
       hints: env.hints, hintThrottleBytesPerSec: settings.hintThrottleBytesPerSec,
+      paxosStore: env.store, nowMicros: env.nowMicros, random: env.random, casContentionTimeoutMs: settings.casContentionTimeoutMs,
+      counterId: counterIdOf(settings.hostId), counterWriteTimeoutMs: settings.counterWriteTimeoutMs,
     });
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);

@@ -213,10 +213,10 @@ function addColumns(ks: KeyspaceDef, table: TableDef, columns: ColumnDefinitionA
       if (counterTable) throw ire(`Cannot re-add previously dropped counter column ${c.name}`);
     }
     if (counterTable && !containsCounter(type)) {
-      throw new ConfigError(`Cannot have a non counter column ("${c.name}") in a counter table`);
+      throw new ConfigError(`${t.keyspace}.${t.name}: Cannot have a non counter column ("${c.name}") in a counter table`);
     }
     if (!counterTable && containsCounter(type)) {
-      throw new ConfigError(`Cannot have a counter column ("${c.name}") in a non counter table`);
+      throw new ConfigError(`${t.keyspace}.${t.name}: Cannot have a counter column ("${c.name}") in a non counter table`);
     }
     const def: ColumnDef = { name: c.name, type, kind: c.isStatic ? 'static' : 'regular', position: -1, order: 'none' };
     t = withColumns(t, t.partitionKey, t.clustering, [...t.regular, def]);

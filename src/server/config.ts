@@ -66,6 +66,10 @@ export interface NodeConfig {
   readRequestTimeoutMs: number;
   writeRequestTimeoutMs: number;
   requestTimeoutMs: number;
+  /** cas_contention_timeout: how long a lightweight transaction retries under Paxos contention. */
+  casContentionTimeoutMs: number;
+  /** counter_write_request_timeout: how long a counter write waits for its leader replica. */
+  counterWriteRequestTimeoutMs: number;
   authenticator: 'AllowAllAuthenticator';
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
@@ -361,6 +365,8 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     readRequestTimeoutMs: r.durationMs('read_request_timeout_in_ms', 'read_request_timeout', 5000),
     writeRequestTimeoutMs: r.durationMs('write_request_timeout_in_ms', 'write_request_timeout', 2000),
     requestTimeoutMs: r.durationMs('request_timeout_in_ms', 'request_timeout', 10_000),
+    casContentionTimeoutMs: r.durationMs('cas_contention_timeout_in_ms', 'cas_contention_timeout', 1000),
+    counterWriteRequestTimeoutMs: r.durationMs('counter_write_request_timeout_in_ms', 'counter_write_request_timeout', 5000),
     authenticator: 'AllowAllAuthenticator',
     ...failurePolicies,
     warnings,
@@ -392,7 +398,8 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     commitlogSync: 'batch', commitlogSyncPeriodMs: 10_000, commitlogSyncBatchWindowMs: 2,
     nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000, phiConvictThreshold: 8,
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
-    readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000,
+    readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
+    counterWriteRequestTimeoutMs: 5000,
     authenticator: 'AllowAllAuthenticator',
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
@@ -447,6 +454,8 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     read_request_timeout_in_ms: c.readRequestTimeoutMs,
     write_request_timeout_in_ms: c.writeRequestTimeoutMs,
     request_timeout_in_ms: c.requestTimeoutMs,
+    cas_contention_timeout_in_ms: c.casContentionTimeoutMs,
+    counter_write_request_timeout_in_ms: c.counterWriteRequestTimeoutMs,
     authenticator: c.authenticator,
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,

@@ -56,7 +56,8 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
     listenAddress: config.listenAddress, broadcastAddress: config.broadcastAddress, storagePort: config.storagePort,
     rpcAddress: config.broadcastRpcAddress, nativePort: config.nativeTransportPort, phiConvictThreshold: config.phiConvictThreshold,
     writeTimeoutMs: config.writeRequestTimeoutMs, readTimeoutMs: config.readRequestTimeoutMs, maxHintWindowMs: config.maxHintWindowMs,
-    hintThrottleBytesPerSec: config.hintedHandoffThrottleKib * 1024,
+    hintThrottleBytesPerSec: config.hintedHandoffThrottleKib * 1024, casContentionTimeoutMs: config.casContentionTimeoutMs,
+    counterWriteTimeoutMs: config.counterWriteRequestTimeoutMs,
   };
 }
 

@@ -43,6 +43,8 @@ interface PreparedUpdate {
 }
 
 const metaPackr = new Packr({ structuredClone: true, int64AsType: 'bigint' });
+/** Paxos records hold partition updates: plain maps, tokens as bigint, values as Buffers of their own (as hints). */
+const paxosPackr = new Packr({ useRecords: false, int64AsType: 'bigint', useBigIntExtension: true, copyBuffers: true });
 const AFTER = Buffer.from([0xff]);
 const NO_CLUSTERING: Buffer[] = [];
 /** Meta keys marking tables that may hold partition headers (see storeHeader). */
@@ -73,6 +75,8 @@ export class StorageEngine {
     private readonly env: RootDatabase,
     private readonly data: Database<Buffer, Buffer>,
     private readonly meta: Database<Buffer, string>,
+    /** Paxos state per partition (Cassandra's system.paxos), keyed by table id bytes + partition key. */
+    private readonly paxos: Database<Buffer, Buffer>,
     private readonly opts: StorageOptions,
     /** Ids of tables that may have partition headers; reads of other tables skip the header lookup. */
     private readonly headerTables: Set<string>,
@@ -88,8 +92,9 @@ export class StorageEngine {
     const env = open({ path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 4, overlappingSync: true });
     const data = env.openDB<Buffer, Buffer>({ name: 'data', keyEncoding: 'binary', encoding: 'binary' });
     const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
+    const paxos = env.openDB<Buffer, Buffer>({ name: 'paxos', keyEncoding: 'binary', encoding: 'binary' });
     const txn = <T>(db: Database<Buffer, string>, fn: () => T): Promise<T> => batchedTxn(env, db, fn);
-    return new StorageEngine(env, data, meta, opts, await loadHeaderTables(data, meta, txn));
+    return new StorageEngine(env, data, meta, paxos, opts, await loadHeaderTables(data, meta, txn));
   }
 
   /**
@@ -327,9 +332,15 @@ export class StorageEngine {
     return this.dropTable(table.id);
   }
 
-  dropTable(tableId: string): Promise<void> {
+  /**
+   * Removes the table's data and its Paxos state: a latest commit kept past a TRUNCATE would be re-sent to a replica
+   * that missed it and bring truncated data back (Cassandra compares ballots with the truncation time instead).
+   */
+  async dropTable(tableId: string): Promise<void> {
     const tid = tableIdBytes(tableId);
-    return this.removeRange(tid, prefixEnd(tid));
+    await this.removeRange(tid, prefixEnd(tid));
+    const keys = [...this.paxos.getKeys({ start: tid, end: prefixEnd(tid) })];
+    if (keys.length > 0) await this.commit('paxos state removal', () => { for (const k of keys) this.paxos.removeSync(k); }, this.paxos);
   }
 
   /** Drops shadowed data and purges deletions older than gc_grace_seconds in every partition of a table. */
@@ -378,6 +389,18 @@ export class StorageEngine {
     // Copied: the packer reuses its buffer. Always synced: node metadata (schema, generation) must survive a crash.
     const packed = Buffer.from(metaPackr.pack(value));
     await this.commit('metadata update', () => this.meta.putSync(key, packed), this.meta, true);
+  }
+
+  loadPaxos<T>(tableId: string, key: Buffer): T | undefined {
+    const b = this.paxos.getBinaryFast(Buffer.concat([tableIdBytes(tableId), key]));
+    return b ? (paxosPackr.unpack(b) as T) : undefined;
+  }
+
+  /** Durable as data writes are (commitlog_sync): a promise a replica made must outlive a crash in batch mode. */
+  async savePaxos(tableId: string, key: Buffer, record: unknown): Promise<void> {
+    const k = Buffer.concat([tableIdBytes(tableId), key]);
+    const packed = Buffer.from(paxosPackr.pack(record));
+    await this.commit('paxos state update', () => this.paxos.putSync(k, packed), this.paxos);
   }
 
   approximateSize(): number {

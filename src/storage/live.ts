@@ -5,6 +5,7 @@ import type { TableDef } from '../schema/model.ts';
 import type { Cell, ComplexColumn, PartitionData, Row, Tombstone } from './types.ts';
 import { isComplex } from './types.ts';
 import { coveringDeletion, maxDeletion } from './merge.ts';
+import { counterValue, hasCounters, isCounterColumn } from './counters.ts';
 
 export { compareClustering } from './compare.ts';
 
@@ -87,6 +88,7 @@ export function liveRow(table: TableDef, row: Row, outer: Tombstone | undefined,
   const m = row.marker;
   let live = !!m && (!shadow || m.ts > shadow.ts) && (m.ttl === undefined || m.ldt === undefined || nowSec < m.ldt);
   const cells: Record<string, LiveCellView> = {};
+  const counters = hasCounters(table);
   for (const name in row.cells) {
     const d = row.cells[name];
     const colShadow = table.dropped === undefined ? shadow : columnShadow(table, name, shadow);
@@ -100,7 +102,7 @@ export function liveRow(table: TableDef, row: Row, outer: Tombstone | undefined,
         live = true;
       }
     } else if (isCellLive(d, colShadow, nowSec)) {
-      const view: LiveCellView = { value: d.v!, ts: d.ts };
+      const view: LiveCellView = { value: counters && isCounterColumn(table, name) ? counterValue(d.v!) : d.v!, ts: d.ts };
       if (d.ttl !== undefined && d.ldt !== undefined) view.ttl = d.ldt - nowSec;
       cells[name] = view;
       live = true;

@@ -88,4 +88,10 @@ describe('Python driver (python3-cassandra)', () => {
     assert.equal(r.code, 0, explain('paging.py', r, node));
     assert.equal(r.stdout.trim().split('\n').at(-1), 'OK', explain('paging.py', r, node));
   });
+
+  test('lightweight transactions: was_applied, the current values of a failed condition, conditional batches, SERIAL', async () => {
+    const r = await runPython('lwt.py');
+    assert.equal(r.code, 0, explain('lwt.py', r, node));
+    assert.equal(r.stdout.trim().split('\n').at(-1), 'OK', explain('lwt.py', r, node));
+  });
 });

@@ -22,8 +22,18 @@ import { requireBigint, requireInt, type ExecValue } from './values.ts';
 import type { ExecEnv, ExecRequest, Plan, Session } from './plan.ts';
 import { liveRows } from '../../storage/live.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
+import { compileConditions, isConditional, type StatementConditions } from './conditions.ts';
+import { checkConditionalWhere, executeCas } from './lwt.ts';
+import { addDeltas, checkCounterStatement, counterDelta, prependError, setCounterError } from './counter-ops.ts';
+import { hasCounters, isCounterType } from '../../storage/counters.ts';
 
 const MAX_TTL = 630720000; // 20 years, Cassandra's limit
+
+/** Where one execution of a statement writes: its partitions, and its rows (undefined: only the static row). */
+export interface WriteLocation {
+  keys: Buffer[];
+  clusterings: Buffer[][] | undefined;
+}
 
 /** A compiled modification: produces mutations for one execution. */
 export interface CompiledModification {
@@ -32,6 +42,11 @@ export interface CompiledModification {
   variables: import('../../protocol/messages.ts').ColumnSpec[];
   pkIndexes: number[];
   mutations(env: ExecEnv, ctx: BindContext, defaultTs: number | undefined, cl: ConsistencyLevel): Promise<Mutation[]>;
+  locate(ctx: BindContext): WriteLocation;
+  /** The IF clause of a conditional statement (a lightweight transaction). */
+  conditions?: StatementConditions;
+  /** A statement on a counter table: written through the counter path (write type COUNTER). */
+  counter: boolean;
 }
 
 interface UsingCompiled {
@@ -101,16 +116,21 @@ export function compileModification(stmt: ModificationStatement, schema: Schema,
   const table = ks.tables.get(stmt.table.name);
   if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
   if (table.virtual) throw new InvalidRequestError(`Modification statements are not supported on system table ${ks.name}.${table.name}`);
-  const conditional = (stmt.kind === 'insert' && stmt.ifNotExists) || (stmt.kind !== 'insert' && (stmt.ifExists || stmt.conditions.length > 0));
-  if (conditional) throw new InvalidRequestError('Conditional updates (lightweight transactions) are not supported yet');
+  const counter = hasCounters(table);
+  if (counter) checkCounterStatement(stmt);
+  const conditional = isConditional(stmt);
+  if (conditional && stmt.using.timestamp) throw new InvalidRequestError('Cannot provide custom timestamp for conditional updates');
+  const conditions = conditional ? compileConditions(stmt, table, markers) : undefined;
   const compiled = stmt.kind === 'insert' ? compileInsert(stmt, table, markers)
     : stmt.kind === 'update' ? compileUpdate(stmt, table, markers) : compileDelete(stmt, table, markers);
-  return { ks, table, variables: [], pkIndexes: compiled.pkIndexes, mutations: compiled.run };
+  if (conditions) checkConditionalWhere(stmt, table, conditions);
+  return { ks, table, variables: [], pkIndexes: compiled.pkIndexes, mutations: compiled.run, locate: compiled.locate, conditions, counter };
 }
 
 interface Compiled {
   pkIndexes: number[];
   run: CompiledModification['mutations'];
+  locate: CompiledModification['locate'];
 }
 
 function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTypes): Compiled {
@@ -144,8 +164,13 @@ function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTy
   const pkAt = table.partitionKey.map(at);
   const ckAt = missingCk.length === 0 ? table.clustering.map(at) : [];
   const regularAt = regular.map((r) => assigned.indexOf(r));
+  const keyOf = (ctx: BindContext, at: number[], cols: ColumnDef[]): Buffer[] => at.map((i, n) => keyValue(assigned[i].term(ctx), cols[n]));
   return {
     pkIndexes: pkIndexes.length === table.partitionKey.length ? pkIndexes : [],
+    locate(ctx) {
+      const key = checkPartitionKeySize(partitionKeyBytes(keyOf(ctx, pkAt, table.partitionKey)));
+      return { keys: [key], clusterings: missingCk.length === 0 ? [keyOf(ctx, ckAt, table.clustering)] : undefined };
+    },
     async run(env, ctx, defaultTs) {
       const w = writeTime(env, table, using, ctx, defaultTs);
       const values: ExecValue[] = new Array<ExecValue>(assigned.length);
@@ -204,15 +229,17 @@ function compileAssignment(table: TableDef, a: Assignment, markers: MarkerTypes)
   const t = c.type;
   switch (a.kind) {
     case 'set':
+      if (isCounterType(t)) throw setCounterError(c);
       return { c, a, value: compileTerm(a.value, receiver(table, c), markers) };
     case 'add':
     case 'prepend':
     case 'remove': {
+      if (a.kind === 'prepend' && t.kind !== 'list') throw prependError(c, a);
+      if (isCounterType(t)) return { c, a, value: compileTerm(a.value, receiver(table, c), markers) };
       if (t.kind !== 'list' && t.kind !== 'set' && t.kind !== 'map') {
         throw new InvalidRequestError(`Invalid operation (${c.name} = ${c.name} ${a.kind === 'remove' ? '-' : '+'} ?) for non counter column ${c.name}`);
       }
       if (!isMultiCell(t)) throw new InvalidRequestError(`Invalid operation for frozen collection column ${c.name}`);
-      if (a.kind === 'prepend' && t.kind !== 'list') throw new InvalidRequestError(`Invalid operation for non-list column ${c.name}`);
       const rt = a.kind === 'remove' && t.kind === 'map' ? { kind: 'set' as const, element: t.key, frozen: false } : t;
       return { c, a, value: compileTerm(a.value, { ...receiver(table, c), type: rt }, markers) };
     }
@@ -245,6 +272,7 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
   const using = compileUsing(table, stmt.using, markers);
   return {
     pkIndexes: partitionKeyBindIndexes(table, stmt.where),
+    locate: (ctx) => targets(table, where, ctx, !onlyStatic || where.clustering.eqColumns === table.clustering.length),
     async run(env, ctx, defaultTs, cl) {
       const w = writeTime(env, table, using, ctx, defaultTs);
       const b = new MutationBuilder(table);
@@ -277,6 +305,7 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
  * tombstone wins, as in Cassandra).
  */
 function mergeColumnData(type: CqlType, prev: ColumnData | undefined, next: ColumnData): ColumnData {
+  if (prev && isCounterType(type) && !('cells' in prev) && !('cells' in next)) return addDeltas(prev, next);
   if (!prev || !('cells' in prev) || !('cells' in next)) return next;
   const cells = [...prev.cells, ...next.cells].sort((a, b) => compareCellPaths(type, a.path, b.path));
   const merged: ComplexCell[] = [];
@@ -314,12 +343,14 @@ async function updateColumn(env: ExecEnv, table: TableDef, p: PartitionData, row
     case 'set':
       return assignColumn(t, v, w);
     case 'add':
+      if (isCounterType(t)) return counterDelta(v, false, w);
       if (v === null) return undefined;
       return addElements(elementCells(t, v, w));
     case 'prepend':
       if (v === null) return undefined;
       return addElements(elementCells(t, v, w, true));
     case 'remove': {
+      if (isCounterType(t)) return counterDelta(v, true, w);
       if (v === null) return undefined;
       if (t.kind === 'list') {
         const doomed = readCollection(v);
@@ -344,8 +375,9 @@ async function updateColumn(env: ExecEnv, table: TableDef, p: PartitionData, row
   }
 }
 
-function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTypes): Compiled {
-  const cols = stmt.targets.map((t) => {
+/** The columns (elements, fields) a DELETE names, checked and compiled. */
+function deleteTargets(stmt: DeleteStatement, table: TableDef, markers: MarkerTypes): Array<{ c: ColumnDef; element: CompiledTerm | undefined; field: number }> {
+  return stmt.targets.map((t) => {
     const c = column(table, t.column);
     if (c.kind === 'partition_key' || c.kind === 'clustering') throw new InvalidRequestError(`Invalid identifier ${c.name} for deletion (should not be a PRIMARY KEY part)`);
     let element: CompiledTerm | undefined;
@@ -363,6 +395,10 @@ function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTy
     }
     return { c, element, field };
   });
+}
+
+function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTypes): Compiled {
+  const cols = deleteTargets(stmt, table, markers);
   const where = compileWhere(table, stmt.where, markers);
   checkWhere(table, where, 'DELETE');
   const fullRow = where.clustering.eqColumns === table.clustering.length && !where.clustering.slice;
@@ -373,6 +409,7 @@ function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTy
   const using = compileUsing(table, stmt.using, markers);
   return {
     pkIndexes: partitionKeyBindIndexes(table, stmt.where),
+    locate: (ctx) => targets(table, where, ctx, !onlyStatic || where.clustering.eqColumns === table.clustering.length),
     async run(env, ctx, defaultTs, cl) {
       const w = writeTime(env, table, using, ctx, defaultTs);
       const tomb = { ts: w.ts, ldt: w.nowSec };
@@ -429,8 +466,9 @@ export function compileModificationPlan(stmt: ModificationStatement, schema: Sch
     modification: m,
     async execute(env: ExecEnv, _s: Session, req: ExecRequest) {
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
+      if (m.conditions) return executeCas(env, [{ m, ctx }], false, req.params.consistency, req.params.serialConsistency);
       const mutations = await m.mutations(env, ctx, req.params.timestamp, req.params.consistency);
-      await env.coordinator.write(m.ks, mutations, req.params.consistency, 'SIMPLE');
+      await env.coordinator.write(m.ks, mutations, req.params.consistency, m.counter ? 'COUNTER' : 'SIMPLE');
       return { kind: 'void' };
     },
   };
