@@ -1,7 +1,7 @@
 // Statements that used to answer with wrong data or an internal error, through cassandra-driver against one real node
 // (127.0.11.x): several operations on one collection in one UPDATE, multi-column relations over mixed ASC/DESC
 // clustering (checked against a model of tuple order), key length limits, dropped columns staying dropped, and
-// clauses refused until they are implemented (GROUP BY, SELECT JSON).
+// clauses refused until they are implemented (GROUP BY).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -104,12 +104,6 @@ describe('clauses accepted by the parser but not implemented are refused, never 
     const e = await serverError(`SELECT p, count(*) FROM ${KS}.g GROUP BY p`);
     assert.equal(e.code, INVALID);
     assert.match(e.message, /GROUP BY is not supported/);
-  });
-
-  test('SELECT JSON', async () => {
-    const e = await serverError(`SELECT JSON * FROM ${KS}.g`);
-    assert.equal(e.code, INVALID);
-    assert.match(e.message, /SELECT JSON is not supported/);
   });
 });
 

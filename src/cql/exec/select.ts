@@ -14,6 +14,7 @@ import { decodePagingState, encodePagingState } from './paging.ts';
 import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { SelectRun, type Limits, type PageResult } from './select-page.ts';
 import { partitionKeyBindIndexes } from './rows.ts';
+import { jsonColumn, rowsToJson } from './json.ts';
 
 export { compareClusteringOf, partitionKeyBytes, rowValues, splitPartitionKey } from './rows.ts';
 
@@ -47,11 +48,12 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   const postOrdering = stmt.orderBy.length > 0 && !virtual && table.partitionKey.some((c) =>
     stmt.where.some((w) => w.lhs.kind === 'column' && w.lhs.name === c.name && w.op === 'IN'));
   const variables = markers.finish();
+  const resultColumns = stmt.json ? [jsonColumn(table)] : selection.columns;
   const pkIndexes = partitionKeyBindIndexes(table, stmt.where);
 
   return {
     variables,
-    resultColumns: selection.columns,
+    resultColumns,
     pkIndexes,
     dependsOn: virtual ? [] : [{ table }],
     keyspace: ksName,
@@ -72,8 +74,9 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
       if (virtual) page = run.virtualPage(limits, state);
       else if (postOrdering) page = await run.orderedRows(limits);
       else page = await run.page(limits, state);
-      const rows = selection.project(page.sources, ctx, nowSec);
-      const result: RowsResult = { kind: 'rows', columns: selection.columns, rows };
+      const projected = selection.project(page.sources, ctx, nowSec);
+      const rows = stmt.json ? rowsToJson(selection.columns, projected) : projected;
+      const result: RowsResult = { kind: 'rows', columns: resultColumns, rows };
       if (page.next) result.pagingState = encodePagingState(page.next);
       if (req.params.skipMetadata) result.noMetadata = true;
       return result;
@@ -83,7 +86,6 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
 
 /** Clauses the parser accepts but execution does not implement yet: refused, never answered with wrong rows. */
 function refuseUnsupported(stmt: SelectStatement): void {
-  if (stmt.json) throw new InvalidRequestError('SELECT JSON is not supported yet');
   if (stmt.groupBy.length > 0) throw new InvalidRequestError('GROUP BY is not supported yet');
 }
 

@@ -1,6 +1,6 @@
 // The SELECT clause: turns each selector into a function of a source row, with the column metadata Cassandra
 // reports for it (names like `writetime(c)`, `system.token(k)`, `count`), and aggregates (count/min/max/sum/avg).
-import type { SelectClause, Selector } from '../../model/ast.ts';
+import type { SelectClause, Selector, Term } from '../../model/ast.ts';
 import type { CqlType } from '../../model/types.ts';
 import { T, typeToCql } from '../../model/types.ts';
 import type { ColumnDef, TableDef } from '../../schema/model.ts';
@@ -11,7 +11,11 @@ import { getFunction } from '../../model/values/functions.ts';
 import { readTuple } from '../../model/values/collections.ts';
 import { compareValues } from '../../model/values/compare.ts';
 import { encodeBigint, encodeInt } from './values.ts';
-import { compileTerm, type BindContext, type MarkerTypes } from './terms.ts';
+import { compileTerm, inferType, type BindContext, type MarkerTypes } from './terms.ts';
+import { termText } from './term-text.ts';
+import { toJsonFunction } from '../../model/values/json.ts';
+import { resolveTypeIn } from '../../schema/types_resolve.ts';
+import { UNSET } from '../../protocol/messages.ts';
 import { addNumbers, divideNumber, zeroOf } from './arith.ts';
 
 /** A live row as selection sees it. */
@@ -70,10 +74,8 @@ function compileSelector(table: TableDef, s: Selector, markers: MarkerTypes): Co
         name: 'count', type: T.bigint, columnsUsed: [], evaluate: () => null,
         aggregate: { init: () => { let n = 0; return { add: () => { n++; }, result: () => encodeBigint(n) }; } },
       };
-    case 'term': {
-      const t = compileTerm(s.term, { keyspace: table.keyspace, table: table.name, name: 'literal', type: T.text }, markers);
-      return { name: 'literal', type: T.text, columnsUsed: [], evaluate: (_r, ctx) => { const v = t(ctx); return typeof v === 'symbol' ? null : v; } };
-    }
+    case 'term':
+      return compileTermSelector(table, s.term, markers, undefined);
     case 'field': {
       const inner = compileSelector(table, s.selector, markers);
       if (inner.type.kind !== 'udt') throw new InvalidRequestError(`Invalid field selection: ${inner.name} of type ${typeToCql(inner.type)} is not a user type`);
@@ -117,6 +119,8 @@ function compileFunction(table: TableDef, name: string, args: Selector[], marker
       return encodeInt(Math.max(0, cell.expiresAt - now));
     } };
   }
+  if (name === 'tojson') return compileToJson(table, args, markers);
+  if (name === 'fromjson') return refuseFromJson(table, args, markers);
   if (name === 'token') {
     const cols = args.map((a) => (a.kind === 'column' ? lookupColumn(table, a.name) : undefined));
     if (cols.length !== table.partitionKey.length || cols.some((c, i) => c?.name !== table.partitionKey[i].name)) {
@@ -160,6 +164,55 @@ function compileFunction(table: TableDef, name: string, args: Selector[], marker
     columnsUsed: compiledArgs.flatMap((a) => a.columnsUsed),
     evaluate: (row, ctx, now) => fn.call(compiledArgs.map((a) => a.evaluate(row, ctx, now)), argTypes, ctx.nowMicros),
   };
+}
+
+/**
+ * A literal or bind marker in the selection. Outside a function call it needs a type cast (`(int)?`); as a
+ * function argument its type may be inferred from the literal (`toJson(1)`), described as `what` in the error.
+ */
+function compileTermSelector(table: TableDef, term: Term, markers: MarkerTypes, inFunction: string | undefined): Compiled {
+  let type: CqlType | undefined;
+  let inner = term;
+  if (term.kind === 'cast') {
+    if (term.type.kind === 'udt') throw new InvalidRequestError(`Cannot cast to a user-defined type in the selection clause: ${termText(term)}`);
+    type = resolveTypeIn(term.type, table.keyspace, undefined);
+    inner = term.term;
+  } else if (inFunction !== undefined && term.kind !== 'bind') {
+    type = inferType(term);
+  }
+  if (!type) {
+    throw new InvalidRequestError(inFunction === undefined
+      ? `Cannot infer type for term ${termText(term)} in selection clause (try using a cast to force a type)`
+      : `Cannot infer type of argument ${termText(term)} in call to function ${inFunction}: use type casts to disambiguate`);
+  }
+  const t = compileTerm(inner, { keyspace: table.keyspace, table: table.name, name: '[selection]', type }, markers);
+  return { name: termText(term), type, columnsUsed: [], evaluate: (_r, ctx) => { const v = t(ctx); return v === UNSET ? null : v; } };
+}
+
+/** fromJson() needs a receiver, which a selection has not: refused (after its argument's type is checked, as in Cassandra). */
+function refuseFromJson(table: TableDef, args: Selector[], markers: MarkerTypes): never {
+  const a = args[0];
+  const arg = args.length !== 1 ? undefined : a.kind === 'term' ? compileTermSelector(table, a.term, markers, 'system.fromjson(text)') : compileSelector(table, a, markers);
+  if (arg && !(arg.type.kind === 'native' && (arg.type.name === 'text' || arg.type.name === 'ascii'))) {
+    throw new InvalidRequestError(`Function system.fromjson requires an argument of type text, but found argument ${arg.name} of type ${typeToCql(arg.type)}`);
+  }
+  throw new InvalidRequestError('fromjson() cannot be used in the selection clause of a SELECT statement');
+}
+
+/** toJson(x): the JSON text of its argument's value, for any argument type (an aggregate's result included). */
+function compileToJson(table: TableDef, args: Selector[], markers: MarkerTypes): Compiled {
+  const fn = 'system.tojson(any)';
+  if (args.length !== 1) throw new InvalidRequestError(`Invalid number of arguments for function ${fn}`);
+  const a = args[0];
+  const inner = a.kind === 'term' ? compileTermSelector(table, a.term, markers, fn) : compileSelector(table, a, markers);
+  const json = (v: Buffer | null): Buffer => Buffer.from(toJsonFunction(inner.type, v), 'utf8');
+  const out: Compiled = {
+    name: `system.tojson(${inner.name})`, type: T.text, columnsUsed: inner.columnsUsed,
+    evaluate: (row, ctx, now) => json(inner.evaluate(row, ctx, now)),
+  };
+  const agg = inner.aggregate;
+  if (agg) out.aggregate = { init: () => { const a2 = agg.init(); return { add: (r, c, n) => a2.add(r, c, n), result: () => json(a2.result()) }; } };
+  return out;
 }
 
 export function compileSelection(table: TableDef, selectors: '*' | SelectClause[], markers: MarkerTypes): Selection {
