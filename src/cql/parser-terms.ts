@@ -186,7 +186,8 @@ export function selector(p: Parser): Selector {
 function selectorInner(p: Parser): Selector {
   if (p.isKw('count') && p.isP('(', 1) && p.isP(')', 3)) {
     const arg = p.peek(2);
-    if ((arg.type === 'punct' && arg.text === '*') || (arg.type === 'int' && arg.text === '1')) {
+    // Any integer constant counts rows, like `*` (Cassandra names all of them `count`).
+    if ((arg.type === 'punct' && arg.text === '*') || arg.type === 'int') {
       p.pos += 4;
       return { kind: 'count_star' };
     }

@@ -2,6 +2,8 @@
 // updates to write. The write itself goes through the coordinator (single statements) or BATCH.
 import type { Assignment, DeleteStatement, InsertStatement, ModificationStatement, UpdateStatement, Using } from '../../model/ast.ts';
 import type { ColumnDef, KeyspaceDef, Schema, TableDef } from '../../schema/model.ts';
+import { allColumnsInSelectOrder } from '../../schema/model.ts';
+import { compileInsertJson } from './json.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ColumnData, ComplexCell, PartitionData, Row } from '../../storage/types.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
@@ -133,18 +135,38 @@ interface Compiled {
   locate: CompiledModification['locate'];
 }
 
-function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTypes): Compiled {
-  if (stmt.json) throw new InvalidRequestError('INSERT JSON is not supported yet');
+/** The columns an INSERT assigns and how each execution computes their values (from VALUES or from JSON). */
+function insertAssignments(stmt: InsertStatement, table: TableDef, markers: MarkerTypes): { columns: ColumnDef[]; values: (ctx: BindContext) => ExecValue[] } {
+  if (stmt.json) {
+    const columns = allColumnsInSelectOrder(table);
+    return { columns, values: compileInsertJson(table, columns, stmt.json, stmt.jsonDefault, markers) };
+  }
   if (stmt.columns.length !== stmt.values.length) throw new InvalidRequestError('Unmatched column names/values');
   const seen = new Set<string>();
-  const assigned: Array<{ c: ColumnDef; term: CompiledTerm }> = [];
-  const pkIndexes: number[] = [];
+  const columns: ColumnDef[] = [];
+  const terms: CompiledTerm[] = [];
   stmt.columns.forEach((name, i) => {
     const c = column(table, name);
     if (seen.has(name)) throw new InvalidRequestError(`Multiple definitions found for column ${name}`);
     seen.add(name);
-    assigned.push({ c, term: compileTerm(stmt.values[i], receiver(table, c), markers) });
+    columns.push(c);
+    terms.push(compileTerm(stmt.values[i], receiver(table, c), markers));
   });
+  return {
+    columns,
+    values: (ctx) => {
+      const out: ExecValue[] = new Array<ExecValue>(terms.length);
+      for (let i = 0; i < terms.length; i++) out[i] = terms[i](ctx);
+      return out;
+    },
+  };
+}
+
+function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTypes): Compiled {
+  const { columns, values: evaluate } = insertAssignments(stmt, table, markers);
+  const assigned = columns.map((c) => ({ c }));
+  const seen = new Set(columns.map((c) => c.name));
+  const pkIndexes: number[] = [];
   for (const pk of table.partitionKey) {
     const i = stmt.columns.indexOf(pk.name);
     const t = i >= 0 ? stmt.values[i] : undefined;
@@ -173,8 +195,7 @@ function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTy
     },
     async run(env, ctx, defaultTs) {
       const w = writeTime(env, table, using, ctx, defaultTs);
-      const values: ExecValue[] = new Array<ExecValue>(assigned.length);
-      for (let i = 0; i < assigned.length; i++) values[i] = assigned[i].term(ctx);
+      const values = evaluate(ctx);
       const pk: Buffer[] = new Array<Buffer>(pkAt.length);
       for (let i = 0; i < pkAt.length; i++) pk[i] = keyValue(values[pkAt[i]], table.partitionKey[i]);
       const key = checkPartitionKeySize(partitionKeyBytes(pk));

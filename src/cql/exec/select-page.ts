@@ -266,6 +266,27 @@ export class SelectRun {
     return r;
   }
 
+  /** Where a page resumes after `row`, as a paging state without its LIMIT and per-partition counts. */
+  positionAfter(row: SourceRow): Omit<PagingState, 'remaining' | 'inPartition'> {
+    if (this.table.virtual) return { offset: 0 };
+    const key = partitionKeyBytes(row.pk);
+    const pos: Omit<PagingState, 'remaining' | 'inPartition'> = {
+      key, token: row.token, clustering: row.clustering, partitionDone: row.clustering.length === 0 || this.stmt.distinct,
+    };
+    if (this.where.partitionKeys) {
+      this.keys ??= this.sortedKeys();
+      pos.keyIndex = this.keys.findIndex((k) => k.key.equals(key));
+    }
+    return pos;
+  }
+
+  private keys?: PartitionRef[];
+
+  keyCount(): number {
+    this.keys ??= this.sortedKeys();
+    return this.keys.length;
+  }
+
   private sortedKeys(): PartitionRef[] {
     const comps = this.where.partitionKeys!(this.ctx);
     const pkCols = this.table.partitionKey;

@@ -14,6 +14,9 @@ import { decodePagingState, encodePagingState } from './paging.ts';
 import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { SelectRun, type Limits, type PageResult } from './select-page.ts';
 import { partitionKeyBindIndexes } from './rows.ts';
+import { jsonColumn, rowsToJson } from './json.ts';
+import { compileGroupBy, groupedPage } from './group-by.ts';
+import type { PagingState } from './paging.ts';
 
 export { compareClusteringOf, partitionKeyBytes, rowValues, splitPartitionKey } from './rows.ts';
 
@@ -27,7 +30,6 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   const ks = resolveKeyspace(schema, ksName);
   const table = ks.tables.get(stmt.table.name);
   if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
-  refuseUnsupported(stmt);
   const markers = new MarkerTypes(markerCount);
   const selection = compileSelection(table, stmt.selectors, markers);
   const virtual = table.virtual === true;
@@ -46,19 +48,22 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   // IN on a partition key column with ORDER BY: rows of all the partitions are sorted together after the read.
   const postOrdering = stmt.orderBy.length > 0 && !virtual && table.partitionKey.some((c) =>
     stmt.where.some((w) => w.lhs.kind === 'column' && w.lhs.name === c.name && w.op === 'IN'));
+  const groupSpec = compileGroupBy(table, stmt);
+  const grouped = groupSpec !== undefined || selection.isAggregate;
   const variables = markers.finish();
+  const resultColumns = stmt.json ? [jsonColumn(table)] : selection.columns;
   const pkIndexes = partitionKeyBindIndexes(table, stmt.where);
 
   return {
     variables,
-    resultColumns: selection.columns,
+    resultColumns,
     pkIndexes,
     dependsOn: virtual ? [] : [{ table }],
     keyspace: ksName,
     async execute(env: ExecEnv, _session: Session, req: ExecRequest): Promise<ResultMessage> {
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       const limits: Limits = {
-        pageSize: req.params.pageSize && req.params.pageSize > 0 && !selection.isAggregate ? req.params.pageSize : Infinity,
+        pageSize: req.params.pageSize && req.params.pageSize > 0 ? req.params.pageSize : Infinity,
         limit: limit ? positive(requireInt(limit(ctx), 'limit'), 'LIMIT') : Infinity,
         perPartition: perPartition ? positive(requireInt(perPartition(ctx), 'per partition limit'), 'PER PARTITION LIMIT') : Infinity,
       };
@@ -68,24 +73,28 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
       const state = req.params.pagingState ? decodePagingState(req.params.pagingState) : undefined;
       const nowSec = Math.floor(env.nowMicros() / 1e6);
       const run = new SelectRun(env, ks, table, stmt, where, reversed, ctx, nowSec, req.params.consistency);
-      let page: PageResult;
-      if (virtual) page = run.virtualPage(limits, state);
-      else if (postOrdering) page = await run.orderedRows(limits);
-      else page = await run.page(limits, state);
-      const rows = selection.project(page.sources, ctx, nowSec);
-      const result: RowsResult = { kind: 'rows', columns: selection.columns, rows };
-      if (page.next) result.pagingState = encodePagingState(page.next);
+      const fetch = (l: Limits, s: PagingState | undefined): Promise<PageResult> =>
+        virtual ? Promise.resolve(run.virtualPage(l, s)) : postOrdering ? run.orderedRows(l) : run.page(l, s);
+      let projected: Array<Array<Buffer | null>>;
+      let next: PagingState | undefined;
+      if (grouped) {
+        const out = await groupedPage({ table, selection, spec: groupSpec, fetch, positionAfter: (r) => run.positionAfter(r), keyCount: () => run.keyCount(), ctx, nowSec }, limits, state);
+        projected = out.rows;
+        next = out.next;
+      } else {
+        const page = await fetch(limits, state);
+        projected = page.sources.map((row) => selection.projectRow(row, ctx, nowSec));
+        next = page.next;
+      }
+      const rows = stmt.json ? rowsToJson(selection.columns, projected) : projected;
+      const result: RowsResult = { kind: 'rows', columns: resultColumns, rows };
+      if (next) result.pagingState = encodePagingState(next);
       if (req.params.skipMetadata) result.noMetadata = true;
       return result;
     },
   };
 }
 
-/** Clauses the parser accepts but execution does not implement yet: refused, never answered with wrong rows. */
-function refuseUnsupported(stmt: SelectStatement): void {
-  if (stmt.json) throw new InvalidRequestError('SELECT JSON is not supported yet');
-  if (stmt.groupBy.length > 0) throw new InvalidRequestError('GROUP BY is not supported yet');
-}
 
 function positive(n: number, what: string): number {
   if (n <= 0) throw new InvalidRequestError(`${what} must be strictly positive`);

@@ -15,6 +15,9 @@ import { getFunction } from '../../model/values/functions.ts';
 import { compareValues } from '../../model/values/compare.ts';
 import type { ExecValue } from './values.ts';
 import { needsNormalization, normalizeValue } from './normalize.ts';
+import { compileFromJson } from './json.ts';
+import { termText } from './term-text.ts';
+import { toJsonFunction } from '../../model/values/json.ts';
 
 /** Per-execution inputs of compiled terms. */
 export interface BindContext {
@@ -69,12 +72,16 @@ function sortedUnique(type: CqlType, values: Buffer[]): Buffer[] {
 }
 
 /** The type a term has on its own, for function arguments whose receiver is unknown. */
-function inferType(term: Term): CqlType | undefined {
+export function inferType(term: Term): CqlType | undefined {
   switch (term.kind) {
     case 'literal':
       switch (term.type) {
         case 'string': return T.text;
-        case 'integer': return T.int;
+        case 'integer': {
+          // The narrowest of int, bigint and varint that holds the constant.
+          const v = BigInt(term.text);
+          return v >= -(2n ** 31n) && v < 2n ** 31n ? T.int : v >= -(2n ** 63n) && v < 2n ** 63n ? T.bigint : T.varint;
+        }
         case 'float': case 'nan': case 'infinity': return T.double;
         case 'boolean': return T.boolean;
         case 'uuid': return T.uuid;
@@ -83,13 +90,23 @@ function inferType(term: Term): CqlType | undefined {
       }
       return undefined;
     case 'function': {
+      const lower = term.name.toLowerCase().replace(/^system\./, '');
+      if (lower === 'tojson') return T.text;
       const fn = getFunction(term.name);
       if (!fn) return undefined;
       const argTypes = term.args.map((a) => inferType(a) ?? T.blob);
       return fn.returnType(argTypes);
     }
-    case 'cast':
-      return undefined;
+    case 'list': {
+      const types = term.elements.map(inferType);
+      const first = types[0];
+      if (!first || types.some((t) => !t || typeToCql(t) !== typeToCql(first))) return undefined;
+      return { kind: 'list', element: first, frozen: false };
+    }
+    case 'tuple': {
+      const types = term.elements.map(inferType);
+      return types.every((t) => t) ? { kind: 'tuple', elements: types as CqlType[] } : undefined;
+    }
     default:
       return undefined;
   }
@@ -133,6 +150,9 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
     case 'cast':
       return compileTerm(term.term, r, markers);
     case 'function': {
+      const lower = term.name.toLowerCase().replace(/^system\./, '');
+      if (lower === 'fromjson') return compileFromJson(term.args, r, markers, (a, ar) => compileTerm(a, ar, markers), inferType);
+      if (lower === 'tojson') return compileToJsonTerm(term.args, r, markers);
       const fn = getFunction(term.name);
       if (!fn) throw new InvalidRequestError(`Unknown function '${term.name}'`);
       const argTypes = term.args.map((a) => inferType(a) ?? t);
@@ -218,6 +238,32 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
       }));
     }
   }
+}
+
+/** toJson(x) as a term: x must have a type of its own (a literal or a cast), the result is text. */
+function compileToJsonTerm(args: Term[], r: Receiver, markers: MarkerTypes): CompiledTerm {
+  const fn = 'system.tojson(any)';
+  if (args.length !== 1) throw new InvalidRequestError(`Invalid number of arguments for function ${fn}`);
+  const arg = args[0];
+  const argType = arg.kind === 'cast' ? undefined : inferType(arg);
+  if (!argType && arg.kind !== 'cast') {
+    throw new InvalidRequestError(`Cannot infer type of argument ${termText(arg)} in call to function ${fn}: use type casts to disambiguate`);
+  }
+  if (!compatible(T.text, r.type)) {
+    throw new InvalidRequestError(`Type error: cannot assign result of function system.tojson (type text) to ${r.name} (type ${typeToCql(r.type)})`);
+  }
+  const type = argType ?? castType(arg);
+  const compiled = compileTerm(arg, { ...r, name: `arg0(system.tojson)`, type }, markers);
+  return (ctx) => {
+    const v = compiled(ctx);
+    return Buffer.from(toJsonFunction(type, v === UNSET ? null : v), 'utf8');
+  };
+}
+
+/** The type of a `(type) term` cast of a native type (the only casts a term can carry without the schema). */
+function castType(t: Term): CqlType {
+  if (t.kind === 'cast' && t.type.kind === 'native') return t.type;
+  throw new InvalidRequestError(`Cannot infer type of argument ${termText(t)} in call to function system.tojson(any): use type casts to disambiguate`);
 }
 
 /** A receiver for bind markers in special positions (LIMIT ?, USING TTL ?…) named as Cassandra names them. */
