@@ -8,6 +8,7 @@ import { registerCqlshCommand } from './cqlsh/command.ts';
 import { registerReferenceCommand } from './reference/command.ts';
 import { registerStressCommand } from './stress/command.ts';
 import { registerPlanCommand } from './plan/command.ts';
+import { registerDrillCommand } from './drill/command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sibyl')
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerReferenceCommand(program);
   registerStressCommand(program);
   registerPlanCommand(program);
+  registerDrillCommand(program);
   return program;
 }
 

@@ -124,6 +124,8 @@ describe('sibyl stress command lines', () => {
     refuses('user n=1 ops(insert=1)', /profile=FILE.yaml/);
     refuses('mixed ratio(insert=1) n=1', /Invalid ratio entry "insert"/);
     refuses('write n=1 -graph title=x', /-graph requires file=/);
+    refuses('read n=1 cl=ANY', /ANY ConsistencyLevel is only supported for writes/);
+    assert.equal(parseStressArgs(['write', 'n=1', 'cl=any']).command.consistency, 'ANY');
   });
 });
 

@@ -152,6 +152,9 @@ function parseCommand(params: readonly string[]): CommandSettings {
     else throw new StressArgsError(`Invalid ${type} option "${p}"`);
   }
   if ([count, duration, target].filter((x) => x !== undefined).length > 1) throw new StressArgsError('Choose one of n=, duration= and err<');
+  // Cassandra refuses reads at ANY; say so here, since the Node.js driver would quietly send them at ONE.
+  const writesOnly = type === 'write' || type === 'counter_write' || (type === 'user' && [...ratio.keys()].every((k) => k === 'insert'));
+  if (cl === 'ANY' && !writesOnly) throw new StressArgsError('cl=ANY: ANY ConsistencyLevel is only supported for writes');
   if (type === 'user' && profile === undefined) throw new StressArgsError('user requires profile=FILE.yaml');
   if (type === 'user' && ratio.size === 0) throw new StressArgsError('user requires ops(name=weight,…), e.g. ops(insert=1)');
   const length: RunLength = count !== undefined ? { kind: 'count', ops: count }

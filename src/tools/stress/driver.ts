@@ -72,12 +72,19 @@ export async function connectStress(s: StressSettings): Promise<StressClient> {
   const clusterName = String((await client.execute('SELECT cluster_name FROM system.local')).first()?.get('cluster_name') ?? '?');
   // One options object for every request: the driver copies what it needs, so nothing is allocated here per op.
   const options = { prepare: s.mode.prepared, consistency: consistencyCode(s.command.consistency), isIdempotent: true };
+  // The Node.js driver sends QUERY and EXECUTE at ONE when asked for ANY (`getConsistency() || one`, requests.js);
+  // only BATCH carries the level as given, so at cl=ANY each write goes as a batch of one.
+  const any = s.command.consistency === 'ANY';
   const executor: Executor = {
     async execute(op: OperationSpec, params: unknown[]) {
       if (op.batch !== undefined) {
         const rows = op.batch.rows(params[0] as number);
         const rs = await client.batch(rows.map((p) => ({ query: op.cql, params: p })), { ...options, logged: op.batch.type === 'LOGGED' });
         return { rows: rows.length, coordinator: rs.info.queriedHost };
+      }
+      if (any) {
+        const rs = await client.batch([{ query: op.cql, params }], { ...options, logged: false });
+        return { rows: 1, coordinator: rs.info.queriedHost };
       }
       const rs = await client.execute(op.cql, params, options);
       return { rows: op.isRead ? rs.rowLength : 1, coordinator: rs.info.queriedHost };
