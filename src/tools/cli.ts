@@ -6,6 +6,9 @@ import { registerNodetoolCommand } from './nodetool.ts';
 import { registerClusterCommand } from './cluster/commands.ts';
 import { registerCqlshCommand } from './cqlsh/command.ts';
 import { registerReferenceCommand } from './reference/command.ts';
+import { registerStressCommand } from './stress/command.ts';
+import { registerPlanCommand } from './plan/command.ts';
+import { registerDrillCommand } from './drill/command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sibyl')
@@ -18,7 +21,9 @@ export function buildProgram(): Command {
   registerClusterCommand(program);
   registerCqlshCommand(program);
   registerReferenceCommand(program);
-  // Later: stress — one register*Command per file.
+  registerStressCommand(program);
+  registerPlanCommand(program);
+  registerDrillCommand(program);
   return program;
 }
 

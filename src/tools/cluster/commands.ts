@@ -65,7 +65,7 @@ export function progressReporter(label: string): (ready: number, total: number) 
 }
 
 /** Starts the given nodes of `m` in the background and waits until they serve; stops them again on failure. */
-async function startAndWait(m: ClusterManifest, nodes: readonly ManifestNode[], timeoutSec: number): Promise<void> {
+export async function startAndWait(m: ClusterManifest, nodes: readonly ManifestNode[], timeoutSec: number): Promise<void> {
   const toStart = nodes.filter((n) => !nodeAlive(n));
   await checkAddressesFree(toStart);
   startNodes(m, toStart, true, await cliCommand());
@@ -126,7 +126,7 @@ async function status(dir: string | undefined): Promise<void> {
 }
 
 /** SIGTERM (or SIGKILL) to the chosen nodes; pids are cleared in the manifest. */
-async function stopNodes(m: ClusterManifest, nodes: readonly ManifestNode[], signal: 'SIGTERM' | 'SIGKILL'): Promise<number> {
+export async function stopNodes(m: ClusterManifest, nodes: readonly ManifestNode[], signal: 'SIGTERM' | 'SIGKILL'): Promise<number> {
   const stopped = await stopProcesses(nodes.map((n) => ({ pid: n.pid, marker: n.configPath })), signal);
   for (const n of nodes) delete n.pid;
   writeManifest(m);
