@@ -6,6 +6,7 @@ import { registerNodetoolCommand } from './nodetool.ts';
 import { registerClusterCommand } from './cluster/commands.ts';
 import { registerCqlshCommand } from './cqlsh/command.ts';
 import { registerReferenceCommand } from './reference/command.ts';
+import { registerDeployCommand } from './deploy/command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sibyl')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerClusterCommand(program);
   registerCqlshCommand(program);
   registerReferenceCommand(program);
+  registerDeployCommand(program);
   // Later: stress — one register*Command per file.
   return program;
 }
