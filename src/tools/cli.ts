@@ -7,6 +7,7 @@ import { registerClusterCommand } from './cluster/commands.ts';
 import { registerCqlshCommand } from './cqlsh/command.ts';
 import { registerReferenceCommand } from './reference/command.ts';
 import { registerDeployCommand } from './deploy/command.ts';
+import { registerLabCommand } from './lab/command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sibyl')
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerCqlshCommand(program);
   registerReferenceCommand(program);
   registerDeployCommand(program);
+  registerLabCommand(program);
   // Later: stress — one register*Command per file.
   return program;
 }
