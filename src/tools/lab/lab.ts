@@ -183,6 +183,9 @@ export function partition(r: LabRecord, t: PartitionTarget): string[] {
 
 export function heal(r: LabRecord): string[] {
   const healed = r.cut.map((c) => (setLink(c, true), c.why));
+  // Setting a router's interface down makes the kernel drop the routes through it (the VPN's route to the other
+  // region), and setting it up does not bring them back: the plan's routes are put back, idempotently.
+  for (const c of r.plan.commands) if (c[2] === 'route' && c[3] === 'add' && r.cut.some((x) => x.ns === c[1])) ip([...c.slice(0, 3), 'replace', ...c.slice(4)]);
   r.cut = [];
   writeLab(r);
   return healed;
