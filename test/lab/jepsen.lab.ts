@@ -22,9 +22,10 @@ const SEED = Number(process.env['LAB_SEED'] ?? Date.now() % 100_000);
 const root = mkdtempSync(join(tmpdir(), 'sibyl-jepsen-'));
 const dir = join(root, 'lab');
 const NODES = Array.from({ length: 8 }, (_, i) => ({ name: `node${i + 1}`, address: `10.1.2.${4 + i}`, rack: `rack${Math.floor(i / 2) + 1}` }));
-const WORKLOAD_MS = 24_000;
+const WORKLOAD_MS = 40_000;
 const FAULT_AT_MS = 5_000;
-const FAULT_FOR_MS = 10_000;
+/** How long a fault stays on once a healthy node has convicted its victims. */
+const AFTER_DETECTION_MS = 4_000;
 
 after(async () => {
   if (existsSync(labFile(dir))) await labDown(dir).catch(() => {});
@@ -101,24 +102,24 @@ describe(`jepsen-style lab runs (LAB_SEED=${SEED})`, { skip: !isRoot && 'needs r
       const faultAt = Date.now();
       await nemesis.start();
       const detectMs = await waitRing(dir, viewer, nemesis.victims.map((v) => v.address), 'DN', 45_000);
-      await sleep(Math.max(0, FAULT_FOR_MS - detectMs));
+      await sleep(AFTER_DETECTION_MS);
       const healAt = Date.now();
       await nemesis.stop();
       const recoverMs = await waitRing(dir, viewer, nemesis.victims.map((v) => v.address), 'UN', 60_000);
       const { history, t0 } = await run;
-      const during = history.filter((o) => o.type === 'ok' && o.startMs > faultAt - t0 + detectMs && o.endMs < healAt - t0).length;
+      const during = history.filter((o) => o.type === 'ok' && o.startMs > faultAt - t0 && o.endMs < healAt - t0).length;
       await waitAllUp(dir, NODES);
       const final = await workload(['--table', table, '--mode', 'read', '--keys', '12', '--cl', 'QUORUM']);
       const res = checkHistory(history, final.history);
       process.stdout.write(
         `# ${nemesis.name} (seed ${SEED + i}): ${res.ops} ops, ${res.ok} ok, ${res.failed} failed, ${res.indeterminate} indeterminate; ` +
-          `${during} ok while the fault was detected; detected in ${detectMs} ms, recovered ${recoverMs} ms after healing; ` +
+          `${during} ok while the fault was on; detected in ${detectMs} ms, recovered ${recoverMs} ms after healing; ` +
           `findings: ${res.findings.length}\n`,
       );
       for (const f of res.findings.slice(0, 20)) process.stdout.write(`#   ${f.kind} key ${f.key}: ${f.detail}\n`);
       assert.deepEqual(res.findings, []);
       assert.ok(res.ok > res.ops / 2, `most operations succeed with one ${nemesis.victims.length > 1 ? 'rack' : 'node'} out (${res.ok}/${res.ops})`);
-      if (healAt - faultAt - detectMs > 3000) assert.ok(during > 0, 'operations succeed while the fault is on and detected');
+      assert.ok(during > 0, 'operations succeed while the fault is on');
     });
   });
 

@@ -3,7 +3,7 @@
 // info for each operation, with wall-clock times) printed as one JSON document on stdout when it ends.
 //
 //   --contact 10.1.2.101 --dc WESTUS --keyspace ks --cl QUORUM --seed 7 --clients 4 --keys 12 --duration-ms 30000
-//   --table registers (in --keyspace)
+//   --table registers (in --keyspace); --write-cl / --read-cl override --cl for one kind of operation
 //   --mode check   : write every key once, read every key back; prints {writes, reads, failures}
 //   --mode read    : read every key once (the final reads after the faults are healed)
 //   --mode history : concurrent clients until --duration-ms (or SIGTERM); each key has one writer (key % clients)
@@ -22,7 +22,17 @@ interface Args {
   mode: string;
   opTimeoutMs: number;
   table: string;
+  writeCl?: string;
+  readCl?: string;
 }
+
+/** QUORUM, LOCAL_QUORUM, … as the driver names them (quorum, localQuorum): a wrong name must not become its default. */
+const level = (name: string): number => {
+  const camel = name.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  const v = cassandra.types.consistencies[camel as keyof typeof cassandra.types.consistencies];
+  if (typeof v !== 'number') throw new Error(`unknown consistency level ${name}`);
+  return v;
+};
 
 export interface Op {
   process: number;
@@ -45,6 +55,7 @@ function parseArgs(argv: string[]): Args {
     contact: get('contact', '10.1.2.101'), dc: get('dc', 'WESTUS'), keyspace: get('keyspace', 'jepsen'), cl: get('cl', 'QUORUM'),
     seed: Number(get('seed', '1')), clients: Number(get('clients', '4')), keys: Number(get('keys', '12')), durationMs: Number(get('duration-ms', '20000')),
     mode: get('mode', 'history'), opTimeoutMs: Number(get('op-timeout-ms', '4000')), table: get('table', 'registers'),
+    ...(argv.includes('--write-cl') ? { writeCl: get('write-cl', 'QUORUM') } : {}), ...(argv.includes('--read-cl') ? { readCl: get('read-cl', 'QUORUM') } : {}),
   };
 }
 
@@ -76,7 +87,7 @@ async function client(a: Args): Promise<cassandra.Client> {
     localDataCenter: a.dc,
     socketOptions: { connectTimeout: 3000, readTimeout: a.opTimeoutMs },
     pooling: { heartBeatInterval: 1000 },
-    queryOptions: { consistency: cassandra.types.consistencies[a.cl as keyof typeof cassandra.types.consistencies] as number, prepare: true, isIdempotent: false },
+    queryOptions: { consistency: level(a.cl), prepare: true, isIdempotent: false },
   });
   await c.connect();
   return c;
@@ -91,9 +102,9 @@ async function run(a: Args): Promise<void> {
   const exec = async (process: number, f: Op['f'], key: number, value: number | null): Promise<void> => {
     const startMs = now();
     try {
-      if (f === 'write') await c.execute(`UPDATE ${table} SET v = ? WHERE k = ?`, [value, key]);
+      if (f === 'write') await c.execute(`UPDATE ${table} SET v = ? WHERE k = ?`, [value, key], { consistency: level(a.writeCl ?? a.cl) });
       else {
-        const rs = await c.execute(`SELECT v FROM ${table} WHERE k = ?`, [key]);
+        const rs = await c.execute(`SELECT v FROM ${table} WHERE k = ?`, [key], { consistency: level(a.readCl ?? a.cl) });
         value = (rs.first()?.['v'] as number | null | undefined) ?? null;
       }
       history.push({ process, f, key, value, type: 'ok', startMs, endMs: now() });
