@@ -9,6 +9,8 @@ import { registerReferenceCommand } from './reference/command.ts';
 import { registerStressCommand } from './stress/command.ts';
 import { registerPlanCommand } from './plan/command.ts';
 import { registerDrillCommand } from './drill/command.ts';
+import { registerDeployCommand } from './deploy/command.ts';
+import { registerLabCommand } from './lab/command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sibyl')
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerStressCommand(program);
   registerPlanCommand(program);
   registerDrillCommand(program);
+  registerDeployCommand(program);
+  registerLabCommand(program);
   return program;
 }
 

@@ -186,7 +186,10 @@ function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTy
   const pkAt = table.partitionKey.map(at);
   const ckAt = missingCk.length === 0 ? table.clustering.map(at) : [];
   const regularAt = regular.map((r) => assigned.indexOf(r));
-  const keyOf = (ctx: BindContext, at: number[], cols: ColumnDef[]): Buffer[] => at.map((i, n) => keyValue(assigned[i].term(ctx), cols[n]));
+  const keyOf = (ctx: BindContext, at: number[], cols: ColumnDef[]): Buffer[] => {
+    const values = evaluate(ctx);
+    return at.map((i, n) => keyValue(values[i], cols[n]));
+  };
   return {
     pkIndexes: pkIndexes.length === table.partitionKey.length ? pkIndexes : [],
     locate(ctx) {
