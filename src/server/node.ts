@@ -12,7 +12,7 @@ import { MessagingService } from '../messaging/messaging.ts';
 import { seededRandom, systemClock, systemTimers } from '../cluster/env.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET } from '../coordinator/hints.ts';
 import { LmdbHintStore } from './hint-store.ts';
-import type { Schema } from '../schema/model.ts';
+import type { Schema, TableDef } from '../schema/model.ts';
 import { Connection } from './connection.ts';
 import { startAdminServer } from './admin.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
@@ -60,6 +60,17 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
   };
 }
 
+/** Puts what the commit log holds from before a crash back, before anything is served (tables found by id). */
+async function replayCommitLog(storage: StorageEngine, schema: Schema, config: NodeConfig): Promise<void> {
+  const byId = new Map<string, TableDef>();
+  for (const ks of schema.keyspaces.values()) for (const t of ks.tables.values()) byId.set(t.id, t);
+  const policy = config.commitFailurePolicy === 'ignore' ? 'ignore' : 'stop';
+  const report = await storage.replay((id) => byId.get(id), policy);
+  if (report.entries > 0 || report.skipped.length > 0) {
+    log(`commit log replayed: ${report.entries} entries from ${report.segments} segments${report.skipped.length ? `; skipped ${report.skipped.join(', ')}` : ''}`);
+  }
+}
+
 export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
   // Storage failures before the node is up fail the start itself; afterwards the failure policies apply.
@@ -69,6 +80,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     sync: config.commitlogSync === 'periodic' ? 'periodic' : 'batch',
     syncPeriodMs: config.commitlogSyncPeriodMs,
     onFailure: (e) => lifecycle?.onStorageFailure(e),
+    log: (m) => log(m),
   });
   const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens);
   const nowMicros = microsClock();
@@ -88,6 +100,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     messenger: messaging, store: storage, hints, log,
   }, nodeSettings(config, identity));
   schemaOf = () => core.schema.current;
+  await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));
   const connections = new Set<Connection>();
   core.onEvent((e: EventMessage) => {

@@ -137,6 +137,8 @@ export class CommitLog {
   private closed = false;
   private lastSyncStart = 0;
   private pending = 0;
+  /** Sum of the segments' sizes, kept as they change (checked on every write against commitlog_total_space). */
+  private bytes = 0;
   private readonly counters = { syncs: 0, writes: 0, lastSyncAt: 0 };
   /** Job buffers of completed writes, reused: a write-heavy node would otherwise allocate one per tick. */
   private readonly spare: Buffer[] = [];
@@ -144,7 +146,10 @@ export class CommitLog {
   readonly maxEntryBytes: number;
 
   private constructor(private readonly opts: CommitLogOptions, private readonly dirFd: number, existing: Segment[]) {
-    for (const s of existing) this.segments.set(s.id, s);
+    for (const s of existing) {
+      this.segments.set(s.id, s);
+      this.bytes += s.size;
+    }
     const maxExisting = existing.reduce((m, s) => Math.max(m, s.id), 0);
     this.nextId = Math.max(Date.now(), maxExisting + 1, (opts.minSegmentId ?? 0) + 1);
     this.maxEntryBytes = Math.floor(opts.segmentSizeBytes / 2);
@@ -211,6 +216,7 @@ export class CommitLog {
     job.entries++;
     this.pending++;
     seg.size += need;
+    this.bytes += need;
     for (const t of tables) seg.dirty.set(t, seg.size);
     this.kick();
     return job.done.promise;
@@ -228,6 +234,7 @@ export class CommitLog {
     encodeSegmentHeader(id).copy(job.buf, job.len);
     job.len += HEADER_SIZE;
     seg.size = HEADER_SIZE;
+    this.bytes += HEADER_SIZE;
     return seg;
   }
 
@@ -357,7 +364,7 @@ export class CommitLog {
         await close(seg.fd);
         seg.fd = undefined;
         await unlink(seg.file);
-        this.segments.delete(seg.id);
+        this.forget(seg);
       } else {
         await ftruncate(seg.fd, offset);
       }
@@ -422,12 +429,26 @@ export class CommitLog {
           await close(fd);
         }
         await unlink(s.file);
-        this.segments.delete(s.id);
+        this.forget(s);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') this.segments.delete(s.id);
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') this.forget(s);
         else this.opts.onFailure?.(fsFailure(e, 'commit log recycle'));
       }
     }
+  }
+
+  private forget(s: Segment): void {
+    if (this.segments.delete(s.id)) this.bytes -= s.size;
+  }
+
+  /** Bytes of every segment on disk (or about to be). */
+  get totalBytes(): number {
+    return this.bytes;
+  }
+
+  /** Deletes unneeded segments at the writer's next turn, without waiting for it. */
+  recycleSoon(): void {
+    this.kick();
   }
 
   /** Waits until everything appended so far is written, synced, and unneeded segments are gone. */
@@ -449,9 +470,7 @@ export class CommitLog {
   }
 
   stats(): CommitLogStats {
-    let totalBytes = 0;
-    for (const s of this.segments.values()) totalBytes += s.size;
-    return { segments: this.segments.size, totalBytes, pendingAppends: this.pending, ...this.counters };
+    return { segments: this.segments.size, totalBytes: this.bytes, pendingAppends: this.pending, ...this.counters };
   }
 
   async close(): Promise<void> {

@@ -41,32 +41,36 @@ function onDamage(file: string, d: Damage, policy: ReplayPolicy, warn: (message:
 }
 
 /**
- * Reads the segments (oldest first) and hands each intact entry to `apply`; damage follows the policy. An entry whose
- * checksum holds but that `apply` cannot decode is damage too. Each file is read whole and released before the next
- * (a segment is commitlog_segment_size at most).
+ * Reads one segment and hands each intact entry to `apply`; damage follows the policy, except a torn tail of the
+ * newest segment. An entry whose checksum holds but that `apply` cannot decode is damage too. The file is read whole
+ * (a segment is commitlog_segment_size at most) and released when this returns.
  */
+export function replaySegment(segment: { id: number; file: string }, newest: boolean, policy: ReplayPolicy,
+  apply: (segment: number, entry: SegmentEntry) => void, warn: (message: string) => void, report: ReplayReport): void {
+  const { id, file } = segment;
+  const scanned = scanSegment(fs.readFileSync(file));
+  if (scanned.damage.length > 0 && newest && isTornTail(scanned)) {
+    const d = scanned.damage[0]!;
+    report.skipped.push(`${path.basename(file)}@${d.offset}: torn tail (${d.reason})`);
+  } else {
+    for (const d of scanned.damage) onDamage(file, d, policy, warn, report);
+  }
+  for (const entry of scanned.entries) {
+    try {
+      apply(id, entry);
+      report.entries++;
+    } catch (e) {
+      if (e instanceof CommitLogReplayError) throw e;
+      onDamage(file, { offset: entry.offset, reason: `undecodable entry: ${e instanceof Error ? e.message : String(e)}` }, policy, warn, report);
+    }
+  }
+  report.segments++;
+}
+
+/** Every segment, oldest first (see replaySegment). */
 export function readSegments(segments: Array<{ id: number; file: string }>, policy: ReplayPolicy,
   apply: (segment: number, entry: SegmentEntry) => void, warn: (message: string) => void): ReplayReport {
   const report: ReplayReport = { segments: 0, entries: 0, skipped: [] };
-  for (let i = 0; i < segments.length; i++) {
-    const { id, file } = segments[i]!;
-    const scanned = scanSegment(fs.readFileSync(file));
-    if (scanned.damage.length > 0 && i === segments.length - 1 && isTornTail(scanned)) {
-      const d = scanned.damage[0]!;
-      report.skipped.push(`${path.basename(file)}@${d.offset}: torn tail (${d.reason})`);
-    } else {
-      for (const d of scanned.damage) onDamage(file, d, policy, warn, report);
-    }
-    for (const entry of scanned.entries) {
-      try {
-        apply(id, entry);
-        report.entries++;
-      } catch (e) {
-        if (e instanceof CommitLogReplayError) throw e;
-        onDamage(file, { offset: entry.offset, reason: `undecodable entry: ${e instanceof Error ? e.message : String(e)}` }, policy, warn, report);
-      }
-    }
-    report.segments++;
-  }
+  segments.forEach((s, i) => replaySegment(s, i === segments.length - 1, policy, apply, warn, report));
   return report;
 }
