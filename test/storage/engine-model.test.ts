@@ -53,9 +53,14 @@ async function run(ops: Op[]): Promise<void> {
   }
 }
 
-test('the engine answers as the model: writes, deletions, TTLs, flushes and restarts (fast-check)', { timeout: BUDGET_MS + 60_000 }, async () => {
-  await fc.assert(fc.asyncProperty(fc.array(opArb({ restarts: true }), { minLength: 1, maxLength: 150 }), run), {
+test('the engine answers as the model: writes, deletions, TTLs, flushes and restarts (fast-check)', { timeout: BUDGET_MS + 60_000 }, async (t) => {
+  let runs = 0;
+  await fc.assert(fc.asyncProperty(fc.array(opArb({ restarts: true }), { minLength: 1, maxLength: 150 }), (ops) => {
+    runs++;
+    return run(ops);
+  }), {
     numRuns: RUNS, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false,
     ...(SEED ? { seed: Number(SEED) } : {}),
   });
+  t.diagnostic(`${runs} runs`);
 });

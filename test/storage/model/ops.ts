@@ -130,23 +130,28 @@ export function pagedScan(store: Readable, page: number, nowSec: number): string
   throw new Error('scan did not end');
 }
 
-/** Checks a read or scan op against the model. */
-export function checkRead(op: Op, engine: Readable, model: MemoryStore, label: string): void {
+/** What a read or scan op answers, as visible data (comparable between the engine and the model). */
+export function checkable(op: Op, store: Readable): unknown {
   if (op.k === 'read') {
     const nowSec = NOW + op.at;
-    const f = filterOf(op);
-    const got = visible(engine.read(table, keyOf(op.pk), tokenOf(op.pk), f, nowSec), nowSec);
-    const want = visible(model.read(table, keyOf(op.pk), tokenOf(op.pk), f, nowSec), nowSec);
-    assert.deepEqual(got, want, `${label}: read ${JSON.stringify(op)}`);
-  } else if (op.k === 'scan') {
-    const nowSec = NOW + op.at;
-    assert.deepEqual(pagedScan(engine, op.page, nowSec), pagedScan(model, op.page, nowSec), `${label}: scan ${JSON.stringify(op)}`);
+    return visible(store.read(table, keyOf(op.pk), tokenOf(op.pk), filterOf(op), nowSec), nowSec);
   }
+  if (op.k === 'scan') return pagedScan(store, op.page, NOW + op.at);
+  return null;
 }
 
-/** Reads of every partition in full, at every time: the whole visible state. */
+/** Checks a read or scan op against the model. */
+export function checkRead(op: Op, engine: Readable, model: MemoryStore, label: string): void {
+  assert.deepEqual(checkable(op, engine), checkable(op, model), `${label}: ${JSON.stringify(op)}`);
+}
+
+/** Reads of every partition in full, at several times, and a paged scan: the whole visible state. */
 export function everything(store: Readable): unknown {
   const out: unknown[] = [];
   for (const at of [0, 5, 11]) for (let i = 0; i <= 5; i++) out.push(visible(store.read(table, keyOf(i), tokenOf(i), {}, NOW + at), NOW + at));
+  out.push(pagedScan(store, 2, NOW));
   return out;
 }
+
+/** everything() as JSON-safe data (it already is: strings and nulls). */
+export const snapshotOf = (store: Readable): unknown => everything(store);
