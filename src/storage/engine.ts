@@ -60,6 +60,8 @@ const before = (segment: number, end: number, p: LogPosition): boolean => segmen
 export class StorageEngine {
   private readonly tables = new Map<string, TableMemtables>();
   private readonly encoder = new MutationEncoder();
+  /** Reads per table id since the start (tablestats). */
+  private readonly reads = new Map<string, number>();
   private readonly flusher: FlushScheduler;
   private closed = false;
 
@@ -153,7 +155,9 @@ export class StorageEngine {
   }
 
   private applyToActive(table: TableDef, w: MemWrite): void {
-    const m = this.memtableOf(table).active;
+    const t = this.memtableOf(table);
+    t.writes++;
+    const m = t.active;
     const before = m.sizeBytes;
     m.apply(table, w);
     this.flusher.grew(m.sizeBytes - before);
@@ -162,7 +166,7 @@ export class StorageEngine {
   private memtableOf(table: TableDef): TableMemtables {
     let t = this.tables.get(table.id);
     if (!t) {
-      t = { id: table.id, active: new Memtable(table), pending: [], chain: Promise.resolve(), flushes: 0 };
+      t = { id: table.id, active: new Memtable(table), pending: [], chain: Promise.resolve(), flushes: 0, writes: 0 };
       this.tables.set(table.id, t);
     }
     return t;
@@ -183,6 +187,7 @@ export class StorageEngine {
   }
 
   read(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined {
+    this.reads.set(table.id, (this.reads.get(table.id) ?? 0) + 1);
     const prefix = partitionPrefix(table.id, token, key);
     return readPartition(table, this.lmdb, this.memPartitions(table, prefix), key, token, filter, nowSec, prefix);
   }
@@ -249,7 +254,7 @@ export class StorageEngine {
   }
 
   stats(): StorageStats {
-    return this.flusher.stats();
+    return this.flusher.stats(this.reads);
   }
 
   async close(): Promise<void> {

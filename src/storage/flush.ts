@@ -15,13 +15,19 @@ export interface TableMemtableStats {
   tableId: string;
   keyspace: string;
   table: string;
-  /** Bytes, partitions and writes of the active memtable. */
+  /** Bytes, partitions, writes and cells of the active memtable. */
   activeBytes: number;
   activePartitions: number;
   activeOperations: number;
+  activeCells: number;
+  /** Writes and reads of the table since the start. */
+  writes: number;
+  reads: number;
   /** Bytes of memtables being flushed. */
   flushingBytes: number;
   flushes: number;
+  /** Frozen memtables waiting for (or in) their flush. */
+  pendingFlushes: number;
 }
 
 export interface StorageStats {
@@ -30,6 +36,8 @@ export interface StorageStats {
   memtableLimitBytes: number;
   flushesCompleted: number;
   flushesPending: number;
+  /** Flushes being written right now. */
+  flushesActive: number;
   tables: TableMemtableStats[];
 }
 
@@ -47,6 +55,7 @@ export interface TableMemtables {
   /** The table's flushes and removals, one at a time. */
   chain: Promise<void>;
   flushes: number;
+  writes: number;
 }
 
 export interface FlushLimits {
@@ -244,17 +253,18 @@ export class FlushScheduler {
     if (this.retry) clearTimeout(this.retry);
   }
 
-  stats(): StorageStats {
+  stats(reads: ReadonlyMap<string, number>): StorageStats {
     const tables: TableMemtableStats[] = [];
     let pending = 0;
     for (const t of this.tables.values()) {
       pending += t.pending.length;
       const m = t.active;
       tables.push({ tableId: t.id, keyspace: m.table.keyspace, table: m.table.name, activeBytes: m.sizeBytes,
-        activePartitions: m.partitions.size, activeOperations: m.operations,
-        flushingBytes: t.pending.reduce((n, f) => n + f.memtable.sizeBytes, 0), flushes: t.flushes });
+        activePartitions: m.partitions.size, activeOperations: m.operations, activeCells: m.cells, writes: t.writes,
+        reads: reads.get(t.id) ?? 0, flushingBytes: t.pending.reduce((n, f) => n + f.memtable.sizeBytes, 0), flushes: t.flushes,
+        pendingFlushes: t.pending.length });
     }
     return { commitlog: this.log.stats(), memtableBytes: this.activeBytes + this.pendingBytes, memtableLimitBytes: this.limits.spaceBytes,
-      flushesCompleted: this.completed, flushesPending: pending, tables };
+      flushesCompleted: this.completed, flushesPending: pending, flushesActive: this.running, tables };
   }
 }

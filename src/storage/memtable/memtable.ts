@@ -51,8 +51,10 @@ export class Memtable {
   readonly partitions = new SortedMap<MemPartition>();
   private readonly arena = new Arena();
   private objectBytes = 0;
-  /** Writes applied (tablestats: memtable switch/cell counts). */
+  /** Writes applied. */
   operations = 0;
+  /** Cells, row markers and deletions written (tablestats' "Memtable cell count", Cassandra's operation count). */
+  cells = 0;
   /** No write so far carried a deletion or expiring data: a flush has nothing to purge (lmdb-store flushBatch). */
   plain = true;
   /** Epoch ms of the first write (memtable_flush_period_in_ms); 0 while empty. */
@@ -79,6 +81,7 @@ export class Memtable {
     if (this.operations++ === 0) this.firstWriteAt = Date.now();
     const { update } = w;
     if (this.plain && !isPlain(update)) this.plain = false;
+    this.cells += operationCount(update);
     let p = this.partitions.get(w.partitionKey);
     if (!p) {
       p = { key: this.arena.copy(update.key), token: update.token, header: undefined, row: undefined,
@@ -140,6 +143,18 @@ export class Memtable {
     for (const c = p.rows.ascending(lo, hi); !c.done; c.advance()) hit.push([c.key, c.value!]);
     for (const [rk, bytes] of hit) apply(rk, bytes);
   }
+}
+
+function operationCount(u: PartitionData): number {
+  let n = (u.deletion ? 1 : 0) + u.rangeTombstones.length + (u.staticRow ? Object.keys(u.staticRow.cells).length : 0);
+  for (const r of u.rows) {
+    n += (r.marker || r.deletion ? 1 : 0);
+    for (const name in r.cells) {
+      const c = r.cells[name]!;
+      n += isComplex(c) ? c.cells.length + (c.deletion ? 1 : 0) : 1;
+    }
+  }
+  return n;
 }
 
 function isPlainCell(c: { v: Buffer | null; ldt?: number }): boolean {
