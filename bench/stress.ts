@@ -4,6 +4,7 @@
 // and the idle node's RSS.
 //
 //   npx tsx bench/stress.ts [--ops 200000] [--concurrency 256] [--connections 2] [--rate OPS] [--address 127.0.50.1]
+//                           [--sync periodic|batch|group] [--group-window MS]
 //
 // --rate runs a fixed-rate phase (latency measured from each op's intended start, so queueing is not hidden).
 // --profile DIR writes the node's V8 .cpuprofile; --threads prints the node's CPU per thread for each phase (main JS
@@ -29,7 +30,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '2' },
     rate: { type: 'string' },
     address: { type: 'string', default: '127.0.50.1' },
-    sync: { type: 'string', default: 'batch' },
+    sync: { type: 'string', default: 'periodic' },
+    'group-window': { type: 'string', default: '15' },
     profile: { type: 'string' },
     threads: { type: 'boolean', default: false },
     // Run the node from the launcher's esbuild bundle (dist/sibyl.mjs), as `sibyl cluster up` does.
@@ -73,7 +75,8 @@ async function startNodeProcess(dir: string): Promise<ChildProcess> {
     listenAddress: ADDRESS, rpcAddress: ADDRESS, broadcastAddress: ADDRESS, broadcastRpcAddress: ADDRESS,
     dataFileDirectories: [join(dir, 'data')], dataDir: join(dir, 'data'), hintsDirectory: join(dir, 'hints'),
     endpointSnitch: 'GossipingPropertyFileSnitch', dataCenter: 'dc1', rack: 'rack1',
-    commitlogSync: args.sync === 'periodic' ? 'periodic' : 'batch', adminPort: 7199, seeds: [ADDRESS],
+    commitlogSync: args.sync === 'batch' ? 'batch' : args.sync === 'group' ? 'group' : 'periodic',
+    commitlogSyncGroupWindowMs: Number(args['group-window']), adminPort: 7199, seeds: [ADDRESS],
   });
   const prof = args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [];
   if (process.env['NODE_FLAGS']) prof.push(...process.env['NODE_FLAGS'].split(' '));

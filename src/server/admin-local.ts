@@ -17,11 +17,13 @@ import { literalToBytes } from '../model/values/literals.ts';
 import type { LiteralKind } from '../model/ast.ts';
 import type { CqlType } from '../model/types.ts';
 import { parseNetworkConfig } from '../messaging/network-model.ts';
+import type { StorageStats } from '../storage/engine.ts';
+import { registerStorageMetrics, tableStats, threadPools } from './admin-storage.ts';
 
 export interface LocalAdminDeps {
   config: NodeConfig;
   systemContext: () => SystemContext;
-  storage: { approximateSize(): number; flush(): Promise<void> };
+  storage: { approximateSize(): number; flush(): Promise<void>; stats?(): StorageStats };
   /** Open client connections (a metrics gauge). */
   connections: () => number;
   /** Requests served so far, when the node counts them (a metrics gauge). */
@@ -127,6 +129,8 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     collectDefaultMetrics({ register: r, prefix: 'sibyl_' });
     new Gauge({ name: 'sibyl_client_connections', help: 'Open native-protocol client connections', registers: [r], collect() { this.set(deps.connections()); } });
     new Gauge({ name: 'sibyl_load_bytes', help: 'Bytes of data stored (nodetool Load)', registers: [r], collect() { this.set(deps.storage.approximateSize()); } });
+    const stats = deps.storage.stats?.bind(deps.storage);
+    if (stats) await registerStorageMetrics(r, stats);
     if (deps.requests) {
       const requests = deps.requests;
       new Gauge({ name: 'sibyl_client_requests', help: 'Client requests served since start', registers: [r], collect() { this.set(requests()); } });
@@ -173,7 +177,12 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     return out;
   };
 
+  const storageStats = deps.storage.stats?.bind(deps.storage);
   return {
+    ...(storageStats ? {
+      tableStats: (filters: string[]) => tableStats(deps.systemContext().schema, storageStats(), filters),
+      threadPools: () => threadPools(storageStats()),
+    } : {}),
     status(ksName?: string): StatusReport {
       const l = local();
       const { replication, note } = ownershipReplication(ksName);

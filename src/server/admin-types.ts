@@ -82,6 +82,29 @@ export interface PendingHintsEntry {
   oldest: number;
 }
 
+/** One table of `nodetool tablestats`: what the storage engine knows of it since the start. */
+export interface TableStatsEntry {
+  keyspace: string;
+  table: string;
+  memtableCellCount: number;
+  memtableDataSizeBytes: number;
+  /** Flushes (Cassandra counts memtable switches). */
+  memtableSwitchCount: number;
+  localReadCount: number;
+  localWriteCount: number;
+  pendingFlushes: number;
+}
+
+/** One row of `nodetool tpstats`. */
+export interface ThreadPoolEntry {
+  name: string;
+  active: number;
+  pending: number;
+  completed: number;
+  blocked: number;
+  allTimeBlocked: number;
+}
+
 export interface AdminSource {
   status(keyspace?: string): StatusReport;
   info(): InfoReport;
@@ -99,4 +122,8 @@ export interface AdminSource {
   metrics(): Promise<string>;
   /** Hints this node holds, per target (`nodetool listpendinghints`). */
   pendingHints(): PendingHintsEntry[];
+  /** `nodetool tablestats [keyspace[.table]…]`; absent where the source has no storage engine. */
+  tableStats?(filters: string[]): TableStatsEntry[];
+  /** `nodetool tpstats`. */
+  threadPools?(): ThreadPoolEntry[];
 }

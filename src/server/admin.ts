@@ -68,6 +68,14 @@ function routes(source: AdminSource): Map<string, Handler> {
     ['GET /ring', json((p) => source.ring(optional(p, 'keyspace')))],
     ['GET /describecluster', json(() => source.describeCluster())],
     ['GET /hints', json(() => source.pendingHints())],
+    ['GET /tablestats', json((p) => {
+      if (!source.tableStats) throw new AdminRequestError('this node has no storage statistics', 404);
+      return source.tableStats(p.getAll('table'));
+    })],
+    ['GET /tpstats', json(() => {
+      if (!source.threadPools) throw new AdminRequestError('this node has no thread pool statistics', 404);
+      return source.threadPools();
+    })],
     ['GET /endpoints', json((p) => source.getEndpoints(required(p, 'keyspace'), required(p, 'table'), required(p, 'key')))],
     ['POST /flush', json(async () => (await source.flush(), { ok: true }))],
     ['POST /drain', json(async () => (await source.drain(), { ok: true }))],

@@ -1,9 +1,9 @@
 // A Sibyl node: opens storage, loads schema and identity, and serves the native protocol on rpc_address:port.
 // close() is the graceful path used on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, flush.
 import { createServer, type Server, type Socket } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import type { NodeConfig } from './config.ts';
-import { StorageEngine } from '../storage/engine.ts';
+import { StorageEngine, type StorageOptions } from '../storage/engine.ts';
 import { randomInt } from 'node:crypto';
 import { withDefaultPort } from '../model/endpoint.ts';
 import { loadOrCreateIdentity, type LocalIdentity } from './identity.ts';
@@ -12,7 +12,7 @@ import { MessagingService } from '../messaging/messaging.ts';
 import { seededRandom, systemClock, systemTimers } from '../cluster/env.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET } from '../coordinator/hints.ts';
 import { LmdbHintStore } from './hint-store.ts';
-import type { Schema } from '../schema/model.ts';
+import type { Schema, TableDef } from '../schema/model.ts';
 import { Connection } from './connection.ts';
 import { startAdminServer } from './admin.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
@@ -61,15 +61,44 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
   };
 }
 
+const MIB = 1024 * 1024;
+
+/** The storage engine's settings from cassandra.yaml. */
+export function storageOptions(config: NodeConfig): StorageOptions {
+  mkdirSync(config.commitlogDirectory, { recursive: true });
+  // Cassandra's default commitlog_total_space: the smaller of 8 GiB and a quarter of the commit log's volume.
+  let totalMb = config.commitlogTotalSpaceMb;
+  if (totalMb === undefined) {
+    const fsStats = statfsSync(config.commitlogDirectory);
+    totalMb = Math.min(8192, Math.floor((fsStats.blocks * fsStats.bsize) / 4 / MIB));
+  }
+  return {
+    dir: config.dataDir, commitlogDir: config.commitlogDirectory, sync: config.commitlogSync,
+    syncPeriodMs: config.commitlogSyncPeriodMs, groupWindowMs: config.commitlogSyncGroupWindowMs,
+    segmentSizeBytes: config.commitlogSegmentSizeMb * MIB, commitlogTotalSpaceBytes: totalMb * MIB,
+    memtableSpaceBytes: config.memtableHeapSpaceMb * MIB, memtableCleanupThreshold: config.memtableCleanupThreshold,
+  };
+}
+
+/** Puts what the commit log holds from before a crash back, before anything is served (tables found by id). */
+async function replayCommitLog(storage: StorageEngine, schema: Schema, config: NodeConfig): Promise<void> {
+  const byId = new Map<string, TableDef>();
+  for (const ks of schema.keyspaces.values()) for (const t of ks.tables.values()) byId.set(t.id, t);
+  const policy = config.commitFailurePolicy === 'ignore' ? 'ignore' : 'stop';
+  const report = await storage.replay((id) => byId.get(id), policy);
+  if (report.entries > 0 || report.skipped.length > 0) {
+    log(`commit log replayed: ${report.entries} entries from ${report.segments} segments${report.skipped.length ? `; skipped ${report.skipped.join(', ')}` : ''}`);
+  }
+}
+
 export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
   // Storage failures before the node is up fail the start itself; afterwards the failure policies apply.
   let lifecycle: NodeLifecycle | undefined;
   const storage = await StorageEngine.open({
-    dir: config.dataDir,
-    sync: config.commitlogSync === 'periodic' ? 'periodic' : 'batch',
-    syncPeriodMs: config.commitlogSyncPeriodMs,
+    ...storageOptions(config),
     onFailure: (e) => lifecycle?.onStorageFailure(e),
+    log: (m) => log(m),
   });
   const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens);
   const nowMicros = microsClock();
@@ -89,6 +118,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     messenger: messaging, store: storage, hints, log,
   }, nodeSettings(config, identity));
   schemaOf = () => core.schema.current;
+  await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));
   const connections = new Set<Connection>();
   core.onEvent((e: EventMessage) => {

@@ -1,9 +1,11 @@
 // `sibyl nodetool [-h HOST] [-p PORT] <command>`: Cassandra's nodetool against a node's admin API (server/admin.ts).
 // Output and exit codes follow Cassandra 4.0's nodetool so operators' scripts and habits carry over.
 import { Command } from 'commander';
-import type { DescribeClusterReport, InfoReport, PendingHintsEntry, RingEntry, StatusReport } from '../server/admin-types.ts';
+import type { DescribeClusterReport, InfoReport, PendingHintsEntry, RingEntry, StatusReport, TableStatsEntry, ThreadPoolEntry } from '../server/admin-types.ts';
 import { AdminConnectError, AdminResponseError, adminCall, withQuery } from './admin-client.ts';
-import { formatDescribeCluster, formatPendingHints, formatEndpoints, formatInfo, formatRing, formatStatus } from './nodetool-format.ts';
+import {
+  formatDescribeCluster, formatPendingHints, formatEndpoints, formatInfo, formatRing, formatStatus, formatTableStats, formatThreadPools,
+} from './nodetool-format.ts';
 
 interface Target {
   host: string;
@@ -143,6 +145,25 @@ export function registerNodetoolCommand(program: Command): void {
     .action(async (keyspace: string, table: string, key: string, _o: unknown, cmd: Command) => {
       const t = target(cmd);
       await run(t, async () => formatEndpoints(await get<string[]>(t, withQuery('/endpoints', { keyspace, table, key }))));
+    });
+
+  withConn(nt.command('tablestats'))
+    .alias('cfstats')
+    .description('Print statistics on tables')
+    .argument('[tables...]', 'keyspaces or keyspace.table names (default: every table outside the system keyspaces)')
+    .action(async (tables: string[], _o: unknown, cmd: Command) => {
+      const t = target(cmd);
+      const q = new URLSearchParams();
+      for (const name of tables) q.append('table', name);
+      const path = q.size > 0 ? `/tablestats?${q.toString()}` : '/tablestats';
+      await run(t, async () => formatTableStats(await get<TableStatsEntry[]>(t, path)));
+    });
+
+  withConn(nt.command('tpstats'))
+    .description('Print usage statistics of thread pools')
+    .action(async (_o: unknown, cmd: Command) => {
+      const t = target(cmd);
+      await run(t, async () => formatThreadPools(await get<ThreadPoolEntry[]>(t, '/tpstats')));
     });
 
   withConn(nt.command('flush'))
