@@ -4,6 +4,10 @@
 // availability sets / AZs. cassandra-stress's standard1 shape: 10-byte keys, 5 × 34-byte blob columns.
 //
 //   npx tsx bench/cluster-stress.ts [--ops 20000] [--concurrency 128] [--rack-latency 1] [--preset azure-single-region | --nodes N]
+//                                   [--phases write,read]
+//
+// --rack-latency 0 skips the second round (with latency). To see where a node's CPU goes, profile every node:
+// SIBYL_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (the profiles are written when the nodes stop).
 //
 // Client and all nodes share this machine's cores, so these are figures for one box, not for a cluster.
 import { randomBytes } from 'node:crypto';
@@ -24,6 +28,8 @@ const { values: args } = parseArgs({
     preset: { type: 'string', default: 'azure-single-region' },
     // Instead of a preset: N nodes in one DC and rack at 127.0.51.1… (ccm-style -n N), to compare cluster sizes.
     nodes: { type: 'string' },
+    // Which phases each round runs, in order (a write-only run for profiling the write path).
+    phases: { type: 'string', default: 'write,read' },
   },
 });
 const OPS = Number(args.ops);
@@ -37,11 +43,13 @@ interface Phase {
   errors: number;
   hist: hdr.Histogram;
   serverCpu: number;
+  /** The kernel's part of serverCpu (socket I/O, fsync). */
+  serverSys: number;
 }
 
 async function phase(name: string, pids: number[], op: (i: number) => Promise<unknown>): Promise<Phase> {
   const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  const cpu0 = pids.reduce((a, p) => a + procStat(p).cpuSec, 0);
+  const before = pids.map((p) => procStat(p));
   let next = 0;
   let errors = 0;
   const t0 = performance.now();
@@ -59,15 +67,22 @@ async function phase(name: string, pids: number[], op: (i: number) => Promise<un
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - t0) / 1000;
-  const serverCpu = pids.reduce((a, p) => a + procStat(p).cpuSec, 0) - cpu0;
-  return { name, opsPerSec: OPS / seconds, errors, hist, serverCpu };
+  // The phase's window on CLOCK_MONOTONIC (µs), the clock of V8's .cpuprofile timestamps, to cut profiles to it.
+  if (process.env['SIBYL_NODE_FLAGS']?.includes('--cpu-prof') === true) {
+    const endUs = process.hrtime.bigint() / 1000n;
+    console.log(`  (${name}: monotonic µs ${endUs - BigInt(Math.round(seconds * 1e6))}–${endUs})`);
+  }
+  const after = pids.map((p) => procStat(p));
+  const serverCpu = after.reduce((a, s, i) => a + s.cpuSec - before[i]!.cpuSec, 0);
+  const serverSys = after.reduce((a, s, i) => a + s.sysSec - before[i]!.sysSec, 0);
+  return { name, opsPerSec: OPS / seconds, errors, hist, serverCpu, serverSys };
 }
 
 function print(p: Phase): void {
   const ms = (q: number): string => (p.hist.getValueAtPercentile(q) / 1000).toFixed(2);
   console.log(
     `  ${p.name.padEnd(34)} ${String(Math.round(p.opsPerSec)).padStart(6)} op/s   p50 ${ms(50).padStart(6)} ms   p99 ${ms(99).padStart(7)} ms   ` +
-      `errors ${p.errors}   ops per server CPU-s ${Math.round(OPS / Math.max(p.serverCpu, 0.01))}`,
+      `errors ${p.errors}   ops per server CPU-s ${Math.round(OPS / Math.max(p.serverCpu, 0.01))} (${Math.round((100 * p.serverSys) / Math.max(p.serverCpu, 0.01))}% sys)`,
   );
 }
 
@@ -96,14 +111,19 @@ try {
   const select = 'SELECT * FROM keyspace1.standard1 WHERE key = ?';
   const run = async (label: string): Promise<void> => {
     console.log(`\n${label}`);
-    print(await phase('WRITE (QUORUM)', pids, (i) => client.execute(insert, [keyFor(i), ...cols])));
-    print(await phase('READ (QUORUM)', pids, () => client.execute(select, [keyFor(Math.floor(Math.random() * OPS))])));
+    for (const name of args.phases!.split(',')) {
+      if (name === 'write') print(await phase('WRITE (QUORUM)', pids, (i) => client.execute(insert, [keyFor(i), ...cols])));
+      else if (name === 'read') print(await phase('READ (QUORUM)', pids, () => client.execute(select, [keyFor(Math.floor(Math.random() * OPS))])));
+      else throw new Error(`unknown phase ${name} (write, read)`);
+    }
   };
   // Warm-up (not measured): JIT, connection pools, the driver's prepared-statement cache.
   await Promise.all(Array.from({ length: 2000 }, (_, i) => client.execute(insert, [keyFor(OPS + i), ...cols])));
   await run('no injected latency');
-  await sibyl(['cluster', 'network', '--dir', dir, '--latency-rack', args['rack-latency']!]);
-  await run(`${args['rack-latency']} ms one-way between racks`);
+  if (Number(args['rack-latency']) > 0) {
+    await sibyl(['cluster', 'network', '--dir', dir, '--latency-rack', args['rack-latency']!]);
+    await run(`${args['rack-latency']} ms one-way between racks`);
+  }
   await client.shutdown();
 } finally {
   await sibyl(['cluster', 'remove', '--dir', dir]).catch((e: unknown) => console.error((e as Error).message));

@@ -7,14 +7,15 @@ import { CLI_SOURCE, REPO_ROOT } from '../src/tools/bundle.ts';
 /** Clock ticks per second of /proc's CPU times. */
 export const CLK_TCK = 100;
 
-/** CPU seconds (user + system) and resident memory of a live process. */
-export function procStat(pid: number): { cpuSec: number; rssMb: number } {
+/** CPU seconds (user + system, and the system part alone) and resident memory of a live process. */
+export function procStat(pid: number): { cpuSec: number; sysSec: number; rssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuSec = (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
+  const sysSec = Number(fields[12]) / CLK_TCK; // stime
+  const cpuSec = Number(fields[11]) / CLK_TCK + sysSec; // utime + stime
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuSec, rssMb: rssKb / 1024 };
+  return { cpuSec, sysSec, rssMb: rssKb / 1024 };
 }
 
 /** Runs `sibyl <args>` and resolves with its exit code and output. */
