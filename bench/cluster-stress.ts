@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import cassandra from 'cassandra-driver';
 import * as hdr from 'hdr-histogram-js';
 import type { ClusterManifest } from '../src/tools/cluster/manifest.ts';
-import { procStat, sibyl } from './lib.ts';
+import { procStat, sibyl, threadCpu } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,6 +50,7 @@ interface Phase {
 async function phase(name: string, pids: number[], op: (i: number) => Promise<unknown>): Promise<Phase> {
   const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const before = pids.map((p) => procStat(p));
+  const threadsBefore = pids.map((p) => threadCpu(p));
   let next = 0;
   let errors = 0;
   const t0 = performance.now();
@@ -73,6 +74,14 @@ async function phase(name: string, pids: number[], op: (i: number) => Promise<un
     console.log(`  (${name}: monotonic µs ${endUs - BigInt(Math.round(seconds * 1e6))}–${endUs})`);
   }
   const after = pids.map((p) => procStat(p));
+  // SIBYL_BENCH_THREADS=1: where the server CPU went by thread (the main thread is what --cpu-prof sees).
+  if (process.env['SIBYL_BENCH_THREADS'] === '1') {
+    const byThread = new Map<string, number>();
+    pids.forEach((p, i) => {
+      for (const [t, sec] of threadCpu(p)) byThread.set(t, (byThread.get(t) ?? 0) + sec - (threadsBefore[i]!.get(t) ?? 0));
+    });
+    console.log(`  (${name} CPU s by thread: ${[...byThread].filter(([, s]) => s > 0).map(([t, s]) => `${t} ${s.toFixed(2)}`).join(', ')})`);
+  }
   const serverCpu = after.reduce((a, s, i) => a + s.cpuSec - before[i]!.cpuSec, 0);
   const serverSys = after.reduce((a, s, i) => a + s.sysSec - before[i]!.sysSec, 0);
   return { name, opsPerSec: OPS / seconds, errors, hist, serverCpu, serverSys };

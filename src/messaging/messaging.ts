@@ -13,26 +13,17 @@ import { randomBytes } from 'node:crypto';
 import {
   seededRandom, systemClock, systemTimers, type Clock, type Random, type TimerHandle, type Timers, type Transport,
 } from '../cluster/env.ts';
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from './codec.ts';
+import { DEFAULT_MAX_FRAME_BYTES, decodeBody, encodeFrame, FrameDecoder } from './codec.ts';
 import { DelayLine } from './delay-line.ts';
+import { Kind, readEnvelope, writeEnvelope, type Envelope } from './envelope.ts';
 import { endpointOf, parseEndpoint } from '../model/endpoint.ts';
 import { MessagingClosedError, RemoteError, TimeoutError, toWireError, type WireError } from './errors.ts';
 import { NetworkModel } from './network-model.ts';
 import { OutboundLink, type DropReason } from './outbound.ts';
+import { Writer } from './wire.ts';
 
 export { MessagingClosedError, RemoteError, TimeoutError, type WireError } from './errors.ts';
 export { NetworkModel } from './network-model.ts';
-
-export interface Envelope {
-  verb: string;
-  /** Request id, unique per sender; 0 for one-way messages, which get no response. */
-  id: number;
-  from: string;
-  payload: unknown;
-  isResponse?: boolean;
-  /** Set on a response when the handler threw. */
-  error?: WireError;
-}
 
 export type Handler = (payload: unknown, from: string) => unknown | Promise<unknown>;
 
@@ -73,7 +64,8 @@ interface Hello {
   from: string;
 }
 
-const PROTOCOL_VERSION = 1;
+/** 2: binary envelopes (envelope.ts); 1 was msgpack envelopes naming their sender. */
+const PROTOCOL_VERSION = 2;
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -96,11 +88,6 @@ function isHello(v: unknown): v is Hello {
     && typeof h.version === 'number';
 }
 
-function isEnvelope(v: unknown): v is Envelope {
-  const e = v as Partial<Envelope> | null;
-  return typeof e === 'object' && e !== null && typeof e.verb === 'string' && typeof e.id === 'number';
-}
-
 export class MessagingService {
   readonly self: string;
   readonly network: NetworkModel;
@@ -119,6 +106,8 @@ export class MessagingService {
   private readonly inbound = new Set<Socket>();
   private readonly hello: Buffer;
   private readonly maxFrameBytes: number;
+  /** Frames that cannot be written straight into a link (delayed, queued while connecting, to self). */
+  private readonly scratch = new Writer();
   private nextId = 1;
   private closed = false;
 
@@ -160,7 +149,7 @@ export class MessagingService {
 
   /** One-way, best effort. Throws only for a payload that cannot be encoded (a programming error). */
   send(to: string, verb: string, payload: unknown): void {
-    this.sendEnvelope(to, { verb, id: 0, from: this.self, payload });
+    this.sendMessage(to, Kind.ONE_WAY, 0, verb, payload);
   }
 
   /** Sends and waits for the handler's return value; rejects with TimeoutError, RemoteError or MessagingClosedError. */
@@ -175,7 +164,7 @@ export class MessagingService {
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, to, verb });
       try {
-        this.sendEnvelope(to, { verb, id, from: this.self, payload });
+        this.sendMessage(to, Kind.REQUEST, id, verb, payload);
       } catch (err) {
         this.pending.delete(id);
         this.timers.clearTimeout(timer);
@@ -223,19 +212,31 @@ export class MessagingService {
 
   // ---- sending ----
 
-  private sendEnvelope(to: string, envelope: Envelope): void {
+  private sendMessage(to: string, kind: Kind, id: number, verb: string, payload: unknown): void {
     if (this.closed) return;
     // Encode now, not after the simulated delay: the caller may mutate the payload once send() returns.
-    const frame = encodeFrame(envelope, this.maxFrameBytes);
-    this.stats.sent++;
     if (to === this.self) {
+      writeEnvelope(this.scratch, kind, id, verb, payload, this.maxFrameBytes);
+      this.stats.sent++;
       // Local delivery skips the network, as Cassandra's does, but still copies (decode of the frame) and stays
       // asynchronous so a handler never runs inside its caller's stack.
-      const copy = new FrameDecoder(this.maxFrameBytes).push(frame)[0] as Envelope;
+      const copy = readEnvelope(Buffer.from(this.scratch.take().subarray(4)));
       setImmediate(() => { if (!this.closed) this.receive(this.self, copy); });
       return;
     }
     const peer = this.peer(to);
+    // The common case: no network model and nothing delayed ahead on this link. The frame is encoded straight into
+    // the link's bytes of this turn: no frame of its own, no copy.
+    const direct = this.network.isIdeal && peer.delay.size === 0 ? peer.link.writerIfConnected() : undefined;
+    if (direct !== undefined) {
+      writeEnvelope(direct, kind, id, verb, payload, this.maxFrameBytes);
+      this.stats.sent++;
+      peer.link.written();
+      return;
+    }
+    writeEnvelope(this.scratch, kind, id, verb, payload, this.maxFrameBytes);
+    const frame = this.scratch.take();
+    this.stats.sent++;
     if (this.network.isIdeal) {
       peer.delay.push(frame, 0);
       return;
@@ -282,27 +283,44 @@ export class MessagingService {
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(this.maxFrameBytes);
     let from: string | undefined;
+    // A frame decodes from its own copy: its Buffers (cell values, keys) may be kept (memtables, hints) and must not
+    // pin the socket's whole receive chunk.
+    const envelopeOf = (body: Buffer): Envelope | undefined => {
+      try {
+        return readEnvelope(Buffer.from(body));
+      } catch (err) {
+        decoder.fail();
+        reject('bad message', err);
+        return undefined;
+      }
+    };
     const reject = (why: string, err?: unknown): void => {
       this.log(`${this.self}: closing inbound connection from ${from ?? socket.remoteAddress}: ${why}`, err);
       socket.destroy();
     };
     socket.on('data', (chunk: Buffer) => {
-      let values: unknown[];
+      let bodies: Buffer[];
       try {
-        values = decoder.push(chunk);
+        bodies = decoder.pushRaw(chunk);
       } catch (err) {
         return reject('bad frame', err);
       }
-      for (const value of values) {
+      for (const body of bodies) {
         if (socket.destroyed) return;
         if (from === undefined) {
-          if (!isHello(value)) return reject('first frame is not a handshake');
-          if (value.version !== PROTOCOL_VERSION) return reject(`unsupported messaging version ${value.version}`);
-          from = value.from;
-        } else if (!isEnvelope(value)) {
-          return reject('frame is not a message envelope');
+          let hello: unknown;
+          try {
+            hello = decodeBody(body);
+          } catch (err) {
+            return reject('bad handshake', err);
+          }
+          if (!isHello(hello)) return reject('first frame is not a handshake');
+          if (hello.version !== PROTOCOL_VERSION) return reject(`unsupported messaging version ${hello.version}`);
+          from = hello.from;
         } else {
-          this.receive(from, value);
+          const envelope = envelopeOf(body);
+          if (envelope === undefined) return;
+          this.receive(from, envelope);
         }
       }
     });
@@ -316,7 +334,7 @@ export class MessagingService {
       return;
     }
     this.stats.received++;
-    if (envelope.isResponse === true) this.complete(from, envelope);
+    if (envelope.kind === Kind.RESPONSE || envelope.kind === Kind.ERROR) this.complete(from, envelope);
     else this.dispatch(from, envelope);
   }
 
@@ -326,12 +344,14 @@ export class MessagingService {
     if (p === undefined || p.to !== from) return;
     this.pending.delete(envelope.id);
     this.timers.clearTimeout(p.timer);
-    if (envelope.error !== undefined) p.reject(new RemoteError(from, p.verb, envelope.error));
+    if (envelope.kind === Kind.ERROR) p.reject(new RemoteError(from, p.verb, envelope.payload as WireError));
     else p.resolve(envelope.payload);
   }
 
   private dispatch(from: string, envelope: Envelope): void {
-    const { verb, id } = envelope;
+    const { verb } = envelope;
+    // A one-way message is never answered, whatever id a peer put on it.
+    const id = envelope.kind === Kind.ONE_WAY ? 0 : envelope.id;
     const handler = this.handlers.get(verb);
     if (handler === undefined) {
       if (id !== 0) this.respondError(from, verb, id, { name: 'UnknownVerbError', message: `no handler for ${verb}` });
@@ -354,7 +374,7 @@ export class MessagingService {
   private respond(to: string, verb: string, id: number, payload: unknown): void {
     if (id === 0 || payload === undefined) return;
     try {
-      this.sendEnvelope(to, { verb, id, from: this.self, payload, isResponse: true });
+      this.sendMessage(to, Kind.RESPONSE, id, verb, payload);
     } catch (err) {
       // The handler returned something msgpack cannot carry: tell the requester rather than let it time out.
       this.failed(to, verb, id, err);
@@ -371,7 +391,7 @@ export class MessagingService {
 
   private respondError(to: string, verb: string, id: number, error: WireError): void {
     try {
-      this.sendEnvelope(to, { verb, id, from: this.self, payload: null, isResponse: true, error });
+      this.sendMessage(to, Kind.ERROR, id, verb, error);
     } catch (err) {
       this.log(`${this.self}: could not send the error response for ${verb} to ${to}`, err);
     }
