@@ -10,8 +10,9 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { DeadlineTable } from '../cluster/deadlines.ts';
 import {
-  seededRandom, systemClock, systemTimers, type Clock, type Random, type TimerHandle, type Timers, type Transport,
+  seededRandom, systemClock, systemTimers, type Clock, type Random, type Timers, type Transport,
 } from '../cluster/env.ts';
 import { DEFAULT_MAX_FRAME_BYTES, decodeBody, encodeFrame, FrameDecoder } from './codec.ts';
 import { DelayLine } from './delay-line.ts';
@@ -56,6 +57,8 @@ export interface MessagingStats {
   /** Lost by the transport, by reason. */
   droppedByLink: Record<DropReason, number>;
   timeouts: number;
+  /** Socket writes: each carries every frame written to its link in one event-loop turn (sent / socketWrites). */
+  socketWrites: number;
 }
 
 interface Hello {
@@ -70,9 +73,20 @@ const PROTOCOL_VERSION = 2;
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
-  timer: TimerHandle;
   to: string;
   verb: string;
+  timeoutMs: number;
+  deadline: number;
+}
+
+// The executor of every request's promise: one function for all of them, where an arrow per request would be a
+// closure allocated per message. It runs synchronously inside the Promise constructor, so the captured pair is
+// picked up at once.
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((err: Error) => void) | undefined;
+function capture(resolve: (value: unknown) => void, reject: (err: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
 }
 
 interface Peer {
@@ -92,7 +106,7 @@ export class MessagingService {
   readonly self: string;
   readonly network: NetworkModel;
   readonly stats: MessagingStats = {
-    sent: 0, received: 0, droppedByModel: 0, droppedPartitioned: 0, timeouts: 0,
+    sent: 0, received: 0, droppedByModel: 0, droppedPartitioned: 0, timeouts: 0, socketWrites: 0,
     droppedByLink: { 'queue-full': 0, unreachable: 0, backpressure: 0, closed: 0 },
   };
 
@@ -102,7 +116,8 @@ export class MessagingService {
   private readonly log: (msg: string, err?: unknown) => void;
   private readonly handlers = new Map<string, Handler>();
   private readonly peers = new Map<string, Peer>();
-  private readonly pending = new Map<number, Pending>();
+  /** Requests awaiting a response, by id, with one timer for all their timeouts. */
+  private readonly pending: DeadlineTable<number, Pending>;
   private readonly inbound = new Set<Socket>();
   private readonly hello: Buffer;
   private readonly maxFrameBytes: number;
@@ -122,6 +137,10 @@ export class MessagingService {
     this.log = opts.logger ?? (() => {});
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.network = new NetworkModel(opts.network);
+    this.pending = new DeadlineTable(this.clock, this.timers, (p) => p.deadline, (_id, p) => {
+      this.stats.timeouts++;
+      p.reject(new TimeoutError(p.to, p.verb, p.timeoutMs));
+    });
     const hello: Hello = { hello: 'sibyl', version: PROTOCOL_VERSION, from: this.self };
     this.hello = encodeFrame(hello);
     server.on('connection', (socket) => this.accept(socket));
@@ -156,21 +175,16 @@ export class MessagingService {
   request(to: string, verb: string, payload: unknown, timeoutMs: number): Promise<unknown> {
     if (this.closed) return Promise.reject(new MessagingClosedError(`messaging ${this.self} is closed`));
     const id = this.nextId++;
-    return new Promise<unknown>((resolve, reject) => {
-      const timer = this.timers.setTimeout(() => {
-        if (!this.pending.delete(id)) return;
-        this.stats.timeouts++;
-        reject(new TimeoutError(to, verb, timeoutMs));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, to, verb });
-      try {
-        this.sendMessage(to, Kind.REQUEST, id, verb, payload);
-      } catch (err) {
-        this.pending.delete(id);
-        this.timers.clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
+    const promise = new Promise<unknown>(capture);
+    const p: Pending = { resolve: capturedResolve!, reject: capturedReject!, to, verb, timeoutMs, deadline: this.clock.now() + timeoutMs };
+    this.pending.add(id, p);
+    try {
+      this.sendMessage(to, Kind.REQUEST, id, verb, payload);
+    } catch (err) {
+      this.pending.delete(id);
+      p.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return promise;
   }
 
   /** The Gossiper's Transport: one-way messages of one verb. */
@@ -202,10 +216,8 @@ export class MessagingService {
       peer.link.close();
     }
     this.peers.clear();
-    for (const [id, p] of this.pending) {
-      this.timers.clearTimeout(p.timer);
+    for (const p of this.pending.drain()) {
       p.reject(new MessagingClosedError(`messaging ${this.self} closed with ${p.verb} to ${p.to} pending`));
-      this.pending.delete(id);
     }
     await closedServer;
   }
@@ -265,6 +277,7 @@ export class MessagingService {
       backoffMinMs: this.opts.backoffMinMs ?? 50,
       backoffMaxMs: this.opts.backoffMaxMs ?? 1000,
       onDrop: (count, reason) => { this.stats.droppedByLink[reason] += count; },
+      onSocketWrite: () => { this.stats.socketWrites++; },
       logger: (msg, err) => this.log(`${this.self} -> ${to}: ${msg}`, err),
     });
     peer = { link, delay: new DelayLine<Buffer>(this.clock, this.timers, (frame) => link.send(frame)) };
@@ -343,7 +356,6 @@ export class MessagingService {
     // A late response (after its timeout) or one from the wrong peer is ignored, as Cassandra ignores them.
     if (p === undefined || p.to !== from) return;
     this.pending.delete(envelope.id);
-    this.timers.clearTimeout(p.timer);
     if (envelope.kind === Kind.ERROR) p.reject(new RemoteError(from, p.verb, envelope.payload as WireError));
     else p.resolve(envelope.payload);
   }

@@ -31,6 +31,7 @@ export interface OutboundOptions {
   backoffMinMs: number;
   backoffMaxMs: number;
   onDrop: (count: number, reason: DropReason) => void;
+  onSocketWrite: () => void;
   logger: (msg: string, err?: unknown) => void;
 }
 
@@ -113,6 +114,7 @@ export class OutboundLink {
     const bytes = this.out.take();
     // The link broke (or closed) since these were written: they are lost, as those in the socket's buffer are.
     if (this.state !== 'connected' || this.socket === undefined) return;
+    this.opts.onSocketWrite();
     this.socket.write(bytes);
   }
 
