@@ -6,9 +6,11 @@
 // Every number is an IEEE double (write timestamps in µs and local deletion times exceed 32 bits and are JS numbers
 // everywhere), tokens are int64, lengths and counts LEB128. Optional fields sit behind a flags byte, so an absent
 // field stays absent. Decoded Buffers are views into the frame, which FrameDecoder copies out of the socket's chunk.
-import { createHash } from 'node:crypto';
+import { murmur3Digest } from '../model/murmur3.ts';
 import type { Bound, Cell, ColumnData, ComplexColumn, LivenessInfo, PartitionData, ReadFilter, Row, Tombstone } from '../storage/types.ts';
-import { FrameError, type Reader, type Writer } from './wire.ts';
+import { FrameError, Writer, type Reader } from './wire.ts';
+
+const digestScratch = new Writer();
 
 const HAS_TTL = 1;
 const HAS_LDT = 2;
@@ -102,7 +104,8 @@ function writeRow(w: Writer, row: Row, sorted: boolean): void {
     if (marker.ldt !== undefined) w.f64(marker.ldt);
   }
   if (row.deletion !== undefined) writeTombstone(w, row.deletion);
-  const names = sorted ? Object.keys(row.cells).sort() : Object.keys(row.cells);
+  const names = Object.keys(row.cells);
+  if (sorted && !isSorted(names)) names.sort();
   w.varint(names.length);
   for (const name of names) {
     w.string(name);
@@ -127,6 +130,11 @@ function readRow(r: Reader): Row {
     row.cells[name] = readColumn(r);
   }
   return row;
+}
+
+function isSorted(names: string[]): boolean {
+  for (let i = 1; i < names.length; i++) if (names[i - 1]! > names[i]!) return false;
+  return true;
 }
 
 function writeBound(w: Writer, b: Bound): void {
@@ -203,16 +211,19 @@ export function readFilter(r: Reader): ReadFilter {
 }
 
 /**
- * The digest of a replica's read result, as Cassandra's digest reads compare: MD5 of the partition in canonical form
+ * The digest of a replica's read result, as Cassandra's digest reads compare (Cassandra hashes with MD5; the 128-bit
+ * Murmur3 of model/murmur3.ts is as good between replicas and cheaper): the hash of the partition in canonical form
  * (cells in column-name order, since two replicas may hold the same cells in a different insertion order). No
  * partition and an empty one digest alike only if they encode alike, which they do not: a replica holding a
  * tombstone-only partition disagrees with one holding nothing, and the mismatch leads to a full read and repair.
  */
-export function partitionDigest(w: Writer, p: PartitionData | undefined): Buffer {
+export function partitionDigest(p: PartitionData | undefined): Buffer {
+  // Digests are computed synchronously, one at a time, so one scratch writer serves them all.
+  const w = digestScratch;
   if (p === undefined) w.u8(0);
   else {
     w.u8(1);
     writePartition(w, p, true);
   }
-  return createHash('md5').update(w.take()).digest();
+  return murmur3Digest(w.take());
 }
