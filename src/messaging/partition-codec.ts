@@ -6,8 +6,8 @@
 // Every number is an IEEE double (write timestamps in µs and local deletion times exceed 32 bits and are JS numbers
 // everywhere), tokens are int64, lengths and counts LEB128. Optional fields sit behind a flags byte, so an absent
 // field stays absent. Decoded Buffers are views into the frame, which FrameDecoder copies out of the socket's chunk.
-import { murmur3Digest } from '../model/murmur3.ts';
 import type { Bound, Cell, ColumnData, ComplexColumn, LivenessInfo, PartitionData, ReadFilter, Row, Tombstone } from '../storage/types.ts';
+import { murmur3x86_128 } from './digest-hash.ts';
 import { FrameError, Writer, type Reader } from './wire.ts';
 
 const digestScratch = new Writer();
@@ -211,8 +211,8 @@ export function readFilter(r: Reader): ReadFilter {
 }
 
 /**
- * The digest of a replica's read result, as Cassandra's digest reads compare (Cassandra hashes with MD5; the 128-bit
- * Murmur3 of model/murmur3.ts is as good between replicas and cheaper): the hash of the partition in canonical form
+ * The digest of a replica's read result, as Cassandra's digest reads compare (Cassandra hashes with MD5; 128-bit
+ * MurmurHash3 is as good between replicas and cheaper, digest-hash.ts): the hash of the partition in canonical form
  * (cells in column-name order, since two replicas may hold the same cells in a different insertion order). No
  * partition and an empty one digest alike only if they encode alike, which they do not: a replica holding a
  * tombstone-only partition disagrees with one holding nothing, and the mismatch leads to a full read and repair.
@@ -225,5 +225,5 @@ export function partitionDigest(p: PartitionData | undefined): Buffer {
     w.u8(1);
     writePartition(w, p, true);
   }
-  return murmur3Digest(w.take());
+  return murmur3x86_128(w.take());
 }

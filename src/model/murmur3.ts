@@ -80,9 +80,6 @@ function loadTail(key: Buffer, o: number, n: number): void {
 }
 
 const tokenBuf = Buffer.alloc(8);
-/** The second half (h2) of the last hashLimbs() result, for the 128-bit digest. */
-let h2FinalH = 0;
-let h2FinalL = 0;
 
 /** The raw h1 of Cassandra's MurmurHash3.hash3_x64_128(key, 0, len, 0), as hi/lo int32 limbs. */
 function hashLimbs(key: Buffer): void {
@@ -163,14 +160,6 @@ function hashLimbs(key: Buffer): void {
   h2h = rh;
   h2l = rl;
   add(h1h, h1l, h2h, h2l);
-  // h1 += h2; h2 += h1: the final h1 is in rh:rl, the final h2 is kept for murmur3Digest.
-  const h1FinalH = rh;
-  const h1FinalL = rl;
-  add(h2h, h2l, h1FinalH, h1FinalL);
-  h2FinalH = rh;
-  h2FinalL = rl;
-  rh = h1FinalH;
-  rl = h1FinalL;
 }
 
 /** The Murmur3Partitioner token of a partition key (already in routing-key form, see compositeKey). */
@@ -190,21 +179,6 @@ export function murmur3Hash(key: Buffer): bigint {
   tokenBuf.writeInt32BE(rh, 0);
   tokenBuf.writeInt32BE(rl, 4);
   return tokenBuf.readBigInt64BE(0);
-}
-
-/**
- * All 128 bits of MurmurHash3 x64_128 (seed 0, Cassandra's tail bytes): h1 then h2, big-endian. Replicas compare
- * read digests with it (messaging/partition-codec.ts): same data, same digest, at half the cost of MD5 in
- * node:crypto for a small row, and no adversary to resist between replicas of one cluster.
- */
-export function murmur3Digest(bytes: Buffer): Buffer {
-  hashLimbs(bytes);
-  const out = Buffer.allocUnsafe(16);
-  out.writeInt32BE(rh, 0);
-  out.writeInt32BE(rl, 4);
-  out.writeInt32BE(h2FinalH, 8);
-  out.writeInt32BE(h2FinalL, 12);
-  return out;
 }
 
 /** Cassandra's CompositeType encoding of a multi-column partition key: [uint16 len][bytes][0x00] each. */
