@@ -126,6 +126,16 @@ test('the writer hands out views it never rewrites, across slab changes', () => 
   }
 });
 
+test('strings of every kind round-trip: short ASCII (the fast loops), non-ASCII, around the short length, long', () => {
+  const samples = ['', 'C0', 'é', 'naïve', '日本語', 'emoji 🎉', 'x'.repeat(23), 'x'.repeat(24), 'x'.repeat(25), `${'y'.repeat(23)}é`,
+    'z'.repeat(200), 'ü'.repeat(5_000), '\u0000\u007f\u0080'];
+  const w = new Writer(64);
+  for (const s of samples) w.string(s);
+  const r = new Reader(w.take());
+  assert.deepEqual(samples.map(() => r.string()), samples);
+  assert.equal(r.remaining, 0);
+});
+
 test('digests: equal for the same data in any cell insertion order, different for different data or none', () => {
   const mk = (cells: Record<string, Cell>): PartitionData => ({ key: Buffer.from('k'), token: 1n, rangeTombstones: [], rows: [{ clustering: [], cells }] });
   const a = { ts: 1, v: Buffer.from('a') };
