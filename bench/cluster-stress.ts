@@ -4,8 +4,11 @@
 // availability sets / AZs. cassandra-stress's standard1 shape: 10-byte keys, 5 × 34-byte blob columns.
 //
 //   npx tsx bench/cluster-stress.ts [--ops 20000] [--concurrency 128] [--rack-latency 1] [--preset azure-single-region | --nodes N]
-//                                   [--phases write,read]
+//                                   [--phases write,read] [--rate WRITES_PER_SEC[,READS_PER_SEC]]
 //
+// --rate paces each phase at a fixed rate (at most --concurrency in flight) instead of a closed loop, and measures each
+// operation's latency from when it was due, so a stall counts against every operation it delays (no coordinated
+// omission): run it at half the closed loop's peak for the latency at a sustainable load.
 // --rack-latency 0 skips the second round (with latency). To see where a node's CPU goes, profile every node:
 // SIBYL_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' (the profiles are written when the nodes stop).
 //
@@ -30,10 +33,12 @@ const { values: args } = parseArgs({
     nodes: { type: 'string' },
     // Which phases each round runs, in order (a write-only run for profiling the write path).
     phases: { type: 'string', default: 'write,read' },
+    rate: { type: 'string', default: '0' },
   },
 });
 const OPS = Number(args.ops);
 const CONCURRENCY = Number(args.concurrency);
+const [WRITE_RATE, READ_RATE] = ((r: number[]): [number, number] => [r[0]!, r[1] ?? r[0]!])(args.rate!.split(',').map(Number));
 
 const keyFor = (i: number): Buffer => Buffer.from(String(i).padStart(10, '0'));
 
@@ -47,7 +52,7 @@ interface Phase {
   serverSys: number;
 }
 
-async function phase(name: string, pids: number[], op: (i: number) => Promise<unknown>): Promise<Phase> {
+async function phase(name: string, pids: number[], RATE: number, op: (i: number) => Promise<unknown>): Promise<Phase> {
   const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   const before = pids.map((p) => procStat(p));
   const threadsBefore = pids.map((p) => threadCpu(p));
@@ -57,7 +62,9 @@ async function phase(name: string, pids: number[], op: (i: number) => Promise<un
   const worker = async (): Promise<void> => {
     while (next < OPS) {
       const i = next++;
-      const start = performance.now();
+      const due = RATE > 0 ? t0 + (i * 1000) / RATE : 0;
+      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+      const start = RATE > 0 ? due : performance.now();
       try {
         await op(i);
       } catch {
@@ -102,7 +109,8 @@ try {
   const m = JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterManifest;
   const dc = m.nodes[0]!.dataCenter;
   const pids = m.nodes.map((n) => n.pid!);
-  console.log(`${m.preset ?? m.clusterName}: ${m.nodes.length} nodes in ${new Set(m.nodes.map((n) => n.rack)).size} racks; ${OPS} ops per phase, ${CONCURRENCY} in flight, RF 3, QUORUM`);
+  const pacing = WRITE_RATE > 0 ? `at ${WRITE_RATE} writes/s and ${READ_RATE} reads/s (at most ${CONCURRENCY} in flight)` : `${CONCURRENCY} in flight`;
+  console.log(`${m.preset ?? m.clusterName}: ${m.nodes.length} nodes in ${new Set(m.nodes.map((n) => n.rack)).size} racks; ${OPS} ops per phase, ${pacing}, RF 3, QUORUM`);
   const { DCAwareRoundRobinPolicy, TokenAwarePolicy } = cassandra.policies.loadBalancing;
   const client = new cassandra.Client({
     contactPoints: m.nodes.filter((n) => n.seed).map((n) => n.address),
@@ -121,8 +129,8 @@ try {
   const run = async (label: string): Promise<void> => {
     console.log(`\n${label}`);
     for (const name of args.phases!.split(',')) {
-      if (name === 'write') print(await phase('WRITE (QUORUM)', pids, (i) => client.execute(insert, [keyFor(i), ...cols])));
-      else if (name === 'read') print(await phase('READ (QUORUM)', pids, () => client.execute(select, [keyFor(Math.floor(Math.random() * OPS))])));
+      if (name === 'write') print(await phase('WRITE (QUORUM)', pids, WRITE_RATE, (i) => client.execute(insert, [keyFor(i), ...cols])));
+      else if (name === 'read') print(await phase('READ (QUORUM)', pids, READ_RATE, () => client.execute(select, [keyFor(Math.floor(Math.random() * OPS))])));
       else throw new Error(`unknown phase ${name} (write, read)`);
     }
   };
