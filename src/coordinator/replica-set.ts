@@ -109,12 +109,23 @@ export class LatencyTracker {
   }
 
   rank(topo: Topology, replicas: RingEndpoint[], localOnly: boolean): RingEndpoint[] {
-    const score = (r: RingEndpoint): number => {
+    // An insertion sort over scores computed once each: a replica set is a handful of endpoints, and this runs for
+    // every read. Stable, as Array.prototype.sort is, so ties keep the ring's order.
+    const out: RingEndpoint[] = [];
+    const scores: number[] = [];
+    for (const r of replicas) {
+      if (localOnly && r.dc !== topo.localDc) continue;
       const tier = r.id === topo.self ? 0 : r.dc === topo.localDc ? (r.rack === topo.localRack ? 1 : 2) : 3;
-      return tier * 1e6 + Math.min(this.ewma.get(r.id) ?? 1, 1e5);
-    };
-    const pool = localOnly ? replicas.filter((r) => r.dc === topo.localDc) : replicas;
-    return [...pool].sort((a, b) => score(a) - score(b));
+      const score = tier * 1e6 + Math.min(this.ewma.get(r.id) ?? 1, 1e5);
+      let i = out.length;
+      for (; i > 0 && scores[i - 1]! > score; i--) {
+        out[i] = out[i - 1]!;
+        scores[i] = scores[i - 1]!;
+      }
+      out[i] = r;
+      scores[i] = score;
+    }
+    return out;
   }
 }
 

@@ -6,7 +6,7 @@
 // depends on its seed alone.
 import type { Timers, TimerHandle, Transport } from '../cluster/env.ts';
 import type { SimNetwork } from '../cluster/sim-network.ts';
-import { decodeBody, encodeBody } from '../messaging/codec.ts';
+import { decodePayload, encodePayload, Kind } from '../messaging/envelope.ts';
 import { RemoteError, TimeoutError, toWireError, type WireError } from '../messaging/errors.ts';
 import type { Messenger } from './cluster.ts';
 
@@ -16,7 +16,9 @@ export interface SimFrame {
   /** 0 for one-way messages, which get no response. */
   id: number;
   isResponse?: boolean;
-  /** msgpack of { payload } or, for a failed request, { error }. */
+  /** A response whose handler failed: the body is the WireError. */
+  isError?: boolean;
+  /** The payload as the internode codec encodes it (envelope.ts), or the WireError of a failed request. */
   body: Buffer;
 }
 
@@ -64,7 +66,7 @@ export class SimMessenger implements Messenger {
   /** One-way, best effort. */
   send(to: string, verb: string, payload: unknown): void {
     if (this.dead) return;
-    this.transportOut.send(to, { verb, id: 0, body: encodeBody({ payload }) });
+    this.transportOut.send(to, { verb, id: 0, body: encodePayload(verb, Kind.ONE_WAY, payload) });
   }
 
   /**
@@ -86,7 +88,7 @@ export class SimMessenger implements Messenger {
     // Encode before the promise exists: an unencodable payload is the caller's bug, reported synchronously-ish.
     let body: Buffer;
     try {
-      body = encodeBody({ payload });
+      body = encodePayload(verb, Kind.REQUEST, payload);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -113,15 +115,15 @@ export class SimMessenger implements Messenger {
 
   private receive(from: string, frame: SimFrame): void {
     if (this.dead) return;
-    const decoded = decodeBody(frame.body) as { payload?: unknown; error?: WireError };
+    const decoded = decodePayload(frame.body);
     if (frame.isResponse) {
       const p = this.pending.get(frame.id);
       // A response after its timeout (or to a request of a previous incarnation) has nobody waiting.
       if (p === undefined || p.to !== from || p.verb !== frame.verb) return;
       this.pending.delete(frame.id);
       this.timers.clearTimeout(p.timer);
-      if (decoded.error !== undefined) p.reject(new RemoteError(from, p.verb, decoded.error));
-      else p.resolve(decoded.payload);
+      if (frame.isError === true) p.reject(new RemoteError(from, p.verb, decoded as WireError));
+      else p.resolve(decoded);
       return;
     }
     const handler = this.handlers.get(frame.verb);
@@ -131,7 +133,7 @@ export class SimMessenger implements Messenger {
     }
     let result: unknown;
     try {
-      result = handler(decoded.payload, from);
+      result = handler(decoded, from);
     } catch (err) {
       this.fail(from, frame, toWireError(err));
       return;
@@ -148,7 +150,7 @@ export class SimMessenger implements Messenger {
     if (req.id === 0 || value === undefined || this.dead) return;
     let body: Buffer;
     try {
-      body = encodeBody({ payload: value });
+      body = encodePayload(req.verb, Kind.RESPONSE, value);
     } catch (err) {
       this.fail(to, req, toWireError(err));
       return;
@@ -158,6 +160,6 @@ export class SimMessenger implements Messenger {
 
   private fail(to: string, req: SimFrame, error: WireError): void {
     if (req.id === 0 || this.dead) return;
-    this.transportOut.send(to, { verb: req.verb, id: req.id, isResponse: true, body: encodeBody({ error }) });
+    this.transportOut.send(to, { verb: req.verb, id: req.id, isResponse: true, isError: true, body: encodePayload(req.verb, Kind.ERROR, error) });
   }
 }

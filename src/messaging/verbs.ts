@@ -130,6 +130,13 @@ function checkPaxos<R>(verb: string, p: unknown, field: 'ballot' | 'proposal'): 
   return p as unknown as R;
 }
 
+function checkRead(verb: string, p: unknown): ReadRequest {
+  if (!isObject(p) || !Buffer.isBuffer(p.key) || typeof p.token !== 'bigint' || typeof p.now !== 'number') fail(verb, 'key');
+  checkTableRef(verb, p.t);
+  checkFilter(verb, p.filter);
+  return p as unknown as ReadRequest;
+}
+
 function verb<Req, Res>(name: string, timeout: VerbTimeout, checkRequest: (payload: unknown) => Req): VerbSpec<Req, Res> {
   return { name, timeout, checkRequest };
 }
@@ -146,12 +153,13 @@ export const Verbs = {
     return p as unknown as MutationRequest;
   }),
   /** One partition (as the filter selects it) from this replica; null when it holds nothing. */
-  READ: verb<ReadRequest, PartitionData | null>('READ', 'read', (p) => {
-    if (!isObject(p) || !Buffer.isBuffer(p.key) || typeof p.token !== 'bigint' || typeof p.now !== 'number') fail('READ', 'key');
-    checkTableRef('READ', p.t);
-    checkFilter('READ', p.filter);
-    return p as unknown as ReadRequest;
-  }),
+  READ: verb<ReadRequest, PartitionData | null>('READ', 'read', (p) => checkRead('READ', p)),
+  /**
+   * The digest of what READ would answer (partition-codec.ts partitionDigest): the replicas of a read other than the
+   * one asked for the data answer with this, as Cassandra's digest reads do, so only one full answer crosses the
+   * network when the replicas agree.
+   */
+  READ_DIGEST: verb<ReadRequest, Buffer>('READ_DIGEST', 'read', (p) => checkRead('READ_DIGEST', p)),
   /** Up to `limit` partitions of a token range from this replica. */
   SCAN: verb<ScanRequest, PartitionData[]>('SCAN', 'read', (p) => {
     if (!isObject(p) || !isObject(p.range) || typeof p.limit !== 'number' || typeof p.now !== 'number') fail('SCAN', 'range');
