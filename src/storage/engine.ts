@@ -10,7 +10,7 @@ import { Packr } from 'msgpackr';
 import type { TableDef } from '../schema/model.ts';
 import type { PartitionData, RangeTombstone, ReadFilter, Row, ScanRange, Slice } from './types.ts';
 import {
-  KIND_HEADER, MAX_KEY_SIZE, decodePartitionKey, headerKey, partitionPrefix, prefixEnd, rowEndKey, rowKey, rowStartKey, tableIdBytes,
+  MAX_KEY_SIZE, decodePartitionKey, headerKey, partitionPrefix, prefixEnd, rowEndKey, rowKey, rowStartKey, tableIdBytes,
   tokenPrefix,
 } from './keys.ts';
 import { decodeHeader, decodeRow, encodeHeader, encodeRow, type Header } from './codec.ts';
@@ -19,6 +19,7 @@ import { countRowItems, purgeContext, purgeRangeTombstones, purgeRow, purgeTombs
 import { isRowLive } from './live.ts';
 import { comparePositions, endPosition, startPosition } from './compare.ts';
 import { StorageFailureError, isStorageFailure, storageFailure } from './failure.ts';
+import { HEADER_TABLES_PREFIX, MARK, loadHeaderTables } from './header-tables.ts';
 
 export { StorageFailureError };
 
@@ -43,15 +44,10 @@ interface PreparedUpdate {
 }
 
 const metaPackr = new Packr({ structuredClone: true, int64AsType: 'bigint' });
-/** Paxos records hold partition updates: plain maps, tokens as bigint, values as Buffers of their own (as hints). */
-const paxosPackr = new Packr({ useRecords: false, int64AsType: 'bigint', useBigIntExtension: true, copyBuffers: true });
+/** Paxos records and batchlog entries hold partition updates: plain maps, tokens as bigint, own Buffers (as hints). */
+const recordPackr = new Packr({ useRecords: false, int64AsType: 'bigint', useBigIntExtension: true, copyBuffers: true });
 const AFTER = Buffer.from([0xff]);
 const NO_CLUSTERING: Buffer[] = [];
-/** Meta keys marking tables that may hold partition headers (see storeHeader). */
-const HEADER_TABLES_PREFIX = 'header-table:';
-/** Meta key saying the marks above are complete (absent in stores written before they existed). */
-const HEADER_TABLES_COMPLETE = 'header-tables-complete';
-const MARK = Buffer.from([1]);
 const WHOLE: Slice = { start: { prefix: [], inclusive: true }, end: { prefix: [], inclusive: true } };
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 const ignore = (): void => undefined;
@@ -77,6 +73,8 @@ export class StorageEngine {
     private readonly meta: Database<Buffer, string>,
     /** Paxos state per partition (Cassandra's system.paxos), keyed by table id bytes + partition key. */
     private readonly paxos: Database<Buffer, Buffer>,
+    /** The batchlog (Cassandra's system.batches): logged batches held for their coordinator, by batch id. */
+    private readonly batches: Database<Buffer, Buffer>,
     private readonly opts: StorageOptions,
     /** Ids of tables that may have partition headers; reads of other tables skip the header lookup. */
     private readonly headerTables: Set<string>,
@@ -93,8 +91,9 @@ export class StorageEngine {
     const data = env.openDB<Buffer, Buffer>({ name: 'data', keyEncoding: 'binary', encoding: 'binary' });
     const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
     const paxos = env.openDB<Buffer, Buffer>({ name: 'paxos', keyEncoding: 'binary', encoding: 'binary' });
+    const batches = env.openDB<Buffer, Buffer>({ name: 'batches', keyEncoding: 'binary', encoding: 'binary' });
     const txn = <T>(db: Database<Buffer, string>, fn: () => T): Promise<T> => batchedTxn(env, db, fn);
-    return new StorageEngine(env, data, meta, paxos, opts, await loadHeaderTables(data, meta, txn));
+    return new StorageEngine(env, data, meta, paxos, batches, opts, await loadHeaderTables(data, meta, txn));
   }
 
   /**
@@ -393,14 +392,28 @@ export class StorageEngine {
 
   loadPaxos<T>(tableId: string, key: Buffer): T | undefined {
     const b = this.paxos.getBinaryFast(Buffer.concat([tableIdBytes(tableId), key]));
-    return b ? (paxosPackr.unpack(b) as T) : undefined;
+    return b ? (recordPackr.unpack(b) as T) : undefined;
   }
 
   /** Durable as data writes are (commitlog_sync): a promise a replica made must outlive a crash in batch mode. */
   async savePaxos(tableId: string, key: Buffer, record: unknown): Promise<void> {
     const k = Buffer.concat([tableIdBytes(tableId), key]);
-    const packed = Buffer.from(paxosPackr.pack(record));
+    const packed = Buffer.from(recordPackr.pack(record));
     await this.commit('paxos state update', () => this.paxos.putSync(k, packed), this.paxos);
+  }
+
+  /** Durable before the batch's coordinator goes on: it is what replays the batch if that coordinator dies. */
+  async saveBatch(id: Buffer, record: unknown): Promise<void> {
+    const packed = Buffer.from(recordPackr.pack(record));
+    await this.commit('batchlog write', () => this.batches.putSync(id, packed), this.batches);
+  }
+
+  async removeBatch(id: Buffer): Promise<void> {
+    await this.commit('batchlog removal', () => this.batches.removeSync(id), this.batches, false);
+  }
+
+  loadBatches<T>(): Array<{ id: Buffer; record: T }> {
+    return [...this.batches.getRange()].map(({ key, value }) => ({ id: Buffer.from(key), record: recordPackr.unpack(value) as T }));
   }
 
   approximateSize(): number {
@@ -452,27 +465,6 @@ function hexTableId(id: string): string {
   let h = hexIds.get(id);
   if (h === undefined) hexIds.set(id, (h = tableIdBytes(id).toString('hex')));
   return h;
-}
-
-/** The tables marked as possibly holding headers; a store from before the marks is scanned for them once. */
-async function loadHeaderTables(data: Database<Buffer, Buffer>, meta: Database<Buffer, string>,
-  txn: <T>(db: Database<Buffer, string>, fn: () => T) => Promise<T>): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const k of meta.getKeys({ start: HEADER_TABLES_PREFIX, end: HEADER_TABLES_PREFIX + '\uffff' })) {
-    out.add(String(k).slice(HEADER_TABLES_PREFIX.length));
-  }
-  if (meta.get(HEADER_TABLES_COMPLETE)) return out;
-  const found = new Set<string>();
-  for (const k of data.getKeys()) {
-    const d = decodePartitionKey(k);
-    if (k[d.prefixLength] === KIND_HEADER) found.add(k.subarray(0, 16).toString('hex'));
-  }
-  await txn(meta, () => {
-    for (const id of found) meta.putSync(HEADER_TABLES_PREFIX + id, MARK);
-    meta.putSync(HEADER_TABLES_COMPLETE, MARK);
-  });
-  for (const id of found) out.add(id);
-  return out;
 }
 
 /**

@@ -129,7 +129,12 @@ export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ 
     byKeyspace.set(m.ks.name, entry);
     entry.mutations.push(...(await m.mutations(env, ctx, ts, cl)));
   }
-  const writeType = children.some((c) => c.m.counter) ? 'COUNTER' : type === 'LOGGED' ? 'BATCH' : 'UNLOGGED_BATCH';
+  const counter = children.some((c) => c.m.counter);
+  if (type === 'LOGGED' && !counter) {
+    await env.coordinator.writeLogged([...byKeyspace.values()], cl);
+    return voidResult;
+  }
+  const writeType = counter ? 'COUNTER' : 'UNLOGGED_BATCH';
   await Promise.all([...byKeyspace.values()].map((e) => env.coordinator.write(e.ks, e.mutations, cl, writeType)));
   return voidResult;
 }
