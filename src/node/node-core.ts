@@ -72,6 +72,8 @@ export interface NodeSettings {
   counterWriteTimeoutMs?: number;
   /** batchlog_replay_throttle in bytes per second for the whole cluster (1024 KiB/s by default). */
   batchlogReplayThrottleBytesPerSec?: number;
+  /** batch_size_fail_threshold in bytes (50 KiB by default). */
+  batchSizeFailBytes?: number;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -187,6 +189,7 @@ export class NodeCore {
       coordinator: this.coordinator,
       systemContext: () => this.systemContext(),
       nowMicros: this.env.nowMicros,
+      batchSizeFailBytes: this.settings.batchSizeFailBytes,
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);
         // Answer once the live peers hold the new schema too, so drivers see agreement promptly.

@@ -59,6 +59,7 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
     hintThrottleBytesPerSec: config.hintedHandoffThrottleKib * 1024, casContentionTimeoutMs: config.casContentionTimeoutMs,
     counterWriteTimeoutMs: config.counterWriteRequestTimeoutMs,
     batchlogReplayThrottleBytesPerSec: config.batchlogReplayThrottleKib * 1024,
+    batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
   };
 }
 

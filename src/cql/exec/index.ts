@@ -16,6 +16,7 @@ import { requireBigint } from './values.ts';
 import type { ExecEnv, Plan, Session } from './plan.ts';
 import { executeCas } from './lwt.ts';
 import { checkCounterBatch } from './counter-ops.ts';
+import { checkBatchSize, DEFAULT_BATCH_FAIL_BYTES } from './batch-size.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 
@@ -129,6 +130,7 @@ export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ 
     byKeyspace.set(m.ks.name, entry);
     entry.mutations.push(...(await m.mutations(env, ctx, ts, cl)));
   }
+  checkBatchSize([...byKeyspace.values()].flatMap((e) => e.mutations), env.batchSizeFailBytes ?? DEFAULT_BATCH_FAIL_BYTES);
   const counter = children.some((c) => c.m.counter);
   if (type === 'LOGGED' && !counter) {
     await env.coordinator.writeLogged([...byKeyspace.values()], cl);
