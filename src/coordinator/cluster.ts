@@ -25,6 +25,7 @@ import { Consistency, type ConsistencyLevel } from '../model/consistency.ts';
 import { PaxosProposer, type CasRequest, type CasResult } from './paxos/proposer.ts';
 import { MemoryPaxosStore, type PaxosStateStore } from './paxos/acceptor.ts';
 import { CounterWriter } from './counters.ts';
+import { Batchlog, MemoryBatchlogStore, type BatchlogStore } from './batchlog.ts';
 import { counterIdOf } from '../storage/counters.ts';
 
 /** Local replica operations (StorageEngine implements them; simulations use an in-memory store). */
@@ -68,6 +69,10 @@ export interface ClusterCoordinatorOptions {
   counterId?: Buffer;
   /** counter_write_request_timeout (Cassandra's default 5000 ms). */
   counterWriteTimeoutMs?: number;
+  /** Where this node keeps the logged batches it holds for coordinators; in memory when not given. */
+  batchlogStore?: BatchlogStore;
+  /** batchlog_replay_throttle, bytes per second for the cluster (Cassandra's default 1024 KiB/s). */
+  batchlogReplayThrottleBytesPerSec?: number;
 }
 
 const HINT_REPLAY_BATCH = 64;
@@ -90,6 +95,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
   readonly latency = new LatencyTracker();
   readonly paxos: PaxosProposer;
   readonly counters: CounterWriter;
+  readonly batchlog: Batchlog;
   private readonly speculation: Speculation;
   /** In-flight writes and reads, each table with one timer for all their timeouts (and the reads' speculation). */
   private readonly writes: DeadlineTable<WriteHandler, WriteHandler>;
@@ -134,6 +140,21 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
         await Promise.all(mutations.map((m) => this.writeOne(ks, m, cl, 'COUNTER')));
       },
     });
+    this.batchlog = new Batchlog({
+      topology: o.topology, messenger: o.messenger, store: o.batchlogStore ?? new MemoryBatchlogStore(), clock: o.clock, timers: o.timers,
+      random: o.random ?? seededRandom(2), nowMicros, writeTimeoutMs: o.writeTimeoutMs,
+      replayThrottleBytesPerSec: o.batchlogReplayThrottleBytesPerSec ?? 1024 * 1024,
+      table: (ref) => {
+        const ks = o.schema().keyspaces.get(ref.ks);
+        const table = ks?.tables.get(ref.table);
+        return ks && table && table.id === ref.id ? { ks, table } : undefined;
+      },
+      write: (ks, m, cl, writeType) => this.writeOne(ks, m, cl, writeType),
+    });
+  }
+
+  writeLogged(groups: Array<{ ks: KeyspaceDef; mutations: Mutation[] }>, cl: ConsistencyLevel): Promise<void> {
+    return this.batchlog.writeLogged(groups, cl);
   }
 
   cas(ks: KeyspaceDef, req: CasRequest, serialCl: ConsistencyLevel, commitCl: ConsistencyLevel): Promise<CasResult> {

@@ -35,6 +35,8 @@ export interface Coordinator {
     nowSec: number,
   ): Promise<PartitionData[]>;
   truncate(keyspace: KeyspaceDef, table: TableDef): Promise<void>;
+  /** A LOGGED batch: atomic across partitions through the batchlog. */
+  writeLogged(groups: Array<{ ks: KeyspaceDef; mutations: Mutation[] }>, cl: ConsistencyLevel): Promise<void>;
   /** A lightweight transaction on one partition: Paxos at `serialCl` (SERIAL/LOCAL_SERIAL), committed at `commitCl`. */
   cas(keyspace: KeyspaceDef, req: CasRequest, serialCl: ConsistencyLevel, commitCl: ConsistencyLevel): Promise<CasResult>;
 }

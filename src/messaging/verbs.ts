@@ -89,6 +89,18 @@ export interface CounterMutationRequest {
   cl: number;
 }
 
+/** A logged batch as its batchlog replicas keep it: when it was written and every partition update, by table. */
+export interface BatchRecord {
+  /** Wall-clock ms at the coordinator: the batch is replayed once it is older than twice the write timeout. */
+  createdAt: number;
+  items: Array<{ t: TableRef; u: PartitionData }>;
+}
+
+export interface BatchStoreRequest {
+  id: Buffer;
+  record: BatchRecord;
+}
+
 export interface PaxosProposeRequest extends PaxosKey {
   proposal: PaxosProposal;
 }
@@ -183,6 +195,23 @@ export const Verbs = {
       checkPartition('COUNTER_MUTATION', i.u);
     }
     return p as unknown as CounterMutationRequest;
+  }),
+  /** Keep this logged batch in the batchlog, to replay if its coordinator does not remove it in time. */
+  BATCH_STORE: verb<BatchStoreRequest, true>('BATCH_STORE', 'write', (p) => {
+    if (!isObject(p) || !Buffer.isBuffer(p.id) || !isObject(p.record) || typeof p.record.createdAt !== 'number' || !Array.isArray(p.record.items)) {
+      fail('BATCH_STORE', 'batch');
+    }
+    for (const i of (p.record as { items: unknown[] }).items) {
+      if (!isObject(i)) fail('BATCH_STORE', 'item');
+      checkTableRef('BATCH_STORE', i.t);
+      checkPartition('BATCH_STORE', i.u);
+    }
+    return p as unknown as BatchStoreRequest;
+  }),
+  /** The batch was applied: forget it. */
+  BATCH_REMOVE: verb<{ id: Buffer }, true>('BATCH_REMOVE', 'write', (p) => {
+    if (!isObject(p) || !Buffer.isBuffer(p.id)) fail('BATCH_REMOVE', 'id');
+    return p as unknown as { id: Buffer };
   }),
   /** Paxos phase 1: promise not to accept ballots lower than this one. */
   PAXOS_PREPARE: verb<PaxosPrepareRequest, PaxosPrepareResponse>('PAXOS_PREPARE', 'write', (p) => checkPaxos('PAXOS_PREPARE', p, 'ballot')),

@@ -9,6 +9,7 @@ import { Membership, type PeerView } from '../cluster/membership.ts';
 import { ClusterCoordinator, type Messenger, type ReplicaStore } from '../coordinator/cluster.ts';
 import type { HintStore } from '../coordinator/hints.ts';
 import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
+import type { BatchlogStore } from '../coordinator/batchlog.ts';
 import { counterIdOf } from '../storage/counters.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
 import type { Statement } from '../model/ast.ts';
@@ -26,7 +27,7 @@ export interface NodeMessenger extends Messenger {
 }
 
 /** The node's storage: replica data, the schema, Paxos state and node-local metadata. */
-export interface NodeStore extends ReplicaStore, SchemaStore, PaxosStateStore {
+export interface NodeStore extends ReplicaStore, SchemaStore, PaxosStateStore, BatchlogStore {
   approximateSize(): number;
 }
 
@@ -69,6 +70,10 @@ export interface NodeSettings {
   casContentionTimeoutMs?: number;
   /** counter_write_request_timeout: how long a counter write waits for its leader replica (5000 ms by default). */
   counterWriteTimeoutMs?: number;
+  /** batchlog_replay_throttle in bytes per second for the whole cluster (1024 KiB/s by default). */
+  batchlogReplayThrottleBytesPerSec?: number;
+  /** batch_size_fail_threshold in bytes (50 KiB by default). */
+  batchSizeFailBytes?: number;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -76,6 +81,8 @@ const GENERATION_KEY = 'gossip-generation';
 const HINT_RETRY_MS = 5000;
 const LOAD_GOSSIP_MS = 10_000;
 const SCHEMA_RETRY_MS = 10_000;
+/** How often the batchlog is scanned for batches to replay (Cassandra's batchlog replay interval). */
+const BATCHLOG_REPLAY_MS = 10_000;
 
 /** Runs `fn` every `ms` through injected timers, until stopped. */
 function every(timers: Timers, ms: number, fn: () => void): { stop(): void } {
@@ -143,6 +150,7 @@ export class NodeCore {
       hints: env.hints, hintThrottleBytesPerSec: settings.hintThrottleBytesPerSec,
       paxosStore: env.store, nowMicros: env.nowMicros, random: env.random, casContentionTimeoutMs: settings.casContentionTimeoutMs,
       counterId: counterIdOf(settings.hostId), counterWriteTimeoutMs: settings.counterWriteTimeoutMs,
+      batchlogStore: env.store, batchlogReplayThrottleBytesPerSec: settings.batchlogReplayThrottleBytesPerSec,
     });
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);
@@ -181,6 +189,7 @@ export class NodeCore {
       coordinator: this.coordinator,
       systemContext: () => this.systemContext(),
       nowMicros: this.env.nowMicros,
+      batchSizeFailBytes: this.settings.batchSizeFailBytes,
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);
         // Answer once the live peers hold the new schema too, so drivers see agreement promptly.
@@ -228,6 +237,13 @@ export class NodeCore {
     // version: otherwise nothing would try again until the next schema change.
     this.loops.push(every(this.env.timers, SCHEMA_RETRY_MS, () => {
       for (const p of this.membership.peers()) this.sync.reconcileWith(p);
+    }));
+    // Logged batches this node holds whose coordinator did not finish them in time are replayed.
+    this.loops.push(every(this.env.timers, BATCHLOG_REPLAY_MS, () => {
+      void this.coordinator.batchlog.replayDue().then(
+        (n) => { if (n > 0) this.env.log(`replayed ${n} batches from the batchlog`); },
+        (e: unknown) => this.env.log('batchlog replay failed', e),
+      );
     }));
     this.membership.setLoad(this.env.store.approximateSize());
     this.loops.push(every(this.env.timers, LOAD_GOSSIP_MS, () => this.membership.setLoad(this.env.store.approximateSize())));

@@ -67,6 +67,12 @@ export interface NodeConfig extends StorageConfig {
   casContentionTimeoutMs: number;
   /** counter_write_request_timeout: how long a counter write waits for its leader replica. */
   counterWriteRequestTimeoutMs: number;
+  /** batchlog_replay_throttle: KiB/s of batchlog replay for the whole cluster (0 = unthrottled). */
+  batchlogReplayThrottleKib: number;
+  /** batch_size_fail_threshold: a multi-partition batch larger than this (KiB) is refused ("Batch too large"). */
+  batchSizeFailThresholdKib: number;
+  /** batch_size_warn_threshold: accepted; Sibyl does not send client warnings yet. */
+  batchSizeWarnThresholdKib: number;
   authenticator: 'AllowAllAuthenticator';
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
@@ -356,6 +362,9 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     requestTimeoutMs: r.durationMs('request_timeout_in_ms', 'request_timeout', 10_000),
     casContentionTimeoutMs: r.durationMs('cas_contention_timeout_in_ms', 'cas_contention_timeout', 1000),
     counterWriteRequestTimeoutMs: r.durationMs('counter_write_request_timeout_in_ms', 'counter_write_request_timeout', 5000),
+    batchlogReplayThrottleKib: r.sizeKib('batchlog_replay_throttle_in_kb', 'batchlog_replay_throttle', 1024),
+    batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
+    batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
     authenticator: 'AllowAllAuthenticator',
     ...failurePolicies,
     warnings,
@@ -388,7 +397,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000, phiConvictThreshold: 8,
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
-    counterWriteRequestTimeoutMs: 5000,
+    counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
     authenticator: 'AllowAllAuthenticator',
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
@@ -443,6 +452,9 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     request_timeout_in_ms: c.requestTimeoutMs,
     cas_contention_timeout_in_ms: c.casContentionTimeoutMs,
     counter_write_request_timeout_in_ms: c.counterWriteRequestTimeoutMs,
+    batchlog_replay_throttle_in_kb: c.batchlogReplayThrottleKib,
+    batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
+    batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
     authenticator: c.authenticator,
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,

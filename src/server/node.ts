@@ -58,6 +58,8 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
     writeTimeoutMs: config.writeRequestTimeoutMs, readTimeoutMs: config.readRequestTimeoutMs, maxHintWindowMs: config.maxHintWindowMs,
     hintThrottleBytesPerSec: config.hintedHandoffThrottleKib * 1024, casContentionTimeoutMs: config.casContentionTimeoutMs,
     counterWriteTimeoutMs: config.counterWriteRequestTimeoutMs,
+    batchlogReplayThrottleBytesPerSec: config.batchlogReplayThrottleKib * 1024,
+    batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
   };
 }
 

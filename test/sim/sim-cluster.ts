@@ -9,6 +9,7 @@ import { SimNetwork, SimScheduler } from '../../src/cluster/sim-network.ts';
 import { MemoryHintStore } from '../../src/coordinator/hints.ts';
 import { MemoryStore } from '../../src/coordinator/memory-store.ts';
 import type { PaxosRecord } from '../../src/coordinator/paxos/acceptor.ts';
+import type { BatchRecord } from '../../src/coordinator/batchlog.ts';
 import { decodeBody, encodeBody } from '../../src/messaging/codec.ts';
 import { SimMessenger, describeFrame, type SimFrame } from '../../src/coordinator/sim-messenger.ts';
 import type { ConsistencyLevel } from '../../src/model/consistency.ts';
@@ -65,6 +66,26 @@ export class SimNodeStore extends MemoryStore implements NodeStore {
     this.savePaxosSync(tableId, key, record);
   }
 
+  /** The batchlog (system.batches), kept across crashes like the rest of the disk. */
+  private readonly batches = new Map<string, Buffer>();
+
+  async saveBatch(id: Buffer, record: BatchRecord): Promise<void> {
+    await this.delay();
+    this.saveBatchSync(id, record);
+  }
+
+  saveBatchSync(id: Buffer, record: BatchRecord): void {
+    this.batches.set(id.toString('hex'), encodeBody(record));
+  }
+
+  async removeBatch(id: Buffer): Promise<void> {
+    this.batches.delete(id.toString('hex'));
+  }
+
+  loadBatches(): Array<{ id: Buffer; record: BatchRecord }> {
+    return [...this.batches].map(([id, b]) => ({ id: Buffer.from(id, 'hex'), record: decodeBody(b) as BatchRecord }));
+  }
+
   savePaxosSync(tableId: string, key: Buffer, record: PaxosRecord): void {
     this.paxos.set(`${tableId}:${key.toString('hex')}`, encodeBody(record));
   }
@@ -119,6 +140,9 @@ export class SimNodeStore extends MemoryStore implements NodeStore {
       dropTable: (id) => alive(() => this.dropTable(id)),
       loadPaxos: (id, key) => this.loadPaxos(id, key),
       savePaxos: (id, key, rec) => alive(async () => { await guard(); this.savePaxosSync(id, key, rec); }),
+      saveBatch: (id, rec) => alive(async () => { await guard(); this.saveBatchSync(id, rec); }),
+      removeBatch: (id) => alive(() => this.removeBatch(id)),
+      loadBatches: () => this.loadBatches(),
       approximateSize: () => this.approximateSize(),
     };
   }

@@ -16,6 +16,7 @@ import { requireBigint } from './values.ts';
 import type { ExecEnv, Plan, Session } from './plan.ts';
 import { executeCas } from './lwt.ts';
 import { checkCounterBatch } from './counter-ops.ts';
+import { checkBatchSize, DEFAULT_BATCH_FAIL_BYTES } from './batch-size.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 
@@ -129,7 +130,13 @@ export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ 
     byKeyspace.set(m.ks.name, entry);
     entry.mutations.push(...(await m.mutations(env, ctx, ts, cl)));
   }
-  const writeType = children.some((c) => c.m.counter) ? 'COUNTER' : type === 'LOGGED' ? 'BATCH' : 'UNLOGGED_BATCH';
+  checkBatchSize([...byKeyspace.values()].flatMap((e) => e.mutations), env.batchSizeFailBytes ?? DEFAULT_BATCH_FAIL_BYTES);
+  const counter = children.some((c) => c.m.counter);
+  if (type === 'LOGGED' && !counter) {
+    await env.coordinator.writeLogged([...byKeyspace.values()], cl);
+    return voidResult;
+  }
+  const writeType = counter ? 'COUNTER' : 'UNLOGGED_BATCH';
   await Promise.all([...byKeyspace.values()].map((e) => env.coordinator.write(e.ks, e.mutations, cl, writeType)));
   return voidResult;
 }
