@@ -42,7 +42,15 @@ function pick<T>(xs: readonly T[]): T {
   return xs[Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * xs.length)]!;
 }
 
-function workload(args: string[]): Promise<{ seed: number; t0: number; history: Op[] }> {
+interface WorkloadResult {
+  seed: number;
+  t0: number;
+  /** The protocol codes the driver sent: QUORUM is 4. */
+  levels: { write: number; read: number };
+  history: Op[];
+}
+
+function workload(args: string[]): Promise<WorkloadResult> {
   const ns = readLab(dir).plan.nsOf['web1']!;
   return new Promise((done, fail) => {
     const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'test/lab/workload.ts', '--contact', '10.1.2.101', '--dc', 'WESTUS', '--keyspace', 'jepsen', ...args], {
@@ -56,7 +64,7 @@ function workload(args: string[]): Promise<{ seed: number; t0: number; history: 
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code !== 0) fail(new Error(`workload exited ${code}: ${err}`));
-      else done(JSON.parse(out) as { seed: number; t0: number; history: Op[] });
+      else done(JSON.parse(out) as WorkloadResult);
     });
   });
 }
@@ -106,7 +114,8 @@ describe(`jepsen-style lab runs (LAB_SEED=${SEED})`, { skip: !isRoot && 'needs r
       const healAt = Date.now();
       await nemesis.stop();
       const recoverMs = await waitRing(dir, viewer, nemesis.victims.map((v) => v.address), 'UN', 60_000);
-      const { history, t0 } = await run;
+      const { history, t0, levels } = await run;
+      assert.deepEqual(levels, { write: 4, read: 4 }, 'QUORUM (0x0004) for writes and reads');
       const during = history.filter((o) => o.type === 'ok' && o.startMs > faultAt - t0 && o.endMs < healAt - t0).length;
       await waitAllUp(dir, NODES);
       const final = await workload(['--table', table, '--mode', 'read', '--keys', '12', '--cl', 'QUORUM']);

@@ -136,7 +136,8 @@ async function run(a: Args): Promise<void> {
     await Promise.all(Array.from({ length: a.clients }, (_, p) => worker(p)));
   }
   await c.shutdown();
-  process.stdout.write(`${JSON.stringify({ seed: a.seed, cl: a.cl, t0, history })}\n`);
+  const levels = { write: level(a.writeCl ?? a.cl), read: level(a.readCl ?? a.cl) };
+  process.stdout.write(`${JSON.stringify({ seed: a.seed, cl: a.cl, levels, t0, history })}\n`);
 }
 
 run(parseArgs(process.argv.slice(2))).catch((e: unknown) => {

@@ -38,7 +38,7 @@ export async function waitLab(r: LabRecord, timeoutSec: number): Promise<void> {
     const res = spawnSync('ip', ['netns', 'exec', r.plan.nsOf[host]!, process.execPath, bundle, 'lab', 'wait', '--dir', r.dir, '--phase', phase, '--timeout', String(timeoutSec)], {
       cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'],
     });
-    if (res.status !== 0) throw new Error(`lab: the cluster is not ready (${phase}, checked from ${host}); logs in ${join(r.dir, 'logs')}`);
+    if (res.status !== 0) throw new Error(`lab: the cluster is not ready (${phase}, checked from ${host}); logs in ${join(r.dir, 'logs')}; \`sibyl lab down --dir ${r.dir}\` removes the lab`);
   };
   run(nodeHosts(l)[0]!.name, 'ring');
   run(webHosts(l)[0]!.name, 'driver');
