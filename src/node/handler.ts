@@ -24,7 +24,7 @@ export interface ConnectionState {
 const EVENT_NAMES = new Set(['TOPOLOGY_CHANGE', 'STATUS_CHANGE', 'SCHEMA_CHANGE']);
 
 /** Orders bound values by marker position, resolving With_names_for_values against the plan's variable names. */
-function bindValues(plan: Plan, params: QueryParameters): ExecValue[] {
+function bindValues(plan: Plan, params: QueryParameters, unprepared = false): ExecValue[] {
   const vars = plan.variables;
   if (params.names) {
     const byName = new Map<string, ExecValue>();
@@ -36,7 +36,9 @@ function bindValues(plan: Plan, params: QueryParameters): ExecValue[] {
     });
   }
   if (params.values.length !== vars.length) {
-    throw new InvalidRequestError(`There were ${vars.length} markers(?) in CQL but ${params.values.length} bound variables`);
+    // Cassandra words it differently for QUERY (QueryOptions) and EXECUTE (the prepared statement's check).
+    if (unprepared) throw new InvalidRequestError('Invalid amount of bind variables');
+    throw new InvalidRequestError(`there were ${vars.length} markers(?) in CQL but ${params.values.length} bound variables`);
   }
   return params.values;
 }
@@ -62,7 +64,7 @@ export class RequestHandler {
         return { opcode: Opcode.READY };
       case Opcode.QUERY: {
         const plan = this.statements.planFor(req.query, state.session);
-        const result = await plan.execute(this.env, state.session, { params: req.params, values: bindValues(plan, req.params) });
+        const result = await plan.execute(this.env, state.session, { params: req.params, values: bindValues(plan, req.params, true) });
         return { opcode: Opcode.RESULT, result };
       }
       case Opcode.PREPARE: {
