@@ -1,7 +1,8 @@
 // Terms (literals, collections, bind markers, function calls, casts), selectors, WHERE relations and IF
 // conditions. Every decision looks at most five tokens ahead and never backtracks, so parsing stays linear.
-import type { Condition, LiteralKind, Relation, RelationOp, Selector, Term } from '../model/ast.ts';
+import type { ArithmeticOp, Condition, LiteralKind, Relation, RelationOp, Selector, Term } from '../model/ast.ts';
 import type { Parser } from './parser-core.ts';
+import { SyntaxError as CqlSyntaxError } from '../model/errors.ts';
 import { isNativeTypeName } from '../model/types.ts';
 
 const lit = (type: LiteralKind, text: string): Term => ({ kind: 'literal', type, text });
@@ -174,16 +175,90 @@ function functionCall(p: Parser): Term {
 
 // ---- selectors ----------------------------------------------------------------------------------------------
 
+/** A selector: sums of products of unary terms, as Cassandra 5.0's selection arithmetic. */
 export function selector(p: Parser): Selector {
   p.enter();
   try {
-    return selectorInner(p);
+    let left = multiplicative(p);
+    while (p.isP('+') || p.isP('-')) {
+      const op = p.next().text as ArithmeticOp;
+      left = { kind: 'operation', op, left, right: multiplicative(p) };
+    }
+    return left;
   } finally {
     p.leave();
   }
 }
 
-function selectorInner(p: Parser): Selector {
+function multiplicative(p: Parser): Selector {
+  let left = unary(p);
+  while (p.isP('*') || p.isP('/') || p.isP('%')) {
+    const op = p.next().text as ArithmeticOp;
+    left = { kind: 'operation', op, left, right: unary(p) };
+  }
+  return left;
+}
+
+function unary(p: Parser): Selector {
+  p.enter();
+  try {
+    if (p.acceptP('-')) return { kind: 'negate', selector: unary(p) };
+    return postfix(p, primarySelector(p));
+  } finally {
+    p.leave();
+  }
+}
+
+/** `.field`, `[key]` and `[from..to]` after a selector. */
+function postfix(p: Parser, sel: Selector): Selector {
+  for (;;) {
+    if (p.acceptP('.')) sel = { kind: 'field', selector: sel, field: p.ident() };
+    else if (p.acceptP('[')) {
+      const from = p.isP('.') && p.isP('.', 1) ? undefined : term(p);
+      if (p.isP('.') && p.isP('.', 1)) {
+        p.pos += 2;
+        const to = p.isP(']') ? undefined : term(p);
+        p.expectP(']');
+        sel = { kind: 'slice', selector: sel, from, to };
+      } else {
+        p.expectP(']');
+        sel = { kind: 'element', selector: sel, key: from! };
+      }
+    } else return sel;
+  }
+}
+
+/** `(` opens a cast or a tuple literal, or brackets an expression (`(a + b) * 2`). */
+function parenthesized(p: Parser): Selector {
+  const at = p.pos;
+  const markers = p.bindMarkers.length;
+  const rewind = (): void => {
+    p.pos = at;
+    p.bindMarkers.length = markers;
+  };
+  // `(name)` is a cast to a user type only when a term follows; `(i) FROM` brackets a column.
+  if (isCastAhead(p)) {
+    try {
+      return { kind: 'term', term: term(p) };
+    } catch (e) {
+      if (!(e instanceof CqlSyntaxError)) throw e;
+      rewind();
+    }
+  }
+  p.next();
+  try {
+    const inner = selector(p);
+    if (p.acceptP(')')) return { kind: 'paren', selector: inner };
+  } catch (e) {
+    if (!(e instanceof CqlSyntaxError)) throw e;
+  }
+  // A tuple literal: read it again as a term (forgetting the bind markers of the first attempt).
+  rewind();
+  return { kind: 'term', term: term(p) };
+}
+
+function primarySelector(p: Parser): Selector {
+  if (p.isP('(')) return parenthesized(p);
   if (p.isKw('count') && p.isP('(', 1) && p.isP(')', 3)) {
     const arg = p.peek(2);
     // Any integer constant counts rows, like `*` (Cassandra names all of them `count`).
@@ -216,7 +291,6 @@ function selectorInner(p: Parser): Selector {
   } else {
     return { kind: 'term', term: term(p) };
   }
-  while (p.acceptP('.')) sel = { kind: 'field', selector: sel, field: p.ident() };
   return sel;
 }
 

@@ -42,7 +42,14 @@ export type Selector =
   | { kind: 'count_star' } // count(*) and count(1)
   | { kind: 'cast'; selector: Selector; type: TypeRef }
   | { kind: 'term'; term: Term } // a literal/bind marker in a selection
-  | { kind: 'field'; selector: Selector; field: string }; // udt_col.field
+  | { kind: 'field'; selector: Selector; field: string } // udt_col.field
+  | { kind: 'element'; selector: Selector; key: Term } // m['k'], s[1]
+  | { kind: 'slice'; selector: Selector; from?: Term; to?: Term } // m['a'..'c'], s[..3]
+  | { kind: 'operation'; op: ArithmeticOp; left: Selector; right: Selector } // a + b, x * 2
+  | { kind: 'negate'; selector: Selector } // -a
+  | { kind: 'paren'; selector: Selector }; // (a + b), kept for the column name
+
+export type ArithmeticOp = '+' | '-' | '*' | '/' | '%';
 
 export interface SelectClause {
   selector: Selector;

@@ -34,7 +34,7 @@ export interface ConnectionState {
 const EVENT_NAMES = new Set(['TOPOLOGY_CHANGE', 'STATUS_CHANGE', 'SCHEMA_CHANGE']);
 
 /** Orders bound values by marker position, resolving With_names_for_values against the plan's variable names. */
-function bindValues(plan: Plan, params: QueryParameters): ExecValue[] {
+function bindValues(plan: Plan, params: QueryParameters, unprepared = false): ExecValue[] {
   const vars = plan.variables;
   if (params.names) {
     const byName = new Map<string, ExecValue>();
@@ -46,7 +46,9 @@ function bindValues(plan: Plan, params: QueryParameters): ExecValue[] {
     });
   }
   if (params.values.length !== vars.length) {
-    throw new InvalidRequestError(`There were ${vars.length} markers(?) in CQL but ${params.values.length} bound variables`);
+    // Cassandra words it differently for QUERY (QueryOptions) and EXECUTE (the prepared statement's check).
+    if (unprepared) throw new InvalidRequestError('Invalid amount of bind variables');
+    throw new InvalidRequestError(`there were ${vars.length} markers(?) in CQL but ${params.values.length} bound variables`);
   }
   return params.values;
 }
@@ -74,7 +76,7 @@ export class RequestHandler {
         // v5's With_keyspace runs the query in that keyspace without touching the connection's.
         const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace };
         const plan = this.statements.planFor(req.query, session);
-        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params) });
+        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params, true) });
         if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
         return { opcode: Opcode.RESULT, result };
       }

@@ -15,6 +15,15 @@ export interface LiveCellView {
   ts: number;
   /** Remaining seconds to live (what CQL's ttl() returns), when the cell is expiring. */
   ttl?: number;
+  /** For a non-frozen collection or UDT: each live element's timestamp and TTL, in value order (UDTs: field index). */
+  elements?: LiveElement[];
+}
+
+export interface LiveElement {
+  ts: number;
+  ttl?: number;
+  /** The UDT field of the element. */
+  field?: number;
 }
 
 export interface LiveRow {
@@ -42,7 +51,15 @@ export function serializeComplex(type: CqlType, col: ComplexColumn, shadow: Tomb
   const live = col.cells.filter((c) => isCellLive(c.cell, eff, nowSec));
   if (live.length === 0) return undefined;
   let ts = 0;
-  for (const c of live) if (c.cell.ts > ts) ts = c.cell.ts;
+  const elements: LiveElement[] = new Array<LiveElement>(live.length);
+  for (let i = 0; i < live.length; i++) {
+    const c = live[i]!.cell;
+    if (c.ts > ts) ts = c.ts;
+    const e: LiveElement = { ts: c.ts };
+    if (c.ttl !== undefined && c.ldt !== undefined) e.ttl = c.ldt - nowSec;
+    if (type.kind === 'udt') e.field = live[i]!.path.length >= 2 ? live[i]!.path.readUInt16BE(0) : live[i]!.path[0] ?? 0;
+    elements[i] = e;
+  }
   const parts: Buffer[] = [];
   if (type.kind === 'udt') {
     // Every field of the type, as Cassandra serializes a non-frozen UDT: fields without a live cell are null.
@@ -66,7 +83,7 @@ export function serializeComplex(type: CqlType, col: ComplexColumn, shadow: Tomb
       else parts.push(int32(c.cell.v!.length), c.cell.v!);
     }
   }
-  return { value: Buffer.concat(parts), ts };
+  return { value: Buffer.concat(parts), ts, elements };
 }
 
 /**

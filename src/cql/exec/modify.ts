@@ -236,6 +236,7 @@ function targets(table: TableDef, where: CompiledWhere, ctx: BindContext, needRo
 }
 
 function checkWhere(table: TableDef, where: CompiledWhere, kind: 'UPDATE' | 'DELETE'): void {
+  if (where.tokenLower || where.tokenUpper) throw new InvalidRequestError(`The token function cannot be used in WHERE clauses for ${kind} statements`);
   if (!where.partitionKeys) {
     const missing = table.partitionKey.filter((c) => !where.restrictedColumns.has(c.name)).map((c) => c.name);
     throw new InvalidRequestError(`Some partition key parts are missing: ${missing.join(', ') || table.partitionKey.map((c) => c.name).join(', ')}`);

@@ -155,11 +155,15 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
     if (rel.lhs.kind === 'token') {
       const pkNames = table.partitionKey.map((c) => c.name);
       if (rel.lhs.columns.join(',') !== pkNames.join(',')) {
-        throw new InvalidRequestError(
-          `The token function arguments must be in the partition key order: ${pkNames.join(', ')}`,
-        );
+        const allKey = rel.lhs.columns.length === pkNames.length && rel.lhs.columns.every((c) => pkNames.includes(c));
+        throw new InvalidRequestError(allKey
+          ? `The token function arguments must be in the partition key order: ${pkNames.join(', ')}`
+          : 'The token() function must be applied to all partition key components or none of them');
       }
-      const term = compileTerm(rel.rhs, { keyspace: table.keyspace, table: table.name, name: 'partition key token', type: { kind: 'native', name: 'bigint' } }, markers);
+      const term = compileTerm(rel.rhs, {
+        keyspace: table.keyspace, table: table.name, name: 'partition key token', type: { kind: 'native', name: 'bigint' },
+        tokenTypes: table.partitionKey.map((c) => c.type),
+      }, markers);
       const inclusive = rel.op === '>=' || rel.op === '<=';
       if (rel.op === '>' || rel.op === '>=') out.tokenLower = { term, inclusive };
       else if (rel.op === '<' || rel.op === '<=') out.tokenUpper = { term, inclusive };

@@ -1,48 +1,23 @@
 // Function calls in the SELECT clause: writetime/ttl, token, the aggregates, toJson/fromJson and the native scalar
 // functions, each with Cassandra's column name (`system.max(v)`, `writetime(v)`) and argument checks.
-import type { Selector } from '../../model/ast.ts';
-import { T, typeToCql } from '../../model/types.ts';
-import type { ColumnDef, TableDef } from '../../schema/model.ts';
+import type { Selector, Term } from '../../model/ast.ts';
+import { T, typeToCql, type CqlType } from '../../model/types.ts';
+import type { TableDef } from '../../schema/model.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
 import { getFunction } from '../../model/values/functions.ts';
 import { toJsonFunction } from '../../model/values/json.ts';
-import { encodeBigint, encodeInt } from './values.ts';
-import type { MarkerTypes } from './terms.ts';
+import { compileTerm, termShape, type MarkerTypes } from './terms.ts';
+import { resolveOverload, type ArgShape } from './function-resolve.ts';
+import { tokenFunction } from './token-fn.ts';
+import { termText } from './term-text.ts';
+import { UNSET } from '../../protocol/messages.ts';
 import { getAggregate, isAggregateName } from './aggregates.ts';
-import { combine, compileSelector, compileTermSelector, lookupColumn, type Compiled } from './selection.ts';
+import { combine, compileSelector, compileTermSelector, type Compiled } from './selection.ts';
+import { compileTimeFunction } from './selection-elements.ts';
 
 /** A function argument: a selector, or a literal typed by inference. */
 function compileArg(table: TableDef, a: Selector, markers: MarkerTypes, fn: string): Compiled {
   return a.kind === 'term' ? compileTermSelector(table, a.term, markers, fn) : compileSelector(table, a, markers);
-}
-
-function compileWritetimeOrTtl(table: TableDef, name: 'writetime' | 'ttl', args: Selector[]): Compiled {
-  const a = args[0];
-  if (args.length !== 1 || a.kind !== 'column') throw new InvalidRequestError(`Invalid arguments for ${name}`);
-  const c = lookupColumn(table, a.name);
-  if (c.kind === 'partition_key' || c.kind === 'clustering') {
-    throw new InvalidRequestError(`Cannot use selection function ${name} on PRIMARY KEY part ${c.name}`);
-  }
-  if (name === 'writetime') {
-    return { name: `writetime(${c.name})`, type: T.bigint, columnsUsed: [c], evaluate: (row) => {
-      const cell = row?.cells[c.name];
-      return cell ? encodeBigint(cell.ts) : null;
-    } };
-  }
-  return { name: `ttl(${c.name})`, type: T.int, columnsUsed: [c], evaluate: (row, _ctx, now) => {
-    const cell = row?.cells[c.name];
-    if (!cell || cell.expiresAt === undefined) return null;
-    return encodeInt(Math.max(0, cell.expiresAt - now));
-  } };
-}
-
-function compileToken(table: TableDef, args: Selector[]): Compiled {
-  const cols = args.map((a) => (a.kind === 'column' ? lookupColumn(table, a.name) : undefined));
-  if (cols.length !== table.partitionKey.length || cols.some((c, i) => c?.name !== table.partitionKey[i].name)) {
-    throw new InvalidRequestError(`Invalid arguments for token: must be the partition key columns in order`);
-  }
-  return { name: `system.token(${cols.map((c) => c!.name).join(', ')})`, type: T.bigint, columnsUsed: cols as ColumnDef[],
-    evaluate: (row) => (row ? encodeBigint(row.token) : null) };
 }
 
 /** count/min/max/sum/avg of one argument, which may not itself aggregate. */
@@ -81,17 +56,26 @@ function compileToJson(table: TableDef, args: Selector[], markers: MarkerTypes):
 }
 
 export function compileFunction(table: TableDef, name: string, args: Selector[], markers: MarkerTypes): Compiled {
-  if (name === 'writetime' || name === 'ttl') return compileWritetimeOrTtl(table, name, args);
+  if (name === 'writetime' || name === 'ttl' || name === 'maxwritetime') return compileTimeFunction(table, name, args, markers);
   if (name === 'tojson') return compileToJson(table, args, markers);
   if (name === 'fromjson') return refuseFromJson(table, args, markers);
-  if (name === 'token') return compileToken(table, args);
   const aggregate = compileAggregate(table, name, args, markers);
   if (aggregate) return aggregate;
-  const fn = getFunction(name);
+  const fn = name === 'token' ? tokenFunction(table.partitionKey.map((c) => c.type)) : getFunction(name);
   if (!fn) throw new InvalidRequestError(`Unknown function '${name}'`);
-  const compiledArgs = args.map((a) => compileArg(table, a, markers, `system.${name}`));
-  const argTypes = compiledArgs.map((a) => a.type);
-  const ret = fn.returnType(argTypes);
-  return combine(compiledArgs, `system.${name}(${compiledArgs.map((a) => a.name).join(', ')})`, ret,
+  // Selector arguments first (their types are fixed), then the literals and markers typed by the overload chosen.
+  const selectors = args.map((a) => (a.kind === 'term' ? undefined : compileSelector(table, a, markers)));
+  const shapes: ArgShape[] = args.map((a, i) => (a.kind === 'term' ? termShape(a.term, table.keyspace) : { kind: 'typed', type: selectors[i]!.type, text: selectors[i]!.name }));
+  const overload = resolveOverload(fn.name, fn.signatures, shapes);
+  const compiledArgs = args.map((a, i) => selectors[i] ?? compileTermAs(table, (a as Extract<Selector, { kind: 'term' }>).term, overload.args[i]!, `arg${i}(system.${fn.name})`, markers));
+  const argTypes = overload.args;
+  return combine(compiledArgs, `system.${name}(${compiledArgs.map((a) => a.name).join(', ')})`, overload.ret,
     (values, ctx) => fn.call(values, argTypes, ctx.nowMicros));
+}
+
+/** A term argument compiled for the parameter type of the chosen overload. */
+function compileTermAs(table: TableDef, t: Term, type: CqlType, name: string, markers: MarkerTypes): Compiled {
+  const inner = t.kind === 'cast' ? t.term : t;
+  const c = compileTerm(inner, { keyspace: table.keyspace, table: table.name, name, type }, markers);
+  return { name: termText(t), type, columnsUsed: [], evaluate: (_r, ctx) => { const v = c(ctx); return v === UNSET ? null : v; } };
 }

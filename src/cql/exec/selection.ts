@@ -10,19 +10,30 @@ import { allColumnsInSelectOrder } from '../../schema/model.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
 import { UNSET } from '../../protocol/messages.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
-import { readTuple } from '../../model/values/collections.ts';
 import { resolveTypeIn } from '../../schema/types_resolve.ts';
 import { compileTerm, inferType, type BindContext, type MarkerTypes } from './terms.ts';
 import { termText } from './term-text.ts';
 import { COUNT_ROWS } from './aggregates.ts';
 import { compileFunction } from './selection-functions.ts';
+import { compileElement, compileField, compileSlice } from './selection-elements.ts';
+import { compileCast } from './casts.ts';
+import { compileNegation, compileOperation, type Operand } from './operators.ts';
 
 /** A live row as selection sees it. */
 export interface SourceRow {
   token: bigint;
   pk: Buffer[];
   clustering: Buffer[]; // empty entries for a static-only row are represented by an empty array
-  cells: Record<string, { value: Buffer; ts: number; ttl?: number; expiresAt?: number }>;
+  cells: Record<string, SourceCell>;
+}
+
+export interface SourceCell {
+  value: Buffer;
+  ts: number;
+  ttl?: number;
+  expiresAt?: number;
+  /** Non-frozen collections and UDTs: each element's timestamp and expiry second, in value order. */
+  elements?: Array<{ ts: number; expiresAt?: number; field?: number }>;
 }
 
 /** The output row of one group of source rows (all the rows, for an aggregate query without GROUP BY). */
@@ -119,21 +130,45 @@ export function compileSelector(table: TableDef, s: Selector, markers: MarkerTyp
       };
     case 'term':
       return compileTermSelector(table, s.term, markers, undefined);
-    case 'field': {
-      const inner = compileSelector(table, s.selector, markers);
-      if (inner.type.kind !== 'udt') throw new InvalidRequestError(`Invalid field selection: ${inner.name} of type ${typeToCql(inner.type)} is not a user type`);
-      const idx = inner.type.fieldNames.indexOf(s.field);
-      if (idx < 0) throw new InvalidRequestError(`${inner.type.name} has no field ${s.field}`);
-      const n = inner.type.fieldNames.length;
-      return combine([inner], `${inner.name}.${s.field}`, inner.type.fieldTypes[idx]!, ([v]) => (v === null ? null : (readTuple(v!, n)[idx] ?? null)));
-    }
+    case 'field':
+      return compileField(table, s, markers);
+    case 'element':
+      return compileElement(table, s, markers);
+    case 'slice':
+      return compileSlice(table, s, markers);
     case 'cast': {
       const inner = compileSelector(table, s.selector, markers);
-      return { ...inner, name: `cast(${inner.name} as ${typeToCql(inner.type)})` };
+      const target = resolveTypeIn(s.type, table.keyspace, undefined);
+      const cast = compileCast(inner.name, inner.type, target);
+      if (!cast.convert) return inner;
+      const convert = cast.convert;
+      return combine([inner], `cast(${inner.name} as ${typeToCql(target)})`, target, ([v]) => (v === null ? null : convert(v!)));
+    }
+    case 'operation': {
+      const l = compileOperand(table, s.left, markers);
+      const r = compileOperand(table, s.right, markers);
+      const op = compileOperation(s.op, l.operand, r.operand);
+      return combine([l.compiled!, r.compiled!], `${l.operand.text} ${s.op} ${r.operand.text}`, op.type, ([a, b]) => op.apply(a!, b!));
+    }
+    case 'negate': {
+      const o = compileOperand(table, s.selector, markers);
+      const op = compileNegation(o.operand);
+      return combine([o.compiled!], `-${o.operand.text}`, op.type, ([a]) => op.apply(a!, null));
+    }
+    case 'paren': {
+      const inner = compileSelector(table, s.selector, markers);
+      return { ...inner, name: `(${inner.name})` };
     }
     case 'function':
       return compileFunction(table, s.name.toLowerCase().replace(/^system\./, ''), s.args, markers);
   }
+}
+
+/** An operand of an arithmetic operator: a bind marker or null has no type of its own (Cassandra calls it ambiguous). */
+function compileOperand(table: TableDef, s: Selector, markers: MarkerTypes): { operand: Operand; compiled?: Compiled } {
+  if (s.kind === 'term' && (s.term.kind === 'bind' || s.term.kind === 'null')) return { operand: { text: termText(s.term), type: undefined } };
+  const compiled = s.kind === 'term' ? compileTermSelector(table, s.term, markers, 'operation') : compileSelector(table, s, markers);
+  return { operand: { text: compiled.name, type: compiled.type }, compiled };
 }
 
 /**
@@ -175,7 +210,14 @@ export function compileSelection(table: TableDef, selectors: '*' | SelectClause[
       },
     };
   }
-  const compiled = selectors.map((s) => ({ c: compileSelector(table, s.selector, markers), alias: s.alias }));
+  const compiled = selectors.map((s) => {
+    // A bracketed selector on its own reads as a tuple literal, which Cassandra cannot type.
+    if (s.selector.kind === 'paren') {
+      const text = compileSelector(table, s.selector, markers).name;
+      throw new InvalidRequestError(`Cannot infer type for term ${text} in selection clause (try using a cast to force a type)`);
+    }
+    return { c: compileSelector(table, s.selector, markers), alias: s.alias };
+  });
   const isAggregate = compiled.some(({ c }) => c.aggregate);
   const onlyKeyAndStatic = compiled.every(({ c }) => c.columnsUsed.every((u) => u.kind === 'partition_key' || u.kind === 'static'));
   return {

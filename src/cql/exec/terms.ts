@@ -17,6 +17,9 @@ import type { ExecValue } from './values.ts';
 import { needsNormalization, normalizeValue } from './normalize.ts';
 import { compileFromJson } from './json.ts';
 import { termText } from './term-text.ts';
+import { resolveOverload, type ArgShape } from './function-resolve.ts';
+import { tokenFunction } from './token-fn.ts';
+import { resolveTypeIn } from '../../schema/types_resolve.ts';
 import { toJsonFunction } from '../../model/values/json.ts';
 
 /** Per-execution inputs of compiled terms. */
@@ -34,6 +37,8 @@ export interface Receiver {
   table: string;
   name: string;
   type: CqlType;
+  /** The partition key types of the table, where token() may appear (a token relation's right-hand side). */
+  tokenTypes?: CqlType[];
 }
 
 /** Collects the type of every bind marker as the statement is compiled. */
@@ -76,7 +81,9 @@ export function inferType(term: Term): CqlType | undefined {
   switch (term.kind) {
     case 'literal':
       switch (term.type) {
-        case 'string': return T.text;
+        // Cassandra prefers ascii for a string constant of ASCII characters only (Constants.Type.STRING).
+        // eslint-disable-next-line no-control-regex
+        case 'string': return /^[\x00-\x7f]*$/.test(term.text) ? T.ascii : T.text;
         case 'integer': {
           // The narrowest of int, bigint and varint that holds the constant.
           const v = BigInt(term.text);
@@ -94,8 +101,12 @@ export function inferType(term: Term): CqlType | undefined {
       if (lower === 'tojson') return T.text;
       const fn = getFunction(term.name);
       if (!fn) return undefined;
-      const argTypes = term.args.map((a) => inferType(a) ?? T.blob);
-      return fn.returnType(argTypes);
+      try {
+        return resolveOverload(fn.name, fn.signatures, term.args.map((a) => termShape(a, ''))).ret;
+      } catch (e) {
+        if (e instanceof InvalidRequestError) return undefined;
+        throw e;
+      }
     }
     case 'list': {
       const types = term.elements.map(inferType);
@@ -153,11 +164,12 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
       const lower = term.name.toLowerCase().replace(/^system\./, '');
       if (lower === 'fromjson') return compileFromJson(term.args, r, markers, (a, ar) => compileTerm(a, ar, markers), inferType);
       if (lower === 'tojson') return compileToJsonTerm(term.args, r, markers);
-      const fn = getFunction(term.name);
+      const fn = lower === 'token' && r.tokenTypes ? tokenFunction(r.tokenTypes) : getFunction(term.name);
       if (!fn) throw new InvalidRequestError(`Unknown function '${term.name}'`);
-      const argTypes = term.args.map((a) => inferType(a) ?? t);
-      const args = term.args.map((a, i) => compileTerm(a, elementReceiver(r, argTypes[i], term.name), markers));
-      const ret = fn.returnType(argTypes);
+      const overload = resolveOverload(fn.name, fn.signatures, term.args.map((a) => termShape(a, r.keyspace)));
+      const argTypes = overload.args;
+      const args = term.args.map((a, i) => compileTerm(a, { ...r, name: `arg${i}(system.${fn.name})`, type: argTypes[i]! }, markers));
+      const ret = overload.ret;
       if (!compatible(ret, t)) {
         throw new InvalidRequestError(
           `Type error: cannot assign result of function system.${term.name.toLowerCase()} (type ${typeToCql(ret)}) to ${r.name} (type ${typeToCql(t)})`,
@@ -238,6 +250,16 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
       }));
     }
   }
+}
+
+/** What overload resolution knows of a term argument (`keyspace` resolves the user types of casts). */
+export function termShape(t: Term, keyspace: string): ArgShape {
+  const text = termText(t);
+  if (t.kind === 'literal') return { kind: 'literal', literal: t.type, value: t.text, text };
+  if (t.kind === 'cast') return { kind: 'typed', type: resolveTypeIn(t.type, keyspace, undefined), text };
+  if (t.kind === 'null' || t.kind === 'bind') return { kind: 'untyped', text };
+  const inferred = inferType(t);
+  return inferred ? { kind: 'typed', type: inferred, text } : { kind: 'untyped', text };
 }
 
 /** toJson(x) as a term: x must have a type of its own (a literal or a cast), the result is text. */

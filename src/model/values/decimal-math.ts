@@ -86,3 +86,53 @@ export function decimalDivide(a: Decimal, b: Decimal, precision: number): Decima
   if (stripped.scale < preferred) return { unscaled: stripped.unscaled * 10n ** BigInt(preferred - stripped.scale), scale: preferred };
   return stripped;
 }
+
+/** BigDecimal.precision: the number of digits of the unscaled value. */
+const precisionOf = (d: Decimal): number => digitCount(d.unscaled);
+
+/** BigDecimal.divide(divisor, scale, HALF_UP). */
+function divideToScale(a: Decimal, b: Decimal, scale: number): Decimal {
+  // a/b = (a.u / b.u) × 10^(b.s − a.s); at `scale`: a.u × 10^(scale − a.s + b.s) / b.u.
+  const shift = scale - a.scale + b.scale;
+  let n = a.unscaled;
+  let d = b.unscaled;
+  if (shift >= 0) n *= 10n ** BigInt(shift);
+  else d *= 10n ** BigInt(-shift);
+  if (d < 0n) { n = -n; d = -d; }
+  let q = n / d;
+  const r = n % d;
+  if ((r < 0n ? -r : r) * 2n >= d && r !== 0n) q += n < 0n ? -1n : 1n;
+  return { unscaled: q, scale };
+}
+
+/**
+ * Cassandra 5.0's decimal division: at least 32 digits after the point, and enough for 32 significant digits when
+ * the quotient is small (its scale grows with the operands' difference in integer digits), rounded half up, then
+ * stripped of trailing zeros (1.5 / 3 is 0.5, 1 / 3 is 0.33333333333333333333333333333333).
+ */
+export function cassandraDecimalDivide(a: Decimal, b: Decimal): Decimal {
+  const intDigits = (precisionOf(a) - a.scale) - (precisionOf(b) - b.scale);
+  const scale = Math.max(32, 32 - intDigits);
+  return stripTrailingZeros(divideToScale(a, b, scale));
+}
+
+/** BigDecimal.divideToIntegralValue: the truncated quotient, at the preferred scale a.scale − b.scale when it can. */
+function divideToIntegral(a: Decimal, b: Decimal): Decimal {
+  const preferred = a.scale - b.scale;
+  const n = b.scale >= a.scale ? a.unscaled * 10n ** BigInt(b.scale - a.scale) : a.unscaled;
+  const d = b.scale >= a.scale ? b.unscaled : b.unscaled * 10n ** BigInt(a.scale - b.scale);
+  const q = n / d; // truncates towards zero
+  if (q === 0n) return { unscaled: 0n, scale: preferred };
+  let out: Decimal = { unscaled: q, scale: 0 };
+  if (preferred < 0) {
+    while (out.scale > preferred && out.unscaled % 10n === 0n) out = { unscaled: out.unscaled / 10n, scale: out.scale - 1 };
+  } else if (preferred > 0) {
+    out = { unscaled: q * 10n ** BigInt(preferred), scale: preferred };
+  }
+  return out;
+}
+
+/** BigDecimal.remainder: a − divideToIntegralValue(a, b) × b, with its scale. */
+export function decimalRemainder(a: Decimal, b: Decimal): Decimal {
+  return decimalSubtract(a, decimalMultiply(divideToIntegral(a, b), b));
+}

@@ -38,6 +38,11 @@ const ASSIGNABLE: Record<string, ReadonlySet<NativeTypeName>> = {
   DURATION: new Set(['duration']),
 };
 
+/** Whether a constant of this kind may be assigned to the type (Constants.Literal.testAssignment). */
+export function literalAssignable(kind: LiteralKind, type: CqlType): boolean {
+  return type.kind === 'native' && ASSIGNABLE[KIND_NAMES[kind]]!.has(type.name);
+}
+
 const INTEGER_RE = /^[-+]?\d+$/;
 const FLOAT_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const NAN_INF_RE = /^[-+]?(NaN|Infinity)$/;
