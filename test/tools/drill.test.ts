@@ -77,6 +77,10 @@ describe('plan and drill agree on the presets', { timeout: ALL ? 4 * 3_600_000 :
         assert.ok(report.timeToDetectMs > 0 && report.timeToRecoverMs > 0);
         for (const [k, o] of Object.entries(report.probes)) assert.equal(o.missing, 0, `${k}: a read served without the written value`);
       }
+      // The drill's keyspace has the plan's default replication: planning from it (read off a live node) is the same.
+      const r = await runCli(['plan', '--dir', dir, '--keyspace', 'sibyl_drill', '--json'], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), p);
     });
   }
 });

@@ -71,6 +71,20 @@ describe('sibyl stress against a node', { timeout: 600_000 }, () => {
     assert.match(m.stdout, /^WRITE, +\d+,/m);
   });
 
+  test('a thread range runs each thread count and ends with the per-thread-count table; ANY writes', async () => {
+    const r = await stress(`read n=1500 no-warmup -pop dist=uniform(1..3000) -rate threads>=4 threads<=8 -node ${ADDRESS} -log no-settings`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Running with 4 threadCount$/m);
+    assert.match(r.stdout, /^Running with 8 threadCount$/m);
+    assert.match(r.stdout, /^Improvement over 4 threadCount: -?\d+%$/m);
+    assert.match(r.stdout, /^ {11}id, type {7}total ops,/m);
+    assert.match(r.stdout, /^4 threadCount, total, +1500,/m);
+    assert.match(r.stdout, /^8 threadCount, total, +1500,/m);
+    const any = await stress(`write n=200 cl=ANY no-warmup -rate threads=4 -node ${ADDRESS} -log no-settings`);
+    assert.equal(any.code, 0, any.stderr);
+    assert.equal(results(any).get('Total partitions'), 200);
+  });
+
   test('fixed rate: about the asked rate, with the latency-from-intended-start table', async () => {
     const r = await stress(`write duration=3s no-warmup -rate threads=8 fixed=500/s -node ${ADDRESS} -log no-settings`);
     assert.equal(r.code, 0, r.stderr);

@@ -56,7 +56,11 @@ export async function fromCluster(dir: string | undefined): Promise<RingSource &
       continue;
     }
     if (status.nodes.length < m.nodes.length) continue;
-    const eps = status.nodes.map((x) => ({ id: x.hostId, address: x.address, dc: x.dataCenter, rack: x.rack, tokens: x.tokens.map(BigInt) }));
+    // In the launcher's node order (the topology's), not the order a node happens to report: plans must compare.
+    const order = new Map(m.nodes.map((x, i) => [x.address, i]));
+    const eps = status.nodes
+      .map((x) => ({ id: x.hostId, address: x.address, dc: x.dataCenter, rack: x.rack, tokens: x.tokens.map(BigInt) }))
+      .sort((a, b) => (order.get(a.address) ?? Infinity) - (order.get(b.address) ?? Infinity));
     return { ring: new TokenRing(eps), clusterName: m.clusterName, tokens: 'running nodes', azOf, manifest: m };
   }
   if (m.nodes.some((n) => n.tokens === undefined || n.hostId === undefined)) {
