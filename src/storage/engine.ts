@@ -87,7 +87,7 @@ export class StorageEngine {
     // transaction, so the file is never corrupt. batch acknowledges after the fsync (env.flushed), periodic right
     // after the commit, with fsyncs following continuously (well within any syncPeriodMs). noSync would double
     // periodic throughput but could corrupt the environment on power loss, which Cassandra's periodic mode never does.
-    const env = open({ path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 4, overlappingSync: true });
+    const env = open({ path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 8, overlappingSync: true });
     const data = env.openDB<Buffer, Buffer>({ name: 'data', keyEncoding: 'binary', encoding: 'binary' });
     const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
     const paxos = env.openDB<Buffer, Buffer>({ name: 'paxos', keyEncoding: 'binary', encoding: 'binary' });
