@@ -87,7 +87,7 @@ export class LmdbStore {
     // the next transaction, and after an OS crash lmdb-js reopens at the last flushed transaction, so the file is
     // never corrupt. A flush waits for env.flushed before the commit log lets its data go. noSync could corrupt the
     // environment on power loss.
-    const env = open({ path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 4, overlappingSync: true });
+    const env = open({ path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 8, overlappingSync: true });
     const data = env.openDB<Buffer, Buffer>({ name: 'data', keyEncoding: 'binary', encoding: 'binary' });
     const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
     const paxos = env.openDB<Buffer, Buffer>({ name: 'paxos', keyEncoding: 'binary', encoding: 'binary' });

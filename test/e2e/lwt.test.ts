@@ -26,8 +26,9 @@ after(async () => {
   await Promise.all(clients.map((c) => c.shutdown().catch(() => undefined)));
 });
 
-async function connectAll(): Promise<Client[]> {
-  const cs = await Promise.all(specs.map((s) => clientFor(s.address, 'dc1')));
+/** Clients that each send every request to one node (it coordinates them). */
+async function connectAll(only = specs): Promise<Client[]> {
+  const cs = await Promise.all(only.map((s) => clientFor(s.address, 'dc1')));
   clients.push(...cs);
   return cs;
 }
@@ -95,7 +96,9 @@ test('the Python driver reads [applied] (was_applied) on the three nodes', { tim
 });
 
 test('a CAS register workload stays linearizable while a replica is SIGKILLed and restarted', { timeout: 300_000 }, async () => {
-  const cs = await connectAll();
+  // No client of the node that is killed: cassandra-driver 4.10 never stops reconnecting a pool whose only host died
+  // and came back, which would keep the test process alive after shutdown (see fixtures/driver.ts).
+  const cs = await connectAll(specs.slice(0, 2));
   await cs[0]!.execute('CREATE TABLE lwt.reg (k int PRIMARY KEY, v int)');
   const started = performance.now();
   const rec = new HistoryRecorder(() => performance.now() - started);
@@ -103,7 +106,6 @@ test('a CAS register workload stays linearizable while a replica is SIGKILLed an
   const stats = { ok: 0, fail: 0, info: 0, applied: 0 };
   const worker = async (id: number): Promise<void> => {
     const seen = new Map<number, RegisterValue>();
-    // The killed node's client is not used: its requests would only fail.
     const client = cs[id % 2]!;
     for (let i = 1; !stop; i++) {
       const key = (id * 7 + i) % 4;

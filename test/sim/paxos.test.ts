@@ -168,4 +168,25 @@ describe('lightweight transactions in the simulator', () => {
     assert.ok(wt instanceof WriteTimeoutError, wt.message);
     assert.deepEqual([wt.writeType, wt.consistency, wt.blockFor], ['CAS', SERIAL, 2]);
   });
+
+  it('across two data centres cut apart: SERIAL is Unavailable, LOCAL_SERIAL decides within each DC', async () => {
+    const nodes: SimNodeSpec[] = [1, 2, 3, 4, 5, 6].map((i) => ({ endpoint: `10.0.6.${i}:7000`, dc: i <= 3 ? 'dc1' : 'dc2', rack: `r${i}` }));
+    const sim = new SimCluster({ seed: 16, nodes, trace: false });
+    await sim.startAll();
+    await sim.waitFor('gossip converges', () => sim.converged(), 60_000);
+    const [a, , , d] = sim.nodes as [SimNode, SimNode, SimNode, SimNode];
+    assert.ok((await sim.cql(a, "CREATE KEYSPACE ks WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3, 'dc2': 3}", ONE)).ok);
+    assert.ok((await sim.cql(a, 'CREATE TABLE ks.t (k int PRIMARY KEY, v int)', ONE)).ok);
+    await sim.waitFor('schema agreement', () => sim.schemaAgrees(), 30_000);
+    sim.network.partition(sim.nodes.slice(0, 3).map((n) => n.endpoint), sim.nodes.slice(3).map((n) => n.endpoint));
+    await sim.waitFor('each side sees the other down', () => !a.core!.membership.isAlive(d.endpoint) && !d.core!.membership.isAlive(a.endpoint), 60_000);
+    const serial = errorOf(await sim.cql(a, 'INSERT INTO ks.t (k, v) VALUES (1, 1) IF NOT EXISTS', Consistency.LOCAL_QUORUM));
+    assert.ok(serial instanceof UnavailableError, serial.message);
+    assert.deepEqual([serial.consistency, serial.required, serial.alive], [SERIAL, 4, 3]);
+    // Each DC decides on its own under LOCAL_SERIAL: that is the level's contract, and why it is not global.
+    assert.deepEqual(rowsOf(await sim.cql(a, 'INSERT INTO ks.t (k, v) VALUES (1, 1) IF NOT EXISTS', Consistency.LOCAL_QUORUM, [], LOCAL_SERIAL)), [{ '[applied]': true }]);
+    assert.deepEqual(rowsOf(await sim.cql(d, 'INSERT INTO ks.t (k, v) VALUES (1, 2) IF NOT EXISTS', Consistency.LOCAL_QUORUM, [], LOCAL_SERIAL)), [{ '[applied]': true }]);
+    assert.deepEqual(rowsOf(await sim.cql(a, 'SELECT v FROM ks.t WHERE k = 1', LOCAL_SERIAL)), [{ v: 1 }]);
+    assert.deepEqual(rowsOf(await sim.cql(d, 'SELECT v FROM ks.t WHERE k = 1', LOCAL_SERIAL)), [{ v: 2 }]);
+  });
 });

@@ -1,6 +1,7 @@
-// The engine's Paxos state (Cassandra's system.paxos): a replica's promise, accepted proposal and latest commit per
-// partition, stored with its partition update intact (Buffers, bigint token), kept across a reopen (a restart), and
-// removed with the table's data by TRUNCATE, so a latest commit re-sent after it cannot bring truncated rows back.
+// The engine's node-local tables. Paxos state (Cassandra's system.paxos): a replica's promise, accepted proposal and
+// latest commit per partition, stored with its partition update intact (Buffers, bigint token), kept across a reopen
+// (a restart), and removed with the table's data by TRUNCATE, so a latest commit re-sent after it cannot bring
+// truncated rows back. The batchlog (system.batches): batches kept across a reopen until removed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,6 +45,31 @@ test('Paxos state survives a reopen, keeps its update exactly, and goes with TRU
     await engine.truncate(table);
     assert.equal(engine.loadPaxos<PaxosRecord>(table.id, key), undefined);
     assert.equal(engine.read(table, key, update.token, {}, 0), undefined);
+    await engine.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the batchlog keeps a batch across a reopen, exactly, until it is removed', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sibyl-batchlog-'));
+  try {
+    const key = int(3);
+    const record = {
+      createdAt: 1_700_000_000_000,
+      items: [{ t: { ks: 'ks', table: 't', id: '00000000-0000-4000-8000-000000000009' }, u: { key, token: murmur3Token(key), rangeTombstones: [], rows: [] } }],
+    };
+    const id = ballot(1_700_000_000_000_000);
+    let engine = await StorageEngine.open({ dir, sync: 'batch' });
+    await engine.saveBatch(id, record);
+    await engine.close();
+    engine = await StorageEngine.open({ dir, sync: 'batch' });
+    const held = engine.loadBatches<typeof record>();
+    assert.equal(held.length, 1);
+    assert.ok(held[0]!.id.equals(id));
+    assert.deepEqual(held[0]!.record, record);
+    await engine.removeBatch(id);
+    assert.deepEqual(engine.loadBatches(), []);
     await engine.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
