@@ -5,7 +5,9 @@
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import { InvalidRequestError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
-import { handle, send, Verbs, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import { handle, send, Verbs, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import type { IndexQuery, IndexScanRange } from '../index/types.ts';
+import { indexScan, type IndexScanContext, type LocalIndexScanner } from './index-scan.ts';
 import { RemoteError } from '../messaging/errors.ts';
 import { dataEqual } from '../storage/equal.ts';
 import { mergePartitions } from '../storage/merge.ts';
@@ -26,6 +28,8 @@ export interface ReplicaStore {
   read(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined;
   scan(table: TableDef, range: ScanRange, filter: ReadFilter, partitionLimit: number, nowSec: number): PartitionData[];
   truncate(table: TableDef): Promise<void>;
+  /** A replica's part of a secondary index query; absent where indexes are not maintained. */
+  indexScan?: LocalIndexScanner['indexScan'];
 }
 
 /** Request/response messaging between nodes (MessagingService implements it). */
@@ -72,6 +76,7 @@ export class ClusterCoordinator implements Coordinator {
     handle(o.messenger, Verbs.READ, (p) => this.onRead(p));
     handle(o.messenger, Verbs.SCAN, (p) => this.onScan(p));
     handle(o.messenger, Verbs.TRUNCATE, (p) => this.onTruncate(p));
+    handle(o.messenger, Verbs.INDEX_SCAN, (p) => this.onIndexScan(p));
   }
 
   private table(ref: TableRef): TableDef {
@@ -93,6 +98,26 @@ export class ClusterCoordinator implements Coordinator {
 
   private onScan(p: ScanRequest): PartitionData[] {
     return this.o.store.scan(this.table(p.t), p.range, p.filter, p.limit, p.now);
+  }
+
+  private onIndexScan(p: IndexScanRequest): PartitionData[] {
+    const store = this.o.store;
+    if (!store.indexScan) throw new InvalidRequestError('secondary indexes are not maintained on this node');
+    return store.indexScan(this.table(p.t), p.q, p.range, p.filter, p.limit, p.now);
+  }
+
+  private indexScanContext(): IndexScanContext {
+    const store = this.o.store;
+    return {
+      topology: this.o.topology, latency: this.latency, messenger: this.o.messenger, readTimeoutMs: this.o.readTimeoutMs,
+      local: store.indexScan ? { indexScan: (...a) => store.indexScan!(...a) } : undefined,
+      read: (...a) => this.read(...a), failureReason,
+    };
+  }
+
+  indexScan(ks: KeyspaceDef, table: TableDef, q: IndexQuery, range: IndexScanRange, filter: ReadFilter, partitionLimit: number,
+    cl: ConsistencyLevel, nowSec: number): Promise<PartitionData[]> {
+    return indexScan(this.indexScanContext(), ks, table, q, range, filter, partitionLimit, cl, nowSec);
   }
 
   private async onTruncate(p: TruncateRequest): Promise<true> {

@@ -5,6 +5,7 @@ import type { KeyspaceDef, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import type { WriteType } from '../model/errors.ts';
 import type { ConsistencyLevel } from '../model/consistency.ts';
+import type { IndexQuery, IndexScanRange } from '../index/types.ts';
 
 export interface Mutation {
   table: TableDef;
@@ -32,4 +33,18 @@ export interface Coordinator {
     nowSec: number,
   ): Promise<PartitionData[]>;
   truncate(keyspace: KeyspaceDef, table: TableDef): Promise<void>;
+  /**
+   * Up to `partitionLimit` partitions of `range`, in ring order, each reduced to the rows a secondary index query
+   * selects (see coordinator/index-scan.ts).
+   */
+  indexScan(
+    keyspace: KeyspaceDef,
+    table: TableDef,
+    query: IndexQuery,
+    range: IndexScanRange,
+    filter: ReadFilter,
+    partitionLimit: number,
+    cl: ConsistencyLevel,
+    nowSec: number,
+  ): Promise<PartitionData[]>;
 }

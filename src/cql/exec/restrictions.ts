@@ -13,6 +13,8 @@ import { compileTerm, MarkerTypes, type BindContext, type CompiledTerm, type Rec
 import type { ExecValue } from './values.ts';
 import { buildSlices, type ClusteringRestrictions } from './clustering.ts';
 import { analyzeClustering, entryPredicate, multiColumnEntry, singleColumnEntry, type ClusteringEntry } from './clustering-where.ts';
+import { analyzedPredicate, planIndexes } from './index-plan.ts';
+import type { IndexQuery } from '../../index/types.ts';
 
 /** The values of one result row's columns, by name (null = absent). */
 export type RowValues = (column: string) => Buffer | null;
@@ -40,6 +42,10 @@ export interface CompiledWhere {
   filteringError?: string;
   /** Partition key columns restricted by something other than =/IN for all (for error messages). */
   restrictedColumns: Set<string>;
+  /** The query uses a secondary index (Cassandra's usesSecondaryIndexing). */
+  usesIndex?: boolean;
+  /** Set when the rows are found through a secondary index: the index query of the token-range scan. */
+  indexQuery?: (ctx: BindContext) => IndexQuery;
 }
 
 function req(v: ExecValue, col: string): Buffer {
@@ -143,13 +149,17 @@ function compilePredicate(table: TableDef, rel: Relation, markers: MarkerTypes):
  * Analyzes a WHERE clause. `virtual` tables are evaluated entirely in memory, so every relation becomes a
  * predicate and nothing needs ALLOW FILTERING.
  */
-export function compileWhere(table: TableDef, where: Relation[], markers: MarkerTypes, virtual = false, allowFiltering = false): CompiledWhere {
+export function compileWhere(table: TableDef, where: Relation[], markers: MarkerTypes, virtual = false, allowFiltering = false,
+  useIndexes = false): CompiledWhere {
   const out: CompiledWhere = {
     clustering: { groups: [], eqColumns: 0 }, filters: [], needsFiltering: false, restrictedColumns: new Set(),
   };
   const clusteringEntries: ClusteringEntry[] = [];
   const byColumn = new Map<string, ColumnRestriction>();
   const pending: Relation[] = [];
+  const clusteringRelations: Relation[] = [];
+  const pkRelations: Relation[] = [];
+  let hasToken = false;
 
   for (const rel of where) {
     if (rel.lhs.kind === 'token') {
@@ -167,6 +177,7 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
         out.tokenLower = { term, inclusive: true };
         out.tokenUpper = { term, inclusive: true };
       } else throw new InvalidRequestError(`Unsupported token relation ${rel.op}`);
+      hasToken = true;
       continue;
     }
     if (virtual) {
@@ -175,6 +186,7 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
     }
     if (rel.lhs.kind === 'tuple') {
       clusteringEntries.push(multiColumnEntry(table, rel, rel.lhs.columns, markers));
+      clusteringRelations.push(rel);
       continue;
     }
     if (rel.lhs.kind !== 'column' || rel.op === 'CONTAINS' || rel.op === 'CONTAINS KEY' || rel.op === '!=' || rel.op === 'LIKE') {
@@ -187,6 +199,7 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
       continue;
     }
     const r = receiverOf(table, col);
+    (col.kind === 'clustering' ? clusteringRelations : pkRelations).push(rel);
     if (col.kind === 'clustering') {
       const value = rel.op === 'IN' ? undefined : compileTerm(rel.rhs, r, markers);
       const list = rel.op === 'IN' ? compileIn(rel.rhs, r, markers) : undefined;
@@ -208,6 +221,7 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
     }
   }
 
+  const nonPk = [...pending];
   // Partition key: all columns by =/IN selects partitions; anything less scans and filters.
   const pkRestrictions = table.partitionKey.map((c) => byColumn.get(c.name));
   if (pkRestrictions.every((x) => x && (x.eq || x.in)) && table.partitionKey.length > 0) {
@@ -242,8 +256,18 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
     out.needsFiltering = true;
   }
   for (const rel of pending) {
-    out.filters.push(compilePredicate(table, rel, markers));
+    out.filters.push((useIndexes ? analyzedPredicate(table, rel, markers) : undefined) ?? compilePredicate(table, rel, markers));
     out.needsFiltering = true;
+  }
+  const plan = useIndexes && !virtual ? planIndexes(table, {
+    pkRelations, pkFull: out.partitionKeys !== undefined, pkHasIn: pkRelations.some((r) => r.op === 'IN'), hasToken,
+    clusteringRelations, clusteringNeedsFiltering: analysis.filterEntries.length > 0 || analysis.filteringError !== undefined, nonPk,
+  }, markers) : undefined;
+  if (plan) {
+    out.usesIndex = true;
+    out.needsFiltering = plan.needsFiltering;
+    out.filteringError = undefined;
+    if (plan.query) out.indexQuery = plan.query;
   }
   return out;
 }

@@ -31,7 +31,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   const markers = new MarkerTypes(markerCount);
   const selection = compileSelection(table, stmt.selectors, markers);
   const virtual = table.virtual === true;
-  const where = compileWhere(table, stmt.where, markers, virtual, stmt.allowFiltering);
+  const where = compileWhere(table, stmt.where, markers, virtual, stmt.allowFiltering, true);
   if (where.needsFiltering && !stmt.allowFiltering && !virtual) throw new InvalidRequestError(where.filteringError ?? FILTERING_MSG);
   const spec = (name: string) => ({ keyspace: table.keyspace, table: table.name, name, type: T.int });
   const limit: CompiledTerm | undefined = stmt.limit && compileTerm(stmt.limit, spec('[limit]'), markers);
@@ -40,6 +40,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   if (stmt.distinct && !selection.onlyKeyAndStatic && stmt.selectors !== '*') {
     throw new InvalidRequestError('SELECT DISTINCT queries must only request partition key columns and/or static columns (not clustering or regular columns)');
   }
+  if (stmt.orderBy.length > 0 && where.usesIndex) throw new InvalidRequestError('ORDER BY with 2ndary indexes is not supported, except for ANN queries.');
   if (stmt.orderBy.length > 0 && !where.partitionKeys) {
     throw new InvalidRequestError('ORDER BY is only supported when the partition key is restricted by an EQ or an IN.');
   }
