@@ -72,6 +72,17 @@ function groups(specs: IndexSpec[]): IndexSpec[][] {
 
 const supported = (specs: IndexSpec[], rel: Relation): boolean => specs.some((s) => supports(s, rel));
 
+/**
+ * Whether one index group answers all the restrictions. A legacy index reads one term per query, so several
+ * CONTAINS (KEY) on one column still need filtering (Index.filtersMultipleContains); SAI intersects them.
+ */
+function covers(group: IndexSpec[], rels: Relation[]): boolean {
+  if (!rels.every((r) => supported(group, r))) return false;
+  if (group.some((s) => isSai(s.def))) return true;
+  const contains = rels.filter((r) => r.op === 'CONTAINS' || r.op === 'CONTAINS KEY').map(columnOf);
+  return new Set(contains).size === contains.length;
+}
+
 /** The index plan of a WHERE clause, or undefined when the query does not use an index. */
 export function planIndexes(table: TableDef, parts: WhereParts, markers: MarkerTypes): IndexPlan | undefined {
   const specs = tableIndexSpecs(table);
@@ -91,7 +102,7 @@ export function planIndexes(table: TableDef, parts: WhereParts, markers: MarkerT
   if (!uses) return undefined;
   if (parts.pkHasIn) throw new InvalidRequestError('Select on indexed columns and with IN clause for the PRIMARY KEY are not supported');
   const evaluated = [...(pkNeedsFiltering ? parts.pkRelations : []), ...(clusteringInFilter ? parts.clusteringRelations : []), ...parts.nonPk];
-  const covering = groups(specs).find((g) => evaluated.every((r) => supported(g, r)));
+  const covering = groups(specs).find((g) => covers(g, evaluated));
   const plan: IndexPlan = { needsFiltering: covering === undefined };
   if (!parts.pkFull) plan.query = drivingQuery(table, covering ?? specs, evaluated.length > 0 ? evaluated : all, markers);
   return plan;
