@@ -99,4 +99,6 @@ export interface AdminSource {
   metrics(): Promise<string>;
   /** Hints this node holds, per target (`nodetool listpendinghints`). */
   pendingHints(): PendingHintsEntry[];
+  /** `nodetool rebuild_index`: throws the named indexes' entries away and builds them again; resolves when done. */
+  rebuildIndex(keyspace: string, table: string, indexes: string[]): Promise<void>;
 }
