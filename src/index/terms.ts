@@ -159,3 +159,13 @@ export function compareTerm(term: Buffer, bound: Buffer): number | undefined {
   const c = Buffer.compare(term.subarray(0, KEPT_PREFIX), bound.subarray(0, KEPT_PREFIX));
   return c !== 0 ? c : undefined;
 }
+
+/**
+ * The backing tables of every index of a schema: with the base tables, everything the node stores. A commit log
+ * replay resolving tables by id needs these too, or index entries written before a crash would be skipped.
+ */
+export function backingTables(schema: { keyspaces: Map<string, { tables: Map<string, TableDef> }> }): TableDef[] {
+  const out: TableDef[] = [];
+  for (const ks of schema.keyspaces.values()) for (const t of ks.tables.values()) for (const s of tableIndexSpecs(t)) out.push(s.backing);
+  return out;
+}
