@@ -26,20 +26,28 @@ async function connect(address: string): Promise<Client> {
 
 const key = (r: { k: unknown; c: unknown }): string => `${String(r.k)}/${String(r.c)}`;
 
+type Row = { k: unknown; c: unknown; v: number; w: number | null; g: string | null };
+
+/** Every row of a query, fetched page by page. */
+async function fetchAll(c: Client, cql: string, consistency: number, fetchSize: number): Promise<Row[]> {
+  const out: Row[] = [];
+  let pageState: string | undefined;
+  for (let i = 0; i < 10_000; i++) {
+    const rs = await c.execute(cql, [], { prepare: true, fetchSize, consistency, ...(pageState ? { pageState } : {}) });
+    out.push(...(rs.rows as unknown as Row[]));
+    pageState = rs.pageState ?? undefined;
+    if (!pageState) return out;
+  }
+  throw new Error(`${cql}: too many pages`);
+}
+
 async function all(c: Client, cql: string, consistency: number, fetchSize: number): Promise<string[]> {
-  const out: string[] = [];
-  for await (const r of c.stream(cql, [], { prepare: true, fetchSize, consistency })) out.push(key(r as unknown as { k: unknown; c: unknown }));
-  return out;
+  return (await fetchAll(c, cql, consistency, fetchSize)).map(key);
 }
 
 /** The rows a full scan at ALL holds, filtered here, in ring order. */
-async function expected(c: Client, keep: (r: { v: number; w: number | null; g: string | null }) => boolean): Promise<string[]> {
-  const out: string[] = [];
-  for await (const r of c.stream('SELECT k, c, v, w, g FROM ix.t', [], { fetchSize: 500, consistency: CL.all })) {
-    const row = r as unknown as { k: unknown; c: unknown; v: number; w: number | null; g: string | null };
-    if (keep(row)) out.push(key(row));
-  }
-  return out;
+async function expected(c: Client, keep: (r: Row) => boolean): Promise<string[]> {
+  return (await fetchAll(c, 'SELECT k, c, v, w, g FROM ix.t', CL.all, 500)).filter(keep).map(key);
 }
 
 test('indexed queries over three nodes: every coordinator and level, paged; a node down and back', { timeout: 300_000 }, async () => {
@@ -54,7 +62,7 @@ test('indexed queries over three nodes: every coordinator and level, paged; a no
     await a.execute('INSERT INTO ix.t (k, c, v, w) VALUES (?, ?, ?, ?)', [i % 300, i, i % 7, i % 50], { prepare: true, consistency: CL.quorum });
   });
 
-  const checks: Array<{ where: string; keep: (r: { v: number; w: number | null; g: string | null }) => boolean }> = [
+  const checks: Array<{ where: string; keep: (r: Row) => boolean }> = [
     { where: 'v = 3', keep: (r) => r.v === 3 },
     { where: 'w >= 10 AND w < 13', keep: (r) => r.w !== null && r.w >= 10 && r.w < 13 },
   ];

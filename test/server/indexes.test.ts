@@ -128,7 +128,13 @@ describe('building, expiry, restarts and rebuilds', () => {
   const ROWS = 2000;
   const count = async (where: string): Promise<number> => {
     let n = 0;
-    for await (const _row of client.stream(`SELECT k FROM ${KS}.big WHERE ${where}`, [], { fetchSize: 500 })) n++;
+    let pageState: string | undefined;
+    for (let i = 0; i < 1000; i++) {
+      const rs = await client.execute(`SELECT k FROM ${KS}.big WHERE ${where}`, [], { fetchSize: 500, ...(pageState ? { pageState } : {}) });
+      n += rs.rowLength;
+      pageState = rs.pageState ?? undefined;
+      if (!pageState) break;
+    }
     return n;
   };
 
