@@ -75,18 +75,21 @@ export class IndexingStore {
     for (const spec of tableIndexSpecs(this.current(table))) await this.inner.truncate(spec.backing);
   }
 
-  /** The index of a table a query names, as this node knows it. */
-  spec(table: TableDef, q: IndexQuery): IndexSpec {
+  /**
+   * The index of a table a query names, as this node knows it, and whether its entries can be used: an index this
+   * node does not know yet is read through its base table (its definition came with the query).
+   */
+  spec(table: TableDef, q: IndexQuery): { spec: IndexSpec; usable: boolean } {
     const t = this.current(table);
-    const def = (t.indexes ?? []).find((i) => i.name === q.index && i.id === q.indexId);
-    const spec = def && indexSpec(t, def);
-    if (!spec) throw new InvalidRequestError(`unknown index ${t.keyspace}.${q.index} (schema disagreement)`);
-    return spec;
+    const known = (t.indexes ?? []).find((i) => i.name === q.index && i.id === q.indexId);
+    const spec = indexSpec(t, known ?? q.def);
+    if (!spec) throw new InvalidRequestError(`unknown column in index ${t.keyspace}.${q.index} (schema disagreement)`);
+    return { spec, usable: known !== undefined && this.status.isBuilt(known.id) };
   }
 
   indexScan(table: TableDef, q: IndexQuery, range: IndexScanRange, filter: ReadFilter, partitionLimit: number, nowSec: number): PartitionData[] {
-    const spec = this.spec(table, q);
-    const r = localIndexScan(this.inner, spec, q, range, filter, partitionLimit, nowSec, this.status.isBuilt(spec.def.id));
+    const { spec, usable } = this.spec(table, q);
+    const r = localIndexScan(this.inner, spec, q, range, filter, partitionLimit, nowSec, usable);
     if (r.stale.length > 0) this.deleteStale(spec, r.stale, nowSec);
     return r.partitions;
   }

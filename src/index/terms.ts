@@ -34,12 +34,13 @@ export interface IndexSpec {
   backing: TableDef;
 }
 
-const specs = new WeakMap<IndexDef, Map<TableDef, IndexSpec | null>>();
+// Keyed weakly both ways: every ALTER TABLE makes a new TableDef, and old ones must not be kept alive here.
+const specs = new WeakMap<IndexDef, WeakMap<TableDef, IndexSpec | null>>();
 
 /** The index's spec on this table definition, or undefined when its target is not a column of the table. */
 export function indexSpec(base: TableDef, def: IndexDef): IndexSpec | undefined {
   let byTable = specs.get(def);
-  if (!byTable) specs.set(def, (byTable = new Map()));
+  if (!byTable) specs.set(def, (byTable = new WeakMap()));
   const known = byTable.get(base);
   if (known !== undefined) return known ?? undefined;
   const target = indexTarget(def);

@@ -1,6 +1,6 @@
 // The shapes an index query travels in, from the CQL layer through the coordinator to each replica (INDEX_SCAN).
 // Plain data, so the internode codec carries them unchanged.
-import type { TableDef } from '../schema/model.ts';
+import type { IndexDef, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 
 export interface TermBound {
@@ -16,6 +16,11 @@ export interface IndexQuery {
   /** The index by name and id: one dropped and re-created since the coordinator planned the query has another id. */
   index: string;
   indexId: string;
+  /**
+   * The index as the coordinator knows it, so that a replica that has not learnt of it yet (a schema change still
+   * on its way) can answer from its base table instead of failing.
+   */
+  def: IndexDef;
   eq?: Buffer;
   lower?: TermBound;
   upper?: TermBound;

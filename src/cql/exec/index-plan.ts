@@ -125,7 +125,7 @@ function drivingQuery(table: TableDef, specs: IndexSpec[], rels: Relation[], mar
   const candidates = rels.flatMap((r) => specs.filter((s) => supports(s, r)).map((s) => ({ r, s })));
   const eq = candidates.find((c) => !RANGE_OPS.has(c.r.op)) ?? candidates[0]!;
   const { s: spec } = eq;
-  const head = { index: spec.def.name, indexId: spec.def.id };
+  const head = { index: spec.def.name, indexId: spec.def.id, def: spec.def };
   if (!RANGE_OPS.has(eq.r.op)) {
     const term = equalityTerm(table, spec, eq.r, markers);
     return (ctx) => ({ ...head, eq: term(ctx) });
