@@ -6,7 +6,8 @@ import type { CreateIndexStatement, DropIndexStatement, IndexTargetKind } from '
 import { isMultiCell, quoteIdentIfNeeded, type CqlType } from '../model/types.ts';
 import type { ColumnDef, IndexDef, KeyspaceDef, Schema, TableDef } from './model.ts';
 import { containsCounter, referencesDuration } from './types_resolve.ts';
-import { keyspaceOf, withKeyspace, type DdlContext, type DdlResult } from './ddl_common.ts';
+import { guardSystemKeyspace, keyspaceOf, withKeyspace, type DdlContext, type DdlResult } from './ddl_common.ts';
+import { LOCAL_SYSTEM_KEYSPACES, VIRTUAL_KEYSPACES } from './system_defs.ts';
 import {
   formatTarget, indexTarget, isSai, keyspaceIndex, LEGACY_INDEX_ALIAS, resolveIndexClass, SAI_CLASS, SASI_CLASS,
   tableIndexes, type IndexTarget,
@@ -123,6 +124,8 @@ function resolveTargets(table: TableDef, stmt: CreateIndexStatement, custom: boo
 }
 
 export function createIndex(schema: Schema, stmt: CreateIndexStatement, current: string | undefined, ctx: DdlContext): DdlResult {
+  // Creating an index alters its table: the permission check comes first (Unauthorized for system keyspaces).
+  guardSystemKeyspace(keyspaceOf(stmt.table, current), 'ALTER', stmt.table.name);
   const { custom, className } = indexClass(stmt);
   if (className !== undefined && resolveIndexClass(className) === SASI_CLASS) {
     throw ire('SASI indexes are disabled. Enable in cassandra.yaml to use.');
@@ -163,6 +166,9 @@ function validateClass(table: TableDef, index: IndexDef, targets: IndexTarget[])
 
 export function dropIndex(schema: Schema, stmt: DropIndexStatement, current: string | undefined): DdlResult {
   const ksName = keyspaceOf(stmt.index, current);
+  if (LOCAL_SYSTEM_KEYSPACES.has(ksName) || VIRTUAL_KEYSPACES.has(ksName)) {
+    throw ire(`System keyspace '${ksName}' is not user-modifiable`);
+  }
   const ks = schema.keyspaces.get(ksName);
   const found = ks && keyspaceIndex(ks, stmt.index.name);
   if (ks === undefined || found === undefined) {

@@ -2,7 +2,7 @@
 // Cassandra 5.0.9's refusals (messages checked against the reference), DESCRIBE, and persistence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, InvalidRequestError, SyntaxError } from '../../src/model/errors.ts';
+import { ConfigError, InvalidRequestError, SyntaxError, UnauthorizedError } from '../../src/model/errors.ts';
 import { deserializeSchema, emptySchema, serializeSchema } from '../../src/schema/registry.ts';
 import type { Schema } from '../../src/schema/model.ts';
 import { describe } from '../../src/schema/describe.ts';
@@ -96,6 +96,9 @@ test("Cassandra's refusals, in its words", () => {
   refuses(s, 'CREATE INDEX "Bad Name" ON t (v)', ConfigError, 'Illegal index name Bad Name');
   refuses(build([...BASE, 'CREATE TABLE ks.n (k int PRIMARY KEY, n counter)'], 'ks'), 'CREATE INDEX ON n (n)', ire,
     "Secondary indexes on counter tables aren't supported");
+  refuses(s, 'CREATE INDEX ON system.local (cluster_name)', UnauthorizedError, 'system keyspace is not user-modifiable.');
+  refuses(s, 'CREATE INDEX ON system_auth.roles (can_login)', UnauthorizedError, 'Cannot ALTER <table system_auth.roles>');
+  refuses(s, 'DROP INDEX system.foo', ire, "System keyspace 'system' is not user-modifiable");
   assert.throws(() => parse("CREATE CUSTOM INDEX ON t (v) USING 'sai' WITH foo = 1"), (e: unknown) => e instanceof SyntaxError && e.message === "Unknown property 'foo'");
 });
 
