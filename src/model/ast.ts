@@ -131,6 +131,8 @@ export interface DeleteStatement {
 export interface OrderingClause {
   column: string;
   order: 'ASC' | 'DESC';
+  /** `ORDER BY v ANN OF <vector>`: nearest neighbours of this vector first. */
+  ann?: Term;
 }
 
 export interface SelectStatement {
