@@ -111,6 +111,8 @@ class EntryBatch {
 
 /** The backing-table updates one base update makes for one index (empty when it touches nothing indexed). */
 export function indexUpdates(spec: IndexSpec, update: PartitionData): PartitionData[] {
+  // Vector indexes only answer ANN orderings, which score the rows themselves (see cql/exec/ann.ts): no entries.
+  if (spec.column.type.kind === 'vector') return [];
   const batch = new EntryBatch(update.token, update.key);
   const base = spec.base;
   if (spec.column.kind === 'partition_key') {

@@ -4,6 +4,7 @@ import { ConfigError, InvalidRequestError } from '../model/errors.ts';
 import { isMultiCell, quoteIdentIfNeeded, typeToCql, type CqlType } from '../model/types.ts';
 import type { IndexDef, TableDef } from './model.ts';
 import { customOptions, termType, type IndexTarget } from './indexes.ts';
+import { SIMILARITY_FUNCTIONS, type SimilarityFunction } from '../model/values/similarity.ts';
 
 const ire = (msg: string): InvalidRequestError => new InvalidRequestError(msg);
 
@@ -45,6 +46,16 @@ function checkAnalysis(column: CqlType, target: IndexTarget, options: Record<str
   }
 }
 
+/** A vector index: float elements, a known similarity function, and no cosine on one dimension. */
+function checkVector(t: Extract<CqlType, { kind: 'vector' }>, options: Record<string, string>): void {
+  const fn = (options.similarity_function ?? 'COSINE').toUpperCase();
+  if (!SIMILARITY_FUNCTIONS.includes(fn as SimilarityFunction)) {
+    throw ire(`Similarity function ${fn} was not recognized for index null. Valid values are: ${SIMILARITY_FUNCTIONS.join(', ')}`);
+  }
+  if (t.element.kind !== 'native' || t.element.name !== 'float') throw ire('SAI ANN indexes are only allowed on vector columns with float elements');
+  if (t.dimension === 1 && fn === 'COSINE') throw ire('Cosine similarity is not supported for single-dimension vectors');
+}
+
 export function validateSaiOptions(table: TableDef, index: IndexDef, targets: IndexTarget[], existing: IndexTarget[]): void {
   const target = targets[0];
   if (targets.length === 1 && existing.some((e) => e.column === target!.column && e.kind === target!.kind)) {
@@ -61,6 +72,7 @@ export function validateSaiOptions(table: TableDef, index: IndexDef, targets: In
     throw ire(`Analysis options are not supported on primary key columns, but found ${cqlMap(analysis)}`);
   }
   checkAnalysis(col.type, target, options);
+  if (col.type.kind === 'vector' && target.kind === 'simple') return checkVector(col.type, options);
   if (VECTOR_OPTIONS.some((o) => options[o] !== undefined)) {
     throw ire(`CQL type ${typeToCql(termType(col.type, target.kind))} cannot have vector options`);
   }

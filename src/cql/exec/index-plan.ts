@@ -88,6 +88,12 @@ export function planIndexes(table: TableDef, parts: WhereParts, markers: MarkerT
   const specs = tableIndexSpecs(table);
   if (specs.length === 0) return undefined;
   const all = [...parts.pkRelations, ...parts.clusteringRelations, ...parts.nonPk];
+  for (const r of parts.nonPk) {
+    const column = columnOf(r);
+    if (specs.some((s) => isSai(s.def) && s.column.name === column && s.column.type.kind === 'vector')) {
+      throw new InvalidRequestError('Vector indexes only support ANN queries');
+    }
+  }
   const queriable = all.some((r) => supported(specs, r));
   if (!queriable) return undefined;
   const pkNeedsFiltering = parts.pkRelations.length > 0 && !parts.pkFull;

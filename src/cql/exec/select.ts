@@ -14,6 +14,7 @@ import { decodePagingState, encodePagingState } from './paging.ts';
 import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { SelectRun, type Limits, type PageResult } from './select-page.ts';
 import { partitionKeyBindIndexes } from './rows.ts';
+import { checkAnnRestrictions, compileAnn, MAX_TOP_K, topK } from './ann.ts';
 
 export { compareClusteringOf, partitionKeyBytes, rowValues, splitPartitionKey } from './rows.ts';
 
@@ -32,20 +33,22 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   const selection = compileSelection(table, stmt.selectors, markers);
   const virtual = table.virtual === true;
   const where = compileWhere(table, stmt.where, markers, virtual, stmt.allowFiltering, true);
-  if (where.needsFiltering && !stmt.allowFiltering && !virtual) throw new InvalidRequestError(where.filteringError ?? FILTERING_MSG);
+  const ann = virtual ? undefined : compileAnn(table, stmt, markers, selection.isAggregate);
+  const needsFiltering = ann ? checkAnnRestrictions(table, stmt, where) : where.needsFiltering;
+  if (needsFiltering && !stmt.allowFiltering && !virtual) throw new InvalidRequestError(where.filteringError ?? FILTERING_MSG);
   const spec = (name: string) => ({ keyspace: table.keyspace, table: table.name, name, type: T.int });
   const limit: CompiledTerm | undefined = stmt.limit && compileTerm(stmt.limit, spec('[limit]'), markers);
   const perPartition = stmt.perPartitionLimit && compileTerm(stmt.perPartitionLimit, spec('[per_partition_limit]'), markers);
-  const reversed = orderingIsReversed(table, stmt);
+  const reversed = ann ? false : orderingIsReversed(table, stmt);
   if (stmt.distinct && !selection.onlyKeyAndStatic && stmt.selectors !== '*') {
     throw new InvalidRequestError('SELECT DISTINCT queries must only request partition key columns and/or static columns (not clustering or regular columns)');
   }
-  if (stmt.orderBy.length > 0 && where.usesIndex) throw new InvalidRequestError('ORDER BY with 2ndary indexes is not supported, except for ANN queries.');
-  if (stmt.orderBy.length > 0 && !where.partitionKeys) {
+  if (stmt.orderBy.length > 0 && !ann && where.usesIndex) throw new InvalidRequestError('ORDER BY with 2ndary indexes is not supported, except for ANN queries.');
+  if (stmt.orderBy.length > 0 && !ann && !where.partitionKeys) {
     throw new InvalidRequestError('ORDER BY is only supported when the partition key is restricted by an EQ or an IN.');
   }
   // IN on a partition key column with ORDER BY: rows of all the partitions are sorted together after the read.
-  const postOrdering = stmt.orderBy.length > 0 && !virtual && table.partitionKey.some((c) =>
+  const postOrdering = stmt.orderBy.length > 0 && !virtual && !ann && table.partitionKey.some((c) =>
     stmt.where.some((w) => w.lhs.kind === 'column' && w.lhs.name === c.name && w.op === 'IN'));
   const variables = markers.finish();
   const pkIndexes = partitionKeyBindIndexes(table, stmt.where);
@@ -71,7 +74,13 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
       const run = new SelectRun(env, ks, table, stmt, where, reversed, ctx, nowSec, req.params.consistency);
       let page: PageResult;
       if (virtual) page = run.virtualPage(limits, state);
-      else if (postOrdering) page = await run.orderedRows(limits);
+      else if (ann) {
+        if (limits.limit > MAX_TOP_K) throw new InvalidRequestError(`Use of ANN OF in an ORDER BY clause requires a LIMIT that is not greater than ${MAX_TOP_K}. LIMIT was ${limits.limit}`);
+        if (limits.limit > limits.pageSize) throw new InvalidRequestError('Top-K queries must have a limit specified and the limit must be less than the query page size');
+        // Brute force (see ann.ts): every selected row is read, scored, and the best LIMIT kept; never paged.
+        const all = await run.page({ pageSize: Infinity, limit: Infinity, perPartition: limits.perPartition }, undefined);
+        page = { sources: topK(table, ann, all.sources, limits.limit, ctx) };
+      } else if (postOrdering) page = await run.orderedRows(limits);
       else page = await run.page(limits, state);
       const rows = selection.project(page.sources, ctx, nowSec);
       const result: RowsResult = { kind: 'rows', columns: selection.columns, rows };
