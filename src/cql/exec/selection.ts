@@ -13,6 +13,7 @@ import { compareValues } from '../../model/values/compare.ts';
 import { encodeBigint, encodeInt } from './values.ts';
 import { compileTerm, type BindContext, type MarkerTypes } from './terms.ts';
 import { addNumbers, divideNumber, zeroOf } from './arith.ts';
+import { compileSimilarity, SIMILARITY_FUNCTION_NAMES } from './selection-vector.ts';
 
 /** A live row as selection sees it. */
 export interface SourceRow {
@@ -150,6 +151,7 @@ function compileFunction(table: TableDef, name: string, args: Selector[], marker
     };
     return { name: `system.${name}(${inner.name})`, type: ty, columnsUsed: inner.columnsUsed, evaluate: () => null, aggregate: { init } };
   }
+  if (SIMILARITY_FUNCTION_NAMES.has(name)) return compileSimilarity(table, name, args, markers, (a) => compileSelector(table, a, markers));
   const fn = getFunction(name);
   if (!fn) throw new InvalidRequestError(`Unknown function '${name}'`);
   const compiledArgs = args.map((a) => compileSelector(table, a, markers));
