@@ -89,6 +89,8 @@ const QUERIES: Array<{ where: string; keep: (r: Row) => boolean; af?: boolean }>
   { where: 'w >= 1 AND w < 4', keep: (r) => r.w !== null && r.w >= 1 && r.w < 4 },
   { where: 'v = 1 AND w > 0', keep: (r) => r.v === 1 && r.w !== null && r.w > 0, af: true },
   { where: 'k = 3 AND v = 0', keep: (r) => r.k === 3 && r.v === 0 },
+  // Served by the legacy index wl, created after the writes (legacy groups are tried before the SAI one).
+  { where: 'w = 4', keep: (r) => r.w === 4 },
 ];
 
 async function run(seed: number): Promise<void> {
@@ -117,6 +119,9 @@ async function run(seed: number): Promise<void> {
   if (!victim.core) await sim.start(victim);
   await sim.waitFor('hints drained', () => sim.converged() && sim.hintsPending() === 0, 120_000);
   await sim.advance(10_000);
+  // An index created over the existing rows: queried at once (replicas still building, or not yet aware of it,
+  // read their base ranges) and after every build has finished.
+  await exec(sim, a, 'CREATE INDEX wl ON ks.t (w)');
 
   const all = (await pages(sim, a, 'SELECT k, c, v, s, w, l, m FROM ks.t', ALL)).map((x): Row => {
     const m = readInts(x[6], 2);
