@@ -5,7 +5,7 @@
 // approximate graph index (HNSW) would replace the scoring pass, not the semantics.
 import type { SelectStatement } from '../../model/ast.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
-import { typeToCql } from '../../model/types.ts';
+import { typeToCql, type CqlType } from '../../model/types.ts';
 import type { TableDef } from '../../schema/model.ts';
 import { indexTarget, isSai } from '../../schema/indexes.ts';
 import { floatVector } from '../../model/values/vector.ts';
@@ -14,6 +14,8 @@ import { compileTerm, type BindContext, type MarkerTypes } from './terms.ts';
 import type { CompiledWhere } from './restrictions.ts';
 import type { SourceRow } from './selection.ts';
 import { rowValues } from './rows.ts';
+import type { Limits } from './select-page.ts';
+import type { PagingState } from './paging.ts';
 import { tableIndexSpecs } from '../../index/terms.ts';
 import { supports } from './index-plan.ts';
 
@@ -78,18 +80,38 @@ export function checkAnnRestrictions(table: TableDef, stmt: SelectStatement, whe
   return needsFiltering;
 }
 
-/** The best `k` of the rows, most similar first (rows without a vector last out). */
-export function topK(table: TableDef, ann: AnnOrdering, rows: SourceRow[], k: number, ctx: BindContext): SourceRow[] {
-  const target = ann.target(ctx);
-  const col = table.columns.get(ann.column)!;
-  const t = col.type as Extract<typeof col.type, { kind: 'vector' }>;
-  const scored: Array<{ row: SourceRow; score: number }> = [];
+type Scored = { row: SourceRow; score: number };
+
+/** Adds rows to the best `k` so far (most similar first; rows without a vector are not candidates). */
+function keepBest(table: TableDef, ann: AnnOrdering, target: Float64Array, best: Scored[], rows: SourceRow[], k: number): Scored[] {
+  const t = table.columns.get(ann.column)!.type as Extract<CqlType, { kind: 'vector' }>;
+  const out = [...best];
   for (const row of rows) {
     const v = rowValues(table, row)(ann.column);
     if (v === null || v.length === 0) continue;
     const score = similarity(ann.fn, floatVector(t, v), target);
-    if (!Number.isNaN(score)) scored.push({ row, score });
+    if (!Number.isNaN(score)) out.push({ row, score });
   }
-  scored.sort((a, b) => b.score - a.score);
-  return scored.slice(0, k).map((s) => s.row);
+  // Stable: among equal scores, rows stay in the ring order they were read in.
+  out.sort((a, b) => b.score - a.score);
+  return out.slice(0, k);
+}
+
+/** The pages a SELECT reads (restrictions and other indexes applied); SelectRun.page in select-page.ts. */
+export interface RowSource {
+  page(limits: Limits, state: PagingState | undefined): Promise<{ sources: SourceRow[]; next?: PagingState }>;
+}
+
+/** Reads every selected row a thousand at a time and keeps the `limits.limit` most similar to the target. */
+export async function annRows(run: RowSource, table: TableDef, ann: AnnOrdering, limits: Limits, ctx: BindContext): Promise<SourceRow[]> {
+  const target = ann.target(ctx);
+  let best: Scored[] = [];
+  let state: PagingState | undefined;
+  for (let round = 0; round < Number.MAX_SAFE_INTEGER; round++) {
+    const page = await run.page({ pageSize: 1000, limit: Infinity, perPartition: limits.perPartition }, state);
+    best = keepBest(table, ann, target, best, page.sources, limits.limit);
+    if (!page.next) break;
+    state = page.next;
+  }
+  return best.map((s) => s.row);
 }

@@ -14,7 +14,7 @@ import { decodePagingState, encodePagingState } from './paging.ts';
 import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { SelectRun, type Limits, type PageResult } from './select-page.ts';
 import { partitionKeyBindIndexes } from './rows.ts';
-import { checkAnnRestrictions, compileAnn, MAX_TOP_K, topK } from './ann.ts';
+import { annRows, checkAnnRestrictions, compileAnn, MAX_TOP_K } from './ann.ts';
 
 export { compareClusteringOf, partitionKeyBytes, rowValues, splitPartitionKey } from './rows.ts';
 
@@ -77,9 +77,9 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
       else if (ann) {
         if (limits.limit > MAX_TOP_K) throw new InvalidRequestError(`Use of ANN OF in an ORDER BY clause requires a LIMIT that is not greater than ${MAX_TOP_K}. LIMIT was ${limits.limit}`);
         if (limits.limit > limits.pageSize) throw new InvalidRequestError('Top-K queries must have a limit specified and the limit must be less than the query page size');
-        // Brute force (see ann.ts): every selected row is read, scored, and the best LIMIT kept; never paged.
-        const all = await run.page({ pageSize: Infinity, limit: Infinity, perPartition: limits.perPartition }, undefined);
-        page = { sources: topK(table, ann, all.sources, limits.limit, ctx) };
+        // Brute force (see ann.ts): every selected row is read, a thousand at a time, scored, and the best LIMIT
+        // kept; the answer is never paged.
+        page = { sources: await annRows(run, table, ann, limits, ctx) };
       } else if (postOrdering) page = await run.orderedRows(limits);
       else page = await run.page(limits, state);
       const rows = selection.project(page.sources, ctx, nowSec);
