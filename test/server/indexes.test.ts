@@ -199,3 +199,27 @@ describe('building, expiry, restarts and rebuilds', () => {
     assert.match(bad.stderr, /nosuch/);
   });
 });
+
+describe('vectors through the driver', () => {
+  test('vector<float, 3> and vector<text, 2> round-trip, prepared and not; ANN and similarity functions', async () => {
+    const { Vector } = (await import('cassandra-driver')).types;
+    await client.execute(`CREATE TABLE ${KS}.vec (k int PRIMARY KEY, e vector<float, 3>, t vector<text, 2>)`);
+    await client.execute(`CREATE CUSTOM INDEX ON ${KS}.vec (e) USING 'StorageAttachedIndex' WITH OPTIONS = {'similarity_function': 'euclidean'}`);
+    await client.execute(`INSERT INTO ${KS}.vec (k, e, t) VALUES (1, [1.0, 2.0, 3.0], ['a', 'bc'])`);
+    await client.execute(`INSERT INTO ${KS}.vec (k, e, t) VALUES (?, ?, ?)`, [2, new Vector(new Float32Array([0.5, 0.25, -1]), 'float'), new Vector(['x', 'y'], 'text')], { prepare: true });
+    await client.execute(`INSERT INTO ${KS}.vec (k, e) VALUES (?, ?)`, [3, new Vector(new Float32Array([1, 2, 2.5]), 'float')], { prepare: true });
+    const rs = await client.execute(`SELECT k, e, t FROM ${KS}.vec WHERE k IN (1, 2)`);
+    const byKey = new Map(rs.rows.map((r) => [r.k as number, r]));
+    assert.deepEqual([...(byKey.get(1)!.e as Iterable<number>)], [1, 2, 3]);
+    assert.deepEqual([...(byKey.get(1)!.t as Iterable<string>)], ['a', 'bc']);
+    assert.deepEqual([...(byKey.get(2)!.e as Iterable<number>)], [0.5, 0.25, -1]);
+    const ann = await client.execute(`SELECT k FROM ${KS}.vec ORDER BY e ANN OF ? LIMIT 2`, [new Vector(new Float32Array([1, 2, 2.9]), 'float')], { prepare: true });
+    assert.deepEqual(ann.rows.map((r) => r.k), [1, 3]);
+    const sim = await client.execute(`SELECT similarity_euclidean(e, [1.0, 2.0, 3.0]) AS s FROM ${KS}.vec WHERE k = 3`);
+    assert.ok(Math.abs((sim.rows[0]!.s as number) - 1 / (1 + 0.25)) < 1e-6);
+    const wrong = await expectServerError(client.execute(`INSERT INTO ${KS}.vec (k, e) VALUES (4, [1.0, 2.0])`), INVALID, 'dimension');
+    assert.equal(wrong.message, 'Invalid vector literal for e of type vector<float, 3>; expected 3 elements, but given 2');
+    const noLimit = await expectServerError(client.execute(`SELECT k FROM ${KS}.vec ORDER BY e ANN OF [1.0, 2.0, 3.0]`), INVALID, 'no limit');
+    assert.equal(noLimit.message, 'Top-K queries must have a limit specified and the limit must be less than the query page size');
+  });
+});
