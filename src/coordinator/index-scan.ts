@@ -98,8 +98,9 @@ export async function indexScan(ctx: IndexScanContext, ks: KeyspaceDef, table: T
         if (out.length >= partitionLimit) break;
         if (replicas <= 1) out.push(p);
         else {
+          // A partition gone on re-reading still counts as found: fewer than asked means the range is exhausted.
           const fresh = await reread(ctx, ks, table, p, filter, cl, nowSec);
-          if (fresh) out.push(fresh);
+          out.push(fresh ?? { key: p.key, token: p.token, rangeTombstones: [], rows: [] });
         }
       }
     }
