@@ -7,7 +7,7 @@ import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import { InvalidRequestError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
 import { handle, send, Verbs, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
 import type { IndexQuery, IndexScanRange } from '../index/types.ts';
-import { indexScan, type IndexScanContext, type LocalIndexScanner } from './index-scan.ts';
+import { indexScan, type IndexScanContext, type IndexScanResult, type LocalIndexScanner } from './index-scan.ts';
 import { RemoteError } from '../messaging/errors.ts';
 import { dataEqual } from '../storage/equal.ts';
 import { mergePartitions } from '../storage/merge.ts';
@@ -116,7 +116,7 @@ export class ClusterCoordinator implements Coordinator {
   }
 
   indexScan(ks: KeyspaceDef, table: TableDef, q: IndexQuery, range: IndexScanRange, filter: ReadFilter, partitionLimit: number,
-    cl: ConsistencyLevel, nowSec: number): Promise<PartitionData[]> {
+    cl: ConsistencyLevel, nowSec: number): Promise<IndexScanResult> {
     return indexScan(this.indexScanContext(), ks, table, q, range, filter, partitionLimit, cl, nowSec);
   }
 

@@ -35,7 +35,7 @@ export interface Coordinator {
   truncate(keyspace: KeyspaceDef, table: TableDef): Promise<void>;
   /**
    * Up to `partitionLimit` partitions of `range`, in ring order, each reduced to the rows a secondary index query
-   * selects (see coordinator/index-scan.ts).
+   * selects (see coordinator/index-scan.ts), and whether the range has nothing after them.
    */
   indexScan(
     keyspace: KeyspaceDef,
@@ -46,5 +46,5 @@ export interface Coordinator {
     partitionLimit: number,
     cl: ConsistencyLevel,
     nowSec: number,
-  ): Promise<PartitionData[]>;
+  ): Promise<{ partitions: PartitionData[]; exhausted: boolean }>;
 }

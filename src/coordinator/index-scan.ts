@@ -35,12 +35,16 @@ const WINDOW = 4;
 
 const refOf = (t: TableDef): TableRef => ({ ks: t.keyspace, table: t.name, id: t.id });
 
+function ringCompare(a: PartitionData, b: PartitionData): number {
+  return a.token < b.token ? -1 : a.token > b.token ? 1 : Buffer.compare(a.key, b.key);
+}
+
 function sortByToken(parts: PartitionData[]): PartitionData[] {
-  return parts.sort((a, b) => (a.token < b.token ? -1 : a.token > b.token ? 1 : Buffer.compare(a.key, b.key)));
+  return parts.sort(ringCompare);
 }
 
 async function scanSegment(ctx: IndexScanContext, ks: KeyspaceDef, table: TableDef, q: IndexQuery, seg: ScanSegment, range: IndexScanRange,
-  filter: ReadFilter, limit: number, cl: ConsistencyLevel, nowSec: number): Promise<{ parts: PartitionData[]; replicas: number }> {
+  filter: ReadFilter, limit: number, cl: ConsistencyLevel, nowSec: number): Promise<{ parts: PartitionData[]; replicas: number; done: boolean }> {
   const rs = replicaSet(ctx.topology, ks, seg.token);
   assureSufficientLiveReplicas(cl, rs.view, false);
   const counter = new AckCounter(cl, rs.view);
@@ -51,6 +55,10 @@ async function scanSegment(ctx: IndexScanContext, ks: KeyspaceDef, table: TableD
     : send(ctx.messenger, r.id, Verbs.INDEX_SCAN, { t: refOf(table), q, range, filter, limit, now: nowSec }, ctx.readTimeoutMs))));
   const byKey = new Map<string, PartitionData>();
   const failures = new Map<string, RequestFailureReason>();
+  // A replica that answered a full `limit` may hold more beyond its last partition, which another replica's later
+  // partitions would otherwise skip over: the merged answer is complete only up to the first such cut (Cassandra's
+  // short read protection, by truncation).
+  let cut: PartitionData | undefined;
   settled.forEach((s, i) => {
     if (s.status !== 'fulfilled') {
       const reason = ctx.failureReason(s.reason, chosen[i]!.id === ctx.topology.self);
@@ -58,6 +66,8 @@ async function scanSegment(ctx: IndexScanContext, ks: KeyspaceDef, table: TableD
       return;
     }
     counter.ack(chosen[i]!.dc);
+    const last = s.value.length >= limit ? s.value[s.value.length - 1] : undefined;
+    if (last && (!cut || ringCompare(last, cut) < 0)) cut = last;
     for (const p of s.value) {
       const k = p.key.toString('latin1');
       const prev = byKey.get(k);
@@ -66,7 +76,8 @@ async function scanSegment(ctx: IndexScanContext, ks: KeyspaceDef, table: TableD
   });
   if (!counter.satisfied() && failures.size > 0) throw new ReadFailureError(cl, counter.received, counter.blockFor, failures.size, byKey.size > 0, failures);
   if (!counter.satisfied()) throw new ReadTimeoutError(cl, counter.received, counter.blockFor, byKey.size > 0);
-  return { parts: sortByToken([...byKey.values()]).slice(0, limit), replicas: chosen.length };
+  const merged = sortByToken([...byKey.values()]).filter((p) => !cut || ringCompare(p, cut) <= 0);
+  return { parts: merged.slice(0, limit), replicas: chosen.length, done: cut === undefined && merged.length <= limit };
 }
 
 /** The rows found, read again at the consistency level (all replicas' versions merged, stale ones repaired). */
@@ -80,8 +91,14 @@ async function reread(ctx: IndexScanContext, ks: KeyspaceDef, table: TableDef, p
   return points.length > 0 ? fresh : { ...fresh, rows: fresh.rows.filter((r) => p.rows.some((x) => x.clustering.every((b, i) => b.equals(r.clustering[i]!)))) };
 }
 
+/** What an index scan found, and whether the range has nothing more (else resume after the last partition). */
+export interface IndexScanResult {
+  partitions: PartitionData[];
+  exhausted: boolean;
+}
+
 export async function indexScan(ctx: IndexScanContext, ks: KeyspaceDef, table: TableDef, q: IndexQuery, range: IndexScanRange,
-  filter: ReadFilter, partitionLimit: number, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData[]> {
+  filter: ReadFilter, partitionLimit: number, cl: ConsistencyLevel, nowSec: number): Promise<IndexScanResult> {
   const out: PartitionData[] = [];
   const segments = scanSegments(ctx.topology.ring(), range);
   const startKey = range.start?.key;
@@ -93,9 +110,9 @@ export async function indexScan(ctx: IndexScanContext, ks: KeyspaceDef, table: T
       if (range.afterClustering && startKey && seg.range.start?.key?.equals(startKey)) r.afterClustering = range.afterClustering;
       return scanSegment(ctx, ks, table, q, seg, r, filter, limit, cl, nowSec);
     });
-    for (const { parts, replicas } of await Promise.all(window)) {
+    for (const { parts, replicas, done } of await Promise.all(window)) {
       for (const p of parts) {
-        if (out.length >= partitionLimit) break;
+        if (out.length >= partitionLimit) return { partitions: out, exhausted: false };
         if (replicas <= 1) out.push(p);
         else {
           // A partition gone on re-reading still counts as found: fewer than asked means the range is exhausted.
@@ -103,7 +120,9 @@ export async function indexScan(ctx: IndexScanContext, ks: KeyspaceDef, table: T
           out.push(fresh ?? { key: p.key, token: p.token, rangeTombstones: [], rows: [] });
         }
       }
+      // A segment with more to give ends this answer: later segments' partitions come after its unread ones.
+      if (!done) return { partitions: out, exhausted: false };
     }
   }
-  return out;
+  return { partitions: out, exhausted: out.length < partitionLimit };
 }

@@ -190,7 +190,8 @@ export class SelectRun {
     const batch = Number.isFinite(limits.pageSize) ? Math.max(16, Math.min(1000, limits.pageSize)) : 1000;
     const filter = this.filterFor(undefined, Infinity);
     for (let rounds = 0; filter && !page.full && rounds < 10_000_000; rounds++) {
-      const parts = await this.env.coordinator.indexScan(this.ks, this.table, query, range, filter, batch, this.cl, this.nowSec);
+      const found = await this.env.coordinator.indexScan(this.ks, this.table, query, range, filter, batch, this.cl, this.nowSec);
+      const parts = found.partitions;
       let consumed = 0;
       for (const p of parts) {
         if (page.full) break;
@@ -198,7 +199,7 @@ export class SelectRun {
         const resumed = resume !== undefined && p.key.equals(resume.key) ? resume : undefined;
         last = this.scanPosition(page, limits, p, this.partitionRows(p, resumed?.clustering), resumed?.inPartition ?? 0) ?? last;
       }
-      if ((parts.length < batch && consumed === parts.length) || consumed === 0) break;
+      if ((found.exhausted && consumed === parts.length) || consumed === 0) break;
       const tail = parts[consumed - 1]!;
       range = { ...range, start: { token: tail.token, key: tail.key, inclusive: false } };
       delete range.afterClustering;
