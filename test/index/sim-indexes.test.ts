@@ -12,7 +12,7 @@ import { SimCluster, type SimNode, type SimNodeSpec } from '../sim/sim-cluster.t
 
 const { ONE, ALL } = Consistency;
 const NODES: SimNodeSpec[] = [1, 2, 3, 4].map((i) => ({ endpoint: `10.0.2.${i}:7000`, dc: 'dc1', rack: `r${i}` }));
-const OPS = 160;
+const OPS = 260;
 
 interface Row {
   k: number; c: number; v: number | null; s: number | null; w: number | null; l: number[]; m: Array<[number, number]>;
@@ -61,7 +61,7 @@ async function exec(sim: SimCluster, n: SimNode, cql: string): Promise<void> {
 /** One random write, drawn from the seed. */
 function randomWrite(sim: SimCluster): string {
   const r = sim.random;
-  const k = r.int(12);
+  const k = r.int(40);
   const c = r.int(4);
   const val = (): number => r.int(6);
   switch (r.int(10)) {
