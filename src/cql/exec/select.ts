@@ -43,6 +43,9 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   if (stmt.distinct && !selection.onlyKeyAndStatic && stmt.selectors !== '*') {
     throw new InvalidRequestError('SELECT DISTINCT queries must only request partition key columns and/or static columns (not clustering or regular columns)');
   }
+  if (stmt.distinct && !virtual && restrictsRowColumns(table, stmt)) {
+    throw new InvalidRequestError('SELECT DISTINCT with WHERE clause only supports restriction by partition key and/or static columns.');
+  }
   if (stmt.orderBy.length > 0 && !ann && where.usesIndex) throw new InvalidRequestError('ORDER BY with 2ndary indexes is not supported, except for ANN queries.');
   if (stmt.orderBy.length > 0 && !ann && !where.partitionKeys) {
     throw new InvalidRequestError('ORDER BY is only supported when the partition key is restricted by an EQ or an IN.');
@@ -95,6 +98,17 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
 function refuseUnsupported(stmt: SelectStatement): void {
   if (stmt.json) throw new InvalidRequestError('SELECT JSON is not supported yet');
   if (stmt.groupBy.length > 0) throw new InvalidRequestError('GROUP BY is not supported yet');
+}
+
+/** Whether the WHERE clause restricts clustering or regular columns (which DISTINCT, one row per partition, cannot). */
+function restrictsRowColumns(table: TableDef, stmt: SelectStatement): boolean {
+  return stmt.where.some((w) => {
+    const names = w.lhs.kind === 'tuple' ? w.lhs.columns : w.lhs.kind === 'token' ? [] : [w.lhs.name];
+    return names.some((n) => {
+      const c = table.columns.get(n);
+      return c !== undefined && (c.kind === 'clustering' || c.kind === 'regular');
+    });
+  });
 }
 
 function positive(n: number, what: string): number {
