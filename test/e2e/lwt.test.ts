@@ -11,6 +11,7 @@ import { errors, types, type Client } from 'cassandra-driver';
 import { clientFor, layout, startCluster } from '../fixtures/cluster.ts';
 import { sleep, withTimeout } from '../fixtures/driver.ts';
 import { REPO_ROOT, type NodeProcess } from '../helpers/node-process.ts';
+import { runCli } from '../helpers/cli.ts';
 import { checkHistory, describeEntry, type RegisterOp, type RegisterValue } from '../linearizability/checker.ts';
 import { HistoryRecorder } from '../linearizability/recorder.ts';
 
@@ -180,4 +181,21 @@ test('counters: 2,000 concurrent increments through three coordinators sum exact
       assert.equal(BigInt(String(r.get('m'))), -want, `page ${String(r.get('page'))}: m`);
     }
   }
+});
+
+test('cqlsh prints [applied] results as Cassandra\'s cqlsh does', { timeout: 120_000 }, async () => {
+  const statements = [
+    'CREATE TABLE lwt.cq (k int PRIMARY KEY, v int, w text);',
+    "INSERT INTO lwt.cq (k, v, w) VALUES (1, 1, 'a') IF NOT EXISTS;",
+    "INSERT INTO lwt.cq (k, v, w) VALUES (1, 2, 'b') IF NOT EXISTS;",
+    'UPDATE lwt.cq SET v = 4 WHERE k = 1 IF v = 3;',
+  ].join('\n');
+  const r = await runCli(['cqlsh', specs[0]!.address, '-e', statements], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  // What Cassandra 5.0.9 answers to the same statements, through the same cqlsh.
+  assert.equal(r.stdout, [
+    '', ' [applied]', '-----------', '      True', '',
+    ' [applied] | k | v | w', '-----------+---+---+---', '     False | 1 | 1 | a', '',
+    ' [applied] | v', '-----------+---', '     False | 1', '',
+  ].join('\n'));
 });
