@@ -189,4 +189,27 @@ describe('lightweight transactions in the simulator', () => {
     assert.deepEqual(rowsOf(await sim.cql(a, 'SELECT v FROM ks.t WHERE k = 1', LOCAL_SERIAL)), [{ v: 1 }]);
     assert.deepEqual(rowsOf(await sim.cql(d, 'SELECT v FROM ks.t WHERE k = 1', LOCAL_SERIAL)), [{ v: 2 }]);
   });
+
+  it('keeps losing to a rival that always promises a higher ballot: WriteTimeout (CAS) after cas_contention_timeout', async () => {
+    const sim = await cluster(17);
+    const table = tableOf(sim);
+    const { replicas, others } = placement(sim, 10);
+    // A rival proposer that, every few ms, gets a higher ballot than anything seen promised by every replica.
+    const rival = new BallotClock(() => (EPOCH_MS + sim.sched.now()) * 1000 + 3_600_000_000, seededRandom(6));
+    let running = true;
+    const tick = (): void => {
+      if (!running) return;
+      const b = rival.next();
+      for (const r of replicas) void r.core!.coordinator.paxos.acceptor.prepare(table, int32(10), b);
+      sim.sched.setTimeout(tick, 2);
+    };
+    tick();
+    const started = sim.sched.now();
+    const out = errorOf(await sim.cql(others[0]!, 'INSERT INTO ks.t (k, v) VALUES (10, 1) IF NOT EXISTS', QUORUM));
+    running = false;
+    assert.ok(out instanceof WriteTimeoutError, out.message);
+    assert.deepEqual([out.writeType, out.consistency, out.received, out.blockFor], ['CAS', SERIAL, 0, 2]);
+    const took = sim.sched.now() - started;
+    assert.ok(took >= 1000 && took < 1300, `gave up after the 1000 ms contention timeout (took ${took} ms)`);
+  });
 });
