@@ -34,6 +34,15 @@ async function connectAll(only = specs): Promise<Client[]> {
   return cs;
 }
 
+/**
+ * Shuts a test's clients down before the next test: a client still connected to a node that a later test SIGKILLs
+ * would never stop reconnecting to it (cassandra-driver 4.10) and keep the process alive.
+ */
+async function shutdown(cs: Client[]): Promise<void> {
+  await Promise.all(cs.map((c) => c.shutdown()));
+  for (const c of cs) clients.splice(clients.indexOf(c), 1);
+}
+
 function shuffled(n: number, seed: number): number[] {
   const out = Array.from({ length: n }, (_, i) => i);
   let x = seed;
@@ -81,6 +90,7 @@ test('20 clients race INSERT IF NOT EXISTS on 100 keys: one winner per key, the 
     if (winners.length === 1) assert.equal(winners[0]!.racer, owner, `key ${k}: the applied insert is the row's`);
     for (const o of got.filter((x) => !x.applied)) assert.deepEqual(o.seen, { racer: owner, label: `racer-${owner}` }, `key ${k}: a loser sees the winner`);
   }
+  await shutdown(cs);
 });
 
 test('the Python driver reads [applied] (was_applied) on the three nodes', { timeout: 120_000 }, async (t) => {
@@ -99,6 +109,7 @@ test('the Python driver reads [applied] (was_applied) on the three nodes', { tim
 test('a CAS register workload stays linearizable while a replica is SIGKILLed and restarted', { timeout: 300_000 }, async () => {
   // No client of the node that is killed: cassandra-driver 4.10 never stops reconnecting a pool whose only host died
   // and came back, which would keep the test process alive after shutdown (see fixtures/driver.ts).
+  await shutdown([...clients]);
   const cs = await connectAll(specs.slice(0, 2));
   await cs[0]!.execute('CREATE TABLE lwt.reg (k int PRIMARY KEY, v int)');
   const started = performance.now();
@@ -156,6 +167,7 @@ test('a CAS register workload stays linearizable while a replica is SIGKILLed an
   console.log(`${history.length} operations: ${JSON.stringify(stats)}, ${r.statesVisited} states`);
   assert.ok(r.linearizable, `not linearizable on key ${r.key}: ${r.explanation}\n${history.filter((e) => e.key === r.key).map(describeEntry).join('\n')}`);
   assert.ok(stats.applied > 20 && stats.ok > 100, JSON.stringify(stats));
+  await shutdown(cs);
 });
 
 test('counters: 2,000 concurrent increments through three coordinators sum exactly, read at ALL from each node', { timeout: 180_000 }, async () => {
@@ -181,6 +193,7 @@ test('counters: 2,000 concurrent increments through three coordinators sum exact
       assert.equal(BigInt(String(r.get('m'))), -want, `page ${String(r.get('page'))}: m`);
     }
   }
+  await shutdown(cs);
 });
 
 test('cqlsh prints [applied] results as Cassandra\'s cqlsh does', { timeout: 120_000 }, async () => {
