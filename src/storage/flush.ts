@@ -64,9 +64,9 @@ export interface FlushLimits {
   commitlogTotalSpaceBytes: number;
 }
 
-/** Rows per LMDB transaction of a flush: about a millisecond of work on the event loop. */
-const FLUSH_BATCH_ROWS = 256;
-const FLUSH_IN_FLIGHT = 8;
+/** Rows per LMDB transaction of a flush: under a millisecond of work on the event loop at a time. */
+const FLUSH_BATCH_ROWS = 128;
+const FLUSH_IN_FLIGHT = 4;
 const PERIOD_CHECK_MS = 1000;
 const RETRY_MS = 1000;
 
@@ -225,7 +225,7 @@ export class FlushScheduler {
     for (const c = m.partitions.ascending(); !c.done; c.advance()) {
       const p = c.value!;
       // A wide partition goes in slices of rows, its header with the first: each slice merges like any update.
-      let part: FlushPartition = { key: p.key, token: p.token, header: p.header, rows: [] };
+      let part: FlushPartition = { id: c.key, key: p.key, token: p.token, header: p.header, rows: [] };
       batch.push(part);
       if (p.row) {
         part.rows.push(['', p.row]);
@@ -235,7 +235,7 @@ export class FlushScheduler {
         for (const r = p.rows.ascending(); !r.done; r.advance()) {
           if (rows >= FLUSH_BATCH_ROWS) {
             await put();
-            part = { key: p.key, token: p.token, header: undefined, rows: [] };
+            part = { id: c.key, key: p.key, token: p.token, header: undefined, rows: [] };
             batch.push(part);
           }
           part.rows.push([r.key, r.value!]);

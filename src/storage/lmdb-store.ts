@@ -30,6 +30,8 @@ export interface LmdbStoreOptions {
 
 /** One memtable partition as a flush hands it over: encoded header and rows, rows keyed by encoded clustering. */
 export interface FlushPartition {
+  /** The memtable's partition key: latin1 of the key prefix after the table id. */
+  id: string;
   key: Buffer;
   token: bigint;
   header: Buffer | undefined;
@@ -49,6 +51,7 @@ const metaPackr = new Packr({ structuredClone: true, int64AsType: 'bigint' });
 const recordPackr = new Packr({ useRecords: false, int64AsType: 'bigint', useBigIntExtension: true, copyBuffers: true });
 const AFTER = Buffer.from([0xff]);
 const NO_CLUSTERING: Buffer[] = [];
+const NO_OVERWRITE = { noOverwrite: true };
 const WHOLE: Slice = { start: { prefix: [], inclusive: true }, end: { prefix: [], inclusive: true } };
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 const ignore = (): void => undefined;
@@ -188,7 +191,10 @@ export class LmdbStore {
   }
 
   private flushPartition(table: TableDef, p: FlushPartition, plain: boolean, nowSec: number): void {
-    const prefix = partitionPrefix(table.id, p.token, p.key);
+    // The prefix from the memtable's key string: cheaper than encoding the token again.
+    const prefix = Buffer.allocUnsafe(16 + p.id.length);
+    tableIdBytes(table.id).copy(prefix, 0);
+    prefix.write(p.id, 16, 'latin1');
     if (p.header || this.loadHeader(table, headerKey(prefix))) {
       this.applyInTxn(this.prepare(table, decodedPartition(p)), nowSec);
       return;
@@ -199,11 +205,9 @@ export class LmdbStore {
       prefix.copy(key);
       key[prefix.length] = KIND_ROW;
       key.write(suffix, prefix.length + 1, 'latin1');
+      // A new key is stored in one step (LMDB's no-overwrite put fails, changing nothing, when the key exists).
+      if (plain && this.data.putSync(key, bytes, NO_OVERWRITE)) continue;
       const stored = this.data.getBinaryFast(key);
-      if (!stored && plain) {
-        this.data.putSync(key, bytes);
-        continue;
-      }
       ctx ??= purgeContext(nowSec, table.options.gc_grace_seconds);
       const merged = mergeRows(table, stored && decodeRow(stored), decodeRow(bytes, true));
       const kept = merged && purgeRow(merged, ctx);

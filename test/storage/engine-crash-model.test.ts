@@ -84,6 +84,7 @@ function runEpoch(dir: string, mode: string, e: Epoch, model: ModelState, label:
   const child = spawn(process.execPath, [CHILD, path.join(dir, 'engine'), opsFile, mode, e.kill === -1 ? 'close' : 'keep'],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let lastAck = -1;
+  let started = false;
   let killed = false;
   let closed = false;
   let err = '';
@@ -100,6 +101,7 @@ function runEpoch(dir: string, mode: string, e: Epoch, model: ModelState, label:
   const onLine = (line: string): void => {
     const [kind, a, ...rest] = line.split(' ');
     if (kind === 'state') {
+      started = true;
       model.settle(JSON.parse([a, ...rest].join(' ')), label);
       if (killAt === -1 && e.kill >= 0) setTimeout(kill, e.delayMs % 4);
     }
@@ -132,9 +134,10 @@ function runEpoch(dir: string, mode: string, e: Epoch, model: ModelState, label:
     child.on('exit', (code, signal) => {
       if (failure !== undefined) return reject(failure);
       if (!killed && (code !== 0 || !closed)) return reject(new Error(`${label}: child exited with ${signal ?? code}\n${err}`));
-      // Killed: the op after the last acknowledged one may have been applied (a flush or read changes nothing).
+      // Killed: the op after the last acknowledged one may have been applied (a flush or read changes nothing). Killed
+      // before reporting its state, the child ran none of its ops, and an earlier uncertain op is still unsettled.
       const next = e.ops[lastAck + 1];
-      model.uncertain = killed && next ? mutationOf(next) : undefined;
+      if (started) model.uncertain = killed && next ? mutationOf(next) : undefined;
       if (!killed && lastAck !== e.ops.length - 1) return reject(new Error(`${label}: only ${lastAck + 1} of ${e.ops.length} ops acknowledged`));
       resolve();
     });
@@ -156,6 +159,6 @@ test('crashes at any point lose no acknowledged write and reads match the model 
       } finally {
         removeDir(dir);
       }
-    }), { numRuns: RUNS, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false, ...(SEED ? { seed: Number(SEED) } : {}) });
+    }), { numRuns: RUNS, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false, includeErrorInReport: true, ...(SEED ? { seed: Number(SEED) } : {}) });
   t.diagnostic(`${runs} runs, ${epochsRun} child processes`);
 });

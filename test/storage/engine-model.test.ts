@@ -59,7 +59,7 @@ test('the engine answers as the model: writes, deletions, TTLs, flushes and rest
     runs++;
     return run(ops);
   }), {
-    numRuns: RUNS, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false,
+    numRuns: RUNS, interruptAfterTimeLimit: BUDGET_MS, markInterruptAsFailure: false, includeErrorInReport: true,
     ...(SEED ? { seed: Number(SEED) } : {}),
   });
   t.diagnostic(`${runs} runs`);
