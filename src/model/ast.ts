@@ -33,7 +33,10 @@ export type Term =
   | { kind: 'tuple'; elements: Term[] }
   | { kind: 'udt'; fields: Array<[string, Term]> }
   | { kind: 'function'; name: string; args: Term[] }
-  | { kind: 'cast'; type: TypeRef; term: Term };
+  | { kind: 'cast'; type: TypeRef; term: Term }
+  /** `1 + 1`, `'2024-01-01' + 1d`: arithmetic on terms, typed by the receiver (Cassandra 5.0). */
+  | { kind: 'operation'; op: ArithmeticOp; left: Term; right: Term }
+  | { kind: 'negate'; term: Term };
 
 export type Selector =
   | { kind: 'column'; name: string }

@@ -304,7 +304,11 @@ export class SelectRun {
       if (out.length > 0 && out[out.length - 1].key.equals(key)) continue;
       out.push({ key, token: murmur3Token(key) });
     }
-    return out;
+    // token() restrictions next to = or IN on the key keep only the keys whose token is in range.
+    if (!this.where.tokenLower && !this.where.tokenUpper) return out;
+    const range = this.tokenRange();
+    return out.filter((k) => (!range.start || (range.start.inclusive ? k.token >= range.start.token : k.token > range.start.token))
+      && (range.endToken === undefined || k.token <= range.endToken));
   }
 
   /**

@@ -79,7 +79,7 @@ export function columnValue(table: TableDef, c: ColumnDef, row: SourceRow): Buff
 
 export function lookupColumn(table: TableDef, name: string): ColumnDef {
   const c = table.columns.get(name);
-  if (!c) throw new InvalidRequestError(`Undefined column name ${name} in selection clause`);
+  if (!c) throw new InvalidRequestError(`Undefined column name ${name} in table ${table.keyspace}.${table.name}`);
   return c;
 }
 

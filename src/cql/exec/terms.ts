@@ -4,7 +4,7 @@
 // execution.
 import type { Term } from '../../model/ast.ts';
 import type { CqlType } from '../../model/types.ts';
-import { T, typeToCql } from '../../model/types.ts';
+import { T, typesEqual, typeToCql } from '../../model/types.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
 import { UNSET } from '../../protocol/messages.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
@@ -19,6 +19,8 @@ import { compileFromJson } from './json.ts';
 import { termText } from './term-text.ts';
 import { resolveOverload, type ArgShape } from './function-resolve.ts';
 import { tokenFunction } from './token-fn.ts';
+import { compileNegation, compileOperation } from './operators.ts';
+import { literalAssignable } from '../../model/values/literals.ts';
 import { resolveTypeIn } from '../../schema/types_resolve.ts';
 import { toJsonFunction } from '../../model/values/json.ts';
 
@@ -217,7 +219,16 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
         return serializeMap(unique);
       };
     }
+    case 'operation':
+      return compileTermOperation(term, r, markers);
+    case 'negate': {
+      const inner = compileTerm(term.term, r, markers);
+      const neg = compileNegation({ text: termText(term.term), type: r.type });
+      return (ctx) => { const v = inner(ctx); return v === null || v === UNSET ? null : neg.apply(v, null); };
+    }
     case 'tuple': {
+      // `(1 + 2) * 3`: brackets around one term group it, unless a tuple is expected.
+      if (t.kind !== 'tuple' && term.elements.length === 1) return compileTerm(term.elements[0]!, r, markers);
       if (t.kind !== 'tuple') {
         throw new InvalidRequestError(`Invalid tuple literal for ${r.name} of type ${typeToCql(t)}`);
       }
@@ -250,6 +261,34 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
       }));
     }
   }
+}
+
+/**
+ * Arithmetic in a term (Cassandra 5.0): each operand is typed as the receiver when it can be (a constant the
+ * receiver's type accepts), by its own type otherwise; the operation must then give the receiver's type.
+ */
+function compileTermOperation(term: Extract<Term, { kind: 'operation' }>, r: Receiver, markers: MarkerTypes): CompiledTerm {
+  const typeOf = (x: Term): CqlType | undefined => {
+    if (x.kind === 'bind' || x.kind === 'null') return undefined;
+    if (x.kind === 'literal') return literalAssignable(x.type, r.type) ? r.type : inferType(x);
+    if (x.kind === 'operation' || x.kind === 'negate' || (x.kind === 'tuple' && x.elements.length === 1)) return r.type;
+    return inferType(x);
+  };
+  const lt = typeOf(term.left);
+  const rt = typeOf(term.right);
+  const left = { text: termText(term.left), type: lt };
+  const right = { text: termText(term.right), type: rt };
+  const op = compileOperation(term.op, left, right);
+  if (!typesEqual(op.type, r.type)) {
+    throw new InvalidRequestError(`the '${term.op}' operation is not supported between ${left.text} and ${right.text}`);
+  }
+  const a = compileTerm(term.left, { ...r, type: lt! }, markers);
+  const b = compileTerm(term.right, { ...r, type: rt! }, markers);
+  return (ctx) => {
+    const x = a(ctx);
+    const y = b(ctx);
+    return op.apply(x === UNSET ? null : x, y === UNSET ? null : y);
+  };
 }
 
 /** What overload resolution knows of a term argument (`keyspace` resolves the user types of casts). */
