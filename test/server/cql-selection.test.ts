@@ -31,8 +31,8 @@ after(async () => {
 async function row(cql: string, params: unknown[] = []): Promise<{ columns: string[]; values: unknown[] }> {
   const rs = await client.execute(cql, params, { prepare: params.length > 0 });
   assert.equal(rs.rows.length, 1, cql);
-  const norm = (v: unknown): unknown => (v instanceof types.Long || v instanceof types.BigDecimal || v instanceof types.Integer ? v.toString()
-    : v instanceof Date ? v.toISOString() : v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : v);
+  const norm = (v: unknown): unknown => (v instanceof types.Long || v instanceof types.BigDecimal || v instanceof types.Integer || v instanceof types.LocalDate ? v.toString()
+    : v instanceof Date ? v.toISOString() : v instanceof Map ? Object.fromEntries(v) : v instanceof Set ? [...v] : Array.isArray(v) ? v.map(norm) : v);
   return { columns: rs.columns.map((c) => c.name), values: rs.columns.map((c) => norm(rs.rows[0]![c.name])) };
 }
 
