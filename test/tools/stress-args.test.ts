@@ -97,7 +97,8 @@ describe('sibyl stress command lines', () => {
     assert.equal(parseStressArgs(['counter_write', 'n=10']).command.type, 'counter_write');
     const c = parseStressArgs(shell('write n=10 -col n=FIXED(3) size=UNIFORM(10..20) -mode native cql3 unprepared connectionsPerHost=4 maxPending=128 -log interval=5 no-settings'));
     assert.deepEqual(c.columns, { count: 3, size: { kind: 'uniform', min: 10, max: 20 }, names: ['C0', 'C1', 'C2'] });
-    assert.deepEqual(c.mode, { prepared: false, connectionsPerHost: 4, maxPending: 128, protocolVersion: 4 });
+    assert.deepEqual(c.mode, { api: 'native', prepared: false, connectionsPerHost: 4, maxPending: 128, protocolVersion: 4 });
+    assert.equal(parseStressArgs(shell('read n=1 -mode simplenative cql3 prepared')).mode.api, 'simplenative');
     assert.equal(c.log.intervalMs, 5000);
     assert.equal(c.log.noSettings, true);
     assert.deepEqual(parseStressArgs(shell('write n=10 -node datacenter=us-east whitelist 127.3.0.1')).nodes, { hosts: ['127.3.0.1'], datacenter: 'us-east', whitelist: true });

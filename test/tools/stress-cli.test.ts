@@ -85,6 +85,19 @@ describe('sibyl stress against a node', { timeout: 600_000 }, () => {
     assert.equal(results(any).get('Total partitions'), 200);
   });
 
+  test('-mode simplenative: the pipelined client writes and reads the same rows', async () => {
+    const w = await stress(`write n=2000 no-warmup -schema keyspace=stress_simple -rate threads=32 -node ${ADDRESS} -mode simplenative -log no-settings`);
+    assert.equal(w.code, 0, w.stderr);
+    assert.equal(results(w).get('Total partitions'), 2000);
+    assert.match(w.stdout, /^ {2}dc1\/rack1\s+2,000\s/m);
+    const r = await stress(`read n=2000 no-warmup -schema keyspace=stress_simple -pop dist=uniform(1..2000) -rate threads=32 -node ${ADDRESS} -mode simplenative -log no-settings`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(results(r).get('Row rate'), results(r).get('Op rate'), 'every read found its row');
+    const q = await stress(`write n=10 cl=QUORUM no-warmup -schema replication(factor=3) keyspace=stress_rf3s -node ${ADDRESS} -mode simplenative -errors retries=0 -rate threads=1`);
+    assert.equal(q.code, 1);
+    assert.match(q.stdout, /^Operation x1 on key\(s\) \[[0-9a-f]+\]: Error executing WRITE: \(ResponseError\) Cannot achieve consistency level QUORUM$/m);
+  });
+
   test('fixed rate: about the asked rate, with the latency-from-intended-start table', async () => {
     const r = await stress(`write duration=3s no-warmup -rate threads=8 fixed=500/s -node ${ADDRESS} -log no-settings`);
     assert.equal(r.code, 0, r.stderr);

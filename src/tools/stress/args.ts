@@ -55,7 +55,8 @@ export interface StressSettings {
   readonly columns: { readonly count: number; readonly size: DistributionSpec; readonly names: readonly string[] };
   /** The seed (key index) distribution: SEQ for writes, GAUSSIAN for reads by default. */
   readonly population: { readonly dist: DistributionSpec; readonly wrap: boolean };
-  readonly mode: { readonly prepared: boolean; readonly connectionsPerHost: number; readonly maxPending: number; readonly protocolVersion: number };
+  /** api: the DataStax driver (native), or Sibyl's pipelined client to the -node hosts only (simplenative). */
+  readonly mode: { readonly api: 'native' | 'simplenative'; readonly prepared: boolean; readonly connectionsPerHost: number; readonly maxPending: number; readonly protocolVersion: number };
   readonly log: { readonly intervalMs: number; readonly hdrFile?: string; readonly file?: string; readonly noSummary: boolean; readonly noSettings: boolean };
   readonly graph?: { readonly file: string; readonly title?: string; readonly revision?: string };
   readonly errors: { readonly ignore: boolean; readonly retries: number };
@@ -298,13 +299,15 @@ function parsePopulation(params: readonly string[] | undefined, cmd: CommandSett
 }
 
 function parseMode(params: readonly string[] | undefined): StressSettings['mode'] {
+  let api: 'native' | 'simplenative' = 'native';
   let prepared = true;
   let connectionsPerHost = 1;
   let maxPending = 2048;
   let protocolVersion = 4;
   for (const p of params ?? []) {
     const [key, value] = splitOption(p);
-    if (key === 'native' || key === 'cql3' || key === 'simplenative' || key === 'javadriver') continue;
+    if (key === 'native' || key === 'cql3' || key === 'javadriver') continue;
+    else if (key === 'simplenative') api = 'simplenative';
     else if (key === 'prepared') prepared = true;
     else if (key === 'unprepared') prepared = false;
     else if (key === 'connectionsperhost=') connectionsPerHost = integer(value, 'connectionsPerHost=');
@@ -314,9 +317,10 @@ function parseMode(params: readonly string[] | undefined): StressSettings['mode'
       if (protocolVersion > 4 || protocolVersion < 3) throw new StressArgsError('-mode protocolVersion= must be 3 or 4 (Sibyl speaks native protocol v4)');
     } else if (key === 'user=' || key === 'password=' || key === 'compression=') continue;
     else if (key === 'thrift') throw new StressArgsError('-mode thrift is not supported: Sibyl speaks the native protocol only');
-    else throw new StressArgsError(`Invalid -mode option "${p}" (native cql3 prepared|unprepared, connectionsPerHost=N, maxPending=N, protocolVersion=4)`);
+    else throw new StressArgsError(`Invalid -mode option "${p}" (native|simplenative cql3 prepared|unprepared, connectionsPerHost=N, maxPending=N, protocolVersion=4)`);
   }
-  return { prepared, connectionsPerHost, maxPending, protocolVersion };
+  if (api === 'simplenative' && !prepared) throw new StressArgsError('-mode simplenative sends prepared statements only');
+  return { api, prepared, connectionsPerHost, maxPending, protocolVersion };
 }
 
 function parseLog(params: readonly string[] | undefined): StressSettings['log'] {

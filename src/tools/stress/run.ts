@@ -6,7 +6,8 @@ import type * as hdr from 'hdr-histogram-js';
 import { hdrLib } from './lazy.ts';
 import type { StressSettings } from './args.ts';
 import { describeDistribution, seededRandom } from './distribution.ts';
-import { connectStress, type StressClient } from './driver.ts';
+import { connectStress, consistencyCode, type StressClient } from './driver.ts';
+import { simpleNativeExecutor } from './simple-native.ts';
 import { coordinatorBlock, fixedRateBlock, intervalHeader, intervalRow, resultsBlock, threadCountSummary } from './format.ts';
 import { graphHtml, type GraphPoint, type GraphRun } from './graph.ts';
 import { latencyMs, type IntervalLine, type StressMetrics } from './metrics.ts';
@@ -41,7 +42,7 @@ function settingsDump(s: StressSettings): string[] {
     `Node:\n  Nodes: [${s.nodes.hosts.join(', ')}]${s.nodes.datacenter ? `\n  Datacenter: ${s.nodes.datacenter}` : ''}`,
     `Schema:\n  Keyspace: ${s.schema.keyspace}\n  Replication: {${[...s.schema.replication].map(([k, v]) => `${k}=${v}`).join(', ')}}`,
     `Columns:\n  Count: ${s.columns.count}; Size: ${describeDistribution(s.columns.size)}`,
-    `Mode:\n  API: native, ${s.mode.prepared ? 'prepared' : 'unprepared'}; Protocol Version: V${s.mode.protocolVersion}; Connections per host: ${s.mode.connectionsPerHost}; Max pending per connection: ${s.mode.maxPending}`,
+    `Mode:\n  API: ${s.mode.api}, ${s.mode.prepared ? 'prepared' : 'unprepared'}; Protocol Version: V${s.mode.protocolVersion}; Connections per host: ${s.mode.connectionsPerHost}; Max pending per connection: ${s.mode.maxPending}`,
     `Log:\n  Interval: ${s.log.intervalMs / 1000}s${s.log.hdrFile ? `\n  HDR file: ${s.log.hdrFile}` : ''}`,
     '',
   ];
@@ -222,7 +223,13 @@ export async function runStress(s: StressSettings): Promise<number> {
   if (!s.log.noSettings) for (const l of settingsDump(s)) out(l);
   const makeWorkload = workloadFactory(s);
   const c = await connectStress(s);
+  let closeFast = (): void => undefined;
   try {
+    if (s.mode.api === 'simplenative') {
+      const fast = await simpleNativeExecutor(s.nodes.hosts, s.port.native, s.mode.connectionsPerHost, consistencyCode(s.command.consistency));
+      c.executor = fast.executor;
+      closeFast = fast.close;
+    }
     for (const l of c.describe()) out(l);
     // The first scrape of a node's /metrics loads its metrics library; pay for that before anything is measured.
     await serverCpu([...c.client.hosts.values()].map((x) => x.address.replace(/:\d+$/, '')), s.port.admin);
@@ -239,6 +246,7 @@ export async function runStress(s: StressSettings): Promise<number> {
     if (s.graph !== undefined) writeFileSync(s.graph.file, graphHtml(s.graph.title ?? `sibyl stress ${s.command.type}`, s.graph.revision, o.graphRuns));
     return ok ? 0 : 1;
   } finally {
+    closeFast();
     await c.client.shutdown();
   }
 }
