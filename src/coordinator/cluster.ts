@@ -4,8 +4,10 @@
 // whole cluster can run in one process on a simulated network.
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
-import { InvalidRequestError, ReadFailureError, ReadTimeoutError, RequestFailureReason, type WriteType } from '../model/errors.ts';
-import { handle, send, Verbs, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import { InvalidRequestError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
+import { handle, send, Verbs, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import type { IndexQuery, IndexScanRange } from '../index/types.ts';
+import { indexScan, type IndexScanContext, type IndexScanResult, type LocalIndexScanner } from './index-scan.ts';
 import { RemoteError } from '../messaging/errors.ts';
 import { partitionDigest } from '../messaging/partition-codec.ts';
 import { dataEqual } from '../storage/equal.ts';
@@ -35,6 +37,8 @@ export interface ReplicaStore {
   read(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined;
   scan(table: TableDef, range: ScanRange, filter: ReadFilter, partitionLimit: number, nowSec: number): PartitionData[];
   truncate(table: TableDef): Promise<void>;
+  /** A replica's part of a secondary index query; absent where indexes are not maintained. */
+  indexScan?: LocalIndexScanner['indexScan'];
 }
 
 /** Request/response messaging between nodes (MessagingService implements it). */
@@ -117,6 +121,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     handle(o.messenger, Verbs.READ_DIGEST, (p) => partitionDigest(this.onRead(p) ?? undefined));
     handle(o.messenger, Verbs.SCAN, (p) => this.onScan(p));
     handle(o.messenger, Verbs.TRUNCATE, (p) => this.onTruncate(p));
+    handle(o.messenger, Verbs.INDEX_SCAN, (p) => this.onIndexScan(p));
     this.paxos = new PaxosProposer({
       topology: o.topology, messenger: o.messenger, clock: o.clock, timers: o.timers, random: o.random ?? seededRandom(1),
       nowMicros: o.nowMicros ?? (() => Math.floor(o.clock.now() * 1000)), store: o.paxosStore ?? new MemoryPaxosStore(),
@@ -180,6 +185,26 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
 
   private onScan(p: ScanRequest): PartitionData[] {
     return this.o.store.scan(this.table(p.t), p.range, p.filter, p.limit, p.now);
+  }
+
+  private onIndexScan(p: IndexScanRequest): PartitionData[] {
+    const store = this.o.store;
+    if (!store.indexScan) throw new InvalidRequestError('secondary indexes are not maintained on this node');
+    return store.indexScan(this.table(p.t), p.q, p.range, p.filter, p.limit, p.now);
+  }
+
+  private indexScanContext(): IndexScanContext {
+    const store = this.o.store;
+    return {
+      topology: this.o.topology, latency: this.latency, messenger: this.o.messenger, readTimeoutMs: this.o.readTimeoutMs,
+      local: store.indexScan ? { indexScan: (...a) => store.indexScan!(...a) } : undefined,
+      read: (...a) => this.read(...a), failureReason,
+    };
+  }
+
+  indexScan(ks: KeyspaceDef, table: TableDef, q: IndexQuery, range: IndexScanRange, filter: ReadFilter, partitionLimit: number,
+    cl: ConsistencyLevel, nowSec: number): Promise<IndexScanResult> {
+    return indexScan(this.indexScanContext(), ks, table, q, range, filter, partitionLimit, cl, nowSec);
   }
 
   private async onTruncate(p: TruncateRequest): Promise<true> {

@@ -8,6 +8,7 @@ import type { ConsistencyLevel } from '../model/consistency.ts';
 import type { CasRequest, CasResult } from './paxos/proposer.ts';
 
 export type { CasRequest, CasResult };
+import type { IndexQuery, IndexScanRange } from '../index/types.ts';
 
 export interface Mutation {
   table: TableDef;
@@ -39,4 +40,18 @@ export interface Coordinator {
   writeLogged(groups: Array<{ ks: KeyspaceDef; mutations: Mutation[] }>, cl: ConsistencyLevel): Promise<void>;
   /** A lightweight transaction on one partition: Paxos at `serialCl` (SERIAL/LOCAL_SERIAL), committed at `commitCl`. */
   cas(keyspace: KeyspaceDef, req: CasRequest, serialCl: ConsistencyLevel, commitCl: ConsistencyLevel): Promise<CasResult>;
+  /**
+   * Up to `partitionLimit` partitions of `range`, in ring order, each reduced to the rows a secondary index query
+   * selects (see coordinator/index-scan.ts), and whether the range has nothing after them.
+   */
+  indexScan(
+    keyspace: KeyspaceDef,
+    table: TableDef,
+    query: IndexQuery,
+    range: IndexScanRange,
+    filter: ReadFilter,
+    partitionLimit: number,
+    cl: ConsistencyLevel,
+    nowSec: number,
+  ): Promise<{ partitions: PartitionData[]; exhausted: boolean }>;
 }

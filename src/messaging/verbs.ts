@@ -4,6 +4,7 @@
 // type, and a verb name cannot be mistyped.
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import type { SchemaSnapshot } from '../schema/snapshot.ts';
+import type { IndexQuery, IndexScanRange } from '../index/types.ts';
 
 /** Which configured timeout bounds a request of this verb (or none for one-way verbs). */
 export type VerbTimeout = 'write' | 'read' | 'truncate' | 'schema' | 'none';
@@ -45,6 +46,15 @@ export interface ReadRequest {
 export interface ScanRequest {
   t: TableRef;
   range: ScanRange;
+  filter: ReadFilter;
+  limit: number;
+  now: number;
+}
+
+export interface IndexScanRequest {
+  t: TableRef;
+  q: IndexQuery;
+  range: IndexScanRange;
   filter: ReadFilter;
   limit: number;
   now: number;
@@ -178,6 +188,14 @@ export const Verbs = {
     checkTableRef('SCAN', p.t);
     checkFilter('SCAN', p.filter);
     return p as unknown as ScanRequest;
+  }),
+  /** Up to `limit` partitions of a token range holding rows a secondary index query selects, from this replica. */
+  INDEX_SCAN: verb<IndexScanRequest, PartitionData[]>('INDEX_SCAN', 'read', (p) => {
+    if (!isObject(p) || !isObject(p.range) || typeof p.limit !== 'number' || typeof p.now !== 'number') fail('INDEX_SCAN', 'range');
+    if (!isObject(p.q) || typeof p.q.index !== 'string' || typeof p.q.indexId !== 'string') fail('INDEX_SCAN', 'query');
+    checkTableRef('INDEX_SCAN', p.t);
+    checkFilter('INDEX_SCAN', p.filter);
+    return p as unknown as IndexScanRequest;
   }),
   TRUNCATE: verb<TruncateRequest, true>('TRUNCATE', 'truncate', (p) => {
     if (!isObject(p)) fail('TRUNCATE', 'table');

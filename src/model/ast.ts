@@ -141,6 +141,8 @@ export interface DeleteStatement {
 export interface OrderingClause {
   column: string;
   order: 'ASC' | 'DESC';
+  /** `ORDER BY v ANN OF <vector>`: nearest neighbours of this vector first. */
+  ann?: Term;
 }
 
 export interface SelectStatement {
@@ -260,6 +262,36 @@ export interface DropTypeStatement {
   ifExists: boolean;
 }
 
+/** How an index target reads a column: the value itself, or a collection's values, keys, entries, or whole. */
+export type IndexTargetKind = 'simple' | 'values' | 'keys' | 'entries' | 'full';
+
+export interface IndexTargetAst {
+  column: string;
+  /** Absent when written bare (`(v)`): a simple index, or values() for a non-frozen collection. */
+  kind?: IndexTargetKind;
+}
+
+export interface CreateIndexStatement {
+  kind: 'create_index';
+  table: QualifiedName;
+  /** Absent: Cassandra's default name, `<table>_<column>_idx` (plus `_1`, `_2`… while taken). */
+  name?: string;
+  ifNotExists: boolean;
+  /** CREATE CUSTOM INDEX. */
+  isCustom: boolean;
+  targets: IndexTargetAst[];
+  /** USING 'class' as written ('sai', 'StorageAttachedIndex', a class name). */
+  using?: string;
+  /** WITH OPTIONS = {…}, values as text. */
+  options?: Record<string, string>;
+}
+
+export interface DropIndexStatement {
+  kind: 'drop_index';
+  index: QualifiedName;
+  ifExists: boolean;
+}
+
 export type DescribeTarget =
   | { kind: 'cluster' }
   | { kind: 'keyspaces' }
@@ -269,6 +301,7 @@ export type DescribeTarget =
   | { kind: 'keyspace'; name?: string; only: boolean } // DESCRIBE [ONLY] KEYSPACE [ks]
   | { kind: 'table'; name: QualifiedName }
   | { kind: 'type'; name: QualifiedName }
+  | { kind: 'index'; name: QualifiedName }
   /** DESCRIBE name: a keyspace, a table or a type, whichever exists. */
   | { kind: 'name'; name: QualifiedName };
 
@@ -295,6 +328,8 @@ export type Statement =
   | CreateTypeStatement
   | AlterTypeStatement
   | DropTypeStatement
+  | CreateIndexStatement
+  | DropIndexStatement
   | DescribeStatement;
 
 /** What the parser returns: the statement plus its bind markers in order (for PREPARE's variable metadata). */

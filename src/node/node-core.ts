@@ -20,6 +20,8 @@ import { RequestHandler } from './handler.ts';
 import { SchemaService, type SchemaStore } from './schema-service.ts';
 import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
+import { IndexingStore } from '../index/store.ts';
+import { IndexManager } from '../index/manager.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
@@ -111,6 +113,8 @@ export class NodeCore {
   readonly handler: RequestHandler;
   readonly execEnv: ExecEnv;
   readonly generation: number;
+  /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
+  readonly indexes: IndexManager;
   private readonly sync: SchemaSync;
   private readonly listeners: Array<(e: EventMessage) => void> = [];
   private readonly loops: Array<{ stop(): void }> = [];
@@ -136,7 +140,12 @@ export class NodeCore {
     this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros, env.newId);
     this.membership = this.buildMembership();
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
+    this.indexes = new IndexManager(env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
+    // Replica writes and reads go through the indexing store, so every write keeps this node's indexes current.
+    const store = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
+    this.indexes.onSchema(this.schema.current);
     this.schema.onChange((changes: SchemaChange[], s) => {
+      this.indexes.onSchema(s);
       this.membership.setSchemaVersion(s.version);
       for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
     });
@@ -145,7 +154,7 @@ export class NodeCore {
         self: this.endpoint, localDc: settings.dataCenter, localRack: settings.rack,
         ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
       },
-      messenger: env.messenger, store: env.store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
+      messenger: env.messenger, store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
       writeTimeoutMs: settings.writeTimeoutMs, readTimeoutMs: settings.readTimeoutMs, maxHintWindowMs: settings.maxHintWindowMs,
       hints: env.hints, hintThrottleBytesPerSec: settings.hintThrottleBytesPerSec,
       paxosStore: env.store, nowMicros: env.nowMicros, random: env.random, casContentionTimeoutMs: settings.casContentionTimeoutMs,
@@ -216,6 +225,7 @@ export class NodeCore {
       // down. Both drivers skip null versions; the real version is back once the peer is up.
       peers: this.membership.peerInfos().map((p) =>
         (this.membership.isAlive(`${p.address}:${p.storagePort}`) ? p : { ...p, schemaVersion: null })),
+      builtIndexes: this.indexes.builtIndexes(),
     };
   }
 

@@ -4,8 +4,9 @@ import { InvalidRequestError } from '../model/errors.ts';
 import type { DescribeStatement, QualifiedName } from '../model/ast.ts';
 import { quoteIdentIfNeeded, T, type CqlType } from '../model/types.ts';
 import type { JsValue } from '../model/values/js.ts';
-import type { KeyspaceDef, Schema, TableDef, UserTypeDef } from './model.ts';
-import { keyspaceToCql, tableToCql, typeToCreateCql } from './cql_format.ts';
+import type { IndexDef, KeyspaceDef, Schema, TableDef, UserTypeDef } from './model.ts';
+import { indexToCql, keyspaceToCql, tableToCql, typeToCreateCql } from './cql_format.ts';
+import { keyspaceIndex, tableIndexes } from './indexes.ts';
 import { isSystemKeyspace, withSystemKeyspaces } from './system_defs.ts';
 import { compareNames } from './table_build.ts';
 import { referencesUdt } from './types_resolve.ts';
@@ -32,7 +33,7 @@ const ELEMENT_COLUMNS = [...LIST_COLUMNS, { name: 'create_statement', type: T.te
 
 interface Element {
   keyspace: string;
-  type: 'keyspace' | 'type' | 'table';
+  type: 'keyspace' | 'type' | 'table' | 'index';
   name: string;
   cql: (withInternals: boolean) => string;
 }
@@ -51,6 +52,13 @@ function keyspaceElement(ks: KeyspaceDef): Element {
 }
 function tableElement(t: TableDef): Element {
   return { keyspace: t.keyspace, type: 'table', name: t.name, cql: (internals) => tableToCql(t, internals) };
+}
+function indexElement(t: TableDef, i: IndexDef): Element {
+  return { keyspace: t.keyspace, type: 'index', name: i.name, cql: () => indexToCql(t, i) };
+}
+/** A table and, after it, its indexes by name (Cassandra's TableMetadata.toCqlString order). */
+function tableWithIndexes(t: TableDef): Element[] {
+  return [tableElement(t), ...[...tableIndexes(t)].sort(ignoreCase).map((i) => indexElement(t, i))];
 }
 function typeElement(u: UserTypeDef): Element {
   return { keyspace: u.keyspace, type: 'type', name: u.name, cql: () => typeToCreateCql(u) };
@@ -77,7 +85,7 @@ function keyspaceElements(ks: KeyspaceDef, only: boolean): Element[] {
   const out = [keyspaceElement(ks)];
   if (only) return out;
   out.push(...typesInDependencyOrder(ks).map(typeElement));
-  out.push(...[...ks.tables.values()].sort(ignoreCase).map(tableElement));
+  out.push(...[...ks.tables.values()].sort(ignoreCase).flatMap(tableWithIndexes));
   return out;
 }
 
@@ -120,7 +128,7 @@ function describeTable(schema: Schema, ksName: string, table: string): Element[]
   const ks = validateKeyspace(schema, ksName);
   const t = ks.tables.get(table);
   if (t === undefined) throw ire(`Table '${table}' not found in keyspace '${ks.name}'`);
-  return [tableElement(t)];
+  return tableWithIndexes(t);
 }
 
 export function describe(
@@ -167,14 +175,23 @@ export function describe(
       if (u === undefined) throw ire(`User defined type '${target.name.name}' not found in '${ks.name}'`);
       return elementRows([typeElement(u)], internals);
     }
+    case 'index': {
+      const ks = validateKeyspace(schema, elementKeyspace(target.name, currentKeyspace));
+      const found = keyspaceIndex(ks, target.name.name);
+      // Cassandra 5.0.9's words for an index that does not exist.
+      if (found === undefined) throw ire(`Table for existing index '${target.name.name}' not found in '${ks.name}'`);
+      return elementRows([indexElement(found.table, found.index)], internals);
+    }
     case 'name': {
-      // cqlsh's order: a keyspace, then a table (then index / materialized view, which Sibyl does not have).
+      // cqlsh's order: a keyspace, then a table, then an index (then a materialized view, which Sibyl does not have).
       const { keyspace, name } = target.name;
       if (keyspace === undefined && schema.keyspaces.has(name)) {
         return elementRows(keyspaceElements(schema.keyspaces.get(name) as KeyspaceDef, false), internals);
       }
       const ks = validateKeyspace(schema, keyspace ?? currentKeyspace ?? name);
       if (ks.tables.has(name)) return elementRows(describeTable(schema, ks.name, name), internals);
+      const found = keyspaceIndex(ks, name);
+      if (found !== undefined) return elementRows([indexElement(found.table, found.index)], internals);
       throw ire(`'${name}' not found in keyspace '${ks.name}'`);
     }
   }

@@ -54,11 +54,26 @@ export interface TableDef {
    * before droppedTime stay invisible even if a column of that name is added again.
    */
   dropped?: Map<string, DroppedColumnDef>;
+  /** Secondary indexes (CREATE INDEX), in creation order; absent or empty when the table has none. */
+  indexes?: IndexDef[];
   /**
-   * Bumped whenever the table's columns change; prepared statements remember it and answer UNPREPARED when it
+   * Bumped whenever the table's columns or indexes change; prepared statements remember it and answer UNPREPARED when it
    * no longer matches, so drivers re-prepare and get fresh result metadata.
    */
   version: number;
+}
+
+/**
+ * A secondary index as system_schema.indexes describes it. `options` holds exactly what Cassandra stores there: the
+ * `target` (`v`, `values(l)`, `keys(m)`, `entries(m)`, `full(f)`), and for CUSTOM indexes the `class_name` as written
+ * in USING plus the WITH OPTIONS entries.
+ */
+export interface IndexDef {
+  name: string;
+  /** Id of the index's node-local storage: a dropped and re-created index of the same name gets a new one. */
+  id: string;
+  kind: 'COMPOSITES' | 'CUSTOM';
+  options: Record<string, string>;
 }
 
 export interface DroppedColumnDef {

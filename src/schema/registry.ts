@@ -3,8 +3,8 @@
 // the statement a no-op. Validation and error messages follow Cassandra 4.
 import { randomUUID } from 'node:crypto';
 import type {
-  AlterKeyspaceStatement, AlterTableStatement, AlterTypeStatement, CreateKeyspaceStatement, CreateTableStatement,
-  CreateTypeStatement, DropKeyspaceStatement, DropTableStatement, DropTypeStatement,
+  AlterKeyspaceStatement, AlterTableStatement, AlterTypeStatement, CreateIndexStatement, CreateKeyspaceStatement,
+  CreateTableStatement, CreateTypeStatement, DropIndexStatement, DropKeyspaceStatement, DropTableStatement, DropTypeStatement,
 } from '../model/ast.ts';
 import type { SchemaChange } from '../protocol/messages.ts';
 import type { Schema } from './model.ts';
@@ -12,6 +12,7 @@ import type { DdlContext } from './ddl_common.ts';
 import { alterTable, createTable, dropTable } from './ddl_table.ts';
 import { alterKeyspace, alterType, createKeyspace, createType, dropKeyspace, dropType } from './ddl_keyspace_type.ts';
 import { computeSchemaVersion } from './persist.ts';
+import { createIndex, dropIndex } from './ddl_index.ts';
 
 export { resolveType } from './types_resolve.ts';
 export { serializeSchema, deserializeSchema, computeSchemaVersion, type SerializedSchema } from './persist.ts';
@@ -26,11 +27,13 @@ export type DdlStatement =
   | DropTableStatement
   | CreateTypeStatement
   | AlterTypeStatement
-  | DropTypeStatement;
+  | DropTypeStatement
+  | CreateIndexStatement
+  | DropIndexStatement;
 
 const DDL_KINDS = new Set<string>([
   'create_keyspace', 'alter_keyspace', 'drop_keyspace', 'create_table', 'alter_table', 'drop_table', 'create_type',
-  'alter_type', 'drop_type',
+  'alter_type', 'drop_type', 'create_index', 'drop_index',
 ]);
 
 export function isDdlStatement(stmt: { kind: string }): stmt is DdlStatement {
@@ -44,7 +47,7 @@ export function emptySchema(): Schema {
 
 /**
  * Apply one DDL statement. `options` makes the result deterministic when needed (tests, replaying a change on
- * another node): the clock for dropped-column times, the id of a new table, and the cluster's data centers.
+ * another node): the clock for dropped-column times, the id of a new table or index, and the cluster's data centers.
  */
 export function applyDdl(
   schema: Schema,
@@ -68,6 +71,8 @@ export function applyDdl(
     case 'create_type': result = createType(schema, stmt, currentKeyspace); break;
     case 'alter_type': result = alterType(schema, stmt, currentKeyspace); break;
     case 'drop_type': result = dropType(schema, stmt, currentKeyspace); break;
+    case 'create_index': result = createIndex(schema, stmt, currentKeyspace, ctx); break;
+    case 'drop_index': result = dropIndex(schema, stmt, currentKeyspace); break;
   }
   if (result.change === null) return { schema, change: null };
   const next = result.schema;

@@ -6,6 +6,7 @@ import { typeToCql } from '../model/types.ts';
 import type { ColumnDef, KeyspaceDef, Schema, TableDef } from './model.ts';
 import { isVirtualKeyspace, withSystemKeyspaces } from './system_defs.ts';
 import { compareNames } from './table_build.ts';
+import { tableIndexes } from './indexes.ts';
 
 export {
   isSystemKeyspace, isVirtualKeyspace, withSystemKeyspaces, SYSTEM_KEYSPACES, LOCAL_SYSTEM_KEYSPACES,
@@ -52,6 +53,8 @@ export interface SystemContext {
   schema: Schema;
   local: LocalNodeInfo;
   peers: PeerNodeInfo[];
+  /** Indexes whose build has completed on this node (system."IndexInfo"). */
+  builtIndexes?: Array<{ keyspace: string; index: string }>;
 }
 
 export type SystemRow = Record<string, JsValue>;
@@ -75,6 +78,12 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
       return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(droppedRows));
     case 'system_schema.types':
       return schemaKeyspaces(ctx).flatMap(typeRows);
+    case 'system_schema.indexes':
+      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(indexRows));
+    case 'system.IndexInfo':
+      return [...(ctx.builtIndexes ?? [])]
+        .sort((a, b) => compareNames(a.keyspace, b.keyspace) || compareNames(a.index, b.index))
+        .map((b) => ({ table_name: b.keyspace, index_name: b.index, value: null }));
     case 'system_virtual_schema.keyspaces':
       return virtualKeyspaces(ctx).map((ks) => ({ keyspace_name: ks.name }));
     case 'system_virtual_schema.tables':
@@ -234,6 +243,12 @@ function droppedRows(t: TableDef): SystemRow[] {
       kind: d.kind,
       type: typeToCql(d.type),
     }));
+}
+
+function indexRows(t: TableDef): SystemRow[] {
+  return [...tableIndexes(t)]
+    .sort((a, b) => compareNames(a.name, b.name))
+    .map((i) => ({ keyspace_name: t.keyspace, table_name: t.name, index_name: i.name, kind: i.kind, options: stringMap(i.options) }));
 }
 
 function typeRows(ks: KeyspaceDef): SystemRow[] {

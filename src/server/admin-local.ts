@@ -34,6 +34,8 @@ export interface LocalAdminDeps {
   cluster?: ClusterView;
   /** Hints held, per target endpoint, with epoch-ms ages; none when not given. */
   hints?: () => Array<{ target: string; count: number; sizeBytes: number; oldest: number; newest: number }>;
+  /** Rebuilds indexes of a table on this node; returns the names rebuilt. */
+  indexes?: { rebuild(table: TableDef, names: string[]): Promise<string[]> };
 }
 
 /** One node of the cluster for the admin API; `id` is its endpoint id in the ring. */
@@ -274,6 +276,15 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     async metrics(): Promise<string> {
       registry ??= metricsRegistry();
       return (await registry).metrics();
+    },
+    async rebuildIndex(ksName: string, tableName: string, names: string[]): Promise<void> {
+      const ks = deps.systemContext().schema.keyspaces.get(ksName);
+      if (!ks) throw new AdminRequestError(`Unknown keyspace '${ksName}'`);
+      const table = ks.tables.get(tableName);
+      if (!table) throw new AdminRequestError(`Unknown table '${tableName}' in keyspace '${ksName}'`);
+      const missing = names.filter((n) => !(table.indexes ?? []).some((i) => i.name === n));
+      if (missing.length > 0) throw new AdminRequestError(`Unknown index(es) ${missing.join(', ')} of ${ksName}.${tableName}`);
+      await deps.indexes?.rebuild(table, names);
     },
     pendingHints(): PendingHintsEntry[] {
       const nodes = new Map((cluster?.nodes() ?? []).map((n) => [n.id, n]));

@@ -126,4 +126,6 @@ export interface AdminSource {
   tableStats?(filters: string[]): TableStatsEntry[];
   /** `nodetool tpstats`. */
   threadPools?(): ThreadPoolEntry[];
+  /** `nodetool rebuild_index`: throws the named indexes' entries away and builds them again; resolves when done. */
+  rebuildIndex(keyspace: string, table: string, indexes: string[]): Promise<void>;
 }

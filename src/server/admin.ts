@@ -79,6 +79,8 @@ function routes(source: AdminSource): Map<string, Handler> {
     ['GET /endpoints', json((p) => source.getEndpoints(required(p, 'keyspace'), required(p, 'table'), required(p, 'key')))],
     ['POST /flush', json(async () => (await source.flush(), { ok: true }))],
     ['POST /drain', json(async () => (await source.drain(), { ok: true }))],
+    ['POST /rebuildindex', json(async (p) => (await source.rebuildIndex(required(p, 'keyspace'), required(p, 'table'),
+      required(p, 'indexes').split(',')), { ok: true }))],
     ['GET /network', json(() => source.getNetwork() ?? null)],
     [
       'PUT /network',

@@ -175,7 +175,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   };
   const admin = await startAdminServer(
     localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
-      hints: () => hints.pending() }),
+      hints: () => hints.pending(), indexes: core.indexes }),
     config.listenAddress, config.adminPort,
   );
 

@@ -175,6 +175,17 @@ export function registerNodetoolCommand(program: Command): void {
       await run(t, async () => (await adminCall(t.host, t.port, '/flush', { method: 'POST' }), ''));
     });
 
+  withConn(nt.command('rebuild_index'))
+    .description('A full rebuild of native secondary indexes for a given table')
+    .argument('<keyspace>')
+    .argument('<table>')
+    .argument('<indexName...>')
+    .action(async (keyspace: string, table: string, indexes: string[], _o: unknown, cmd: Command) => {
+      const t = target(cmd);
+      const path = withQuery('/rebuildindex', { keyspace, table, indexes: indexes.join(',') });
+      await run(t, async () => (await adminCall(t.host, t.port, path, { method: 'POST', timeoutMs: 600_000 }), ''));
+    });
+
   withConn(nt.command('drain'))
     .description('Drain the node (stop accepting writes and flush all tables)')
     .action(async (_o: unknown, cmd: Command) => {

@@ -24,6 +24,7 @@ import { cellsOf, compareClusteringOf, partitionKeyBytes, rowValues, splitPartit
 import { checkPartitionKeySize } from './clustering.ts';
 import { virtualRows } from './virtual.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
+import type { IndexScanRange } from '../../index/types.ts';
 
 export interface Limits {
   pageSize: number; // Infinity when not paging
@@ -163,7 +164,50 @@ export class SelectRun {
   }
 
   page(limits: Limits, state: PagingState | undefined): Promise<PageResult> {
-    return this.where.partitionKeys ? this.keyPage(limits, state) : this.scanPage(limits, state);
+    if (this.where.partitionKeys) return this.keyPage(limits, state);
+    return this.where.indexQuery ? this.indexPage(limits, state) : this.scanPage(limits, state);
+  }
+
+  /**
+   * Through a secondary index: the partitions holding matching rows, in ring order (coordinator.indexScan), paged
+   * as a range scan is; a page resuming inside a partition asks for the rows after its last one.
+   */
+  private async indexPage(limits: Limits, state: PagingState | undefined): Promise<PageResult> {
+    const remaining = state ? state.remaining : limits.limit;
+    const page = new PageBuilder(Math.min(remaining, limits.pageSize));
+    const query = this.where.indexQuery!(this.ctx);
+    let last: LastPosition | undefined;
+    let range: IndexScanRange = this.tokenRange();
+    let resume: { key: Buffer; clustering: Buffer[]; inPartition: number } | undefined;
+    if (state?.key !== undefined && state.token !== undefined) {
+      const inside = !state.partitionDone && state.clustering !== undefined;
+      range = { ...range, start: { token: state.token, key: state.key, inclusive: inside } };
+      if (inside) {
+        range.afterClustering = state.clustering;
+        resume = { key: state.key, clustering: state.clustering!, inPartition: state.inPartition };
+      }
+    }
+    const batch = Number.isFinite(limits.pageSize) ? Math.max(16, Math.min(1000, limits.pageSize)) : 1000;
+    const filter = this.filterFor(undefined, Infinity);
+    for (let rounds = 0; filter && !page.full && rounds < 10_000_000; rounds++) {
+      const found = await this.env.coordinator.indexScan(this.ks, this.table, query, range, filter, batch, this.cl, this.nowSec);
+      const parts = found.partitions;
+      let consumed = 0;
+      for (const p of parts) {
+        if (page.full) break;
+        consumed++;
+        const resumed = resume !== undefined && p.key.equals(resume.key) ? resume : undefined;
+        last = this.scanPosition(page, limits, p, this.partitionRows(p, resumed?.clustering), resumed?.inPartition ?? 0) ?? last;
+      }
+      if ((found.exhausted && consumed === parts.length) || consumed === 0) break;
+      const tail = parts[consumed - 1]!;
+      range = { ...range, start: { token: tail.token, key: tail.key, inclusive: false } };
+      delete range.afterClustering;
+      resume = undefined;
+    }
+    const left = remaining - page.sources.length;
+    if (!page.full || !last || left <= 0) return { sources: page.sources };
+    return { sources: page.sources, next: { ...last, remaining: left } };
   }
 
   /** By partition key list (= / IN), one partition after the other in key order, as Cassandra's MultiPartitionPager. */

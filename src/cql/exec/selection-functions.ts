@@ -1,5 +1,6 @@
 // Function calls in the SELECT clause: writetime/ttl, token, the aggregates, toJson/fromJson and the native scalar
 // functions, each with Cassandra's column name (`system.max(v)`, `writetime(v)`) and argument checks.
+import { compileSimilarity, SIMILARITY_FUNCTION_NAMES } from './selection-vector.ts';
 import type { Selector, Term } from '../../model/ast.ts';
 import { T, typeToCql, type CqlType } from '../../model/types.ts';
 import type { TableDef } from '../../schema/model.ts';
@@ -61,6 +62,7 @@ export function compileFunction(table: TableDef, name: string, args: Selector[],
   if (name === 'fromjson') return refuseFromJson(table, args, markers);
   const aggregate = compileAggregate(table, name, args, markers);
   if (aggregate) return aggregate;
+  if (SIMILARITY_FUNCTION_NAMES.has(name)) return compileSimilarity(table, name, args, markers, (x) => compileSelector(table, x, markers));
   const fn = name === 'token' ? tokenFunction(table.partitionKey.map((c) => c.type)) : getFunction(name);
   if (!fn) throw new InvalidRequestError(`Unknown function '${name}'`);
   // Selector arguments first (their types are fixed), then the literals and markers typed by the overload chosen.

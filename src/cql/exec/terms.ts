@@ -2,6 +2,7 @@
 // statement: literals are converted to bytes up front, each bind marker learns its type from the receiver it is
 // bound to (that is what PREPARE's variable metadata reports), and only binds and functions are evaluated per
 // execution.
+import { compileVectorLiteral } from './vector-terms.ts';
 import type { Term } from '../../model/ast.ts';
 import type { CqlType } from '../../model/types.ts';
 import { T, typesEqual, typeToCql } from '../../model/types.ts';
@@ -186,6 +187,7 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
       };
     }
     case 'list': {
+      if (t.kind === 'vector') return compileVectorLiteral(term, t, r, markers, compileTerm);
       if (t.kind !== 'list' && t.kind !== 'set') {
         throw new InvalidRequestError(`Invalid list literal for ${r.name} of type ${typeToCql(t)}`);
       }

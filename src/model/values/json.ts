@@ -16,6 +16,7 @@ import { javaDoubleToString, javaFloatToString } from './java-text.ts';
 import { decodeJson, JsonDecodeError, type JsonNode } from './json-parse.ts';
 import { nativeFromString } from './literals.ts';
 import { uuidToString } from './uuid.ts';
+import { readVector, serializeVector } from './vector.ts';
 
 // ---- output ---------------------------------------------------------------------------------------------------
 
@@ -100,6 +101,8 @@ export function toJson(type: CqlType, buf: Buffer | null): string {
       const parts = readTuple(buf, type.fieldTypes.length, 'UDT');
       return `{${type.fieldNames.map((f, i) => `${quoted(quoteIdentIfNeeded(f))}: ${toJson(type.fieldTypes[i]!, parts[i]!)}`).join(', ')}}`;
     }
+    case 'vector':
+      return `[${readVector(type, buf).map((e) => toJson(type.element, e)).join(', ')}]`;
   }
 }
 
@@ -281,6 +284,16 @@ function collectionFromJson(type: Extract<CqlType, { kind: 'list' | 'set' }>, n:
   return serializeCollection(type.kind === 'set' ? sortedUnique(type.element, items) : items);
 }
 
+function vectorFromJson(type: Extract<CqlType, { kind: 'vector' }>, n: JsonNode): Buffer {
+  const node = structured(n);
+  if (node.kind !== 'array') return expected('a list', node);
+  if (node.items.length !== type.dimension) fail(`Expected ${type.dimension} elements, but given ${node.items.length}`);
+  return serializeVector(type, node.items.map((e) => {
+    if (e.kind === 'null') return fail('Invalid null element in vector');
+    return fromJson(type.element, e)!;
+  }));
+}
+
 function mapFromJson(type: Extract<CqlType, { kind: 'map' }>, n: JsonNode): Buffer | null {
   const node = structured(n);
   if (node.kind !== 'object') return expected('a map', node);
@@ -331,6 +344,7 @@ export function fromJson(type: CqlType, n: JsonNode): Buffer | null {
     case 'map': return mapFromJson(type, n);
     case 'tuple': return tupleFromJson(type, n);
     case 'udt': return udtFromJson(type, n);
+    case 'vector': return vectorFromJson(type, n);
   }
 }
 
