@@ -25,6 +25,7 @@ import { checkPartitionKeySize } from './clustering.ts';
 import { virtualRows } from './virtual.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 import type { IndexScanRange } from '../../index/types.ts';
+import { emptyCells } from '../../storage/types.ts';
 
 export interface Limits {
   pageSize: number; // Infinity when not paging
@@ -117,7 +118,7 @@ export class SelectRun {
     for (let i = 0; i < live.rows.length; i++) {
       const r = live.rows[i];
       const cells = cellsOf(r.cells, this.nowSec);
-      rows[i] = { token: p.token, pk, clustering: r.clustering, cells: staticCells ? { ...staticCells, ...cells } : cells };
+      rows[i] = { token: p.token, pk, clustering: r.clustering, cells: staticCells ? Object.assign(emptyCells(), staticCells, cells) : cells };
     }
     // The engine returns rows in clustering order even for reversed reads (it only picks the last ones).
     if (this.reversed) rows.reverse();
