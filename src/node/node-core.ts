@@ -76,6 +76,8 @@ export interface NodeSettings {
   batchlogReplayThrottleBytesPerSec?: number;
   /** batch_size_fail_threshold in bytes (50 KiB by default). */
   batchSizeFailBytes?: number;
+  /** materialized_views_enabled: CREATE MATERIALIZED VIEW is refused unless set (Cassandra's default: false). */
+  materializedViewsEnabled?: boolean;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -138,6 +140,7 @@ export class NodeCore {
     this.endpoint = env.messenger.self;
     // The DC list is late-bound: NetworkTopologyStrategy options may name only DCs gossip knows.
     this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros, env.newId);
+    this.schema.materializedViewsEnabled = settings.materializedViewsEnabled === true;
     this.membership = this.buildMembership();
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
     this.indexes = new IndexManager(env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);

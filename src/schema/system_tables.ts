@@ -71,7 +71,9 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
     case 'system_schema.keyspaces':
       return schemaKeyspaces(ctx).map(keyspaceRow);
     case 'system_schema.tables':
-      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).map(tableRow));
+      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).filter((t) => t.view === undefined).map(tableRow));
+    case 'system_schema.views':
+      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).filter((t) => t.view !== undefined).map(viewRow));
     case 'system_schema.columns':
       return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(columnRows));
     case 'system_schema.dropped_columns':
@@ -211,6 +213,16 @@ function tableRow(t: TableDef): SystemRow {
     read_repair: o.read_repair,
     read_repair_chance: 0.0,
     speculative_retry: o.speculative_retry,
+  };
+}
+
+/** A view's row: its table params (without table_name and flags) and what defines it. */
+function viewRow(t: TableDef): SystemRow {
+  const { table_name: _name, flags: _flags, ...params } = tableRow(t);
+  const v = t.view!;
+  return {
+    ...params, view_name: t.name, base_table_id: v.baseId, base_table_name: v.baseTable, where_clause: v.whereClause,
+    include_all_columns: v.includeAllColumns,
   };
 }
 
