@@ -22,6 +22,7 @@ import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
 import { IndexingStore } from '../index/store.ts';
 import { IndexManager } from '../index/manager.ts';
+import { ViewStore } from '../views/store.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
@@ -145,7 +146,9 @@ export class NodeCore {
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
     this.indexes = new IndexManager(env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
     // Replica writes and reads go through the indexing store, so every write keeps this node's indexes current.
-    const store = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
+    const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
+    // Above the indexes: a base write computes its materialized views' updates, and sends them to the view replicas.
+    const store = this.buildViewStore(indexing);
     this.indexes.onSchema(this.schema.current);
     this.schema.onChange((changes: SchemaChange[], s) => {
       this.indexes.onSchema(s);
@@ -167,6 +170,20 @@ export class NodeCore {
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);
     this.handler = new RequestHandler(this.execEnv, this.statements);
+  }
+
+  private buildViewStore(inner: IndexingStore): ViewStore {
+    const s = this.settings;
+    return new ViewStore({
+      inner, schema: () => this.schema.current, messenger: this.env.messenger, writeTimeoutMs: s.writeTimeoutMs,
+      topology: {
+        self: this.endpoint, localDc: s.dataCenter, localRack: s.rack,
+        ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+      },
+      nowSec: () => Math.floor(this.env.nowMicros() / 1e6),
+      hint: (target, table, update) => void this.coordinator.hints.add(target, [{ table, update }]),
+      log: this.env.log,
+    });
   }
 
   private buildMembership(): Membership {

@@ -204,6 +204,8 @@ export function createView(schema: Schema, stmt: CreateViewStatement, current: s
     partitionKey: [], clustering: [], regular: [], columns: new Map(), options, version: 1,
     view: { baseTable: base.name, baseId: base.id, includeAllColumns: stmt.selectors === '*', whereClause: where.text, filters: where.filters },
   };
+  const keyColumn = [...keyColumns].find((n) => base.columns.get(n)!.kind === 'regular');
+  if (keyColumn !== undefined) shell.view!.keyColumn = keyColumn;
   const view = withColumns(
     shell,
     partitionKey.map((n) => col(n, 'partition_key', 'none')),

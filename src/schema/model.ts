@@ -88,6 +88,11 @@ export interface ViewDef {
   baseId: string;
   /** SELECT *: columns added to the base later are added to the view too. */
   includeAllColumns: boolean;
+  /**
+   * The base regular column in the view's primary key (Cassandra allows one), if any: such a view's rows follow
+   * strict liveness (a row is visible only while that column is live in its base row).
+   */
+  keyColumn?: string;
   /** The WHERE clause as system_schema.views.where_clause shows it. */
   whereClause: string;
   /**
