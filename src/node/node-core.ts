@@ -23,6 +23,7 @@ import { StatementCache } from './statements.ts';
 import { IndexingStore } from '../index/store.ts';
 import { IndexManager } from '../index/manager.ts';
 import { ViewStore } from '../views/store.ts';
+import { ViewBuilder } from '../views/builder.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
@@ -118,6 +119,8 @@ export class NodeCore {
   readonly generation: number;
   /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
   readonly indexes: IndexManager;
+  /** This node's materialized view builds (system.built_views, nodetool viewbuildstatus). */
+  readonly views: ViewBuilder;
   private readonly sync: SchemaSync;
   private readonly listeners: Array<(e: EventMessage) => void> = [];
   private readonly loops: Array<{ stop(): void }> = [];
@@ -149,9 +152,12 @@ export class NodeCore {
     const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
     // Above the indexes: a base write computes its materialized views' updates, and sends them to the view replicas.
     const store = this.buildViewStore(indexing);
+    this.views = new ViewBuilder(store, env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
     this.indexes.onSchema(this.schema.current);
+    this.views.onSchema(this.schema.current);
     this.schema.onChange((changes: SchemaChange[], s) => {
       this.indexes.onSchema(s);
+      this.views.onSchema(s);
       this.membership.setSchemaVersion(s.version);
       for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
     });
@@ -246,6 +252,7 @@ export class NodeCore {
       peers: this.membership.peerInfos().map((p) =>
         (this.membership.isAlive(`${p.address}:${p.storagePort}`) ? p : { ...p, schemaVersion: null })),
       builtIndexes: this.indexes.builtIndexes(),
+      viewBuilds: this.views.statuses(),
     };
   }
 

@@ -97,6 +97,19 @@ export class ViewStore implements ReplicaStore {
     }
   }
 
+  /** View building: the view rows of base partitions already stored here, to their view replicas. */
+  async applyExisting(spec: ViewSpec, partitions: PartitionData[]): Promise<void> {
+    const schema = this.o.schema();
+    const nowSec = this.o.nowSec();
+    const local: Item[] = [];
+    const remote: RemoteViewUpdate[] = [];
+    for (const p of partitions) {
+      for (const vu of viewUpdates(spec, undefined, p, nowSec)) this.dispatch(schema, spec, p.token, vu, local, remote);
+    }
+    if (local.length > 0) await this.o.inner.applyMany(local);
+    this.sendRemote(remote);
+  }
+
   /** Sends view updates to their replicas without holding the base write up; failures become hints. */
   sendRemote(remote: RemoteViewUpdate[]): void {
     for (const r of remote) {
