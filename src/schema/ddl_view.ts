@@ -5,7 +5,7 @@ import { AlreadyExistsError, InvalidRequestError } from '../model/errors.ts';
 import type {
   AlterViewStatement, CreateViewStatement, DropViewStatement, QualifiedName, Relation, Term, ViewRelationAst,
 } from '../model/ast.ts';
-import { isMultiCell, quoteIdentIfNeeded, type CqlType } from '../model/types.ts';
+import { isMultiCell, quoteIdentIfNeeded, typeToCql, type CqlType } from '../model/types.ts';
 import { formatLiteral } from '../model/values/format.ts';
 import { literalToBytes } from '../model/values/literals.ts';
 import type { ColumnDef, KeyspaceDef, Schema, TableDef, ViewFilter } from './model.ts';
@@ -101,7 +101,7 @@ function checkPrimaryKey(stmt: CreateViewStatement, base: TableDef, selected: Se
     keyColumns.add(name);
     if (isMultiCell(c.type)) {
       const what = c.type.kind === 'udt' ? 'user-defined type' : 'collection type';
-      throw ire(`Invalid non-frozen ${what} '${c.type.kind}' for PRIMARY KEY column '${name}'`);
+      throw ire(`Invalid non-frozen ${what} '${typeToCql(c.type)}' for PRIMARY KEY column '${name}'`);
     }
     if (containsCounter(c.type)) throw ire(`counter type is not supported for PRIMARY KEY column '${name}'`);
     if (referencesDuration(c.type)) throw ire(`duration type is not supported for PRIMARY KEY column '${name}'`);
