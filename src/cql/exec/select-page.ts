@@ -149,8 +149,9 @@ export class SelectRun {
     }
     const f: ReadFilter = { reversed: this.reversed };
     if (slices) f.slices = slices;
-    // Filters drop rows after the read, so a limit on the read could stop short of the rows that pass.
-    if (this.where.filters.length === 0) {
+    // Filters drop rows after the read, so a limit on the read could stop short of the rows that pass (so does the
+    // strict liveness of a view keyed by a base regular column).
+    if (this.where.filters.length === 0 && !isStrictView(this.table)) {
       if (this.stmt.distinct) f.rowLimit = 1;
       else if (Number.isFinite(rowLimit)) f.rowLimit = rowLimit;
     }
