@@ -24,6 +24,7 @@ import { IndexingStore } from '../index/store.ts';
 import { IndexManager } from '../index/manager.ts';
 import { ViewStore } from '../views/store.ts';
 import { ViewBuilder } from '../views/builder.ts';
+import { VIEW_USAGE_WARNING } from '../schema/ddl_view.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
@@ -227,6 +228,8 @@ export class NodeCore {
       batchSizeFailBytes: this.settings.batchSizeFailBytes,
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);
+        // Cassandra sends this as a client warning; Sibyl's protocol layer has no warnings yet, so it is logged.
+        if (change && stmt.kind === 'create_view') this.env.log(`${VIEW_USAGE_WARNING} (${change.keyspace}.${change.name ?? ''})`);
         // Answer once the live peers hold the new schema too, so drivers see agreement promptly.
         if (change) await this.sync.push(this.membership.peers().filter((p) => p.alive));
         return change ? { kind: 'schema_change', ...change } : { kind: 'void' };

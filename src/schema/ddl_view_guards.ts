@@ -3,6 +3,7 @@
 // as a table, and columns added to a base reach its SELECT * views.
 import { InvalidRequestError } from '../model/errors.ts';
 import type { AlterTableStatement, DropTableStatement } from '../model/ast.ts';
+import { quoteIdentIfNeeded } from '../model/types.ts';
 import type { Schema, TableDef } from './model.ts';
 import { buildTableOptions } from './options.ts';
 import { withColumns } from './table_build.ts';
@@ -45,6 +46,17 @@ export function checkTableDdlAgainstViews(schema: Schema, stmt: DropTableStateme
   }
 }
 
+/** The WHERE clause text with renamed columns: each of its relations starts with the (possibly quoted) column. */
+function renameInWhere(where: string, renames: Map<string, string>): string {
+  return where.split(' AND ').map((rel) => {
+    const m = /^("(?:[^"]|"")*"|\S+)( .*)$/.exec(rel);
+    if (m === null) return rel;
+    const name = m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!;
+    const to = renames.get(name);
+    return to === undefined ? rel : `${quoteIdentIfNeeded(to)}${m[2]}`;
+  }).join(' AND ');
+}
+
 /** After ALTER TABLE: regular columns added to the base join its SELECT * views; renamed key columns are renamed there. */
 export function propagateToViews(before: Schema, after: Schema, stmt: AlterTableStatement, current: string | undefined): Schema {
   const ksName = keyspaceOf(stmt.table, current);
@@ -64,7 +76,13 @@ export function propagateToViews(before: Schema, after: Schema, stmt: AlterTable
       const map = new Map(stmt.action.renames);
       const rn = <C extends { name: string }>(c: C): C => (map.has(c.name) ? { ...c, name: map.get(c.name)! } : c);
       next = withColumns(v, v.partitionKey.map(rn), v.clustering.map(rn), v.regular.map(rn));
-      next = { ...next, view: { ...v.view!, filters: v.view!.filters.map((f) => ({ ...f, column: map.get(f.column) ?? f.column })) } };
+      next = {
+        ...next,
+        view: {
+          ...v.view!, whereClause: renameInWhere(v.view!.whereClause, map),
+          filters: v.view!.filters.map((f) => ({ ...f, column: map.get(f.column) ?? f.column })),
+        },
+      };
     }
     tables.set(v.name, { ...next, version: v.version + 1 });
   }

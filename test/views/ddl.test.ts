@@ -98,6 +98,14 @@ test('base table guards: DROP TABLE, ALTER DROP, ALTER/DROP TABLE on a view, TRU
   assert.equal(s.keyspaces.get('ks')!.tables.size, 0);
 });
 
+test('renaming a base key column renames it in its views and their WHERE clause', () => {
+  let s = run(base(), GOOD);
+  s = run(s, 'ALTER TABLE t RENAME k TO "Key"');
+  const v = s.keyspaces.get('ks')!.tables.get('v')!;
+  assert.deepEqual(v.clustering.map((c) => c.name), ['Key', 'c']);
+  assert.equal(v.view?.whereClause, '"Key" IS NOT NULL AND c IS NOT NULL AND v IS NOT NULL');
+});
+
 test('SELECT * views get columns added to the base', () => {
   let s = run(base(), 'ALTER TABLE t DROP s');
   s = run(s, 'CREATE MATERIALIZED VIEW star AS SELECT * FROM t WHERE k IS NOT NULL AND c IS NOT NULL PRIMARY KEY (c, k)');
