@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Client } from 'cassandra-driver';
 import { startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 import { connectClient, expectServerError, nodeConfig, sleep } from '../fixtures/driver.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const ON = '127.0.64.1';
 const OFF = '127.0.64.2';
@@ -74,6 +75,11 @@ describe('materialized views through cassandra-driver', () => {
     assert.equal(view.comment, 'by email');
     const built = await rowsOf("SELECT view_name FROM system.built_views WHERE keyspace_name = 'mv'");
     assert.deepEqual(built, ['{"view_name":"users_by_email"}']);
+    const status = await runCli(['nodetool', '-h', ON, 'viewbuildstatus', 'mv.users_by_email']);
+    assert.equal(status.stdout, 'mv.users_by_email has finished building\n', status.stderr);
+    assert.equal(status.code, 0);
+    const unknown = await runCli(['nodetool', '-h', ON, 'viewbuildstatus', 'mv', 'nosuch']);
+    assert.notEqual(unknown.code, 0);
     const desc = (await client.execute('DESCRIBE MATERIALIZED VIEW mv.users_by_email')).rows[0]!;
     assert.match(String(desc.create_statement), /^CREATE MATERIALIZED VIEW mv\.users_by_email AS\n {4}SELECT email, id, name\n {4}FROM mv\.users\n/);
     const table = (await client.execute('DESCRIBE TABLE mv.users')).rows.map((r) => `${String(r.type)} ${String(r.name)}`);
