@@ -8,6 +8,7 @@ import { describe } from '../../src/schema/describe.ts';
 import { systemRows } from '../../src/schema/system_tables.ts';
 import { withSystemKeyspaces } from '../../src/schema/system_defs.ts';
 import { ddl, deterministic, parse } from '../schema/helpers.ts';
+import { CqlError } from '../../src/model/errors.ts';
 
 const ON = { ...deterministic, materializedViewsEnabled: true };
 
@@ -133,4 +134,24 @@ test('system_schema.views and tables; DESCRIBE MATERIALIZED VIEW and DESCRIBE TA
   assert.doesNotMatch(text, /default_time_to_live/);
   const table = describe(parse('DESCRIBE TABLE ks.t') as never, s, 'ks', info);
   assert.deepEqual(table.rows.map((r) => r.type), ['table', 'materialized_view']);
+});
+
+test('fuzz: view DDL built from fragments is accepted or refused with a CQL error, never an internal one', () => {
+  const s = run(base(), 'CREATE TABLE u (k int, c int, v int, l list<int>, f frozen<list<int>>, d duration, PRIMARY KEY (k, c))');
+  const sel = ['*', 'k, c', 'k, c, v', 'k AS x', 'count(k)', 'k, nope', 'l, k, c', 'f, k, c, d'];
+  const where = ['', 'WHERE k IS NOT NULL', 'WHERE k IS NOT NULL AND c IS NOT NULL', 'WHERE k IS NOT NULL AND c IS NOT NULL AND v IS NOT NULL',
+    'WHERE k IS NOT NULL AND c > 1', 'WHERE k IN (1, 2) AND c IS NOT NULL', 'WHERE k = ? AND c IS NOT NULL', 'WHERE (k, c) = (1, 1)',
+    "WHERE k IS NOT NULL AND c = 'x'", 'WHERE nope IS NOT NULL', 'WHERE k CONTAINS 1', 'WHERE f IS NOT NULL AND k IS NOT NULL AND c IS NOT NULL'];
+  const pk = ['(k, c)', '(c, k)', '((k, c))', '(v, k, c)', '(f, k, c)', '(l, k, c)', '(d, k, c)', '(k, k)', '(k)', '((c), k) WITH CLUSTERING ORDER BY (k DESC)'];
+  let accepted = 0;
+  for (const a of sel) for (const w of where) for (const p of pk) {
+    const q = `CREATE MATERIALIZED VIEW mvf AS SELECT ${a} FROM u ${w} PRIMARY KEY ${p}`;
+    try {
+      applyDdl(s, ddl(q), 'ks', ON);
+      accepted++;
+    } catch (e) {
+      assert.ok(e instanceof CqlError, `${q}: ${String(e)}`);
+    }
+  }
+  assert.ok(accepted > 0);
 });
