@@ -80,6 +80,10 @@ async function checkViews(sim: SimCluster): Promise<number> {
   const base = await select(sim, 'SELECT k, c, v, w FROM ks.t');
   const byV = await select(sim, 'SELECT v, k, c, w FROM ks.by_v');
   const byC = await select(sim, 'SELECT c, k, w FROM ks.by_c');
+  const star = await select(sim, 'SELECT * FROM ks.by_c LIMIT 1');
+  if (star.length > 0) assert.deepEqual(Object.keys(star[0]!), ['c', 'k', 'w'], 'virtual cells are not columns');
+  const json = await select(sim, 'SELECT JSON * FROM ks.by_c LIMIT 1');
+  if (json.length > 0) assert.deepEqual(Object.keys(JSON.parse(String(json[0]!['[json]']))), ['c', 'k', 'w']);
   const expectV = base.filter((r) => r.v !== null).map((r) => line(r, ['v', 'k', 'c', 'w'])).sort();
   assert.deepEqual(byV.map((r) => line(r, ['v', 'k', 'c', 'w'])).sort(), expectV, 'by_v is what the base implies');
   assert.deepEqual(byC.map((r) => line(r, ['c', 'k', 'w'])).sort(), base.map((r) => line(r, ['c', 'k', 'w'])).sort(), 'by_c too');
