@@ -187,9 +187,8 @@ export class NodeCore {
         self: this.endpoint, localDc: s.dataCenter, localRack: s.rack,
         ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
       },
-      nowSec: () => Math.floor(this.env.nowMicros() / 1e6),
-      hint: (target, table, update) => void this.coordinator.hints.add(target, [{ table, update }]),
-      log: this.env.log,
+      nowSec: () => Math.floor(this.env.nowMicros() / 1e6), nowMicros: this.env.nowMicros, random: this.env.random,
+      batchlog: this.env.store, log: this.env.log,
     });
   }
 

@@ -1,12 +1,17 @@
 // The node's replica store with its materialized views kept up to date: a write to a base table with views reads the
 // base rows it touches first (read before write, under a per-partition lock so that two writes of one partition see
 // each other), computes the view updates (updates.ts) and routes each one to its paired view replica (pairing.ts):
-// updates for this node are applied in the same applyMany as the base write (one commit); the others are sent as
-// ordinary MUTATIONs once the base write is applied, and handed to the hint store when they fail.
+// updates for this node are applied in the same applyMany as the base write (one commit); the others are first
+// written to this node's batchlog, then sent as ordinary MUTATIONs once the base write is applied, and the batch is
+// dropped when every view replica has taken them. As in Cassandra, a batch left behind (a view replica that did not
+// answer, or a crash before the sends) is replayed by the batchlog, twice the write timeout later, to every view
+// replica of its partitions (hints for the ones down).
 //
-// Left out from Cassandra's path: the local batchlog of view updates (a crash between the base commit and the send
-// loses those updates until the view is rebuilt) and writes to pending view replicas during range movements.
+// Left out from Cassandra's path: writes to pending view replicas during range movements.
 import type { Messenger, ReplicaStore } from '../coordinator/cluster.ts';
+import type { BatchlogStore } from '../coordinator/batchlog.ts';
+import type { Random } from '../cluster/env.ts';
+import { makeTimeUuid } from '../model/values/uuid.ts';
 import type { Topology } from '../coordinator/replica-set.ts';
 import { Verbs, send } from '../messaging/verbs.ts';
 import type { Schema, TableDef } from '../schema/model.ts';
@@ -23,9 +28,12 @@ export interface ViewStoreOptions {
   topology: Topology;
   messenger: Messenger;
   nowSec: () => number;
+  /** Wall-clock µs and randomness for the ids of batchlog entries. */
+  nowMicros: () => number;
+  random: Random;
   writeTimeoutMs: number;
-  /** Keeps an update a view replica did not take, for hinted handoff. */
-  hint: (target: string, table: TableDef, update: PartitionData) => void;
+  /** This node's batchlog (replayed by the coordinator's Batchlog). */
+  batchlog: BatchlogStore;
   log: (msg: string, err?: unknown) => void;
 }
 
@@ -74,8 +82,9 @@ export class ViewStore implements ReplicaStore {
       const local: Item[] = [...items];
       const remote: RemoteViewUpdate[] = [];
       for (const item of based) this.route(schema, this.current(item.table), item.update, local, remote);
+      const logged = await this.log(remote);
       await this.o.inner.applyMany(local);
-      this.sendRemote(remote);
+      this.sendRemote(remote, logged);
     });
   }
 
@@ -106,19 +115,36 @@ export class ViewStore implements ReplicaStore {
     for (const p of partitions) {
       for (const vu of viewUpdates(spec, undefined, p, nowSec)) this.dispatch(schema, spec, p.token, vu, local, remote);
     }
+    const logged = await this.log(remote);
     if (local.length > 0) await this.o.inner.applyMany(local);
-    this.sendRemote(remote);
+    this.sendRemote(remote, logged);
   }
 
-  /** Sends view updates to their replicas without holding the base write up; failures become hints. */
-  sendRemote(remote: RemoteViewUpdate[]): void {
-    for (const r of remote) {
+  /** Writes the remote view updates to this node's batchlog before anything is applied; returns the entry's id. */
+  private async log(remote: RemoteViewUpdate[]): Promise<Buffer | undefined> {
+    if (remote.length === 0) return undefined;
+    const node = Buffer.from(Array.from({ length: 8 }, () => this.o.random.int(256)));
+    const id = makeTimeUuid(BigInt(Math.floor(this.o.nowMicros())) * 10n, node);
+    const items = remote.map((r) => ({ t: { ks: r.table.keyspace, table: r.table.name, id: r.table.id }, u: r.update }));
+    await this.o.batchlog.saveBatch(id, { createdAt: Math.floor(this.o.nowMicros() / 1000), items });
+    return id;
+  }
+
+  /**
+   * Sends view updates to their replicas without holding the base write up, and drops their batchlog entry once all
+   * were taken; otherwise the batchlog replays it.
+   */
+  sendRemote(remote: RemoteViewUpdate[], logged: Buffer | undefined): void {
+    const sends = remote.map((r) => {
       const ref = { ks: r.table.keyspace, table: r.table.name, id: r.table.id };
-      send(this.o.messenger, r.target, Verbs.MUTATION, { items: [{ t: ref, u: r.update }] }, this.o.writeTimeoutMs).catch((err: unknown) => {
-        this.o.log(`view update for ${r.table.keyspace}.${r.table.name} to ${r.target} failed; hinted`, err);
-        this.o.hint(r.target, r.table, r.update);
+      return send(this.o.messenger, r.target, Verbs.MUTATION, { items: [{ t: ref, u: r.update }] }, this.o.writeTimeoutMs).then(() => true, (err: unknown) => {
+        this.o.log(`view update for ${r.table.keyspace}.${r.table.name} to ${r.target} failed; the batchlog will replay it`, err);
+        return false;
       });
-    }
+    });
+    void Promise.all(sends).then(async (ok) => {
+      if (logged !== undefined && ok.every(Boolean)) await this.o.batchlog.removeBatch(logged);
+    }).catch((err: unknown) => this.o.log('could not drop a batchlog entry of view updates', err));
   }
 
   private async withLocks(keys: string[], run: () => Promise<void>): Promise<void> {
