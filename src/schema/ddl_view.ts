@@ -147,7 +147,7 @@ function relationText(f: ViewFilter, type: CqlType): string {
 }
 
 /** The WHERE clause: restricted columns, filters, and its text as system_schema.views shows it. */
-function whereOf(where: ViewRelationAst[], base: TableDef, viewName: string): { restricted: Set<string>; filters: ViewFilter[]; text: string } {
+function whereOf(where: ViewRelationAst[], base: TableDef): { restricted: Set<string>; filters: ViewFilter[]; text: string } {
   const restricted = new Set<string>();
   const filters: ViewFilter[] = [];
   const parts: string[] = [];
@@ -167,7 +167,6 @@ function whereOf(where: ViewRelationAst[], base: TableDef, viewName: string): { 
     filters.push(f);
     parts.push(relationText(f, c.type));
   }
-  void viewName;
   return { restricted, filters, text: parts.join(' AND ') };
 }
 
@@ -181,7 +180,7 @@ export function createView(schema: Schema, stmt: CreateViewStatement, current: s
   const { ks, base } = found;
   const selected = selectedColumns(stmt, base);
   const keyColumns = checkPrimaryKey(stmt, base, selected, partitionKey);
-  const where = whereOf(stmt.where, base, stmt.view.name);
+  const where = whereOf(stmt.where, base);
   const unrestricted = [...keyColumns].filter((n) => !where.restricted.has(n));
   if (unrestricted.length > 0) {
     throw ire(`Primary key columns ${unrestricted.join(', ')} must be restricted with 'IS NOT NULL' or otherwise`);
