@@ -22,6 +22,9 @@ import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
 import { IndexingStore } from '../index/store.ts';
 import { IndexManager } from '../index/manager.ts';
+import { ViewStore } from '../views/store.ts';
+import { ViewBuilder } from '../views/builder.ts';
+import { VIEW_USAGE_WARNING } from '../schema/ddl_view.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
@@ -76,6 +79,8 @@ export interface NodeSettings {
   batchlogReplayThrottleBytesPerSec?: number;
   /** batch_size_fail_threshold in bytes (50 KiB by default). */
   batchSizeFailBytes?: number;
+  /** materialized_views_enabled: CREATE MATERIALIZED VIEW is refused unless set (Cassandra's default: false). */
+  materializedViewsEnabled?: boolean;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -115,6 +120,8 @@ export class NodeCore {
   readonly generation: number;
   /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
   readonly indexes: IndexManager;
+  /** This node's materialized view builds (system.built_views, nodetool viewbuildstatus). */
+  readonly views: ViewBuilder;
   private readonly sync: SchemaSync;
   private readonly listeners: Array<(e: EventMessage) => void> = [];
   private readonly loops: Array<{ stop(): void }> = [];
@@ -138,14 +145,20 @@ export class NodeCore {
     this.endpoint = env.messenger.self;
     // The DC list is late-bound: NetworkTopologyStrategy options may name only DCs gossip knows.
     this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros, env.newId);
+    this.schema.materializedViewsEnabled = settings.materializedViewsEnabled === true;
     this.membership = this.buildMembership();
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
     this.indexes = new IndexManager(env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
     // Replica writes and reads go through the indexing store, so every write keeps this node's indexes current.
-    const store = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
+    const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
+    // Above the indexes: a base write computes its materialized views' updates, and sends them to the view replicas.
+    const store = this.buildViewStore(indexing);
+    this.views = new ViewBuilder(store, env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
     this.indexes.onSchema(this.schema.current);
+    this.views.onSchema(this.schema.current);
     this.schema.onChange((changes: SchemaChange[], s) => {
       this.indexes.onSchema(s);
+      this.views.onSchema(s);
       this.membership.setSchemaVersion(s.version);
       for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
     });
@@ -164,6 +177,19 @@ export class NodeCore {
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);
     this.handler = new RequestHandler(this.execEnv, this.statements);
+  }
+
+  private buildViewStore(inner: IndexingStore): ViewStore {
+    const s = this.settings;
+    return new ViewStore({
+      inner, schema: () => this.schema.current, messenger: this.env.messenger, writeTimeoutMs: s.writeTimeoutMs,
+      topology: {
+        self: this.endpoint, localDc: s.dataCenter, localRack: s.rack,
+        ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+      },
+      nowSec: () => Math.floor(this.env.nowMicros() / 1e6), nowMicros: this.env.nowMicros, random: this.env.random,
+      batchlog: this.env.store, log: this.env.log,
+    });
   }
 
   private buildMembership(): Membership {
@@ -201,6 +227,8 @@ export class NodeCore {
       batchSizeFailBytes: this.settings.batchSizeFailBytes,
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);
+        // Cassandra sends this as a client warning; Sibyl's protocol layer has no warnings yet, so it is logged.
+        if (change && stmt.kind === 'create_view') this.env.log(`${VIEW_USAGE_WARNING} (${change.keyspace}.${change.name ?? ''})`);
         // Answer once the live peers hold the new schema too, so drivers see agreement promptly.
         if (change) await this.sync.push(this.membership.peers().filter((p) => p.alive));
         return change ? { kind: 'schema_change', ...change } : { kind: 'void' };
@@ -226,6 +254,7 @@ export class NodeCore {
       peers: this.membership.peerInfos().map((p) =>
         (this.membership.isAlive(`${p.address}:${p.storagePort}`) ? p : { ...p, schemaVersion: null })),
       builtIndexes: this.indexes.builtIndexes(),
+      viewBuilds: this.views.statuses(),
     };
   }
 

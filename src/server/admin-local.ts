@@ -3,7 +3,7 @@
 // cluster uses, so the answers have the shape (and, for one node, the values) the multi-node source will give.
 import { getHeapStatistics } from 'node:v8';
 import type { Registry } from 'prom-client';
-import type { AdminSource, DescribeClusterReport, InfoReport, NodeReport, PendingHintsEntry, RingEntry, StatusReport } from './admin-types.ts';
+import type { AdminSource, DescribeClusterReport, InfoReport, NodeReport, PendingHintsEntry, ViewBuildStatusEntry, RingEntry, StatusReport } from './admin-types.ts';
 import { AdminRequestError } from './admin.ts';
 import type { NodeConfig } from './config.ts';
 import type { SystemContext } from '../schema/system_tables.ts';
@@ -285,6 +285,15 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
       const missing = names.filter((n) => !(table.indexes ?? []).some((i) => i.name === n));
       if (missing.length > 0) throw new AdminRequestError(`Unknown index(es) ${missing.join(', ')} of ${ksName}.${tableName}`);
       await deps.indexes?.rebuild(table, names);
+    },
+    viewBuildStatus(ksName: string, viewName: string): ViewBuildStatusEntry[] {
+      const ctx = deps.systemContext();
+      if (ctx.schema.keyspaces.get(ksName)?.tables.get(viewName)?.view === undefined) {
+        throw new AdminRequestError(`Unknown materialized view ${ksName}.${viewName}`);
+      }
+      // Only this node's build: Sibyl does not replicate system_distributed.view_build_status.
+      const mine = (ctx.viewBuilds ?? []).find((b) => b.keyspace === ksName && b.view === viewName);
+      return [{ host: `/${ctx.local.broadcastAddress}:${ctx.local.storagePort}`, status: mine?.status ?? 'UNKNOWN' }];
     },
     pendingHints(): PendingHintsEntry[] {
       const nodes = new Map((cluster?.nodes() ?? []).map((n) => [n.id, n]));

@@ -128,4 +128,12 @@ export interface AdminSource {
   threadPools?(): ThreadPoolEntry[];
   /** `nodetool rebuild_index`: throws the named indexes' entries away and builds them again; resolves when done. */
   rebuildIndex(keyspace: string, table: string, indexes: string[]): Promise<void>;
+  /** `nodetool viewbuildstatus`: this node's build of a materialized view. */
+  viewBuildStatus?(keyspace: string, view: string): ViewBuildStatusEntry[];
+}
+
+export interface ViewBuildStatusEntry {
+  /** The node, as Cassandra prints an InetAddressAndPort ("/10.0.0.1:7000"). */
+  host: string;
+  status: 'STARTED' | 'SUCCESS' | 'UNKNOWN';
 }

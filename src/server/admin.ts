@@ -81,6 +81,10 @@ function routes(source: AdminSource): Map<string, Handler> {
     ['POST /drain', json(async () => (await source.drain(), { ok: true }))],
     ['POST /rebuildindex', json(async (p) => (await source.rebuildIndex(required(p, 'keyspace'), required(p, 'table'),
       required(p, 'indexes').split(',')), { ok: true }))],
+    ['GET /viewbuildstatus', json((p) => {
+      if (!source.viewBuildStatus) throw new AdminRequestError('this node has no materialized views', 404);
+      return source.viewBuildStatus(required(p, 'keyspace'), required(p, 'view'));
+    })],
     ['GET /network', json(() => source.getNetwork() ?? null)],
     [
       'PUT /network',

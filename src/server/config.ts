@@ -73,6 +73,8 @@ export interface NodeConfig extends StorageConfig {
   batchSizeFailThresholdKib: number;
   /** batch_size_warn_threshold: accepted; Sibyl does not send client warnings yet. */
   batchSizeWarnThresholdKib: number;
+  /** materialized_views_enabled (4.x: enable_materialized_views); false by default, as in Cassandra 5.0. */
+  materializedViewsEnabled: boolean;
   authenticator: 'AllowAllAuthenticator';
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
@@ -96,6 +98,13 @@ function isHostname(s: string): boolean {
 function checkAddress(key: string, v: unknown): string {
   if (typeof v !== 'string' || (isIP(v) === 0 && !isHostname(v))) throw invalid(key, 'an IP address or host name', v);
   return v === 'localhost' ? '127.0.0.1' : v;
+}
+
+/** A yaml boolean (true/false, or their strings); absent is false. */
+function yamlBool(v: unknown, key: string): boolean {
+  if (v === undefined || v === false || v === 'false') return false;
+  if (v === true || v === 'true') return true;
+  throw new ConfigLoadError(`Invalid yaml: ${key} must be true or false (got ${String(v)})`, key);
 }
 
 function isWildcard(a: string): boolean {
@@ -365,6 +374,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     batchlogReplayThrottleKib: r.sizeKib('batchlog_replay_throttle_in_kb', 'batchlog_replay_throttle', 1024),
     batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
     batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
+    materializedViewsEnabled: yamlBool(r.get('materialized_views_enabled') ?? r.get('enable_materialized_views'), 'materialized_views_enabled'),
     authenticator: 'AllowAllAuthenticator',
     ...failurePolicies,
     warnings,
@@ -398,6 +408,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
     counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
+    materializedViewsEnabled: false,
     authenticator: 'AllowAllAuthenticator',
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
@@ -455,6 +466,7 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     batchlog_replay_throttle_in_kb: c.batchlogReplayThrottleKib,
     batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
     batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
+    materialized_views_enabled: c.materializedViewsEnabled,
     authenticator: c.authenticator,
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,

@@ -61,6 +61,7 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
     counterWriteTimeoutMs: config.counterWriteRequestTimeoutMs,
     batchlogReplayThrottleBytesPerSec: config.batchlogReplayThrottleKib * 1024,
     batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
+    materializedViewsEnabled: config.materializedViewsEnabled,
   };
 }
 

@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import type { DescribeClusterReport, InfoReport, PendingHintsEntry, RingEntry, StatusReport, TableStatsEntry, ThreadPoolEntry } from '../server/admin-types.ts';
 import { AdminConnectError, AdminResponseError, adminCall, withQuery } from './admin-client.ts';
+import { formatViewBuildStatus } from './nodetool-views.ts';
+import type { ViewBuildStatusEntry } from '../server/admin-types.ts';
 import {
   formatDescribeCluster, formatPendingHints, formatEndpoints, formatInfo, formatRing, formatStatus, formatTableStats, formatThreadPools,
 } from './nodetool-format.ts';
@@ -54,6 +56,16 @@ async function run(t: Target, body: () => Promise<string>, onClientError?: (e: A
     process.stderr.write(`error: ${(e as Error).message}\n`);
     process.exit(2);
   }
+}
+
+/** The entries of a view's build, or nodetool's failure output and exit. */
+async function getOrExit(t: Target, path: string): Promise<ViewBuildStatusEntry[]> {
+  let entries: ViewBuildStatusEntry[] = [];
+  await run(t, async () => {
+    entries = await adminCall<ViewBuildStatusEntry[]>(t.host, t.port, path);
+    return '';
+  });
+  return entries;
 }
 
 /** status/ring/describecluster print "Error: <message>" for a keyspace that does not exist, and exit 1. */
@@ -184,6 +196,20 @@ export function registerNodetoolCommand(program: Command): void {
       const t = target(cmd);
       const path = withQuery('/rebuildindex', { keyspace, table, indexes: indexes.join(',') });
       await run(t, async () => (await adminCall(t.host, t.port, path, { method: 'POST', timeoutMs: 600_000 }), ''));
+    });
+
+  withConn(nt.command('viewbuildstatus'))
+    .description('Show progress of a materialized view build')
+    .argument('<keyspace.view | keyspace>')
+    .argument('[view]')
+    .action(async (first: string, second: string | undefined, _o: unknown, cmd: Command) => {
+      const t = target(cmd);
+      const [keyspace, view] = second !== undefined ? [first, second] : first.split('.', 2);
+      if (keyspace === undefined || view === undefined) usage('viewbuildstatus requires keyspace and view name arguments');
+      const entries = await getOrExit(t, withQuery('/viewbuildstatus', { keyspace, view }));
+      const out = formatViewBuildStatus(keyspace, view, entries);
+      process.stdout.write(out.text);
+      if (!out.finished) process.exitCode = 1;
     });
 
   withConn(nt.command('drain'))

@@ -120,6 +120,7 @@ export function compileModification(stmt: ModificationStatement, schema: Schema,
   const table = ks.tables.get(stmt.table.name);
   if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
   if (table.virtual) throw new InvalidRequestError(`Modification statements are not supported on system table ${ks.name}.${table.name}`);
+  if (table.view) throw new InvalidRequestError('Cannot directly modify a materialized view');
   const counter = hasCounters(table);
   if (counter) checkCounterStatement(stmt);
   const conditional = isConditional(stmt);
