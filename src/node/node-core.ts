@@ -22,6 +22,8 @@ import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
 import { IndexingStore } from '../index/store.ts';
 import { IndexManager } from '../index/manager.ts';
+import { StreamService } from '../streaming/stream.ts';
+import { RepairService } from '../repair/repair.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
@@ -76,6 +78,8 @@ export interface NodeSettings {
   batchlogReplayThrottleBytesPerSec?: number;
   /** batch_size_fail_threshold in bytes (50 KiB by default). */
   batchSizeFailBytes?: number;
+  /** stream_throughput_outbound in bytes per second (24 MiB/s by default; 0: unthrottled). */
+  streamThroughputBytesPerSec?: number;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -115,6 +119,9 @@ export class NodeCore {
   readonly generation: number;
   /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
   readonly indexes: IndexManager;
+  /** Streams of token ranges between nodes (repair, bootstrap), and anti-entropy repair over them. */
+  readonly streaming: StreamService;
+  readonly repair: RepairService;
   private readonly sync: SchemaSync;
   private readonly listeners: Array<(e: EventMessage) => void> = [];
   private readonly loops: Array<{ stop(): void }> = [];
@@ -160,6 +167,16 @@ export class NodeCore {
       paxosStore: env.store, nowMicros: env.nowMicros, random: env.random, casContentionTimeoutMs: settings.casContentionTimeoutMs,
       counterId: counterIdOf(settings.hostId), counterWriteTimeoutMs: settings.counterWriteTimeoutMs,
       batchlogStore: env.store, batchlogReplayThrottleBytesPerSec: settings.batchlogReplayThrottleBytesPerSec,
+    });
+    this.streaming = new StreamService({
+      messenger: env.messenger, store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
+      nowSec: () => Math.floor(env.nowMicros() / 1e6), log: env.log,
+      throughputBytesPerSec: () => settings.streamThroughputBytesPerSec ?? 24 * 1024 * 1024,
+    });
+    this.repair = new RepairService({
+      messenger: env.messenger, store, streaming: this.streaming, schema: () => this.schema.current,
+      ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep), address: (ep) => ep.replace(/:\d+$/, ''),
+      clock: env.clock, timers: env.timers, random: env.random, nowMicros: env.nowMicros, log: env.log,
     });
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);

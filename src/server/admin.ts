@@ -81,6 +81,16 @@ function routes(source: AdminSource): Map<string, Handler> {
     ['POST /drain', json(async () => (await source.drain(), { ok: true }))],
     ['POST /rebuildindex', json(async (p) => (await source.rebuildIndex(required(p, 'keyspace'), required(p, 'table'),
       required(p, 'indexes').split(',')), { ok: true }))],
+    ['GET /netstats', json(() => {
+      if (!source.netstats) throw new AdminRequestError('this node does not stream', 404);
+      return source.netstats();
+    })],
+    ['POST /repair', json((p) => {
+      if (!source.repair) throw new AdminRequestError('this node does not repair', 404);
+      const flag = (name: string): boolean => p.get(name) === 'true';
+      return source.repair({ keyspace: optional(p, 'keyspace'), tables: p.getAll('table'), primaryRange: flag('pr'), full: flag('full'),
+        dataCenters: p.getAll('dc'), local: flag('local'), startToken: optional(p, 'st'), endToken: optional(p, 'et') });
+    })],
     ['GET /network', json(() => source.getNetwork() ?? null)],
     [
       'PUT /network',

@@ -16,6 +16,7 @@ import type { Schema, TableDef } from '../schema/model.ts';
 import { Connection } from './connection.ts';
 import { startAdminServer } from './admin.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
+import { lifecycleAdmin } from './admin-lifecycle.ts';
 import { NodeLifecycle } from './lifecycle.ts';
 import type { EventMessage } from '../protocol/messages.ts';
 
@@ -59,6 +60,7 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
     hintThrottleBytesPerSec: config.hintedHandoffThrottleKib * 1024, casContentionTimeoutMs: config.casContentionTimeoutMs,
     counterWriteTimeoutMs: config.counterWriteRequestTimeoutMs,
     batchlogReplayThrottleBytesPerSec: config.batchlogReplayThrottleKib * 1024,
+    streamThroughputBytesPerSec: config.streamThroughputOutboundBytesPerSec,
     batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
   };
 }
@@ -174,8 +176,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     network: messaging.network,
   };
   const admin = await startAdminServer(
-    localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
-      hints: () => hints.pending(), indexes: core.indexes }),
+    Object.assign(localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
+      hints: () => hints.pending(), indexes: core.indexes }), lifecycleAdmin(core)),
     config.listenAddress, config.adminPort,
   );
 

@@ -6,8 +6,9 @@ import { AdminConnectError, AdminResponseError, adminCall, withQuery } from './a
 import {
   formatDescribeCluster, formatPendingHints, formatEndpoints, formatInfo, formatRing, formatStatus, formatTableStats, formatThreadPools,
 } from './nodetool-format.ts';
+import { registerLifecycleCommands } from './nodetool-lifecycle.ts';
 
-interface Target {
+export interface Target {
   host: string;
   port: number;
 }
@@ -21,7 +22,7 @@ interface ConnOpts {
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = '7199';
 
-function target(cmd: Command): Target {
+export function target(cmd: Command): Target {
   // -h/-p may come before the subcommand (Cassandra's usual form) or after it; the later one wins.
   const parent = (cmd.parent?.opts() ?? {}) as ConnOpts;
   const own = cmd.opts<ConnOpts>();
@@ -31,13 +32,13 @@ function target(cmd: Command): Target {
   return { host, port: Number(port) };
 }
 
-function usage(message: string): never {
+export function usage(message: string): never {
   process.stderr.write(`nodetool: ${message}\nSee 'nodetool help' or 'nodetool help <command>'.\n`);
   process.exit(1);
 }
 
 /** Runs one nodetool command, translating failures into Cassandra's messages and exit codes. */
-async function run(t: Target, body: () => Promise<string>, onClientError?: (e: AdminResponseError) => never): Promise<void> {
+export async function run(t: Target, body: () => Promise<string>, onClientError?: (e: AdminResponseError) => never): Promise<void> {
   try {
     process.stdout.write(await body());
   } catch (e) {
@@ -62,7 +63,7 @@ const keyspaceError = (e: AdminResponseError): never => {
   process.exit(1);
 };
 
-function withConn(cmd: Command): Command {
+export function withConn(cmd: Command): Command {
   return cmd
     .helpOption('--help', 'display help for command')
     .option('-h, --host <host>', 'node hostname or ip address')
@@ -73,6 +74,9 @@ export function registerNodetoolCommand(program: Command): void {
   const nt = withConn(
     program.command('nodetool').description("Cassandra's nodetool against a node's admin API (default 127.0.0.1:7199)"),
   );
+  // nodetool's own -h/-p are read before its subcommand only (each subcommand reads them after it): repair's -pr
+  // must not be taken for `-p r`.
+  nt.enablePositionalOptions();
   const get = <T>(t: Target, path: string): Promise<T> => adminCall<T>(t.host, t.port, path);
 
   withConn(nt.command('status').argument('[keyspace]', 'the keyspace for effective ownership'))
@@ -185,6 +189,8 @@ export function registerNodetoolCommand(program: Command): void {
       const path = withQuery('/rebuildindex', { keyspace, table, indexes: indexes.join(',') });
       await run(t, async () => (await adminCall(t.host, t.port, path, { method: 'POST', timeoutMs: 600_000 }), ''));
     });
+
+  registerLifecycleCommands(nt);
 
   withConn(nt.command('drain'))
     .description('Drain the node (stop accepting writes and flush all tables)')

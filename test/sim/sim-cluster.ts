@@ -13,7 +13,7 @@ import type { BatchRecord } from '../../src/coordinator/batchlog.ts';
 import { decodeBody, encodeBody } from '../../src/messaging/codec.ts';
 import { SimMessenger, describeFrame, type SimFrame } from '../../src/coordinator/sim-messenger.ts';
 import type { ConsistencyLevel } from '../../src/model/consistency.ts';
-import { NodeCore, type NodeStore } from '../../src/node/node-core.ts';
+import { NodeCore, type NodeSettings, type NodeStore } from '../../src/node/node-core.ts';
 import type { ConnectionState } from '../../src/node/handler.ts';
 import { Opcode, type BoundValue, type ResultMessage } from '../../src/protocol/messages.ts';
 import type { TableDef } from '../../src/schema/model.ts';
@@ -173,6 +173,8 @@ export interface SimClusterOptions {
   trace?: boolean;
   latencyMs?: number;
   jitterMs?: number;
+  /** Settings every node gets on top of the simulator's (e.g. stream_throughput_outbound). */
+  settings?: Partial<NodeSettings>;
 }
 
 /** A uuid v4 from the simulation's PRNG, so schema ids (and with them schema versions) repeat per seed. */
@@ -251,7 +253,7 @@ export class SimCluster {
       clusterName: 'sim', hostId: `host-${n.endpoint}`, tokens: n.tokens.map(String), dataCenter: n.dc, rack: n.rack,
       seeds: this.seeds, listenAddress: n.endpoint.split(':')[0]!, broadcastAddress: n.endpoint.split(':')[0]!, storagePort: 7000,
       rpcAddress: n.endpoint.split(':')[0]!, nativePort: 9042, writeTimeoutMs: 2000, readTimeoutMs: 5000,
-      maxHintWindowMs: 3 * 3600_000, hintThrottleBytesPerSec: 0,
+      maxHintWindowMs: 3 * 3600_000, hintThrottleBytesPerSec: 0, ...this.o.settings,
     }).finally(() => this.booting.delete(n));
     core.start();
     n.core = core;

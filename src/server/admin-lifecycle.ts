@@ -1,0 +1,48 @@
+// The admin API's streaming and repair commands (nodetool netstats, nodetool repair), served from the node's
+// StreamService and RepairService.
+import type { NodeCore } from '../node/node-core.ts';
+import { RepairOptionsError, type RepairOptions } from '../repair/options.ts';
+import { MAX_TOKEN, MIN_TOKEN } from '../model/murmur3.ts';
+import { AdminRequestError } from './admin.ts';
+import type { AdminSource, NetstatsReport, RepairReport, RepairRequest } from './admin-types.ts';
+
+const peerAddress = (endpoint: string): string => `/${endpoint.replace(/:\d+$/, '')}`;
+
+function token(name: string, v: string | undefined): bigint | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw new AdminRequestError(`${name}: not a token: ${v}`);
+  const t = BigInt(v);
+  if (t < MIN_TOKEN || t > MAX_TOKEN) throw new AdminRequestError(`${name}: token ${v} outside the Murmur3 range`);
+  return t;
+}
+
+export function repairOptions(req: RepairRequest, localDc: string): RepairOptions {
+  if (req.local && req.dataCenters.length > 0) throw new AdminRequestError('Cannot combine -dc and -local options');
+  if ((req.startToken === undefined) !== (req.endToken === undefined)) throw new AdminRequestError('-st and -et must be given together');
+  if (req.tables.length > 0 && req.keyspace === undefined) throw new AdminRequestError('tables given without a keyspace');
+  return {
+    keyspace: req.keyspace, tables: req.tables, primaryRange: req.primaryRange, full: req.full,
+    dataCenters: req.local ? [localDc] : req.dataCenters.flatMap((d) => d.split(',')).filter((d) => d !== ''),
+    startToken: token('-st', req.startToken), endToken: token('-et', req.endToken),
+  };
+}
+
+export function lifecycleAdmin(core: NodeCore): Required<Pick<AdminSource, 'netstats' | 'repair'>> {
+  return {
+    netstats(): NetstatsReport {
+      const plans = core.streaming.netstats().map((p) => ({
+        ...p, sessions: p.sessions.map((s) => ({ ...s, peer: peerAddress(s.peer) })),
+      }));
+      return { mode: 'NORMAL', plans };
+    },
+    async repair(req: RepairRequest): Promise<RepairReport> {
+      try {
+        const r = await core.repair.repair(repairOptions(req, core.settings.dataCenter));
+        return { lines: r.lines, failed: r.failed };
+      } catch (e) {
+        if (e instanceof RepairOptionsError) throw new AdminRequestError(e.message);
+        throw e;
+      }
+    },
+  };
+}
