@@ -67,9 +67,16 @@ function peerOf(s: EndpointSnapshot): PeerView | undefined {
   };
 }
 
+/** Whether a gossiped STATUS says the node is bootstrapping (its tokens pending). */
+export const isJoiningStatus = (status: string): boolean => status === Status.BOOT || status.startsWith(`${Status.BOOT},`);
+
 export class Membership {
   readonly gossiper: Gossiper;
   private ringCache?: TokenRing;
+  /** The ring with the bootstrapping nodes' tokens too (null: nobody is joining), for pending replicas. */
+  private pendingCache?: TokenRing | null;
+  /** This node is bootstrapping: its tokens are not in the ring yet (they are pending). */
+  private localJoining: boolean;
   private readonly known = new Map<string, PeerView>();
 
   constructor(
@@ -77,10 +84,13 @@ export class Membership {
     opts: {
       seeds: string[]; generation: number; clusterName: string; transport: Transport<GossipMessage>; clock: Clock; random: Random;
       schemaVersion: string; phiConvictThreshold?: number;
+      /** Starts without tokens, to bootstrap: startJoining() gossips them once chosen. */
+      joining?: boolean;
     },
     private readonly events: MembershipEvents = {},
   ) {
     const { address, port } = splitEndpoint(local.endpoint);
+    this.localJoining = opts.joining === true;
     this.gossiper = new Gossiper({
       address: local.endpoint,
       seeds: opts.seeds.filter((s) => s !== local.endpoint),
@@ -91,7 +101,7 @@ export class Membership {
       random: opts.random,
       failureDetector: { phiConvictThreshold: opts.phiConvictThreshold ?? 8 },
       initialStates: {
-        [AppState.STATUS]: Status.NORMAL,
+        [AppState.STATUS]: this.localJoining ? Status.BOOT : Status.NORMAL,
         [AppState.DC]: local.dataCenter,
         [AppState.RACK]: local.rack,
         [AppState.TOKENS]: local.tokens.join(','),
@@ -120,11 +130,14 @@ export class Membership {
     const p = peerOf(s);
     if (!p) return;
     this.known.set(endpoint, p);
-    if (!before || before.tokens.join() !== p.tokens.join() || before.dataCenter !== p.dataCenter || before.rack !== p.rack) {
+    if (!before || before.tokens.join() !== p.tokens.join() || before.dataCenter !== p.dataCenter || before.rack !== p.rack
+      || isJoiningStatus(before.status) !== isJoiningStatus(p.status)) {
       this.ringCache = undefined;
+      this.pendingCache = undefined;
       this.events.onRingChange?.();
     }
-    if (!before) this.events.onJoin?.(p);
+    // A bootstrapping node is announced to clients (NEW_NODE) once it has joined, as Cassandra announces it.
+    if (!isJoiningStatus(p.status) && (!before || isJoiningStatus(before.status))) this.events.onJoin?.(p);
     if (before && before.alive && !p.alive) this.events.onDown?.(p);
     else if ((!before || !before.alive) && p.alive) this.events.onUp?.(p);
     // A restart the failure detector never noticed (back within the detection time) is still a comeback: the node
@@ -147,20 +160,64 @@ export class Membership {
     return this.known.get(endpoint)?.alive ?? false;
   }
 
-  /** The token ring of every known node (down ones still own their ranges). */
+  /** The token ring of every known node (down ones still own their ranges); bootstrapping nodes are not in it yet. */
   ring(): TokenRing {
-    if (this.ringCache) return this.ringCache;
+    this.ringCache ??= this.buildRing(false);
+    return this.ringCache;
+  }
+
+  /**
+   * The ring once the bootstrapping nodes have joined, or undefined when none is joining: the replicas it adds to a
+   * token's are its pending replicas, which writes go to as well (Cassandra's pending ranges).
+   */
+  pendingRing(): TokenRing | undefined {
+    if (this.pendingCache === undefined) {
+      const joining = this.localJoining || [...this.known.values()].some((p) => isJoiningStatus(p.status));
+      this.pendingCache = joining ? this.buildRing(true) : null;
+    }
+    return this.pendingCache ?? undefined;
+  }
+
+  /** Whether `endpoint` is bootstrapping. */
+  isJoining(endpoint: string): boolean {
+    if (endpoint === this.local.endpoint) return this.localJoining;
+    const p = this.known.get(endpoint);
+    return p !== undefined && isJoiningStatus(p.status);
+  }
+
+  private buildRing(withJoining: boolean): TokenRing {
     // Ring endpoints are identified by their internode endpoint ("ip:port"), the id gossip and messaging use.
     const local = this.local;
-    const endpoints: RingEndpoint[] = [
-      { id: local.endpoint, address: splitEndpoint(local.endpoint).address, dc: local.dataCenter, rack: local.rack, tokens: local.tokens.map(BigInt) },
-    ];
+    const endpoints: RingEndpoint[] = [];
+    if (local.tokens.length > 0 && (withJoining || !this.localJoining)) {
+      endpoints.push({ id: local.endpoint, address: splitEndpoint(local.endpoint).address, dc: local.dataCenter, rack: local.rack, tokens: local.tokens.map(BigInt) });
+    }
     for (const p of this.known.values()) {
-      if (p.status.startsWith(Status.LEFT)) continue;
+      if (p.status.startsWith(Status.LEFT) || (!withJoining && isJoiningStatus(p.status))) continue;
       endpoints.push({ id: p.endpoint, address: p.address, dc: p.dataCenter, rack: p.rack, tokens: p.tokens.map(BigInt) });
     }
-    this.ringCache = new TokenRing(endpoints);
-    return this.ringCache;
+    return new TokenRing(endpoints);
+  }
+
+  /** Bootstrap: gossips the tokens chosen for this node as pending (STATUS BOOT), so writes come to it meanwhile. */
+  startJoining(tokens: string[]): void {
+    this.local.tokens = tokens;
+    this.localJoining = true;
+    this.ringCache = undefined;
+    this.pendingCache = undefined;
+    this.gossiper.setApplicationStates({ [AppState.STATUS]: `${Status.BOOT},${tokens[0] ?? ''}`, [AppState.TOKENS]: tokens.join(',') });
+    this.gossiper.announce();
+    this.events.onRingChange?.();
+  }
+
+  /** Bootstrap done: this node's tokens join the ring (STATUS NORMAL). */
+  finishJoining(): void {
+    this.localJoining = false;
+    this.ringCache = undefined;
+    this.pendingCache = undefined;
+    this.gossiper.setApplicationState(AppState.STATUS, Status.NORMAL);
+    this.gossiper.announce();
+    this.events.onRingChange?.();
   }
 
   dataCenters(): string[] {
@@ -184,7 +241,9 @@ export class Membership {
 
   /** system.peers / peers_v2 rows. */
   peerInfos(): PeerNodeInfo[] {
-    return this.peers().map((p) => ({
+    // A bootstrapping node is not in system.peers yet (Cassandra writes its row once it is NORMAL): drivers must not
+    // route requests to it for ranges it does not serve.
+    return this.peers().filter((p) => !isJoiningStatus(p.status)).map((p) => ({
       address: p.address, storagePort: p.storagePort, rpcAddress: p.rpcAddress, nativePort: p.nativePort,
       dataCenter: p.dataCenter, rack: p.rack, hostId: p.hostId, tokens: p.tokens, schemaVersion: p.schemaVersion,
       releaseVersion: p.releaseVersion,

@@ -24,6 +24,7 @@ import { IndexingStore } from '../index/store.ts';
 import { IndexManager } from '../index/manager.ts';
 import { StreamService } from '../streaming/stream.ts';
 import { RepairService } from '../repair/repair.ts';
+import { Bootstrap } from '../bootstrap/bootstrap.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
@@ -80,6 +81,11 @@ export interface NodeSettings {
   batchSizeFailBytes?: number;
   /** stream_throughput_outbound in bytes per second (24 MiB/s by default; 0: unthrottled). */
   streamThroughputBytesPerSec?: number;
+  /**
+   * Present when the node is to bootstrap (auto_bootstrap, a new node with no tokens yet, not a seed): `tokens` is
+   * then empty, and the tokens chosen are handed to `saveTokens` once the node has joined.
+   */
+  bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void> };
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -122,6 +128,8 @@ export class NodeCore {
   /** Streams of token ranges between nodes (repair, bootstrap), and anti-entropy repair over them. */
   readonly streaming: StreamService;
   readonly repair: RepairService;
+  /** The bootstrap under way or done, when this node bootstrapped in this run. */
+  bootstrap: Bootstrap | undefined;
   private readonly sync: SchemaSync;
   private readonly listeners: Array<(e: EventMessage) => void> = [];
   private readonly loops: Array<{ stop(): void }> = [];
@@ -160,6 +168,7 @@ export class NodeCore {
       topology: {
         self: this.endpoint, localDc: settings.dataCenter, localRack: settings.rack,
         ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+        pendingRing: () => this.membership.pendingRing(),
       },
       messenger: env.messenger, store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
       writeTimeoutMs: settings.writeTimeoutMs, readTimeoutMs: settings.readTimeoutMs, maxHintWindowMs: settings.maxHintWindowMs,
@@ -195,6 +204,7 @@ export class NodeCore {
         seeds: s.seeds, generation: this.generation, clusterName: s.clusterName,
         transport: this.env.messenger.transport<GossipMessage>(GOSSIP_VERB), clock: this.env.clock,
         random: this.env.random, schemaVersion: this.schema.version, phiConvictThreshold: s.phiConvictThreshold,
+        joining: s.bootstrap !== undefined,
       },
       {
         onJoin: (p) => this.emit({ type: 'TOPOLOGY_CHANGE', change: 'NEW_NODE', ...native(p) }),
@@ -232,7 +242,7 @@ export class NodeCore {
       local: {
         clusterName: s.clusterName, dataCenter: s.dataCenter, rack: s.rack, hostId: s.hostId,
         listenAddress: s.listenAddress, broadcastAddress: s.broadcastAddress, rpcAddress: s.rpcAddress,
-        nativePort: s.nativePort, storagePort: s.storagePort, tokens: s.tokens, schemaVersion: this.schema.version,
+        nativePort: s.nativePort, storagePort: s.storagePort, tokens: this.membership.local.tokens, schemaVersion: this.schema.version,
         gossipGeneration: this.generation, releaseVersion: RELEASE_VERSION, cqlVersion: '3.4.5',
         partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner', nativeProtocolVersion: '4',
       },
@@ -273,7 +283,19 @@ export class NodeCore {
       );
     }));
     this.membership.setLoad(this.env.store.approximateSize());
+    if (this.settings.bootstrap) this.startBootstrap(this.settings.bootstrap);
     this.loops.push(every(this.env.timers, LOAD_GOSSIP_MS, () => this.membership.setLoad(this.env.store.approximateSize())));
+  }
+
+  private startBootstrap(b: NonNullable<NodeSettings['bootstrap']>): void {
+    const s = this.settings;
+    this.bootstrap = new Bootstrap({
+      self: this.endpoint, address: s.broadcastAddress, dataCenter: s.dataCenter, rack: s.rack, numTokens: b.numTokens,
+      ringDelayMs: b.ringDelayMs, membership: this.membership, streaming: this.streaming, schema: () => this.schema.current,
+      schemaAgrees: () => this.membership.peers().filter((p) => p.alive).every((p) => p.schemaVersion === this.schema.version),
+      clock: this.env.clock, timers: this.env.timers, random: this.env.random, log: this.env.log, saveTokens: b.saveTokens,
+    });
+    void this.bootstrap.run().catch(() => undefined); // logged by the bootstrap; the node stays joining (UJ)
   }
 
   private async replayHintsTo(endpoint: string): Promise<void> {
