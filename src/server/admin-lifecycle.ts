@@ -33,7 +33,8 @@ export function lifecycleAdmin(core: NodeCore): Required<Pick<AdminSource, 'nets
       const plans = core.streaming.netstats().map((p) => ({
         ...p, sessions: p.sessions.map((s) => ({ ...s, peer: peerAddress(s.peer) })),
       }));
-      return { mode: 'NORMAL', plans };
+      const phase = core.bootstrap?.phase;
+      return { mode: phase !== undefined && phase !== 'normal' && phase !== 'failed' ? 'JOINING' : 'NORMAL', plans };
     },
     async repair(req: RepairRequest): Promise<RepairReport> {
       try {
