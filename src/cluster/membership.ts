@@ -69,6 +69,11 @@ function peerOf(s: EndpointSnapshot): PeerView | undefined {
 
 /** Whether a gossiped STATUS says the node is bootstrapping (its tokens pending). */
 export const isJoiningStatus = (status: string): boolean => status === Status.BOOT || status.startsWith(`${Status.BOOT},`);
+/** Whether a gossiped STATUS says the node is decommissioning (its ranges move to the nodes that will own them). */
+export const isLeavingStatus = (status: string): boolean => status === Status.LEAVING || status.startsWith(`${Status.LEAVING},`);
+/** The ring-relevant class of a status: whether the node is in the ring, joining it or leaving it. */
+const ringClass = (status: string): string =>
+  (isJoiningStatus(status) ? 'joining' : isLeavingStatus(status) ? 'leaving' : status.startsWith(Status.LEFT) ? 'left' : 'normal');
 
 export class Membership {
   readonly gossiper: Gossiper;
@@ -77,6 +82,9 @@ export class Membership {
   private pendingCache?: TokenRing | null;
   /** This node is bootstrapping: its tokens are not in the ring yet (they are pending). */
   private localJoining: boolean;
+  /** This node is decommissioning (leaving) or has left the ring. */
+  private localLeaving = false;
+  private localLeft = false;
   private readonly known = new Map<string, PeerView>();
 
   constructor(
@@ -131,7 +139,7 @@ export class Membership {
     if (!p) return;
     this.known.set(endpoint, p);
     if (!before || before.tokens.join() !== p.tokens.join() || before.dataCenter !== p.dataCenter || before.rack !== p.rack
-      || isJoiningStatus(before.status) !== isJoiningStatus(p.status)) {
+      || ringClass(before.status) !== ringClass(p.status)) {
       this.ringCache = undefined;
       this.pendingCache = undefined;
       this.events.onRingChange?.();
@@ -172,8 +180,9 @@ export class Membership {
    */
   pendingRing(): TokenRing | undefined {
     if (this.pendingCache === undefined) {
-      const joining = this.localJoining || [...this.known.values()].some((p) => isJoiningStatus(p.status));
-      this.pendingCache = joining ? this.buildRing(true) : null;
+      const changing = this.localJoining || this.localLeaving
+        || [...this.known.values()].some((p) => isJoiningStatus(p.status) || isLeavingStatus(p.status));
+      this.pendingCache = changing ? this.buildRing(true) : null;
     }
     return this.pendingCache ?? undefined;
   }
@@ -185,15 +194,24 @@ export class Membership {
     return p !== undefined && isJoiningStatus(p.status);
   }
 
-  private buildRing(withJoining: boolean): TokenRing {
+  /** Whether `endpoint` is decommissioning. */
+  isLeaving(endpoint: string): boolean {
+    if (endpoint === this.local.endpoint) return this.localLeaving;
+    const p = this.known.get(endpoint);
+    return p !== undefined && isLeavingStatus(p.status);
+  }
+
+  /** The ring as it is (pending = false) or as it will be once joining nodes have joined and leaving ones left. */
+  private buildRing(pending: boolean): TokenRing {
     // Ring endpoints are identified by their internode endpoint ("ip:port"), the id gossip and messaging use.
     const local = this.local;
     const endpoints: RingEndpoint[] = [];
-    if (local.tokens.length > 0 && (withJoining || !this.localJoining)) {
+    const localIn = !this.localLeft && (pending ? !this.localLeaving : !this.localJoining);
+    if (local.tokens.length > 0 && localIn) {
       endpoints.push({ id: local.endpoint, address: splitEndpoint(local.endpoint).address, dc: local.dataCenter, rack: local.rack, tokens: local.tokens.map(BigInt) });
     }
     for (const p of this.known.values()) {
-      if (p.status.startsWith(Status.LEFT) || (!withJoining && isJoiningStatus(p.status))) continue;
+      if (p.status.startsWith(Status.LEFT) || (!pending && isJoiningStatus(p.status)) || (pending && isLeavingStatus(p.status))) continue;
       endpoints.push({ id: p.endpoint, address: p.address, dc: p.dataCenter, rack: p.rack, tokens: p.tokens.map(BigInt) });
     }
     return new TokenRing(endpoints);
@@ -206,6 +224,27 @@ export class Membership {
     this.ringCache = undefined;
     this.pendingCache = undefined;
     this.gossiper.setApplicationStates({ [AppState.STATUS]: `${Status.BOOT},${tokens[0] ?? ''}`, [AppState.TOKENS]: tokens.join(',') });
+    this.gossiper.announce();
+    this.events.onRingChange?.();
+  }
+
+  /** Decommission: gossips STATUS LEAVING, so writes of this node's ranges go to their next owners too. */
+  startLeaving(): void {
+    this.localLeaving = true;
+    this.resetRing(`${Status.LEAVING},${this.local.tokens[0] ?? ''}`);
+  }
+
+  /** Decommission done: STATUS LEFT; the node's tokens leave every ring. */
+  finishLeaving(): void {
+    this.localLeaving = false;
+    this.localLeft = true;
+    this.resetRing(`${Status.LEFT},${this.local.tokens[0] ?? ''}`);
+  }
+
+  private resetRing(status: string): void {
+    this.ringCache = undefined;
+    this.pendingCache = undefined;
+    this.gossiper.setApplicationState(AppState.STATUS, status);
     this.gossiper.announce();
     this.events.onRingChange?.();
   }

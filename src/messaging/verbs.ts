@@ -308,6 +308,8 @@ export interface SyncRequest {
   t: TableRef;
   peer: string;
   ranges: WireTokenRange[];
+  /** The stream operation netstats names (Repair when absent; Unbootstrap for a decommission's transfers). */
+  op?: string;
 }
 
 function checkRange(verb: string, x: unknown): WireTokenRange {

@@ -25,6 +25,8 @@ import { IndexManager } from '../index/manager.ts';
 import { StreamService } from '../streaming/stream.ts';
 import { RepairService } from '../repair/repair.ts';
 import { Bootstrap } from '../bootstrap/bootstrap.ts';
+import { decommission } from '../bootstrap/decommission.ts';
+import { uuidFrom } from '../repair/repair.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
@@ -86,6 +88,8 @@ export interface NodeSettings {
    * then empty, and the tokens chosen are handed to `saveTokens` once the node has joined.
    */
   bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void> };
+  /** Cassandra's ring delay for decommission (30 s by default; the bootstrap's own when bootstrapping). */
+  ringDelayMs?: number;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -130,6 +134,8 @@ export class NodeCore {
   readonly repair: RepairService;
   /** The bootstrap under way or done, when this node bootstrapped in this run. */
   bootstrap: Bootstrap | undefined;
+  /** Set by decommission(): LEAVING while it runs, DECOMMISSIONED once the node has left the ring. */
+  leaving: 'LEAVING' | 'DECOMMISSIONED' | undefined;
   private readonly sync: SchemaSync;
   private readonly listeners: Array<(e: EventMessage) => void> = [];
   private readonly loops: Array<{ stop(): void }> = [];
@@ -296,6 +302,27 @@ export class NodeCore {
       clock: this.env.clock, timers: this.env.timers, random: this.env.random, log: this.env.log, saveTokens: b.saveTokens,
     });
     void this.bootstrap.run().catch(() => undefined); // logged by the bootstrap; the node stays joining (UJ)
+  }
+
+  /** nodetool decommission: streams this node's ranges to their next owners, leaves the ring, stops gossip. */
+  async decommission(): Promise<void> {
+    if (this.leaving !== undefined) throw new Error(`This node is already ${this.leaving.toLowerCase()}`);
+    this.leaving = 'LEAVING';
+    try {
+      await decommission({
+        self: this.endpoint, messenger: this.env.messenger, membership: this.membership, schema: () => this.schema.current,
+        timers: this.env.timers, ringDelayMs: this.settings.ringDelayMs ?? this.settings.bootstrap?.ringDelayMs ?? 30_000,
+        planId: uuidFrom(this.env.random), log: this.env.log,
+      });
+    } catch (e) {
+      this.leaving = undefined;
+      throw e;
+    }
+    this.leaving = 'DECOMMISSIONED';
+    // Gossip stops without the shutdown announcement, whose STATUS would replace LEFT in the peers' views (and put
+    // the node's tokens back into their rings, as a node that is merely down).
+    this.gossipStopped = true;
+    for (const l of this.loops.splice(0)) l.stop();
   }
 
   private async replayHintsTo(endpoint: string): Promise<void> {

@@ -195,7 +195,7 @@ export class RepairService {
   }
 
   private async onSync(req: SyncRequest): Promise<{ bytes: number; partitions: number }> {
-    const plan = new StreamPlan(req.session, 'Repair', req.peer, [this.table(req.t)], req.ranges);
+    const plan = new StreamPlan(req.session, req.op ?? 'Repair', req.peer, [this.table(req.t)], req.ranges);
     await this.env.streaming.run(plan);
     return { bytes: plan.bytes, partitions: plan.partitions };
   }

@@ -2,6 +2,7 @@
 // StreamService and RepairService.
 import type { NodeCore } from '../node/node-core.ts';
 import { RepairOptionsError, type RepairOptions } from '../repair/options.ts';
+import { DecommissionError } from '../bootstrap/decommission.ts';
 import { MAX_TOKEN, MIN_TOKEN } from '../model/murmur3.ts';
 import { AdminRequestError } from './admin.ts';
 import type { AdminSource, NetstatsReport, RepairReport, RepairRequest } from './admin-types.ts';
@@ -27,14 +28,27 @@ export function repairOptions(req: RepairRequest, localDc: string): RepairOption
   };
 }
 
-export function lifecycleAdmin(core: NodeCore): Required<Pick<AdminSource, 'netstats' | 'repair'>> {
+function mode(core: NodeCore): NetstatsReport['mode'] {
+  if (core.leaving !== undefined) return core.leaving;
+  const phase = core.bootstrap?.phase;
+  return phase !== undefined && phase !== 'normal' && phase !== 'failed' ? 'JOINING' : 'NORMAL';
+}
+
+export function lifecycleAdmin(core: NodeCore): Required<Pick<AdminSource, 'netstats' | 'repair' | 'decommission'>> {
   return {
+    async decommission(): Promise<void> {
+      try {
+        await core.decommission();
+      } catch (e) {
+        if (e instanceof DecommissionError) throw new AdminRequestError(e.message);
+        throw e;
+      }
+    },
     netstats(): NetstatsReport {
       const plans = core.streaming.netstats().map((p) => ({
         ...p, sessions: p.sessions.map((s) => ({ ...s, peer: peerAddress(s.peer) })),
       }));
-      const phase = core.bootstrap?.phase;
-      return { mode: phase !== undefined && phase !== 'normal' && phase !== 'failed' ? 'JOINING' : 'NORMAL', plans };
+      return { mode: mode(core), plans };
     },
     async repair(req: RepairRequest): Promise<RepairReport> {
       try {

@@ -51,11 +51,14 @@ export interface ClusterNodeView {
   schemaVersion: string;
   /** Bootstrapping: UJ/DJ in nodetool status. */
   joining?: boolean;
+  /** Decommissioning: UL/DL. */
+  leaving?: boolean;
 }
 
 /** Cassandra's two letters: Up/Down, then Normal or Joining. */
 function nodeState(n: ClusterNodeView): NodeReport['state'] {
   if (n.joining) return n.alive ? 'UJ' : 'DJ';
+  if (n.leaving) return n.alive ? 'UL' : 'DL';
   return n.alive ? 'UN' : 'DN';
 }
 

@@ -166,4 +166,6 @@ export interface AdminSource {
   netstats?(): NetstatsReport;
   /** `nodetool repair`: resolves when the repair is over, with the lines nodetool prints. */
   repair?(req: RepairRequest): Promise<RepairReport>;
+  /** `nodetool decommission`: resolves once the node has left the ring. */
+  decommission?(): Promise<void>;
 }

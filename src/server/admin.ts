@@ -91,6 +91,11 @@ function routes(source: AdminSource): Map<string, Handler> {
       return source.repair({ keyspace: optional(p, 'keyspace'), tables: p.getAll('table'), primaryRange: flag('pr'), full: flag('full'),
         dataCenters: p.getAll('dc'), local: flag('local'), startToken: optional(p, 'st'), endToken: optional(p, 'et') });
     })],
+    ['POST /decommission', json(async () => {
+      if (!source.decommission) throw new AdminRequestError('this node cannot decommission', 404);
+      await source.decommission();
+      return { ok: true };
+    })],
     ['GET /network', json(() => source.getNetwork() ?? null)],
     [
       'PUT /network',

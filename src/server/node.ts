@@ -76,6 +76,7 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?:
     counterWriteTimeoutMs: config.counterWriteRequestTimeoutMs,
     batchlogReplayThrottleBytesPerSec: config.batchlogReplayThrottleKib * 1024,
     streamThroughputBytesPerSec: config.streamThroughputOutboundBytesPerSec,
+    ringDelayMs: ringDelayMs(),
     batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
   };
 }
@@ -185,10 +186,10 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     nodes: () => [
       { id: core.endpoint, address: config.broadcastAddress, hostId: identity.hostId, dataCenter: config.dataCenter, rack: config.rack,
         alive: true, loadBytes: storage.approximateSize(), tokens: membership.local.tokens, schemaVersion: schema.version,
-        joining: membership.isJoining(core.endpoint) },
+        joining: membership.isJoining(core.endpoint), leaving: membership.isLeaving(core.endpoint) },
       ...membership.peers().map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
         alive: p.alive, ...(p.load !== undefined ? { loadBytes: p.load } : {}), tokens: p.tokens, schemaVersion: p.schemaVersion,
-        joining: membership.isJoining(p.endpoint) })),
+        joining: membership.isJoining(p.endpoint), leaving: membership.isLeaving(p.endpoint) })),
     ],
     network: messaging.network,
   };

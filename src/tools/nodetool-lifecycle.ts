@@ -70,6 +70,13 @@ export function repairQuery(args: string[]): { q: URLSearchParams; host?: string
 }
 
 export function registerLifecycleCommands(nt: Command): void {
+  withConn(nt.command('decommission'))
+    .description('Decommission the *node I am connecting to*')
+    .action(async (_o: unknown, cmd: Command) => {
+      const t = target(cmd);
+      await run(t, async () => (await adminCall(t.host, t.port, '/decommission', { method: 'POST', timeoutMs: 24 * 3600_000 }), ''));
+    });
+
   withConn(nt.command('netstats'))
     .description('Print network information on provided host (connecting node by default)')
     .action(async (_o: unknown, cmd: Command) => {

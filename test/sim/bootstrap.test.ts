@@ -63,3 +63,44 @@ test('a node bootstraps into a live cluster under QUORUM writes: nothing acknowl
   // Racks r2 and r3 have one node each and hold a replica of everything; the new node shares rack r1's with a.
   assert.ok(owned > acked.length / 3, `the new node replicates its share of the keys (${owned} of ${acked.length})`);
 });
+
+test('a node decommissions under QUORUM writes: its ranges move to their next owners, nothing acknowledged is lost', { timeout: 120_000 }, async () => {
+  const nodes: SimNodeSpec[] = [...NODES, { endpoint: '10.0.3.4:7000', dc: 'dc1', rack: 'r1' }];
+  const sim = new SimCluster({ seed: 22, nodes, trace: false, settings: { ringDelayMs: 3000, streamThroughputBytesPerSec: 64 * 1024 } });
+  const [a, b, c, d] = sim.nodes as [SimNode, SimNode, SimNode, SimNode];
+  await sim.startAll();
+  await sim.waitFor('gossip converges', () => sim.converged(), 60_000);
+  assert.ok((await sim.cql(a, "CREATE KEYSPACE ks WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3}", Consistency.ONE)).ok);
+  assert.ok((await sim.cql(a, 'CREATE TABLE ks.t (k int PRIMARY KEY, v text)', Consistency.ONE)).ok);
+  await sim.waitFor('schema agreement', () => sim.schemaAgrees(), 30_000);
+  const acked: number[] = [];
+  for (let k = 0; k < 400; k++) if ((await sim.cql(a, `INSERT INTO ks.t (k, v) VALUES (${k}, 'v${k}')`, Consistency.QUORUM)).ok) acked.push(k);
+
+  let done: unknown;
+  void d.core!.decommission().then(() => { done = 'ok'; }, (e: unknown) => { done = e; });
+  let sawLeaving = false;
+  for (let k = 400; k < 3000 && done === undefined; k++) {
+    if ((await sim.cql(k % 2 === 0 ? b : c, `INSERT INTO ks.t (k, v) VALUES (${k}, 'v${k}')`, Consistency.QUORUM)).ok) acked.push(k);
+    sawLeaving ||= b.core!.membership.isLeaving(d.endpoint);
+    await sim.advance(20);
+  }
+  assert.equal(done, 'ok', `decommission: ${String(done)}`);
+  assert.ok(sawLeaving, 'the coordinators saw it leaving (UL)');
+  assert.equal(d.core!.leaving, 'DECOMMISSIONED');
+  await sim.waitFor('the others drop it from the ring', () => [a, b, c].every((n) => n.core!.membership.ring().endpoints.length === 3), 60_000);
+  const ks = a.core!.schema.current.keyspaces.get('ks')!;
+  const table = ks.tables.get('t')!;
+  const ring = a.core!.membership.ring();
+  for (const k of acked) {
+    const token = murmur3Token(keyOf(k));
+    for (const r of replicasFor(ring, ks.strategy, token)) {
+      const n = sim.node(r.id);
+      assert.ok(n.store.read(table, keyOf(k), token, {}, 0) !== undefined, `${r.id} holds key ${k} of its ranges`);
+    }
+  }
+  await sim.crash(d);
+  for (const k of acked.slice(0, 200)) {
+    const r = await sim.cql(a, `SELECT v FROM ks.t WHERE k = ${k}`, Consistency.ALL);
+    assert.deepEqual(rowsOf(r), [{ v: `v${k}` }], `key ${k} at ALL without the decommissioned node`);
+  }
+});
