@@ -39,6 +39,8 @@ export interface ReplicaStore {
   truncate(table: TableDef): Promise<void>;
   /** A replica's part of a secondary index query; absent where indexes are not maintained. */
   indexScan?: LocalIndexScanner['indexScan'];
+  /** Drops the partitions with tokens in these inclusive intervals (nodetool cleanup); absent where unsupported. */
+  removeTokenRanges?(table: TableDef, intervals: ReadonlyArray<{ from: bigint; to: bigint }>): Promise<void>;
 }
 
 /** Request/response messaging between nodes (MessagingService implements it). */

@@ -26,6 +26,7 @@ import { StreamService } from '../streaming/stream.ts';
 import { RepairService } from '../repair/repair.ts';
 import { Bootstrap } from '../bootstrap/bootstrap.ts';
 import { decommission } from '../bootstrap/decommission.ts';
+import { cleanup } from '../bootstrap/cleanup.ts';
 import { uuidFrom } from '../repair/repair.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
@@ -323,6 +324,14 @@ export class NodeCore {
     // the node's tokens back into their rings, as a node that is merely down).
     this.gossipStopped = true;
     for (const l of this.loops.splice(0)) l.stop();
+  }
+
+  /** nodetool cleanup: drops the data of ranges this node does not replicate. Returns the tables cleaned. */
+  cleanup(keyspace?: string, tables: string[] = []): Promise<number> {
+    return cleanup({
+      self: this.endpoint, store: this.env.store, schema: () => this.schema.current, ring: () => this.membership.ring(),
+      pendingRing: () => this.membership.pendingRing(), log: this.env.log,
+    }, keyspace, tables);
   }
 
   private async replayHintsTo(endpoint: string): Promise<void> {

@@ -3,6 +3,7 @@
 import type { NodeCore } from '../node/node-core.ts';
 import { RepairOptionsError, type RepairOptions } from '../repair/options.ts';
 import { DecommissionError } from '../bootstrap/decommission.ts';
+import { CleanupError } from '../bootstrap/cleanup.ts';
 import { MAX_TOKEN, MIN_TOKEN } from '../model/murmur3.ts';
 import { AdminRequestError } from './admin.ts';
 import type { AdminSource, NetstatsReport, RepairReport, RepairRequest } from './admin-types.ts';
@@ -34,8 +35,16 @@ function mode(core: NodeCore): NetstatsReport['mode'] {
   return phase !== undefined && phase !== 'normal' && phase !== 'failed' ? 'JOINING' : 'NORMAL';
 }
 
-export function lifecycleAdmin(core: NodeCore): Required<Pick<AdminSource, 'netstats' | 'repair' | 'decommission'>> {
+export function lifecycleAdmin(core: NodeCore): Required<Pick<AdminSource, 'netstats' | 'repair' | 'decommission' | 'cleanup'>> {
   return {
+    async cleanup(keyspace: string | undefined, tables: string[]): Promise<void> {
+      try {
+        await core.cleanup(keyspace, tables);
+      } catch (e) {
+        if (e instanceof CleanupError) throw new AdminRequestError(e.message);
+        throw e;
+      }
+    },
     async decommission(): Promise<void> {
       try {
         await core.decommission();

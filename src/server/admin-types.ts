@@ -168,4 +168,6 @@ export interface AdminSource {
   repair?(req: RepairRequest): Promise<RepairReport>;
   /** `nodetool decommission`: resolves once the node has left the ring. */
   decommission?(): Promise<void>;
+  /** `nodetool cleanup [keyspace [tables…]]`. */
+  cleanup?(keyspace: string | undefined, tables: string[]): Promise<void>;
 }

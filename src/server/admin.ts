@@ -91,6 +91,11 @@ function routes(source: AdminSource): Map<string, Handler> {
       return source.repair({ keyspace: optional(p, 'keyspace'), tables: p.getAll('table'), primaryRange: flag('pr'), full: flag('full'),
         dataCenters: p.getAll('dc'), local: flag('local'), startToken: optional(p, 'st'), endToken: optional(p, 'et') });
     })],
+    ['POST /cleanup', json(async (p) => {
+      if (!source.cleanup) throw new AdminRequestError('this node cannot clean up', 404);
+      await source.cleanup(optional(p, 'keyspace'), p.getAll('table'));
+      return { ok: true };
+    })],
     ['POST /decommission', json(async () => {
       if (!source.decommission) throw new AdminRequestError('this node cannot decommission', 404);
       await source.decommission();

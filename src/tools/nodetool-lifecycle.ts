@@ -70,6 +70,19 @@ export function repairQuery(args: string[]): { q: URLSearchParams; host?: string
 }
 
 export function registerLifecycleCommands(nt: Command): void {
+  withConn(nt.command('cleanup'))
+    .description('Triggers the immediate cleanup of keys no longer belonging to a node. By default, clean all keyspaces')
+    .argument('[keyspace]')
+    .argument('[tables...]')
+    .action(async (keyspace: string | undefined, tables: string[], _o: unknown, cmd: Command) => {
+      const t = target(cmd);
+      const q = new URLSearchParams();
+      if (keyspace !== undefined) q.set('keyspace', keyspace);
+      for (const name of tables) q.append('table', name);
+      const path = q.size > 0 ? `/cleanup?${q.toString()}` : '/cleanup';
+      await run(t, async () => (await adminCall(t.host, t.port, path, { method: 'POST', timeoutMs: 24 * 3600_000 }), ''));
+    });
+
   withConn(nt.command('decommission'))
     .description('Decommission the *node I am connecting to*')
     .action(async (_o: unknown, cmd: Command) => {

@@ -19,7 +19,7 @@ function keyOf(k: number): Buffer {
 
 test('a node bootstraps into a live cluster under QUORUM writes: nothing acknowledged is lost, it serves its ranges alone', { timeout: 120_000 }, async () => {
   const sim = new SimCluster({ seed: 21, nodes: NODES, trace: false, settings: { streamThroughputBytesPerSec: 64 * 1024 } });
-  const [a, b] = sim.nodes as [SimNode, SimNode];
+  const [a, b, c] = sim.nodes as [SimNode, SimNode, SimNode];
   await sim.startAll();
   await sim.waitFor('gossip converges', () => sim.converged(), 60_000);
   assert.ok((await sim.cql(a, "CREATE KEYSPACE ks WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3}", Consistency.ONE)).ok);
@@ -62,6 +62,16 @@ test('a node bootstraps into a live cluster under QUORUM writes: nothing acknowl
   }
   // Racks r2 and r3 have one node each and hold a replica of everything; the new node shares rack r1's with a.
   assert.ok(owned > acked.length / 3, `the new node replicates its share of the keys (${owned} of ${acked.length})`);
+
+  // a shared rack r1's ranges with d: cleanup drops what a no longer replicates, and nothing else.
+  const before = a.store.size(table);
+  assert.equal(await sim.settle('cleanup', () => a.core!.cleanup('ks')), 1);
+  const kept = acked.filter((k) => replicasFor(ring, ks.strategy, murmur3Token(keyOf(k))).some((r) => r.id === a.endpoint));
+  assert.equal(a.store.size(table), kept.length, `a keeps only its own ranges (${before} → ${a.store.size(table)})`);
+  for (const k of acked.slice(0, 100)) {
+    const r = await sim.cql(c, `SELECT v FROM ks.t WHERE k = ${k}`, Consistency.ALL);
+    assert.deepEqual(rowsOf(r), [{ v: `v${k}` }], `key ${k} at ALL after cleanup`);
+  }
 });
 
 test('a node decommissions under QUORUM writes: its ranges move to their next owners, nothing acknowledged is lost', { timeout: 120_000 }, async () => {

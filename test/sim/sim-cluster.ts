@@ -135,6 +135,7 @@ export class SimNodeStore extends MemoryStore implements NodeStore {
       read: (t, k, tok, f, now) => this.read(t, k, tok, f, now),
       scan: (t, r, f, l, now) => this.scan(t, r, f, l, now),
       truncate: (t) => alive(() => this.truncate(t)),
+      removeTokenRanges: (t, intervals) => alive(() => this.removeTokenRanges(t, intervals)),
       getMeta: <T>(key: string) => this.getMeta<T>(key),
       putMeta: (key, value) => alive(() => this.putMeta(key, value)),
       dropTable: (id) => alive(() => this.dropTable(id)),
