@@ -27,6 +27,7 @@ import { RepairService } from '../repair/repair.ts';
 import { Bootstrap } from '../bootstrap/bootstrap.ts';
 import { decommission } from '../bootstrap/decommission.ts';
 import { cleanup } from '../bootstrap/cleanup.ts';
+import { rebuild } from '../bootstrap/rebuild.ts';
 import { uuidFrom } from '../repair/repair.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
@@ -332,6 +333,14 @@ export class NodeCore {
       self: this.endpoint, store: this.env.store, schema: () => this.schema.current, ring: () => this.membership.ring(),
       pendingRing: () => this.membership.pendingRing(), log: this.env.log,
     }, keyspace, tables);
+  }
+
+  /** nodetool rebuild [-- SOURCE_DC]: streams the ranges this node replicates from other replicas. */
+  rebuild(sourceDc?: string): Promise<number> {
+    return rebuild({
+      self: this.endpoint, localDc: this.settings.dataCenter, ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+      schema: () => this.schema.current, streaming: this.streaming, planId: uuidFrom(this.env.random), log: this.env.log,
+    }, sourceDc);
   }
 
   private async replayHintsTo(endpoint: string): Promise<void> {

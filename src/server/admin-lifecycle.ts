@@ -4,6 +4,7 @@ import type { NodeCore } from '../node/node-core.ts';
 import { RepairOptionsError, type RepairOptions } from '../repair/options.ts';
 import { DecommissionError } from '../bootstrap/decommission.ts';
 import { CleanupError } from '../bootstrap/cleanup.ts';
+import { RebuildError } from '../bootstrap/rebuild.ts';
 import { MAX_TOKEN, MIN_TOKEN } from '../model/murmur3.ts';
 import { AdminRequestError } from './admin.ts';
 import type { AdminSource, NetstatsReport, RepairReport, RepairRequest } from './admin-types.ts';
@@ -35,8 +36,18 @@ function mode(core: NodeCore): NetstatsReport['mode'] {
   return phase !== undefined && phase !== 'normal' && phase !== 'failed' ? 'JOINING' : 'NORMAL';
 }
 
-export function lifecycleAdmin(core: NodeCore): Required<Pick<AdminSource, 'netstats' | 'repair' | 'decommission' | 'cleanup'>> {
+type LifecycleAdmin = Required<Pick<AdminSource, 'netstats' | 'repair' | 'decommission' | 'cleanup' | 'rebuild'>>;
+
+export function lifecycleAdmin(core: NodeCore): LifecycleAdmin {
   return {
+    async rebuild(sourceDc: string | undefined): Promise<void> {
+      try {
+        await core.rebuild(sourceDc);
+      } catch (e) {
+        if (e instanceof RebuildError) throw new AdminRequestError(e.message);
+        throw e;
+      }
+    },
     async cleanup(keyspace: string | undefined, tables: string[]): Promise<void> {
       try {
         await core.cleanup(keyspace, tables);

@@ -170,4 +170,6 @@ export interface AdminSource {
   decommission?(): Promise<void>;
   /** `nodetool cleanup [keyspace [tables…]]`. */
   cleanup?(keyspace: string | undefined, tables: string[]): Promise<void>;
+  /** `nodetool rebuild [-- SOURCE_DC]`. */
+  rebuild?(sourceDc: string | undefined): Promise<void>;
 }

@@ -78,6 +78,11 @@ function lifecycleRoutes(source: AdminSource, json: (f: (p: URLSearchParams) => 
       await source.cleanup(optional(p, 'keyspace'), p.getAll('table'));
       return { ok: true };
     })],
+    ['POST /rebuild', json(async (p) => {
+      if (!source.rebuild) throw new AdminRequestError('this node cannot rebuild', 404);
+      await source.rebuild(optional(p, 'dc'));
+      return { ok: true };
+    })],
     ['POST /decommission', json(async () => {
       if (!source.decommission) throw new AdminRequestError('this node cannot decommission', 404);
       await source.decommission();

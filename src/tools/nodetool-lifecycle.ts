@@ -83,6 +83,15 @@ export function registerLifecycleCommands(nt: Command): void {
       await run(t, async () => (await adminCall(t.host, t.port, path, { method: 'POST', timeoutMs: 24 * 3600_000 }), ''));
     });
 
+  withConn(nt.command('rebuild'))
+    .description('Rebuild data by streaming from other nodes (similarly to bootstrap)')
+    .argument('[source_dc]', 'the data centre to stream from (Cassandra: nodetool rebuild -- SOURCE_DC)')
+    .action(async (dc: string | undefined, _o: unknown, cmd: Command) => {
+      const t = target(cmd);
+      const path = dc !== undefined ? `/rebuild?dc=${encodeURIComponent(dc)}` : '/rebuild';
+      await run(t, async () => (await adminCall(t.host, t.port, path, { method: 'POST', timeoutMs: 24 * 3600_000 }), ''));
+    });
+
   withConn(nt.command('decommission'))
     .description('Decommission the *node I am connecting to*')
     .action(async (_o: unknown, cmd: Command) => {
