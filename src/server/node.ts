@@ -187,7 +187,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
       { id: core.endpoint, address: config.broadcastAddress, hostId: identity.hostId, dataCenter: config.dataCenter, rack: config.rack,
         alive: true, loadBytes: storage.approximateSize(), tokens: membership.local.tokens, schemaVersion: schema.version,
         joining: membership.isJoining(core.endpoint), leaving: membership.isLeaving(core.endpoint) },
-      ...membership.peers().map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
+      // A node that left the ring (decommissioned) is no longer listed, as in Cassandra's nodetool status.
+      ...membership.peers().filter((p) => !p.status.startsWith('LEFT')).map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
         alive: p.alive, ...(p.load !== undefined ? { loadBytes: p.load } : {}), tokens: p.tokens, schemaVersion: p.schemaVersion,
         joining: membership.isJoining(p.endpoint), leaving: membership.isLeaving(p.endpoint) })),
     ],

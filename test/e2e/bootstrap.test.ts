@@ -108,4 +108,64 @@ test(`a node bootstraps under QUORUM writes into 3 nodes with ${ROWS} rows: noth
   await withTimeout(check(b, all, CL.quorum, 'at QUORUM'), 300_000, 'reads at QUORUM');
   await withTimeout(check(b, all, CL.all, 'at ALL'), 300_000, 'reads at ALL');
   await withTimeout(check(alone, mine, CL.one, `on ${NEW} alone at ONE`), 300_000, 'reads on the new node');
+  shared.acked = acked;
+  shared.check = check;
+  shared.b = b;
+});
+
+const shared: { acked?: Set<number>; check?: (c: Client, keys: number[], cl: number, what: string) => Promise<void>; b?: Client } = {};
+
+async function loadOf(address: string): Promise<number> {
+  return (await adminCall<{ loadBytes: number }>(address, 7199, '/info')).loadBytes;
+}
+
+test('cleanup frees the moved data; the new node then decommissions under QUORUM writes and nothing is lost', { timeout: 600_000 }, async () => {
+  const { acked, check, b } = shared;
+  assert.ok(acked && check && b, 'the bootstrap test ran');
+  const first = specs[0]!.address;
+  const before = await loadOf(first);
+  const cleaned = await runCli(['nodetool', '-h', first, 'cleanup', 'bk']);
+  assert.equal(cleaned.code, 0, cleaned.stderr);
+  const after = await loadOf(first);
+  process.stdout.write(`# cleanup on ${first}: load ${before} -> ${after} bytes\n`);
+  assert.ok(after < before * 0.8, `cleanup freed the ranges ${NEW} took over (${before} -> ${after} bytes)`);
+  const sample = [...acked].filter((k) => k % 10 === 0);
+  await withTimeout(check(b, sample, CL.all, 'at ALL after cleanup'), 120_000, 'reads after cleanup');
+
+  const a = await clientFor(first, 'dc1');
+  clients.push(a);
+  let writing = true;
+  let failed = 0;
+  const base = Math.max(...acked) + 1;
+  const writer = (async () => {
+    for (let k = base; writing && k < base + 1_000_000; k++) {
+      try {
+        await a.execute('INSERT INTO bk.t (k, v) VALUES (?, ?)', [k, `v${k}`], { prepare: true, consistency: CL.quorum });
+        acked.add(k);
+      } catch {
+        failed++;
+      }
+    }
+  })();
+  const started = Date.now();
+  const decom = runCli(['nodetool', '-h', NEW, 'decommission']);
+  await eventually('the coordinator sees the node UL', 60_000, async () => {
+    const st = await runCli(['nodetool', '-h', first, 'status']);
+    assert.match(st.stdout, new RegExp(`^UL  ${NEW.replace(/\./g, '\\.')} `, 'm'), st.stdout);
+  });
+  const done = await decom;
+  assert.equal(done.code, 0, `${done.stdout}\n${done.stderr}`);
+  const leftMs = Date.now() - started;
+  await sleep(1000);
+  writing = false;
+  await writer;
+  assert.equal(failed, 0, 'no write failed while the node left');
+  process.stdout.write(`# ${NEW} decommissioned in ${leftMs} ms\n`);
+  const netstats = await runCli(['nodetool', '-h', NEW, 'netstats']);
+  assert.match(netstats.stdout, /^Mode: DECOMMISSIONED\n/);
+  await eventually('the others drop it', 60_000, async () => {
+    const st = await runCli(['nodetool', '-h', first, 'status']);
+    assert.doesNotMatch(st.stdout, new RegExp(NEW.replace(/\./g, '\\.')), st.stdout);
+  });
+  await withTimeout(check(b, [...acked], CL.all, 'at ALL after the decommission'), 300_000, 'reads after the decommission');
 });
