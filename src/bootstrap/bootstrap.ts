@@ -26,6 +26,7 @@ export interface BootstrapMembership {
   ring(): TokenRing;
   pendingRing(): TokenRing | undefined;
   isAlive(endpoint: string): boolean;
+  peersChanging(): string[];
   startJoining(tokens: string[]): void;
   finishJoining(): void;
 }
@@ -101,7 +102,10 @@ export class Bootstrap {
       const ring = env.membership.ring();
       if (ring.version !== version) [version, stableSince] = [ring.version, env.clock.now()];
       const known = ring.endpoints.some((e) => e.id !== env.self && env.membership.isAlive(e.id));
-      if (known && env.schemaAgrees() && env.clock.now() - stableSince >= Math.min(env.ringDelayMs, 5000)) return;
+      // Another node joining or leaving: its ranges are moving, so this bootstrap waits for it to finish (Cassandra
+      // refuses to start instead, "Other bootstrapping/leaving/moving nodes detected").
+      const alone = env.membership.peersChanging().length === 0;
+      if (known && alone && env.schemaAgrees() && env.clock.now() - stableSince >= Math.min(env.ringDelayMs, 5000)) return;
       await this.sleep(POLL_MS);
     }
   }

@@ -18,6 +18,7 @@ export interface DecommissionEnv {
     ring(): TokenRing;
     pendingRing(): TokenRing | undefined;
     isAlive(endpoint: string): boolean;
+    peersChanging(): string[];
     startLeaving(): void;
     finishLeaving(): void;
   };
@@ -55,6 +56,8 @@ export function transfersOf(ks: KeyspaceDef, current: TokenRing, future: TokenRi
 export async function decommission(env: DecommissionEnv): Promise<void> {
   const ring = env.membership.ring();
   if (!ring.endpoints.some((e) => e.id !== env.self)) throw new DecommissionError('no other normal nodes in the ring; decommission would be pointless');
+  const moving = env.membership.peersChanging();
+  if (moving.length > 0) throw new DecommissionError(`Other bootstrapping/leaving/moving nodes detected, cannot decommission: ${moving.join(', ')}`);
   env.log('DECOMMISSIONING: announcing LEAVING');
   env.membership.startLeaving();
   await new Promise<void>((r) => env.timers.setTimeout(r, env.ringDelayMs));

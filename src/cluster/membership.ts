@@ -194,6 +194,11 @@ export class Membership {
     return p !== undefined && isJoiningStatus(p.status);
   }
 
+  /** Peers joining or leaving the ring: Cassandra lets one range movement run at a time (consistent.rangemovement). */
+  peersChanging(): string[] {
+    return [...this.known.values()].filter((p) => p.alive && (isJoiningStatus(p.status) || isLeavingStatus(p.status))).map((p) => p.endpoint);
+  }
+
   /** Whether `endpoint` is decommissioning. */
   isLeaving(endpoint: string): boolean {
     if (endpoint === this.local.endpoint) return this.localLeaving;
