@@ -107,6 +107,12 @@ export class RepairService {
       result.lines.push(text);
       this.env.log(text);
     };
+    const rf = ks.strategy.kind === 'simple' ? ks.strategy.rf : ks.strategy.kind === 'network' ? [...ks.strategy.dcs.values()].reduce((a, b) => a + b, 0) : 2;
+    if (rf < 2) {
+      // Cassandra's repairAsync returns 0 for such a keyspace, and nodetool prints only this.
+      say(`Replication factor is 1. No repair is needed for keyspace '${ks.name}'`);
+      return;
+    }
     const cmd = ++this.commands;
     const startedMs = this.env.clock.now();
     const ranges = repairRanges(this.env.ring(), ks, this.env.messenger.self, o);

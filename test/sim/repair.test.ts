@@ -95,3 +95,14 @@ test('-pr repairs only the primary ranges; -st/-et only the ranges within', { ti
   assert.equal(ranges(st.lines[0]!), 1, 'the one range holding (0, 2^40]');
   assert.ok(!all.failed && !pr.failed && !st.failed);
 });
+
+test('a keyspace of replication factor 1 needs no repair (Cassandra\'s message)', { timeout: 60_000 }, async () => {
+  const sim = new SimCluster({ seed: 13, nodes: NODES, trace: false });
+  const [a] = sim.nodes as [SimNode];
+  await sim.startAll();
+  await sim.waitFor('gossip converges', () => sim.converged(), 60_000);
+  assert.ok((await sim.cql(a, "CREATE KEYSPACE one WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}", Consistency.ONE)).ok);
+  const r = await sim.settle('repair', () => a.core!.repair.repair({ ...FULL, keyspace: 'one' }));
+  assert.equal(r.lines.length, 1);
+  assert.match(r.lines[0]!, /^\[[^\]]+\] Replication factor is 1\. No repair is needed for keyspace 'one'$/);
+});
