@@ -51,5 +51,5 @@ export function repairRanges(ring: TokenRing, ks: KeyspaceDef, self: string, o: 
 export function describeOptions(o: RepairOptions, ranges: number): string {
   return `parallelism: parallel, primary range: ${o.primaryRange}, incremental: ${!o.full}, job threads: 1, ` +
     `ColumnFamilies: [${o.tables.join(', ')}], dataCenters: [${o.dataCenters.join(', ')}], hosts: [], previewKind: NONE, ` +
-    `# of ranges: ${ranges}, pull repair: false, force repair: false, optimise streams: false`;
+    `# of ranges: ${ranges}, pull repair: false, force repair: false, optimise streams: false, ignore unreplicated keyspaces: false`;
 }
