@@ -45,6 +45,18 @@ export interface PeerView {
   load?: number;
 }
 
+/** A peer as the ring needs it, kept across restarts (node/node-core.ts saves them when the ring changes). */
+export interface SavedPeer {
+  endpoint: string;
+  hostId: string;
+  dataCenter: string;
+  rack: string;
+  tokens: string[];
+  rpcAddress: string;
+  nativePort: number;
+  releaseVersion: string;
+}
+
 /** An endpoint's address and port (the shared parser, under the names membership uses). */
 export function splitEndpoint(endpoint: string): { address: string; port: number } {
   const { host, port } = parseEndpoint(endpoint);
@@ -152,6 +164,29 @@ export class Membership {
     // may have missed writes, so listeners (hint replay) hear about it as an "up".
     else if (why === 'restart' && before && before.alive && p.alive) this.events.onUp?.(p);
     if (why === 'schema' || (before && before.schemaVersion !== p.schemaVersion)) this.events.onSchema?.(p);
+  }
+
+  /**
+   * The ring as it was when the node last ran (Cassandra's system.peers): peers taken as known but down until gossip
+   * hears from them, so a restarted node routes by the real ring from its first request, rather than by a ring of
+   * itself alone, which would have it take and serve writes for ranges it does not own. Call before gossip starts.
+   */
+  restorePeers(saved: readonly SavedPeer[]): void {
+    for (const p of saved) {
+      if (p.endpoint === this.local.endpoint || this.known.has(p.endpoint) || p.tokens.length === 0) continue;
+      const { address, port } = splitEndpoint(p.endpoint);
+      this.known.set(p.endpoint, { ...p, address, storagePort: port, schemaVersion: '', alive: false, status: Status.NORMAL });
+    }
+    this.ringCache = undefined;
+    this.pendingCache = undefined;
+  }
+
+  /** What restorePeers() takes: every peer in the ring (not left, not joining), as it is now. */
+  savedPeers(): SavedPeer[] {
+    return this.peers().filter((p) => ringClass(p.status) === 'normal' || ringClass(p.status) === 'leaving').map((p) => ({
+      endpoint: p.endpoint, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack, tokens: p.tokens, rpcAddress: p.rpcAddress,
+      nativePort: p.nativePort, releaseVersion: p.releaseVersion,
+    }));
   }
 
   /** Peers (not this node) with complete gossip state. */

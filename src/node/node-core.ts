@@ -5,7 +5,7 @@
 // in-memory store: test/sim/), and a simulated failure replays from its seed.
 import type { Clock, Random, TimerHandle, Timers, Transport } from '../cluster/env.ts';
 import { startGossipLoop, type GossipMessage } from '../cluster/gossip.ts';
-import { Membership, type PeerView } from '../cluster/membership.ts';
+import { Membership, type PeerView, type SavedPeer } from '../cluster/membership.ts';
 import { ClusterCoordinator, type Messenger, type ReplicaStore } from '../coordinator/cluster.ts';
 import type { HintStore } from '../coordinator/hints.ts';
 import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
@@ -96,6 +96,10 @@ export interface NodeSettings {
 
 export const RELEASE_VERSION = '4.0.11';
 const GENERATION_KEY = 'gossip-generation';
+/** The peers of the ring as last known (Cassandra's system.peers), restored at start. */
+const PEERS_KEY = 'ring-peers';
+/** Ring changes come in bursts (a node's states arrive one by one): they are saved at most this often. */
+const PEERS_SAVE_MS = 1000;
 const HINT_RETRY_MS = 5000;
 const LOAD_GOSSIP_MS = 10_000;
 const SCHEMA_RETRY_MS = 10_000;
@@ -162,6 +166,7 @@ export class NodeCore {
     // The DC list is late-bound: NetworkTopologyStrategy options may name only DCs gossip knows.
     this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros, env.newId);
     this.membership = this.buildMembership();
+    this.membership.restorePeers(env.store.getMeta<SavedPeer[]>(PEERS_KEY) ?? []);
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
     this.indexes = new IndexManager(env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
     // Replica writes and reads go through the indexing store, so every write keeps this node's indexes current.
@@ -223,6 +228,7 @@ export class NodeCore {
         },
         onDown: (p) => this.emit({ type: 'STATUS_CHANGE', change: 'DOWN', ...native(p) }),
         onSchema: (p) => this.sync.reconcileWith(p),
+        onRingChange: () => this.savePeersSoon(),
       },
     );
   }
@@ -293,6 +299,18 @@ export class NodeCore {
     this.membership.setLoad(this.env.store.approximateSize());
     if (this.settings.bootstrap) this.startBootstrap(this.settings.bootstrap);
     this.loops.push(every(this.env.timers, LOAD_GOSSIP_MS, () => this.membership.setLoad(this.env.store.approximateSize())));
+  }
+
+  private peersSave: TimerHandle | undefined;
+
+  /** Keeps the ring's peers for the next start, once the burst of changes is over. */
+  private savePeersSoon(): void {
+    if (this.peersSave !== undefined || this.gossipStopped) return;
+    this.peersSave = this.env.timers.setTimeout(() => {
+      this.peersSave = undefined;
+      if (this.gossipStopped) return;
+      this.env.store.putMeta(PEERS_KEY, this.membership.savedPeers()).catch((e: unknown) => this.env.log('could not save the ring peers', e));
+    }, PEERS_SAVE_MS);
   }
 
   private startBootstrap(b: NonNullable<NodeSettings['bootstrap']>): void {
@@ -366,6 +384,7 @@ export class NodeCore {
     if (this.gossipStopped) return;
     this.gossipStopped = true;
     for (const l of this.loops.splice(0)) l.stop();
+    if (this.peersSave !== undefined) this.env.timers.clearTimeout(this.peersSave);
     this.membership.gossiper.shutdown();
     // Give the shutdown announcement a moment to leave before anything closes the sockets.
     await new Promise<void>((r) => this.env.timers.setTimeout(r, 100));
