@@ -49,6 +49,17 @@ export interface ClusterNodeView {
   loadBytes?: number;
   tokens: string[];
   schemaVersion: string;
+  /** Bootstrapping: UJ/DJ in nodetool status. */
+  joining?: boolean;
+  /** Decommissioning: UL/DL. */
+  leaving?: boolean;
+}
+
+/** Cassandra's two letters: Up/Down, then Normal or Joining. */
+function nodeState(n: ClusterNodeView): NodeReport['state'] {
+  if (n.joining) return n.alive ? 'UJ' : 'DJ';
+  if (n.leaving) return n.alive ? 'UL' : 'DL';
+  return n.alive ? 'UN' : 'DN';
 }
 
 export interface ClusterView {
@@ -196,7 +207,7 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
         hostId: n.hostId,
         dataCenter: n.dataCenter,
         rack: n.rack,
-        state: n.alive ? 'UN' : 'DN',
+        state: nodeState(n),
         ...(n.loadBytes !== undefined ? { loadBytes: n.loadBytes } : {}),
         tokens: n.tokens,
         ownsRaw: raw.get(n.id) ?? 0,
@@ -234,7 +245,7 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
       const out: RingEntry[] = [];
       for (const n of nodes()) {
         for (const token of n.tokens) {
-          out.push({ address: n.address, dataCenter: n.dataCenter, rack: n.rack, state: n.alive ? 'UN' : 'DN',
+          out.push({ address: n.address, dataCenter: n.dataCenter, rack: n.rack, state: nodeState(n),
             ...(n.loadBytes !== undefined ? { loadBytes: n.loadBytes } : {}), ownsRaw: raw.get(n.id) ?? 0, token });
         }
       }

@@ -69,6 +69,14 @@ export interface NodeConfig extends StorageConfig {
   counterWriteRequestTimeoutMs: number;
   /** batchlog_replay_throttle: KiB/s of batchlog replay for the whole cluster (0 = unthrottled). */
   batchlogReplayThrottleKib: number;
+  /** stream_throughput_outbound: bytes per second this node sends in streams (repair, bootstrap); 0 = unthrottled. */
+  streamThroughputOutboundBytesPerSec: number;
+  /**
+   * auto_bootstrap: a new node (no tokens yet, no initial_token, not a seed) streams its ranges before it serves.
+   * Cassandra's default (true) when the key is absent from cassandra.yaml; configs Sibyl writes for its launcher and
+   * tests set it false unless asked, since their nodes start together as a new cluster.
+   */
+  autoBootstrap: boolean;
   /** batch_size_fail_threshold: a multi-partition batch larger than this (KiB) is refused ("Batch too large"). */
   batchSizeFailThresholdKib: number;
   /** batch_size_warn_threshold: accepted; Sibyl does not send client warnings yet. */
@@ -185,6 +193,13 @@ function parseSnitch(v: string): SnitchName {
   const found = SNITCHES.find((s) => s === short);
   if (!found) throw invalid('endpoint_snitch', `one of ${SNITCHES.join(', ')} (optionally prefixed with ${LOCATOR})`, v);
   return found;
+}
+
+function autoBootstrapOf(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw invalid('auto_bootstrap', 'true or false', v);
 }
 
 function parseSeeds(r: YamlReader, warnings: string[]): string[] | undefined {
@@ -372,6 +387,8 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     casContentionTimeoutMs: r.durationMs('cas_contention_timeout_in_ms', 'cas_contention_timeout', 1000),
     counterWriteRequestTimeoutMs: r.durationMs('counter_write_request_timeout_in_ms', 'counter_write_request_timeout', 5000),
     batchlogReplayThrottleKib: r.sizeKib('batchlog_replay_throttle_in_kb', 'batchlog_replay_throttle', 1024),
+    autoBootstrap: autoBootstrapOf(r.get('auto_bootstrap')),
+    streamThroughputOutboundBytesPerSec: r.dataRateBytesPerSec('stream_throughput_outbound_megabits_per_sec', 'stream_throughput_outbound', 24 * 1024 * 1024),
     batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
     batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
     materializedViewsEnabled: yamlBool(r.get('materialized_views_enabled') ?? r.get('enable_materialized_views'), 'materialized_views_enabled'),
@@ -407,7 +424,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000, phiConvictThreshold: 8,
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
-    counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
+    counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, streamThroughputOutboundBytesPerSec: 24 * 1024 * 1024, autoBootstrap: false, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
     materializedViewsEnabled: false,
     authenticator: 'AllowAllAuthenticator',
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
@@ -464,6 +481,8 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     cas_contention_timeout_in_ms: c.casContentionTimeoutMs,
     counter_write_request_timeout_in_ms: c.counterWriteRequestTimeoutMs,
     batchlog_replay_throttle_in_kb: c.batchlogReplayThrottleKib,
+    stream_throughput_outbound: `${c.streamThroughputOutboundBytesPerSec}B/s`,
+    auto_bootstrap: c.autoBootstrap,
     batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
     batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
     materialized_views_enabled: c.materializedViewsEnabled,
