@@ -47,4 +47,8 @@ test('the known type signatures of a function are compared as a set (Cassandra l
   const b = 'Invalid call to function sum, none of its type signatures match (known type signatures: system.sum : (bigint) -> bigint, system.sum : (int) -> int)';
   assert.equal(signatureOrderFree(a), signatureOrderFree(b));
   assert.notEqual(signatureOrderFree(a), signatureOrderFree(a.replace('(int) -> int', '(int) -> bigint')));
+  const amb = (x: string, y: string): string => `Ambiguous call to function todate (can be matched by following signatures: ${x}, ${y}): use type casts to disambiguate`;
+  const ts = 'system.todate : (timestamp) -> date';
+  const tu = 'system.todate : (timeuuid) -> date';
+  assert.equal(signatureOrderFree(amb(ts, tu)), signatureOrderFree(amb(tu, ts)));
 });

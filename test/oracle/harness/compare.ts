@@ -24,11 +24,12 @@ const show = (x: unknown, limit = Number(process.env.ORACLE_SHOW_LIMIT ?? 600)):
 };
 
 /**
- * Cassandra lists a function's "known type signatures" in the iteration order of a hash collection, which changes
+ * Cassandra lists a function's "known type signatures" (and the ones an ambiguous call matches) in the iteration order of a hash collection, which changes
  * from one JVM run to the next (seen: the same statement, two orders on two runs); the list is compared as a set.
  */
 export function signatureOrderFree(message: string): string {
-  return message.replace(/\(known type signatures: (.*)\)$/, (_m, list: string) => `(known type signatures: ${list.split(/, (?=[\w.]+ : \()/).sort().join(', ')})`);
+  return message.replace(/\((known type signatures|can be matched by following signatures): (.*)\)(: use type casts to disambiguate)?$/,
+    (_m, what: string, list: string, tail: string | undefined) => `(${what}: ${list.split(/, (?=[\w.]+ : \()/).sort().join(', ')})${tail ?? ''}`);
 }
 
 const sortRows = (rows: unknown[][]): string[] => rows.map((r) => JSON.stringify(r)).sort();
