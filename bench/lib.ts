@@ -1,20 +1,21 @@
 // Pieces the bench scripts share: a process's CPU time and memory from /proc, and the `sibyl` CLI run as an
 // operator would run it.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { CLI_SOURCE, REPO_ROOT } from '../src/tools/bundle.ts';
 
 /** Clock ticks per second of /proc's CPU times. */
 export const CLK_TCK = 100;
 
-/** CPU seconds (user + system) and resident memory of a live process. */
-export function procStat(pid: number): { cpuSec: number; rssMb: number } {
+/** CPU seconds (user + system, and the system part alone) and resident memory of a live process. */
+export function procStat(pid: number): { cpuSec: number; sysSec: number; rssMb: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuSec = (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
+  const sysSec = Number(fields[12]) / CLK_TCK; // stime
+  const cpuSec = Number(fields[11]) / CLK_TCK + sysSec; // utime + stime
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { cpuSec, rssMb: rssKb / 1024 };
+  return { cpuSec, sysSec, rssMb: rssKb / 1024 };
 }
 
 /** Runs `sibyl <args>` and resolves with its exit code and output. */
@@ -34,4 +35,21 @@ export async function sibyl(args: string[]): Promise<string> {
   const r = await runSibyl(args);
   if (r.code !== 0) throw new Error(`sibyl ${args.join(' ')} exited ${r.code}:\n${r.err}`);
   return r.out;
+}
+
+/** CPU seconds of a process's threads summed by thread name (main "node", "libuv-worker", V8's GC helpers…). */
+export function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const key = tid === String(pid) ? 'main' : name;
+      out.set(key, (out.get(key) ?? 0) + (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
 }

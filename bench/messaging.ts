@@ -3,6 +3,7 @@
 // request() calls outstanding (default 256, like a busy coordinator) and records each round trip. One process runs
 // both ends, so the figures include both sides' CPU: a lower bound on what two processes would do.
 import { MessagingService } from '../src/messaging/messaging.ts';
+import type { MutationRequest } from '../src/messaging/verbs.ts';
 
 const seconds = Number(process.argv[2] ?? 5);
 const inFlight = Number(process.argv[3] ?? 256);
@@ -10,9 +11,15 @@ const payloadBytes = Number(process.argv[4] ?? 100);
 
 const server = await MessagingService.start({ address: '127.0.30.2', port: 7000 });
 const client = await MessagingService.start({ address: '127.0.30.1', port: 7000 });
-// Shaped like a small mutation: a token, a key and one value.
-server.register('MUTATION', (p) => ({ ok: true, token: (p as { token: bigint }).token }));
-const payload = { token: 1234567890123n, key: Buffer.alloc(16, 1), value: Buffer.alloc(payloadBytes, 2) };
+// A replica write as the coordinator sends it (one row, one value of payloadBytes), acknowledged with `true`.
+server.register('MUTATION', () => true);
+const ts = 1_764_000_000_000_000;
+const payload: MutationRequest = {
+  items: [{
+    t: { ks: 'keyspace1', table: 'standard1', id: '6f1c3a52-0d6e-4c59-9a43-7a3f0d3c2b11' },
+    u: { key: Buffer.alloc(10, 1), token: 1234567890123n, rangeTombstones: [], rows: [{ clustering: [], marker: { ts }, cells: { C0: { ts, v: Buffer.alloc(payloadBytes, 2) } } }] },
+  }],
+};
 
 async function run(ms: number, record: boolean): Promise<{ count: number; latencies: Float64Array; elapsed: number }> {
   const latencies = new Float64Array(record ? 4_000_000 : 0);

@@ -4,6 +4,7 @@
 // and the idle node's RSS.
 //
 //   npx tsx bench/stress.ts [--ops 200000] [--concurrency 256] [--connections 2] [--rate OPS] [--address 127.0.50.1]
+//                           [--sync periodic|batch|group] [--group-window MS] [--writes-only]
 //
 // --rate runs a fixed-rate phase (latency measured from each op's intended start, so queueing is not hidden).
 // --profile DIR writes the node's V8 .cpuprofile; --threads prints the node's CPU per thread for each phase (main JS
@@ -29,7 +30,10 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '2' },
     rate: { type: 'string' },
     address: { type: 'string', default: '127.0.50.1' },
-    sync: { type: 'string', default: 'batch' },
+    sync: { type: 'string', default: 'periodic' },
+    'group-window': { type: 'string', default: '15' },
+    // Only the write phases (a profile of the write path alone).
+    'writes-only': { type: 'boolean', default: false },
     profile: { type: 'string' },
     threads: { type: 'boolean', default: false },
     // Run the node from the launcher's esbuild bundle (dist/sibyl.mjs), as `sibyl cluster up` does.
@@ -73,7 +77,8 @@ async function startNodeProcess(dir: string): Promise<ChildProcess> {
     listenAddress: ADDRESS, rpcAddress: ADDRESS, broadcastAddress: ADDRESS, broadcastRpcAddress: ADDRESS,
     dataFileDirectories: [join(dir, 'data')], dataDir: join(dir, 'data'), hintsDirectory: join(dir, 'hints'),
     endpointSnitch: 'GossipingPropertyFileSnitch', dataCenter: 'dc1', rack: 'rack1',
-    commitlogSync: args.sync === 'periodic' ? 'periodic' : 'batch', adminPort: 7199, seeds: [ADDRESS],
+    commitlogSync: args.sync === 'batch' ? 'batch' : args.sync === 'group' ? 'group' : 'periodic',
+    commitlogSyncGroupWindowMs: Number(args['group-window']), adminPort: 7199, seeds: [ADDRESS],
   });
   const prof = args.profile ? ['--cpu-prof', '--cpu-prof-dir', args.profile] : [];
   if (process.env['NODE_FLAGS']) prof.push(...process.env['NODE_FLAGS'].split(' '));
@@ -171,14 +176,18 @@ async function main(): Promise<void> {
     const select = 'SELECT * FROM keyspace1.standard1 WHERE key = ?';
     const w = await runPhase('WRITE', client, pid, (i) => client.execute(insert, [keyFor(i), ...cols], { prepare: true }), OPS);
     report(w);
-    const r = await runPhase('READ', client, pid, () => client.execute(select, [keyFor(gaussianIndex(OPS))], { prepare: true }), OPS);
-    report(r);
+    if (!args['writes-only']) {
+      const r = await runPhase('READ', client, pid, () => client.execute(select, [keyFor(gaussianIndex(OPS))], { prepare: true }), OPS);
+      report(r);
+    }
     if (args.rate) {
       const rate = Number(args.rate);
       const fw = await runPhase(`WRITE @ ${rate} op/s fixed rate`, client, pid, (i) => client.execute(insert, [keyFor(i), ...cols], { prepare: true }), Math.min(OPS, rate * 10), rate);
       report(fw);
-      const fr = await runPhase(`READ @ ${rate} op/s fixed rate`, client, pid, () => client.execute(select, [keyFor(gaussianIndex(OPS))], { prepare: true }), Math.min(OPS, rate * 10), rate);
-      report(fr);
+      if (!args['writes-only']) {
+        const fr = await runPhase(`READ @ ${rate} op/s fixed rate`, client, pid, () => client.execute(select, [keyFor(gaussianIndex(OPS))], { prepare: true }), Math.min(OPS, rate * 10), rate);
+        report(fr);
+      }
     }
     const after = procStat(pid);
     console.log(`\nnode RSS after load: ${after.rssMb.toFixed(1)} MB`);

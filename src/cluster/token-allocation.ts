@@ -31,6 +31,23 @@ const CANDIDATE_RANGES = 24;
 export function allocateTokensForReplication(n: number, existing: readonly RingEndpoint[], node: JoiningNode,
   rf: number): bigint[] {
   if (!Number.isInteger(rf) || rf < 1) throw new Error(`cannot allocate for replication factor ${rf}`);
+  // The search runs in a frame rotated by a per-DC amount (derived from the DC's name, so it stays deterministic).
+  // NetworkTopologyStrategy places a DC's replicas by the order of that DC's tokens alone, which a rotation keeps, so
+  // the balance found is the same; without it every DC would get the same tokens, and the copies in other DCs, nudged
+  // by one, would own ranges one token wide that no key ever falls into.
+  const rotation = dcRotation(node.dc);
+  const shift = (e: RingEndpoint): RingEndpoint => ({ ...e, tokens: e.tokens.map((t) => rotate(t, -rotation)) });
+  const local = allocateInFrame(n, existing.map(shift), node, rf);
+  const taken = new Set<bigint>(existing.flatMap((e) => e.tokens));
+  return local.map((t) => {
+    let out = rotate(t, rotation);
+    while (out === MIN_TOKEN || taken.has(out)) out = rotate(out, 1n);
+    taken.add(out);
+    return out;
+  }).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function allocateInFrame(n: number, existing: readonly RingEndpoint[], node: JoiningNode, rf: number): bigint[] {
   const peers = existing.filter((e) => e.dc === node.dc && e.tokens.length > 0);
   if (peers.length < rf) return allocateTokens(n, existing, undefined, node.dc);
   const replication = { class: 'NetworkTopologyStrategy', [node.dc]: String(rf) };
@@ -52,7 +69,16 @@ export function allocateTokensForReplication(n: number, existing: readonly RingE
     taken.add(bestToken);
     chosen.push(bestToken);
   }
-  return chosen.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return chosen;
+}
+
+const rotate = (t: bigint, by: bigint): bigint => BigInt.asIntN(64, t + by);
+
+/** A DC's rotation: FNV-1a of its name spread over the token space. */
+function dcRotation(name: string): bigint {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return BigInt(h) << 32n;
 }
 
 /**
@@ -104,3 +130,4 @@ function spread(owned: ReadonlyMap<string, number>, joiningId: string, progress:
   }
   return score;
 }
+

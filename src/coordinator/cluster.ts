@@ -4,20 +4,31 @@
 // whole cluster can run in one process on a simulated network.
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
-import { InvalidRequestError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
-import { handle, send, Verbs, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import { InvalidRequestError, UnavailableError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
+import { handle, send, Verbs, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import type { IndexQuery, IndexScanRange } from '../index/types.ts';
+import { indexScan, type IndexScanContext, type IndexScanResult, type LocalIndexScanner } from './index-scan.ts';
 import { RemoteError } from '../messaging/errors.ts';
+import { partitionDigest } from '../messaging/partition-codec.ts';
 import { dataEqual } from '../storage/equal.ts';
 import { mergePartitions } from '../storage/merge.ts';
 import type { Coordinator, Mutation } from './coordinator.ts';
 import { assureSufficientLiveReplicas } from './consistency.ts';
-import { AckCounter, LatencyTracker, isLocalCl, replicaSet, type Topology } from './replica-set.ts';
+import { AckCounter, LatencyTracker, isLocalCl, pendingBlockFor, replicaSet, type Topology } from './replica-set.ts';
 import { Speculation } from './speculation.ts';
-import { DEFAULT_MAX_HINTS_PER_TARGET, MemoryHintStore, type HintItems, type HintStore } from './hints.ts';
+import { DEFAULT_MAX_HINTS_PER_TARGET, MemoryHintStore, type HintStore } from './hints.ts';
 import { scanSegments } from './segments.ts';
-import type { Clock, TimerHandle, Timers } from '../cluster/env.ts';
+import { seededRandom, type Clock, type Random, type TimerHandle, type Timers } from '../cluster/env.ts';
+import { OK, WriteHandler, type ReplicaOutcome } from './write-handler.ts';
+import { DIGEST_MISMATCH, ReadHandler, resolveDigests, type ReplicaReader, type ReplicaResponse } from './read-handler.ts';
+import { DeadlineTable } from '../cluster/deadlines.ts';
 import type { RingEndpoint } from '../cluster/ring.ts';
-import type { ConsistencyLevel } from '../model/consistency.ts';
+import { Consistency, type ConsistencyLevel } from '../model/consistency.ts';
+import { PaxosProposer, type CasRequest, type CasResult } from './paxos/proposer.ts';
+import { MemoryPaxosStore, type PaxosStateStore } from './paxos/acceptor.ts';
+import { CounterWriter } from './counters.ts';
+import { Batchlog, MemoryBatchlogStore, type BatchlogStore } from './batchlog.ts';
+import { counterIdOf } from '../storage/counters.ts';
 
 /** Local replica operations (StorageEngine implements them; simulations use an in-memory store). */
 export interface ReplicaStore {
@@ -26,6 +37,10 @@ export interface ReplicaStore {
   read(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined;
   scan(table: TableDef, range: ScanRange, filter: ReadFilter, partitionLimit: number, nowSec: number): PartitionData[];
   truncate(table: TableDef): Promise<void>;
+  /** A replica's part of a secondary index query; absent where indexes are not maintained. */
+  indexScan?: LocalIndexScanner['indexScan'];
+  /** Drops the partitions with tokens in these inclusive intervals (nodetool cleanup); absent where unsupported. */
+  removeTokenRanges?(table: TableDef, intervals: ReadonlyArray<{ from: bigint; to: bigint }>): Promise<void>;
 }
 
 /** Request/response messaging between nodes (MessagingService implements it). */
@@ -49,29 +64,108 @@ export interface ClusterCoordinatorOptions {
   hints?: HintStore;
   /** hinted_handoff_throttle: replay bandwidth per target, bytes per second (Cassandra's default 1024 KiB/s). */
   hintThrottleBytesPerSec?: number;
+  /** Where Paxos state is kept (the node's store); in memory when not given. */
+  paxosStore?: PaxosStateStore;
+  /** Ballot timestamps (wall-clock µs) and contention backoff; derived from the clock and a fixed seed when not given. */
+  nowMicros?: () => number;
+  random?: Random;
+  /** cas_contention_timeout (Cassandra's default 1000 ms). */
+  casContentionTimeoutMs?: number;
+  /** This node's counter id (the shard it leads); derived from the endpoint when not given. */
+  counterId?: Buffer;
+  /** counter_write_request_timeout (Cassandra's default 5000 ms). */
+  counterWriteTimeoutMs?: number;
+  /** Where this node keeps the logged batches it holds for coordinators; in memory when not given. */
+  batchlogStore?: BatchlogStore;
+  /** batchlog_replay_throttle, bytes per second for the cluster (Cassandra's default 1024 KiB/s). */
+  batchlogReplayThrottleBytesPerSec?: number;
 }
 
 const HINT_REPLAY_BATCH = 64;
 
 const refOf = (t: TableDef): TableRef => ({ ks: t.keyspace, table: t.name, id: t.id });
 
-/** How one replica's part of a request ended: acknowledged, refused (with a reason), or no answer in time. */
-type ReplicaOutcome = { ok: true } | { ok: false; reason: RequestFailureReason | undefined };
+type Items = Array<{ table: TableDef; update: PartitionData }>;
 
-export class ClusterCoordinator implements Coordinator {
+/** What one read asks each replica: the handler's ask() gets only the replica and whether it wants the data. */
+interface ReadQuery {
+  table: TableDef;
+  key: Buffer;
+  token: bigint;
+  filter: ReadFilter;
+  nowSec: number;
+}
+
+export class ClusterCoordinator implements Coordinator, ReplicaReader {
   readonly hints: HintStore;
   readonly latency = new LatencyTracker();
+  readonly paxos: PaxosProposer;
+  readonly counters: CounterWriter;
+  readonly batchlog: Batchlog;
   private readonly speculation: Speculation;
+  /** In-flight writes and reads, each table with one timer for all their timeouts (and the reads' speculation). */
+  private readonly writes: DeadlineTable<WriteHandler, WriteHandler>;
+  private readonly readTimeouts: DeadlineTable<ReadHandler, ReadHandler>;
+  private readonly speculations: DeadlineTable<ReadHandler, ReadHandler>;
+  /** The query of each read in flight (kept here so a handler need not carry the coordinator's types). */
+  private readonly queries = new WeakMap<ReadHandler, ReadQuery>();
 
   constructor(private readonly o: ClusterCoordinatorOptions) {
     this.hints = o.hints ?? new MemoryHintStore(o.clock, {
       maxHintWindowMs: o.maxHintWindowMs, maxBytesPerTarget: Number.MAX_SAFE_INTEGER, maxCountPerTarget: DEFAULT_MAX_HINTS_PER_TARGET,
     });
     this.speculation = new Speculation(Math.min(100, o.readTimeoutMs / 4));
+    this.writes = new DeadlineTable(o.clock, o.timers, (h) => h.deadline, (h) => h.expire());
+    this.readTimeouts = new DeadlineTable(o.clock, o.timers, (h) => h.deadline, (h) => h.expire());
+    this.speculations = new DeadlineTable(o.clock, o.timers, (h) => h.speculateAt, (h) => h.speculate());
     handle(o.messenger, Verbs.MUTATION, (p) => this.onMutation(p));
     handle(o.messenger, Verbs.READ, (p) => this.onRead(p));
+    handle(o.messenger, Verbs.READ_DIGEST, (p) => partitionDigest(this.onRead(p) ?? undefined));
     handle(o.messenger, Verbs.SCAN, (p) => this.onScan(p));
     handle(o.messenger, Verbs.TRUNCATE, (p) => this.onTruncate(p));
+    handle(o.messenger, Verbs.INDEX_SCAN, (p) => this.onIndexScan(p));
+    this.paxos = new PaxosProposer({
+      topology: o.topology, messenger: o.messenger, clock: o.clock, timers: o.timers, random: o.random ?? seededRandom(1),
+      nowMicros: o.nowMicros ?? (() => Math.floor(o.clock.now() * 1000)), store: o.paxosStore ?? new MemoryPaxosStore(),
+      apply: (t, u) => o.store.apply(t, u), table: (ref) => this.table(ref),
+      read: (ks, t, key, token, filter, cl, nowSec) => this.read(ks, t, key, token, filter, cl, nowSec),
+      hint: (target, table, update) => void this.hints.add(target, [{ table, update }]),
+      writeTimeoutMs: o.writeTimeoutMs, casContentionTimeoutMs: o.casContentionTimeoutMs ?? 1000,
+    });
+    const nowMicros = o.nowMicros ?? (() => Math.floor(o.clock.now() * 1000));
+    this.counters = new CounterWriter({
+      topology: o.topology, messenger: o.messenger, store: o.store, clock: o.clock, timers: o.timers,
+      counterId: o.counterId ?? counterIdOf(o.topology.self), counterWriteTimeoutMs: o.counterWriteTimeoutMs ?? 5000,
+      nowSec: () => Math.floor(nowMicros() / 1e6), table: (ref) => this.table(ref),
+      keyspace: (name) => {
+        const ks = o.schema().keyspaces.get(name);
+        if (!ks) throw new InvalidRequestError(`Keyspace ${name} does not exist`);
+        return ks;
+      },
+      rank: (replicas) => this.latency.rank(o.topology, replicas, false),
+      replicate: async (ks, mutations, cl) => {
+        await Promise.all(mutations.map((m) => this.writeOne(ks, m, cl, 'COUNTER')));
+      },
+    });
+    this.batchlog = new Batchlog({
+      topology: o.topology, messenger: o.messenger, store: o.batchlogStore ?? new MemoryBatchlogStore(), clock: o.clock, timers: o.timers,
+      random: o.random ?? seededRandom(2), nowMicros, writeTimeoutMs: o.writeTimeoutMs,
+      replayThrottleBytesPerSec: o.batchlogReplayThrottleBytesPerSec ?? 1024 * 1024,
+      table: (ref) => {
+        const ks = o.schema().keyspaces.get(ref.ks);
+        const table = ks?.tables.get(ref.table);
+        return ks && table && table.id === ref.id ? { ks, table } : undefined;
+      },
+      write: (ks, m, cl, writeType) => this.writeOne(ks, m, cl, writeType),
+    });
+  }
+
+  writeLogged(groups: Array<{ ks: KeyspaceDef; mutations: Mutation[] }>, cl: ConsistencyLevel): Promise<void> {
+    return this.batchlog.writeLogged(groups, cl);
+  }
+
+  cas(ks: KeyspaceDef, req: CasRequest, serialCl: ConsistencyLevel, commitCl: ConsistencyLevel): Promise<CasResult> {
+    return this.paxos.cas(ks, req, serialCl, commitCl);
   }
 
   private table(ref: TableRef): TableDef {
@@ -95,27 +189,47 @@ export class ClusterCoordinator implements Coordinator {
     return this.o.store.scan(this.table(p.t), p.range, p.filter, p.limit, p.now);
   }
 
+  private onIndexScan(p: IndexScanRequest): PartitionData[] {
+    const store = this.o.store;
+    if (!store.indexScan) throw new InvalidRequestError('secondary indexes are not maintained on this node');
+    return store.indexScan(this.table(p.t), p.q, p.range, p.filter, p.limit, p.now);
+  }
+
+  private indexScanContext(): IndexScanContext {
+    const store = this.o.store;
+    return {
+      topology: this.o.topology, latency: this.latency, messenger: this.o.messenger, readTimeoutMs: this.o.readTimeoutMs,
+      local: store.indexScan ? { indexScan: (...a) => store.indexScan!(...a) } : undefined,
+      read: (...a) => this.read(...a), failureReason,
+    };
+  }
+
+  indexScan(ks: KeyspaceDef, table: TableDef, q: IndexQuery, range: IndexScanRange, filter: ReadFilter, partitionLimit: number,
+    cl: ConsistencyLevel, nowSec: number): Promise<IndexScanResult> {
+    return indexScan(this.indexScanContext(), ks, table, q, range, filter, partitionLimit, cl, nowSec);
+  }
+
   private async onTruncate(p: TruncateRequest): Promise<true> {
     await this.o.store.truncate(this.table(p.t));
     return true;
   }
 
   /**
-   * Sends one mutation to a replica (or applies it locally). A refusal (the replica answered with an error, or the
-   * local store failed) is told apart from no answer: Cassandra answers the first with WriteFailure and hints only
-   * the second.
+   * Sends one mutation to a replica (or applies it locally, straight into the store: no message, no encoding). A
+   * refusal (the replica answered with an error, or the local store failed) is told apart from no answer: Cassandra
+   * answers the first with WriteFailure and hints only the second.
    */
-  private async deliver(to: string, items: Array<{ table: TableDef; update: PartitionData }>): Promise<ReplicaOutcome> {
+  private async deliver(to: string, items: Items): Promise<ReplicaOutcome> {
     const start = this.o.clock.now();
     try {
       if (to === this.o.topology.self) {
-        if (items.length === 1) await this.o.store.apply(items[0].table, items[0].update);
+        if (items.length === 1) await this.o.store.apply(items[0]!.table, items[0]!.update);
         else await this.o.store.applyMany(items);
       } else {
         await send(this.o.messenger, to, Verbs.MUTATION, { items: items.map((i) => ({ t: refOf(i.table), u: i.update })) }, this.o.writeTimeoutMs);
       }
       this.latency.record(to, this.o.clock.now() - start);
-      return { ok: true };
+      return OK;
     } catch (e) {
       this.latency.penalize(to, this.o.writeTimeoutMs);
       return { ok: false, reason: failureReason(e, to === this.o.topology.self) };
@@ -123,78 +237,79 @@ export class ClusterCoordinator implements Coordinator {
   }
 
   async write(ks: KeyspaceDef, mutations: Mutation[], cl: ConsistencyLevel, writeType: WriteType): Promise<void> {
+    // Counter increments carry deltas, which only their leader replica may turn into shards.
+    if (writeType === 'COUNTER') return this.counters.write(ks, mutations, cl);
+    if (mutations.length === 1) return this.writeOne(ks, mutations[0]!, cl, writeType);
     await Promise.all(mutations.map((m) => this.writeOne(ks, m, cl, writeType)));
   }
 
   private writeOne(ks: KeyspaceDef, m: Mutation, cl: ConsistencyLevel, writeType: WriteType): Promise<void> {
     const rs = replicaSet(this.o.topology, ks, m.update.token);
     assureSufficientLiveReplicas(cl, rs.view, true);
-    const counter = new AckCounter(cl, rs.view);
-    const items = [{ table: m.table, update: m.update }];
+    const localOnly = isLocalCl(cl);
+    // Bootstrapping nodes get the write too, and the level waits for them as well (pending replicas).
+    const targets = rs.pending.length === 0 ? rs.alive : [...rs.alive, ...rs.pending.filter((r) => this.o.topology.isAlive(r.id))];
+    const extra = pendingBlockFor(cl, this.o.topology, rs.pending);
+    const counter = new AckCounter(cl, rs.view, extra);
+    const candidates = localOnly ? targets.filter((r) => r.dc === this.o.topology.localDc).length : targets.length;
+    if (extra > 0 && candidates < counter.blockFor) throw new UnavailableError(cl, counter.blockFor, candidates);
+    const items: Items = [{ table: m.table, update: m.update }];
     // Hints for replicas known down are durable before the write is acknowledged, so a coordinator crash right after
     // the ack cannot lose what those replicas missed.
     const hinted = rs.dead.length === 0 ? undefined : Promise.all(rs.dead.map((r) => this.hints.add(r.id, items)));
     if (cl === 0 && rs.alive.length === 0) return hinted!.then(() => undefined); // ANY: the hints are the write
-    if (rs.alive.length === 1 && rs.dead.length === 0 && rs.alive[0]!.id === this.o.topology.self) {
+    if (rs.alive.length === 1 && rs.dead.length === 0 && rs.pending.length === 0 && rs.alive[0]!.id === this.o.topology.self) {
       // The coordinator is the only replica (a single node, or RF 1 routed by the driver): no message, no timer.
       return this.o.store.apply(m.table, m.update);
     }
-    return new Promise<void>((resolve, reject) => {
-      let done = false;
-      let pending = rs.alive.length;
-      const finish = (err?: Error): void => {
-        if (done) return;
-        done = true;
-        if (err) reject(err);
-        else if (hinted) hinted.then(() => resolve(), reject);
-        else resolve();
-      };
-      const failures = new Map<string, RequestFailureReason>();
-      const local = isLocalCl(cl);
-      const candidates = local ? rs.alive.filter((r) => r.dc === this.o.topology.localDc).length : rs.alive.length;
-      let localFailures = 0;
-      const timer = this.o.timers.setTimeout(() => finish(new WriteTimeoutError(cl, counter.received, counter.blockFor, writeType)), this.o.writeTimeoutMs + 50);
-      for (const r of rs.alive) {
-        void this.deliver(r.id, items).then((outcome) => {
-          pending--;
-          if (outcome.ok) {
-            if (counter.ack(r.dc) || (cl === 0 && counter.received > 0)) {
-              this.o.timers.clearTimeout(timer);
-              finish();
-            }
-          } else if (outcome.reason === undefined) {
-            void this.hints.add(r.id, items);
-          } else {
-            failures.set(r.id, outcome.reason);
-            if (r.dc === this.o.topology.localDc) localFailures++;
-          }
-          // Once too many replicas refused for the level to be reachable, the write has failed (Cassandra's rule:
-          // blockFor + failures > candidates, counting only the local DC for LOCAL_* levels).
-          const counted = local ? localFailures : failures.size;
-          const unreachable = failures.size > 0 && !counter.satisfied() && (counter.blockFor + counted > candidates || pending === 0);
-          if (unreachable && !done) {
-            this.o.timers.clearTimeout(timer);
-            finish(new WriteFailureError(cl, counter.received, counter.blockFor, failures.size, writeType, failures));
-          } else if (pending === 0 && !done) {
-            this.o.timers.clearTimeout(timer);
-            finish(counter.satisfied() ? undefined : new WriteTimeoutError(cl, counter.received, counter.blockFor, writeType));
-          }
-        });
-      }
+    const handler = new WriteHandler({
+      cl, counter, writeType, contacted: targets.length, candidates,
+      localOnly, localDc: this.o.topology.localDc, deadline: this.o.clock.now() + this.o.writeTimeoutMs + 50, hinted, table: this.writes,
     });
+    for (const r of targets) void this.replicate(handler, r, items);
+    return handler.promise;
   }
 
-  private async readFrom(to: string, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): Promise<PartitionData | undefined> {
+  /** One replica's part of a write; a replica that did not answer gets a hint. */
+  private async replicate(h: WriteHandler, r: RingEndpoint, items: Items): Promise<void> {
+    const outcome = await this.deliver(r.id, items);
+    if (!outcome.ok && outcome.reason === undefined) void this.hints.add(r.id, items);
+    h.onOutcome(r, outcome);
+  }
+
+  /** ReplicaReader: asks one replica of a read for its data or its digest, and reports to the read's handler. */
+  ask(h: ReadHandler, r: RingEndpoint, wantData: boolean): void {
+    void this.askReplica(h, r, wantData);
+  }
+
+  private async askReplica(h: ReadHandler, r: RingEndpoint, wantData: boolean): Promise<void> {
+    const q = this.queries.get(h)!;
+    const local = r.id === this.o.topology.self;
     const start = this.o.clock.now();
-    if (to === this.o.topology.self) return this.o.store.read(table, key, token, filter, nowSec);
-    const res = await send(this.o.messenger, to, Verbs.READ, { t: refOf(table), key, token, filter, now: nowSec }, this.o.readTimeoutMs);
-    const ms = this.o.clock.now() - start;
-    this.latency.record(to, ms);
-    this.speculation.record(table.id, ms);
-    return res ?? undefined;
+    try {
+      let data: PartitionData | undefined;
+      let digest: Buffer | undefined;
+      if (local) {
+        // The local replica is read in place (no message); the await keeps the handler's callbacks asynchronous.
+        data = await this.o.store.read(q.table, q.key, q.token, q.filter, q.nowSec);
+        if (!wantData) [digest, data] = [partitionDigest(data), undefined];
+      } else {
+        const req: ReadRequest = { t: refOf(q.table), key: q.key, token: q.token, filter: q.filter, now: q.nowSec };
+        if (wantData) data = (await send(this.o.messenger, r.id, Verbs.READ, req, this.o.readTimeoutMs)) ?? undefined;
+        else digest = await send(this.o.messenger, r.id, Verbs.READ_DIGEST, req, this.o.readTimeoutMs);
+        const ms = this.o.clock.now() - start;
+        this.latency.record(r.id, ms);
+        this.speculation.record(q.table.id, ms);
+      }
+      h.onResponse(r, data, digest);
+    } catch (e) {
+      this.latency.penalize(r.id, this.o.readTimeoutMs);
+      h.onFailure(r, wantData, failureReason(e, local));
+    }
   }
 
   async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> {
+    if (cl === Consistency.SERIAL || cl === Consistency.LOCAL_SERIAL) return this.paxos.serialRead(ks, table, key, token, filter, cl, nowSec);
     const rs = replicaSet(this.o.topology, ks, token);
     assureSufficientLiveReplicas(cl, rs.view, false);
     const counter = new AckCounter(cl, rs.view);
@@ -204,74 +319,39 @@ export class ClusterCoordinator implements Coordinator {
       // nothing to speculate about and no timer to arm (this is every read of a single-node cluster).
       return this.o.store.read(table, key, token, filter, nowSec);
     }
+    const query: ReadQuery = { table, key, token, filter, nowSec };
     const delay = this.speculation.delayMs(table.id, table.options.speculative_retry);
-    const responses = await this.gather(targets, Math.max(1, counter.blockFor), cl, counter, delay, (r) => this.readFrom(r.id, table, key, token, filter, nowSec));
+    const first = this.startRead(query, targets, Math.max(1, counter.blockFor), true, cl, counter, delay);
+    const responses = await first.promise;
+    const data = resolveDigests(responses);
+    if (data !== DIGEST_MISMATCH) return data;
+    // Digest mismatch: the data from every replica the first round contacted (then any other, should one fail),
+    // reconciled, and the stale replicas repaired before the answer, as Cassandra's read repair does.
+    const contacted = first.contacted;
+    const rest = targets.filter((t) => !contacted.includes(t));
+    const full = this.startRead(query, [...contacted, ...rest], contacted.length, false, cl, new AckCounter(cl, rs.view), undefined);
+    const all = await full.promise;
     let merged: PartitionData | undefined;
-    for (const { data } of responses) merged = data === undefined ? merged : merged === undefined ? data : mergePartitions(table, merged, data);
-    if (merged && responses.length > 1) await this.repair(table, merged, responses);
+    for (const { data: d } of all) merged = d === undefined ? merged : merged === undefined ? d : mergePartitions(table, merged, d);
+    if (merged) await this.repair(table, merged, all);
     return merged;
   }
 
-  /**
-   * Asks the first `first` targets; asks one more (in rank order) when a replica fails, and once when `delayMs`
-   * passes without the level being met (speculative retry). Answers as soon as the level is met, with the replies
-   * so far; fails with ReadTimeout when the read timeout passes or no replica is left to ask.
-   */
-  private gather(targets: RingEndpoint[], first: number, cl: ConsistencyLevel, counter: AckCounter, delayMs: number | undefined,
-    read: (r: RingEndpoint) => Promise<PartitionData | undefined>): Promise<Array<{ to: string; data: PartitionData | undefined }>> {
-    return new Promise((resolve, reject) => {
-      const out: Array<{ to: string; data: PartitionData | undefined }> = [];
-      let next = 0;
-      let pending = 0;
-      let done = false;
-      const timers: TimerHandle[] = [];
-      const finish = (err?: Error): void => {
-        if (done) return;
-        done = true;
-        for (const t of timers) this.o.timers.clearTimeout(t);
-        if (err) reject(err);
-        else resolve(out);
-      };
-      const started = this.o.clock.now();
-      const failures = new Map<string, RequestFailureReason>();
-      const dataPresent = (): boolean => out.some((o) => o.data !== undefined);
-      // Out of replicas to ask: a refusal among them makes it a ReadFailure, silence alone a ReadTimeout.
-      const timeout = (): ReadTimeoutError | ReadFailureError => (failures.size > 0
-        ? new ReadFailureError(cl, counter.received, counter.blockFor, failures.size, dataPresent(), failures)
-        : new ReadTimeoutError(cl, counter.received, counter.blockFor, dataPresent()));
-      const ask = (): boolean => {
-        if (next >= targets.length) return false;
-        const r = targets[next++]!;
-        pending++;
-        read(r).then(
-          (data) => {
-            pending--;
-            if (done) return;
-            out.push({ to: r.id, data });
-            if (counter.ack(r.dc)) finish();
-            else if (pending === 0 && !ask()) finish(timeout());
-          },
-          (e: unknown) => {
-            pending--;
-            this.latency.penalize(r.id, this.o.readTimeoutMs);
-            const reason = failureReason(e, r.id === this.o.topology.self);
-            if (reason !== undefined) failures.set(r.id, reason);
-            if (done) return;
-            // A replica that failed fast (refused, not timed out) is replaced while there is time for an answer.
-            const replaced = this.o.clock.now() - started < this.o.readTimeoutMs / 2 && ask();
-            if (!replaced && pending === 0) finish(timeout());
-          },
-        );
-        return true;
-      };
-      for (let i = 0; i < first; i++) ask();
-      if (delayMs !== undefined && delayMs < this.o.readTimeoutMs) timers.push(this.o.timers.setTimeout(() => void (done || ask()), delayMs));
-      timers.push(this.o.timers.setTimeout(() => finish(new ReadTimeoutError(cl, counter.received, counter.blockFor, dataPresent())), this.o.readTimeoutMs + 50));
+  private startRead(q: ReadQuery, targets: RingEndpoint[], first: number, digests: boolean, cl: ConsistencyLevel, counter: AckCounter,
+    delayMs: number | undefined): ReadHandler {
+    const now = this.o.clock.now();
+    const h = new ReadHandler({
+      targets, first, digests, cl, counter, reader: this, startedAt: now, readTimeoutMs: this.o.readTimeoutMs,
+      speculateAt: delayMs !== undefined && delayMs < this.o.readTimeoutMs ? now + delayMs : Infinity,
+      deadline: now + this.o.readTimeoutMs + 50, timeouts: this.readTimeouts, speculations: this.speculations, clock: this.o.clock,
     });
+    this.queries.set(h, q);
+    h.start();
+    return h;
   }
 
   /** Blocking read repair: replicas whose answer differs from the reconciled one get the reconciled data. */
-  private async repair(table: TableDef, merged: PartitionData, responses: Array<{ to: string; data: PartitionData | undefined }>): Promise<void> {
+  private async repair(table: TableDef, merged: PartitionData, responses: ReplicaResponse[]): Promise<void> {
     const stale = responses.filter((r) => !(r.data !== undefined && dataEqual(r.data, merged)));
     await Promise.all(stale.map((r) => this.deliver(r.to, [{ table, update: merged }])));
   }

@@ -5,6 +5,10 @@ import type { KeyspaceDef, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import type { WriteType } from '../model/errors.ts';
 import type { ConsistencyLevel } from '../model/consistency.ts';
+import type { CasRequest, CasResult } from './paxos/proposer.ts';
+
+export type { CasRequest, CasResult };
+import type { IndexQuery, IndexScanRange } from '../index/types.ts';
 
 export interface Mutation {
   table: TableDef;
@@ -32,4 +36,22 @@ export interface Coordinator {
     nowSec: number,
   ): Promise<PartitionData[]>;
   truncate(keyspace: KeyspaceDef, table: TableDef): Promise<void>;
+  /** A LOGGED batch: atomic across partitions through the batchlog. */
+  writeLogged(groups: Array<{ ks: KeyspaceDef; mutations: Mutation[] }>, cl: ConsistencyLevel): Promise<void>;
+  /** A lightweight transaction on one partition: Paxos at `serialCl` (SERIAL/LOCAL_SERIAL), committed at `commitCl`. */
+  cas(keyspace: KeyspaceDef, req: CasRequest, serialCl: ConsistencyLevel, commitCl: ConsistencyLevel): Promise<CasResult>;
+  /**
+   * Up to `partitionLimit` partitions of `range`, in ring order, each reduced to the rows a secondary index query
+   * selects (see coordinator/index-scan.ts), and whether the range has nothing after them.
+   */
+  indexScan(
+    keyspace: KeyspaceDef,
+    table: TableDef,
+    query: IndexQuery,
+    range: IndexScanRange,
+    filter: ReadFilter,
+    partitionLimit: number,
+    cl: ConsistencyLevel,
+    nowSec: number,
+  ): Promise<{ partitions: PartitionData[]; exhausted: boolean }>;
 }

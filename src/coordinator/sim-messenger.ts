@@ -6,7 +6,7 @@
 // depends on its seed alone.
 import type { Timers, TimerHandle, Transport } from '../cluster/env.ts';
 import type { SimNetwork } from '../cluster/sim-network.ts';
-import { decodeBody, encodeBody } from '../messaging/codec.ts';
+import { decodePayload, encodePayload, Kind } from '../messaging/envelope.ts';
 import { RemoteError, TimeoutError, toWireError, type WireError } from '../messaging/errors.ts';
 import type { Messenger } from './cluster.ts';
 
@@ -16,7 +16,9 @@ export interface SimFrame {
   /** 0 for one-way messages, which get no response. */
   id: number;
   isResponse?: boolean;
-  /** msgpack of { payload } or, for a failed request, { error }. */
+  /** A response whose handler failed: the body is the WireError. */
+  isError?: boolean;
+  /** The payload as the internode codec encodes it (envelope.ts), or the WireError of a failed request. */
   body: Buffer;
 }
 
@@ -39,13 +41,20 @@ export class SimMessenger implements Messenger {
   private readonly handlers = new Map<string, Handler>();
   private readonly pending = new Map<number, Pending>();
   private readonly transportOut: Transport<SimFrame>;
-  private nextId = 1;
+  private nextId: number;
+  private dead = false;
 
+  /**
+   * `firstId`: where request ids start. A node restarted on the same address gets ids no earlier incarnation used, so
+   * a late answer to a dead process's request can never be taken for the answer to a new one.
+   */
   constructor(
     readonly self: string,
     network: SimNetwork<SimFrame>,
     private readonly timers: Timers,
+    firstId = 1,
   ) {
+    this.nextId = firstId;
     this.transportOut = network.transport(self);
     this.transportOut.onMessage((from, frame) => this.receive(from, frame));
   }
@@ -56,15 +65,30 @@ export class SimMessenger implements Messenger {
 
   /** One-way, best effort. */
   send(to: string, verb: string, payload: unknown): void {
-    this.transportOut.send(to, { verb, id: 0, body: encodeBody({ payload }) });
+    if (this.dead) return;
+    this.transportOut.send(to, { verb, id: 0, body: encodePayload(verb, Kind.ONE_WAY, payload) });
+  }
+
+  /**
+   * The process is gone (a simulated crash): what it still had running can neither send nor receive, and its
+   * pending requests fail, as they would when the real process dies with its connections.
+   */
+  kill(): void {
+    this.dead = true;
+    for (const [id, p] of this.pending) {
+      this.timers.clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.reject(new Error(`${this.self} crashed`));
+    }
   }
 
   request(to: string, verb: string, payload: unknown, timeoutMs: number): Promise<unknown> {
+    if (this.dead) return Promise.reject(new Error(`${this.self} crashed`));
     const id = this.nextId++;
     // Encode before the promise exists: an unencodable payload is the caller's bug, reported synchronously-ish.
     let body: Buffer;
     try {
-      body = encodeBody({ payload });
+      body = encodePayload(verb, Kind.REQUEST, payload);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -90,15 +114,16 @@ export class SimMessenger implements Messenger {
   }
 
   private receive(from: string, frame: SimFrame): void {
-    const decoded = decodeBody(frame.body) as { payload?: unknown; error?: WireError };
+    if (this.dead) return;
+    const decoded = decodePayload(frame.body);
     if (frame.isResponse) {
       const p = this.pending.get(frame.id);
       // A response after its timeout (or to a request of a previous incarnation) has nobody waiting.
-      if (p === undefined || p.to !== from) return;
+      if (p === undefined || p.to !== from || p.verb !== frame.verb) return;
       this.pending.delete(frame.id);
       this.timers.clearTimeout(p.timer);
-      if (decoded.error !== undefined) p.reject(new RemoteError(from, p.verb, decoded.error));
-      else p.resolve(decoded.payload);
+      if (frame.isError === true) p.reject(new RemoteError(from, p.verb, decoded as WireError));
+      else p.resolve(decoded);
       return;
     }
     const handler = this.handlers.get(frame.verb);
@@ -108,7 +133,7 @@ export class SimMessenger implements Messenger {
     }
     let result: unknown;
     try {
-      result = handler(decoded.payload, from);
+      result = handler(decoded, from);
     } catch (err) {
       this.fail(from, frame, toWireError(err));
       return;
@@ -122,10 +147,10 @@ export class SimMessenger implements Messenger {
 
   private respond(to: string, req: SimFrame, value: unknown): void {
     // As in MessagingService: one-way messages and handlers returning undefined get no response.
-    if (req.id === 0 || value === undefined) return;
+    if (req.id === 0 || value === undefined || this.dead) return;
     let body: Buffer;
     try {
-      body = encodeBody({ payload: value });
+      body = encodePayload(req.verb, Kind.RESPONSE, value);
     } catch (err) {
       this.fail(to, req, toWireError(err));
       return;
@@ -134,7 +159,7 @@ export class SimMessenger implements Messenger {
   }
 
   private fail(to: string, req: SimFrame, error: WireError): void {
-    if (req.id === 0) return;
-    this.transportOut.send(to, { verb: req.verb, id: req.id, isResponse: true, body: encodeBody({ error }) });
+    if (req.id === 0 || this.dead) return;
+    this.transportOut.send(to, { verb: req.verb, id: req.id, isResponse: true, isError: true, body: encodePayload(req.verb, Kind.ERROR, error) });
   }
 }

@@ -34,8 +34,23 @@ class LatencyWindow {
   }
 }
 
+/** A speculative_retry option, parsed: never, a fixed delay, or a percentile of recent latencies. */
+type Policy = { kind: 'never' } | { kind: 'fixed'; ms: number } | { kind: 'percentile'; p: number };
+
+function parsePolicy(policy: string): Policy {
+  const p = policy.trim().toUpperCase();
+  if (p === 'NONE') return { kind: 'never' };
+  if (p === 'ALWAYS') return { kind: 'fixed', ms: 0 };
+  const fixed = /^(\d+(?:\.\d+)?)MS$/.exec(p);
+  if (fixed) return { kind: 'fixed', ms: Number(fixed[1]) };
+  const pct = /^(\d+(?:\.\d+)?)(?:P|PERCENTILE)$/.exec(p);
+  return { kind: 'percentile', p: pct ? Math.min(100, Number(pct[1])) : 99 };
+}
+
 export class Speculation {
   private readonly windows = new Map<string, LatencyWindow>();
+  /** Parsed policies by their text: a table's option is the same string read after read. */
+  private readonly policies = new Map<string, Policy>();
 
   /** @param fallbackMs the delay while a table has too few samples for a percentile. */
   constructor(private readonly fallbackMs: number) {}
@@ -48,14 +63,14 @@ export class Speculation {
 
   /** How long to wait before asking one more replica; undefined = never ('NONE'). */
   delayMs(tableId: string, policy: string): number | undefined {
-    const p = policy.trim().toUpperCase();
-    if (p === 'NONE') return undefined;
-    if (p === 'ALWAYS') return 0;
-    const fixed = /^(\d+(?:\.\d+)?)MS$/.exec(p);
-    if (fixed) return Number(fixed[1]);
-    const pct = /^(\d+(?:\.\d+)?)(?:P|PERCENTILE)$/.exec(p);
-    const percentile = pct ? Math.min(100, Number(pct[1])) : 99;
-    const measured = this.windows.get(tableId)?.percentile(percentile);
+    let parsed = this.policies.get(policy);
+    if (parsed === undefined) {
+      parsed = parsePolicy(policy);
+      if (this.policies.size < 1024) this.policies.set(policy, parsed);
+    }
+    if (parsed.kind === 'never') return undefined;
+    if (parsed.kind === 'fixed') return parsed.ms;
+    const measured = this.windows.get(tableId)?.percentile(parsed.p);
     // A floor: on a busy machine a percentile of sub-millisecond reads would otherwise double every read.
     return measured === undefined ? this.fallbackMs : Math.max(measured, 5);
   }

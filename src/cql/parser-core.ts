@@ -141,7 +141,7 @@ export class Parser {
           const inner = this.typeRef();
           this.expectP('>');
           if (inner.kind === 'native') throw this.error(`frozen<> is only allowed on collections, tuples, and user-defined types (found ${inner.name})`);
-          return inner.kind === 'tuple' ? inner : { ...inner, frozen: true };
+          return inner.kind === 'tuple' || inner.kind === 'vector' ? inner : { ...inner, frozen: true };
         }
         if (w === 'list' || w === 'set') {
           this.pos += 2;
@@ -163,6 +163,16 @@ export class Parser {
           while (this.acceptP(',')) elements.push(this.typeRef());
           this.expectP('>');
           return { kind: 'tuple', elements };
+        }
+        if (w === 'vector') {
+          this.pos += 2;
+          const element = this.typeRef();
+          this.expectP(',');
+          const dim = this.peek();
+          if (dim.type !== 'int') throw this.mismatched('INTEGER');
+          this.next();
+          this.expectP('>');
+          return { kind: 'vector', element, dimension: Number(dim.text) };
         }
       }
       if (w === 'varchar') {

@@ -1,4 +1,4 @@
-// Schema statements: KEYSPACE, TABLE, TYPE (create/alter/drop), TRUNCATE, USE and DESCRIBE.
+// Schema statements: KEYSPACE, TABLE, TYPE (create/alter/drop; INDEX in parser-index.ts), TRUNCATE, USE and DESCRIBE.
 import type {
   AlterKeyspaceStatement, AlterTableAction, AlterTableStatement, AlterTypeStatement, ColumnDefinitionAst,
   CreateKeyspaceStatement, CreateTableStatement, CreateTypeStatement, DescribeStatement, DescribeTarget,
@@ -7,6 +7,8 @@ import type {
 import type { Parser } from './parser-core.ts';
 import { ordering } from './parser-dml.ts';
 import { isNativeTypeName } from '../model/types.ts';
+import { createIndex, dropIndex } from './parser-index.ts';
+import { alterView, createView, dropView } from './parser-view.ts';
 
 function ifNotExists(p: Parser): boolean {
   if (!p.acceptKw('if')) return false;
@@ -66,7 +68,7 @@ function propertyValue(p: Parser): OptionValue {
   return map;
 }
 
-function property(p: Parser, into: Record<string, OptionValue>): void {
+export function property(p: Parser, into: Record<string, OptionValue>): void {
   const at = p.peek();
   const name = p.ident().toLowerCase();
   p.expectP('=');
@@ -80,7 +82,7 @@ interface TableProps {
   compactStorage: boolean;
 }
 
-function tableProperties(p: Parser): TableProps {
+export function tableProperties(p: Parser): TableProps {
   const props: TableProps = { options: {}, clusteringOrder: [], compactStorage: false };
   do {
     if (p.isKw('compact') && p.isKw('storage', 1)) {
@@ -286,6 +288,8 @@ export function createStatement(p: Parser): Statement {
   if (p.acceptKw('keyspace')) return createKeyspace(p);
   if (isTableWord(p)) return createTable(p);
   if (p.acceptKw('type')) return createType(p);
+  if (p.isKw('index') || (p.isKw('custom') && p.isKw('index', 1))) return createIndex(p);
+  if (p.isKw('materialized')) return createView(p);
   return unsupported(p, 'CREATE');
 }
 
@@ -294,6 +298,7 @@ export function alterStatement(p: Parser): Statement {
   if (p.acceptKw('keyspace')) return alterKeyspace(p);
   if (isTableWord(p)) return alterTable(p);
   if (p.acceptKw('type')) return alterType(p);
+  if (p.isKw('materialized')) return alterView(p);
   return unsupported(p, 'ALTER');
 }
 
@@ -311,6 +316,8 @@ export function dropStatement(p: Parser): Statement {
     const exists = ifExists(p);
     return { kind: 'drop_type', ifExists: exists, type: p.qualifiedName() };
   }
+  if (p.isKw('index')) return dropIndex(p);
+  if (p.isKw('materialized')) return dropView(p);
   return unsupported(p, 'DROP');
 }
 
@@ -352,6 +359,12 @@ export function describeStatement(p: Parser): DescribeStatement {
   else if (p.isKw('type') && !p.isP('.', 1)) {
     p.next();
     target = { kind: 'type', name: p.qualifiedName() };
+  } else if (p.isKw('index') && !p.isP('.', 1)) {
+    p.next();
+    target = { kind: 'index', name: p.qualifiedName() };
+  } else if (p.isKw('materialized') && p.isKw('view', 1)) {
+    p.pos += 2;
+    target = { kind: 'view', name: p.qualifiedName() };
   } else target = { kind: 'name', name: p.qualifiedName() };
   let withInternals = false;
   if (p.acceptKw('with')) {

@@ -55,7 +55,7 @@ export function selectStatement(p: Parser): SelectStatement {
   const orderBy: OrderingClause[] = [];
   if (p.acceptKw('order')) {
     p.expectKw('by');
-    do orderBy.push(ordering(p));
+    do orderBy.push(ordering(p, true));
     while (p.acceptP(','));
   }
   const stmt: SelectStatement = {
@@ -74,11 +74,18 @@ export function selectStatement(p: Parser): SelectStatement {
   return stmt;
 }
 
-export function ordering(p: Parser): OrderingClause {
+export function ordering(p: Parser, allowAnn = false): OrderingClause {
   const column = p.ident();
-  if (p.acceptKw('desc')) return { column, order: 'DESC' };
+  // `ORDER BY v ANN OF [...]`: approximate nearest neighbours of a vector (Cassandra 5.0, SAI vector indexes).
+  let ann: Term | undefined;
+  if (allowAnn && p.isKw('ann') && p.isKw('of', 1)) {
+    p.pos += 2;
+    ann = term(p);
+  }
+  const withAnn = (c: OrderingClause): OrderingClause => (ann ? { ...c, ann } : c);
+  if (p.acceptKw('desc')) return withAnn({ column, order: 'DESC' });
   p.acceptKw('asc');
-  return { column, order: 'ASC' };
+  return withAnn({ column, order: 'ASC' });
 }
 
 export function insertStatement(p: Parser): InsertStatement {

@@ -1,7 +1,8 @@
 // Terms (literals, collections, bind markers, function calls, casts), selectors, WHERE relations and IF
 // conditions. Every decision looks at most five tokens ahead and never backtracks, so parsing stays linear.
-import type { Condition, LiteralKind, Relation, RelationOp, Selector, Term } from '../model/ast.ts';
+import type { ArithmeticOp, Condition, LiteralKind, Relation, RelationOp, Selector, Term } from '../model/ast.ts';
 import type { Parser } from './parser-core.ts';
+import { SyntaxError as CqlSyntaxError } from '../model/errors.ts';
 import { isNativeTypeName } from '../model/types.ts';
 
 const lit = (type: LiteralKind, text: string): Term => ({ kind: 'literal', type, text });
@@ -9,10 +10,58 @@ const lit = (type: LiteralKind, text: string): Term => ({ kind: 'literal', type,
 export function term(p: Parser): Term {
   p.enter();
   try {
-    return termInner(p);
+    let left = termProduct(p);
+    while ((p.isP('+') || p.isP('-')) && startsTerm(p, 1)) {
+      const op = p.next().text as ArithmeticOp;
+      left = { kind: 'operation', op, left, right: termProduct(p) };
+    }
+    return left;
   } finally {
     p.leave();
   }
+}
+
+function termProduct(p: Parser): Term {
+  let left = termUnary(p);
+  while ((p.isP('*') || p.isP('/') || p.isP('%')) && startsTerm(p, 1)) {
+    const op = p.next().text as ArithmeticOp;
+    left = { kind: 'operation', op, left, right: termUnary(p) };
+  }
+  return left;
+}
+
+function termUnary(p: Parser): Term {
+  // `-NaN` and `-Infinity` are constants; `-(…)` and `-f(…)` negate.
+  if (p.isP('-') && (p.isP('(', 1) || isFunctionAheadAt(p, 1))) {
+    p.next();
+    p.enter();
+    try {
+      return { kind: 'negate', term: termUnary(p) };
+    } finally {
+      p.leave();
+    }
+  }
+  return termInner(p);
+}
+
+/**
+ * Whether the token at `k` can start a term. An operator is arithmetic only then: in `SET l = [1] + l` the `+`
+ * is followed by a column, and belongs to the prepend.
+ */
+function startsTerm(p: Parser, k: number): boolean {
+  const t = p.peek(k);
+  switch (t.type) {
+    case 'string': case 'int': case 'float': case 'bool': case 'uuid': case 'hex': case 'duration': return true;
+    case 'punct': return ['?', ':', '(', '[', '{', '-'].includes(t.text);
+    case 'ident': return t.lower === 'null' || t.lower === 'nan' || t.lower === 'infinity' || isFunctionAheadAt(p, k);
+    case 'qident': return isFunctionAheadAt(p, k);
+    default: return false;
+  }
+}
+
+function isFunctionAheadAt(p: Parser, k: number): boolean {
+  if ((p.isIdent(k) || p.isKw('token', k)) && p.isP('(', k + 1)) return true;
+  return p.isIdent(k) && p.isP('.', k + 1) && (p.isIdent(k + 2) || p.isKw('token', k + 2)) && p.isP('(', k + 3);
 }
 
 function termInner(p: Parser): Term {
@@ -148,13 +197,13 @@ function cast(p: Parser): Term {
   p.expectP('(');
   const type = p.typeRef();
   p.expectP(')');
-  return { kind: 'cast', type, term: term(p) };
+  // A cast binds tighter than arithmetic: `(int)1 + 2` casts the 1.
+  return { kind: 'cast', type, term: termUnary(p) };
 }
 
 /** `f(`, `ks.f(` or `token(` — the only way an identifier starts a term. */
 function isFunctionAhead(p: Parser): boolean {
-  if ((p.isIdent() || p.isKw('token')) && p.isP('(', 1)) return true;
-  return p.isIdent() && p.isP('.', 1) && p.isIdent(2) && p.isP('(', 3);
+  return isFunctionAheadAt(p, 0);
 }
 
 function functionName(p: Parser): string {
@@ -163,7 +212,9 @@ function functionName(p: Parser): string {
     return 'token';
   }
   const first = p.ident();
-  return p.acceptP('.') ? `${first}.${p.ident()}` : first;
+  if (!p.acceptP('.')) return first;
+  if (p.acceptKw('token')) return `${first}.token`;
+  return `${first}.${p.ident()}`;
 }
 
 function functionCall(p: Parser): Term {
@@ -174,19 +225,104 @@ function functionCall(p: Parser): Term {
 
 // ---- selectors ----------------------------------------------------------------------------------------------
 
+/** A selector: sums of products of unary terms, as Cassandra 5.0's selection arithmetic. */
 export function selector(p: Parser): Selector {
   p.enter();
   try {
-    return selectorInner(p);
+    let left = multiplicative(p);
+    while (p.isP('+') || p.isP('-')) {
+      const op = p.next().text as ArithmeticOp;
+      left = { kind: 'operation', op, left, right: multiplicative(p) };
+    }
+    return left;
   } finally {
     p.leave();
   }
 }
 
-function selectorInner(p: Parser): Selector {
+function multiplicative(p: Parser): Selector {
+  let left = unary(p);
+  while (p.isP('*') || p.isP('/') || p.isP('%')) {
+    const op = p.next().text as ArithmeticOp;
+    left = { kind: 'operation', op, left, right: unary(p) };
+  }
+  return left;
+}
+
+function unary(p: Parser): Selector {
+  p.enter();
+  try {
+    if (p.acceptP('-')) return { kind: 'negate', selector: unary(p) };
+    return postfix(p, primarySelector(p));
+  } finally {
+    p.leave();
+  }
+}
+
+/** A term in a selection: arithmetic around it belongs to the selector, so it is read without. */
+function selectionTerm(p: Parser): Term {
+  p.enter();
+  try {
+    return termUnary(p);
+  } finally {
+    p.leave();
+  }
+}
+
+/** `.field`, `[key]` and `[from..to]` after a selector. */
+function postfix(p: Parser, sel: Selector): Selector {
+  for (;;) {
+    if (p.acceptP('.')) sel = { kind: 'field', selector: sel, field: p.ident() };
+    else if (p.acceptP('[')) {
+      const from = p.isP('.') && p.isP('.', 1) ? undefined : term(p);
+      if (p.isP('.') && p.isP('.', 1)) {
+        p.pos += 2;
+        const to = p.isP(']') ? undefined : term(p);
+        p.expectP(']');
+        sel = { kind: 'slice', selector: sel, from, to };
+      } else {
+        p.expectP(']');
+        sel = { kind: 'element', selector: sel, key: from! };
+      }
+    } else return sel;
+  }
+}
+
+/** `(` opens a cast or a tuple literal, or brackets an expression (`(a + b) * 2`). */
+function parenthesized(p: Parser): Selector {
+  const at = p.pos;
+  const markers = p.bindMarkers.length;
+  const rewind = (): void => {
+    p.pos = at;
+    p.bindMarkers.length = markers;
+  };
+  // `(name)` is a cast to a user type only when a term follows; `(i) FROM` brackets a column.
+  if (isCastAhead(p)) {
+    try {
+      return { kind: 'term', term: selectionTerm(p) };
+    } catch (e) {
+      if (!(e instanceof CqlSyntaxError)) throw e;
+      rewind();
+    }
+  }
+  p.next();
+  try {
+    const inner = selector(p);
+    if (p.acceptP(')')) return { kind: 'paren', selector: inner };
+  } catch (e) {
+    if (!(e instanceof CqlSyntaxError)) throw e;
+  }
+  // A tuple literal: read it again as a term (forgetting the bind markers of the first attempt).
+  rewind();
+  return { kind: 'term', term: selectionTerm(p) };
+}
+
+function primarySelector(p: Parser): Selector {
+  if (p.isP('(')) return parenthesized(p);
   if (p.isKw('count') && p.isP('(', 1) && p.isP(')', 3)) {
     const arg = p.peek(2);
-    if ((arg.type === 'punct' && arg.text === '*') || (arg.type === 'int' && arg.text === '1')) {
+    // Any integer constant counts rows, like `*` (Cassandra names all of them `count`).
+    if ((arg.type === 'punct' && arg.text === '*') || arg.type === 'int') {
       p.pos += 4;
       return { kind: 'count_star' };
     }
@@ -195,6 +331,9 @@ function selectorInner(p: Parser): Selector {
     p.pos += 2;
     const inner = selector(p);
     p.expectKw('as');
+    // CAST takes a native type only (Cassandra's grammar: `K_AS native_type`).
+    const t = p.peek();
+    if (t.type !== 'ident' || !(isNativeTypeName(t.lower) || t.lower === 'varchar')) throw p.noViable();
     const type = p.typeRef();
     p.expectP(')');
     return { kind: 'cast', selector: inner, type };
@@ -213,9 +352,8 @@ function selectorInner(p: Parser): Selector {
   } else if (p.isIdent()) {
     sel = { kind: 'column', name: p.ident() };
   } else {
-    return { kind: 'term', term: term(p) };
+    return { kind: 'term', term: selectionTerm(p) };
   }
-  while (p.acceptP('.')) sel = { kind: 'field', selector: sel, field: p.ident() };
   return sel;
 }
 

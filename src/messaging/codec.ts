@@ -1,6 +1,8 @@
-// Internode framing: every message on a TCP stream is [u32 big-endian body length][msgpack body]. This file is pure
+// Internode framing: every message on a TCP stream is [u32 big-endian body length][body]. The handshake's body is
+// msgpack (below); the messages after it are envelopes (envelope.ts), binary for the hot verbs. This file is pure
 // logic (bytes in, values out) so it can be tested byte by byte without sockets.
 //
+// msgpack, for the handshake and for payloads without a binary form (gossip, schema):
 // Encoding choices, and why:
 // - `useRecords: false`: msgpackr's record extension shares object "structures" between the packer and the
 //   unpacker. Two processes do not share that state, so a record written by one would be unreadable by the other.
@@ -15,16 +17,14 @@
 //   which would also change how storage (the other msgpackr user) encodes.
 
 import { C1, Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { FrameError } from './wire.ts';
+
+export { FrameError } from './wire.ts';
 
 /** Upper bound on one frame's body. A length above it means garbage or a hostile peer: the link is closed. */
 export const DEFAULT_MAX_FRAME_BYTES = 128 * 1024 * 1024;
 
 const HEADER_BYTES = 4;
-
-/** Thrown for a stream that cannot be a valid sequence of frames; the connection must be closed. */
-export class FrameError extends Error {
-  override readonly name = 'FrameError';
-}
 
 const packr = new Packr({ useRecords: false, useBigIntExtension: true, copyBuffers: true, int64AsType: 'bigint' });
 
@@ -80,25 +80,44 @@ export class FrameDecoder {
     return this.buffered;
   }
 
-  /** Returns the values of every frame completed by `chunk`; throws FrameError (and stays failed) on garbage. */
+  /** Returns the msgpack values of every frame completed by `chunk`; throws FrameError (and stays failed) on garbage. */
   push(chunk: Buffer): unknown[] {
+    const bodies = this.pushRaw(chunk);
+    try {
+      return bodies.map(decodeBody);
+    } catch (err) {
+      this.fail();
+      throw err;
+    }
+  }
+
+  /**
+   * The bodies of every frame completed by `chunk`, as views into the received bytes (copy what must outlive them:
+   * a view would keep the whole socket chunk alive). Throws FrameError (and stays failed) on a bad length.
+   */
+  pushRaw(chunk: Buffer): Buffer[] {
     if (this.failed) throw new FrameError('decoder already failed');
     if (chunk.length === 0) return [];
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    const out: unknown[] = [];
+    const out: Buffer[] = [];
     try {
       this.drain(out);
     } catch (err) {
-      this.failed = true;
-      this.chunks = [];
-      this.buffered = 0;
+      this.fail();
       throw err;
     }
     return out;
   }
 
-  private drain(out: unknown[]): void {
+  /** Marks the stream as unusable: a frame failed to decode, so what follows cannot be trusted to be framed. */
+  fail(): void {
+    this.failed = true;
+    this.chunks = [];
+    this.buffered = 0;
+  }
+
+  private drain(out: Buffer[]): void {
     for (;;) {
       if (this.need === 0) {
         if (this.buffered < HEADER_BYTES) return;
@@ -114,7 +133,7 @@ export class FrameDecoder {
       let offset = 0;
       // Parse every complete frame in the joined buffer before re-examining the chunk list.
       while (this.need > 0 && all.length - offset >= this.need) {
-        out.push(decodeBody(all.subarray(offset + HEADER_BYTES, offset + this.need)));
+        out.push(all.subarray(offset + HEADER_BYTES, offset + this.need));
         offset += this.need;
         this.need = 0;
         if (all.length - offset >= HEADER_BYTES) {

@@ -10,29 +10,21 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { DeadlineTable } from '../cluster/deadlines.ts';
 import {
-  seededRandom, systemClock, systemTimers, type Clock, type Random, type TimerHandle, type Timers, type Transport,
+  seededRandom, systemClock, systemTimers, type Clock, type Random, type Timers, type Transport,
 } from '../cluster/env.ts';
-import { DEFAULT_MAX_FRAME_BYTES, encodeFrame, FrameDecoder } from './codec.ts';
+import { DEFAULT_MAX_FRAME_BYTES, decodeBody, encodeFrame, FrameDecoder } from './codec.ts';
 import { DelayLine } from './delay-line.ts';
+import { Kind, readEnvelope, writeEnvelope, type Envelope } from './envelope.ts';
 import { endpointOf, parseEndpoint } from '../model/endpoint.ts';
 import { MessagingClosedError, RemoteError, TimeoutError, toWireError, type WireError } from './errors.ts';
 import { NetworkModel } from './network-model.ts';
 import { OutboundLink, type DropReason } from './outbound.ts';
+import { Writer } from './wire.ts';
 
 export { MessagingClosedError, RemoteError, TimeoutError, type WireError } from './errors.ts';
 export { NetworkModel } from './network-model.ts';
-
-export interface Envelope {
-  verb: string;
-  /** Request id, unique per sender; 0 for one-way messages, which get no response. */
-  id: number;
-  from: string;
-  payload: unknown;
-  isResponse?: boolean;
-  /** Set on a response when the handler threw. */
-  error?: WireError;
-}
 
 export type Handler = (payload: unknown, from: string) => unknown | Promise<unknown>;
 
@@ -65,6 +57,8 @@ export interface MessagingStats {
   /** Lost by the transport, by reason. */
   droppedByLink: Record<DropReason, number>;
   timeouts: number;
+  /** Socket writes: each carries every frame written to its link in one event-loop turn (sent / socketWrites). */
+  socketWrites: number;
 }
 
 interface Hello {
@@ -73,14 +67,26 @@ interface Hello {
   from: string;
 }
 
-const PROTOCOL_VERSION = 1;
+/** 2: binary envelopes (envelope.ts); 1 was msgpack envelopes naming their sender. */
+const PROTOCOL_VERSION = 2;
 
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
-  timer: TimerHandle;
   to: string;
   verb: string;
+  timeoutMs: number;
+  deadline: number;
+}
+
+// The executor of every request's promise: one function for all of them, where an arrow per request would be a
+// closure allocated per message. It runs synchronously inside the Promise constructor, so the captured pair is
+// picked up at once.
+let capturedResolve: ((value: unknown) => void) | undefined;
+let capturedReject: ((err: Error) => void) | undefined;
+function capture(resolve: (value: unknown) => void, reject: (err: Error) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
 }
 
 interface Peer {
@@ -96,16 +102,11 @@ function isHello(v: unknown): v is Hello {
     && typeof h.version === 'number';
 }
 
-function isEnvelope(v: unknown): v is Envelope {
-  const e = v as Partial<Envelope> | null;
-  return typeof e === 'object' && e !== null && typeof e.verb === 'string' && typeof e.id === 'number';
-}
-
 export class MessagingService {
   readonly self: string;
   readonly network: NetworkModel;
   readonly stats: MessagingStats = {
-    sent: 0, received: 0, droppedByModel: 0, droppedPartitioned: 0, timeouts: 0,
+    sent: 0, received: 0, droppedByModel: 0, droppedPartitioned: 0, timeouts: 0, socketWrites: 0,
     droppedByLink: { 'queue-full': 0, unreachable: 0, backpressure: 0, closed: 0 },
   };
 
@@ -115,10 +116,13 @@ export class MessagingService {
   private readonly log: (msg: string, err?: unknown) => void;
   private readonly handlers = new Map<string, Handler>();
   private readonly peers = new Map<string, Peer>();
-  private readonly pending = new Map<number, Pending>();
+  /** Requests awaiting a response, by id, with one timer for all their timeouts. */
+  private readonly pending: DeadlineTable<number, Pending>;
   private readonly inbound = new Set<Socket>();
   private readonly hello: Buffer;
   private readonly maxFrameBytes: number;
+  /** Frames that cannot be written straight into a link (delayed, queued while connecting, to self). */
+  private readonly scratch = new Writer();
   private nextId = 1;
   private closed = false;
 
@@ -133,6 +137,10 @@ export class MessagingService {
     this.log = opts.logger ?? (() => {});
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.network = new NetworkModel(opts.network);
+    this.pending = new DeadlineTable(this.clock, this.timers, (p) => p.deadline, (_id, p) => {
+      this.stats.timeouts++;
+      p.reject(new TimeoutError(p.to, p.verb, p.timeoutMs));
+    });
     const hello: Hello = { hello: 'sibyl', version: PROTOCOL_VERSION, from: this.self };
     this.hello = encodeFrame(hello);
     server.on('connection', (socket) => this.accept(socket));
@@ -160,28 +168,23 @@ export class MessagingService {
 
   /** One-way, best effort. Throws only for a payload that cannot be encoded (a programming error). */
   send(to: string, verb: string, payload: unknown): void {
-    this.sendEnvelope(to, { verb, id: 0, from: this.self, payload });
+    this.sendMessage(to, Kind.ONE_WAY, 0, verb, payload);
   }
 
   /** Sends and waits for the handler's return value; rejects with TimeoutError, RemoteError or MessagingClosedError. */
   request(to: string, verb: string, payload: unknown, timeoutMs: number): Promise<unknown> {
     if (this.closed) return Promise.reject(new MessagingClosedError(`messaging ${this.self} is closed`));
     const id = this.nextId++;
-    return new Promise<unknown>((resolve, reject) => {
-      const timer = this.timers.setTimeout(() => {
-        if (!this.pending.delete(id)) return;
-        this.stats.timeouts++;
-        reject(new TimeoutError(to, verb, timeoutMs));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer, to, verb });
-      try {
-        this.sendEnvelope(to, { verb, id, from: this.self, payload });
-      } catch (err) {
-        this.pending.delete(id);
-        this.timers.clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
-    });
+    const promise = new Promise<unknown>(capture);
+    const p: Pending = { resolve: capturedResolve!, reject: capturedReject!, to, verb, timeoutMs, deadline: this.clock.now() + timeoutMs };
+    this.pending.add(id, p);
+    try {
+      this.sendMessage(to, Kind.REQUEST, id, verb, payload);
+    } catch (err) {
+      this.pending.delete(id);
+      p.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    return promise;
   }
 
   /** The Gossiper's Transport: one-way messages of one verb. */
@@ -213,29 +216,39 @@ export class MessagingService {
       peer.link.close();
     }
     this.peers.clear();
-    for (const [id, p] of this.pending) {
-      this.timers.clearTimeout(p.timer);
+    for (const p of this.pending.drain()) {
       p.reject(new MessagingClosedError(`messaging ${this.self} closed with ${p.verb} to ${p.to} pending`));
-      this.pending.delete(id);
     }
     await closedServer;
   }
 
   // ---- sending ----
 
-  private sendEnvelope(to: string, envelope: Envelope): void {
+  private sendMessage(to: string, kind: Kind, id: number, verb: string, payload: unknown): void {
     if (this.closed) return;
     // Encode now, not after the simulated delay: the caller may mutate the payload once send() returns.
-    const frame = encodeFrame(envelope, this.maxFrameBytes);
-    this.stats.sent++;
     if (to === this.self) {
+      writeEnvelope(this.scratch, kind, id, verb, payload, this.maxFrameBytes);
+      this.stats.sent++;
       // Local delivery skips the network, as Cassandra's does, but still copies (decode of the frame) and stays
       // asynchronous so a handler never runs inside its caller's stack.
-      const copy = new FrameDecoder(this.maxFrameBytes).push(frame)[0] as Envelope;
+      const copy = readEnvelope(Buffer.from(this.scratch.take().subarray(4)));
       setImmediate(() => { if (!this.closed) this.receive(this.self, copy); });
       return;
     }
     const peer = this.peer(to);
+    // The common case: no network model and nothing delayed ahead on this link. The frame is encoded straight into
+    // the link's bytes of this turn: no frame of its own, no copy.
+    const direct = this.network.isIdeal && peer.delay.size === 0 ? peer.link.writerIfConnected() : undefined;
+    if (direct !== undefined) {
+      writeEnvelope(direct, kind, id, verb, payload, this.maxFrameBytes);
+      this.stats.sent++;
+      peer.link.written();
+      return;
+    }
+    writeEnvelope(this.scratch, kind, id, verb, payload, this.maxFrameBytes);
+    const frame = this.scratch.take();
+    this.stats.sent++;
     if (this.network.isIdeal) {
       peer.delay.push(frame, 0);
       return;
@@ -264,6 +277,7 @@ export class MessagingService {
       backoffMinMs: this.opts.backoffMinMs ?? 50,
       backoffMaxMs: this.opts.backoffMaxMs ?? 1000,
       onDrop: (count, reason) => { this.stats.droppedByLink[reason] += count; },
+      onSocketWrite: () => { this.stats.socketWrites++; },
       logger: (msg, err) => this.log(`${this.self} -> ${to}: ${msg}`, err),
     });
     peer = { link, delay: new DelayLine<Buffer>(this.clock, this.timers, (frame) => link.send(frame)) };
@@ -282,27 +296,44 @@ export class MessagingService {
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(this.maxFrameBytes);
     let from: string | undefined;
+    // A frame decodes from its own copy: its Buffers (cell values, keys) may be kept (memtables, hints) and must not
+    // pin the socket's whole receive chunk.
+    const envelopeOf = (body: Buffer): Envelope | undefined => {
+      try {
+        return readEnvelope(Buffer.from(body));
+      } catch (err) {
+        decoder.fail();
+        reject('bad message', err);
+        return undefined;
+      }
+    };
     const reject = (why: string, err?: unknown): void => {
       this.log(`${this.self}: closing inbound connection from ${from ?? socket.remoteAddress}: ${why}`, err);
       socket.destroy();
     };
     socket.on('data', (chunk: Buffer) => {
-      let values: unknown[];
+      let bodies: Buffer[];
       try {
-        values = decoder.push(chunk);
+        bodies = decoder.pushRaw(chunk);
       } catch (err) {
         return reject('bad frame', err);
       }
-      for (const value of values) {
+      for (const body of bodies) {
         if (socket.destroyed) return;
         if (from === undefined) {
-          if (!isHello(value)) return reject('first frame is not a handshake');
-          if (value.version !== PROTOCOL_VERSION) return reject(`unsupported messaging version ${value.version}`);
-          from = value.from;
-        } else if (!isEnvelope(value)) {
-          return reject('frame is not a message envelope');
+          let hello: unknown;
+          try {
+            hello = decodeBody(body);
+          } catch (err) {
+            return reject('bad handshake', err);
+          }
+          if (!isHello(hello)) return reject('first frame is not a handshake');
+          if (hello.version !== PROTOCOL_VERSION) return reject(`unsupported messaging version ${hello.version}`);
+          from = hello.from;
         } else {
-          this.receive(from, value);
+          const envelope = envelopeOf(body);
+          if (envelope === undefined) return;
+          this.receive(from, envelope);
         }
       }
     });
@@ -316,7 +347,7 @@ export class MessagingService {
       return;
     }
     this.stats.received++;
-    if (envelope.isResponse === true) this.complete(from, envelope);
+    if (envelope.kind === Kind.RESPONSE || envelope.kind === Kind.ERROR) this.complete(from, envelope);
     else this.dispatch(from, envelope);
   }
 
@@ -325,13 +356,14 @@ export class MessagingService {
     // A late response (after its timeout) or one from the wrong peer is ignored, as Cassandra ignores them.
     if (p === undefined || p.to !== from) return;
     this.pending.delete(envelope.id);
-    this.timers.clearTimeout(p.timer);
-    if (envelope.error !== undefined) p.reject(new RemoteError(from, p.verb, envelope.error));
+    if (envelope.kind === Kind.ERROR) p.reject(new RemoteError(from, p.verb, envelope.payload as WireError));
     else p.resolve(envelope.payload);
   }
 
   private dispatch(from: string, envelope: Envelope): void {
-    const { verb, id } = envelope;
+    const { verb } = envelope;
+    // A one-way message is never answered, whatever id a peer put on it.
+    const id = envelope.kind === Kind.ONE_WAY ? 0 : envelope.id;
     const handler = this.handlers.get(verb);
     if (handler === undefined) {
       if (id !== 0) this.respondError(from, verb, id, { name: 'UnknownVerbError', message: `no handler for ${verb}` });
@@ -354,7 +386,7 @@ export class MessagingService {
   private respond(to: string, verb: string, id: number, payload: unknown): void {
     if (id === 0 || payload === undefined) return;
     try {
-      this.sendEnvelope(to, { verb, id, from: this.self, payload, isResponse: true });
+      this.sendMessage(to, Kind.RESPONSE, id, verb, payload);
     } catch (err) {
       // The handler returned something msgpack cannot carry: tell the requester rather than let it time out.
       this.failed(to, verb, id, err);
@@ -371,7 +403,7 @@ export class MessagingService {
 
   private respondError(to: string, verb: string, id: number, error: WireError): void {
     try {
-      this.sendEnvelope(to, { verb, id, from: this.self, payload: null, isResponse: true, error });
+      this.sendMessage(to, Kind.ERROR, id, verb, error);
     } catch (err) {
       this.log(`${this.self}: could not send the error response for ${verb} to ${to}`, err);
     }

@@ -9,6 +9,7 @@
 
 import { Socket } from 'node:net';
 import type { Clock, Random, TimerHandle, Timers } from '../cluster/env.ts';
+import { Writer } from './wire.ts';
 
 export type DropReason = 'queue-full' | 'unreachable' | 'backpressure' | 'closed';
 
@@ -30,6 +31,7 @@ export interface OutboundOptions {
   backoffMinMs: number;
   backoffMaxMs: number;
   onDrop: (count: number, reason: DropReason) => void;
+  onSocketWrite: () => void;
   logger: (msg: string, err?: unknown) => void;
 }
 
@@ -43,12 +45,32 @@ export class OutboundLink {
   private failures = 0;
   private retryAt = 0;
   private retryTimer: TimerHandle | undefined;
-  private corked = false;
+  /** Frames written since the last flush: they leave together, in one socket write, once per event-loop turn. */
+  private readonly out = new Writer();
+  private flushScheduled = false;
+  private readonly flushNow = (): void => this.flush();
 
   constructor(private readonly opts: OutboundOptions) {}
 
   get connected(): boolean {
     return this.state === 'connected';
+  }
+
+  /**
+   * Where to encode a frame straight into this turn's outgoing bytes (then call written()), when the link is up and
+   * not backed up; otherwise undefined, and the frame goes through send(), which queues or drops it.
+   */
+  writerIfConnected(): Writer | undefined {
+    if (this.state !== 'connected' || this.socket!.writableLength + this.out.length > this.opts.maxBufferedBytes) return undefined;
+    return this.out;
+  }
+
+  /** Frames were appended to writerIfConnected()'s writer. */
+  written(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushNow);
+    }
   }
 
   send(frame: Buffer): void {
@@ -75,14 +97,25 @@ export class OutboundLink {
 
   private write(frame: Buffer): void {
     const socket = this.socket!;
-    if (socket.writableLength > this.opts.maxBufferedBytes) return this.opts.onDrop(1, 'backpressure');
-    // Coalesce everything written in one tick into one writev: under load many small frames share a syscall.
-    if (!this.corked) {
-      this.corked = true;
-      socket.cork();
-      process.nextTick(() => { this.corked = false; socket.uncork(); });
-    }
-    socket.write(frame);
+    if (socket.writableLength + this.out.length > this.opts.maxBufferedBytes) return this.opts.onDrop(1, 'backpressure');
+    // Coalesce everything written in one event-loop turn into one socket write, as Cassandra's outbound connection
+    // flushes what producers queued since its last flush. setImmediate, not nextTick: it runs after every I/O
+    // callback of this turn, so the replies to a whole batch of incoming requests (from several connections) share
+    // one syscall, where nextTick would write once per callback. On loopback a write also runs the receiver's TCP
+    // input path, so each syscall saved is worth several microseconds.
+    this.out.raw(frame);
+    this.written();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.out.length === 0) return;
+    // take() hands the bytes over for good (the writer never rewrites them), so the socket may keep them queued.
+    const bytes = this.out.take();
+    // The link broke (or closed) since these were written: they are lost, as those in the socket's buffer are.
+    if (this.state !== 'connected' || this.socket === undefined) return;
+    this.opts.onSocketWrite();
+    this.socket.write(bytes);
   }
 
   private connect(): void {
@@ -118,7 +151,7 @@ export class OutboundLink {
   private onClose(socket: Socket): void {
     if (this.socket !== socket || this.state === 'closed') return;
     this.socket = undefined;
-    this.corked = false;
+    this.out.take();
     if (this.state === 'connecting') {
       // Unreachable: what waited for this attempt is dropped; later messages trigger the next attempt after backoff.
       this.failures++;

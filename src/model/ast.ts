@@ -33,7 +33,10 @@ export type Term =
   | { kind: 'tuple'; elements: Term[] }
   | { kind: 'udt'; fields: Array<[string, Term]> }
   | { kind: 'function'; name: string; args: Term[] }
-  | { kind: 'cast'; type: TypeRef; term: Term };
+  | { kind: 'cast'; type: TypeRef; term: Term }
+  /** `1 + 1`, `'2024-01-01' + 1d`: arithmetic on terms, typed by the receiver (Cassandra 5.0). */
+  | { kind: 'operation'; op: ArithmeticOp; left: Term; right: Term }
+  | { kind: 'negate'; term: Term };
 
 export type Selector =
   | { kind: 'column'; name: string }
@@ -42,7 +45,14 @@ export type Selector =
   | { kind: 'count_star' } // count(*) and count(1)
   | { kind: 'cast'; selector: Selector; type: TypeRef }
   | { kind: 'term'; term: Term } // a literal/bind marker in a selection
-  | { kind: 'field'; selector: Selector; field: string }; // udt_col.field
+  | { kind: 'field'; selector: Selector; field: string } // udt_col.field
+  | { kind: 'element'; selector: Selector; key: Term } // m['k'], s[1]
+  | { kind: 'slice'; selector: Selector; from?: Term; to?: Term } // m['a'..'c'], s[..3]
+  | { kind: 'operation'; op: ArithmeticOp; left: Selector; right: Selector } // a + b, x * 2
+  | { kind: 'negate'; selector: Selector } // -a
+  | { kind: 'paren'; selector: Selector }; // (a + b), kept for the column name
+
+export type ArithmeticOp = '+' | '-' | '*' | '/' | '%';
 
 export interface SelectClause {
   selector: Selector;
@@ -131,6 +141,8 @@ export interface DeleteStatement {
 export interface OrderingClause {
   column: string;
   order: 'ASC' | 'DESC';
+  /** `ORDER BY v ANN OF <vector>`: nearest neighbours of this vector first. */
+  ann?: Term;
 }
 
 export interface SelectStatement {
@@ -250,6 +262,71 @@ export interface DropTypeStatement {
   ifExists: boolean;
 }
 
+/** How an index target reads a column: the value itself, or a collection's values, keys, entries, or whole. */
+export type IndexTargetKind = 'simple' | 'values' | 'keys' | 'entries' | 'full';
+
+export interface IndexTargetAst {
+  column: string;
+  /** Absent when written bare (`(v)`): a simple index, or values() for a non-frozen collection. */
+  kind?: IndexTargetKind;
+}
+
+export interface CreateIndexStatement {
+  kind: 'create_index';
+  table: QualifiedName;
+  /** Absent: Cassandra's default name, `<table>_<column>_idx` (plus `_1`, `_2`… while taken). */
+  name?: string;
+  ifNotExists: boolean;
+  /** CREATE CUSTOM INDEX. */
+  isCustom: boolean;
+  targets: IndexTargetAst[];
+  /** USING 'class' as written ('sai', 'StorageAttachedIndex', a class name). */
+  using?: string;
+  /** WITH OPTIONS = {…}, values as text. */
+  options?: Record<string, string>;
+}
+
+export interface DropIndexStatement {
+  kind: 'drop_index';
+  index: QualifiedName;
+  ifExists: boolean;
+}
+
+/** One restriction of a materialized view's WHERE clause: `c IS NOT NULL`, or any other relation. */
+export type ViewRelationAst =
+  | { kind: 'is_not_null'; column: string }
+  | { kind: 'relation'; relation: Relation };
+
+export interface CreateViewStatement {
+  kind: 'create_view';
+  view: QualifiedName;
+  base: QualifiedName;
+  ifNotExists: boolean;
+  /** `'*'` for SELECT *; otherwise the selectors as written (only plain column names are valid). */
+  selectors: '*' | SelectClause[];
+  where: ViewRelationAst[];
+  /** Absent when no PRIMARY KEY was given (Cassandra refuses that after parsing). */
+  partitionKey?: string[];
+  clusteringColumns: string[];
+  clusteringOrder: OrderingClause[];
+  options: Record<string, OptionValue>;
+  /** Bind markers in the statement (refused, as Cassandra does). */
+  hasBindMarkers: boolean;
+}
+
+export interface AlterViewStatement {
+  kind: 'alter_view';
+  view: QualifiedName;
+  ifExists: boolean;
+  options: Record<string, OptionValue>;
+}
+
+export interface DropViewStatement {
+  kind: 'drop_view';
+  view: QualifiedName;
+  ifExists: boolean;
+}
+
 export type DescribeTarget =
   | { kind: 'cluster' }
   | { kind: 'keyspaces' }
@@ -259,6 +336,8 @@ export type DescribeTarget =
   | { kind: 'keyspace'; name?: string; only: boolean } // DESCRIBE [ONLY] KEYSPACE [ks]
   | { kind: 'table'; name: QualifiedName }
   | { kind: 'type'; name: QualifiedName }
+  | { kind: 'index'; name: QualifiedName }
+  | { kind: 'view'; name: QualifiedName }
   /** DESCRIBE name: a keyspace, a table or a type, whichever exists. */
   | { kind: 'name'; name: QualifiedName };
 
@@ -285,6 +364,11 @@ export type Statement =
   | CreateTypeStatement
   | AlterTypeStatement
   | DropTypeStatement
+  | CreateIndexStatement
+  | DropIndexStatement
+  | CreateViewStatement
+  | AlterViewStatement
+  | DropViewStatement
   | DescribeStatement;
 
 /** What the parser returns: the statement plus its bind markers in order (for PREPARE's variable metadata). */

@@ -26,7 +26,7 @@ export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 export { Consistency, consistencyName, type ConsistencyLevel } from './consistency.ts';
 import { consistencyName, type ConsistencyLevel } from './consistency.ts';
 
-export type WriteType = 'SIMPLE' | 'BATCH' | 'UNLOGGED_BATCH' | 'COUNTER' | 'BATCH_LOG';
+export type WriteType = 'SIMPLE' | 'BATCH' | 'UNLOGGED_BATCH' | 'COUNTER' | 'BATCH_LOG' | 'CAS';
 
 export abstract class CqlError extends Error {
   abstract readonly code: ErrorCodeValue;

@@ -14,7 +14,9 @@ export type CqlType =
   | { kind: 'map'; key: CqlType; value: CqlType; frozen: boolean }
   // Tuples are always frozen in CQL.
   | { kind: 'tuple'; elements: CqlType[] }
-  | { kind: 'udt'; keyspace: string; name: string; fieldNames: string[]; fieldTypes: CqlType[]; frozen: boolean };
+  | { kind: 'udt'; keyspace: string; name: string; fieldNames: string[]; fieldTypes: CqlType[]; frozen: boolean }
+  // Cassandra 5.0's vector<element, dimension>: a fixed number of non-null elements, always frozen.
+  | { kind: 'vector'; element: CqlType; dimension: number };
 
 /** A type as written in a statement, before UDT names are resolved against the schema. */
 export type TypeRef =
@@ -23,7 +25,8 @@ export type TypeRef =
   | { kind: 'set'; element: TypeRef; frozen: boolean }
   | { kind: 'map'; key: TypeRef; value: TypeRef; frozen: boolean }
   | { kind: 'tuple'; elements: TypeRef[] }
-  | { kind: 'udt'; keyspace?: string; name: string; frozen: boolean };
+  | { kind: 'udt'; keyspace?: string; name: string; frozen: boolean }
+  | { kind: 'vector'; element: TypeRef; dimension: number };
 
 const NATIVE_SET = new Set<string>(NATIVE_TYPES);
 export function isNativeTypeName(s: string): s is NativeTypeName {
@@ -79,6 +82,8 @@ export function typeToCql(t: CqlType, insideFrozen = false): string {
       const name = quoteIdentIfNeeded(t.name);
       return t.frozen && !insideFrozen ? `frozen<${name}>` : name;
     }
+    case 'vector':
+      return `vector<${typeToCql(t.element, true)}, ${t.dimension}>`;
   }
 }
 

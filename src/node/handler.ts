@@ -9,7 +9,7 @@ import { SUPPORTED_COMPRESSIONS, type CompressionName } from '../protocol/compre
 import { resultMetadataId } from '../protocol/column-specs.ts';
 import { ProtocolVersion, SUPPORTED_VERSION_NAMES, usesSegments } from '../protocol/versions.ts';
 import type { ExecEnv, Plan, Session } from '../cql/exec/index.ts';
-import { runBatch, type CompiledModification } from '../cql/exec/index.ts';
+import { checkBatch, runBatch, type CompiledModification } from '../cql/exec/index.ts';
 import type { ExecValue } from '../cql/exec/values.ts';
 import type { StatementCache } from './statements.ts';
 
@@ -34,7 +34,7 @@ export interface ConnectionState {
 const EVENT_NAMES = new Set(['TOPOLOGY_CHANGE', 'STATUS_CHANGE', 'SCHEMA_CHANGE']);
 
 /** Orders bound values by marker position, resolving With_names_for_values against the plan's variable names. */
-function bindValues(plan: Plan, params: QueryParameters): ExecValue[] {
+function bindValues(plan: Plan, params: QueryParameters, unprepared = false): ExecValue[] {
   const vars = plan.variables;
   if (params.names) {
     const byName = new Map<string, ExecValue>();
@@ -46,7 +46,9 @@ function bindValues(plan: Plan, params: QueryParameters): ExecValue[] {
     });
   }
   if (params.values.length !== vars.length) {
-    throw new InvalidRequestError(`There were ${vars.length} markers(?) in CQL but ${params.values.length} bound variables`);
+    // Cassandra words it differently for QUERY (QueryOptions) and EXECUTE (the prepared statement's check).
+    if (unprepared) throw new InvalidRequestError('Invalid amount of bind variables');
+    throw new InvalidRequestError(`there were ${vars.length} markers(?) in CQL but ${params.values.length} bound variables`);
   }
   return params.values;
 }
@@ -74,7 +76,7 @@ export class RequestHandler {
         // v5's With_keyspace runs the query in that keyspace without touching the connection's.
         const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace };
         const plan = this.statements.planFor(req.query, session);
-        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params) });
+        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params, true) });
         if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
         return { opcode: Opcode.RESULT, result };
       }
@@ -88,8 +90,7 @@ export class RequestHandler {
       case Opcode.EXECUTE:
         return { opcode: Opcode.RESULT, result: await this.execute(state, req.id, req.params, req.resultMetadataId) };
       case Opcode.BATCH:
-        await this.batch(state, req.batch);
-        return { opcode: Opcode.RESULT, result: { kind: 'void' } };
+        return { opcode: Opcode.RESULT, result: await this.batch(state, req.batch) };
       case Opcode.AUTH_RESPONSE:
         throw new ProtocolError('Unexpected message AUTH_RESPONSE: authentication is not enabled');
     }
@@ -128,7 +129,7 @@ export class RequestHandler {
     return { opcode: Opcode.READY };
   }
 
-  private async batch(state: ConnectionState, batch: BatchRequest): Promise<void> {
+  private async batch(state: ConnectionState, batch: BatchRequest): Promise<ResultMessage> {
     const children: Array<{ m: CompiledModification; ctx: { values: ExecValue[]; nowMicros: number } }> = [];
     const nowMicros = this.env.nowMicros();
     const session = batch.keyspace === undefined ? state.session : { keyspace: batch.keyspace };
@@ -139,7 +140,10 @@ export class RequestHandler {
       children.push({ m: plan.modification, ctx: { values: bindValues(plan, params), nowMicros } });
     }
     const kind = batch.type === 0 ? 'LOGGED' : batch.type === 1 ? 'UNLOGGED' : 'COUNTER';
-    await runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency);
+    // The frame's default timestamp is the driver's client-side clock, not USING TIMESTAMP: a conditional batch
+    // ignores it (its cells take the Paxos ballot's time), as Cassandra does.
+    checkBatch(kind, children.map((c) => c.m), false);
+    return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency);
   }
 }
 

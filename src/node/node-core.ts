@@ -5,9 +5,12 @@
 // in-memory store: test/sim/), and a simulated failure replays from its seed.
 import type { Clock, Random, TimerHandle, Timers, Transport } from '../cluster/env.ts';
 import { startGossipLoop, type GossipMessage } from '../cluster/gossip.ts';
-import { Membership, type PeerView } from '../cluster/membership.ts';
+import { Membership, type PeerView, type SavedPeer } from '../cluster/membership.ts';
 import { ClusterCoordinator, type Messenger, type ReplicaStore } from '../coordinator/cluster.ts';
 import type { HintStore } from '../coordinator/hints.ts';
+import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
+import type { BatchlogStore } from '../coordinator/batchlog.ts';
+import { counterIdOf } from '../storage/counters.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
 import type { Statement } from '../model/ast.ts';
 import { GOSSIP_VERB } from '../messaging/verbs.ts';
@@ -17,14 +20,26 @@ import { RequestHandler } from './handler.ts';
 import { SchemaService, type SchemaStore } from './schema-service.ts';
 import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
+import { IndexingStore } from '../index/store.ts';
+import { IndexManager } from '../index/manager.ts';
+import { ViewStore } from '../views/store.ts';
+import { ViewBuilder } from '../views/builder.ts';
+import { VIEW_USAGE_WARNING } from '../schema/ddl_view.ts';
+import { StreamService } from '../streaming/stream.ts';
+import { RepairService } from '../repair/repair.ts';
+import { Bootstrap } from '../bootstrap/bootstrap.ts';
+import { decommission } from '../bootstrap/decommission.ts';
+import { cleanup } from '../bootstrap/cleanup.ts';
+import { rebuild } from '../bootstrap/rebuild.ts';
+import { uuidFrom } from '../repair/repair.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
   transport<M>(verb: string): Transport<M>;
 }
 
-/** The node's storage: replica data, the schema and node-local metadata. */
-export interface NodeStore extends ReplicaStore, SchemaStore {
+/** The node's storage: replica data, the schema, Paxos state and node-local metadata. */
+export interface NodeStore extends ReplicaStore, SchemaStore, PaxosStateStore, BatchlogStore {
   approximateSize(): number;
 }
 
@@ -63,13 +78,38 @@ export interface NodeSettings {
   maxHintWindowMs: number;
   hintThrottleBytesPerSec: number;
   gossipIntervalMs?: number;
+  /** cas_contention_timeout: how long a lightweight transaction retries under contention (1000 ms by default). */
+  casContentionTimeoutMs?: number;
+  /** counter_write_request_timeout: how long a counter write waits for its leader replica (5000 ms by default). */
+  counterWriteTimeoutMs?: number;
+  /** batchlog_replay_throttle in bytes per second for the whole cluster (1024 KiB/s by default). */
+  batchlogReplayThrottleBytesPerSec?: number;
+  /** batch_size_fail_threshold in bytes (50 KiB by default). */
+  batchSizeFailBytes?: number;
+  /** materialized_views_enabled: CREATE MATERIALIZED VIEW is refused unless set (Cassandra's default: false). */
+  materializedViewsEnabled?: boolean;
+  /** stream_throughput_outbound in bytes per second (24 MiB/s by default; 0: unthrottled). */
+  streamThroughputBytesPerSec?: number;
+  /**
+   * Present when the node is to bootstrap (auto_bootstrap, a new node with no tokens yet, not a seed): `tokens` is
+   * then empty, and the tokens chosen are handed to `saveTokens` once the node has joined.
+   */
+  bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void> };
+  /** Cassandra's ring delay for decommission (30 s by default; the bootstrap's own when bootstrapping). */
+  ringDelayMs?: number;
 }
 
 export const RELEASE_VERSION = '4.0.11';
 const GENERATION_KEY = 'gossip-generation';
+/** The peers of the ring as last known (Cassandra's system.peers), restored at start. */
+const PEERS_KEY = 'ring-peers';
+/** Ring changes come in bursts (a node's states arrive one by one): they are saved at most this often. */
+const PEERS_SAVE_MS = 1000;
 const HINT_RETRY_MS = 5000;
 const LOAD_GOSSIP_MS = 10_000;
 const SCHEMA_RETRY_MS = 10_000;
+/** How often the batchlog is scanned for batches to replay (Cassandra's batchlog replay interval). */
+const BATCHLOG_REPLAY_MS = 10_000;
 
 /** Runs `fn` every `ms` through injected timers, until stopped. */
 function every(timers: Timers, ms: number, fn: () => void): { stop(): void } {
@@ -98,6 +138,17 @@ export class NodeCore {
   readonly handler: RequestHandler;
   readonly execEnv: ExecEnv;
   readonly generation: number;
+  /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
+  readonly indexes: IndexManager;
+  /** This node's materialized view builds (system.built_views, nodetool viewbuildstatus). */
+  readonly views: ViewBuilder;
+  /** Streams of token ranges between nodes (repair, bootstrap), and anti-entropy repair over them. */
+  readonly streaming: StreamService;
+  readonly repair: RepairService;
+  /** The bootstrap under way or done, when this node bootstrapped in this run. */
+  bootstrap: Bootstrap | undefined;
+  /** Set by decommission(): LEAVING while it runs, DECOMMISSIONED once the node has left the ring. */
+  leaving: 'LEAVING' | 'DECOMMISSIONED' | undefined;
   private readonly sync: SchemaSync;
   private readonly listeners: Array<(e: EventMessage) => void> = [];
   private readonly loops: Array<{ stop(): void }> = [];
@@ -121,9 +172,21 @@ export class NodeCore {
     this.endpoint = env.messenger.self;
     // The DC list is late-bound: NetworkTopologyStrategy options may name only DCs gossip knows.
     this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros, env.newId);
+    this.schema.materializedViewsEnabled = settings.materializedViewsEnabled === true;
     this.membership = this.buildMembership();
+    this.membership.restorePeers(env.store.getMeta<SavedPeer[]>(PEERS_KEY) ?? []);
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
+    this.indexes = new IndexManager(env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
+    // Replica writes and reads go through the indexing store, so every write keeps this node's indexes current.
+    const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
+    // Above the indexes: a base write computes its materialized views' updates, and sends them to the view replicas.
+    const store = this.buildViewStore(indexing);
+    this.views = new ViewBuilder(store, env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
+    this.indexes.onSchema(this.schema.current);
+    this.views.onSchema(this.schema.current);
     this.schema.onChange((changes: SchemaChange[], s) => {
+      this.indexes.onSchema(s);
+      this.views.onSchema(s);
       this.membership.setSchemaVersion(s.version);
       for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
     });
@@ -131,14 +194,41 @@ export class NodeCore {
       topology: {
         self: this.endpoint, localDc: settings.dataCenter, localRack: settings.rack,
         ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+        pendingRing: () => this.membership.pendingRing(),
       },
-      messenger: env.messenger, store: env.store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
+      messenger: env.messenger, store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
       writeTimeoutMs: settings.writeTimeoutMs, readTimeoutMs: settings.readTimeoutMs, maxHintWindowMs: settings.maxHintWindowMs,
       hints: env.hints, hintThrottleBytesPerSec: settings.hintThrottleBytesPerSec,
+      paxosStore: env.store, nowMicros: env.nowMicros, random: env.random, casContentionTimeoutMs: settings.casContentionTimeoutMs,
+      counterId: counterIdOf(settings.hostId), counterWriteTimeoutMs: settings.counterWriteTimeoutMs,
+      batchlogStore: env.store, batchlogReplayThrottleBytesPerSec: settings.batchlogReplayThrottleBytesPerSec,
+    });
+    this.streaming = new StreamService({
+      messenger: env.messenger, store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
+      nowSec: () => Math.floor(env.nowMicros() / 1e6), log: env.log,
+      throughputBytesPerSec: () => settings.streamThroughputBytesPerSec ?? 24 * 1024 * 1024,
+    });
+    this.repair = new RepairService({
+      messenger: env.messenger, store, streaming: this.streaming, schema: () => this.schema.current,
+      ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep), address: (ep) => ep.replace(/:\d+$/, ''),
+      clock: env.clock, timers: env.timers, random: env.random, nowMicros: env.nowMicros, log: env.log,
     });
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);
     this.handler = new RequestHandler(this.execEnv, this.statements);
+  }
+
+  private buildViewStore(inner: IndexingStore): ViewStore {
+    const s = this.settings;
+    return new ViewStore({
+      inner, schema: () => this.schema.current, messenger: this.env.messenger, writeTimeoutMs: s.writeTimeoutMs,
+      topology: {
+        self: this.endpoint, localDc: s.dataCenter, localRack: s.rack,
+        ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+      },
+      nowSec: () => Math.floor(this.env.nowMicros() / 1e6), nowMicros: this.env.nowMicros, random: this.env.random,
+      batchlog: this.env.store, log: this.env.log,
+    });
   }
 
   private buildMembership(): Membership {
@@ -153,6 +243,7 @@ export class NodeCore {
         seeds: s.seeds, generation: this.generation, clusterName: s.clusterName,
         transport: this.env.messenger.transport<GossipMessage>(GOSSIP_VERB), clock: this.env.clock,
         random: this.env.random, schemaVersion: this.schema.version, phiConvictThreshold: s.phiConvictThreshold,
+        joining: s.bootstrap !== undefined,
       },
       {
         onJoin: (p) => this.emit({ type: 'TOPOLOGY_CHANGE', change: 'NEW_NODE', ...native(p) }),
@@ -163,6 +254,7 @@ export class NodeCore {
         },
         onDown: (p) => this.emit({ type: 'STATUS_CHANGE', change: 'DOWN', ...native(p) }),
         onSchema: (p) => this.sync.reconcileWith(p),
+        onRingChange: () => this.savePeersSoon(),
       },
     );
   }
@@ -173,8 +265,11 @@ export class NodeCore {
       coordinator: this.coordinator,
       systemContext: () => this.systemContext(),
       nowMicros: this.env.nowMicros,
+      batchSizeFailBytes: this.settings.batchSizeFailBytes,
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);
+        // Cassandra sends this as a client warning; Sibyl's protocol layer has no warnings yet, so it is logged.
+        if (change && stmt.kind === 'create_view') this.env.log(`${VIEW_USAGE_WARNING} (${change.keyspace}.${change.name ?? ''})`);
         // Answer once the live peers hold the new schema too, so drivers see agreement promptly.
         if (change) await this.sync.push(this.membership.peers().filter((p) => p.alive));
         return change ? { kind: 'schema_change', ...change } : { kind: 'void' };
@@ -189,7 +284,7 @@ export class NodeCore {
       local: {
         clusterName: s.clusterName, dataCenter: s.dataCenter, rack: s.rack, hostId: s.hostId,
         listenAddress: s.listenAddress, broadcastAddress: s.broadcastAddress, rpcAddress: s.rpcAddress,
-        nativePort: s.nativePort, storagePort: s.storagePort, tokens: s.tokens, schemaVersion: this.schema.version,
+        nativePort: s.nativePort, storagePort: s.storagePort, tokens: this.membership.local.tokens, schemaVersion: this.schema.version,
         gossipGeneration: this.generation, releaseVersion: RELEASE_VERSION, cqlVersion: '3.4.5',
         partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner', nativeProtocolVersion: '4',
       },
@@ -199,6 +294,8 @@ export class NodeCore {
       // down. Both drivers skip null versions; the real version is back once the peer is up.
       peers: this.membership.peerInfos().map((p) =>
         (this.membership.isAlive(`${p.address}:${p.storagePort}`) ? p : { ...p, schemaVersion: null })),
+      builtIndexes: this.indexes.builtIndexes(),
+      viewBuilds: this.views.statuses(),
     };
   }
 
@@ -221,8 +318,76 @@ export class NodeCore {
     this.loops.push(every(this.env.timers, SCHEMA_RETRY_MS, () => {
       for (const p of this.membership.peers()) this.sync.reconcileWith(p);
     }));
+    // Logged batches this node holds whose coordinator did not finish them in time are replayed.
+    this.loops.push(every(this.env.timers, BATCHLOG_REPLAY_MS, () => {
+      void this.coordinator.batchlog.replayDue().then(
+        (n) => { if (n > 0) this.env.log(`replayed ${n} batches from the batchlog`); },
+        (e: unknown) => this.env.log('batchlog replay failed', e),
+      );
+    }));
     this.membership.setLoad(this.env.store.approximateSize());
+    if (this.settings.bootstrap) this.startBootstrap(this.settings.bootstrap);
     this.loops.push(every(this.env.timers, LOAD_GOSSIP_MS, () => this.membership.setLoad(this.env.store.approximateSize())));
+  }
+
+  private peersSave: TimerHandle | undefined;
+
+  /** Keeps the ring's peers for the next start, once the burst of changes is over. */
+  private savePeersSoon(): void {
+    if (this.peersSave !== undefined || this.gossipStopped) return;
+    this.peersSave = this.env.timers.setTimeout(() => {
+      this.peersSave = undefined;
+      if (this.gossipStopped) return;
+      this.env.store.putMeta(PEERS_KEY, this.membership.savedPeers()).catch((e: unknown) => this.env.log('could not save the ring peers', e));
+    }, PEERS_SAVE_MS);
+  }
+
+  private startBootstrap(b: NonNullable<NodeSettings['bootstrap']>): void {
+    const s = this.settings;
+    this.bootstrap = new Bootstrap({
+      self: this.endpoint, address: s.broadcastAddress, dataCenter: s.dataCenter, rack: s.rack, numTokens: b.numTokens,
+      ringDelayMs: b.ringDelayMs, membership: this.membership, streaming: this.streaming, schema: () => this.schema.current,
+      schemaAgrees: () => this.membership.peers().filter((p) => p.alive).every((p) => p.schemaVersion === this.schema.version),
+      clock: this.env.clock, timers: this.env.timers, random: this.env.random, log: this.env.log, saveTokens: b.saveTokens,
+    });
+    void this.bootstrap.run().catch(() => undefined); // logged by the bootstrap; the node stays joining (UJ)
+  }
+
+  /** nodetool decommission: streams this node's ranges to their next owners, leaves the ring, stops gossip. */
+  async decommission(): Promise<void> {
+    if (this.leaving !== undefined) throw new Error(`This node is already ${this.leaving.toLowerCase()}`);
+    this.leaving = 'LEAVING';
+    try {
+      await decommission({
+        self: this.endpoint, messenger: this.env.messenger, membership: this.membership, schema: () => this.schema.current,
+        timers: this.env.timers, ringDelayMs: this.settings.ringDelayMs ?? this.settings.bootstrap?.ringDelayMs ?? 30_000,
+        planId: uuidFrom(this.env.random), log: this.env.log,
+      });
+    } catch (e) {
+      this.leaving = undefined;
+      throw e;
+    }
+    this.leaving = 'DECOMMISSIONED';
+    // Gossip stops without the shutdown announcement, whose STATUS would replace LEFT in the peers' views (and put
+    // the node's tokens back into their rings, as a node that is merely down).
+    this.gossipStopped = true;
+    for (const l of this.loops.splice(0)) l.stop();
+  }
+
+  /** nodetool cleanup: drops the data of ranges this node does not replicate. Returns the tables cleaned. */
+  cleanup(keyspace?: string, tables: string[] = []): Promise<number> {
+    return cleanup({
+      self: this.endpoint, store: this.env.store, schema: () => this.schema.current, ring: () => this.membership.ring(),
+      pendingRing: () => this.membership.pendingRing(), log: this.env.log,
+    }, keyspace, tables);
+  }
+
+  /** nodetool rebuild [-- SOURCE_DC]: streams the ranges this node replicates from other replicas. */
+  rebuild(sourceDc?: string): Promise<number> {
+    return rebuild({
+      self: this.endpoint, localDc: this.settings.dataCenter, ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+      schema: () => this.schema.current, streaming: this.streaming, planId: uuidFrom(this.env.random), log: this.env.log,
+    }, sourceDc);
   }
 
   private async replayHintsTo(endpoint: string): Promise<void> {
@@ -248,6 +413,7 @@ export class NodeCore {
     if (this.gossipStopped) return;
     this.gossipStopped = true;
     for (const l of this.loops.splice(0)) l.stop();
+    if (this.peersSave !== undefined) this.env.timers.clearTimeout(this.peersSave);
     this.membership.gossiper.shutdown();
     // Give the shutdown announcement a moment to leave before anything closes the sockets.
     await new Promise<void>((r) => this.env.timers.setTimeout(r, 100));

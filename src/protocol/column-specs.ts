@@ -82,5 +82,7 @@ function canonicalType(t: CqlType): string {
       return `tuple<${t.elements.map(canonicalType).join(',')}>`;
     case 'udt':
       return `${t.keyspace}.${t.name}{${t.fieldNames.map((n, i) => `${n}:${canonicalType(t.fieldTypes[i]!)}`).join(',')}}${t.frozen ? '!' : ''}`;
+    case 'vector':
+      return `vector<${canonicalType(t.element)},${t.dimension}>`;
   }
 }

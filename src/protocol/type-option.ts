@@ -4,6 +4,7 @@
 import type { CqlType, NativeTypeName } from '../model/types.ts';
 import type { BodyReader, BodyWriter } from './buffers.ts';
 import { ProtocolError } from '../model/errors.ts';
+import { marshalClass, parseMarshalClass } from './marshal-class.ts';
 
 export const TypeId = {
   CUSTOM: 0x0000,
@@ -114,6 +115,10 @@ export function writeTypeOption(w: BodyWriter, t: CqlType, version = 4): void {
       w.writeShort(t.elements.length);
       for (const e of t.elements) writeTypeOption(w, e, version);
       return;
+    case 'vector':
+      w.writeShort(TypeId.CUSTOM);
+      w.writeString(marshalClass(t));
+      return;
   }
 }
 
@@ -133,6 +138,8 @@ export function readTypeOption(r: BodyReader, depth = 0): CqlType {
       const cls = r.readString();
       const name = NATIVE_BY_CLASS.get(cls);
       if (name) return { kind: 'native', name };
+      const vector = cls.includes('VectorType(') ? parseMarshalClass(cls) : undefined;
+      if (vector) return vector;
       throw new ProtocolError(`Unsupported custom type ${cls}`);
     }
     case TypeId.LIST:

@@ -2,7 +2,8 @@
 // shows the server's text verbatim, and tools diff it): four-space indents, options in alphabetical order,
 // maps with sorted keys, doubles in Java's Double.toString form.
 import { isMultiCell, quoteIdentIfNeeded, typeToCql } from '../model/types.ts';
-import type { ColumnDef, KeyspaceDef, TableDef, UserTypeDef } from './model.ts';
+import type { ColumnDef, IndexDef, KeyspaceDef, TableDef, UserTypeDef } from './model.ts';
+import { customOptions } from './indexes.ts';
 import { isVirtualKeyspace } from './system_defs.ts';
 import { compareNames } from './table_build.ts';
 
@@ -65,7 +66,7 @@ function columnCql(c: { name: string; type: ColumnDef['type']; kind: string }): 
   return `${q(c.name)} ${typeToCql(c.type)}${c.kind === 'static' ? ' static' : ''}`;
 }
 
-function tableOptionsCql(t: TableDef): string {
+export function tableOptionsCql(t: TableDef): string {
   const o = t.options;
   const ext: Record<string, string> = {};
   for (const [k, v] of Object.entries(o.extensions)) ext[k] = `0x${v}`;
@@ -138,4 +139,14 @@ export function tableToCql(t: TableDef, withInternals: boolean): string {
     if (readded !== undefined) out += `\nALTER TABLE ${name} ADD ${columnCql(readded)};`;
   }
   return out;
+}
+
+/** CREATE [CUSTOM] INDEX as Cassandra's IndexMetadata.toCqlString prints it. */
+export function indexToCql(t: TableDef, i: IndexDef): string {
+  const head = `CREATE ${i.kind === 'CUSTOM' ? 'CUSTOM ' : ''}INDEX ${q(i.name)} ON ${q(t.keyspace)}.${q(t.name)} (${i.options.target ?? ''})`;
+  if (i.kind !== 'CUSTOM') return `${head};`;
+  const using = ` USING ${quoteString(i.options.class_name ?? '')}`;
+  const opts = customOptions(i);
+  const withOptions = Object.keys(opts).length === 0 ? '' : ` WITH OPTIONS = ${cqlMap(opts)}`;
+  return `${head}${using}${withOptions};`;
 }

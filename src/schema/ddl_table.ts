@@ -6,6 +6,7 @@ import type { ColumnDef, DroppedColumnDef, KeyspaceDef, Schema, TableDef } from 
 import { buildTableOptions } from './options.ts';
 import { compareNames, withColumns } from './table_build.ts';
 import { containsCounter, referencesDuration, resolveTypeIn } from './types_resolve.ts';
+import { dependentIndexes } from './ddl_index.ts';
 import {
   guardSystemKeyspace, keyspaceOf, requireKeyspace, validateTableName, withKeyspace, type DdlContext, type DdlResult,
 } from './ddl_common.ts';
@@ -213,10 +214,10 @@ function addColumns(ks: KeyspaceDef, table: TableDef, columns: ColumnDefinitionA
       if (counterTable) throw ire(`Cannot re-add previously dropped counter column ${c.name}`);
     }
     if (counterTable && !containsCounter(type)) {
-      throw new ConfigError(`Cannot have a non counter column ("${c.name}") in a counter table`);
+      throw new ConfigError(`${t.keyspace}.${t.name}: Cannot have a non counter column ("${c.name}") in a counter table`);
     }
     if (!counterTable && containsCounter(type)) {
-      throw new ConfigError(`Cannot have a counter column ("${c.name}") in a non counter table`);
+      throw new ConfigError(`${t.keyspace}.${t.name}: Cannot have a counter column ("${c.name}") in a non counter table`);
     }
     const def: ColumnDef = { name: c.name, type, kind: c.isStatic ? 'static' : 'regular', position: -1, order: 'none' };
     t = withColumns(t, t.partitionKey, t.clustering, [...t.regular, def]);
@@ -231,6 +232,8 @@ function dropColumns(table: TableDef, names: string[], ctx: DdlContext): TableDe
     const c = t.columns.get(name);
     if (c === undefined) throw ire(`Column ${name} was not found in table '${tableString(table.keyspace, table.name)}'`);
     if (c.kind === 'partition_key' || c.kind === 'clustering') throw ire(`Cannot drop PRIMARY KEY column ${name}`);
+    const indexes = dependentIndexes(t, name);
+    if (indexes.length > 0) throw ire(`Cannot drop column ${name} because it has dependent secondary indexes (${indexes.join(', ')})`);
     if (c.type.kind === 'udt' && !c.type.frozen) {
       throw ire(`Cannot drop non-frozen column ${name} of user type ${typeToCql(c.type)}`);
     }
@@ -246,6 +249,8 @@ function renameColumns(table: TableDef, renames: Array<[string, string]>): Table
     const c = t.columns.get(from);
     if (c === undefined) throw ire(`Column ${from} was not found in table ${tableString(table.keyspace, table.name)}`);
     if (c.kind !== 'partition_key' && c.kind !== 'clustering') throw ire(`Cannot rename non PRIMARY KEY column ${from}`);
+    const indexes = dependentIndexes(t, from);
+    if (indexes.length > 0) throw ire(`Can't rename column ${from} because it has dependent secondary indexes (${indexes.join(', ')})`);
     if (t.columns.has(to)) {
       throw ire(
         `Cannot rename column ${from} to ${to} in table '${tableString(table.keyspace, table.name)}'; another column with that name already exists`,

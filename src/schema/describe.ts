@@ -4,8 +4,10 @@ import { InvalidRequestError } from '../model/errors.ts';
 import type { DescribeStatement, QualifiedName } from '../model/ast.ts';
 import { quoteIdentIfNeeded, T, type CqlType } from '../model/types.ts';
 import type { JsValue } from '../model/values/js.ts';
-import type { KeyspaceDef, Schema, TableDef, UserTypeDef } from './model.ts';
-import { keyspaceToCql, tableToCql, typeToCreateCql } from './cql_format.ts';
+import type { IndexDef, KeyspaceDef, Schema, TableDef, UserTypeDef } from './model.ts';
+import { indexToCql, keyspaceToCql, tableToCql, typeToCreateCql } from './cql_format.ts';
+import { keyspaceIndex, tableIndexes } from './indexes.ts';
+import { viewToCql } from './describe_view.ts';
 import { isSystemKeyspace, withSystemKeyspaces } from './system_defs.ts';
 import { compareNames } from './table_build.ts';
 import { referencesUdt } from './types_resolve.ts';
@@ -32,7 +34,7 @@ const ELEMENT_COLUMNS = [...LIST_COLUMNS, { name: 'create_statement', type: T.te
 
 interface Element {
   keyspace: string;
-  type: 'keyspace' | 'type' | 'table';
+  type: 'keyspace' | 'type' | 'table' | 'index' | 'materialized_view';
   name: string;
   cql: (withInternals: boolean) => string;
 }
@@ -52,6 +54,18 @@ function keyspaceElement(ks: KeyspaceDef): Element {
 function tableElement(t: TableDef): Element {
   return { keyspace: t.keyspace, type: 'table', name: t.name, cql: (internals) => tableToCql(t, internals) };
 }
+function indexElement(t: TableDef, i: IndexDef): Element {
+  return { keyspace: t.keyspace, type: 'index', name: i.name, cql: () => indexToCql(t, i) };
+}
+function viewElement(v: TableDef): Element {
+  return { keyspace: v.keyspace, type: 'materialized_view', name: v.name, cql: (internals) => viewToCql(v, internals) };
+}
+/** A table and, after it, its indexes by name, then its materialized views (Cassandra's DESCRIBE order). */
+function tableWithIndexes(t: TableDef, ks?: KeyspaceDef): Element[] {
+  const views = ks === undefined ? [] : [...ks.tables.values()].filter((v) => v.view?.baseId === t.id).sort(ignoreCase);
+  return [tableElement(t), ...[...tableIndexes(t)].sort(ignoreCase).map((i) => indexElement(t, i)), ...views.map(viewElement)];
+}
+const plainTables = (ks: KeyspaceDef): TableDef[] => [...ks.tables.values()].filter((t) => t.view === undefined);
 function typeElement(u: UserTypeDef): Element {
   return { keyspace: u.keyspace, type: 'type', name: u.name, cql: () => typeToCreateCql(u) };
 }
@@ -77,7 +91,7 @@ function keyspaceElements(ks: KeyspaceDef, only: boolean): Element[] {
   const out = [keyspaceElement(ks)];
   if (only) return out;
   out.push(...typesInDependencyOrder(ks).map(typeElement));
-  out.push(...[...ks.tables.values()].sort(ignoreCase).map(tableElement));
+  out.push(...plainTables(ks).sort(ignoreCase).flatMap((t) => tableWithIndexes(t, ks)));
   return out;
 }
 
@@ -119,8 +133,8 @@ function elementKeyspace(name: QualifiedName, current: string | undefined): stri
 function describeTable(schema: Schema, ksName: string, table: string): Element[] {
   const ks = validateKeyspace(schema, ksName);
   const t = ks.tables.get(table);
-  if (t === undefined) throw ire(`Table '${table}' not found in keyspace '${ks.name}'`);
-  return [tableElement(t)];
+  if (t === undefined || t.view !== undefined) throw ire(`Table '${table}' not found in keyspace '${ks.name}'`);
+  return tableWithIndexes(t, ks);
 }
 
 export function describe(
@@ -144,7 +158,7 @@ export function describe(
       return listRows(
         scope.flatMap((ks) =>
           target.kind === 'tables'
-            ? [...ks.tables.values()].sort(ignoreCase).map(tableElement)
+            ? plainTables(ks).sort(ignoreCase).map(tableElement)
             : [...ks.types.values()].sort(ignoreCase).map(typeElement),
         ),
       );
@@ -167,17 +181,43 @@ export function describe(
       if (u === undefined) throw ire(`User defined type '${target.name.name}' not found in '${ks.name}'`);
       return elementRows([typeElement(u)], internals);
     }
-    case 'name': {
-      // cqlsh's order: a keyspace, then a table (then index / materialized view, which Sibyl does not have).
-      const { keyspace, name } = target.name;
-      if (keyspace === undefined && schema.keyspaces.has(name)) {
-        return elementRows(keyspaceElements(schema.keyspaces.get(name) as KeyspaceDef, false), internals);
-      }
-      const ks = validateKeyspace(schema, keyspace ?? currentKeyspace ?? name);
-      if (ks.tables.has(name)) return elementRows(describeTable(schema, ks.name, name), internals);
-      throw ire(`'${name}' not found in keyspace '${ks.name}'`);
+    case 'index': {
+      const ks = validateKeyspace(schema, elementKeyspace(target.name, currentKeyspace));
+      const found = keyspaceIndex(ks, target.name.name);
+      // Cassandra 5.0.9's words for an index that does not exist.
+      if (found === undefined) throw ire(`Table for existing index '${target.name.name}' not found in '${ks.name}'`);
+      return elementRows([indexElement(found.table, found.index)], internals);
     }
+    case 'view':
+    case 'name':
+      return describeNamed(schema, target, currentKeyspace, internals);
   }
+}
+
+/** DESCRIBE MATERIALIZED VIEW v, and DESCRIBE name (cqlsh's order: a keyspace, a table, an index, a view). */
+function describeNamed(
+  schema: Schema,
+  target: Extract<DescribeStatement['target'], { kind: 'view' | 'name' }>,
+  currentKeyspace: string | undefined,
+  internals: boolean,
+): DescribeResult {
+  if (target.kind === 'view') {
+    const ks = validateKeyspace(schema, elementKeyspace(target.name, currentKeyspace));
+    const v = ks.tables.get(target.name.name);
+    if (v?.view === undefined) throw ire(`Materialized view '${target.name.name}' not found in '${ks.name}'`);
+    return elementRows([viewElement(v)], internals);
+  }
+  const { keyspace, name } = target.name;
+  if (keyspace === undefined && schema.keyspaces.has(name)) {
+    return elementRows(keyspaceElements(schema.keyspaces.get(name) as KeyspaceDef, false), internals);
+  }
+  const ks = validateKeyspace(schema, keyspace ?? currentKeyspace ?? name);
+  const named = ks.tables.get(name);
+  if (named?.view !== undefined) return elementRows([viewElement(named)], internals);
+  if (named !== undefined) return elementRows(describeTable(schema, ks.name, name), internals);
+  const found = keyspaceIndex(ks, name);
+  if (found !== undefined) return elementRows([indexElement(found.table, found.index)], internals);
+  throw ire(`'${name}' not found in keyspace '${ks.name}'`);
 }
 
 const trimPrefix = (s: string, prefix: string): string => (s.startsWith(prefix) ? s.slice(prefix.length) : s);

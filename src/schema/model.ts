@@ -55,10 +55,58 @@ export interface TableDef {
    */
   dropped?: Map<string, DroppedColumnDef>;
   /**
-   * Bumped whenever the table's columns change; prepared statements remember it and answer UNPREPARED when it
+   * Set when this "table" is a materialized view (CREATE MATERIALIZED VIEW): views live among the keyspace's tables,
+   * so reads, storage and replica placement treat them as tables; everything that must tell them apart
+   * (system_schema.tables vs views, writes, DROP TABLE, DESCRIBE) looks at this.
+   */
+  view?: ViewDef;
+  /** Secondary indexes (CREATE INDEX), in creation order; absent or empty when the table has none. */
+  indexes?: IndexDef[];
+  /**
+   * Bumped whenever the table's columns or indexes change; prepared statements remember it and answer UNPREPARED when it
    * no longer matches, so drivers re-prepare and get fresh result metadata.
    */
   version: number;
+}
+
+/**
+ * A secondary index as system_schema.indexes describes it. `options` holds exactly what Cassandra stores there: the
+ * `target` (`v`, `values(l)`, `keys(m)`, `entries(m)`, `full(f)`), and for CUSTOM indexes the `class_name` as written
+ * in USING plus the WITH OPTIONS entries.
+ */
+export interface IndexDef {
+  name: string;
+  /** Id of the index's node-local storage: a dropped and re-created index of the same name gets a new one. */
+  id: string;
+  kind: 'COMPOSITES' | 'CUSTOM';
+  options: Record<string, string>;
+}
+
+/** What makes a table a materialized view: its base table and the SELECT that defines it. */
+export interface ViewDef {
+  baseTable: string;
+  baseId: string;
+  /** SELECT *: columns added to the base later are added to the view too. */
+  includeAllColumns: boolean;
+  /**
+   * The base regular column in the view's primary key (Cassandra allows one), if any: such a view's rows follow
+   * strict liveness (a row is visible only while that column is live in its base row).
+   */
+  keyColumn?: string;
+  /** The WHERE clause as system_schema.views.where_clause shows it. */
+  whereClause: string;
+  /**
+   * Restrictions other than IS NOT NULL, each on a primary key column of the base (Cassandra refuses them on other
+   * columns), with the value serialized for the column's type. A base row is in the view only if it satisfies all.
+   */
+  filters: ViewFilter[];
+}
+
+export interface ViewFilter {
+  column: string;
+  op: '=' | '<' | '<=' | '>' | '>=' | 'IN';
+  /** Hex of the serialized values (one for comparisons, any number for IN): the schema is stored as JSON. */
+  values: string[];
 }
 
 export interface DroppedColumnDef {

@@ -2,7 +2,7 @@
 // a digest of a canonical serialization, so identical schemas give identical versions on every node.
 import { createHash } from 'node:crypto';
 import type {
-  ColumnDef, DroppedColumnDef, KeyspaceDef, Schema, TableDef, TableOptions, UserTypeDef,
+  ColumnDef, DroppedColumnDef, IndexDef, KeyspaceDef, Schema, TableDef, TableOptions, UserTypeDef, ViewDef,
 } from './model.ts';
 import { compareNames, nameUuid } from './table_build.ts';
 import { parseReplication } from './replication.ts';
@@ -18,6 +18,8 @@ interface SerializedTable {
   version: number;
   virtual?: boolean;
   dropped?: DroppedColumnDef[];
+  indexes?: IndexDef[];
+  view?: ViewDef;
 }
 
 interface SerializedKeyspace {
@@ -49,6 +51,9 @@ function serializeTable(t: TableDef): SerializedTable {
   };
   if (t.virtual) out.virtual = true;
   if (t.dropped !== undefined && t.dropped.size > 0) out.dropped = byName(t.dropped.values());
+  // Only when there are some: the schema version of a table without indexes stays what it was before indexes existed.
+  if (t.indexes !== undefined && t.indexes.length > 0) out.indexes = t.indexes;
+  if (t.view !== undefined) out.view = t.view;
   return out;
 }
 
@@ -105,6 +110,8 @@ export function deserializeSchema(x: unknown): Schema {
       };
       if (t.virtual) table.virtual = true;
       if (t.dropped !== undefined) table.dropped = new Map(arrayOf<DroppedColumnDef>(t.dropped, 'dropped').map((d) => [d.name, d]));
+      if (t.indexes !== undefined) table.indexes = arrayOf<IndexDef>(t.indexes, 'indexes');
+      if (isObject(t.view)) table.view = t.view;
       tables.set(t.name, table);
     }
     const types = new Map(arrayOf<UserTypeDef>(k.types, `types of ${k.name}`).map((u) => [u.name, u]));

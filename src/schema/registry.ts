@@ -3,8 +3,8 @@
 // the statement a no-op. Validation and error messages follow Cassandra 4.
 import { randomUUID } from 'node:crypto';
 import type {
-  AlterKeyspaceStatement, AlterTableStatement, AlterTypeStatement, CreateKeyspaceStatement, CreateTableStatement,
-  CreateTypeStatement, DropKeyspaceStatement, DropTableStatement, DropTypeStatement,
+  AlterKeyspaceStatement, AlterTableStatement, AlterTypeStatement, CreateIndexStatement, CreateKeyspaceStatement,
+  CreateTableStatement, CreateTypeStatement, CreateViewStatement, AlterViewStatement, DropViewStatement, DropIndexStatement, DropKeyspaceStatement, DropTableStatement, DropTypeStatement,
 } from '../model/ast.ts';
 import type { SchemaChange } from '../protocol/messages.ts';
 import type { Schema } from './model.ts';
@@ -12,6 +12,9 @@ import type { DdlContext } from './ddl_common.ts';
 import { alterTable, createTable, dropTable } from './ddl_table.ts';
 import { alterKeyspace, alterType, createKeyspace, createType, dropKeyspace, dropType } from './ddl_keyspace_type.ts';
 import { computeSchemaVersion } from './persist.ts';
+import { createIndex, dropIndex } from './ddl_index.ts';
+import { alterView, createView, dropView } from './ddl_view.ts';
+import { checkTableDdlAgainstViews, propagateToViews } from './ddl_view_guards.ts';
 
 export { resolveType } from './types_resolve.ts';
 export { serializeSchema, deserializeSchema, computeSchemaVersion, type SerializedSchema } from './persist.ts';
@@ -26,11 +29,16 @@ export type DdlStatement =
   | DropTableStatement
   | CreateTypeStatement
   | AlterTypeStatement
-  | DropTypeStatement;
+  | DropTypeStatement
+  | CreateIndexStatement
+  | DropIndexStatement
+  | CreateViewStatement
+  | AlterViewStatement
+  | DropViewStatement;
 
 const DDL_KINDS = new Set<string>([
   'create_keyspace', 'alter_keyspace', 'drop_keyspace', 'create_table', 'alter_table', 'drop_table', 'create_type',
-  'alter_type', 'drop_type',
+  'alter_type', 'drop_type', 'create_index', 'drop_index', 'create_view', 'alter_view', 'drop_view',
 ]);
 
 export function isDdlStatement(stmt: { kind: string }): stmt is DdlStatement {
@@ -44,7 +52,7 @@ export function emptySchema(): Schema {
 
 /**
  * Apply one DDL statement. `options` makes the result deterministic when needed (tests, replaying a change on
- * another node): the clock for dropped-column times, the id of a new table, and the cluster's data centers.
+ * another node): the clock for dropped-column times, the id of a new table or index, and the cluster's data centers.
  */
 export function applyDdl(
   schema: Schema,
@@ -56,6 +64,7 @@ export function applyDdl(
     nowMicros: options.nowMicros ?? Date.now() * 1000,
     newTableId: options.newTableId ?? randomUUID,
     dataCenters: options.dataCenters,
+    materializedViewsEnabled: options.materializedViewsEnabled,
   };
   let result: { schema: Schema; change: SchemaChange | null };
   switch (stmt.kind) {
@@ -63,11 +72,23 @@ export function applyDdl(
     case 'alter_keyspace': result = alterKeyspace(schema, stmt, ctx); break;
     case 'drop_keyspace': result = dropKeyspace(schema, stmt); break;
     case 'create_table': result = createTable(schema, stmt, currentKeyspace, ctx); break;
-    case 'alter_table': result = alterTable(schema, stmt, currentKeyspace, ctx); break;
-    case 'drop_table': result = dropTable(schema, stmt, currentKeyspace); break;
+    case 'alter_table':
+      checkTableDdlAgainstViews(schema, stmt, currentKeyspace);
+      result = alterTable(schema, stmt, currentKeyspace, ctx);
+      result = { ...result, schema: propagateToViews(schema, result.schema, stmt, currentKeyspace) };
+      break;
+    case 'drop_table':
+      checkTableDdlAgainstViews(schema, stmt, currentKeyspace);
+      result = dropTable(schema, stmt, currentKeyspace);
+      break;
     case 'create_type': result = createType(schema, stmt, currentKeyspace); break;
     case 'alter_type': result = alterType(schema, stmt, currentKeyspace); break;
     case 'drop_type': result = dropType(schema, stmt, currentKeyspace); break;
+    case 'create_index': result = createIndex(schema, stmt, currentKeyspace, ctx); break;
+    case 'drop_index': result = dropIndex(schema, stmt, currentKeyspace); break;
+    case 'create_view': result = createView(schema, stmt, currentKeyspace, ctx); break;
+    case 'alter_view': result = alterView(schema, stmt, currentKeyspace); break;
+    case 'drop_view': result = dropView(schema, stmt, currentKeyspace); break;
   }
   if (result.change === null) return { schema, change: null };
   const next = result.schema;

@@ -193,6 +193,23 @@ const SYSTEM = keyspace('system', { class: LOCAL_STRATEGY }, [
     comment: 'per-table primary range size estimates, table is deprecated in favor of table_estimates',
     options: LOCAL_OPTS,
   },
+  {
+    name: 'built_views',
+    columns: 'keyspace_name text, view_name text, status_replicated boolean',
+    pk: ['keyspace_name'],
+    ck: ['view_name'],
+    comment: 'built views',
+    options: LOCAL_OPTS,
+  },
+  {
+    // Cassandra keeps the keyspace name in table_name here.
+    name: 'IndexInfo',
+    columns: 'table_name text, index_name text, value blob',
+    pk: ['table_name'],
+    ck: ['index_name'],
+    comment: 'built column indexes',
+    options: LOCAL_OPTS,
+  },
 ]);
 
 const SYSTEM_SCHEMA = keyspace('system_schema', { class: LOCAL_STRATEGY }, [

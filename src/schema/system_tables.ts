@@ -6,6 +6,7 @@ import { typeToCql } from '../model/types.ts';
 import type { ColumnDef, KeyspaceDef, Schema, TableDef } from './model.ts';
 import { isVirtualKeyspace, withSystemKeyspaces } from './system_defs.ts';
 import { compareNames } from './table_build.ts';
+import { tableIndexes } from './indexes.ts';
 
 export {
   isSystemKeyspace, isVirtualKeyspace, withSystemKeyspaces, SYSTEM_KEYSPACES, LOCAL_SYSTEM_KEYSPACES,
@@ -52,6 +53,10 @@ export interface SystemContext {
   schema: Schema;
   local: LocalNodeInfo;
   peers: PeerNodeInfo[];
+  /** Indexes whose build has completed on this node (system."IndexInfo"). */
+  builtIndexes?: Array<{ keyspace: string; index: string }>;
+  /** This node's materialized view builds (system.built_views, system_distributed.view_build_status). */
+  viewBuilds?: Array<{ keyspace: string; view: string; status: 'STARTED' | 'SUCCESS' }>;
 }
 
 export type SystemRow = Record<string, JsValue>;
@@ -68,13 +73,27 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
     case 'system_schema.keyspaces':
       return schemaKeyspaces(ctx).map(keyspaceRow);
     case 'system_schema.tables':
-      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).map(tableRow));
+      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).filter((t) => t.view === undefined).map(tableRow));
+    case 'system_schema.views':
+      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).filter((t) => t.view !== undefined).map(viewRow));
     case 'system_schema.columns':
       return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(columnRows));
     case 'system_schema.dropped_columns':
       return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(droppedRows));
     case 'system_schema.types':
       return schemaKeyspaces(ctx).flatMap(typeRows);
+    case 'system_schema.indexes':
+      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(indexRows));
+    case 'system.IndexInfo':
+      return [...(ctx.builtIndexes ?? [])]
+        .sort((a, b) => compareNames(a.keyspace, b.keyspace) || compareNames(a.index, b.index))
+        .map((b) => ({ table_name: b.keyspace, index_name: b.index, value: null }));
+    case 'system.built_views':
+      return sortedBuilds(ctx).filter((b) => b.status === 'SUCCESS')
+        .map((b) => ({ keyspace_name: b.keyspace, view_name: b.view, status_replicated: true }));
+    case 'system_distributed.view_build_status':
+      // Only this node's own builds: Sibyl computes the table per node rather than replicating it.
+      return sortedBuilds(ctx).map((b) => ({ keyspace_name: b.keyspace, view_name: b.view, host_id: ctx.local.hostId, status: b.status }));
     case 'system_virtual_schema.keyspaces':
       return virtualKeyspaces(ctx).map((ks) => ({ keyspace_name: ks.name }));
     case 'system_virtual_schema.tables':
@@ -86,6 +105,10 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
     default:
       return [];
   }
+}
+
+function sortedBuilds(ctx: SystemContext): NonNullable<SystemContext['viewBuilds']> {
+  return [...(ctx.viewBuilds ?? [])].sort((a, b) => compareNames(a.keyspace, b.keyspace) || compareNames(a.view, b.view));
 }
 
 function localRow(n: LocalNodeInfo): SystemRow {
@@ -205,6 +228,16 @@ function tableRow(t: TableDef): SystemRow {
   };
 }
 
+/** A view's row: its table params (without table_name and flags) and what defines it. */
+function viewRow(t: TableDef): SystemRow {
+  const { table_name: _name, flags: _flags, ...params } = tableRow(t);
+  const v = t.view!;
+  return {
+    ...params, view_name: t.name, base_table_id: v.baseId, base_table_name: v.baseTable, where_clause: v.whereClause,
+    include_all_columns: v.includeAllColumns,
+  };
+}
+
 function columnRow(t: TableDef, c: ColumnDef): SystemRow {
   return {
     keyspace_name: t.keyspace,
@@ -234,6 +267,12 @@ function droppedRows(t: TableDef): SystemRow[] {
       kind: d.kind,
       type: typeToCql(d.type),
     }));
+}
+
+function indexRows(t: TableDef): SystemRow[] {
+  return [...tableIndexes(t)]
+    .sort((a, b) => compareNames(a.name, b.name))
+    .map((i) => ({ keyspace_name: t.keyspace, table_name: t.name, index_name: i.name, kind: i.kind, options: stringMap(i.options) }));
 }
 
 function typeRows(ks: KeyspaceDef): SystemRow[] {

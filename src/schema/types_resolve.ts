@@ -19,6 +19,8 @@ export function typeRefToString(t: TypeRef): string {
       break;
     case 'tuple':
       return `tuple<${t.elements.map(typeRefToString).join(', ')}>`;
+    case 'vector':
+      return `vector<${typeRefToString(t.element)}, ${t.dimension}>`;
     case 'udt':
       s = t.keyspace ? `${t.keyspace}.${t.name}` : t.name;
       break;
@@ -100,6 +102,10 @@ function resolve(ref: TypeRef, keyspace: string, ks: KeyspaceDef | undefined, in
       if (def === undefined) throw new InvalidRequestError(`Unknown type ${keyspace}.${ref.name}`);
       return udtType(def, insideFrozen || ref.frozen);
     }
+    case 'vector':
+      if (ref.dimension <= 0) throw new InvalidRequestError(`vectors may only have positive dimensions; given ${ref.dimension}`);
+      if (refIsCounter(ref.element)) throw new InvalidRequestError('Counters are not allowed inside vectors');
+      return { kind: 'vector', element: resolve(ref.element, keyspace, ks, true), dimension: ref.dimension };
   }
 }
 
@@ -136,6 +142,8 @@ export function referencesUdt(t: CqlType, keyspace: string, name: string): boole
       return t.elements.some((e) => referencesUdt(e, keyspace, name));
     case 'udt':
       return (t.keyspace === keyspace && t.name === name) || t.fieldTypes.some((f) => referencesUdt(f, keyspace, name));
+    case 'vector':
+      return referencesUdt(t.element, keyspace, name);
   }
 }
 
@@ -159,6 +167,8 @@ export function refreshUdts(t: CqlType, types: Map<string, UserTypeDef>): CqlTyp
       if (def === undefined || def.keyspace !== t.keyspace) return t;
       return { ...t, fieldNames: [...def.fieldNames], fieldTypes: def.fieldTypes.map((f) => refreshUdts(f, types)) };
     }
+    case 'vector':
+      return { ...t, element: refreshUdts(t.element, types) };
   }
 }
 
@@ -179,5 +189,7 @@ export function referencesDuration(t: CqlType): boolean {
       return t.elements.some(referencesDuration);
     case 'udt':
       return t.fieldTypes.some(referencesDuration);
+    case 'vector':
+      return referencesDuration(t.element);
   }
 }

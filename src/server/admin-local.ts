@@ -3,7 +3,7 @@
 // cluster uses, so the answers have the shape (and, for one node, the values) the multi-node source will give.
 import { getHeapStatistics } from 'node:v8';
 import type { Registry } from 'prom-client';
-import type { AdminSource, DescribeClusterReport, InfoReport, NodeReport, PendingHintsEntry, RingEntry, StatusReport } from './admin-types.ts';
+import type { AdminSource, DescribeClusterReport, InfoReport, NodeReport, PendingHintsEntry, ViewBuildStatusEntry, RingEntry, StatusReport } from './admin-types.ts';
 import { AdminRequestError } from './admin.ts';
 import type { NodeConfig } from './config.ts';
 import type { SystemContext } from '../schema/system_tables.ts';
@@ -17,11 +17,13 @@ import { literalToBytes } from '../model/values/literals.ts';
 import type { LiteralKind } from '../model/ast.ts';
 import type { CqlType } from '../model/types.ts';
 import { parseNetworkConfig } from '../messaging/network-model.ts';
+import type { StorageStats } from '../storage/engine.ts';
+import { registerStorageMetrics, tableStats, threadPools } from './admin-storage.ts';
 
 export interface LocalAdminDeps {
   config: NodeConfig;
   systemContext: () => SystemContext;
-  storage: { approximateSize(): number; flush(): Promise<void> };
+  storage: { approximateSize(): number; flush(): Promise<void>; stats?(): StorageStats };
   /** Open client connections (a metrics gauge). */
   connections: () => number;
   /** Requests served so far, when the node counts them (a metrics gauge). */
@@ -32,6 +34,8 @@ export interface LocalAdminDeps {
   cluster?: ClusterView;
   /** Hints held, per target endpoint, with epoch-ms ages; none when not given. */
   hints?: () => Array<{ target: string; count: number; sizeBytes: number; oldest: number; newest: number }>;
+  /** Rebuilds indexes of a table on this node; returns the names rebuilt. */
+  indexes?: { rebuild(table: TableDef, names: string[]): Promise<string[]> };
 }
 
 /** One node of the cluster for the admin API; `id` is its endpoint id in the ring. */
@@ -45,6 +49,17 @@ export interface ClusterNodeView {
   loadBytes?: number;
   tokens: string[];
   schemaVersion: string;
+  /** Bootstrapping: UJ/DJ in nodetool status. */
+  joining?: boolean;
+  /** Decommissioning: UL/DL. */
+  leaving?: boolean;
+}
+
+/** Cassandra's two letters: Up/Down, then Normal or Joining. */
+function nodeState(n: ClusterNodeView): NodeReport['state'] {
+  if (n.joining) return n.alive ? 'UJ' : 'DJ';
+  if (n.leaving) return n.alive ? 'UL' : 'DL';
+  return n.alive ? 'UN' : 'DN';
 }
 
 export interface ClusterView {
@@ -127,6 +142,8 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     collectDefaultMetrics({ register: r, prefix: 'sibyl_' });
     new Gauge({ name: 'sibyl_client_connections', help: 'Open native-protocol client connections', registers: [r], collect() { this.set(deps.connections()); } });
     new Gauge({ name: 'sibyl_load_bytes', help: 'Bytes of data stored (nodetool Load)', registers: [r], collect() { this.set(deps.storage.approximateSize()); } });
+    const stats = deps.storage.stats?.bind(deps.storage);
+    if (stats) await registerStorageMetrics(r, stats);
     if (deps.requests) {
       const requests = deps.requests;
       new Gauge({ name: 'sibyl_client_requests', help: 'Client requests served since start', registers: [r], collect() { this.set(requests()); } });
@@ -173,7 +190,12 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     return out;
   };
 
+  const storageStats = deps.storage.stats?.bind(deps.storage);
   return {
+    ...(storageStats ? {
+      tableStats: (filters: string[]) => tableStats(deps.systemContext().schema, storageStats(), filters),
+      threadPools: () => threadPools(storageStats()),
+    } : {}),
     status(ksName?: string): StatusReport {
       const l = local();
       const { replication, note } = ownershipReplication(ksName);
@@ -185,7 +207,7 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
         hostId: n.hostId,
         dataCenter: n.dataCenter,
         rack: n.rack,
-        state: n.alive ? 'UN' : 'DN',
+        state: nodeState(n),
         ...(n.loadBytes !== undefined ? { loadBytes: n.loadBytes } : {}),
         tokens: n.tokens,
         ownsRaw: raw.get(n.id) ?? 0,
@@ -223,7 +245,7 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
       const out: RingEntry[] = [];
       for (const n of nodes()) {
         for (const token of n.tokens) {
-          out.push({ address: n.address, dataCenter: n.dataCenter, rack: n.rack, state: n.alive ? 'UN' : 'DN',
+          out.push({ address: n.address, dataCenter: n.dataCenter, rack: n.rack, state: nodeState(n),
             ...(n.loadBytes !== undefined ? { loadBytes: n.loadBytes } : {}), ownsRaw: raw.get(n.id) ?? 0, token });
         }
       }
@@ -265,6 +287,24 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     async metrics(): Promise<string> {
       registry ??= metricsRegistry();
       return (await registry).metrics();
+    },
+    async rebuildIndex(ksName: string, tableName: string, names: string[]): Promise<void> {
+      const ks = deps.systemContext().schema.keyspaces.get(ksName);
+      if (!ks) throw new AdminRequestError(`Unknown keyspace '${ksName}'`);
+      const table = ks.tables.get(tableName);
+      if (!table) throw new AdminRequestError(`Unknown table '${tableName}' in keyspace '${ksName}'`);
+      const missing = names.filter((n) => !(table.indexes ?? []).some((i) => i.name === n));
+      if (missing.length > 0) throw new AdminRequestError(`Unknown index(es) ${missing.join(', ')} of ${ksName}.${tableName}`);
+      await deps.indexes?.rebuild(table, names);
+    },
+    viewBuildStatus(ksName: string, viewName: string): ViewBuildStatusEntry[] {
+      const ctx = deps.systemContext();
+      if (ctx.schema.keyspaces.get(ksName)?.tables.get(viewName)?.view === undefined) {
+        throw new AdminRequestError(`Unknown materialized view ${ksName}.${viewName}`);
+      }
+      // Only this node's build: Sibyl does not replicate system_distributed.view_build_status.
+      const mine = (ctx.viewBuilds ?? []).find((b) => b.keyspace === ksName && b.view === viewName);
+      return [{ host: `/${ctx.local.broadcastAddress}:${ctx.local.storagePort}`, status: mine?.status ?? 'UNKNOWN' }];
     },
     pendingHints(): PendingHintsEntry[] {
       const nodes = new Map((cluster?.nodes() ?? []).map((n) => [n.id, n]));

@@ -7,11 +7,12 @@ import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ConfigLoadError, YamlReader, invalid } from './config-yaml.ts';
 import { checkSecuritySettings } from './config-security.ts';
+import { IGNORED_STORAGE_KEYS, STORAGE_DEFAULTS, parseStorageConfig, storageYaml, type StorageConfig } from './config-storage.ts';
 
 export { ConfigLoadError };
+export type { CommitlogSyncMode } from './config-storage.ts';
 
 export type SnitchName = 'SimpleSnitch' | 'GossipingPropertyFileSnitch' | 'Ec2Snitch';
-export type CommitlogSyncMode = 'batch' | 'periodic';
 export type Ec2NamingScheme = 'legacy' | 'standard';
 /** Cassandra's disk_failure_policy; best_effort and stop_paranoid behave as stop (Sibyl has one data directory). */
 export type DiskFailurePolicy = 'die' | 'stop_paranoid' | 'stop' | 'best_effort' | 'ignore';
@@ -20,7 +21,7 @@ export type CommitFailurePolicy = 'die' | 'stop' | 'stop_commit' | 'ignore';
 const DISK_FAILURE_POLICIES: readonly DiskFailurePolicy[] = ['die', 'stop_paranoid', 'stop', 'best_effort', 'ignore'];
 const COMMIT_FAILURE_POLICIES: readonly CommitFailurePolicy[] = ['die', 'stop', 'stop_commit', 'ignore'];
 
-export interface NodeConfig {
+export interface NodeConfig extends StorageConfig {
   /** Absolute path of the cassandra.yaml this came from ('' when built by defaultConfig). */
   configPath: string;
   clusterName: string;
@@ -51,10 +52,6 @@ export interface NodeConfig {
   dataDir: string;
   dataFileDirectories: string[];
   hintsDirectory: string;
-  /** `group` in the yaml is read as batch: every write is durable before it is acknowledged. */
-  commitlogSync: CommitlogSyncMode;
-  commitlogSyncPeriodMs: number;
-  commitlogSyncBatchWindowMs: number;
   nativeTransportMaxFrameSizeMb: number;
   maxHintWindowMs: number;
   /** hinted_handoff_throttle: hint replay bandwidth per target, KiB/s (0 = unthrottled). */
@@ -66,6 +63,26 @@ export interface NodeConfig {
   readRequestTimeoutMs: number;
   writeRequestTimeoutMs: number;
   requestTimeoutMs: number;
+  /** cas_contention_timeout: how long a lightweight transaction retries under Paxos contention. */
+  casContentionTimeoutMs: number;
+  /** counter_write_request_timeout: how long a counter write waits for its leader replica. */
+  counterWriteRequestTimeoutMs: number;
+  /** batchlog_replay_throttle: KiB/s of batchlog replay for the whole cluster (0 = unthrottled). */
+  batchlogReplayThrottleKib: number;
+  /** stream_throughput_outbound: bytes per second this node sends in streams (repair, bootstrap); 0 = unthrottled. */
+  streamThroughputOutboundBytesPerSec: number;
+  /**
+   * auto_bootstrap: a new node (no tokens yet, no initial_token, not a seed) streams its ranges before it serves.
+   * Cassandra's default (true) when the key is absent from cassandra.yaml; configs Sibyl writes for its launcher and
+   * tests set it false unless asked, since their nodes start together as a new cluster.
+   */
+  autoBootstrap: boolean;
+  /** batch_size_fail_threshold: a multi-partition batch larger than this (KiB) is refused ("Batch too large"). */
+  batchSizeFailThresholdKib: number;
+  /** batch_size_warn_threshold: accepted; Sibyl does not send client warnings yet. */
+  batchSizeWarnThresholdKib: number;
+  /** materialized_views_enabled (4.x: enable_materialized_views); false by default, as in Cassandra 5.0. */
+  materializedViewsEnabled: boolean;
   authenticator: 'AllowAllAuthenticator';
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
@@ -78,7 +95,7 @@ const SNITCHES: readonly SnitchName[] = ['SimpleSnitch', 'GossipingPropertyFileS
 const DEFAULT_DC: Record<SnitchName, string> = { SimpleSnitch: 'datacenter1', GossipingPropertyFileSnitch: 'dc1', Ec2Snitch: 'dc1' };
 const DEFAULT_RACK = 'rack1';
 /** Keys Cassandra uses that have no meaning for Sibyl's storage; silently accepted so stock yaml files load cleanly. */
-const IGNORED_KEYS = new Set(['commitlog_directory', 'saved_caches_directory', 'cdc_raw_directory', 'partitioner']);
+const IGNORED_KEYS = new Set(['saved_caches_directory', 'cdc_raw_directory', 'partitioner', ...IGNORED_STORAGE_KEYS]);
 const RACKDC_KEYS = new Set(['dc', 'rack', 'dc_suffix', 'prefer_local', 'ec2_naming_scheme', 'ec2_region', 'ec2_availability_zone']);
 
 function isHostname(s: string): boolean {
@@ -89,6 +106,13 @@ function isHostname(s: string): boolean {
 function checkAddress(key: string, v: unknown): string {
   if (typeof v !== 'string' || (isIP(v) === 0 && !isHostname(v))) throw invalid(key, 'an IP address or host name', v);
   return v === 'localhost' ? '127.0.0.1' : v;
+}
+
+/** A yaml boolean (true/false, or their strings); absent is false. */
+function yamlBool(v: unknown, key: string): boolean {
+  if (v === undefined || v === false || v === 'false') return false;
+  if (v === true || v === 'true') return true;
+  throw new ConfigLoadError(`Invalid yaml: ${key} must be true or false (got ${String(v)})`, key);
 }
 
 function isWildcard(a: string): boolean {
@@ -169,6 +193,13 @@ function parseSnitch(v: string): SnitchName {
   const found = SNITCHES.find((s) => s === short);
   if (!found) throw invalid('endpoint_snitch', `one of ${SNITCHES.join(', ')} (optionally prefixed with ${LOCATOR})`, v);
   return found;
+}
+
+function autoBootstrapOf(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw invalid('auto_bootstrap', 'true or false', v);
 }
 
 function parseSeeds(r: YamlReader, warnings: string[]): string[] | undefined {
@@ -282,18 +313,12 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     throw invalid('data_file_directories', 'a list of directories', dirs);
   const dataFileDirectories = ((dirs as string[] | undefined) ?? ['../data']).map(path);
   if (dataFileDirectories.length > 1) warnings.push(`data_file_directories: only the first directory (${dataFileDirectories[0]}) is used`);
-  for (const k of ['commitlog_directory', 'saved_caches_directory', 'cdc_raw_directory']) r.optStr(k);
+  for (const k of ['saved_caches_directory', 'cdc_raw_directory']) r.optStr(k);
   const partitioner = r.optStr('partitioner');
   if (partitioner !== undefined && !/^(org\.apache\.cassandra\.dht\.)?Murmur3Partitioner$/.test(partitioner))
     throw invalid('partitioner', 'org.apache.cassandra.dht.Murmur3Partitioner (the only partitioner Sibyl implements)', partitioner);
 
-  const syncRaw = r.str('commitlog_sync', 'batch');
-  if (!['batch', 'periodic', 'group'].includes(syncRaw)) throw invalid('commitlog_sync', 'batch, periodic or group', syncRaw);
-  if (syncRaw === 'group') warnings.push('commitlog_sync: group is treated as batch (every write is synced before it is acknowledged)');
-  const commitlogSync: CommitlogSyncMode = syncRaw === 'periodic' ? 'periodic' : 'batch';
-  const commitlogSyncPeriodMs = r.durationMs('commitlog_sync_period_in_ms', 'commitlog_sync_period', 10_000);
-  const commitlogSyncBatchWindowMs = r.durationMs('commitlog_sync_batch_window_in_ms', 'commitlog_sync_batch_window', 2);
-  r.durationMs('commitlog_sync_group_window_in_ms', 'commitlog_sync_group_window', 0);
+  const storage = parseStorageConfig(r, path, dataFileDirectories[0]!);
 
   checkSecuritySettings(r);
   const failurePolicies = parseFailurePolicies(r);
@@ -350,9 +375,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     dataDir: dataFileDirectories[0]!,
     dataFileDirectories,
     hintsDirectory: path(r.optStr('hints_directory') ?? '../hints'),
-    commitlogSync,
-    commitlogSyncPeriodMs,
-    commitlogSyncBatchWindowMs,
+    ...storage,
     nativeTransportMaxFrameSizeMb: r.sizeMb('native_transport_max_frame_size_in_mb', 'native_transport_max_frame_size', 16, 2047),
     maxHintWindowMs: r.durationMs('max_hint_window_in_ms', 'max_hint_window', 10_800_000),
     hintedHandoffThrottleKib: r.sizeKib('hinted_handoff_throttle_in_kb', 'hinted_handoff_throttle', 1024),
@@ -361,6 +384,14 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     readRequestTimeoutMs: r.durationMs('read_request_timeout_in_ms', 'read_request_timeout', 5000),
     writeRequestTimeoutMs: r.durationMs('write_request_timeout_in_ms', 'write_request_timeout', 2000),
     requestTimeoutMs: r.durationMs('request_timeout_in_ms', 'request_timeout', 10_000),
+    casContentionTimeoutMs: r.durationMs('cas_contention_timeout_in_ms', 'cas_contention_timeout', 1000),
+    counterWriteRequestTimeoutMs: r.durationMs('counter_write_request_timeout_in_ms', 'counter_write_request_timeout', 5000),
+    batchlogReplayThrottleKib: r.sizeKib('batchlog_replay_throttle_in_kb', 'batchlog_replay_throttle', 1024),
+    autoBootstrap: autoBootstrapOf(r.get('auto_bootstrap')),
+    streamThroughputOutboundBytesPerSec: r.dataRateBytesPerSec('stream_throughput_outbound_megabits_per_sec', 'stream_throughput_outbound', 24 * 1024 * 1024),
+    batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
+    batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
+    materializedViewsEnabled: yamlBool(r.get('materialized_views_enabled') ?? r.get('enable_materialized_views'), 'materialized_views_enabled'),
     authenticator: 'AllowAllAuthenticator',
     ...failurePolicies,
     warnings,
@@ -389,10 +420,12 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     initialTokens: [],
     nativeTransportPort: 9042, storagePort: 7000, adminPort: 7199,
     dcSuffix: '', preferLocal: false,
-    commitlogSync: 'batch', commitlogSyncPeriodMs: 10_000, commitlogSyncBatchWindowMs: 2,
+    ...STORAGE_DEFAULTS,
     nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000, phiConvictThreshold: 8,
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
-    readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000,
+    readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
+    counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, streamThroughputOutboundBytesPerSec: 24 * 1024 * 1024, autoBootstrap: false, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
+    materializedViewsEnabled: false,
     authenticator: 'AllowAllAuthenticator',
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
@@ -409,6 +442,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     dataDir,
     dataFileDirectories: overrides.dataFileDirectories ?? [dataDir],
     hintsDirectory: overrides.hintsDirectory ?? join(dirname(dataDir), 'hints'),
+    commitlogDirectory: overrides.commitlogDirectory ?? join(dirname(dataDir), 'commitlog'),
   };
 }
 
@@ -419,7 +453,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
 export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): string {
   const abs = resolve(dir);
   const dataDir = cfg.dataDir ?? cfg.dataFileDirectories?.[0] ?? join(abs, '..', 'data');
-  const c = defaultConfig({ hintsDirectory: join(abs, '..', 'hints'), ...cfg, dataDir });
+  const c = defaultConfig({ hintsDirectory: join(abs, '..', 'hints'), commitlogDirectory: join(dirname(dataDir), 'commitlog'), ...cfg, dataDir });
   const yaml: Record<string, unknown> = {
     cluster_name: c.clusterName,
     num_tokens: c.numTokens,
@@ -435,10 +469,7 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     endpoint_snitch: c.endpointSnitch,
     data_file_directories: c.dataFileDirectories,
     hints_directory: c.hintsDirectory,
-    commitlog_sync: c.commitlogSync,
-    ...(c.commitlogSync === 'periodic'
-      ? { commitlog_sync_period_in_ms: c.commitlogSyncPeriodMs }
-      : { commitlog_sync_batch_window_in_ms: c.commitlogSyncBatchWindowMs }),
+    ...storageYaml(c),
     native_transport_max_frame_size_in_mb: c.nativeTransportMaxFrameSizeMb,
     max_hint_window_in_ms: c.maxHintWindowMs,
     hinted_handoff_throttle_in_kb: c.hintedHandoffThrottleKib,
@@ -447,6 +478,14 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     read_request_timeout_in_ms: c.readRequestTimeoutMs,
     write_request_timeout_in_ms: c.writeRequestTimeoutMs,
     request_timeout_in_ms: c.requestTimeoutMs,
+    cas_contention_timeout_in_ms: c.casContentionTimeoutMs,
+    counter_write_request_timeout_in_ms: c.counterWriteRequestTimeoutMs,
+    batchlog_replay_throttle_in_kb: c.batchlogReplayThrottleKib,
+    stream_throughput_outbound: `${c.streamThroughputOutboundBytesPerSec}B/s`,
+    auto_bootstrap: c.autoBootstrap,
+    batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
+    batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
+    materialized_views_enabled: c.materializedViewsEnabled,
     authenticator: c.authenticator,
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,

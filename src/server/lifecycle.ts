@@ -30,8 +30,8 @@ const reactionOf = (p: DiskFailurePolicy | CommitFailurePolicy): Reaction => (p 
 const SEVERITY: Record<Reaction, number> = { ignore: 0, stop: 1, die: 2 };
 
 /**
- * LMDB is both Sibyl's commit log and its data files, so a failed commit is a commit failure and a data disk failure
- * at once: the more severe of the two policies decides.
+ * A storage failure is the commit log's (a write or sync of a segment) or the data files' (a flush, a compaction),
+ * usually on one disk, which then fails both ways: the more severe of the two policies decides.
  */
 export function failureReaction(disk: DiskFailurePolicy, commit: CommitFailurePolicy): Reaction {
   const [a, b] = [reactionOf(disk), reactionOf(commit)];

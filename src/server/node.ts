@@ -1,21 +1,23 @@
 // A Sibyl node: opens storage, loads schema and identity, and serves the native protocol on rpc_address:port.
 // close() is the graceful path used on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, flush.
 import { createServer, type Server, type Socket } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import type { NodeConfig } from './config.ts';
-import { StorageEngine } from '../storage/engine.ts';
+import { StorageEngine, type StorageOptions } from '../storage/engine.ts';
 import { randomInt } from 'node:crypto';
 import { withDefaultPort } from '../model/endpoint.ts';
-import { loadOrCreateIdentity, type LocalIdentity } from './identity.ts';
+import { loadOrCreateIdentity, saveTokens, type LocalIdentity } from './identity.ts';
 import { NodeCore, type NodeSettings } from '../node/node-core.ts';
 import { MessagingService } from '../messaging/messaging.ts';
 import { seededRandom, systemClock, systemTimers } from '../cluster/env.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET } from '../coordinator/hints.ts';
 import { LmdbHintStore } from './hint-store.ts';
-import type { Schema } from '../schema/model.ts';
+import type { Schema, TableDef } from '../schema/model.ts';
+import { backingTables } from '../index/terms.ts';
 import { Connection } from './connection.ts';
 import { startAdminServer } from './admin.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
+import { lifecycleAdmin } from './admin-lifecycle.ts';
 import { NodeLifecycle } from './lifecycle.ts';
 import type { EventMessage } from '../protocol/messages.ts';
 
@@ -49,15 +51,68 @@ const log = (msg: string, err?: unknown): void => {
 };
 
 
-export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeSettings {
+/** Cassandra's ring delay (its cassandra.ring_delay_ms system property; SIBYL_RING_DELAY_MS here), 30 s by default. */
+function ringDelayMs(): number {
+  const v = Number(process.env['SIBYL_RING_DELAY_MS'] ?? 30_000);
+  return Number.isFinite(v) && v >= 0 ? v : 30_000;
+}
+
+/** Whether a node starting with this config must bootstrap when it has no tokens yet. */
+export function shouldBootstrap(config: NodeConfig): boolean {
+  const isSeed = config.seeds.some((s) => s === config.broadcastAddress || s.startsWith(`${config.broadcastAddress}:`));
+  return config.autoBootstrap && config.initialTokens.length === 0 && !isSeed;
+}
+
+export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?: (tokens: string[]) => Promise<void>): NodeSettings {
   return {
+    ...(identity.tokens.length === 0 ? {
+      bootstrap: { numTokens: config.numTokens, ringDelayMs: ringDelayMs(), saveTokens: save ?? (async () => undefined) },
+    } : {}),
     clusterName: config.clusterName, hostId: identity.hostId, tokens: identity.tokens,
     dataCenter: config.dataCenter, rack: config.rack, seeds: config.seeds.map((s) => withDefaultPort(s, config.storagePort)),
     listenAddress: config.listenAddress, broadcastAddress: config.broadcastAddress, storagePort: config.storagePort,
     rpcAddress: config.broadcastRpcAddress, nativePort: config.nativeTransportPort, phiConvictThreshold: config.phiConvictThreshold,
     writeTimeoutMs: config.writeRequestTimeoutMs, readTimeoutMs: config.readRequestTimeoutMs, maxHintWindowMs: config.maxHintWindowMs,
-    hintThrottleBytesPerSec: config.hintedHandoffThrottleKib * 1024,
+    hintThrottleBytesPerSec: config.hintedHandoffThrottleKib * 1024, casContentionTimeoutMs: config.casContentionTimeoutMs,
+    counterWriteTimeoutMs: config.counterWriteRequestTimeoutMs,
+    batchlogReplayThrottleBytesPerSec: config.batchlogReplayThrottleKib * 1024,
+    streamThroughputBytesPerSec: config.streamThroughputOutboundBytesPerSec,
+    ringDelayMs: ringDelayMs(),
+    batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
+    materializedViewsEnabled: config.materializedViewsEnabled,
   };
+}
+
+const MIB = 1024 * 1024;
+
+/** The storage engine's settings from cassandra.yaml. */
+export function storageOptions(config: NodeConfig): StorageOptions {
+  mkdirSync(config.commitlogDirectory, { recursive: true });
+  // Cassandra's default commitlog_total_space: the smaller of 8 GiB and a quarter of the commit log's volume.
+  let totalMb = config.commitlogTotalSpaceMb;
+  if (totalMb === undefined) {
+    const fsStats = statfsSync(config.commitlogDirectory);
+    totalMb = Math.min(8192, Math.floor((fsStats.blocks * fsStats.bsize) / 4 / MIB));
+  }
+  return {
+    dir: config.dataDir, commitlogDir: config.commitlogDirectory, sync: config.commitlogSync,
+    syncPeriodMs: config.commitlogSyncPeriodMs, groupWindowMs: config.commitlogSyncGroupWindowMs,
+    segmentSizeBytes: config.commitlogSegmentSizeMb * MIB, commitlogTotalSpaceBytes: totalMb * MIB,
+    memtableSpaceBytes: config.memtableHeapSpaceMb * MIB, memtableCleanupThreshold: config.memtableCleanupThreshold,
+  };
+}
+
+/** Puts what the commit log holds from before a crash back, before anything is served (tables found by id). */
+async function replayCommitLog(storage: StorageEngine, schema: Schema, config: NodeConfig): Promise<void> {
+  const byId = new Map<string, TableDef>();
+  for (const ks of schema.keyspaces.values()) for (const t of ks.tables.values()) byId.set(t.id, t);
+  // Index entries are written to their backing tables in the same commit log entries as the base rows.
+  for (const t of backingTables(schema)) byId.set(t.id, t);
+  const policy = config.commitFailurePolicy === 'ignore' ? 'ignore' : 'stop';
+  const report = await storage.replay((id) => byId.get(id), policy);
+  if (report.entries > 0 || report.skipped.length > 0) {
+    log(`commit log replayed: ${report.entries} entries from ${report.segments} segments${report.skipped.length ? `; skipped ${report.skipped.join(', ')}` : ''}`);
+  }
 }
 
 export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Promise<RunningNode> {
@@ -65,12 +120,11 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   // Storage failures before the node is up fail the start itself; afterwards the failure policies apply.
   let lifecycle: NodeLifecycle | undefined;
   const storage = await StorageEngine.open({
-    dir: config.dataDir,
-    sync: config.commitlogSync === 'periodic' ? 'periodic' : 'batch',
-    syncPeriodMs: config.commitlogSyncPeriodMs,
+    ...storageOptions(config),
     onFailure: (e) => lifecycle?.onStorageFailure(e),
+    log: (m) => log(m),
   });
-  const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens);
+  const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens, shouldBootstrap(config));
   const nowMicros = microsClock();
   const messaging = await MessagingService.start({ address: config.listenAddress, port: config.storagePort, logger: log });
   let schemaOf: (() => Schema) | undefined;
@@ -86,8 +140,9 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const core = await NodeCore.create({
     clock: systemClock, nowMicros, timers: systemTimers(), random: seededRandom(randomInt(2 ** 31)),
     messenger: messaging, store: storage, hints, log,
-  }, nodeSettings(config, identity));
+  }, nodeSettings(config, identity, (tokens) => saveTokens(storage, identity, tokens)));
   schemaOf = () => core.schema.current;
+  await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));
   const connections = new Set<Connection>();
   core.onEvent((e: EventMessage) => {
@@ -134,15 +189,18 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     ring: () => membership.ring(),
     nodes: () => [
       { id: core.endpoint, address: config.broadcastAddress, hostId: identity.hostId, dataCenter: config.dataCenter, rack: config.rack,
-        alive: true, loadBytes: storage.approximateSize(), tokens: identity.tokens, schemaVersion: schema.version },
-      ...membership.peers().map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
-        alive: p.alive, ...(p.load !== undefined ? { loadBytes: p.load } : {}), tokens: p.tokens, schemaVersion: p.schemaVersion })),
+        alive: true, loadBytes: storage.approximateSize(), tokens: membership.local.tokens, schemaVersion: schema.version,
+        joining: membership.isJoining(core.endpoint), leaving: membership.isLeaving(core.endpoint) },
+      // A node that left the ring (decommissioned) is no longer listed, as in Cassandra's nodetool status.
+      ...membership.peers().filter((p) => !p.status.startsWith('LEFT')).map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
+        alive: p.alive, ...(p.load !== undefined ? { loadBytes: p.load } : {}), tokens: p.tokens, schemaVersion: p.schemaVersion,
+        joining: membership.isJoining(p.endpoint), leaving: membership.isLeaving(p.endpoint) })),
     ],
     network: messaging.network,
   };
   const admin = await startAdminServer(
-    localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
-      hints: () => hints.pending() }),
+    Object.assign(localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
+      hints: () => hints.pending(), indexes: core.indexes }), lifecycleAdmin(core)),
     config.listenAddress, config.adminPort,
   );
 

@@ -1,468 +1,316 @@
-// The node-local store: one LMDB environment with a `data` database (byte-comparable keys, see keys.ts) and a
-// `meta` database for node metadata. Each row is its own key so a single-row write is one read-modify-write in
-// lmdb-js's batched async transaction (concurrent writers share a commit and its fsync). A partition's header key
-// holds its deletion, range tombstones and static row. Invariant kept by every write: stored rows never contain
-// data shadowed by the header's deletions, so purging those deletions later cannot resurrect anything.
-import fs from 'node:fs';
+// The node-local storage engine, Cassandra's write path: a write is appended to the commit log (commitlog/), put in
+// its table's memtable (memtable/) and acknowledged as the commit log's sync mode says; memtables are flushed into the
+// data files (lmdb-store.ts) in large transactions when memtable_heap_space fills up, when commitlog_total_space is
+// exceeded, after a table's memtable_flush_period_in_ms, on nodetool flush/drain and at shutdown. Reads merge the
+// data files with the memtables (read-path.ts). A commit log segment is deleted once every table with data in it has
+// flushed that data and the flush has been synced; after a crash, replay() puts what the log still holds back into
+// memtables and flushes it.
 import path from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
-import { Packr } from 'msgpackr';
 import type { TableDef } from '../schema/model.ts';
-import type { PartitionData, RangeTombstone, ReadFilter, Row, ScanRange, Slice } from './types.ts';
-import {
-  KIND_HEADER, MAX_KEY_SIZE, decodePartitionKey, headerKey, partitionPrefix, prefixEnd, rowEndKey, rowKey, rowStartKey, tableIdBytes,
-  tokenPrefix,
-} from './keys.ts';
-import { decodeHeader, decodeRow, encodeHeader, encodeRow, type Header } from './codec.ts';
-import { coveringDeletion, mergePartitions, mergeRows } from './merge.ts';
-import { countRowItems, purgeContext, purgeRangeTombstones, purgeRow, purgeTombstone, type PurgeContext } from './purge.ts';
-import { isRowLive } from './live.ts';
-import { comparePositions, endPosition, startPosition } from './compare.ts';
-import { StorageFailureError, isStorageFailure, storageFailure } from './failure.ts';
+import type { PartitionData, ReadFilter, ScanRange } from './types.ts';
+import { InvalidRequestError } from '../model/errors.ts';
+import { MAX_KEY_SIZE, encodeClustering, partitionPrefix } from './keys.ts';
+import { LmdbStore } from './lmdb-store.ts';
+import { StorageFailureError } from './failure.ts';
+import { CommitLog, MutationTooLargeError, type CommitLogSync, type LogPosition } from './commitlog/commitlog.ts';
+import { replaySegment, type ReplayPolicy, type ReplayReport } from './commitlog/replay.ts';
+import { MutationEncoder, decodeMutation } from './mutation-codec.ts';
+import { Memtable, type MemPartition, type MemWrite } from './memtable/memtable.ts';
+import { readPartition, scanPartitions } from './read-path.ts';
+import { FlushScheduler, type StorageStats, type TableMemtables } from './flush.ts';
 
 export { StorageFailureError };
+export type { ReplayPolicy, ReplayReport, StorageStats };
+export type { TableMemtableStats } from './flush.ts';
 
 export interface StorageOptions {
+  /** The data directory (LMDB lives in it). */
   dir: string;
-  sync: 'batch' | 'periodic';
-  /** Cassandra's commitlog_sync_period; accepted for configuration parity (fsyncs already follow every commit). */
+  /** commitlog_sync. */
+  sync: CommitLogSync;
+  /** commitlog_sync_period (periodic), default 10 s. */
   syncPeriodMs?: number;
+  /** commitlog_sync_group_window (group), default 0: as batch. */
+  groupWindowMs?: number;
+  /** commitlog_directory, default `<dir>/commitlog`. */
+  commitlogDir?: string;
+  /** commitlog_segment_size, default 32 MiB. */
+  segmentSizeBytes?: number;
+  /** commitlog_total_space, default 8 GiB: beyond it the tables holding the oldest segment are flushed. */
+  commitlogTotalSpaceBytes?: number;
+  /** memtable_heap_space, default 64 MiB: writes wait for flushes when memtables hold this much. */
+  memtableSpaceBytes?: number;
+  /** memtable_cleanup_threshold, default 0.5: the largest memtable is flushed once they hold this share of the space. */
+  memtableCleanupThreshold?: number;
   /**
-   * Told of every commit or sync the disk refused, before the failed operation rejects with the same error; the node
-   * follows disk_failure_policy from here.
+   * Told of every write, commit or sync the disk refused, before the failed operation rejects with the same error;
+   * the node follows its failure policies from here.
    */
   onFailure?: (error: StorageFailureError) => void;
+  log?: (message: string) => void;
 }
 
-interface PreparedUpdate {
-  table: TableDef;
-  update: PartitionData;
-  prefix: Buffer;
-  headerKey: Buffer;
-  rowKeys: Buffer[];
-}
+const MIB = 1024 * 1024;
+const TRUNCATED_PREFIX = 'commitlog-truncated:';
+const SOURCE_NONE: MemPartition[] = [];
 
-const metaPackr = new Packr({ structuredClone: true, int64AsType: 'bigint' });
-const AFTER = Buffer.from([0xff]);
-const NO_CLUSTERING: Buffer[] = [];
-/** Meta keys marking tables that may hold partition headers (see storeHeader). */
-const HEADER_TABLES_PREFIX = 'header-table:';
-/** Meta key saying the marks above are complete (absent in stores written before they existed). */
-const HEADER_TABLES_COMPLETE = 'header-tables-complete';
-const MARK = Buffer.from([1]);
-const WHOLE: Slice = { start: { prefix: [], inclusive: true }, end: { prefix: [], inclusive: true } };
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-const ignore = (): void => undefined;
-
-/**
- * Runs `fn` in one of lmdb-js's batched write transactions. lmdb-js keeps its own promise for the batch a transaction
- * joins and, when the commit fails, rejects it with no handler attached (kriszyp/lmdb-js#368), which would end the
- * process: a handler is attached from inside the transaction, where `committed` is that batch's promise.
- */
-function batchedTxn<T>(env: RootDatabase, db: Database<Buffer, Buffer> | Database<Buffer, string>, fn: () => T): Promise<T> {
-  return db.transaction(() => {
-    env.committed.then(ignore, ignore);
-    return fn();
-  });
-}
+/** Whether an entry ending at (segment, end) lies before a position. */
+const before = (segment: number, end: number, p: LogPosition): boolean => segment < p.segment || (segment === p.segment && end <= p.offset);
 
 export class StorageEngine {
+  private readonly tables = new Map<string, TableMemtables>();
+  private readonly encoder = new MutationEncoder();
+  /** Reads per table id since the start (tablestats). */
+  private readonly reads = new Map<string, number>();
+  private readonly flusher: FlushScheduler;
   private closed = false;
 
-  private constructor(
-    private readonly env: RootDatabase,
-    private readonly data: Database<Buffer, Buffer>,
-    private readonly meta: Database<Buffer, string>,
-    private readonly opts: StorageOptions,
-    /** Ids of tables that may have partition headers; reads of other tables skip the header lookup. */
-    private readonly headerTables: Set<string>,
-  ) {}
+  private constructor(private readonly lmdb: LmdbStore, private readonly log: CommitLog, private readonly opts: StorageOptions) {
+    this.flusher = new FlushScheduler(lmdb, log, this.tables, {
+      spaceBytes: opts.memtableSpaceBytes ?? 64 * MIB,
+      cleanupThreshold: opts.memtableCleanupThreshold ?? 0.5,
+      commitlogTotalSpaceBytes: opts.commitlogTotalSpaceBytes ?? 8192 * MIB,
+    }, (m) => opts.log?.(m));
+  }
 
   static async open(opts: StorageOptions): Promise<StorageEngine> {
-    fs.mkdirSync(opts.dir, { recursive: true });
-    // overlappingSync: a commit becomes visible, and reaches the OS (surviving a process crash), before its fsync
-    // completes; the fsync overlaps the next transaction, and after an OS crash lmdb-js reopens at the last flushed
-    // transaction, so the file is never corrupt. batch acknowledges after the fsync (env.flushed), periodic right
-    // after the commit, with fsyncs following continuously (well within any syncPeriodMs). noSync would double
-    // periodic throughput but could corrupt the environment on power loss, which Cassandra's periodic mode never does.
-    const env = open({ path: path.join(opts.dir, 'sibyl.lmdb'), maxDbs: 4, overlappingSync: true });
-    const data = env.openDB<Buffer, Buffer>({ name: 'data', keyEncoding: 'binary', encoding: 'binary' });
-    const meta = env.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
-    const txn = <T>(db: Database<Buffer, string>, fn: () => T): Promise<T> => batchedTxn(env, db, fn);
-    return new StorageEngine(env, data, meta, opts, await loadHeaderTables(data, meta, txn));
+    const lmdb = await LmdbStore.open({ dir: opts.dir, ...(opts.onFailure ? { onFailure: opts.onFailure } : {}) });
+    // New segment ids must sort after every truncation record, whatever the clock says.
+    const cuts = lmdb.metaEntries<LogPosition>(TRUNCATED_PREFIX).map(([, p]) => p.segment);
+    const log = CommitLog.open({
+      dir: opts.commitlogDir ?? path.join(opts.dir, 'commitlog'),
+      sync: opts.sync,
+      segmentSizeBytes: opts.segmentSizeBytes ?? 32 * MIB,
+      syncPeriodMs: opts.syncPeriodMs ?? 10_000,
+      groupWindowMs: opts.groupWindowMs ?? 0,
+      minSegmentId: Math.max(0, ...cuts),
+      ...(opts.onFailure ? { onFailure: opts.onFailure } : {}),
+    });
+    return new StorageEngine(lmdb, log, opts);
   }
 
   /**
-   * Commits `fn` as one transaction and, when `durable`, waits for its fsync (batch mode). A commit or sync the disk
-   * refuses becomes a StorageFailureError, reported to onFailure; errors of our own code pass through unchanged.
+   * Puts what the commit log still holds from before this start back into memtables, then flushes it. `table` finds
+   * a table by id in the current schema: writes of tables dropped since are skipped, and so are writes a truncation
+   * has removed. Must run before the node serves reads.
    */
-  private async commit<T>(operation: string, fn: () => T, db: Database<Buffer, Buffer> | Database<Buffer, string> = this.data,
-    durable = this.opts.sync === 'batch'): Promise<T> {
-    try {
-      const result = await batchedTxn(this.env, db, fn);
-      if (durable) await this.env.flushed;
-      return result;
-    } catch (e) {
-      throw await this.failure(e, operation);
+  async replay(table: (id: string) => TableDef | undefined, policy: ReplayPolicy = 'stop'): Promise<ReplayReport> {
+    const report: ReplayReport = { segments: 0, entries: 0, skipped: [] };
+    const segments = this.log.replaySegments();
+    const cuts = new Map(this.lmdb.metaEntries<LogPosition>(TRUNCATED_PREFIX).map(([k, p]) => [k.slice(TRUNCATED_PREFIX.length), p]));
+    for (let i = 0; i < segments.length; i++) {
+      replaySegment(segments[i]!, i === segments.length - 1, policy, (segment, entry) => {
+        const items = decodeMutation(entry.payload).flatMap(({ tableId, update }) => {
+          const t = table(tableId);
+          const cut = cuts.get(tableId);
+          return t && !(cut && before(segment, entry.end, cut)) ? [{ table: t, update }] : [];
+        });
+        for (const it of items) this.log.markReplayed(segment, it.table.id, entry.end);
+        if (items.length > 0) this.putInMemtables(items);
+      }, (m) => this.opts.log?.(m), report);
+      // Replayed data is flushed as it goes when it outgrows the memtable space, like live writes.
+      if (this.flusher.overLimit()) await this.flush();
     }
-  }
-
-  private async failure(e: unknown, operation: string): Promise<unknown> {
-    if (!isStorageFailure(e)) return e;
-    const err = await storageFailure(e, operation);
-    this.opts.onFailure?.(err);
-    return err;
-  }
-
-  private async durable(operation: string): Promise<void> {
-    if (this.opts.sync === 'batch') await this.syncNow(operation);
-  }
-
-  /** Waits until everything committed so far is on disk. */
-  private async syncNow(operation = 'flush'): Promise<void> {
-    try {
-      await this.env.flushed;
-    } catch (e) {
-      throw await this.failure(e, operation);
-    }
-  }
-
-  private loadHeader(table: TableDef, key: Buffer): Header | undefined {
-    if (this.headerTables.size === 0 || !this.headerTables.has(hexTableId(table.id))) return undefined;
-    const b = this.data.getBinaryFast(key);
-    return b ? decodeHeader(b) : undefined;
-  }
-
-  private loadRow(key: Buffer): Row | undefined {
-    const b = this.data.getBinaryFast(key);
-    return b ? decodeRow(b) : undefined;
-  }
-
-  private storeHeader(table: TableDef, key: Buffer, h: Header): void {
-    if (!h.deletion && h.rangeTombstones.length === 0 && !h.staticRow) {
-      this.data.removeSync(key);
-      return;
-    }
-    const id = hexTableId(table.id);
-    if (!this.headerTables.has(id)) {
-      // Marked in the header's own transaction, and before its commit makes the header visible to reads. Never
-      // cleared (an aborted transaction leaves a harmless extra mark).
-      this.headerTables.add(id);
-      this.meta.putSync(HEADER_TABLES_PREFIX + id, MARK);
-    }
-    this.data.putSync(key, encodeHeader(h));
-  }
-
-  /** Key computation (and key-size validation) happens before the transaction so errors never split a batch. */
-  private prepare(table: TableDef, update: PartitionData): PreparedUpdate {
-    const prefix = partitionPrefix(table.id, update.token, update.key);
-    return {
-      table, update, prefix, headerKey: headerKey(prefix),
-      rowKeys: update.rows.map((r) => rowKey(prefix, table, r.clustering)),
-    };
+    this.log.replayed();
+    if (segments.length > 0) await this.flush();
+    return report;
   }
 
   apply(table: TableDef, update: PartitionData): Promise<void> {
     return this.applyMany([{ table, update }]);
   }
 
-  async applyMany(items: Array<{ table: TableDef; update: PartitionData }>): Promise<void> {
-    const prepared = items.map((i) => this.prepare(i.table, i.update));
-    await this.commit('write', () => {
-      const now = nowSeconds();
-      for (const p of prepared) this.applyInTxn(p, now);
-    });
+  async applyMany(items: ReadonlyArray<{ table: TableDef; update: PartitionData }>): Promise<void> {
+    if (this.closed) throw new StorageFailureError('write', 'the storage engine is closed');
+    if (this.flusher.overLimit()) await this.flusher.memoryAvailable();
+    const { writes, entry } = this.putInMemtables(items, true);
+    let done: Promise<void>;
+    try {
+      done = this.log.append(entry, items.length === 1 ? [items[0]!.table.id] : new Set(items.map((i) => i.table.id)));
+    } catch (e) {
+      if (e instanceof MutationTooLargeError) throw new InvalidRequestError(e.message);
+      throw e;
+    }
+    // Applied right after the append, in the same tick: no flush can slip between the entry's place in the log and
+    // its memtable, so the dirty marks of the log cover it.
+    for (let i = 0; i < items.length; i++) this.applyToActive(items[i]!.table, writes[i]!);
+    this.flusher.afterWrite();
+    await done;
   }
 
-  private applyInTxn(p: PreparedUpdate, nowSec: number): void {
-    const { table, update } = p;
-    const ctx = purgeContext(nowSec, table.options.gc_grace_seconds);
-    let header = this.loadHeader(table, p.headerKey);
-    const newDeletions = !!update.deletion || update.rangeTombstones.length > 0;
-    if (newDeletions || update.staticRow) {
-      const merged = mergePartitions(table, headerPartition(update, header), {
-        key: update.key, token: update.token, deletion: update.deletion, rangeTombstones: update.rangeTombstones,
-        staticRow: update.staticRow, rows: [],
-      });
-      header = { rangeTombstones: merged.rangeTombstones };
-      if (merged.deletion) header.deletion = merged.deletion;
-      if (merged.staticRow) header.staticRow = merged.staticRow;
-      if (newDeletions) {
-        const slices = update.deletion ? [WHOLE] : update.rangeTombstones;
-        for (const s of slices) this.rewriteRows(table, p.prefix, header, s, ctx);
-      }
-      header = purgeHeader(header, ctx);
-      this.storeHeader(table, p.headerKey, header);
+  /**
+   * Encodes the items as a commit log entry and, unless `deferred`, applies them to their memtables at once (replay);
+   * deferred, the caller applies `writes` after appending `entry`. Keys are checked first: a refused key fails the
+   * whole write before anything is logged.
+   */
+  private putInMemtables(items: ReadonlyArray<{ table: TableDef; update: PartitionData }>, deferred = false): { writes: MemWrite[]; entry: Buffer } {
+    const keys = items.map((i) => writeKeys(i.table, i.update));
+    const { entry, layout } = this.encoder.encode(items.map((i) => ({ tableId: i.table.id, update: i.update })));
+    const writes = items.map((i, n): MemWrite => ({ update: i.update, ...keys[n]!, entry, layout: layout[n]! }));
+    if (!deferred) {
+      for (let i = 0; i < items.length; i++) this.applyToActive(items[i]!.table, writes[i]!);
+      this.flusher.afterWrite();
     }
-    for (let i = 0; i < update.rows.length; i++) {
-      const row = update.rows[i];
-      const outer = header ? coveringDeletion(table, header.deletion, header.rangeTombstones, row.clustering) : undefined;
-      const merged = mergeRows(table, this.loadRow(p.rowKeys[i]), row, outer);
-      const kept = merged && purgeRow(merged, ctx);
-      if (kept) this.data.putSync(p.rowKeys[i], encodeRow(kept));
-      else this.data.removeSync(p.rowKeys[i]);
-    }
+    return { writes, entry };
   }
 
-  /** Re-normalizes stored rows within a slice against the header's deletions and purges them; returns removed items. */
-  private rewriteRows(table: TableDef, prefix: Buffer, header: Header, slice: Slice, ctx: PurgeContext): number {
-    let removed = 0;
-    const range = { start: rowStartKey(prefix, table, slice.start), end: rowEndKey(prefix, table, slice.end) };
-    const entries = [...this.data.getRange(range)];
-    for (const { key, value } of entries) {
-      const row = decodeRow(value, true);
-      const outer = coveringDeletion(table, header.deletion, header.rangeTombstones, row.clustering);
-      const before = countRowItems(row);
-      const purgedBefore = ctx.purged;
-      const normalized = mergeRows(table, row, undefined, outer);
-      const kept = normalized && purgeRow(normalized, ctx);
-      const after = countRowItems(kept);
-      if (!kept) this.data.removeSync(key);
-      else if (after !== before || ctx.purged !== purgedBefore) this.data.putSync(key, encodeRow(kept));
-      removed += before - after;
+  private applyToActive(table: TableDef, w: MemWrite): void {
+    const t = this.memtableOf(table);
+    t.writes++;
+    const m = t.active;
+    const before = m.sizeBytes;
+    m.apply(table, w);
+    this.flusher.grew(m.sizeBytes - before);
+  }
+
+  private memtableOf(table: TableDef): TableMemtables {
+    let t = this.tables.get(table.id);
+    if (!t) {
+      t = { id: table.id, active: new Memtable(table), pending: [], chain: Promise.resolve(), flushes: 0, writes: 0 };
+      this.tables.set(table.id, t);
     }
-    return removed;
+    return t;
+  }
+
+  private memPartitions(table: TableDef, prefix: Buffer): MemPartition[] {
+    const t = this.tables.get(table.id);
+    if (!t || (t.active.isEmpty && t.pending.length === 0)) return SOURCE_NONE;
+    const id = prefix.toString('latin1', 16);
+    const out: MemPartition[] = [];
+    for (const f of t.pending) {
+      const p = f.memtable.partition(id);
+      if (p) out.push(p);
+    }
+    const p = t.active.partition(id);
+    if (p) out.push(p);
+    return out;
   }
 
   read(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined {
+    this.reads.set(table.id, (this.reads.get(table.id) ?? 0) + 1);
     const prefix = partitionPrefix(table.id, token, key);
-    let header: Header | undefined;
-    try {
-      header = this.loadHeader(table, headerKey(prefix));
-    } catch {
-      return undefined; // a key too long to store cannot have been stored
-    }
-    // No slices means the whole partition; an empty list of slices (`c IN ()`) selects no rows.
-    const slices = filter.slices ?? [WHOLE];
-    const rows = this.readRows(table, prefix, header, slices, filter, nowSec);
-    if (!header && rows.length === 0) return undefined;
-    const out: PartitionData = { key, token, rangeTombstones: [], rows };
-    if (header) {
-      if (header.deletion) out.deletion = header.deletion;
-      if (header.staticRow) out.staticRow = header.staticRow;
-      out.rangeTombstones = filter.slices
-        ? header.rangeTombstones.filter((rt) => slices.some((s) => overlaps(table, rt, s)))
-        : header.rangeTombstones;
-    }
-    return out;
-  }
-
-  /** Rows of the slices in clustering order; with rowLimit, the first (or, reversed, last) rows up to that many live. */
-  private readRows(table: TableDef, prefix: Buffer, header: Header | undefined, slices: Slice[], filter: ReadFilter,
-    nowSec: number): Row[] {
-    if (table.clustering.length === 0) {
-      // Without clustering columns a partition has at most one row, under one known key, which every slice covers:
-      // a point lookup is much cheaper than a cursor.
-      const b = this.data.getBinaryFast(rowKey(prefix, table, NO_CLUSTERING));
-      return b ? [decodeRow(b)] : [];
-    }
-    const limit = filter.rowLimit ?? Infinity;
-    const reversed = !!filter.reversed;
-    const rows: Row[] = [];
-    let live = 0;
-    const ordered = reversed ? [...slices].reverse() : slices;
-    for (const s of ordered) {
-      if (live >= limit) break;
-      const wanted = rowStartKey(prefix, table, s.start);
-      const start = storableStart(wanted);
-      const end = storableEnd(rowEndKey(prefix, table, s.end));
-      const iter = reversed
-        ? this.data.getRange({ start: end, end: start, reverse: true, exclusiveStart: true, inclusiveEnd: true })
-        : this.data.getRange({ start, end });
-      for (const { key, value } of iter) {
-        // A clamped start may let in the one stored key that is a prefix of the wanted start, and sorts before it.
-        if (start !== wanted && Buffer.compare(key as Buffer, wanted) < 0) continue;
-        const row = decodeRow(value, true);
-        rows.push(row);
-        if (limit !== Infinity) {
-          const outer = header ? coveringDeletion(table, header.deletion, header.rangeTombstones, row.clustering) : undefined;
-          if (isRowLive(table, row, outer, nowSec) && ++live >= limit) break;
-        }
-      }
-    }
-    if (reversed) rows.reverse();
-    return rows;
+    return readPartition(table, this.lmdb, this.memPartitions(table, prefix), key, token, filter, nowSec, prefix);
   }
 
   scan(table: TableDef, range: ScanRange, filter: ReadFilter, partitionLimit: number, nowSec: number): PartitionData[] {
-    const tid = tableIdBytes(table.id);
-    let start: Buffer;
-    const s = range.start;
-    if (!s) start = tid;
-    else if (s.key) {
-      const pp = partitionPrefix(table.id, s.token, s.key);
-      start = s.inclusive ? pp : Buffer.concat([pp, AFTER]);
-    } else {
-      const tp = tokenPrefix(table.id, s.token);
-      start = s.inclusive ? tp : (prefixEnd(tp) ?? Buffer.concat([tid, AFTER]));
-    }
-    const end = range.endToken !== undefined ? prefixEnd(tokenPrefix(table.id, range.endToken)) : prefixEnd(tid);
-    const out: PartitionData[] = [];
-    while (out.length < partitionLimit) {
-      let next: Buffer | undefined;
-      for (const k of this.data.getKeys({ start, end, limit: 1 })) next = k;
-      if (!next) break;
-      const d = decodePartitionKey(next);
-      const p = this.read(table, d.key, d.token, filter, nowSec);
-      if (p) out.push(p);
-      start = Buffer.concat([next.subarray(0, d.prefixLength), AFTER]);
-    }
-    return out;
-  }
-
-  /** Removes every key in [start, end) in bounded transactions, so huge tables do not make one giant commit. */
-  private async removeRange(start: Buffer, end: Buffer | undefined): Promise<void> {
-    for (;;) {
-      const removed = await this.commit('table removal', () => {
-        const keys = [...this.data.getKeys({ start, end, limit: 10_000 })];
-        for (const k of keys) this.data.removeSync(k);
-        return keys.length;
-      }, this.data, false);
-      if (removed === 0) break;
-    }
-    await this.durable('table removal');
+    const t = this.tables.get(table.id);
+    const memtables = t ? [...t.pending.map((f) => f.memtable), t.active].filter((m) => !m.isEmpty) : [];
+    return scanPartitions(table, this.lmdb, memtables, range, partitionLimit, (key, token) => this.read(table, key, token, filter, nowSec));
   }
 
   truncate(table: TableDef): Promise<void> {
-    return this.dropTable(table.id);
+    return this.removeTable(table.id, true);
+  }
+
+  /**
+   * nodetool cleanup: drops the table's partitions whose tokens lie in these inclusive intervals. The memtables are
+   * flushed first, so the commit log cannot bring the removed partitions back on replay.
+   */
+  async removeTokenRanges(table: TableDef, intervals: ReadonlyArray<{ from: bigint; to: bigint }>): Promise<void> {
+    await this.flusher.flushTable(table.id);
+    for (const r of intervals) await this.lmdb.removeTokens(table, r.from, r.to);
   }
 
   dropTable(tableId: string): Promise<void> {
-    const tid = tableIdBytes(tableId);
-    return this.removeRange(tid, prefixEnd(tid));
+    return this.removeTable(tableId, false);
   }
 
-  /** Drops shadowed data and purges deletions older than gc_grace_seconds in every partition of a table. */
+  /**
+   * Everything written to the table so far goes: its memtables, its data files, and (by a truncation record that
+   * replay honours) its commit log entries. Writes made after the call are kept.
+   */
+  private async removeTable(tableId: string, truncation: boolean): Promise<void> {
+    const upTo = this.log.position();
+    const t = this.tables.get(tableId);
+    if (t) this.flusher.discardActive(t);
+    const run = async (): Promise<void> => {
+      if (truncation) await this.lmdb.putMeta(TRUNCATED_PREFIX + tableId, upTo);
+      if (t) this.flusher.discardPending(t);
+      await this.lmdb.dropTable(tableId);
+      this.log.markClean(tableId, upTo);
+      this.log.recycleSoon();
+    };
+    if (!t) return run();
+    const p = t.chain.then(run);
+    t.chain = p.catch(() => undefined);
+    await p;
+    if (!truncation && t.active.isEmpty) this.tables.delete(tableId);
+  }
+
+  /** Drops shadowed data and purges deletions older than gc_grace_seconds; the table's memtable is flushed first. */
   async compact(table: TableDef, nowSec: number): Promise<number> {
-    const tid = tableIdBytes(table.id);
-    const end = prefixEnd(tid);
-    let start = tid;
-    let total = 0;
-    const pending: Array<Promise<number>> = [];
-    for (;;) {
-      let next: Buffer | undefined;
-      for (const k of this.data.getKeys({ start, end, limit: 1 })) next = k;
-      if (!next) break;
-      const d = decodePartitionKey(next);
-      const prefix = Buffer.from(next.subarray(0, d.prefixLength));
-      pending.push(this.commit('compaction', () => this.compactPartition(table, prefix, nowSec), this.data, false));
-      start = Buffer.concat([prefix, AFTER]);
-      if (pending.length >= 256) for (const n of await Promise.all(pending.splice(0))) total += n;
-    }
-    for (const n of await Promise.all(pending)) total += n;
-    await this.durable('compaction');
-    return total;
-  }
-
-  private compactPartition(table: TableDef, prefix: Buffer, nowSec: number): number {
-    const ctx = purgeContext(nowSec, table.options.gc_grace_seconds);
-    const hk = headerKey(prefix);
-    const stored = this.loadHeader(table, hk);
-    const header: Header = stored ?? { rangeTombstones: [] };
-    let removed = this.rewriteRows(table, prefix, header, WHOLE, ctx);
-    if (stored) {
-      const before = headerItems(stored);
-      const purged = purgeHeader(stored, ctx);
-      removed += before - headerItems(purged);
-      this.storeHeader(table, hk, purged);
-    }
-    return removed;
+    await this.flusher.flushTable(table.id);
+    return this.lmdb.compact(table, nowSec);
   }
 
   getMeta<T>(key: string): T | undefined {
-    const b = this.meta.get(key);
-    return b ? (metaPackr.unpack(b) as T) : undefined;
+    return this.lmdb.getMeta<T>(key);
   }
 
-  async putMeta(key: string, value: unknown): Promise<void> {
-    // Copied: the packer reuses its buffer. Always synced: node metadata (schema, generation) must survive a crash.
-    const packed = Buffer.from(metaPackr.pack(value));
-    await this.commit('metadata update', () => this.meta.putSync(key, packed), this.meta, true);
+  putMeta(key: string, value: unknown): Promise<void> {
+    return this.lmdb.putMeta(key, value);
+  }
+
+  /** Bytes of the data files (nodetool's Load): memtables are not counted, as in Cassandra. */
+  loadPaxos<T>(tableId: string, key: Buffer): T | undefined {
+    return this.lmdb.loadPaxos<T>(tableId, key);
+  }
+
+  savePaxos(tableId: string, key: Buffer, record: unknown): Promise<void> {
+    return this.lmdb.savePaxos(tableId, key, record);
+  }
+
+  saveBatch(id: Buffer, record: unknown): Promise<void> {
+    return this.lmdb.saveBatch(id, record);
+  }
+
+  removeBatch(id: Buffer): Promise<void> {
+    return this.lmdb.removeBatch(id);
+  }
+
+  loadBatches<T>(): Array<{ id: Buffer; record: T }> {
+    return this.lmdb.loadBatches<T>();
   }
 
   approximateSize(): number {
-    const s = this.data.getStats() as { pageSize?: number; treeBranchPageCount?: number; treeLeafPageCount?: number;
-      overflowPages?: number };
-    return (s.pageSize ?? 4096) * ((s.treeBranchPageCount ?? 0) + (s.treeLeafPageCount ?? 0) + (s.overflowPages ?? 0));
+    return this.lmdb.approximateSize();
   }
 
+  /** Flushes every memtable, then lets the commit log go (empty unless writes came in meanwhile). */
   async flush(): Promise<void> {
-    await this.syncNow();
+    await this.flusher.flushAll();
+    await this.log.retireActive();
+  }
+
+  stats(): StorageStats {
+    return this.flusher.stats(this.reads);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.syncNow();
-    await this.env.close();
+    this.flusher.stop();
+    try {
+      await this.flush();
+    } finally {
+      // A flush the disk refused leaves its data in the commit log, for the next start to replay.
+      await this.log.close();
+      await this.lmdb.close();
+    }
   }
 }
 
-function headerPartition(update: PartitionData, h: Header | undefined): PartitionData {
-  const p: PartitionData = { key: update.key, token: update.token, rangeTombstones: h?.rangeTombstones ?? [], rows: [] };
-  if (h?.deletion) p.deletion = h.deletion;
-  if (h?.staticRow) p.staticRow = h.staticRow;
-  return p;
-}
-
-function purgeHeader(h: Header, ctx: PurgeContext): Header {
-  const out: Header = { rangeTombstones: purgeRangeTombstones(h.rangeTombstones, ctx) };
-  const d = purgeTombstone(h.deletion, ctx);
-  if (d) out.deletion = d;
-  const s = h.staticRow && purgeRow(h.staticRow, ctx);
-  if (s) out.staticRow = s;
-  return out;
-}
-
-function headerItems(h: Header): number {
-  return (h.deletion ? 1 : 0) + h.rangeTombstones.length + countRowItems(h.staticRow);
-}
-
-function overlaps(table: TableDef, rt: RangeTombstone, s: Slice): boolean {
-  return comparePositions(table, startPosition(rt.start), endPosition(s.end)) < 0
-    && comparePositions(table, startPosition(s.start), endPosition(rt.end)) < 0;
-}
-
-const hexIds = new Map<string, string>();
-/** A table's id as stored in its keys, in hex: the form the header marks use. */
-function hexTableId(id: string): string {
-  let h = hexIds.get(id);
-  if (h === undefined) hexIds.set(id, (h = tableIdBytes(id).toString('hex')));
-  return h;
-}
-
-/** The tables marked as possibly holding headers; a store from before the marks is scanned for them once. */
-async function loadHeaderTables(data: Database<Buffer, Buffer>, meta: Database<Buffer, string>,
-  txn: <T>(db: Database<Buffer, string>, fn: () => T) => Promise<T>): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const k of meta.getKeys({ start: HEADER_TABLES_PREFIX, end: HEADER_TABLES_PREFIX + '\uffff' })) {
-    out.add(String(k).slice(HEADER_TABLES_PREFIX.length));
-  }
-  if (meta.get(HEADER_TABLES_COMPLETE)) return out;
-  const found = new Set<string>();
-  for (const k of data.getKeys()) {
-    const d = decodePartitionKey(k);
-    if (k[d.prefixLength] === KIND_HEADER) found.add(k.subarray(0, 16).toString('hex'));
-  }
-  await txn(meta, () => {
-    for (const id of found) meta.putSync(HEADER_TABLES_PREFIX + id, MARK);
-    meta.putSync(HEADER_TABLES_COMPLETE, MARK);
+/** A write's memtable keys; a key too long to store is refused before anything is logged (Cassandra's message). */
+function writeKeys(table: TableDef, update: PartitionData): { partitionKey: string; rowKeys: string[] } {
+  const prefix = partitionPrefix(table.id, update.token, update.key);
+  const tooLong = (n: number): never => {
+    throw new InvalidRequestError(`Key length of ${n} is longer than maximum of ${MAX_KEY_SIZE}`);
+  };
+  if (prefix.length + 1 > MAX_KEY_SIZE) tooLong(prefix.length + 1);
+  const rowKeys = table.clustering.length === 0 ? update.rows.map(() => '') : update.rows.map((r) => {
+    const c = encodeClustering(table, r.clustering);
+    if (prefix.length + 1 + c.length > MAX_KEY_SIZE) tooLong(prefix.length + 1 + c.length);
+    return c.toString('latin1');
   });
-  for (const id of found) out.add(id);
-  return out;
-}
-
-/**
- * Slice bounds can be longer than any stored key (a WHERE on a clustering value over MAX_KEY_SIZE): LMDB refuses such
- * keys, so they are cut to the longest storable prefix. Every stored key is at most that long, so the cut start sorts
- * before the same keys as the full one except itself (skipped by the reader), and the keys before a cut end are those
- * up to and including its prefix.
- */
-function storableStart(key: Buffer): Buffer {
-  return key.length <= MAX_KEY_SIZE ? key : key.subarray(0, MAX_KEY_SIZE);
-}
-
-function storableEnd(key: Buffer): Buffer {
-  if (key.length <= MAX_KEY_SIZE) return key;
-  return prefixEnd(key.subarray(0, MAX_KEY_SIZE)) ?? key.subarray(0, MAX_KEY_SIZE);
+  return { partitionKey: prefix.toString('latin1', 16), rowKeys };
 }

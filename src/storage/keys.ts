@@ -8,6 +8,7 @@ import type { CqlType } from '../model/types.ts';
 import type { TableDef } from '../schema/model.ts';
 import { InvalidRequestError } from '../model/errors.ts';
 import type { Bound } from './types.ts';
+import { readVector } from '../model/values/vector.ts';
 import { UUID_TIME_ORDER, decimalParts, minimalVarint, readCollectionElements, readTupleComponents } from '../model/values/compare.ts';
 
 /** Component headers: ordered so that end-of-sequence < null < empty < value. */
@@ -187,6 +188,11 @@ export function writeComparable(w: ByteWriter, type: CqlType, v: Buffer): void {
     case 'udt': {
       const ts = type.fieldTypes;
       writeSequence(w, (i) => ts[i] ?? BLOB, readTupleComponents(v));
+      return;
+    }
+    case 'vector': {
+      const el = type.element;
+      writeSequence(w, () => el, readVector(type, v));
       return;
     }
   }

@@ -5,6 +5,8 @@ import type { TableDef } from '../schema/model.ts';
 import type { Cell, ComplexColumn, PartitionData, Row, Tombstone } from './types.ts';
 import { isComplex } from './types.ts';
 import { coveringDeletion, maxDeletion } from './merge.ts';
+import { counterValue, hasCounters, isCounterColumn } from './counters.ts';
+import { emptyCells } from './types.ts';
 
 export { compareClustering } from './compare.ts';
 
@@ -14,6 +16,15 @@ export interface LiveCellView {
   ts: number;
   /** Remaining seconds to live (what CQL's ttl() returns), when the cell is expiring. */
   ttl?: number;
+  /** For a non-frozen collection or UDT: each live element's timestamp and TTL, in value order (UDTs: field index). */
+  elements?: LiveElement[];
+}
+
+export interface LiveElement {
+  ts: number;
+  ttl?: number;
+  /** The UDT field of the element. */
+  field?: number;
 }
 
 export interface LiveRow {
@@ -41,7 +52,15 @@ export function serializeComplex(type: CqlType, col: ComplexColumn, shadow: Tomb
   const live = col.cells.filter((c) => isCellLive(c.cell, eff, nowSec));
   if (live.length === 0) return undefined;
   let ts = 0;
-  for (const c of live) if (c.cell.ts > ts) ts = c.cell.ts;
+  const elements: LiveElement[] = new Array<LiveElement>(live.length);
+  for (let i = 0; i < live.length; i++) {
+    const c = live[i]!.cell;
+    if (c.ts > ts) ts = c.ts;
+    const e: LiveElement = { ts: c.ts };
+    if (c.ttl !== undefined && c.ldt !== undefined) e.ttl = c.ldt - nowSec;
+    if (type.kind === 'udt') e.field = live[i]!.path.length >= 2 ? live[i]!.path.readUInt16BE(0) : live[i]!.path[0] ?? 0;
+    elements[i] = e;
+  }
   const parts: Buffer[] = [];
   if (type.kind === 'udt') {
     // Every field of the type, as Cassandra serializes a non-frozen UDT: fields without a live cell are null.
@@ -65,7 +84,7 @@ export function serializeComplex(type: CqlType, col: ComplexColumn, shadow: Tomb
       else parts.push(int32(c.cell.v!.length), c.cell.v!);
     }
   }
-  return { value: Buffer.concat(parts), ts };
+  return { value: Buffer.concat(parts), ts, elements };
 }
 
 /**
@@ -86,7 +105,8 @@ export function liveRow(table: TableDef, row: Row, outer: Tombstone | undefined,
   const shadow = maxDeletion(outer, row.deletion);
   const m = row.marker;
   let live = !!m && (!shadow || m.ts > shadow.ts) && (m.ttl === undefined || m.ldt === undefined || nowSec < m.ldt);
-  const cells: Record<string, LiveCellView> = {};
+  const cells: Record<string, LiveCellView> = emptyCells();
+  const counters = hasCounters(table);
   for (const name in row.cells) {
     const d = row.cells[name];
     const colShadow = table.dropped === undefined ? shadow : columnShadow(table, name, shadow);
@@ -100,7 +120,7 @@ export function liveRow(table: TableDef, row: Row, outer: Tombstone | undefined,
         live = true;
       }
     } else if (isCellLive(d, colShadow, nowSec)) {
-      const view: LiveCellView = { value: d.v!, ts: d.ts };
+      const view: LiveCellView = { value: counters && isCounterColumn(table, name) ? counterValue(d.v!) : d.v!, ts: d.ts };
       if (d.ttl !== undefined && d.ldt !== undefined) view.ttl = d.ldt - nowSec;
       cells[name] = view;
       live = true;

@@ -1,11 +1,12 @@
 // Reconciliation of partition data: Cassandra's last-write-wins rules, deletions shadowing older data.
 // mergePartitions is a lattice join followed by dropping shadowed data, so it is commutative, associative and
 // idempotent on its results; replicas and the coordinator can merge answers in any order.
+import { hasCounters, isCounterColumn, reconcileCounterCell } from './counters.ts';
 import type { TableDef } from '../schema/model.ts';
 import type {
   Cell, ColumnData, ComplexCell, ComplexColumn, LivenessInfo, PartitionData, RangeTombstone, Row, Tombstone,
 } from './types.ts';
-import { isComplex } from './types.ts';
+import { emptyCells, isComplex } from './types.ts';
 import { boundsContain, compareCellPaths, compareClustering, comparePositions, endPosition, startPosition } from './compare.ts';
 
 /** DeletionTime.supersedes: later timestamp, then later local deletion time. */
@@ -101,7 +102,8 @@ export function mergeRows(table: TableDef, a: Row | undefined, b: Row | undefine
   const shadow = maxDeletion(outer, deletion);
   let marker = reconcileMarker(a?.marker, b?.marker);
   if (marker && shadow && marker.ts <= shadow.ts) marker = undefined;
-  const cells: Record<string, ColumnData> = {};
+  const cells: Record<string, ColumnData> = emptyCells();
+  const counters = hasCounters(table);
   let any = false;
   const names = new Set<string>();
   if (a) for (const k in a.cells) names.add(k);
@@ -113,7 +115,9 @@ export function mergeRows(table: TableDef, a: Row | undefined, b: Row | undefine
     if ((x && isComplex(x)) || (y && isComplex(y))) {
       merged = mergeComplex(table, name, x && isComplex(x) ? x : undefined, y && isComplex(y) ? y : undefined, shadow);
     } else {
-      const c = x && y ? reconcileCell(x as Cell, y as Cell) : ((x ?? y) as Cell);
+      const c = x && y
+        ? (counters && isCounterColumn(table, name) ? reconcileCounterCell(x as Cell, y as Cell) : reconcileCell(x as Cell, y as Cell))
+        : ((x ?? y) as Cell);
       merged = shadow && c.ts <= shadow.ts ? undefined : c;
     }
     if (merged) {

@@ -6,6 +6,11 @@ import { registerNodetoolCommand } from './nodetool.ts';
 import { registerClusterCommand } from './cluster/commands.ts';
 import { registerCqlshCommand } from './cqlsh/command.ts';
 import { registerReferenceCommand } from './reference/command.ts';
+import { registerStressCommand } from './stress/command.ts';
+import { registerPlanCommand } from './plan/command.ts';
+import { registerDrillCommand } from './drill/command.ts';
+import { registerDeployCommand } from './deploy/command.ts';
+import { registerLabCommand } from './lab/command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sibyl')
@@ -18,7 +23,11 @@ export function buildProgram(): Command {
   registerClusterCommand(program);
   registerCqlshCommand(program);
   registerReferenceCommand(program);
-  // Later: stress — one register*Command per file.
+  registerStressCommand(program);
+  registerPlanCommand(program);
+  registerDrillCommand(program);
+  registerDeployCommand(program);
+  registerLabCommand(program);
   return program;
 }
 

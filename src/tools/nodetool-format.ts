@@ -1,6 +1,8 @@
 // nodetool's output, byte for byte the shape Cassandra 4.0's nodetool prints, from the admin API's reports. Pure
 // functions so the formats are unit-tested on fixed reports; tools/nodetool.ts only fetches and prints.
-import type { DescribeClusterReport, InfoReport, NodeReport, NodeState, PendingHintsEntry, RingEntry, StatusReport } from '../server/admin-types.ts';
+import type {
+  DescribeClusterReport, InfoReport, NodeReport, NodeState, PendingHintsEntry, RingEntry, StatusReport, TableStatsEntry, ThreadPoolEntry,
+} from '../server/admin-types.ts';
 
 /** Cassandra's note when effective ownership cannot be computed without a keyspace (StorageService's message). */
 export const DIFFERENT_REPLICATION_NOTE =
@@ -229,4 +231,37 @@ export function formatPendingHints(entries: readonly PendingHintsEntry[]): strin
   const rows = [['Host ID', 'Address', 'Rack', 'DC', 'Status', 'Total files', 'Newest', 'Oldest'],
     ...entries.map((e) => [e.hostId, e.address, e.rack, e.dc, e.status, String(e.totalFiles), hintTime(e.newest), hintTime(e.oldest)])];
   return sharedTables([rows])[0]!.map((l) => `${l}\n`).join('');
+}
+
+/**
+ * `nodetool tablestats`: Cassandra 5.0's layout, with the lines Sibyl has numbers for (memtables, flushes, local
+ * reads and writes; latencies are not measured, which Cassandra also prints as NaN). There are no SSTables, bloom
+ * filters or caches to report.
+ */
+export function formatTableStats(entries: readonly TableStatsEntry[]): string {
+  const out = [`Total number of tables: ${entries.length}`, '----------------'];
+  const byKs = new Map<string, TableStatsEntry[]>();
+  for (const e of entries) byKs.set(e.keyspace, [...(byKs.get(e.keyspace) ?? []), e]);
+  for (const [ks, tables] of byKs) {
+    const sum = (f: (t: TableStatsEntry) => number): number => tables.reduce((n, t) => n + f(t), 0);
+    out.push(`Keyspace: ${ks}`, `\tRead Count: ${sum((t) => t.localReadCount)}`, '\tRead Latency: NaN ms',
+      `\tWrite Count: ${sum((t) => t.localWriteCount)}`, '\tWrite Latency: NaN ms', `\tPending Flushes: ${sum((t) => t.pendingFlushes)}`);
+    for (const t of tables) {
+      out.push(`\t\tTable: ${t.table}`, `\t\tMemtable cell count: ${t.memtableCellCount}`, `\t\tMemtable data size: ${t.memtableDataSizeBytes}`,
+        '\t\tMemtable off heap memory used: 0', `\t\tMemtable switch count: ${t.memtableSwitchCount}`,
+        `\t\tLocal read count: ${t.localReadCount}`, '\t\tLocal read latency: NaN ms', `\t\tLocal write count: ${t.localWriteCount}`,
+        '\t\tLocal write latency: NaN ms', `\t\tPending flushes: ${t.pendingFlushes}`, '');
+    }
+    out.push('----------------');
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** `nodetool tpstats`: the pool table as Cassandra lays it out (columns one space apart, each as wide as its widest). */
+export function formatThreadPools(pools: readonly ThreadPoolEntry[]): string {
+  const rows = [['Pool Name', 'Active', 'Pending', 'Completed', 'Blocked', 'All time blocked'],
+    ...pools.map((p) => [p.name, String(p.active), String(p.pending), String(p.completed), String(p.blocked), String(p.allTimeBlocked)])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r, n) => (n === 0 ? r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]!) : c)) : r.map((c, i) => c.padEnd(widths[i]!))).join(' '))
+    .map((l) => `${l}\n`).join('');
 }

@@ -83,9 +83,21 @@ describe('Python driver (python3-cassandra)', () => {
     assert.equal(r.stdout.trim().split('\n').at(-1), 'OK', explain('metadata.py', r, node));
   });
 
+  test('secondary indexes: metadata, indexed queries, a cqlengine model with index=True', async () => {
+    const r = await runPython('indexes.py');
+    assert.equal(r.code, 0, explain('indexes.py', r, node));
+    assert.equal(r.stdout.trim().split('\n').at(-1), 'OK', explain('indexes.py', r, node));
+  });
+
   test('paging: clustering ranges across pages, the empty last page, IN (), ORDER BY with IN', async () => {
     const r = await runPython('paging.py');
     assert.equal(r.code, 0, explain('paging.py', r, node));
     assert.equal(r.stdout.trim().split('\n').at(-1), 'OK', explain('paging.py', r, node));
+  });
+
+  test('lightweight transactions: was_applied, the current values of a failed condition, conditional batches, SERIAL', async () => {
+    const r = await runPython('lwt.py');
+    assert.equal(r.code, 0, explain('lwt.py', r, node));
+    assert.equal(r.stdout.trim().split('\n').at(-1), 'OK', explain('lwt.py', r, node));
   });
 });

@@ -145,7 +145,7 @@ test('after the peer restarts, the link reconnects and requests succeed again', 
 
 test('garbage on an inbound connection closes that connection only', async () => {
   for (const bytes of [Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2]), encodeFrame({ verb: 'x', id: 1 }),
-    Buffer.concat([encodeFrame({ hello: 'sibyl', version: 1, from: 'evil:1' }), encodeFrame(42)])]) {
+    Buffer.concat([encodeFrame({ hello: 'sibyl', version: 2, from: 'evil:1' }), encodeFrame(42)])]) {
     const socket = connect({ host: B, port: PORT });
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     socket.write(bytes);

@@ -22,7 +22,6 @@ const GAPS: { name: string; cassandra: RegExp; sibyl: RegExp }[] = [
   { name: 'duplicate-restriction-accepted', cassandra: /cannot be restricted by (more than one relation|both an equality)|More than one restriction was found/, sibyl: /row\(s\)$/ },
   { name: 'static-only-selection', cassandra: /Cannot restrict clustering columns when selecting only static columns/, sibyl: /row\(s\)$/ },
   { name: 'single-value-in-order-by', cassandra: /row\(s\)$/, sibyl: /Cannot page queries with both ORDER BY and a IN/ },
-  { name: 'undefined-column-message', cassandra: /Undefined column name \w+ in table/, sibyl: /Undefined column name \w+ in selection clause/ },
   { name: 'order-by-message', cassandra: /ORDER BY is only supported when the partition key is restricted/, sibyl: /Order by is currently only supported on the clustered columns/ },
   { name: 'eq-and-range-message', cassandra: /cannot be restricted by both an equality and an inequality/, sibyl: /cannot be restricted by more than one relation if it includes an Equal/ },
   { name: 'eq-and-in-message', cassandra: /more than one relation if it includes an? (Equal|IN)/, sibyl: /more than one relation if it includes an? (Equal|IN)/ },

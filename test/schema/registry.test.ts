@@ -158,7 +158,7 @@ test('counter tables and options', () => {
   const s = build([KS, 'CREATE TABLE ks.c (a int PRIMARY KEY, n counter)']);
   throwsWith(() => apply(s, 'ALTER TABLE ks.c WITH default_time_to_live = 10'), InvalidRequestError,
     'Cannot set default_time_to_live on a table with counters');
-  throwsWith(() => apply(s, 'ALTER TABLE ks.c ADD x int'), ConfigError, 'Cannot have a non counter column ("x") in a counter table');
+  throwsWith(() => apply(s, 'ALTER TABLE ks.c ADD x int'), ConfigError, 'ks.c: Cannot have a non counter column ("x") in a counter table');
   const r = apply(s, "ALTER TABLE ks.c WITH comment = 'counts' AND speculative_retry = '95PERCENTILE' AND caching = {'keys': 'none'}");
   const t = r.schema.keyspaces.get('ks')?.tables.get('c');
   assert.equal(t?.options.comment, 'counts');

@@ -69,8 +69,12 @@ describe('loadConfig', () => {
     assert.equal(c.endpointSnitch, 'SimpleSnitch');
     assert.equal(c.dataCenter, 'datacenter1');
     assert.equal(c.rack, 'rack1');
-    assert.equal(c.commitlogSync, 'batch');
+    assert.equal(c.commitlogSync, 'periodic');
     assert.equal(c.commitlogSyncPeriodMs, 10_000);
+    assert.equal(c.commitlogDirectory, join(path, '..', '..', 'commitlog'));
+    assert.equal(c.commitlogSegmentSizeMb, 32);
+    assert.equal(c.commitlogTotalSpaceMb, undefined);
+    assert.equal(c.memtableHeapSpaceMb, 64);
     assert.equal(c.nativeTransportMaxFrameSizeMb, 16);
     assert.equal(c.maxHintWindowMs, 10_800_000);
     assert.equal(c.readRequestTimeoutMs, 5000);
@@ -132,6 +136,7 @@ partitioner: org.apache.cassandra.dht.Murmur3Partitioner
     assert.equal(c.commitlogSync, 'periodic');
     assert.equal(c.commitlogSyncPeriodMs, 5000);
     assert.equal(c.commitlogSyncBatchWindowMs, 3);
+    assert.equal(c.commitlogDirectory, '/var/lib/sibyl/commitlog');
     assert.equal(c.nativeTransportMaxFrameSizeMb, 32);
     assert.equal(c.maxHintWindowMs, 60_000);
     assert.equal(c.readRequestTimeoutMs, 1500);
@@ -200,11 +205,26 @@ native_transport_max_frame_size: 64MiB
     rejects('seed_provider: 3\n', 'seed_provider', /list/);
   });
 
-  test('commitlog_sync: batch default, group treated as batch', () => {
+  test('commitlog_sync: periodic default; batch and group with their window', () => {
     const g = load('commitlog_sync: group\ncommitlog_sync_group_window: 15ms\n');
-    assert.equal(g.commitlogSync, 'batch');
-    assert.match(g.warnings.join('\n'), /group is treated as batch/);
+    assert.equal(g.commitlogSync, 'group');
+    assert.equal(g.commitlogSyncGroupWindowMs, 15);
+    assert.deepEqual(g.warnings, []);
+    assert.equal(load('commitlog_sync: batch\n').commitlogSync, 'batch');
+    assert.equal(load('commitlog_sync_group_window_in_ms: 1000\n').commitlogSyncGroupWindowMs, 1000);
     rejects('commitlog_sync: sometimes\n', 'commitlog_sync', /batch, periodic or group/);
+  });
+
+  test('commit log and memtable sizes, in both spellings; ignored memtable keys stay quiet', () => {
+    const c = load('commitlog_segment_size: 8MiB\ncommitlog_total_space: 1GiB\nmemtable_heap_space: 256MiB\nmemtable_cleanup_threshold: 0.11\n' +
+      'memtable_offheap_space: 64MiB\nmemtable_allocation_type: heap_buffers\nmemtable_flush_writers: 2\n');
+    assert.deepEqual([c.commitlogSegmentSizeMb, c.commitlogTotalSpaceMb, c.memtableHeapSpaceMb, c.memtableCleanupThreshold], [8, 1024, 256, 0.11]);
+    assert.deepEqual(c.warnings, []);
+    const old = load('commitlog_segment_size_in_mb: 16\ncommitlog_total_space_in_mb: 2048\nmemtable_heap_space_in_mb: 128\n');
+    assert.deepEqual([old.commitlogSegmentSizeMb, old.commitlogTotalSpaceMb, old.memtableHeapSpaceMb], [16, 2048, 128]);
+    rejects('commitlog_segment_size: 1KiB\n', 'commitlog_segment_size', /MiB/);
+    rejects('memtable_cleanup_threshold: 2\n', 'memtable_cleanup_threshold', /between 0.01 and 0.99/);
+    rejects('commitlog_segment_size_in_mb: 8\ncommitlog_segment_size: 8MiB\n', 'commitlog_segment_size', /set only one/);
   });
 
   test('unknown keys warn instead of failing; accepted-but-ignored keys stay quiet', () => {
@@ -308,6 +328,7 @@ describe('defaultConfig and writeConfigFiles', () => {
       {},
       { listenAddress: '127.0.9.7', dataCenter: 'WESTUS', rack: 'rack4', seeds: ['127.0.9.7', '127.0.9.8'], numTokens: 2, initialTokens: [-5n, 5n], preferLocal: true },
       { endpointSnitch: 'Ec2Snitch', ec2AvailabilityZone: 'us-east-1d', dcSuffix: '_x', commitlogSync: 'periodic', commitlogSyncPeriodMs: 100 },
+      { commitlogSync: 'group', commitlogSyncGroupWindowMs: 7, commitlogSegmentSizeMb: 4, commitlogTotalSpaceMb: 64, memtableHeapSpaceMb: 8, memtableCleanupThreshold: 0.25 },
       { clusterName: 'C', nativeTransportPort: 9142, storagePort: 7100, adminPort: 7299, readRequestTimeoutMs: 1 },
     ];
     cases.forEach((cfg, i) => {

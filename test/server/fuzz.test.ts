@@ -164,6 +164,17 @@ const VALID_CQL = [
   `INSERT INTO fuzz_ks.c (k, c1, c2, c3, v) VALUES (1, 1, '${'k'.repeat(66_000)}', 1, 'big')`,
   `SELECT * FROM fuzz_ks.c WHERE k = 1 AND c1 = 1 AND c2 >= '${'k'.repeat(66_000)}'`,
   "UPDATE fuzz_ks.c SET v = 'x' WHERE k = 1 AND (c1, c2, c3) = (1, 'a', 1)",
+  // Secondary indexes: DDL in every form, and queries through them.
+  'CREATE INDEX IF NOT EXISTS ON fuzz_ks.t (v)',
+  "CREATE CUSTOM INDEX IF NOT EXISTS ix_c3 ON fuzz_ks.c (c3) USING 'StorageAttachedIndex'",
+  "CREATE INDEX IF NOT EXISTS ON fuzz_ks.i (keys(m)) USING 'sai' WITH OPTIONS = {'case_sensitive': 'false'}",
+  'CREATE INDEX IF NOT EXISTS ON fuzz_ks.i (entries(m))',
+  'CREATE INDEX IF NOT EXISTS ON fuzz_ks.i (full(f))',
+  'DROP INDEX IF EXISTS fuzz_ks.ix_c3',
+  "SELECT * FROM fuzz_ks.t WHERE v = 'v1'",
+  "SELECT * FROM fuzz_ks.c WHERE c3 > 0 AND c3 <= 5 AND v = 'x' ALLOW FILTERING",
+  "SELECT * FROM fuzz_ks.i WHERE m CONTAINS KEY 'A' AND m['a'] = 1 AND f = [1, 2] ALLOW FILTERING",
+  "INSERT INTO fuzz_ks.i (k, m, f) VALUES (1, {'a': 1}, [1, 2])",
 ];
 const SOUP = [
   'SELECT', 'FROM', 'WHERE', 'INSERT', 'INTO', 'VALUES', 'UPDATE', 'SET', 'DELETE', 'CREATE', 'DROP', 'ALTER', 'TABLE', 'KEYSPACE', 'TYPE',
@@ -171,6 +182,7 @@ const SOUP = [
   'TIMESTAMP', 'BEGIN', 'BATCH', 'APPLY', 'ALLOW', 'FILTERING', 'CONTAINS', 'frozen', 'list', 'map', 'set', 'tuple', 'int', 'text',
   'DISTINCT', 'COUNT', 'JSON', 'CAST', 'AS', 'NULL', 'true', 'false', 'NaN', '-Infinity', 'fuzz_ks', 't', 'k', 'v', 'system', 'local',
   '"Quoted"', '"we""ird"', '1', '-1', '3.14', '1e10', '0xff', "'str'", "'it''s'", '$$dollar$$', '123e4567-e89b-12d3-a456-426614174000',
+  'INDEX', 'CUSTOM', 'OPTIONS', "'sai'", "'StorageAttachedIndex'", 'KEYS', 'ENTRIES', 'FULL', 'VALUES', 'ON', 'i', 'm', 'f',
   '1h30m', '(', ')', '[', ']', '{', '}', ',', ';', '.', '*', '=', '<', '>', '<=', '>=', '!=', '?', ':name', '+', '-', '/', '%', "'",
   '"', '/*', '*/', '--', '//', '\u0000', 'é', '😀', '$$', '\\', '@', '#', '~', '`', '2147483648', '99999999999999999999999',
 ];
@@ -245,6 +257,7 @@ before(async () => {
   client = await connectClient(ADDRESS);
   await client.execute("CREATE KEYSPACE fuzz_ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
   await client.execute('CREATE TABLE fuzz_ks.t (k int PRIMARY KEY, v text)');
+  await client.execute('CREATE TABLE fuzz_ks.i (k int PRIMARY KEY, m map<text, int>, f frozen<list<int>>)');
   await client.execute('CREATE TABLE fuzz_ks.c (k int, c1 int, c2 text, c3 int, v text, PRIMARY KEY (k, c1, c2, c3)) WITH CLUSTERING ORDER BY (c1 ASC, c2 DESC, c3 ASC)');
   for (let k = 0; k < 10; k++) await client.execute('INSERT INTO fuzz_ks.t (k, v) VALUES (?, ?)', [k, `v${k}`], { prepare: true });
 });

@@ -1,7 +1,6 @@
 // Statements that used to answer with wrong data or an internal error, through cassandra-driver against one real node
 // (127.0.11.x): several operations on one collection in one UPDATE, multi-column relations over mixed ASC/DESC
-// clustering (checked against a model of tuple order), key length limits, dropped columns staying dropped, and
-// clauses refused until they are implemented (GROUP BY, SELECT JSON).
+// clustering (checked against a model of tuple order), key length limits and dropped columns staying dropped.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
@@ -91,25 +90,6 @@ describe('several operations on one collection in one UPDATE', () => {
     }
     const e = await serverError(`UPDATE ${KS}.udts SET u.zip = 1, u.zip = 2 WHERE k = 1`);
     assert.match(e.message, /Multiple incompatible setting of column u/);
-  });
-});
-
-describe('clauses accepted by the parser but not implemented are refused, never answered wrongly', () => {
-  before(async () => {
-    await client.execute(`CREATE TABLE ${KS}.g (p int, c int, v int, PRIMARY KEY (p, c))`);
-    for (let p = 1; p <= 2; p++) for (let c = 0; c < 4; c++) await client.execute(`INSERT INTO ${KS}.g (p, c, v) VALUES (${p}, ${c}, 1)`);
-  });
-
-  test('GROUP BY', async () => {
-    const e = await serverError(`SELECT p, count(*) FROM ${KS}.g GROUP BY p`);
-    assert.equal(e.code, INVALID);
-    assert.match(e.message, /GROUP BY is not supported/);
-  });
-
-  test('SELECT JSON', async () => {
-    const e = await serverError(`SELECT JSON * FROM ${KS}.g`);
-    assert.equal(e.code, INVALID);
-    assert.match(e.message, /SELECT JSON is not supported/);
   });
 });
 

@@ -8,9 +8,12 @@ import { allocateTokens, type RingEndpoint } from '../../src/cluster/ring.ts';
 import { SimNetwork, SimScheduler } from '../../src/cluster/sim-network.ts';
 import { MemoryHintStore } from '../../src/coordinator/hints.ts';
 import { MemoryStore } from '../../src/coordinator/memory-store.ts';
+import type { PaxosRecord } from '../../src/coordinator/paxos/acceptor.ts';
+import type { BatchRecord } from '../../src/coordinator/batchlog.ts';
+import { decodeBody, encodeBody } from '../../src/messaging/codec.ts';
 import { SimMessenger, describeFrame, type SimFrame } from '../../src/coordinator/sim-messenger.ts';
 import type { ConsistencyLevel } from '../../src/model/consistency.ts';
-import { NodeCore, type NodeStore } from '../../src/node/node-core.ts';
+import { NodeCore, type NodeSettings, type NodeStore } from '../../src/node/node-core.ts';
 import type { ConnectionState } from '../../src/node/handler.ts';
 import { Opcode, type BoundValue, type ResultMessage } from '../../src/protocol/messages.ts';
 import type { TableDef } from '../../src/schema/model.ts';
@@ -22,8 +25,12 @@ export const EPOCH_MS = 1_700_000_000_000;
 /** The store a simulated node keeps across crashes: replica data, schema, meta; optionally a slow disk. */
 export class SimNodeStore extends MemoryStore implements NodeStore {
   private readonly meta = new Map<string, unknown>();
+  /** Paxos state as its node would find it on disk: encoded (as LMDB would hold it), never shared objects. */
+  private readonly paxos = new Map<string, Buffer>();
   /** Extra virtual latency of each write (a slow disk). */
   writeDelayMs = 0;
+  /** Bumped by a crash: writes of an earlier incarnation still pending then are lost, as a dead process's are. */
+  private incarnation = 0;
 
   constructor(private readonly sched: SimScheduler) {
     super();
@@ -38,7 +45,50 @@ export class SimNodeStore extends MemoryStore implements NodeStore {
     await this.delay();
   }
 
-  async dropTable(_tableId: string): Promise<void> {}
+  async dropTable(tableId: string): Promise<void> {
+    for (const k of [...this.paxos.keys()]) if (k.startsWith(`${tableId}:`)) this.paxos.delete(k);
+  }
+
+  /** As the engine does: the table's data and its Paxos state go. */
+  override async truncate(table: TableDef): Promise<void> {
+    await super.truncate(table);
+    await this.dropTable(table.id);
+  }
+
+  loadPaxos(tableId: string, key: Buffer): PaxosRecord | undefined {
+    const b = this.paxos.get(`${tableId}:${key.toString('hex')}`);
+    return b === undefined ? undefined : (decodeBody(b) as PaxosRecord);
+  }
+
+  /** Kept across crashes, like the meta above: a restarted replica keeps its promises. */
+  async savePaxos(tableId: string, key: Buffer, record: PaxosRecord): Promise<void> {
+    await this.delay();
+    this.savePaxosSync(tableId, key, record);
+  }
+
+  /** The batchlog (system.batches), kept across crashes like the rest of the disk. */
+  private readonly batches = new Map<string, Buffer>();
+
+  async saveBatch(id: Buffer, record: BatchRecord): Promise<void> {
+    await this.delay();
+    this.saveBatchSync(id, record);
+  }
+
+  saveBatchSync(id: Buffer, record: BatchRecord): void {
+    this.batches.set(id.toString('hex'), encodeBody(record));
+  }
+
+  async removeBatch(id: Buffer): Promise<void> {
+    this.batches.delete(id.toString('hex'));
+  }
+
+  loadBatches(): Array<{ id: Buffer; record: BatchRecord }> {
+    return [...this.batches].map(([id, b]) => ({ id: Buffer.from(id, 'hex'), record: decodeBody(b) as BatchRecord }));
+  }
+
+  savePaxosSync(tableId: string, key: Buffer, record: PaxosRecord): void {
+    this.paxos.set(`${tableId}:${key.toString('hex')}`, encodeBody(record));
+  }
 
   approximateSize(): number {
     return 0;
@@ -58,6 +108,45 @@ export class SimNodeStore extends MemoryStore implements NodeStore {
     if (this.writeDelayMs <= 0) return Promise.resolve();
     return new Promise((r) => this.sched.setTimeout(r, this.writeDelayMs));
   }
+
+  /** The node crashed: what its current incarnation still has in flight never reaches the disk. */
+  crashed(): void {
+    this.incarnation++;
+  }
+
+  /**
+   * The disk as one incarnation of the node sees it. Once that incarnation has crashed its writes fail: requests it
+   * was still coordinating would otherwise go on writing (promises, commits) beside the restarted node.
+   */
+  view(): NodeStore {
+    const epoch = this.incarnation;
+    const alive = async <T>(write: () => Promise<T>): Promise<T> => {
+      if (this.incarnation !== epoch) throw new Error('the node has crashed');
+      const out = await write();
+      return out;
+    };
+    const guard = async (): Promise<void> => {
+      await this.delay();
+      if (this.incarnation !== epoch) throw new Error('the node crashed before the write reached the disk');
+    };
+    return {
+      apply: (t, u) => alive(async () => { await guard(); this.applySync(t, u); }),
+      applyMany: (items) => alive(async () => { await guard(); for (const i of items) this.applySync(i.table, i.update); }),
+      read: (t, k, tok, f, now) => this.read(t, k, tok, f, now),
+      scan: (t, r, f, l, now) => this.scan(t, r, f, l, now),
+      truncate: (t) => alive(() => this.truncate(t)),
+      removeTokenRanges: (t, intervals) => alive(() => this.removeTokenRanges(t, intervals)),
+      getMeta: <T>(key: string) => this.getMeta<T>(key),
+      putMeta: (key, value) => alive(() => this.putMeta(key, value)),
+      dropTable: (id) => alive(() => this.dropTable(id)),
+      loadPaxos: (id, key) => this.loadPaxos(id, key),
+      savePaxos: (id, key, rec) => alive(async () => { await guard(); this.savePaxosSync(id, key, rec); }),
+      saveBatch: (id, rec) => alive(async () => { await guard(); this.saveBatchSync(id, rec); }),
+      removeBatch: (id) => alive(() => this.removeBatch(id)),
+      loadBatches: () => this.loadBatches(),
+      approximateSize: () => this.approximateSize(),
+    };
+  }
 }
 
 export interface SimNodeSpec {
@@ -67,7 +156,10 @@ export interface SimNodeSpec {
 }
 
 export interface SimNode extends SimNodeSpec {
+  /** Empty for a node to bootstrap until it has joined (its chosen tokens are then kept here, as on its disk). */
   readonly tokens: bigint[];
+  /** Starts without tokens and bootstraps (auto_bootstrap) the first time. */
+  bootstrap?: boolean;
   readonly store: SimNodeStore;
   readonly hints: MemoryHintStore;
   core: NodeCore | undefined;
@@ -85,6 +177,8 @@ export interface SimClusterOptions {
   trace?: boolean;
   latencyMs?: number;
   jitterMs?: number;
+  /** Settings every node gets on top of the simulator's (e.g. stream_throughput_outbound). */
+  settings?: Partial<NodeSettings>;
 }
 
 /** A uuid v4 from the simulation's PRNG, so schema ids (and with them schema versions) repeat per seed. */
@@ -103,6 +197,8 @@ export class SimCluster {
   readonly network: SimNetwork<SimFrame>;
   readonly nodes: SimNode[] = [];
   private readonly seeds: string[];
+  private readonly booting = new Set<SimNode>();
+  private readonly messengers = new Map<SimNode, SimMessenger>();
   private microsSeq = 0;
 
   constructor(readonly o: SimClusterOptions) {
@@ -122,6 +218,20 @@ export class SimCluster {
     }
   }
 
+  /**
+   * A node that was not in the cluster at the start (not started): with `bootstrap` it has no tokens and bootstraps
+   * into the running cluster when started; without, it gets tokens from the allocator at once (auto_bootstrap: false).
+   */
+  addNode(spec: SimNodeSpec, opts: { bootstrap: boolean }): SimNode {
+    const ring: RingEndpoint[] = this.nodes.filter((n) => n.tokens.length > 0)
+      .map((n) => ({ id: n.endpoint, address: n.endpoint.split(':')[0]!, dc: n.dc, rack: n.rack, tokens: n.tokens }));
+    const tokens = opts.bootstrap ? [] : allocateTokens(this.o.vnodes ?? 8, ring, () => this.random.next(), spec.dc);
+    const node: SimNode = { ...spec, tokens, bootstrap: opts.bootstrap, store: new SimNodeStore(this.sched), core: undefined, incarnation: 0,
+      hints: new MemoryHintStore(this.sched, { maxHintWindowMs: 3 * 3600_000, maxBytesPerTarget: 1 << 30, maxCountPerTarget: 1_000_000 }) };
+    this.nodes.push(node);
+    return node;
+  }
+
   /** Wall-clock µs in virtual time, never repeating (write timestamps must be unique per node, as microsClock's are). */
   nowMicros(): number {
     return (EPOCH_MS + this.sched.now()) * 1000 + (++this.microsSeq % 1000);
@@ -135,22 +245,37 @@ export class SimCluster {
 
   /** Starts (or restarts after a crash) a node: a new NodeCore over the node's surviving store and hints. */
   async start(n: SimNode): Promise<void> {
-    if (n.core) throw new Error(`${n.endpoint} is already running`);
+    await this.settle(`start ${n.endpoint}`, () => this.boot(n));
+  }
+
+  /** Whether `n` is down and not starting: what a fault schedule may restart. */
+  isDown(n: SimNode): boolean {
+    return n.core === undefined && !this.booting.has(n);
+  }
+
+  /** Starts `n` without driving virtual time, for callers already running inside advance(). */
+  async boot(n: SimNode): Promise<void> {
+    if (n.core || this.booting.has(n)) throw new Error(`${n.endpoint} is already running`);
+    this.booting.add(n);
     this.network.up(n.endpoint);
     n.incarnation++;
-    const messenger = new SimMessenger(n.endpoint, this.network, this.sched);
+    const messenger = new SimMessenger(n.endpoint, this.network, this.sched, n.incarnation * 1_000_000_000 + 1);
+    this.messengers.set(n, messenger);
     const random = seededRandom(this.random.int(2 ** 31));
-    // Driven in virtual time: the store's writes (the gossip generation) may wait on a slow disk's timers.
-    const core = await this.settle(`start ${n.endpoint}`, () => NodeCore.create({
+    // The store's writes (the gossip generation) may wait on a slow disk's timers.
+    const core = await NodeCore.create({
       clock: this.sched, nowMicros: () => this.nowMicros(), timers: this.sched, random,
-      messenger, store: n.store, hints: n.hints, log: (msg) => this.sched.log(`${n.endpoint} ${msg}`),
+      messenger, store: n.store.view(), hints: n.hints, log: (msg) => this.sched.log(`${n.endpoint} ${msg}`),
       newId: () => uuidFrom(random),
     }, {
       clusterName: 'sim', hostId: `host-${n.endpoint}`, tokens: n.tokens.map(String), dataCenter: n.dc, rack: n.rack,
       seeds: this.seeds, listenAddress: n.endpoint.split(':')[0]!, broadcastAddress: n.endpoint.split(':')[0]!, storagePort: 7000,
       rpcAddress: n.endpoint.split(':')[0]!, nativePort: 9042, writeTimeoutMs: 2000, readTimeoutMs: 5000,
-      maxHintWindowMs: 3 * 3600_000, hintThrottleBytesPerSec: 0,
-    }));
+      maxHintWindowMs: 3 * 3600_000, hintThrottleBytesPerSec: 0, ...this.o.settings,
+      ...(n.bootstrap && n.tokens.length === 0 ? {
+        bootstrap: { numTokens: this.o.vnodes ?? 8, ringDelayMs: 5000, saveTokens: async (t: string[]) => { n.tokens.push(...t.map(BigInt)); } },
+      } : {}),
+    }).finally(() => this.booting.delete(n));
     core.start();
     n.core = core;
     this.sched.log(`start ${n.endpoint} #${n.incarnation}`);
@@ -162,12 +287,19 @@ export class SimCluster {
 
   /** A crash: the network loses everything to and from the node at once; its disk (store, hints) survives. */
   async crash(n: SimNode): Promise<void> {
+    await this.settle(`stop timers of ${n.endpoint}`, () => this.crashNow(n));
+  }
+
+  /** crash() without driving virtual time; resolves once the dead node's timers are stopped. */
+  crashNow(n: SimNode): Promise<void> {
     const core = n.core;
-    if (!core) return;
+    if (!core) return Promise.resolve();
     this.network.down(n.endpoint);
+    n.store.crashed();
+    this.messengers.get(n)?.kill();
     n.core = undefined;
     this.sched.log(`crash ${n.endpoint}`);
-    await this.settle(`stop timers of ${n.endpoint}`, () => core.close());
+    return core.close();
   }
 
   /** Runs virtual time forward, one event at a time, letting promise continuations run at the instant that caused them. */
@@ -199,16 +331,26 @@ export class SimCluster {
     return result.value;
   }
 
-  /** A client request: CQL text at a consistency level through `n`'s native-protocol handler. */
-  async cql(n: SimNode, query: string, consistency: ConsistencyLevel, values: BoundValue[] = []): Promise<CqlOutcome> {
+  /**
+   * Sends a client request (CQL text at a consistency level, with a serial consistency for conditional statements)
+   * through `n`'s native-protocol handler and returns its outcome's promise without driving time: concurrent clients
+   * submit, then one advance() runs them all.
+   */
+  submit(n: SimNode, query: string, consistency: ConsistencyLevel, opts: { values?: BoundValue[]; serial?: ConsistencyLevel } = {}): Promise<CqlOutcome> {
     const core = n.core;
-    if (!core) return { ok: false, error: new Error(`${n.endpoint} is down`) };
+    if (!core) return Promise.resolve({ ok: false, error: new Error(`${n.endpoint} is down`) });
     const state: ConnectionState = { started: true, session: {}, events: new Set() };
-    let outcome: CqlOutcome | undefined;
-    core.handler.handle(state, { opcode: Opcode.QUERY, query, params: { consistency, values, skipMetadata: false } }).then(
-      (res) => { outcome = res.opcode === Opcode.RESULT ? { ok: true, result: res.result } : { ok: false, error: new Error(`unexpected ${res.opcode}`) }; },
-      (error: unknown) => { outcome = { ok: false, error: error instanceof Error ? error : new Error(String(error)) }; },
+    const params = { consistency, values: opts.values ?? [], skipMetadata: false, serialConsistency: opts.serial };
+    return core.handler.handle(state, { opcode: Opcode.QUERY, query, params }).then(
+      (res): CqlOutcome => (res.opcode === Opcode.RESULT ? { ok: true, result: res.result } : { ok: false, error: new Error(`unexpected ${res.opcode}`) }),
+      (error: unknown): CqlOutcome => ({ ok: false, error: error instanceof Error ? error : new Error(String(error)) }),
     );
+  }
+
+  /** A client request: CQL text at a consistency level through `n`'s native-protocol handler. */
+  async cql(n: SimNode, query: string, consistency: ConsistencyLevel, values: BoundValue[] = [], serial?: ConsistencyLevel): Promise<CqlOutcome> {
+    let outcome: CqlOutcome | undefined;
+    void this.submit(n, query, consistency, { values, serial }).then((o) => { outcome = o; });
     await this.advance(30_000, () => outcome !== undefined);
     const out = outcome ?? { ok: false, error: new Error(`no answer in 30 virtual s: ${query}`) };
     this.sched.log(`cql ${n.endpoint} ${query.slice(0, 60)} -> ${out.ok ? 'ok' : out.error.constructor.name}`);
@@ -237,8 +379,8 @@ export class SimCluster {
   }
 }
 
-/** Rows of a RESULT as plain objects, decoding int and text columns (what the simulations use). */
-export function rowsOf(out: CqlOutcome): Array<Record<string, number | string | null>> {
+/** Rows of a RESULT as plain objects, decoding int, boolean and text columns (what the simulations use). */
+export function rowsOf(out: CqlOutcome): Array<Record<string, number | string | boolean | null>> {
   if (!out.ok || out.result.kind !== 'rows') return [];
   const cols = out.result.columns;
   return out.result.rows.map((row) => Object.fromEntries(cols.map((c, i) => {
@@ -246,6 +388,7 @@ export function rowsOf(out: CqlOutcome): Array<Record<string, number | string | 
     if (v === null || v === undefined) return [c.name, null];
     const t = c.type;
     if (t.kind === 'native' && t.name === 'int') return [c.name, v.readInt32BE(0)];
+    if (t.kind === 'native' && t.name === 'boolean') return [c.name, v[0] !== 0];
     return [c.name, v.toString('utf8')];
   })));
 }

@@ -35,7 +35,7 @@ function runAndKill(dir: string, mode: string, target: number): Promise<Set<numb
   });
 }
 
-for (const mode of ['batch', 'periodic'] as const) {
+for (const mode of ['batch', 'periodic', 'group'] as const) {
   test(`every acknowledged write survives SIGKILL (${mode} sync)`, async () => {
     const dir = tempDir();
     dirs.push(dir);
@@ -43,6 +43,8 @@ for (const mode of ['batch', 'periodic'] as const) {
     assert.ok(acked.size >= 3000);
     const table = makeTable({ id: '11111111-2222-4333-8444-555555555555', clustering: [{ name: 'c', type: T.int }], regular: [{ name: 'v', type: T.int }] });
     const engine = await StorageEngine.open({ dir, sync: mode });
+    const report = await engine.replay((id) => (id === table.id ? table : undefined));
+    assert.ok(report.entries > 0, 'the acknowledged writes came back from the commit log');
     const found = new Set<number>();
     for (const p of engine.scan(table, {}, {}, 1000, Math.floor(Date.now() / 1000))) {
       for (const r of liveRows(table, p, 0).rows) found.add(r.clustering[0].readInt32BE(0));

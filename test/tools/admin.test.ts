@@ -47,6 +47,9 @@ function fakeSource(): AdminSource & { calls: string[]; network: unknown } {
       throw new Error('boom');
     },
     pendingHints: () => [],
+    async rebuildIndex(keyspace: string, table: string, indexes: string[]): Promise<void> {
+      calls.push(`rebuild ${keyspace}.${table} ${indexes.join(',')}`);
+    },
   };
   return src;
 }
@@ -97,6 +100,8 @@ describe('admin API', () => {
     assert.deepEqual(JSON.parse((await http(server.port, 'POST', '/flush')).text), { ok: true });
     assert.deepEqual(JSON.parse((await http(server.port, 'POST', '/drain')).text), { ok: true });
     assert.ok(src.calls.includes('flush') && src.calls.includes('drain'));
+    assert.deepEqual(JSON.parse((await http(server.port, 'POST', '/rebuildindex?keyspace=ks&table=t&indexes=a,b')).text), { ok: true });
+    assert.ok(src.calls.includes('rebuild ks.t a,b'));
     assert.equal((await http(server.port, 'GET', '/flush')).status, 405);
   });
 

@@ -150,7 +150,7 @@ Currently capturing query output to '${capture}'.
 `);
     assert.equal(readFileSync(capture, 'utf8'), '\n v\n---\n a\n\n(1 rows)\n');
     assert.equal(r.stderr, `${src}:3:InvalidRequest: Error from server: code=2200 [Invalid query] `
-      + `message="Undefined column name nope in selection clause"\n<stdin>:1:Could not open '${join(dir, 'missing.cql')}': `
+      + `message="Undefined column name nope in table cq.pg"\n<stdin>:1:Could not open '${join(dir, 'missing.cql')}': `
       + `[Errno 2] No such file or directory: '${join(dir, 'missing.cql')}'\n`);
   });
 

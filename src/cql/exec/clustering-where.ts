@@ -46,6 +46,8 @@ export function termText(t: Term): string {
     case 'udt': return `{${t.fields.map(([f, v]) => `${f}: ${termText(v)}`).join(', ')}}`;
     case 'function': return `${t.name}(${t.args.map(termText).join(', ')})`;
     case 'cast': return termText(t.term);
+    case 'operation': return `${termText(t.left)} ${t.op} ${termText(t.right)}`;
+    case 'negate': return `-${termText(t.term)}`;
   }
 }
 

@@ -14,6 +14,9 @@ import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { T } from '../../model/types.ts';
 import { requireBigint } from './values.ts';
 import type { ExecEnv, Plan, Session } from './plan.ts';
+import { executeCas } from './lwt.ts';
+import { checkCounterBatch } from './counter-ops.ts';
+import { checkBatchSize, DEFAULT_BATCH_FAIL_BYTES } from './batch-size.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 
@@ -50,7 +53,10 @@ export function compile(parsed: ParsedStatement, schema: Schema, session: Sessio
         const table = ks.tables.get(stmt.table.name);
         if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
         if (table.virtual) throw new InvalidRequestError(`Cannot TRUNCATE system table ${ks.name}.${table.name}`);
+        if (table.view) throw new InvalidRequestError('Cannot TRUNCATE materialized view directly; must truncate base table instead');
         await env.coordinator.truncate(ks, table);
+        // The base's views go with it, as Cassandra truncates them with their base.
+        for (const v of ks.tables.values()) if (v.view?.baseId === table.id) await env.coordinator.truncate(ks, v);
         return voidResult;
       });
     case 'describe':
@@ -84,6 +90,7 @@ function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Se
   const children = stmt.statements.map((s) => compileModification(s, schema, session, markers));
   const ts = stmt.using.timestamp && compileTerm(stmt.using.timestamp, { keyspace: '', table: '', name: '[timestamp]', type: T.bigint }, markers);
   if (stmt.using.ttl) throw new InvalidRequestError('Global TTL on the BATCH statement is not supported.');
+  checkBatch(stmt.type, children, ts !== undefined);
   const variables = markers.finish();
   return {
     variables,
@@ -93,25 +100,47 @@ function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Se
     async execute(env, _s, req) {
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       const batchTs = ts ? requireBigint(ts(ctx), 'timestamp') : req.params.timestamp;
-      await runBatch(env, stmt.type, children.map((c) => ({ m: c, ctx })), batchTs ?? env.nowMicros(), req.params.consistency);
-      return voidResult;
+      return runBatch(env, stmt.type, children.map((c) => ({ m: c, ctx })), batchTs ?? env.nowMicros(), req.params.consistency,
+        req.params.serialConsistency);
     },
   };
 }
 
+/**
+ * The refusals a batch earns from its statements' kinds: counter rules, and for a batch with conditions (one Paxos
+ * round) one table, one partition and the Paxos ballot as its timestamp. `hasTimestamp`: USING TIMESTAMP on the batch.
+ */
+export function checkBatch(type: BatchKind, children: CompiledModification[], hasTimestamp: boolean): void {
+  checkCounterBatch(type, children.map((c) => c.counter), hasTimestamp);
+  if (!children.some((c) => c.conditions)) return;
+  if (hasTimestamp) throw new InvalidRequestError('Cannot provide custom timestamp for conditional BATCH');
+  if (children.some((c) => c.table.id !== children[0]!.table.id)) throw new InvalidRequestError('Batch with conditions cannot span multiple tables');
+}
+
 export type BatchKind = 'LOGGED' | 'UNLOGGED' | 'COUNTER';
 
-/** Applies a batch's statements with one timestamp; a single-keyspace atomic write (logged or not) locally. */
-export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ m: CompiledModification; ctx: BindContext }>, ts: number, cl: ConsistencyLevel): Promise<void> {
-  if (children.length === 0) return;
-  if (type === 'COUNTER') throw new InvalidRequestError('Counter batches are not supported yet');
+/**
+ * Applies a batch's statements with one timestamp; a single-keyspace atomic write (logged or not) locally. A batch
+ * with conditions is a lightweight transaction and answers with its [applied] rows.
+ */
+export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ m: CompiledModification; ctx: BindContext }>, ts: number,
+  cl: ConsistencyLevel, serialConsistency?: number): Promise<ResultMessage> {
+  if (children.length === 0) return voidResult;
+  if (children.some((c) => c.m.conditions)) return executeCas(env, children, true, cl, serialConsistency);
   const byKeyspace = new Map<string, { ks: CompiledModification['ks']; mutations: Mutation[] }>();
   for (const { m, ctx } of children) {
     const entry = byKeyspace.get(m.ks.name) ?? { ks: m.ks, mutations: [] };
     byKeyspace.set(m.ks.name, entry);
     entry.mutations.push(...(await m.mutations(env, ctx, ts, cl)));
   }
-  const writeType = type === 'LOGGED' ? 'BATCH' : 'UNLOGGED_BATCH';
+  checkBatchSize([...byKeyspace.values()].flatMap((e) => e.mutations), env.batchSizeFailBytes ?? DEFAULT_BATCH_FAIL_BYTES);
+  const counter = children.some((c) => c.m.counter);
+  if (type === 'LOGGED' && !counter) {
+    await env.coordinator.writeLogged([...byKeyspace.values()], cl);
+    return voidResult;
+  }
+  const writeType = counter ? 'COUNTER' : 'UNLOGGED_BATCH';
   await Promise.all([...byKeyspace.values()].map((e) => env.coordinator.write(e.ks, e.mutations, cl, writeType)));
+  return voidResult;
 }
 

@@ -2,6 +2,8 @@
 // updates to write. The write itself goes through the coordinator (single statements) or BATCH.
 import type { Assignment, DeleteStatement, InsertStatement, ModificationStatement, UpdateStatement, Using } from '../../model/ast.ts';
 import type { ColumnDef, KeyspaceDef, Schema, TableDef } from '../../schema/model.ts';
+import { allColumnsInSelectOrder } from '../../schema/model.ts';
+import { compileInsertJson } from './json.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ColumnData, ComplexCell, PartitionData, Row } from '../../storage/types.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
@@ -22,8 +24,20 @@ import { requireBigint, requireInt, type ExecValue } from './values.ts';
 import type { ExecEnv, ExecRequest, Plan, Session } from './plan.ts';
 import { liveRows } from '../../storage/live.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
+import { compileConditions, isConditional, type StatementConditions } from './conditions.ts';
+import { checkConditionalWhere, executeCas } from './lwt.ts';
+import { termText } from './clustering-where.ts';
+import { addDeltas, checkCounterStatement, counterDelta, prependError, setCounterError } from './counter-ops.ts';
+import { hasCounters, isCounterType } from '../../storage/counters.ts';
+import { emptyCells } from '../../storage/types.ts';
 
 const MAX_TTL = 630720000; // 20 years, Cassandra's limit
+
+/** Where one execution of a statement writes: its partitions, and its rows (undefined: only the static row). */
+export interface WriteLocation {
+  keys: Buffer[];
+  clusterings: Buffer[][] | undefined;
+}
 
 /** A compiled modification: produces mutations for one execution. */
 export interface CompiledModification {
@@ -32,6 +46,11 @@ export interface CompiledModification {
   variables: import('../../protocol/messages.ts').ColumnSpec[];
   pkIndexes: number[];
   mutations(env: ExecEnv, ctx: BindContext, defaultTs: number | undefined, cl: ConsistencyLevel): Promise<Mutation[]>;
+  locate(ctx: BindContext): WriteLocation;
+  /** The IF clause of a conditional statement (a lightweight transaction). */
+  conditions?: StatementConditions;
+  /** A statement on a counter table: written through the counter path (write type COUNTER). */
+  counter: boolean;
 }
 
 interface UsingCompiled {
@@ -101,30 +120,56 @@ export function compileModification(stmt: ModificationStatement, schema: Schema,
   const table = ks.tables.get(stmt.table.name);
   if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
   if (table.virtual) throw new InvalidRequestError(`Modification statements are not supported on system table ${ks.name}.${table.name}`);
-  const conditional = (stmt.kind === 'insert' && stmt.ifNotExists) || (stmt.kind !== 'insert' && (stmt.ifExists || stmt.conditions.length > 0));
-  if (conditional) throw new InvalidRequestError('Conditional updates (lightweight transactions) are not supported yet');
+  if (table.view) throw new InvalidRequestError('Cannot directly modify a materialized view');
+  const counter = hasCounters(table);
+  if (counter) checkCounterStatement(stmt);
+  const conditional = isConditional(stmt);
+  if (conditional && stmt.using.timestamp) throw new InvalidRequestError('Cannot provide custom timestamp for conditional updates');
+  const conditions = conditional ? compileConditions(stmt, table, markers) : undefined;
   const compiled = stmt.kind === 'insert' ? compileInsert(stmt, table, markers)
     : stmt.kind === 'update' ? compileUpdate(stmt, table, markers) : compileDelete(stmt, table, markers);
-  return { ks, table, variables: [], pkIndexes: compiled.pkIndexes, mutations: compiled.run };
+  if (conditions) checkConditionalWhere(stmt, table, conditions);
+  return { ks, table, variables: [], pkIndexes: compiled.pkIndexes, mutations: compiled.run, locate: compiled.locate, conditions, counter };
 }
 
 interface Compiled {
   pkIndexes: number[];
   run: CompiledModification['mutations'];
+  locate: CompiledModification['locate'];
 }
 
-function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTypes): Compiled {
-  if (stmt.json) throw new InvalidRequestError('INSERT JSON is not supported yet');
+/** The columns an INSERT assigns and how each execution computes their values (from VALUES or from JSON). */
+function insertAssignments(stmt: InsertStatement, table: TableDef, markers: MarkerTypes): { columns: ColumnDef[]; values: (ctx: BindContext) => ExecValue[] } {
+  if (stmt.json) {
+    const columns = allColumnsInSelectOrder(table);
+    return { columns, values: compileInsertJson(table, columns, stmt.json, stmt.jsonDefault, markers) };
+  }
   if (stmt.columns.length !== stmt.values.length) throw new InvalidRequestError('Unmatched column names/values');
   const seen = new Set<string>();
-  const assigned: Array<{ c: ColumnDef; term: CompiledTerm }> = [];
-  const pkIndexes: number[] = [];
+  const columns: ColumnDef[] = [];
+  const terms: CompiledTerm[] = [];
   stmt.columns.forEach((name, i) => {
     const c = column(table, name);
     if (seen.has(name)) throw new InvalidRequestError(`Multiple definitions found for column ${name}`);
     seen.add(name);
-    assigned.push({ c, term: compileTerm(stmt.values[i], receiver(table, c), markers) });
+    columns.push(c);
+    terms.push(compileTerm(stmt.values[i], receiver(table, c), markers));
   });
+  return {
+    columns,
+    values: (ctx) => {
+      const out: ExecValue[] = new Array<ExecValue>(terms.length);
+      for (let i = 0; i < terms.length; i++) out[i] = terms[i](ctx);
+      return out;
+    },
+  };
+}
+
+function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTypes): Compiled {
+  const { columns, values: evaluate } = insertAssignments(stmt, table, markers);
+  const assigned = columns.map((c) => ({ c }));
+  const seen = new Set(columns.map((c) => c.name));
+  const pkIndexes: number[] = [];
   for (const pk of table.partitionKey) {
     const i = stmt.columns.indexOf(pk.name);
     const t = i >= 0 ? stmt.values[i] : undefined;
@@ -144,18 +189,25 @@ function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTy
   const pkAt = table.partitionKey.map(at);
   const ckAt = missingCk.length === 0 ? table.clustering.map(at) : [];
   const regularAt = regular.map((r) => assigned.indexOf(r));
+  const keyOf = (ctx: BindContext, at: number[], cols: ColumnDef[]): Buffer[] => {
+    const values = evaluate(ctx);
+    return at.map((i, n) => keyValue(values[i], cols[n]));
+  };
   return {
     pkIndexes: pkIndexes.length === table.partitionKey.length ? pkIndexes : [],
+    locate(ctx) {
+      const key = checkPartitionKeySize(partitionKeyBytes(keyOf(ctx, pkAt, table.partitionKey)));
+      return { keys: [key], clusterings: missingCk.length === 0 ? [keyOf(ctx, ckAt, table.clustering)] : undefined };
+    },
     async run(env, ctx, defaultTs) {
       const w = writeTime(env, table, using, ctx, defaultTs);
-      const values: ExecValue[] = new Array<ExecValue>(assigned.length);
-      for (let i = 0; i < assigned.length; i++) values[i] = assigned[i].term(ctx);
+      const values = evaluate(ctx);
       const pk: Buffer[] = new Array<Buffer>(pkAt.length);
       for (let i = 0; i < pkAt.length; i++) pk[i] = keyValue(values[pkAt[i]], table.partitionKey[i]);
       const key = checkPartitionKeySize(partitionKeyBytes(pk));
       if (key.length === 0) throw new InvalidRequestError('Key may not be empty');
       const p: PartitionData = { key, token: murmur3Token(key), rangeTombstones: [], rows: [] };
-      const row: Row = { clustering: [], cells: {} };
+      const row: Row = { clustering: [], cells: emptyCells() };
       let staticRow: Row | undefined;
       if (missingCk.length === 0) {
         for (let i = 0; i < ckAt.length; i++) row.clustering.push(keyValue(values[ckAt[i]], table.clustering[i]));
@@ -166,7 +218,7 @@ function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTy
         const c = regular[i].c;
         const v = values[regularAt[i]];
         if (v === UNSET) continue;
-        if (c.kind === 'static') (staticRow ??= { clustering: [], cells: {} }).cells[c.name] = assignColumn(c.type, v, w);
+        if (c.kind === 'static') (staticRow ??= { clustering: [], cells: emptyCells() }).cells[c.name] = assignColumn(c.type, v, w);
         else row.cells[c.name] = assignColumn(c.type, v, w);
       }
       if (staticRow) p.staticRow = staticRow;
@@ -186,6 +238,7 @@ function targets(table: TableDef, where: CompiledWhere, ctx: BindContext, needRo
 }
 
 function checkWhere(table: TableDef, where: CompiledWhere, kind: 'UPDATE' | 'DELETE'): void {
+  if (where.tokenLower || where.tokenUpper) throw new InvalidRequestError(`The token function cannot be used in WHERE clauses for ${kind} statements`);
   if (!where.partitionKeys) {
     const missing = table.partitionKey.filter((c) => !where.restrictedColumns.has(c.name)).map((c) => c.name);
     throw new InvalidRequestError(`Some partition key parts are missing: ${missing.join(', ') || table.partitionKey.map((c) => c.name).join(', ')}`);
@@ -204,15 +257,17 @@ function compileAssignment(table: TableDef, a: Assignment, markers: MarkerTypes)
   const t = c.type;
   switch (a.kind) {
     case 'set':
+      if (isCounterType(t)) throw setCounterError(c);
       return { c, a, value: compileTerm(a.value, receiver(table, c), markers) };
     case 'add':
     case 'prepend':
     case 'remove': {
+      if (a.kind === 'prepend' && t.kind !== 'list') throw prependError(c, a);
+      if (isCounterType(t)) return { c, a, value: compileTerm(a.value, receiver(table, c), markers) };
       if (t.kind !== 'list' && t.kind !== 'set' && t.kind !== 'map') {
-        throw new InvalidRequestError(`Invalid operation (${c.name} = ${c.name} ${a.kind === 'remove' ? '-' : '+'} ?) for non counter column ${c.name}`);
+        throw new InvalidRequestError(`Invalid operation (${c.name} = ${c.name} ${a.kind === 'remove' ? '-' : '+'} ${termText(a.value)}) for non counter column ${c.name}`);
       }
       if (!isMultiCell(t)) throw new InvalidRequestError(`Invalid operation for frozen collection column ${c.name}`);
-      if (a.kind === 'prepend' && t.kind !== 'list') throw new InvalidRequestError(`Invalid operation for non-list column ${c.name}`);
       const rt = a.kind === 'remove' && t.kind === 'map' ? { kind: 'set' as const, element: t.key, frozen: false } : t;
       return { c, a, value: compileTerm(a.value, { ...receiver(table, c), type: rt }, markers) };
     }
@@ -245,6 +300,7 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
   const using = compileUsing(table, stmt.using, markers);
   return {
     pkIndexes: partitionKeyBindIndexes(table, stmt.where),
+    locate: (ctx) => targets(table, where, ctx, !onlyStatic || where.clustering.eqColumns === table.clustering.length),
     async run(env, ctx, defaultTs, cl) {
       const w = writeTime(env, table, using, ctx, defaultTs);
       const b = new MutationBuilder(table);
@@ -252,8 +308,8 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
       const evaluated = ops.map((o) => ({ ...o, v: o.value(ctx), k: o.key ? o.key(ctx) : undefined }));
       for (const key of keys) {
         const p = b.partition(key);
-        const rows: Row[] = (clusterings ?? []).map((clustering) => ({ clustering, cells: {} }));
-        const staticRow: Row = { clustering: [], cells: {} };
+        const rows: Row[] = (clusterings ?? []).map((clustering) => ({ clustering, cells: emptyCells() }));
+        const staticRow: Row = { clustering: [], cells: emptyCells() };
         for (const o of evaluated) {
           const v = o.v;
           if (typeof v === 'symbol') continue;
@@ -277,6 +333,7 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
  * tombstone wins, as in Cassandra).
  */
 function mergeColumnData(type: CqlType, prev: ColumnData | undefined, next: ColumnData): ColumnData {
+  if (prev && isCounterType(type) && !('cells' in prev) && !('cells' in next)) return addDeltas(prev, next);
   if (!prev || !('cells' in prev) || !('cells' in next)) return next;
   const cells = [...prev.cells, ...next.cells].sort((a, b) => compareCellPaths(type, a.path, b.path));
   const merged: ComplexCell[] = [];
@@ -314,12 +371,14 @@ async function updateColumn(env: ExecEnv, table: TableDef, p: PartitionData, row
     case 'set':
       return assignColumn(t, v, w);
     case 'add':
+      if (isCounterType(t)) return counterDelta(v, false, w);
       if (v === null) return undefined;
       return addElements(elementCells(t, v, w));
     case 'prepend':
       if (v === null) return undefined;
       return addElements(elementCells(t, v, w, true));
     case 'remove': {
+      if (isCounterType(t)) return counterDelta(v, true, w);
       if (v === null) return undefined;
       if (t.kind === 'list') {
         const doomed = readCollection(v);
@@ -344,8 +403,9 @@ async function updateColumn(env: ExecEnv, table: TableDef, p: PartitionData, row
   }
 }
 
-function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTypes): Compiled {
-  const cols = stmt.targets.map((t) => {
+/** The columns (elements, fields) a DELETE names, checked and compiled. */
+function deleteTargets(stmt: DeleteStatement, table: TableDef, markers: MarkerTypes): Array<{ c: ColumnDef; element: CompiledTerm | undefined; field: number }> {
+  return stmt.targets.map((t) => {
     const c = column(table, t.column);
     if (c.kind === 'partition_key' || c.kind === 'clustering') throw new InvalidRequestError(`Invalid identifier ${c.name} for deletion (should not be a PRIMARY KEY part)`);
     let element: CompiledTerm | undefined;
@@ -363,6 +423,10 @@ function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTy
     }
     return { c, element, field };
   });
+}
+
+function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTypes): Compiled {
+  const cols = deleteTargets(stmt, table, markers);
   const where = compileWhere(table, stmt.where, markers);
   checkWhere(table, where, 'DELETE');
   const fullRow = where.clustering.eqColumns === table.clustering.length && !where.clustering.slice;
@@ -373,6 +437,7 @@ function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTy
   const using = compileUsing(table, stmt.using, markers);
   return {
     pkIndexes: partitionKeyBindIndexes(table, stmt.where),
+    locate: (ctx) => targets(table, where, ctx, !onlyStatic || where.clustering.eqColumns === table.clustering.length),
     async run(env, ctx, defaultTs, cl) {
       const w = writeTime(env, table, using, ctx, defaultTs);
       const tomb = { ts: w.ts, ldt: w.nowSec };
@@ -383,13 +448,13 @@ function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTy
         const p = b.partition(key);
         if (cols.length === 0) {
           if (!slices) p.deletion = tomb;
-          else if (fullRow) for (const s of slices) p.rows.push({ clustering: s.start.prefix, deletion: tomb, cells: {} });
+          else if (fullRow) for (const s of slices) p.rows.push({ clustering: s.start.prefix, deletion: tomb, cells: emptyCells() });
           else for (const s of slices) p.rangeTombstones.push({ start: s.start, end: s.end, deletion: tomb });
           continue;
         }
         const points = table.clustering.length === 0 ? [[]] : (slices ?? []).map((s) => checkClusteringSize(s.start.prefix));
-        const rows: Row[] = onlyStatic ? [] : points.map((clustering) => ({ clustering, cells: {} }));
-        const staticRow: Row = { clustering: [], cells: {} };
+        const rows: Row[] = onlyStatic ? [] : points.map((clustering) => ({ clustering, cells: emptyCells() }));
+        const staticRow: Row = { clustering: [], cells: emptyCells() };
         for (const { c, element, field } of cols) {
           for (const row of c.kind === 'static' ? [staticRow] : rows) {
             let data: ColumnData;
@@ -429,8 +494,9 @@ export function compileModificationPlan(stmt: ModificationStatement, schema: Sch
     modification: m,
     async execute(env: ExecEnv, _s: Session, req: ExecRequest) {
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
+      if (m.conditions) return executeCas(env, [{ m, ctx }], false, req.params.consistency, req.params.serialConsistency);
       const mutations = await m.mutations(env, ctx, req.params.timestamp, req.params.consistency);
-      await env.coordinator.write(m.ks, mutations, req.params.consistency, 'SIMPLE');
+      await env.coordinator.write(m.ks, mutations, req.params.consistency, m.counter ? 'COUNTER' : 'SIMPLE');
       return { kind: 'void' };
     },
   };

@@ -21,6 +21,8 @@ export interface ExecEnv {
   applySchemaChange(stmt: Statement, session: Session): Promise<ResultMessage>;
   /** Current time in microseconds since the epoch, strictly increasing within the node. */
   nowMicros(): number;
+  /** batch_size_fail_threshold in bytes (Cassandra's default 50 KiB when absent; 0 disables it). */
+  batchSizeFailBytes?: number;
 }
 
 export interface ExecRequest {

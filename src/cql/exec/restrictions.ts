@@ -12,7 +12,10 @@ import { readCollection, readMap } from '../../model/values/collections.ts';
 import { compileTerm, MarkerTypes, type BindContext, type CompiledTerm, type Receiver } from './terms.ts';
 import type { ExecValue } from './values.ts';
 import { buildSlices, type ClusteringRestrictions } from './clustering.ts';
-import { analyzeClustering, entryPredicate, multiColumnEntry, singleColumnEntry, type ClusteringEntry } from './clustering-where.ts';
+import { analyzeClustering, entryPredicate, multiColumnEntry, singleColumnEntry, termText, type ClusteringEntry } from './clustering-where.ts';
+import { quoteIdentIfNeeded } from '../../model/types.ts';
+import { analyzedPredicate, planIndexes } from './index-plan.ts';
+import type { IndexQuery } from '../../index/types.ts';
 
 /** The values of one result row's columns, by name (null = absent). */
 export type RowValues = (column: string) => Buffer | null;
@@ -40,6 +43,10 @@ export interface CompiledWhere {
   filteringError?: string;
   /** Partition key columns restricted by something other than =/IN for all (for error messages). */
   restrictedColumns: Set<string>;
+  /** The query uses a secondary index (Cassandra's usesSecondaryIndexing). */
+  usesIndex?: boolean;
+  /** Set when the rows are found through a secondary index: the index query of the token-range scan. */
+  indexQuery?: (ctx: BindContext) => IndexQuery;
 }
 
 function req(v: ExecValue, col: string): Buffer {
@@ -120,8 +127,11 @@ function compilePredicate(table: TableDef, rel: Relation, markers: MarkerTypes):
       return v !== null && list(ctx).some((x) => compareValues(t, v, x) === 0);
     };
   }
-  if (rel.op === 'LIKE') throw new InvalidRequestError('LIKE restrictions are only supported on SASI indexes');
   const term = compileTerm(rel.rhs, r, markers);
+  // Neither legacy nor SAI indexes support LIKE in Cassandra 5.0 (SASI, which did, is disabled by default).
+  if (rel.op === 'LIKE') {
+    throw new InvalidRequestError(`LIKE restriction is only supported on properly indexed columns. ${quoteIdentIfNeeded(col.name)} LIKE ${termText(rel.rhs)} is not valid.`);
+  }
   const op = rel.op;
   return (row, ctx) => {
     const v = row(col.name);
@@ -143,23 +153,35 @@ function compilePredicate(table: TableDef, rel: Relation, markers: MarkerTypes):
  * Analyzes a WHERE clause. `virtual` tables are evaluated entirely in memory, so every relation becomes a
  * predicate and nothing needs ALLOW FILTERING.
  */
-export function compileWhere(table: TableDef, where: Relation[], markers: MarkerTypes, virtual = false, allowFiltering = false): CompiledWhere {
+export function compileWhere(table: TableDef, where: Relation[], markers: MarkerTypes, virtual = false, allowFiltering = false,
+  useIndexes = false): CompiledWhere {
   const out: CompiledWhere = {
     clustering: { groups: [], eqColumns: 0 }, filters: [], needsFiltering: false, restrictedColumns: new Set(),
   };
   const clusteringEntries: ClusteringEntry[] = [];
   const byColumn = new Map<string, ColumnRestriction>();
   const pending: Relation[] = [];
+  const clusteringRelations: Relation[] = [];
+  const pkRelations: Relation[] = [];
+  let hasToken = false;
 
   for (const rel of where) {
+    // Cassandra 5.0 accepts != only in IF conditions.
+    if (rel.op === '!=' && rel.lhs.kind === 'column') {
+      throw new InvalidRequestError(`Unsupported "!=" relation: ${quoteIdentIfNeeded(rel.lhs.name)} != ${termText(rel.rhs)}`);
+    }
     if (rel.lhs.kind === 'token') {
       const pkNames = table.partitionKey.map((c) => c.name);
       if (rel.lhs.columns.join(',') !== pkNames.join(',')) {
-        throw new InvalidRequestError(
-          `The token function arguments must be in the partition key order: ${pkNames.join(', ')}`,
-        );
+        const allKey = rel.lhs.columns.length === pkNames.length && rel.lhs.columns.every((c) => pkNames.includes(c));
+        throw new InvalidRequestError(allKey
+          ? `The token function arguments must be in the partition key order: ${pkNames.join(', ')}`
+          : 'The token() function must be applied to all partition key components or none of them');
       }
-      const term = compileTerm(rel.rhs, { keyspace: table.keyspace, table: table.name, name: 'partition key token', type: { kind: 'native', name: 'bigint' } }, markers);
+      const term = compileTerm(rel.rhs, {
+        keyspace: table.keyspace, table: table.name, name: 'partition key token', type: { kind: 'native', name: 'bigint' },
+        tokenTypes: table.partitionKey.map((c) => c.type),
+      }, markers);
       const inclusive = rel.op === '>=' || rel.op === '<=';
       if (rel.op === '>' || rel.op === '>=') out.tokenLower = { term, inclusive };
       else if (rel.op === '<' || rel.op === '<=') out.tokenUpper = { term, inclusive };
@@ -167,6 +189,7 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
         out.tokenLower = { term, inclusive: true };
         out.tokenUpper = { term, inclusive: true };
       } else throw new InvalidRequestError(`Unsupported token relation ${rel.op}`);
+      hasToken = true;
       continue;
     }
     if (virtual) {
@@ -175,6 +198,7 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
     }
     if (rel.lhs.kind === 'tuple') {
       clusteringEntries.push(multiColumnEntry(table, rel, rel.lhs.columns, markers));
+      clusteringRelations.push(rel);
       continue;
     }
     if (rel.lhs.kind !== 'column' || rel.op === 'CONTAINS' || rel.op === 'CONTAINS KEY' || rel.op === '!=' || rel.op === 'LIKE') {
@@ -187,6 +211,7 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
       continue;
     }
     const r = receiverOf(table, col);
+    (col.kind === 'clustering' ? clusteringRelations : pkRelations).push(rel);
     if (col.kind === 'clustering') {
       const value = rel.op === 'IN' ? undefined : compileTerm(rel.rhs, r, markers);
       const list = rel.op === 'IN' ? compileIn(rel.rhs, r, markers) : undefined;
@@ -208,6 +233,7 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
     }
   }
 
+  const nonPk = [...pending];
   // Partition key: all columns by =/IN selects partitions; anything less scans and filters.
   const pkRestrictions = table.partitionKey.map((c) => byColumn.get(c.name));
   if (pkRestrictions.every((x) => x && (x.eq || x.in)) && table.partitionKey.length > 0) {
@@ -242,8 +268,18 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
     out.needsFiltering = true;
   }
   for (const rel of pending) {
-    out.filters.push(compilePredicate(table, rel, markers));
+    out.filters.push((useIndexes ? analyzedPredicate(table, rel, markers) : undefined) ?? compilePredicate(table, rel, markers));
     out.needsFiltering = true;
+  }
+  const plan = useIndexes && !virtual ? planIndexes(table, {
+    pkRelations, pkFull: out.partitionKeys !== undefined, pkHasIn: pkRelations.some((r) => r.op === 'IN'), hasToken,
+    clusteringRelations, clusteringNeedsFiltering: analysis.filterEntries.length > 0 || analysis.filteringError !== undefined, nonPk,
+  }, markers) : undefined;
+  if (plan) {
+    out.usesIndex = true;
+    out.needsFiltering = plan.needsFiltering;
+    out.filteringError = undefined;
+    if (plan.query) out.indexQuery = plan.query;
   }
   return out;
 }

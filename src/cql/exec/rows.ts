@@ -6,6 +6,7 @@ import { compositeKey, splitCompositeKey } from '../../model/murmur3.ts';
 import { compareValues } from '../../model/values/compare.ts';
 import type { RowValues } from './restrictions.ts';
 import type { SourceRow } from './selection.ts';
+import type { LiveCellView } from '../../storage/live.ts';
 
 export function partitionKeyBytes(components: Buffer[]): Buffer {
   return components.length === 1 ? components[0] : compositeKey(components);
@@ -37,11 +38,15 @@ export function rowValues(table: TableDef, r: SourceRow): RowValues {
 }
 
 /** The engine reports remaining TTL; selection keeps the expiry second so ttl() can be computed at any now. */
-export function cellsOf(cells: Record<string, { value: Buffer; ts: number; ttl?: number }>, nowSec: number): SourceRow['cells'] {
+export function cellsOf(cells: Record<string, LiveCellView>, nowSec: number): SourceRow['cells'] {
   const out: SourceRow['cells'] = {};
   for (const k in cells) {
     const c = cells[k];
-    out[k] = { value: c.value, ts: c.ts, ttl: c.ttl, expiresAt: c.ttl !== undefined ? nowSec + c.ttl : undefined };
+    const cell: SourceRow['cells'][string] = { value: c.value, ts: c.ts, ttl: c.ttl, expiresAt: c.ttl !== undefined ? nowSec + c.ttl : undefined };
+    if (c.elements) {
+      cell.elements = c.elements.map((e) => ({ ts: e.ts, field: e.field, expiresAt: e.ttl !== undefined ? nowSec + e.ttl : undefined }));
+    }
+    out[k] = cell;
   }
   return out;
 }

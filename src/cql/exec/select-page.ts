@@ -12,6 +12,7 @@ import type { KeyspaceDef, TableDef } from '../../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange, Slice } from '../../storage/types.ts';
 import { InvalidRequestError, ProtocolError } from '../../model/errors.ts';
 import { liveRows } from '../../storage/live.ts';
+import { isStrictView, withStrictLiveness } from '../../views/strict.ts';
 import { murmur3Token } from '../../model/murmur3.ts';
 import { compareValues } from '../../model/values/compare.ts';
 import { comparePositions, endPosition, startPosition } from '../../storage/compare.ts';
@@ -24,6 +25,8 @@ import { cellsOf, compareClusteringOf, partitionKeyBytes, rowValues, splitPartit
 import { checkPartitionKeySize } from './clustering.ts';
 import { virtualRows } from './virtual.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
+import type { IndexScanRange } from '../../index/types.ts';
+import { emptyCells } from '../../storage/types.ts';
 
 export interface Limits {
   pageSize: number; // Infinity when not paging
@@ -109,14 +112,15 @@ export class SelectRun {
   /** Rows of one partition that survive filters, in query order, after `afterClustering` if given. */
   private partitionRows(p: PartitionData, afterClustering: Buffer[] | undefined): SourceRow[] {
     const pk = splitPartitionKey(this.table, p.key);
-    const live = liveRows(this.table, p, this.nowSec);
+    // A view keyed by a base regular column shows only the rows whose marker is live (views/strict.ts).
+    const live = liveRows(this.table, isStrictView(this.table) ? withStrictLiveness(this.table, p, this.nowSec) : p, this.nowSec);
     // No named closures or spreads here: this runs per partition read, and tsx's keepNames makes closures costly.
     const staticCells: SourceRow['cells'] | undefined = live.staticRow ? cellsOf(live.staticRow.cells, this.nowSec) : undefined;
     let rows: SourceRow[] = new Array<SourceRow>(live.rows.length);
     for (let i = 0; i < live.rows.length; i++) {
       const r = live.rows[i];
       const cells = cellsOf(r.cells, this.nowSec);
-      rows[i] = { token: p.token, pk, clustering: r.clustering, cells: staticCells ? { ...staticCells, ...cells } : cells };
+      rows[i] = { token: p.token, pk, clustering: r.clustering, cells: staticCells ? Object.assign(emptyCells(), staticCells, cells) : cells };
     }
     // The engine returns rows in clustering order even for reversed reads (it only picks the last ones).
     if (this.reversed) rows.reverse();
@@ -146,8 +150,9 @@ export class SelectRun {
     }
     const f: ReadFilter = { reversed: this.reversed };
     if (slices) f.slices = slices;
-    // Filters drop rows after the read, so a limit on the read could stop short of the rows that pass.
-    if (this.where.filters.length === 0) {
+    // Filters drop rows after the read, so a limit on the read could stop short of the rows that pass (so does the
+    // strict liveness of a view keyed by a base regular column).
+    if (this.where.filters.length === 0 && !isStrictView(this.table)) {
       if (this.stmt.distinct) f.rowLimit = 1;
       else if (Number.isFinite(rowLimit)) f.rowLimit = rowLimit;
     }
@@ -163,7 +168,50 @@ export class SelectRun {
   }
 
   page(limits: Limits, state: PagingState | undefined): Promise<PageResult> {
-    return this.where.partitionKeys ? this.keyPage(limits, state) : this.scanPage(limits, state);
+    if (this.where.partitionKeys) return this.keyPage(limits, state);
+    return this.where.indexQuery ? this.indexPage(limits, state) : this.scanPage(limits, state);
+  }
+
+  /**
+   * Through a secondary index: the partitions holding matching rows, in ring order (coordinator.indexScan), paged
+   * as a range scan is; a page resuming inside a partition asks for the rows after its last one.
+   */
+  private async indexPage(limits: Limits, state: PagingState | undefined): Promise<PageResult> {
+    const remaining = state ? state.remaining : limits.limit;
+    const page = new PageBuilder(Math.min(remaining, limits.pageSize));
+    const query = this.where.indexQuery!(this.ctx);
+    let last: LastPosition | undefined;
+    let range: IndexScanRange = this.tokenRange();
+    let resume: { key: Buffer; clustering: Buffer[]; inPartition: number } | undefined;
+    if (state?.key !== undefined && state.token !== undefined) {
+      const inside = !state.partitionDone && state.clustering !== undefined;
+      range = { ...range, start: { token: state.token, key: state.key, inclusive: inside } };
+      if (inside) {
+        range.afterClustering = state.clustering;
+        resume = { key: state.key, clustering: state.clustering!, inPartition: state.inPartition };
+      }
+    }
+    const batch = Number.isFinite(limits.pageSize) ? Math.max(16, Math.min(1000, limits.pageSize)) : 1000;
+    const filter = this.filterFor(undefined, Infinity);
+    for (let rounds = 0; filter && !page.full && rounds < 10_000_000; rounds++) {
+      const found = await this.env.coordinator.indexScan(this.ks, this.table, query, range, filter, batch, this.cl, this.nowSec);
+      const parts = found.partitions;
+      let consumed = 0;
+      for (const p of parts) {
+        if (page.full) break;
+        consumed++;
+        const resumed = resume !== undefined && p.key.equals(resume.key) ? resume : undefined;
+        last = this.scanPosition(page, limits, p, this.partitionRows(p, resumed?.clustering), resumed?.inPartition ?? 0) ?? last;
+      }
+      if ((found.exhausted && consumed === parts.length) || consumed === 0) break;
+      const tail = parts[consumed - 1]!;
+      range = { ...range, start: { token: tail.token, key: tail.key, inclusive: false } };
+      delete range.afterClustering;
+      resume = undefined;
+    }
+    const left = remaining - page.sources.length;
+    if (!page.full || !last || left <= 0) return { sources: page.sources };
+    return { sources: page.sources, next: { ...last, remaining: left } };
   }
 
   /** By partition key list (= / IN), one partition after the other in key order, as Cassandra's MultiPartitionPager. */
@@ -266,6 +314,27 @@ export class SelectRun {
     return r;
   }
 
+  /** Where a page resumes after `row`, as a paging state without its LIMIT and per-partition counts. */
+  positionAfter(row: SourceRow): Omit<PagingState, 'remaining' | 'inPartition'> {
+    if (this.table.virtual) return { offset: 0 };
+    const key = partitionKeyBytes(row.pk);
+    const pos: Omit<PagingState, 'remaining' | 'inPartition'> = {
+      key, token: row.token, clustering: row.clustering, partitionDone: row.clustering.length === 0 || this.stmt.distinct,
+    };
+    if (this.where.partitionKeys) {
+      this.keys ??= this.sortedKeys();
+      pos.keyIndex = this.keys.findIndex((k) => k.key.equals(key));
+    }
+    return pos;
+  }
+
+  private keys?: PartitionRef[];
+
+  keyCount(): number {
+    this.keys ??= this.sortedKeys();
+    return this.keys.length;
+  }
+
   private sortedKeys(): PartitionRef[] {
     const comps = this.where.partitionKeys!(this.ctx);
     const pkCols = this.table.partitionKey;
@@ -283,7 +352,11 @@ export class SelectRun {
       if (out.length > 0 && out[out.length - 1].key.equals(key)) continue;
       out.push({ key, token: murmur3Token(key) });
     }
-    return out;
+    // token() restrictions next to = or IN on the key keep only the keys whose token is in range.
+    if (!this.where.tokenLower && !this.where.tokenUpper) return out;
+    const range = this.tokenRange();
+    return out.filter((k) => (!range.start || (range.start.inclusive ? k.token >= range.start.token : k.token > range.start.token))
+      && (range.endToken === undefined || k.token <= range.endToken));
   }
 
   /**

@@ -6,14 +6,18 @@ import type { ResultMessage, RowsResult } from '../../protocol/messages.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
 import { T } from '../../model/types.ts';
 import { compileTerm, MarkerTypes, type BindContext, type CompiledTerm } from './terms.ts';
-import { compileWhere } from './restrictions.ts';
-import { compileSelection } from './selection.ts';
+import { compileWhere, type CompiledWhere } from './restrictions.ts';
+import { compileSelection, type Selection } from './selection.ts';
 import type { ExecEnv, ExecRequest, Plan, Session } from './plan.ts';
 import { requireInt } from './values.ts';
 import { decodePagingState, encodePagingState } from './paging.ts';
 import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { SelectRun, type Limits, type PageResult } from './select-page.ts';
 import { partitionKeyBindIndexes } from './rows.ts';
+import { jsonColumn, rowsToJson } from './json.ts';
+import { compileGroupBy, groupedPage } from './group-by.ts';
+import type { PagingState } from './paging.ts';
+import { annRows, checkAnnRestrictions, compileAnn, MAX_TOP_K } from './ann.ts';
 
 export { compareClusteringOf, partitionKeyBytes, rowValues, splitPartitionKey } from './rows.ts';
 
@@ -27,38 +31,37 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   const ks = resolveKeyspace(schema, ksName);
   const table = ks.tables.get(stmt.table.name);
   if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
-  refuseUnsupported(stmt);
   const markers = new MarkerTypes(markerCount);
   const selection = compileSelection(table, stmt.selectors, markers);
   const virtual = table.virtual === true;
-  const where = compileWhere(table, stmt.where, markers, virtual, stmt.allowFiltering);
-  if (where.needsFiltering && !stmt.allowFiltering && !virtual) throw new InvalidRequestError(where.filteringError ?? FILTERING_MSG);
+  const where = compileWhere(table, stmt.where, markers, virtual, stmt.allowFiltering, true);
+  const ann = virtual ? undefined : compileAnn(table, stmt, markers, selection.isAggregate);
+  const needsFiltering = ann ? checkAnnRestrictions(table, stmt, where) : where.needsFiltering;
+  if (needsFiltering && !stmt.allowFiltering && !virtual) throw new InvalidRequestError(where.filteringError ?? FILTERING_MSG);
   const spec = (name: string) => ({ keyspace: table.keyspace, table: table.name, name, type: T.int });
   const limit: CompiledTerm | undefined = stmt.limit && compileTerm(stmt.limit, spec('[limit]'), markers);
   const perPartition = stmt.perPartitionLimit && compileTerm(stmt.perPartitionLimit, spec('[per_partition_limit]'), markers);
-  const reversed = orderingIsReversed(table, stmt);
-  if (stmt.distinct && !selection.onlyKeyAndStatic && stmt.selectors !== '*') {
-    throw new InvalidRequestError('SELECT DISTINCT queries must only request partition key columns and/or static columns (not clustering or regular columns)');
-  }
-  if (stmt.orderBy.length > 0 && !where.partitionKeys) {
-    throw new InvalidRequestError('ORDER BY is only supported when the partition key is restricted by an EQ or an IN.');
-  }
+  const reversed = ann ? false : orderingIsReversed(table, stmt);
+  checkDistinctAndOrderBy(table, stmt, selection, where, ann !== undefined, virtual);
   // IN on a partition key column with ORDER BY: rows of all the partitions are sorted together after the read.
-  const postOrdering = stmt.orderBy.length > 0 && !virtual && table.partitionKey.some((c) =>
+  const postOrdering = stmt.orderBy.length > 0 && !virtual && !ann && table.partitionKey.some((c) =>
     stmt.where.some((w) => w.lhs.kind === 'column' && w.lhs.name === c.name && w.op === 'IN'));
+  const groupSpec = compileGroupBy(table, stmt);
+  const grouped = groupSpec !== undefined || selection.isAggregate;
   const variables = markers.finish();
+  const resultColumns = stmt.json ? [jsonColumn(table)] : selection.columns;
   const pkIndexes = partitionKeyBindIndexes(table, stmt.where);
 
   return {
     variables,
-    resultColumns: selection.columns,
+    resultColumns,
     pkIndexes,
     dependsOn: virtual ? [] : [{ table }],
     keyspace: ksName,
     async execute(env: ExecEnv, _session: Session, req: ExecRequest): Promise<ResultMessage> {
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       const limits: Limits = {
-        pageSize: req.params.pageSize && req.params.pageSize > 0 && !selection.isAggregate ? req.params.pageSize : Infinity,
+        pageSize: req.params.pageSize && req.params.pageSize > 0 ? req.params.pageSize : Infinity,
         limit: limit ? positive(requireInt(limit(ctx), 'limit'), 'LIMIT') : Infinity,
         perPartition: perPartition ? positive(requireInt(perPartition(ctx), 'per partition limit'), 'PER PARTITION LIMIT') : Infinity,
       };
@@ -68,23 +71,64 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
       const state = req.params.pagingState ? decodePagingState(req.params.pagingState) : undefined;
       const nowSec = Math.floor(env.nowMicros() / 1e6);
       const run = new SelectRun(env, ks, table, stmt, where, reversed, ctx, nowSec, req.params.consistency);
-      let page: PageResult;
-      if (virtual) page = run.virtualPage(limits, state);
-      else if (postOrdering) page = await run.orderedRows(limits);
-      else page = await run.page(limits, state);
-      const rows = selection.project(page.sources, ctx, nowSec);
-      const result: RowsResult = { kind: 'rows', columns: selection.columns, rows };
-      if (page.next) result.pagingState = encodePagingState(page.next);
+      const fetch = (l: Limits, s: PagingState | undefined): Promise<PageResult> =>
+        virtual ? Promise.resolve(run.virtualPage(l, s)) : postOrdering ? run.orderedRows(l) : run.page(l, s);
+      let projected: Array<Array<Buffer | null>>;
+      let next: PagingState | undefined;
+      if (ann) {
+        projected = (await annRows(run, table, ann, checkAnnLimits(limits), ctx)).map((row) => selection.projectRow(row, ctx, nowSec));
+      } else if (grouped) {
+        const out = await groupedPage({ table, selection, spec: groupSpec, fetch, positionAfter: (r) => run.positionAfter(r), keyCount: () => run.keyCount(), ctx, nowSec }, limits, state);
+        projected = out.rows;
+        next = out.next;
+      } else {
+        const page = await fetch(limits, state);
+        projected = page.sources.map((row) => selection.projectRow(row, ctx, nowSec));
+        next = page.next;
+      }
+      const rows = stmt.json ? rowsToJson(selection.columns, projected) : projected;
+      const result: RowsResult = { kind: 'rows', columns: resultColumns, rows };
+      if (next) result.pagingState = encodePagingState(next);
       if (req.params.skipMetadata) result.noMetadata = true;
       return result;
     },
   };
 }
 
-/** Clauses the parser accepts but execution does not implement yet: refused, never answered with wrong rows. */
-function refuseUnsupported(stmt: SelectStatement): void {
-  if (stmt.json) throw new InvalidRequestError('SELECT JSON is not supported yet');
-  if (stmt.groupBy.length > 0) throw new InvalidRequestError('GROUP BY is not supported yet');
+
+/** DISTINCT and ORDER BY rules that depend on the selection and the WHERE clause, with Cassandra's messages. */
+function checkDistinctAndOrderBy(table: TableDef, stmt: SelectStatement, selection: Selection, where: CompiledWhere, isAnn: boolean, virtual: boolean): void {
+  if (stmt.distinct && !selection.onlyKeyAndStatic && stmt.selectors !== '*') {
+    throw new InvalidRequestError('SELECT DISTINCT queries must only request partition key columns and/or static columns (not clustering or regular columns)');
+  }
+  if (stmt.distinct && !virtual && restrictsRowColumns(table, stmt)) {
+    throw new InvalidRequestError('SELECT DISTINCT with WHERE clause only supports restriction by partition key and/or static columns.');
+  }
+  if (stmt.orderBy.length > 0 && !isAnn && where.usesIndex) throw new InvalidRequestError('ORDER BY with 2ndary indexes is not supported, except for ANN queries.');
+  if (stmt.orderBy.length > 0 && !isAnn && !where.partitionKeys) {
+    throw new InvalidRequestError('ORDER BY is only supported when the partition key is restricted by an EQ or an IN.');
+  }
+}
+
+/**
+ * ANN is brute force (see ann.ts): every selected row is read, a thousand at a time, scored, and the best LIMIT
+ * kept; the answer is never paged, so the LIMIT must fit one page.
+ */
+function checkAnnLimits(limits: Limits): Limits {
+  if (limits.limit > MAX_TOP_K) throw new InvalidRequestError(`Use of ANN OF in an ORDER BY clause requires a LIMIT that is not greater than ${MAX_TOP_K}. LIMIT was ${limits.limit}`);
+  if (limits.limit > limits.pageSize) throw new InvalidRequestError('Top-K queries must have a limit specified and the limit must be less than the query page size');
+  return limits;
+}
+
+/** Whether the WHERE clause restricts clustering or regular columns (which DISTINCT, one row per partition, cannot). */
+function restrictsRowColumns(table: TableDef, stmt: SelectStatement): boolean {
+  return stmt.where.some((w) => {
+    const names = w.lhs.kind === 'tuple' ? w.lhs.columns : w.lhs.kind === 'token' ? [] : [w.lhs.name];
+    return names.some((n) => {
+      const c = table.columns.get(n);
+      return c !== undefined && (c.kind === 'clustering' || c.kind === 'regular');
+    });
+  });
 }
 
 function positive(n: number, what: string): number {

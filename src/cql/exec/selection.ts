@@ -1,38 +1,75 @@
 // The SELECT clause: turns each selector into a function of a source row, with the column metadata Cassandra
-// reports for it (names like `writetime(c)`, `system.token(k)`, `count`), and aggregates (count/min/max/sum/avg).
-import type { SelectClause, Selector } from '../../model/ast.ts';
+// reports for it (names like `writetime(c)`, `system.token(k)`, `count`), or, for aggregates, into a per-group
+// accumulator. A selector that is not an aggregate takes its value from the first row of the group, as Cassandra's
+// does in aggregate and GROUP BY queries.
+import type { SelectClause, Selector, Term } from '../../model/ast.ts';
 import type { CqlType } from '../../model/types.ts';
 import { T, typeToCql } from '../../model/types.ts';
 import type { ColumnDef, TableDef } from '../../schema/model.ts';
 import { allColumnsInSelectOrder } from '../../schema/model.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
+import { UNSET } from '../../protocol/messages.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
-import { getFunction } from '../../model/values/functions.ts';
-import { readTuple } from '../../model/values/collections.ts';
-import { compareValues } from '../../model/values/compare.ts';
-import { encodeBigint, encodeInt } from './values.ts';
-import { compileTerm, type BindContext, type MarkerTypes } from './terms.ts';
-import { addNumbers, divideNumber, zeroOf } from './arith.ts';
+import { resolveTypeIn } from '../../schema/types_resolve.ts';
+import { compileTerm, inferType, type BindContext, type MarkerTypes } from './terms.ts';
+import { termText } from './term-text.ts';
+import { COUNT_ROWS } from './aggregates.ts';
+import { compileFunction } from './selection-functions.ts';
+import { compileElement, compileField, compileSlice } from './selection-elements.ts';
+import { compileCast } from './casts.ts';
+import { compileNegation, compileOperation, type Operand } from './operators.ts';
 
 /** A live row as selection sees it. */
 export interface SourceRow {
   token: bigint;
   pk: Buffer[];
   clustering: Buffer[]; // empty entries for a static-only row are represented by an empty array
-  cells: Record<string, { value: Buffer; ts: number; ttl?: number; expiresAt?: number }>;
+  cells: Record<string, SourceCell>;
+}
+
+export interface SourceCell {
+  value: Buffer;
+  ts: number;
+  ttl?: number;
+  expiresAt?: number;
+  /** Non-frozen collections and UDTs: each element's timestamp and expiry second, in value order. */
+  elements?: Array<{ ts: number; expiresAt?: number; field?: number }>;
+}
+
+/** The output row of one group of source rows (all the rows, for an aggregate query without GROUP BY). */
+export interface GroupAccumulator {
+  add(row: SourceRow, ctx: BindContext, nowSec: number): void;
+  result(ctx: BindContext, nowSec: number): Array<Buffer | null>;
 }
 
 export interface Selection {
   columns: ColumnSpec[];
-  /** Columns the selection reads from storage (undefined = all). */
   isAggregate: boolean;
-  /** Computes output row(s) for a group of source rows: per row for plain selections, one for aggregates. */
-  project(rows: SourceRow[], ctx: BindContext, nowSec: number): Array<Array<Buffer | null>>;
+  /** The output row of a plain selection. */
+  projectRow(row: SourceRow, ctx: BindContext, nowSec: number): Array<Buffer | null>;
+  /** A new group: its aggregates over the rows added, the other selectors from its first row. */
+  newGroup(): GroupAccumulator;
   /** True when the selection only uses partition key and static columns (DISTINCT validity). */
   onlyKeyAndStatic: boolean;
 }
 
-type Eval = (row: SourceRow | undefined, ctx: BindContext, nowSec: number) => Buffer | null;
+export type Eval = (row: SourceRow | undefined, ctx: BindContext, nowSec: number) => Buffer | null;
+
+/** A selector's state over one group. */
+export interface Agg {
+  add(row: SourceRow, ctx: BindContext, nowSec: number): void;
+  result(ctx: BindContext, nowSec: number): Buffer | null;
+}
+
+export interface Compiled {
+  name: string;
+  type: CqlType;
+  /** The value for one row; for an aggregating selector, only its non-aggregate parts are meaningful. */
+  evaluate: Eval;
+  /** Set when the selector aggregates (itself or in an argument). */
+  aggregate?: () => Agg;
+  columnsUsed: ColumnDef[];
+}
 
 export function columnValue(table: TableDef, c: ColumnDef, row: SourceRow): Buffer | null {
   if (c.kind === 'partition_key') return row.pk[c.position] ?? null;
@@ -40,26 +77,47 @@ export function columnValue(table: TableDef, c: ColumnDef, row: SourceRow): Buff
   return row.cells[c.name]?.value ?? null;
 }
 
-interface Compiled {
-  name: string;
-  type: CqlType;
-  evaluate: Eval;
-  aggregate?: { init(): Agg };
-  columnsUsed: ColumnDef[];
-}
-
-interface Agg {
-  add(row: SourceRow, ctx: BindContext, nowSec: number): void;
-  result(): Buffer | null;
-}
-
-function lookupColumn(table: TableDef, name: string): ColumnDef {
+export function lookupColumn(table: TableDef, name: string): ColumnDef {
   const c = table.columns.get(name);
-  if (!c) throw new InvalidRequestError(`Undefined column name ${name} in selection clause`);
+  if (!c) throw new InvalidRequestError(`Undefined column name ${name} in table ${table.keyspace}.${table.name}`);
   return c;
 }
 
-function compileSelector(table: TableDef, s: Selector, markers: MarkerTypes): Compiled {
+/** A selector's state over a group when it does not aggregate: its value on the group's first row. */
+function firstRow(c: Compiled): Agg {
+  let first: SourceRow | undefined;
+  return {
+    add: (row) => { first ??= row; },
+    result: (ctx, now) => c.evaluate(first, ctx, now),
+  };
+}
+
+export function groupState(c: Compiled): Agg {
+  return c.aggregate ? c.aggregate() : firstRow(c);
+}
+
+/**
+ * A selector computed from others (a function call, an operator, a cast): per row when none of them aggregates,
+ * otherwise an aggregate applying `f` to their per-group results.
+ */
+export function combine(parts: Compiled[], name: string, type: CqlType, f: (values: Array<Buffer | null>, ctx: BindContext) => Buffer | null): Compiled {
+  const out: Compiled = {
+    name, type, columnsUsed: parts.flatMap((p) => p.columnsUsed),
+    evaluate: (row, ctx, now) => f(parts.map((p) => p.evaluate(row, ctx, now)), ctx),
+  };
+  if (parts.some((p) => p.aggregate)) {
+    out.aggregate = () => {
+      const states = parts.map(groupState);
+      return {
+        add: (row, ctx, now) => { for (const s of states) s.add(row, ctx, now); },
+        result: (ctx, now) => f(states.map((s) => s.result(ctx, now)), ctx),
+      };
+    };
+  }
+  return out;
+}
+
+export function compileSelector(table: TableDef, s: Selector, markers: MarkerTypes): Compiled {
   switch (s.kind) {
     case 'column': {
       const c = lookupColumn(table, s.name);
@@ -68,123 +126,111 @@ function compileSelector(table: TableDef, s: Selector, markers: MarkerTypes): Co
     case 'count_star':
       return {
         name: 'count', type: T.bigint, columnsUsed: [], evaluate: () => null,
-        aggregate: { init: () => { let n = 0; return { add: () => { n++; }, result: () => encodeBigint(n) }; } },
+        aggregate: () => { const acc = COUNT_ROWS.init(); return { add: () => acc.add(null), result: () => acc.result() }; },
       };
-    case 'term': {
-      const t = compileTerm(s.term, { keyspace: table.keyspace, table: table.name, name: 'literal', type: T.text }, markers);
-      return { name: 'literal', type: T.text, columnsUsed: [], evaluate: (_r, ctx) => { const v = t(ctx); return typeof v === 'symbol' ? null : v; } };
-    }
-    case 'field': {
-      const inner = compileSelector(table, s.selector, markers);
-      if (inner.type.kind !== 'udt') throw new InvalidRequestError(`Invalid field selection: ${inner.name} of type ${typeToCql(inner.type)} is not a user type`);
-      const idx = inner.type.fieldNames.indexOf(s.field);
-      if (idx < 0) throw new InvalidRequestError(`${inner.type.name} has no field ${s.field}`);
-      const n = inner.type.fieldNames.length;
-      return {
-        name: `${inner.name}.${s.field}`, type: inner.type.fieldTypes[idx], columnsUsed: inner.columnsUsed,
-        evaluate: (row, ctx, now) => { const v = inner.evaluate(row, ctx, now); return v === null ? null : (readTuple(v, n)[idx] ?? null); },
-      };
-    }
+    case 'term':
+      return compileTermSelector(table, s.term, markers, undefined);
+    case 'field':
+      return compileField(table, s, markers);
+    case 'element':
+      return compileElement(table, s, markers);
+    case 'slice':
+      return compileSlice(table, s, markers);
     case 'cast': {
       const inner = compileSelector(table, s.selector, markers);
-      return { ...inner, name: `cast(${inner.name} as ${typeToCql(inner.type)})` };
+      const target = resolveTypeIn(s.type, table.keyspace, undefined);
+      const cast = compileCast(inner.name, inner.type, target);
+      if (!cast.convert) return inner;
+      const convert = cast.convert;
+      return combine([inner], `cast(${inner.name} as ${typeToCql(target)})`, target, ([v]) => (v === null ? null : convert(v!)));
+    }
+    case 'operation': {
+      const l = compileOperand(table, s.left, markers);
+      const r = compileOperand(table, s.right, markers);
+      const op = compileOperation(s.op, l.operand, r.operand);
+      return combine([l.compiled!, r.compiled!], `${l.operand.text} ${s.op} ${r.operand.text}`, op.type, ([a, b]) => op.apply(a!, b!));
+    }
+    case 'negate': {
+      const o = compileOperand(table, s.selector, markers);
+      const op = compileNegation(o.operand);
+      return combine([o.compiled!], `-${o.operand.text}`, op.type, ([a]) => op.apply(a!, null));
+    }
+    case 'paren': {
+      const inner = compileSelector(table, s.selector, markers);
+      return { ...inner, name: `(${inner.name})` };
     }
     case 'function':
-      return compileFunction(table, s.name.toLowerCase(), s.args, markers);
+      return compileFunction(table, s.name.toLowerCase().replace(/^system\./, ''), s.args, markers);
   }
 }
 
-function compileFunction(table: TableDef, name: string, args: Selector[], markers: MarkerTypes): Compiled {
-  const argColumn = (): ColumnDef => {
-    const a = args[0];
-    if (args.length !== 1 || a.kind !== 'column') throw new InvalidRequestError(`Invalid arguments for ${name}`);
-    return lookupColumn(table, a.name);
-  };
-  if (name === 'writetime' || name === 'ttl') {
-    const c = argColumn();
-    if (c.kind === 'partition_key' || c.kind === 'clustering') {
-      throw new InvalidRequestError(`Cannot use selection function ${name} on PRIMARY KEY part ${c.name}`);
-    }
-    if (name === 'writetime') {
-      return { name: `writetime(${c.name})`, type: T.bigint, columnsUsed: [c], evaluate: (row) => {
-        const cell = row?.cells[c.name];
-        return cell ? encodeBigint(cell.ts) : null;
-      } };
-    }
-    return { name: `ttl(${c.name})`, type: T.int, columnsUsed: [c], evaluate: (row, _ctx, now) => {
-      const cell = row?.cells[c.name];
-      if (!cell || cell.expiresAt === undefined) return null;
-      return encodeInt(Math.max(0, cell.expiresAt - now));
-    } };
+/** An operand of an arithmetic operator: a bind marker or null has no type of its own (Cassandra calls it ambiguous). */
+function compileOperand(table: TableDef, s: Selector, markers: MarkerTypes): { operand: Operand; compiled?: Compiled } {
+  if (s.kind === 'term' && (s.term.kind === 'bind' || s.term.kind === 'null')) return { operand: { text: termText(s.term), type: undefined } };
+  const compiled = s.kind === 'term' ? compileTermSelector(table, s.term, markers, 'operation') : compileSelector(table, s, markers);
+  return { operand: { text: compiled.name, type: compiled.type }, compiled };
+}
+
+/**
+ * A literal or bind marker in the selection. Outside a function call it needs a type cast (`(int)?`); as a
+ * function argument its type may be inferred from the literal (`toJson(1)`); `inFunction` names the function.
+ */
+export function compileTermSelector(table: TableDef, term: Term, markers: MarkerTypes, inFunction: string | undefined): Compiled {
+  let type: CqlType | undefined;
+  let inner = term;
+  if (term.kind === 'cast') {
+    if (term.type.kind === 'udt') throw new InvalidRequestError(`Cannot cast to a user-defined type in the selection clause: ${termText(term)}`);
+    type = resolveTypeIn(term.type, table.keyspace, undefined);
+    inner = term.term;
+  } else if (inFunction !== undefined && term.kind !== 'bind') {
+    type = inferType(term);
   }
-  if (name === 'token') {
-    const cols = args.map((a) => (a.kind === 'column' ? lookupColumn(table, a.name) : undefined));
-    if (cols.length !== table.partitionKey.length || cols.some((c, i) => c?.name !== table.partitionKey[i].name)) {
-      throw new InvalidRequestError(`Invalid arguments for token: must be the partition key columns in order`);
-    }
-    return { name: `system.token(${cols.map((c) => c!.name).join(', ')})`, type: T.bigint, columnsUsed: cols as ColumnDef[],
-      evaluate: (row) => (row ? encodeBigint(row.token) : null) };
+  if (!type) {
+    throw new InvalidRequestError(inFunction === undefined
+      ? `Cannot infer type for term ${termText(term)} in selection clause (try using a cast to force a type)`
+      : `Cannot infer type of argument ${termText(term)} in call to function ${inFunction}: use type casts to disambiguate`);
   }
-  if (name === 'count' || name === 'min' || name === 'max' || name === 'sum' || name === 'avg') {
-    const inner = compileSelector(table, args[0] ?? { kind: 'count_star' }, markers);
-    const ty = name === 'count' ? T.bigint : inner.type;
-    const init = (): Agg => {
-      let acc: Buffer | null = null;
-      let n = 0;
-      return {
-        add: (row, ctx, now) => {
-          const v = inner.evaluate(row, ctx, now);
-          if (v === null) return;
-          n++;
-          if (name === 'min') acc = acc === null || compareValues(inner.type, v, acc) < 0 ? v : acc;
-          else if (name === 'max') acc = acc === null || compareValues(inner.type, v, acc) > 0 ? v : acc;
-          else if (name === 'sum' || name === 'avg') acc = addNumbers(inner.type, acc ?? zeroOf(inner.type), v);
-        },
-        result: () => {
-          if (name === 'count') return encodeBigint(n);
-          if (name === 'sum') return acc ?? zeroOf(inner.type);
-          if (name === 'avg') return n === 0 ? zeroOf(inner.type) : divideNumber(inner.type, acc!, n);
-          return acc;
-        },
-      };
-    };
-    return { name: `system.${name}(${inner.name})`, type: ty, columnsUsed: inner.columnsUsed, evaluate: () => null, aggregate: { init } };
-  }
-  const fn = getFunction(name);
-  if (!fn) throw new InvalidRequestError(`Unknown function '${name}'`);
-  const compiledArgs = args.map((a) => compileSelector(table, a, markers));
-  const argTypes = compiledArgs.map((a) => a.type);
-  const ret = fn.returnType(argTypes);
-  return {
-    name: `system.${name}(${compiledArgs.map((a) => a.name).join(', ')})`, type: ret,
-    columnsUsed: compiledArgs.flatMap((a) => a.columnsUsed),
-    evaluate: (row, ctx, now) => fn.call(compiledArgs.map((a) => a.evaluate(row, ctx, now)), argTypes, ctx.nowMicros),
-  };
+  const t = compileTerm(inner, { keyspace: table.keyspace, table: table.name, name: '[selection]', type }, markers);
+  return { name: termText(term), type, columnsUsed: [], evaluate: (_r, ctx) => { const v = t(ctx); return v === UNSET ? null : v; } };
 }
 
 export function compileSelection(table: TableDef, selectors: '*' | SelectClause[], markers: MarkerTypes): Selection {
   const spec = (name: string, type: CqlType): ColumnSpec => ({ keyspace: table.keyspace, table: table.name, name, type });
   if (selectors === '*') {
     const cols = allColumnsInSelectOrder(table);
+    const projectRow = (row: SourceRow): Array<Buffer | null> => cols.map((c) => columnValue(table, c, row));
     return {
       columns: cols.map((c) => spec(c.name, c.type)),
       isAggregate: false,
       onlyKeyAndStatic: false,
-      project: (rows) => rows.map((row) => cols.map((c) => columnValue(table, c, row))),
+      projectRow,
+      newGroup: () => {
+        let first: SourceRow | undefined;
+        return { add: (row) => { first ??= row; }, result: () => (first ? projectRow(first) : cols.map(() => null)) };
+      },
     };
   }
-  const compiled = selectors.map((s) => ({ c: compileSelector(table, s.selector, markers), alias: s.alias }));
+  const compiled = selectors.map((s) => {
+    // A bracketed selector on its own reads as a tuple literal, which Cassandra cannot type.
+    if (s.selector.kind === 'paren') {
+      const text = compileSelector(table, s.selector, markers).name;
+      throw new InvalidRequestError(`Cannot infer type for term ${text} in selection clause (try using a cast to force a type)`);
+    }
+    return { c: compileSelector(table, s.selector, markers), alias: s.alias };
+  });
   const isAggregate = compiled.some(({ c }) => c.aggregate);
   const onlyKeyAndStatic = compiled.every(({ c }) => c.columnsUsed.every((u) => u.kind === 'partition_key' || u.kind === 'static'));
   return {
     columns: compiled.map(({ c, alias }) => spec(alias ?? c.name, c.type)),
     isAggregate,
     onlyKeyAndStatic,
-    project: (rows, ctx, now) => {
-      if (!isAggregate) return rows.map((row) => compiled.map(({ c }) => c.evaluate(row, ctx, now)));
-      const aggs = compiled.map(({ c }) => c.aggregate?.init());
-      for (const row of rows) aggs.forEach((a) => a?.add(row, ctx, now));
-      return [compiled.map(({ c }, i) => (aggs[i] ? aggs[i]!.result() : c.evaluate(rows[0], ctx, now)))];
+    projectRow: (row, ctx, now) => compiled.map(({ c }) => c.evaluate(row, ctx, now)),
+    newGroup: () => {
+      const states = compiled.map(({ c }) => groupState(c));
+      return {
+        add: (row, ctx, now) => { for (const s of states) s.add(row, ctx, now); },
+        result: (ctx, now) => states.map((s) => s.result(ctx, now)),
+      };
     },
   };
 }

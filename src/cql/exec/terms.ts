@@ -2,9 +2,10 @@
 // statement: literals are converted to bytes up front, each bind marker learns its type from the receiver it is
 // bound to (that is what PREPARE's variable metadata reports), and only binds and functions are evaluated per
 // execution.
+import { compileVectorLiteral } from './vector-terms.ts';
 import type { Term } from '../../model/ast.ts';
 import type { CqlType } from '../../model/types.ts';
-import { T, typeToCql } from '../../model/types.ts';
+import { T, typesEqual, typeToCql } from '../../model/types.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
 import { UNSET } from '../../protocol/messages.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
@@ -15,6 +16,14 @@ import { getFunction } from '../../model/values/functions.ts';
 import { compareValues } from '../../model/values/compare.ts';
 import type { ExecValue } from './values.ts';
 import { needsNormalization, normalizeValue } from './normalize.ts';
+import { compileFromJson } from './json.ts';
+import { termText } from './term-text.ts';
+import { resolveOverload, type ArgShape } from './function-resolve.ts';
+import { tokenFunction } from './token-fn.ts';
+import { compileNegation, compileOperation } from './operators.ts';
+import { literalAssignable } from '../../model/values/literals.ts';
+import { resolveTypeIn } from '../../schema/types_resolve.ts';
+import { toJsonFunction } from '../../model/values/json.ts';
 
 /** Per-execution inputs of compiled terms. */
 export interface BindContext {
@@ -31,6 +40,8 @@ export interface Receiver {
   table: string;
   name: string;
   type: CqlType;
+  /** The partition key types of the table, where token() may appear (a token relation's right-hand side). */
+  tokenTypes?: CqlType[];
 }
 
 /** Collects the type of every bind marker as the statement is compiled. */
@@ -69,12 +80,18 @@ function sortedUnique(type: CqlType, values: Buffer[]): Buffer[] {
 }
 
 /** The type a term has on its own, for function arguments whose receiver is unknown. */
-function inferType(term: Term): CqlType | undefined {
+export function inferType(term: Term): CqlType | undefined {
   switch (term.kind) {
     case 'literal':
       switch (term.type) {
-        case 'string': return T.text;
-        case 'integer': return T.int;
+        // Cassandra prefers ascii for a string constant of ASCII characters only (Constants.Type.STRING).
+        // eslint-disable-next-line no-control-regex
+        case 'string': return /^[\x00-\x7f]*$/.test(term.text) ? T.ascii : T.text;
+        case 'integer': {
+          // The narrowest of int, bigint and varint that holds the constant.
+          const v = BigInt(term.text);
+          return v >= -(2n ** 31n) && v < 2n ** 31n ? T.int : v >= -(2n ** 63n) && v < 2n ** 63n ? T.bigint : T.varint;
+        }
         case 'float': case 'nan': case 'infinity': return T.double;
         case 'boolean': return T.boolean;
         case 'uuid': return T.uuid;
@@ -83,13 +100,27 @@ function inferType(term: Term): CqlType | undefined {
       }
       return undefined;
     case 'function': {
+      const lower = term.name.toLowerCase().replace(/^system\./, '');
+      if (lower === 'tojson') return T.text;
       const fn = getFunction(term.name);
       if (!fn) return undefined;
-      const argTypes = term.args.map((a) => inferType(a) ?? T.blob);
-      return fn.returnType(argTypes);
+      try {
+        return resolveOverload(fn.name, fn.signatures, term.args.map((a) => termShape(a, ''))).ret;
+      } catch (e) {
+        if (e instanceof InvalidRequestError) return undefined;
+        throw e;
+      }
     }
-    case 'cast':
-      return undefined;
+    case 'list': {
+      const types = term.elements.map(inferType);
+      const first = types[0];
+      if (!first || types.some((t) => !t || typeToCql(t) !== typeToCql(first))) return undefined;
+      return { kind: 'list', element: first, frozen: false };
+    }
+    case 'tuple': {
+      const types = term.elements.map(inferType);
+      return types.every((t) => t) ? { kind: 'tuple', elements: types as CqlType[] } : undefined;
+    }
     default:
       return undefined;
   }
@@ -133,11 +164,15 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
     case 'cast':
       return compileTerm(term.term, r, markers);
     case 'function': {
-      const fn = getFunction(term.name);
+      const lower = term.name.toLowerCase().replace(/^system\./, '');
+      if (lower === 'fromjson') return compileFromJson(term.args, r, markers, (a, ar) => compileTerm(a, ar, markers), inferType);
+      if (lower === 'tojson') return compileToJsonTerm(term.args, r, markers);
+      const fn = lower === 'token' && r.tokenTypes ? tokenFunction(r.tokenTypes) : getFunction(term.name);
       if (!fn) throw new InvalidRequestError(`Unknown function '${term.name}'`);
-      const argTypes = term.args.map((a) => inferType(a) ?? t);
-      const args = term.args.map((a, i) => compileTerm(a, elementReceiver(r, argTypes[i], term.name), markers));
-      const ret = fn.returnType(argTypes);
+      const overload = resolveOverload(fn.name, fn.signatures, term.args.map((a) => termShape(a, r.keyspace)));
+      const argTypes = overload.args;
+      const args = term.args.map((a, i) => compileTerm(a, { ...r, name: `arg${i}(system.${fn.name})`, type: argTypes[i]! }, markers));
+      const ret = overload.ret;
       if (!compatible(ret, t)) {
         throw new InvalidRequestError(
           `Type error: cannot assign result of function system.${term.name.toLowerCase()} (type ${typeToCql(ret)}) to ${r.name} (type ${typeToCql(t)})`,
@@ -152,6 +187,7 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
       };
     }
     case 'list': {
+      if (t.kind === 'vector') return compileVectorLiteral(term, t, r, markers, compileTerm);
       if (t.kind !== 'list' && t.kind !== 'set') {
         throw new InvalidRequestError(`Invalid list literal for ${r.name} of type ${typeToCql(t)}`);
       }
@@ -185,7 +221,16 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
         return serializeMap(unique);
       };
     }
+    case 'operation':
+      return compileTermOperation(term, r, markers);
+    case 'negate': {
+      const inner = compileTerm(term.term, r, markers);
+      const neg = compileNegation({ text: termText(term.term), type: r.type });
+      return (ctx) => { const v = inner(ctx); return v === null || v === UNSET ? null : neg.apply(v, null); };
+    }
     case 'tuple': {
+      // `(1 + 2) * 3`: brackets around one term group it, unless a tuple is expected.
+      if (t.kind !== 'tuple' && term.elements.length === 1) return compileTerm(term.elements[0]!, r, markers);
       if (t.kind !== 'tuple') {
         throw new InvalidRequestError(`Invalid tuple literal for ${r.name} of type ${typeToCql(t)}`);
       }
@@ -218,6 +263,70 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
       }));
     }
   }
+}
+
+/**
+ * Arithmetic in a term (Cassandra 5.0): each operand is typed as the receiver when it can be (a constant the
+ * receiver's type accepts), by its own type otherwise; the operation must then give the receiver's type.
+ */
+function compileTermOperation(term: Extract<Term, { kind: 'operation' }>, r: Receiver, markers: MarkerTypes): CompiledTerm {
+  const typeOf = (x: Term): CqlType | undefined => {
+    if (x.kind === 'bind' || x.kind === 'null') return undefined;
+    if (x.kind === 'literal') return literalAssignable(x.type, r.type) ? r.type : inferType(x);
+    if (x.kind === 'operation' || x.kind === 'negate' || (x.kind === 'tuple' && x.elements.length === 1)) return r.type;
+    return inferType(x);
+  };
+  const lt = typeOf(term.left);
+  const rt = typeOf(term.right);
+  const left = { text: termText(term.left), type: lt };
+  const right = { text: termText(term.right), type: rt };
+  const op = compileOperation(term.op, left, right);
+  if (!typesEqual(op.type, r.type)) {
+    throw new InvalidRequestError(`the '${term.op}' operation is not supported between ${left.text} and ${right.text}`);
+  }
+  const a = compileTerm(term.left, { ...r, type: lt! }, markers);
+  const b = compileTerm(term.right, { ...r, type: rt! }, markers);
+  return (ctx) => {
+    const x = a(ctx);
+    const y = b(ctx);
+    return op.apply(x === UNSET ? null : x, y === UNSET ? null : y);
+  };
+}
+
+/** What overload resolution knows of a term argument (`keyspace` resolves the user types of casts). */
+export function termShape(t: Term, keyspace: string): ArgShape {
+  const text = termText(t);
+  if (t.kind === 'literal') return { kind: 'literal', literal: t.type, value: t.text, text };
+  if (t.kind === 'cast') return { kind: 'typed', type: resolveTypeIn(t.type, keyspace, undefined), text };
+  if (t.kind === 'null' || t.kind === 'bind') return { kind: 'untyped', text };
+  const inferred = inferType(t);
+  return inferred ? { kind: 'typed', type: inferred, text } : { kind: 'untyped', text };
+}
+
+/** toJson(x) as a term: x must have a type of its own (a literal or a cast), the result is text. */
+function compileToJsonTerm(args: Term[], r: Receiver, markers: MarkerTypes): CompiledTerm {
+  const fn = 'system.tojson(any)';
+  if (args.length !== 1) throw new InvalidRequestError(`Invalid number of arguments for function ${fn}`);
+  const arg = args[0];
+  const argType = arg.kind === 'cast' ? undefined : inferType(arg);
+  if (!argType && arg.kind !== 'cast') {
+    throw new InvalidRequestError(`Cannot infer type of argument ${termText(arg)} in call to function ${fn}: use type casts to disambiguate`);
+  }
+  if (!compatible(T.text, r.type)) {
+    throw new InvalidRequestError(`Type error: cannot assign result of function system.tojson (type text) to ${r.name} (type ${typeToCql(r.type)})`);
+  }
+  const type = argType ?? castType(arg);
+  const compiled = compileTerm(arg, { ...r, name: `arg0(system.tojson)`, type }, markers);
+  return (ctx) => {
+    const v = compiled(ctx);
+    return Buffer.from(toJsonFunction(type, v === UNSET ? null : v), 'utf8');
+  };
+}
+
+/** The type of a `(type) term` cast of a native type (the only casts a term can carry without the schema). */
+function castType(t: Term): CqlType {
+  if (t.kind === 'cast' && t.type.kind === 'native') return t.type;
+  throw new InvalidRequestError(`Cannot infer type of argument ${termText(t)} in call to function system.tojson(any): use type casts to disambiguate`);
 }
 
 /** A receiver for bind markers in special positions (LIMIT ?, USING TTL ?…) named as Cassandra names them. */

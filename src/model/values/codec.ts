@@ -197,7 +197,9 @@ export function daysInMonth(y: number, m: number): number {
   return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
 }
 
-const DATE_TEXT_RE = /^(-?\d{1,9})-(\d{1,2})-(\d{1,2})$/;
+// java.time's ISO_LOCAL_DATE, which Cassandra 5.0 parses dates with: two-digit month and day, a four-digit year, or
+// a signed one ('+' only for more than four digits).
+const DATE_TEXT_RE = /^(\d{4}|-\d{4,9}|\+\d{5,9})-(\d{2})-(\d{2})$/;
 /** Days since the Unix epoch for `yyyy-mm-dd`, undefined if malformed or not a calendar date. */
 export function parseDateString(text: string): number | undefined {
   const m = DATE_TEXT_RE.exec(text);
@@ -236,19 +238,36 @@ export function parseTimeString(text: string): bigint | undefined {
 
 // ---- inet ----
 
+/**
+ * Java's IPv4 literal forms (InetAddress.getByName): `a.b.c.d`, and the shorter `a.b.c` (c fills 16 bits), `a.b`
+ * (b fills 24 bits) and `a` (32 bits), as Cassandra's InetAddressType accepts them.
+ */
+export function parseJavaIpv4(s: string): Buffer | undefined {
+  if (!/^\d+(\.\d+){0,3}$/.test(s)) return undefined;
+  const parts = s.split('.').map(Number);
+  const out = Buffer.alloc(4);
+  const last = parts.length - 1;
+  for (let i = 0; i < last; i++) {
+    if (parts[i]! > 255) return undefined;
+    out[i] = parts[i]!;
+  }
+  const tailBytes = 4 - last;
+  const tail = parts[last]!;
+  if (!Number.isSafeInteger(tail) || tail >= 2 ** (8 * tailBytes)) return undefined;
+  out.writeUIntBE(tail, last, tailBytes);
+  return out;
+}
+
 export function parseInet(text: string): Buffer | undefined {
   const s = text.trim();
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(s)) {
-    const parts = s.split('.').map(Number);
-    if (parts.some((p) => p > 255)) return undefined;
-    return Buffer.from(parts);
-  }
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(s)) return parseJavaIpv4(s);
   if (!s.includes(':')) return undefined;
   let head = s;
   let v4tail: number[] = [];
   const lastColon = s.lastIndexOf(':');
   if (s.slice(lastColon + 1).includes('.')) {
-    const v4 = parseInet(s.slice(lastColon + 1));
+    const tail = s.slice(lastColon + 1);
+    const v4 = /^\d{1,3}(\.\d{1,3}){3}$/.test(tail) ? parseJavaIpv4(tail) : undefined;
     if (!v4 || v4.length !== 4) return undefined;
     v4tail = [(v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!];
     // Keep a '::' that ends right before the dotted quad; otherwise drop the separating ':'.

@@ -2,6 +2,7 @@
 // is exactly one: it decides clustering order, cell-path order inside non-frozen collections, set element and map key
 // order in serialized collections and every query-side sort (ORDER BY, IN lists, filtering), and the byte-comparable
 // key encoding in storage/keys.ts is property-tested to agree with it, because LMDB orders rows by those bytes.
+import { readVector } from './vector.ts';
 import type { CqlType } from '../types.ts';
 
 /** Splits a v4 collection value ([int n] then n × [int len][bytes]) into its elements; pairs for maps are flattened. */
@@ -229,6 +230,10 @@ export function compareValues(type: CqlType, a: Buffer, b: Buffer): number {
       return compareTuple(type.elements, a, b);
     case 'udt':
       return compareTuple(type.fieldTypes, a, b);
+    case 'vector': {
+      const el = type.element;
+      return compareSequences(() => el, readVector(type, a), readVector(type, b));
+    }
   }
 }
 

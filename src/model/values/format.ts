@@ -1,5 +1,6 @@
 // Text forms of values: formatValue imitates cqlsh's display (cqlshlib/formatting.py with default settings);
 // formatLiteral produces CQL that parses back to the same value (DESCRIBE, COPY, tools).
+import { readVector } from './vector.ts';
 import type { CqlType } from '../types.ts';
 import { quoteIdentIfNeeded } from '../types.ts';
 import {
@@ -124,6 +125,8 @@ function formatNested(type: CqlType, buf: Buffer | null, quote: boolean): string
       return '{' + type.fieldNames.map((f, i) => `${formatText(f, false)}: ${formatNested(type.fieldTypes[i]!, parts[i]!, true)}`)
         .join(', ') + '}';
     }
+    case 'vector':
+      return '[' + readVector(type, buf).map((e) => formatNested(type.element, e, true)).join(', ') + ']';
   }
 }
 
@@ -220,6 +223,8 @@ export function formatLiteral(type: CqlType, buf: Buffer | null): string {
       return '{' + type.fieldNames.map((f, i) => `${quoteIdentIfNeeded(f)}: ${formatLiteral(type.fieldTypes[i]!, parts[i]!)}`)
         .join(', ') + '}';
     }
+    case 'vector':
+      return '[' + readVector(type, buf).map((e) => formatLiteral(type.element, e)).join(', ') + ']';
   }
 }
 

@@ -100,21 +100,21 @@ register('currenttime', [{
   },
 }]);
 
+// Overloads in the order Cassandra 5.0 lists them in its messages.
 register('totimestamp', [
-  { args: [T.timeuuid], ret: T.timestamp, impl: ([u]) => long(timeuuidToMs(u!)) },
   { args: [T.date], ret: T.timestamp, impl: ([d]) => long(BigInt(dateDays(d!)) * 86400000n) },
+  { args: [T.timeuuid], ret: T.timestamp, impl: ([u]) => long(timeuuidToMs(u!)) },
 ]);
 register('todate', [
   { args: [T.timeuuid], ret: T.date, impl: ([u]) => dateFromDays(floorDays(timeuuidToMs(u!))) },
   { args: [T.timestamp], ret: T.date, impl: ([t]) => dateFromDays(floorDays(tsMs(t!))) },
 ]);
 register('tounixtimestamp', [
-  { args: [T.timeuuid], ret: T.bigint, impl: ([u]) => long(timeuuidToMs(u!)) },
-  { args: [T.timestamp], ret: T.bigint, impl: ([t]) => long(t!.readBigInt64BE(0)) },
   { args: [T.date], ret: T.bigint, impl: ([d]) => long(BigInt(dateDays(d!)) * 86400000n) },
+  { args: [T.timestamp], ret: T.bigint, impl: ([t]) => long(t!.readBigInt64BE(0)) },
+  { args: [T.timeuuid], ret: T.bigint, impl: ([u]) => long(timeuuidToMs(u!)) },
 ]);
-register('dateof', [{ args: [T.timeuuid], ret: T.timestamp, impl: ([u]) => long(timeuuidToMs(u!)) }]);
-register('unixtimestampof', [{ args: [T.timeuuid], ret: T.bigint, impl: ([u]) => long(timeuuidToMs(u!)) }]);
+// dateOf() and unixTimestampOf() were removed in Cassandra 5.0 (deprecated since 2.2).
 register('mintimeuuid', [{ args: [T.timestamp], ret: T.timeuuid, impl: ([t]) => minTimeuuid(tsMs(t!)) }]);
 register('maxtimeuuid', [{ args: [T.timestamp], ret: T.timeuuid, impl: ([t]) => maxTimeuuid(tsMs(t!)) }]);
 

@@ -6,6 +6,7 @@
 // 'hh:mm:ss.fff'), timestamp → Date (also from ms number), duration → {months, days, nanoseconds} (also from
 // '1h30m'), list/set/tuple → arrays (list/set also from Sets), map → Map (also from plain objects), udt → object.
 // decodeJs returns sets as arrays in Cassandra's element order, and null for empty values of non-string types.
+import { readVector, serializeVector } from './vector.ts';
 import { InvalidRequestError } from '../errors.ts';
 import type { CqlType } from '../types.ts';
 import {
@@ -190,6 +191,10 @@ export function encodeJs(type: CqlType, value: JsValue): Buffer | null {
       const entries = pairs.map(([k, v]): [Buffer, Buffer] => [nonNull(type.key, k), nonNull(type.value, v)]);
       return serializeMap(sortUnique(type.key, entries, (e) => e[0]));
     }
+    case 'vector': {
+      if (!Array.isArray(value) || value.length !== type.dimension) return bad(type, value);
+      return serializeVector(type, value.map((e) => nonNull(type.element, e)));
+    }
     case 'tuple': {
       if (!Array.isArray(value) || value.length > type.elements.length) return bad(type, value);
       return serializeTuple(type.elements.map((t, i) => encodeJs(t, value[i] ?? null)));
@@ -308,5 +313,7 @@ export function decodeJs(type: CqlType, buf: Buffer | null): JsValue {
       });
       return out;
     }
+    case 'vector':
+      return readVector(type, buf).map((e) => decodeJs(type.element, e));
   }
 }

@@ -4,7 +4,7 @@ import { InvalidRequestError } from '../errors.ts';
 import type { LiteralKind } from '../ast.ts';
 import { typeToCql, type CqlType, type NativeTypeName } from '../types.ts';
 import {
-  bigintToVarint, DATE_EPOCH, encodeDecimal, encodeDuration, parseDateString, parseDecimal, parseInet,
+  bigintToVarint, DATE_EPOCH, encodeDecimal, encodeDuration, parseDateString, parseDecimal, parseInet, parseJavaIpv4,
   parseTimeString, NANOS_PER_DAY,
 } from './codec.ts';
 import { parseDuration } from './duration.ts';
@@ -37,6 +37,11 @@ const ASSIGNABLE: Record<string, ReadonlySet<NativeTypeName>> = {
   HEX: new Set(['blob']),
   DURATION: new Set(['duration']),
 };
+
+/** Whether a constant of this kind may be assigned to the type (Constants.Literal.testAssignment). */
+export function literalAssignable(kind: LiteralKind, type: CqlType): boolean {
+  return type.kind === 'native' && ASSIGNABLE[KIND_NAMES[kind]]!.has(type.name);
+}
 
 const INTEGER_RE = /^[-+]?\d+$/;
 const FLOAT_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -78,7 +83,7 @@ export function timestampFromString(text: string, nowMs?: number): Buffer {
     if (BigInt.asIntN(64, v) !== v) marshal(`Unable to make long (for date) from: '${text}'`);
     return fixed(8, (b) => b.writeBigInt64BE(v));
   } else {
-    ms = parseTimestampString(text) ?? marshal(`Unable to coerce '${text}' to a formatted date (long)`);
+    ms = parseTimestampString(text) ?? marshal(`Unable to parse a date/time from '${text}'`);
   }
   return fixed(8, (b) => b.writeBigInt64BE(BigInt(ms)));
 }
@@ -111,10 +116,25 @@ export function timeFromString(text: string): Buffer {
   return fixed(8, (b) => b.writeBigInt64BE(ns));
 }
 
-/** BytesType.fromString of the hex digits after 0x; an odd digit count gets a leading zero. */
+/** BytesType.fromString of the hex digits after 0x (an odd digit count is refused, as Hex.hexToBytes does). */
 export function blobFromHex(hex: string): Buffer {
-  if (!/^[0-9a-fA-F]*$/.test(hex)) marshal(`cannot parse '${hex}' as hex bytes`);
-  return Buffer.from(hex.length % 2 ? '0' + hex : hex, 'hex');
+  if (!/^[0-9a-fA-F]*$/.test(hex) || hex.length % 2 !== 0) marshal(`cannot parse '${hex}' as hex bytes`);
+  return Buffer.from(hex, 'hex');
+}
+
+function asciiFromString(text: string): Buffer {
+  // eslint-disable-next-line no-control-regex
+  const bad = /[^\x00-\x7f]/u.exec(text);
+  // Java's CharsetEncoder reports the length of the unmappable sequence in UTF-16 units (2 for a surrogate pair).
+  if (bad) marshal(`Invalid ASCII character in string literal: java.nio.charset.UnmappableCharacterException: Input length = ${bad[0].length}`);
+  return Buffer.from(text, 'latin1');
+}
+
+/** InetAddress.getByName of a literal: Java's short IPv4 forms too, and IPv4-mapped IPv6 turned into the IPv4 address. */
+function inetFromString(text: string): Buffer {
+  const b = parseJavaIpv4(text.trim()) ?? parseInet(text) ?? marshal(`Unable to make inet address from '${text}'`);
+  const mapped = b.length === 16 && b.subarray(0, 10).every((x) => x === 0) && b.readUInt16BE(10) === 0xffff;
+  return mapped ? Buffer.from(b.subarray(12)) : b;
 }
 
 /** The serialization of `text` as AbstractType.fromString would produce it for a native type. */
@@ -123,9 +143,7 @@ export function nativeFromString(name: NativeTypeName, text: string): Buffer {
     case 'text':
       return Buffer.from(text, 'utf8');
     case 'ascii':
-      // eslint-disable-next-line no-control-regex
-      if (!/^[\x00-\x7f]*$/.test(text)) marshal('Invalid ASCII character in string literal');
-      return Buffer.from(text, 'latin1');
+      return asciiFromString(text);
     case 'int': {
       const v = integerIn(text, -2147483648n, 2147483647n, 'int');
       return fixed(4, (b) => b.writeInt32BE(Number(v)));
@@ -178,7 +196,7 @@ export function nativeFromString(name: NativeTypeName, text: string): Buffer {
     }
     case 'inet':
       if (text === '') return Buffer.alloc(0);
-      return parseInet(text) ?? marshal(`Unable to make inet address from '${text}'`);
+      return inetFromString(text);
     case 'duration':
       return encodeDuration(parseDuration(text));
     case 'blob':

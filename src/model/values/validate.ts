@@ -2,6 +2,7 @@
 // implementations (clients see them verbatim). Empty values are accepted where Cassandra's legacy types
 // accept them (int, bigint, float, timestamp, uuid, …) and rejected for the types added later (smallint,
 // tinyint, date, time, duration).
+import { readVector } from './vector.ts';
 import { isUtf8 } from 'node:buffer';
 import { InvalidRequestError } from '../errors.ts';
 import type { CqlType } from '../types.ts';
@@ -101,6 +102,9 @@ export function validateValue(type: CqlType, buf: Buffer): void {
         validateValue(type.key, k);
         validateValue(type.value, v);
       }
+      return;
+    case 'vector':
+      for (const e of readVector(type, buf)) validateValue(type.element, e);
       return;
     case 'tuple':
     case 'udt': {

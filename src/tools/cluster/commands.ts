@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { cliCommand } from '../bundle.ts';
 import { formatStatus } from '../nodetool-format.ts';
 import { registerIlbCommand } from './ilb.ts';
+import { addNodeToManifest } from './add.ts';
 import {
   applyNetwork, checkAddressesFree, clusterStatus, ilbAlive, nodeAlive, prepareCluster, recordIdentities, startIlbs, startNodes, summary,
 } from './launch.ts';
@@ -65,7 +66,7 @@ export function progressReporter(label: string): (ready: number, total: number) 
 }
 
 /** Starts the given nodes of `m` in the background and waits until they serve; stops them again on failure. */
-async function startAndWait(m: ClusterManifest, nodes: readonly ManifestNode[], timeoutSec: number): Promise<void> {
+export async function startAndWait(m: ClusterManifest, nodes: readonly ManifestNode[], timeoutSec: number): Promise<void> {
   const toStart = nodes.filter((n) => !nodeAlive(n));
   await checkAddressesFree(toStart);
   startNodes(m, toStart, true, await cliCommand());
@@ -126,7 +127,7 @@ async function status(dir: string | undefined): Promise<void> {
 }
 
 /** SIGTERM (or SIGKILL) to the chosen nodes; pids are cleared in the manifest. */
-async function stopNodes(m: ClusterManifest, nodes: readonly ManifestNode[], signal: 'SIGTERM' | 'SIGKILL'): Promise<number> {
+export async function stopNodes(m: ClusterManifest, nodes: readonly ManifestNode[], signal: 'SIGTERM' | 'SIGKILL'): Promise<number> {
   const stopped = await stopProcesses(nodes.map((n) => ({ pid: n.pid, marker: n.configPath })), signal);
   for (const n of nodes) delete n.pid;
   writeManifest(m);
@@ -223,6 +224,26 @@ export function registerClusterCommand(program: Command): void {
       process.stdout.write(`stopped ${n} node(s)\n`);
     }),
   );
+  cluster
+    .command('add')
+    .description('add a node to a running cluster; it bootstraps (streams its ranges) unless --no-bootstrap')
+    .option('--dir <dir>', 'cluster directory (default: the only cluster under ./clusters)')
+    .requiredOption('--dc <dc>', 'data centre of the new node')
+    .requiredOption('--rack <rack>', 'rack of the new node')
+    .option('--address <ip>', 'its address (default: the one after the highest of the cluster)')
+    .option('--no-bootstrap', 'join at once with allocated tokens, without streaming (auto_bootstrap: false)')
+    .option('--timeout <seconds>', 'how long to wait for it to join', intArg('--timeout', 1), 900)
+    .action((o: { dir?: string; dc: string; rack: string; address?: string; bootstrap: boolean; timeout: number }) =>
+      guard(async () => {
+        const m = readManifest(findClusterDir(o.dir));
+        const node = await addNodeToManifest(m, { dc: o.dc, rack: o.rack, bootstrap: o.bootstrap, ...(o.address ? { address: o.address } : {}) });
+        process.stderr.write(`adding ${node.name} (${node.address}, ${o.dc}/${o.rack})${o.bootstrap ? ', bootstrapping' : ''}\n`);
+        await startAndWait(m, [node], o.timeout);
+        await applyNetwork(m);
+        process.stdout.write(`added ${node.address} to '${m.clusterName}'\n`);
+      }),
+    );
+
   selection(cluster.command('kill').description('kill nodes (SIGKILL): a crash')).action((o: SelectOpts) =>
     guard(async () => {
       const m = readManifest(findClusterDir(o.dir));

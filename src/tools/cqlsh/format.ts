@@ -2,6 +2,7 @@
 // cqlsh's display precision for doubles (DEFAULT_DOUBLE_PRECISION = 5 in cqlshmain.py, while COPY TO uses 12),
 // cqlshlib/displaying.py colours, and the table layout of cqlshmain.py print_formatted_result: column names
 // left-justified (`hdr.ljust(w)`, the header line right-stripped), every value right-justified (`col.rjust(w)`).
+import { readVector } from '../../model/values/vector.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
 import type { CqlType } from '../../model/types.ts';
 import { CQLSH_FLOAT_PRECISION, formatFloatCqlsh, formatValue } from '../../model/values/format.ts';
@@ -122,6 +123,11 @@ export function formatCell(type: CqlType, buf: Buffer | null, o: FormatOptions, 
       const items = readTuple(buf, type.fieldTypes.length, 'UDT').map((p, i) =>
         concat([cell(type.fieldNames[i]!, YELLOW, o), punct(': '), formatCell(type.fieldTypes[i]!, p, o, true)]));
       parts = [punct('{'), ...join(items, punct(', ')), punct('}')];
+      break;
+    }
+    case 'vector': {
+      const items = readVector(type, buf).map((e) => formatCell(type.element, e, o, true));
+      parts = [punct('['), ...join(items, punct(', ')), punct(']')];
       break;
     }
   }

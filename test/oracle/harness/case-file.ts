@@ -18,6 +18,10 @@ export interface Statement {
   pageSize?: number;
   /** Bound values: the statement is prepared and executed with these (JSON; the driver encodes per prepared types). */
   params?: unknown[];
+  /** `-- @consistency SERIAL`: the statement's consistency level, by name (ONE by default). */
+  consistency?: string;
+  /** `-- @serial LOCAL_SERIAL`: the serial consistency of a conditional statement (SERIAL by default). */
+  serial?: string;
 }
 
 export interface Scenario {
@@ -36,6 +40,8 @@ function applyDirective(d: Partial<Statement>, name: string, arg: string, where:
     case 'shape': d.shapeOnly = true; break;
     case 'paged': d.pageSize = Number(arg); break;
     case 'params': d.params = JSON.parse(arg) as unknown[]; break;
+    case 'consistency': d.consistency = arg; break;
+    case 'serial': d.serial = arg; break;
     default: throw new Error(`${where}: unknown directive @${name}`);
   }
 }

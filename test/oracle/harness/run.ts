@@ -55,6 +55,8 @@ export function describeError(e: unknown): Outcome {
 export async function runStatement(client: cassandra.Client, s: Statement, ks: string): Promise<Outcome> {
   const cql = s.cql.replaceAll('${ks}', ks);
   const opts: cassandra.QueryOptions = { prepare: s.params !== undefined, ...(s.pageSize ? { fetchSize: s.pageSize } : {}) };
+  if (s.consistency !== undefined) opts.consistency = levelOf(s.consistency);
+  if (s.serial !== undefined) opts.serialConsistency = levelOf(s.serial);
   try {
     let rs = await client.execute(cql, s.params ?? [], opts);
     const cols = columnsOf(rs);
@@ -110,6 +112,14 @@ async function schemaRows(client: cassandra.Client, keyspaces: string[]): Promis
 async function scenarioKeyspaces(client: cassandra.Client, ks: string): Promise<string[]> {
   const rs = await client.execute('SELECT keyspace_name FROM system_schema.keyspaces');
   return rs.rows.map((r) => String(r.get(0))).filter((k) => k === ks || k.startsWith(`${ks}_`)).sort();
+}
+
+/** A consistency level by its CQL name (`LOCAL_SERIAL`), as a scenario's directive names it. */
+function levelOf(name: string): number {
+  const key = name.toLowerCase().replace(/_(\w)/g, (_, c: string) => c.toUpperCase()) as keyof typeof cassandra.types.consistencies;
+  const level = cassandra.types.consistencies[key];
+  if (level === undefined) throw new Error(`unknown consistency level ${name}`);
+  return level;
 }
 
 /** Runs `sc` in the fresh keyspace `ks` (created and dropped here, with any `${ks}_…` keyspace the scenario made). */

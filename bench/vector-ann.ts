@@ -1,0 +1,116 @@
+// The brute-force ANN engine measured: N random float vectors of dimension D in one Sibyl node (127.0.49.1), an SAI
+// vector index, then `SELECT k FROM t ORDER BY e ANN OF ? LIMIT k` for Q random query vectors. Prints the load
+// rate, query latency percentiles, and recall@k against exact top-k computed here (brute force scores every row,
+// so recall must be 1.0; an approximate index would trade some of it for speed).
+//
+//   npx tsx bench/vector-ann.ts [--rows 10000] [--dim 64] [--queries 50] [--k 10] [--similarity COSINE]
+//
+// Run it under the multi-node lock (flock /tmp/sibyl-multinode.lock …): it starts a real node process.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { parseArgs } from 'node:util';
+import cassandra from 'cassandra-driver';
+import { writeConfigFiles } from '../src/server/config.ts';
+import { ensureBundle, REPO_ROOT } from '../src/tools/bundle.ts';
+import { similarity, type SimilarityFunction } from '../src/model/values/similarity.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '10000' },
+    dim: { type: 'string', default: '64' },
+    queries: { type: 'string', default: '50' },
+    k: { type: 'string', default: '10' },
+    similarity: { type: 'string', default: 'COSINE' },
+    address: { type: 'string', default: '127.0.49.1' },
+  },
+});
+const ROWS = Number(args.rows);
+const DIM = Number(args.dim);
+const QUERIES = Number(args.queries);
+const K = Number(args.k);
+const FN = args.similarity!.toUpperCase() as SimilarityFunction;
+const ADDRESS = args.address!;
+
+async function waitForPort(host: string, port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = connect({ host, port }, () => { s.destroy(); res(true); });
+      s.on('error', () => res(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`node did not open ${host}:${port}`);
+}
+
+/** A seeded PRNG (mulberry32), so runs compare. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pct = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sibyl-ann-'));
+  const conf = writeConfigFiles(join(dir, 'conf'), {
+    listenAddress: ADDRESS, rpcAddress: ADDRESS, broadcastAddress: ADDRESS, broadcastRpcAddress: ADDRESS,
+    dataFileDirectories: [join(dir, 'data')], dataDir: join(dir, 'data'), hintsDirectory: join(dir, 'hints'),
+    endpointSnitch: 'GossipingPropertyFileSnitch', dataCenter: 'dc1', rack: 'rack1', commitlogSync: 'periodic', adminPort: 7199, seeds: [ADDRESS],
+  });
+  const child = spawn(process.execPath, [await ensureBundle(), 'node', '--config', conf, '--log-level', 'warn'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    await waitForPort(ADDRESS, 9042, 30_000);
+    const client = new cassandra.Client({ contactPoints: [ADDRESS], localDataCenter: 'dc1' });
+    await client.connect();
+    await client.execute("CREATE KEYSPACE ann WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+    await client.execute(`CREATE TABLE ann.t (k int PRIMARY KEY, e vector<float, ${DIM}>)`);
+    await client.execute(`CREATE CUSTOM INDEX ON ann.t (e) USING 'StorageAttachedIndex' WITH OPTIONS = {'similarity_function': '${FN}'}`);
+    const random = rng(7);
+    const vec = (): Float32Array => Float32Array.from({ length: DIM }, () => random() * 2 - 1);
+    const data = Array.from({ length: ROWS }, vec);
+    const t0 = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      while (next < ROWS) {
+        const k = next++;
+        await client.execute('INSERT INTO ann.t (k, e) VALUES (?, ?)', [k, new cassandra.types.Vector(data[k]!, 'float')], { prepare: true });
+      }
+    }));
+    const loadSec = (performance.now() - t0) / 1000;
+    const latencies: number[] = [];
+    let recall = 0;
+    for (let q = 0; q < QUERIES; q++) {
+      const target = vec();
+      const start = performance.now();
+      const rs = await client.execute(`SELECT k FROM ann.t ORDER BY e ANN OF ? LIMIT ${K}`, [new cassandra.types.Vector(target, 'float')], { prepare: true });
+      latencies.push(performance.now() - start);
+      const t64 = Float64Array.from(target);
+      const exact = data.map((v, k) => ({ k, s: similarity(FN, Float64Array.from(v), t64) })).sort((a, b) => b.s - a.s).slice(0, K);
+      const got = new Set(rs.rows.map((r) => r['k'] as number));
+      recall += exact.filter((e) => got.has(e.k)).length / K;
+    }
+    latencies.sort((a, b) => a - b);
+    console.log(`brute-force ANN: ${ROWS} vectors of dimension ${DIM}, ${FN}, k = ${K}`);
+    console.log(`load: ${(ROWS / loadSec).toFixed(0)} inserts/s`);
+    console.log(`query latency (ms) over ${QUERIES}: p50 ${pct(latencies, 50).toFixed(1)}, p95 ${pct(latencies, 95).toFixed(1)}, max ${latencies.at(-1)!.toFixed(1)}`);
+    console.log(`recall@${K}: ${(recall / QUERIES).toFixed(3)}`);
+    await client.shutdown();
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,118 @@
+// The commit log entry of one write (a mutation, possibly over several partitions and tables), in the storage
+// engine's own row format (codec.ts), so that the bytes logged are the bytes a memtable keeps:
+//
+//   entry = varuint(#items) item*
+//   item  = bytes(table id, utf8) token(i64 BE) bytes(partition key) has-header(0/1) [bytes(header)] varuint(#rows) bytes(row)*
+//
+// The header carries the partition deletion, range tombstones and static row (codec.ts encodeHeader).
+import type { PartitionData } from './types.ts';
+import { decodeHeader, decodeRow, encodeHeader, encodeRow } from './codec.ts';
+
+/** Where an item's encoded header and rows lie in the entry, as [start, end) offsets. */
+export interface ItemLayout {
+  header?: [number, number];
+  rows: Array<[number, number]>;
+}
+
+export interface DecodedItem {
+  tableId: string;
+  update: PartitionData;
+}
+
+/** Encodes into one reusable buffer: the result is valid until the next encode (callers copy what they keep). */
+export class MutationEncoder {
+  private buf = Buffer.allocUnsafeSlow(64 * 1024);
+  private pos = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(next, 0, 0, this.pos);
+    this.buf = next;
+  }
+  private varuint(n: number): void {
+    this.ensure(5);
+    while (n >= 0x80) {
+      this.buf[this.pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    this.buf[this.pos++] = n;
+  }
+  private bytes(b: Uint8Array): [number, number] {
+    this.varuint(b.length);
+    this.ensure(b.length);
+    const start = this.pos;
+    this.buf.set(b, start);
+    this.pos += b.length;
+    return [start, this.pos];
+  }
+
+  encode(items: ReadonlyArray<{ tableId: string; update: PartitionData }>): { entry: Buffer; layout: ItemLayout[] } {
+    this.pos = 0;
+    this.varuint(items.length);
+    const layout: ItemLayout[] = [];
+    for (const { tableId, update } of items) {
+      this.bytes(Buffer.from(tableId, 'utf8'));
+      this.ensure(8);
+      this.buf.writeBigInt64BE(update.token, this.pos);
+      this.pos += 8;
+      this.bytes(update.key);
+      const l: ItemLayout = { rows: [] };
+      if (update.deletion || update.rangeTombstones.length > 0 || update.staticRow) {
+        this.ensure(1);
+        this.buf[this.pos++] = 1;
+        const h = { rangeTombstones: update.rangeTombstones, ...(update.deletion ? { deletion: update.deletion } : {}),
+          ...(update.staticRow ? { staticRow: update.staticRow } : {}) };
+        l.header = this.bytes(encodeHeader(h));
+      } else {
+        this.ensure(1);
+        this.buf[this.pos++] = 0;
+      }
+      this.varuint(update.rows.length);
+      for (const r of update.rows) l.rows.push(this.bytes(encodeRow(r)));
+      layout.push(l);
+    }
+    return { entry: this.buf.subarray(0, this.pos), layout };
+  }
+}
+
+/** Decodes an entry; the values returned are views of `entry`, which must stay unchanged while they are used. */
+export function decodeMutation(entry: Buffer): DecodedItem[] {
+  let pos = 0;
+  const varuint = (): number => {
+    let n = 0;
+    let shift = 0;
+    for (;;) {
+      if (pos >= entry.length) throw new RangeError('entry ends inside a number');
+      const b = entry[pos++]!;
+      n += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return n;
+      shift += 7;
+    }
+  };
+  const bytes = (): Buffer => {
+    const n = varuint();
+    if (pos + n > entry.length) throw new RangeError('entry ends inside a value');
+    const b = entry.subarray(pos, pos + n);
+    pos += n;
+    return b;
+  };
+  const out: DecodedItem[] = [];
+  for (let i = varuint(); i > 0; i--) {
+    const tableId = bytes().toString('utf8');
+    const token = entry.readBigInt64BE(pos);
+    pos += 8;
+    const key = bytes();
+    const update: PartitionData = { key, token, rangeTombstones: [], rows: [] };
+    if (entry[pos++] === 1) {
+      const h = decodeHeader(bytes(), true);
+      update.rangeTombstones = h.rangeTombstones;
+      if (h.deletion) update.deletion = h.deletion;
+      if (h.staticRow) update.staticRow = h.staticRow;
+    }
+    for (let r = varuint(); r > 0; r--) update.rows.push(decodeRow(bytes(), true));
+    out.push({ tableId, update });
+  }
+  if (pos !== entry.length) throw new RangeError(`${entry.length - pos} bytes left after the entry`);
+  return out;
+}
