@@ -104,7 +104,13 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   });
   const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens);
   const nowMicros = microsClock();
-  const messaging = await MessagingService.start({ address: config.listenAddress, port: config.storagePort, logger: log });
+  // Internode peers are trusted once gossip knows them (or they are seeds); until the core exists, none is.
+  let isMember: (endpoint: string) => boolean = () => false;
+  const seeds = new Set(nodeSettings(config, identity).seeds);
+  const messaging = await MessagingService.start({
+    address: config.listenAddress, port: config.storagePort, logger: log,
+    isKnownPeer: (endpoint) => seeds.has(endpoint) || isMember(endpoint),
+  });
   let schemaOf: (() => Schema) | undefined;
   const hints = LmdbHintStore.open({
     dir: config.hintsDirectory, sync: config.commitlogSync === 'periodic' ? 'periodic' : 'batch', clock: systemClock,
@@ -120,6 +126,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     messenger: messaging, store: storage, hints, log,
   }, nodeSettings(config, identity));
   schemaOf = () => core.schema.current;
+  isMember = (endpoint) => endpoint === core.endpoint || core.membership.peer(endpoint) !== undefined;
   await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));
   const connections = new Set<Connection>();
@@ -175,7 +182,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   };
   const admin = await startAdminServer(
     localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
-      hints: () => hints.pending(), indexes: core.indexes }),
+      hints: () => hints.pending(), indexes: core.indexes,
+      refusals: () => ({ internode: { ...messaging.stats.refusedInbound } }) }),
     config.listenAddress, config.adminPort,
   );
 
