@@ -1,5 +1,5 @@
-// Security settings fail closed. Sibyl implements none of Cassandra's authentication, authorization, TLS or audit
-// features yet, so a cassandra.yaml that asks for one of them must stop the node at start: warning "unknown key" and
+// Security settings fail closed. Sibyl implements PasswordAuthenticator and CassandraAuthorizer, none of TLS or audit
+// yet, so a cassandra.yaml that asks for one of them must stop the node at start: warning "unknown key" and
 // serving plaintext to every client would silently give the operator less than they configured. Each setting at
 // its disabled default (what a stock cassandra.yaml ships) still loads.
 import { ConfigLoadError, invalid, show } from './config-yaml.ts';
@@ -11,8 +11,8 @@ interface Reader {
 const AUTH_PACKAGE = /^org\.apache\.cassandra\.auth\./;
 
 /** Pluggable classes whose only implemented choice is the one that performs no checks. */
-const CLASS_SETTINGS: ReadonlyArray<{ key: string; allowed: string; consequence: string }> = [
-  { key: 'authenticator', allowed: 'AllowAllAuthenticator', consequence: 'clients would connect without credentials' },
+const CLASS_SETTINGS: ReadonlyArray<{ key: string; allowed: string; also?: string; consequence: string }> = [
+  { key: 'authenticator', allowed: 'AllowAllAuthenticator', also: 'PasswordAuthenticator', consequence: 'clients would connect without credentials' },
   { key: 'authorizer', allowed: 'AllowAllAuthorizer', consequence: 'every client would have every permission' },
   { key: 'role_manager', allowed: 'CassandraRoleManager', consequence: 'roles would not be managed' },
   { key: 'network_authorizer', allowed: 'AllowAllNetworkAuthorizer', consequence: 'every client could reach every data centre' },
@@ -48,11 +48,11 @@ function flag(key: string, v: unknown): boolean {
 }
 
 function checkClassSettings(r: Reader): void {
-  for (const { key, allowed, consequence } of CLASS_SETTINGS) {
+  for (const { key, allowed, also, consequence } of CLASS_SETTINGS) {
     const v = r.get(key);
     if (v === undefined) continue;
     const name = className(key, v);
-    if (name !== allowed) throw unsupported(key, name, consequence, `use ${allowed}`);
+    if (name !== allowed && name !== also) throw unsupported(key, name, consequence, `use ${allowed}${also ? ` or ${also}` : ''}`);
   }
 }
 

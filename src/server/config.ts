@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ConfigLoadError, YamlReader, invalid } from './config-yaml.ts';
 import { checkSecuritySettings } from './config-security.ts';
+import { ACCESS_DEFAULTS, accessYaml, parseAccessConfig, type AccessConfig } from './config-access.ts';
 import { IGNORED_STORAGE_KEYS, STORAGE_DEFAULTS, parseStorageConfig, storageYaml, type StorageConfig } from './config-storage.ts';
 
 export { ConfigLoadError };
@@ -21,7 +22,7 @@ export type CommitFailurePolicy = 'die' | 'stop' | 'stop_commit' | 'ignore';
 const DISK_FAILURE_POLICIES: readonly DiskFailurePolicy[] = ['die', 'stop_paranoid', 'stop', 'best_effort', 'ignore'];
 const COMMIT_FAILURE_POLICIES: readonly CommitFailurePolicy[] = ['die', 'stop', 'stop_commit', 'ignore'];
 
-export interface NodeConfig extends StorageConfig {
+export interface NodeConfig extends StorageConfig, AccessConfig {
   /** Absolute path of the cassandra.yaml this came from ('' when built by defaultConfig). */
   configPath: string;
   clusterName: string;
@@ -73,7 +74,6 @@ export interface NodeConfig extends StorageConfig {
   batchSizeFailThresholdKib: number;
   /** batch_size_warn_threshold: accepted; Sibyl does not send client warnings yet. */
   batchSizeWarnThresholdKib: number;
-  authenticator: 'AllowAllAuthenticator';
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
   commitFailurePolicy: CommitFailurePolicy;
@@ -297,6 +297,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
   const storage = parseStorageConfig(r, path, dataFileDirectories[0]!);
 
   checkSecuritySettings(r);
+  const access = parseAccessConfig(r);
   const failurePolicies = parseFailurePolicies(r);
 
   const endpointSnitch = parseSnitch(r.str('endpoint_snitch', 'SimpleSnitch'));
@@ -365,7 +366,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     batchlogReplayThrottleKib: r.sizeKib('batchlog_replay_throttle_in_kb', 'batchlog_replay_throttle', 1024),
     batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
     batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
-    authenticator: 'AllowAllAuthenticator',
+    ...access,
     ...failurePolicies,
     warnings,
   };
@@ -398,7 +399,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
     counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
-    authenticator: 'AllowAllAuthenticator',
+    ...ACCESS_DEFAULTS,
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
     ...overrides,
@@ -455,7 +456,7 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     batchlog_replay_throttle_in_kb: c.batchlogReplayThrottleKib,
     batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
     batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
-    authenticator: c.authenticator,
+    ...accessYaml(c),
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,
   };

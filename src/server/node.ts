@@ -14,6 +14,7 @@ import { DEFAULT_MAX_HINTS_PER_TARGET } from '../coordinator/hints.ts';
 import { LmdbHintStore } from './hint-store.ts';
 import type { Schema, TableDef } from '../schema/model.ts';
 import { Connection } from './connection.ts';
+import { NativeAdmission } from './native-limits.ts';
 import { startAdminServer } from './admin.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
 import { NodeLifecycle } from './lifecycle.ts';
@@ -136,10 +137,21 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   core.start();
   const handler = core.handler;
   const maxFrameBytes = config.nativeTransportMaxFrameSizeMb * 1024 * 1024;
+  const admission = new NativeAdmission({
+    maxConnections: config.nativeTransportMaxConcurrentConnections, maxConnectionsPerIp: config.nativeTransportMaxConcurrentConnectionsPerIp,
+  }, log);
   const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
-    const conn = new Connection(socket, handler, { maxFrameBytes });
+    const ip = socket.remoteAddress ?? '';
+    if (!admission.admit(ip)) {
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(socket, handler, {
+      maxFrameBytes, idleTimeoutMs: config.nativeTransportIdleTimeoutMs, frameReadTimeoutMs: config.nativeTransportFrameReadTimeoutMs,
+      onTimeout: (why) => admission.timedOut(why),
+    });
     connections.add(conn);
-    socket.on('close', () => connections.delete(conn));
+    socket.on('close', () => { connections.delete(conn); admission.release(ip); });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -183,7 +195,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const admin = await startAdminServer(
     localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
       hints: () => hints.pending(), indexes: core.indexes,
-      refusals: () => ({ internode: { ...messaging.stats.refusedInbound } }) }),
+      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused } }) }),
     config.listenAddress, config.adminPort,
   );
 

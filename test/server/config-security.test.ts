@@ -79,7 +79,6 @@ const REFUSED: Array<{ yaml: string; key: string; message: RegExp }> = [
   { yaml: 'server_encryption_options:\n  legacy_ssl_storage_port_enabled: true\n', key: 'server_encryption_options.legacy_ssl_storage_port_enabled', message: /not supported yet/ },
   { yaml: 'server_encryption_options:\n  internode_encryption: sometimes\n', key: 'server_encryption_options.internode_encryption', message: /must be none, dc, rack or all/ },
   { yaml: 'native_transport_port_ssl: 9142\n', key: 'native_transport_port_ssl', message: /9142 is not supported yet/ },
-  { yaml: 'authenticator: PasswordAuthenticator\n', key: 'authenticator', message: /PasswordAuthenticator is not supported yet .*use AllowAllAuthenticator/ },
   { yaml: 'authenticator:\n  class_name: org.apache.cassandra.auth.MutualTlsAuthenticator\n', key: 'authenticator', message: /MutualTlsAuthenticator is not supported yet/ },
   { yaml: 'authorizer: CassandraAuthorizer\n', key: 'authorizer', message: /CassandraAuthorizer is not supported yet .*use AllowAllAuthorizer/ },
   { yaml: 'authorizer:\n  class_name: org.apache.cassandra.auth.CassandraAuthorizer\n', key: 'authorizer', message: /CassandraAuthorizer/ },
@@ -99,6 +98,12 @@ describe('security settings in cassandra.yaml', () => {
     const c = load(STOCK);
     assert.equal(c.authenticator, 'AllowAllAuthenticator');
     assert.deepEqual(c.warnings.filter((w) => !/crypto_provider/.test(w)), []);
+  });
+
+  test('PasswordAuthenticator loads, in each of its forms', () => {
+    assert.equal(load('authenticator: PasswordAuthenticator\n').authenticator, 'PasswordAuthenticator');
+    assert.equal(load('authenticator: org.apache.cassandra.auth.PasswordAuthenticator\n').authenticator, 'PasswordAuthenticator');
+    assert.equal(load('authenticator:\n  class_name: PasswordAuthenticator\n').authenticator, 'PasswordAuthenticator');
   });
 
   test('pre-5.0 string forms of the default classes load', () => {

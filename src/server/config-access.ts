@@ -1,0 +1,83 @@
+// Who may connect and what they may do: the native port's limits and the authentication settings of cassandra.yaml,
+// under Cassandra 5.0's names and units (conf/cassandra.yaml; the pre-4.1 `_in_ms` names are read too).
+import { invalid } from './config-yaml.ts';
+import type { YamlReader } from './config-yaml.ts';
+
+export type AuthenticatorName = 'AllowAllAuthenticator' | 'PasswordAuthenticator';
+export type AuthorizerName = 'AllowAllAuthorizer' | 'CassandraAuthorizer';
+
+export interface AccessConfig {
+  /** native_transport_max_concurrent_connections; -1 = unlimited (Cassandra's default). */
+  nativeTransportMaxConcurrentConnections: number;
+  nativeTransportMaxConcurrentConnectionsPerIp: number;
+  /** native_transport_idle_timeout; 0 = disabled (Cassandra's default). */
+  nativeTransportIdleTimeoutMs: number;
+  /**
+   * Sibyl's `native_transport_frame_read_timeout`: a partially received envelope must be complete within it (0 =
+   * never). Cassandra has no such setting; without one a client that stops mid-frame holds its buffer forever.
+   */
+  nativeTransportFrameReadTimeoutMs: number;
+  authenticator: AuthenticatorName;
+  authorizer: AuthorizerName;
+  roleManager: 'CassandraRoleManager';
+  /** credentials_validity: how long a checked password is trusted before system_auth is read again. */
+  credentialsValidityMs: number;
+  rolesValidityMs: number;
+  permissionsValidityMs: number;
+}
+
+export const ACCESS_DEFAULTS: AccessConfig = {
+  nativeTransportMaxConcurrentConnections: -1, nativeTransportMaxConcurrentConnectionsPerIp: -1,
+  nativeTransportIdleTimeoutMs: 0, nativeTransportFrameReadTimeoutMs: 30_000,
+  authenticator: 'AllowAllAuthenticator', authorizer: 'AllowAllAuthorizer', roleManager: 'CassandraRoleManager',
+  credentialsValidityMs: 2000, rolesValidityMs: 2000, permissionsValidityMs: 2000,
+};
+
+const AUTH_PACKAGE = /^org\.apache\.cassandra\.auth\./;
+
+/** `X`, `org.apache.cassandra.auth.X`, `{class_name: X}` or a one-entry list of that (checked by config-security). */
+function authClass(r: YamlReader, key: string, def: string): string {
+  const v = r.get(key);
+  if (v === undefined) return def;
+  const entry: unknown = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  const name: unknown = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)['class_name'] : entry;
+  return String(name).trim().replace(AUTH_PACKAGE, '');
+}
+
+function connectionLimit(r: YamlReader, key: string): number {
+  const n = r.int(key, -1, -1, Number.MAX_SAFE_INTEGER);
+  if (n === 0) throw invalid(key, '-1 (unlimited) or a positive number of connections', 0);
+  return n;
+}
+
+export function parseAccessConfig(r: YamlReader): AccessConfig {
+  return {
+    nativeTransportMaxConcurrentConnections: connectionLimit(r, 'native_transport_max_concurrent_connections'),
+    nativeTransportMaxConcurrentConnectionsPerIp: connectionLimit(r, 'native_transport_max_concurrent_connections_per_ip'),
+    nativeTransportIdleTimeoutMs: r.durationMs('native_transport_idle_timeout_in_ms', 'native_transport_idle_timeout', 0),
+    nativeTransportFrameReadTimeoutMs: r.durationMs('native_transport_frame_read_timeout_in_ms', 'native_transport_frame_read_timeout', 30_000),
+    authenticator: authClass(r, 'authenticator', 'AllowAllAuthenticator') as AuthenticatorName,
+    authorizer: authClass(r, 'authorizer', 'AllowAllAuthorizer') as AuthorizerName,
+    roleManager: 'CassandraRoleManager',
+    credentialsValidityMs: r.durationMs('credentials_validity_in_ms', 'credentials_validity', 2000),
+    rolesValidityMs: r.durationMs('roles_validity_in_ms', 'roles_validity', 2000),
+    permissionsValidityMs: r.durationMs('permissions_validity_in_ms', 'permissions_validity', 2000),
+  };
+}
+
+/** The yaml of `c`: authenticator always (as before), the rest only where it differs from Cassandra's default. */
+export function accessYaml(c: AccessConfig): Record<string, unknown> {
+  const all: Record<string, [unknown, unknown]> = {
+    native_transport_max_concurrent_connections: [c.nativeTransportMaxConcurrentConnections, ACCESS_DEFAULTS.nativeTransportMaxConcurrentConnections],
+    native_transport_max_concurrent_connections_per_ip: [c.nativeTransportMaxConcurrentConnectionsPerIp, ACCESS_DEFAULTS.nativeTransportMaxConcurrentConnectionsPerIp],
+    native_transport_idle_timeout: [`${c.nativeTransportIdleTimeoutMs}ms`, `${ACCESS_DEFAULTS.nativeTransportIdleTimeoutMs}ms`],
+    native_transport_frame_read_timeout: [`${c.nativeTransportFrameReadTimeoutMs}ms`, `${ACCESS_DEFAULTS.nativeTransportFrameReadTimeoutMs}ms`],
+    authorizer: [c.authorizer, ACCESS_DEFAULTS.authorizer],
+    credentials_validity: [`${c.credentialsValidityMs}ms`, `${ACCESS_DEFAULTS.credentialsValidityMs}ms`],
+    roles_validity: [`${c.rolesValidityMs}ms`, `${ACCESS_DEFAULTS.rolesValidityMs}ms`],
+    permissions_validity: [`${c.permissionsValidityMs}ms`, `${ACCESS_DEFAULTS.permissionsValidityMs}ms`],
+  };
+  const out: Record<string, unknown> = { authenticator: c.authenticator };
+  for (const [key, [value, def]] of Object.entries(all)) if (value !== def) out[key] = value;
+  return out;
+}
