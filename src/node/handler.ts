@@ -29,6 +29,20 @@ export interface ConnectionState {
   version?: number;
   /** What STARTUP's COMPRESSION negotiated. */
   compression?: CompressionName;
+  /** The client's address (failed logins are rate-limited per address). */
+  clientAddress?: string;
+  /** Set between STARTUP and a successful AUTH_RESPONSE when authentication is required. */
+  authenticating?: boolean;
+  /** The logged-in role, once authenticated (undefined with AllowAllAuthenticator: anonymous). */
+  user?: string;
+}
+
+/** What the handler needs of an authenticator (src/auth/authenticator.ts). */
+export interface LoginGate {
+  /** Sent in AUTHENTICATE, e.g. org.apache.cassandra.auth.PasswordAuthenticator. */
+  readonly className: string;
+  /** The role logged in as; throws BadCredentialsError. */
+  authenticate(clientAddress: string, token: Buffer | null): Promise<string>;
 }
 
 const EVENT_NAMES = new Set(['TOPOLOGY_CHANGE', 'STATUS_CHANGE', 'SCHEMA_CHANGE']);
@@ -57,9 +71,11 @@ export class RequestHandler {
   constructor(
     private readonly env: ExecEnv,
     private readonly statements: StatementCache,
+    private readonly login?: LoginGate,
   ) {}
 
   async handle(state: ConnectionState, req: Request): Promise<Response> {
+    if (state.authenticating) return this.authResponse(state, req);
     if (req.opcode === Opcode.OPTIONS) return { opcode: Opcode.SUPPORTED, options: SUPPORTED_OPTIONS };
     if (req.opcode === Opcode.STARTUP) return this.startup(state, req.options);
     if (!state.started) {
@@ -126,7 +142,19 @@ export class RequestHandler {
     const compression = startupCompression(options['COMPRESSION'], state.version ?? ProtocolVersion.V4);
     if (compression) state.compression = compression;
     state.started = true;
-    return { opcode: Opcode.READY };
+    if (this.login === undefined) return { opcode: Opcode.READY };
+    state.authenticating = true;
+    return { opcode: Opcode.AUTHENTICATE, authenticator: this.login.className };
+  }
+
+  /** Between AUTHENTICATE and AUTH_SUCCESS only AUTH_RESPONSE is accepted (Cassandra's ServerConnection). */
+  private async authResponse(state: ConnectionState, req: Request): Promise<Response> {
+    if (req.opcode !== Opcode.AUTH_RESPONSE) {
+      throw new ProtocolError(`Unexpected message ${opcodeName(req.opcode)}, expecting SASL_RESPONSE`);
+    }
+    state.user = await this.login!.authenticate(state.clientAddress ?? '', req.token);
+    state.authenticating = false;
+    return { opcode: Opcode.AUTH_SUCCESS, token: null };
   }
 
   private async batch(state: ConnectionState, batch: BatchRequest): Promise<ResultMessage> {

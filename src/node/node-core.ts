@@ -20,6 +20,7 @@ import { RequestHandler } from './handler.ts';
 import { SchemaService, type SchemaStore } from './schema-service.ts';
 import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
+import { AuthService } from './auth-service.ts';
 import { IndexingStore } from '../index/store.ts';
 import { IndexManager } from '../index/manager.ts';
 
@@ -76,6 +77,9 @@ export interface NodeSettings {
   batchlogReplayThrottleBytesPerSec?: number;
   /** batch_size_fail_threshold in bytes (50 KiB by default). */
   batchSizeFailBytes?: number;
+  /** PasswordAuthenticator: clients log in (auth-service.ts); absent: AllowAllAuthenticator. */
+  authenticator?: 'PasswordAuthenticator';
+  credentialsValidityMs?: number;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -111,6 +115,8 @@ export class NodeCore {
   readonly coordinator: ClusterCoordinator;
   readonly statements: StatementCache;
   readonly handler: RequestHandler;
+  /** Present with PasswordAuthenticator. */
+  readonly auth: AuthService | undefined;
   readonly execEnv: ExecEnv;
   readonly generation: number;
   /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
@@ -163,7 +169,11 @@ export class NodeCore {
     });
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);
-    this.handler = new RequestHandler(this.execEnv, this.statements);
+    this.auth = settings.authenticator === 'PasswordAuthenticator' ? new AuthService({
+      statements: this.statements, env: this.execEnv, clock: env.clock, timers: env.timers, log: env.log,
+      credentialsValidityMs: settings.credentialsValidityMs ?? 2000,
+    }) : undefined;
+    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate);
   }
 
   private buildMembership(): Membership {
@@ -240,6 +250,7 @@ export class NodeCore {
 
   /** Starts gossip and the background work: hint replay retries, load announcements. */
   start(): void {
+    this.auth?.start();
     this.loops.push(startGossipLoop(this.membership.gossiper, this.env.clock, this.env.timers, this.settings.gossipIntervalMs ?? 1000));
     // Hints whose replay was missed or failed part-way, or that survived a restart, go out once their target is alive.
     this.loops.push(every(this.env.timers, HINT_RETRY_MS, () => void this.replayDueHints()));
@@ -289,6 +300,7 @@ export class NodeCore {
 
   /** Stops everything this object started; the adapters (messaging, store, hint store) are closed by their owner. */
   async close(): Promise<void> {
+    this.auth?.stop();
     await this.stopGossip();
   }
 }

@@ -47,6 +47,7 @@ export class Connection {
     private readonly opts: ConnectionOptions,
   ) {
     this.codec = new WireCodec({ maxBodyLength: opts.maxFrameBytes });
+    if (socket.remoteAddress !== undefined) this.state.clientAddress = socket.remoteAddress;
     socket.setNoDelay(true);
     if ((opts.idleTimeoutMs ?? 0) > 0) {
       // Node's socket timeout fires after that long with neither reads nor writes: Cassandra's idle definition.

@@ -61,6 +61,8 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
     counterWriteTimeoutMs: config.counterWriteRequestTimeoutMs,
     batchlogReplayThrottleBytesPerSec: config.batchlogReplayThrottleKib * 1024,
     batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
+    ...(config.authenticator === 'PasswordAuthenticator' ? { authenticator: 'PasswordAuthenticator' as const } : {}),
+    credentialsValidityMs: config.credentialsValidityMs,
   };
 }
 
@@ -195,7 +197,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const admin = await startAdminServer(
     localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
       hints: () => hints.pending(), indexes: core.indexes,
-      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused } }) }),
+      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused }, auth: core.auth?.refusals() ?? {} }) }),
     config.listenAddress, config.adminPort,
   );
 

@@ -1,0 +1,36 @@
+// What authentication, roles and permissions are made of, and the stores they are kept in. The logic of src/auth
+// takes these as injected interfaces; the node implements them over system_auth tables (node/auth-store.ts), the
+// tests over maps.
+
+/** One row of system_auth.roles. */
+export interface RoleRecord {
+  name: string;
+  isSuperuser: boolean;
+  canLogin: boolean;
+  /** Roles granted to this one (member_of). */
+  memberOf: string[];
+  /** bcrypt ($2a$) of the password, when the role has one. */
+  saltedHash?: string;
+}
+
+export interface RoleReader {
+  role(name: string): Promise<RoleRecord | undefined>;
+  /** Whether any role exists at all (the default superuser is created only in a cluster without roles). */
+  anyRole(): Promise<boolean>;
+}
+
+export interface RoleWriter {
+  /** Writes the role row; `atTimestampZero` makes concurrent default-role creations by several nodes converge. */
+  putRole(role: RoleRecord, atTimestampZero?: boolean): Promise<void>;
+}
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, saltedHash: string): Promise<boolean>;
+}
+
+export interface AuthClock {
+  now(): number;
+}
+
+export type AuthLog = (msg: string) => void;
