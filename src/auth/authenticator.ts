@@ -35,6 +35,11 @@ export class PasswordAuthenticator {
   readonly stats: AuthStats = { succeeded: 0, failed: 0, malformed: 0, rateLimited: 0 };
   private readonly cache = new Map<string, CachedHash>();
   private readonly limiter: LoginLimiter;
+  /**
+   * Whether failures count towards the per-address limit. Off until the node has set up (or found) the default
+   * superuser: clients retrying during that window must not lock their address out.
+   */
+  limiting = true;
 
   constructor(private readonly deps: AuthenticatorDeps) {
     this.limiter = deps.limiter ?? new LoginLimiter(deps.clock);
@@ -53,26 +58,30 @@ export class PasswordAuthenticator {
       ({ username, password } = decodePlain(token));
     } catch (e) {
       this.stats.malformed++;
-      this.limiter.failed(clientAddress);
+      this.countFailure(clientAddress);
       throw e;
     }
     const entry = await this.hashOf(username);
     const ok = entry.hash !== undefined && await this.deps.hasher.verify(password, entry.hash);
     if (!ok) {
       this.stats.failed++;
-      this.limiter.failed(clientAddress);
+      this.countFailure(clientAddress);
       this.deps.log(`Failed login for ${username} from ${clientAddress}`);
       throw new BadCredentialsError(`Provided username ${username} and/or password are incorrect`);
     }
     // Cassandra checks LOGIN after the password (ClientState.login), with this message.
     if (!entry.canLogin) {
       this.stats.failed++;
-      this.limiter.failed(clientAddress);
+      this.countFailure(clientAddress);
       throw new BadCredentialsError(`${username} is not permitted to log in`);
     }
     this.limiter.succeeded(clientAddress);
     this.stats.succeeded++;
     return username;
+  }
+
+  private countFailure(clientAddress: string): void {
+    if (this.limiting) this.limiter.failed(clientAddress);
   }
 
   /** Forgets a role's cached hash (its password or LOGIN changed here). */
@@ -91,7 +100,8 @@ export class PasswordAuthenticator {
     if (hit !== undefined && now - hit.loadedAt < this.deps.credentialsValidityMs) return hit;
     const role = await this.deps.roles.role(username);
     const entry: CachedHash = { hash: role?.saltedHash, canLogin: role?.canLogin ?? false, loadedAt: now };
-    if (this.deps.credentialsValidityMs > 0) {
+    // A role not found is not cached: a role created a moment later (the default superuser) must be usable at once.
+    if (this.deps.credentialsValidityMs > 0 && role !== undefined) {
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
       this.cache.set(username, entry);
     }

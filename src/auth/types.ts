@@ -34,3 +34,13 @@ export interface AuthClock {
 }
 
 export type AuthLog = (msg: string) => void;
+
+/** Everything CassandraRoleManager keeps: roles (system_auth.roles) and memberships (system_auth.role_members). */
+export interface RoleStore extends RoleReader, RoleWriter {
+  allRoles(): Promise<RoleRecord[]>;
+  deleteRole(name: string): Promise<void>;
+  /** Roles granted `role` (role_members rows of `role`). */
+  members(role: string): Promise<string[]>;
+  addMember(role: string, member: string): Promise<void>;
+  removeMember(role: string, member: string): Promise<void>;
+}

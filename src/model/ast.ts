@@ -330,7 +330,11 @@ export type Statement =
   | DropTypeStatement
   | CreateIndexStatement
   | DropIndexStatement
-  | DescribeStatement;
+  | DescribeStatement
+  | RoleStatement;
+
+import type { RoleStatement } from './ast-roles.ts';
+export type { RoleStatement } from './ast-roles.ts';
 
 /** What the parser returns: the statement plus its bind markers in order (for PREPARE's variable metadata). */
 export interface ParsedStatement {

@@ -6,6 +6,7 @@ import type { ExecEnv } from '../cql/exec/index.ts';
 import { PasswordAuthenticator } from '../auth/authenticator.ts';
 import { bcryptHasher } from '../auth/bcrypt.ts';
 import { setupDefaultRole } from '../auth/default-role.ts';
+import { RoleManager } from '../auth/role-manager.ts';
 import { PASSWORD_AUTHENTICATOR_CLASS } from '../auth/sasl.ts';
 import type { AuthClock, PasswordHasher } from '../auth/types.ts';
 import { SystemAuthRoles } from './auth-store.ts';
@@ -32,6 +33,7 @@ export class AuthService {
   readonly roles: SystemAuthRoles;
   readonly authenticator: PasswordAuthenticator;
   readonly gate: LoginGate;
+  readonly roleManager: RoleManager;
   readonly hasher: PasswordHasher;
   private setupTimer: TimerHandle | undefined;
   private stopped = false;
@@ -43,6 +45,8 @@ export class AuthService {
       roles: this.roles, hasher: this.hasher, clock: opts.clock, log: (m) => opts.log(m),
       credentialsValidityMs: opts.credentialsValidityMs,
     });
+    this.authenticator.limiting = false;
+    this.roleManager = new RoleManager({ store: this.roles, hasher: this.hasher, invalidate: (r) => this.authenticator.invalidate(r) });
     this.gate = {
       className: PASSWORD_AUTHENTICATOR_CLASS,
       authenticate: (address, token) => this.authenticator.authenticate(address, token),
@@ -67,7 +71,9 @@ export class AuthService {
   private scheduleSetup(delayMs: number, attemptsLeft: number): void {
     if (this.stopped || attemptsLeft === 0) return;
     this.setupTimer = this.opts.timers.setTimeout(() => {
-      setupDefaultRole(this.roles, this.hasher, (m) => this.opts.log(m)).catch((err: unknown) => {
+      setupDefaultRole(this.roles, this.hasher, (m) => this.opts.log(m)).then(() => {
+        this.authenticator.limiting = true;
+      }, (err: unknown) => {
         this.opts.log('Setup task failed with error, rescheduling', err);
         this.scheduleSetup(SETUP_RETRY_MS, attemptsLeft - 1);
       });

@@ -3,7 +3,7 @@
 // (Cassandra 5.0's auth_read_consistency_level / auth_write_consistency_level defaults).
 import { Consistency } from '../model/consistency.ts';
 import { serializeCollection } from '../model/values/collections.ts';
-import type { RoleReader, RoleRecord, RoleWriter } from '../auth/types.ts';
+import type { RoleRecord, RoleStore } from '../auth/types.ts';
 import { DEFAULT_SUPERUSER_NAME } from '../auth/default-role.ts';
 import { bool, text, type InternalQueries, type InternalRow } from './internal-query.ts';
 
@@ -19,7 +19,7 @@ function roleOf(row: InternalRow): RoleRecord {
   };
 }
 
-export class SystemAuthRoles implements RoleReader, RoleWriter {
+export class SystemAuthRoles implements RoleStore {
   constructor(private readonly queries: InternalQueries) {}
 
   async role(name: string): Promise<RoleRecord | undefined> {
@@ -48,5 +48,18 @@ export class SystemAuthRoles implements RoleReader, RoleWriter {
 
   async deleteRole(name: string): Promise<void> {
     await this.queries.execute('DELETE FROM system_auth.roles WHERE role = ?', [text(name)], Consistency.EACH_QUORUM);
+  }
+
+  async members(role: string): Promise<string[]> {
+    const rows = await this.queries.execute('SELECT member FROM system_auth.role_members WHERE role = ?', [text(role)], Consistency.LOCAL_QUORUM);
+    return rows.map((r) => String(r['member']));
+  }
+
+  async addMember(role: string, member: string): Promise<void> {
+    await this.queries.execute('INSERT INTO system_auth.role_members (role, member) VALUES (?, ?)', [text(role), text(member)], Consistency.EACH_QUORUM);
+  }
+
+  async removeMember(role: string, member: string): Promise<void> {
+    await this.queries.execute('DELETE FROM system_auth.role_members WHERE role = ? AND member = ?', [text(role), text(member)], Consistency.EACH_QUORUM);
   }
 }

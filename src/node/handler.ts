@@ -90,7 +90,7 @@ export class RequestHandler {
         return { opcode: Opcode.READY };
       case Opcode.QUERY: {
         // v5's With_keyspace runs the query in that keyspace without touching the connection's.
-        const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace };
+        const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace, user: state.session.user };
         const plan = this.statements.planFor(req.query, session);
         const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params, true) });
         if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
@@ -118,7 +118,7 @@ export class RequestHandler {
    */
   private async execute(state: ConnectionState, id: Buffer, params: QueryParameters, heldMetadataId?: Buffer): Promise<ResultMessage> {
     const e = this.statements.lookup(id);
-    const session: Session = { keyspace: e.keyspace };
+    const session: Session = { keyspace: e.keyspace, user: state.session.user };
     const columns = e.plan.resultColumns;
     const currentId = heldMetadataId && columns.length > 0 ? resultMetadataId(columns) : undefined;
     const changed = currentId !== undefined && !currentId.equals(heldMetadataId!);
@@ -153,6 +153,7 @@ export class RequestHandler {
       throw new ProtocolError(`Unexpected message ${opcodeName(req.opcode)}, expecting SASL_RESPONSE`);
     }
     state.user = await this.login!.authenticate(state.clientAddress ?? '', req.token);
+    state.session.user = state.user;
     state.authenticating = false;
     return { opcode: Opcode.AUTH_SUCCESS, token: null };
   }

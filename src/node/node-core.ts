@@ -21,6 +21,7 @@ import { SchemaService, type SchemaStore } from './schema-service.ts';
 import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
 import { AuthService } from './auth-service.ts';
+import { UnauthorizedError } from '../model/errors.ts';
 import { IndexingStore } from '../index/store.ts';
 import { IndexManager } from '../index/manager.ts';
 
@@ -209,6 +210,11 @@ export class NodeCore {
       systemContext: () => this.systemContext(),
       nowMicros: this.env.nowMicros,
       batchSizeFailBytes: this.settings.batchSizeFailBytes,
+      // With AllowAllAuthenticator every connection is anonymous, and Cassandra refuses role statements to it.
+      roleStatement: async (stmt, session) => {
+        if (this.auth === undefined) throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
+        return this.auth.roleManager.execute(stmt, session.user);
+      },
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);
         // Answer once the live peers hold the new schema too, so drivers see agreement promptly.
