@@ -3,7 +3,9 @@
 // Permissions on roles are those of AllowAllAuthorizer (every logged-in role holds them): CassandraAuthorizer is
 // not implemented yet, and the config refuses it.
 import { InvalidRequestError, UnauthorizedError } from '../model/errors.ts';
-import type { RoleOptions, RoleStatement } from '../model/ast-roles.ts';
+import type { RoleOperation, RoleOptions } from '../model/ast-roles.ts';
+import type { CassandraAuthorizer } from './authorizer.ts';
+import type { Requirement } from './statement-permissions.ts';
 import type { ResultMessage } from '../protocol/messages.ts';
 import { listRolesResult, listUsersResult } from './role-list.ts';
 import type { PasswordHasher, RoleRecord, RoleStore } from './types.ts';
@@ -17,6 +19,25 @@ export interface RoleManagerDeps {
   hasher: PasswordHasher;
   /** A role's password or LOGIN changed: its cached credentials must go. */
   invalidate(role: string): void;
+  /** With CassandraAuthorizer, role statements need permissions on roles too. */
+  authorizer?: CassandraAuthorizer;
+}
+
+type RoleStatement = { kind: 'role' } & RoleOperation;
+
+/** Permissions on roles each statement needs under CassandraAuthorizer (Cassandra's checkAccess). */
+function roleRequirements(stmt: RoleStatement, user: string): Requirement[] {
+  switch (stmt.op) {
+    case 'create': return [{ permission: 'CREATE', resource: { kind: 'all_roles' } }];
+    case 'alter': {
+      const onlyOwnPassword = stmt.role === user && Object.keys(stmt.options).every((k) => k === 'password' || k === 'hashedPassword');
+      return onlyOwnPassword ? [] : [{ permission: 'ALTER', resource: { kind: 'role', role: stmt.role } }];
+    }
+    case 'drop': return [{ permission: 'DROP', resource: { kind: 'role', role: stmt.role } }];
+    case 'grant':
+    case 'revoke': return [{ permission: 'AUTHORIZE', resource: { kind: 'role', role: stmt.role } }];
+    default: return [];
+  }
 }
 
 export class RoleManager {
@@ -26,15 +47,34 @@ export class RoleManager {
     if (user === undefined) throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
     const me = await this.deps.store.role(user);
     const superuser = me !== undefined && await this.isSuper(me);
+    await this.deps.authorizer?.authorize(user, roleRequirements(stmt, user));
+    if (stmt.op === 'list_roles' || stmt.op === 'list_users') return this.list(stmt, user);
+    this.deps.authorizer?.invalidate();
     switch (stmt.op) {
       case 'create': return this.create(stmt, superuser);
       case 'alter': return this.alter(stmt, user, superuser);
       case 'drop': return this.drop(stmt, user, superuser);
       case 'grant': return this.grant(stmt.role, stmt.grantee);
       case 'revoke': return this.revoke(stmt.role, stmt.revokee);
-      case 'list_roles': return this.listRoles(stmt.of, stmt.recursive);
-      case 'list_users': return listUsersResult(await this.withInheritedSuper(await this.deps.store.allRoles()));
     }
+  }
+
+  /** Without DESCRIBE on all roles (CassandraAuthorizer), a role sees only the roles granted to it. */
+  private async list(stmt: Extract<RoleStatement, { op: 'list_roles' | 'list_users' }>, user: string): Promise<ResultMessage> {
+    const az = this.deps.authorizer;
+    const seesAll = az === undefined || await az.holds(user, 'DESCRIBE', { kind: 'all_roles' });
+    if (stmt.op === 'list_users') {
+      const roles = seesAll ? await this.deps.store.allRoles() : await this.granted(user, true);
+      return listUsersResult(await this.withInheritedSuper(roles));
+    }
+    if (!seesAll) {
+      const mine = await this.granted(user, true);
+      if (stmt.of !== undefined && !mine.some((r) => r.name === stmt.of)) {
+        throw new UnauthorizedError(`You are not authorized to view roles granted to ${stmt.of}`);
+      }
+      if (stmt.of === undefined) return listRolesResult(await this.withInheritedSuper(mine));
+    }
+    return this.listRoles(stmt.of, stmt.recursive);
   }
 
   /** A role is a superuser if it, or any role granted to it, is one. */

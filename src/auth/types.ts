@@ -44,3 +44,16 @@ export interface RoleStore extends RoleReader, RoleWriter {
   addMember(role: string, member: string): Promise<void>;
   removeMember(role: string, member: string): Promise<void>;
 }
+
+/** system_auth.role_permissions (and its index by resource), as CassandraAuthorizer keeps them. */
+export interface PermissionStore {
+  /** Resource name → permissions granted to `role` directly. */
+  permissionsOf(role: string): Promise<Map<string, Set<string>>>;
+  /** Every (role, resource, permissions) row. */
+  all(): Promise<Array<{ role: string; resource: string; permissions: string[] }>>;
+  grant(role: string, resource: string, permissions: string[]): Promise<void>;
+  revoke(role: string, resource: string, permissions: string[]): Promise<void>;
+  /** Removes every grant on `resource` (dropped) or of `role` (dropped). */
+  revokeAllOn(resource: string): Promise<void>;
+  revokeAllFrom(role: string): Promise<void>;
+}

@@ -18,4 +18,21 @@ export type RoleOperation =
   | { op: 'list_roles'; of?: string; recursive: boolean }
   | { op: 'list_users' };
 
-export type RoleStatement = { kind: 'role' } & RoleOperation;
+/** A resource of CassandraAuthorizer, as written in GRANT/REVOKE/LIST. */
+export type AuthResource =
+  | { kind: 'all_keyspaces' }
+  | { kind: 'keyspace'; keyspace: string }
+  /** `keyspace` absent: the session's keyspace, resolved at execution. */
+  | { kind: 'table'; keyspace?: string; table: string }
+  | { kind: 'all_roles' }
+  | { kind: 'role'; role: string };
+
+/** Permission names as Cassandra spells them; 'ALL' is every permission the resource supports. */
+export type PermissionName = 'CREATE' | 'ALTER' | 'DROP' | 'SELECT' | 'MODIFY' | 'AUTHORIZE' | 'DESCRIBE' | 'EXECUTE';
+
+export type PermissionOperation =
+  | { op: 'grant_permission'; permissions: PermissionName[] | 'ALL'; resource: AuthResource; grantee: string }
+  | { op: 'revoke_permission'; permissions: PermissionName[] | 'ALL'; resource: AuthResource; revokee: string }
+  | { op: 'list_permissions'; permissions: PermissionName[] | 'ALL'; resource?: AuthResource; of?: string; recursive: boolean };
+
+export type RoleStatement = { kind: 'role' } & (RoleOperation | PermissionOperation);

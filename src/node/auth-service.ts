@@ -13,6 +13,12 @@ import { SystemAuthRoles } from './auth-store.ts';
 import type { LoginGate } from './handler.ts';
 import { InternalQueries } from './internal-query.ts';
 import type { StatementCache } from './statements.ts';
+import { AuthAccess } from './auth-access.ts';
+import type { RoleStatement } from '../model/ast-roles.ts';
+import type { Session } from '../cql/exec/index.ts';
+import type { ResultMessage } from '../protocol/messages.ts';
+import type { Schema } from '../schema/model.ts';
+import { InvalidRequestError, UnauthorizedError } from '../model/errors.ts';
 
 export interface AuthServiceOptions {
   statements: StatementCache;
@@ -21,6 +27,8 @@ export interface AuthServiceOptions {
   timers: Timers;
   log: (msg: string, err?: unknown) => void;
   credentialsValidityMs: number;
+  /** CassandraAuthorizer: permissions checked on every statement (auth-access.ts); absent: AllowAllAuthorizer. */
+  authorizer?: { schema: () => Schema; permissionsValidityMs: number };
   hasher?: PasswordHasher;
   /** Before the first default-role attempt (gossip's first rounds). */
   setupDelayMs?: number;
@@ -34,23 +42,43 @@ export class AuthService {
   readonly authenticator: PasswordAuthenticator;
   readonly gate: LoginGate;
   readonly roleManager: RoleManager;
+  readonly access: AuthAccess | undefined;
   readonly hasher: PasswordHasher;
   private setupTimer: TimerHandle | undefined;
   private stopped = false;
 
   constructor(private readonly opts: AuthServiceOptions) {
     this.hasher = opts.hasher ?? bcryptHasher;
-    this.roles = new SystemAuthRoles(new InternalQueries(opts.statements, opts.env));
+    const queries = new InternalQueries(opts.statements, opts.env);
+    this.roles = new SystemAuthRoles(queries);
+    this.access = opts.authorizer === undefined ? undefined : new AuthAccess({
+      queries, roles: this.roles, clock: opts.clock, schema: opts.authorizer.schema, permissionsValidityMs: opts.authorizer.permissionsValidityMs,
+    });
     this.authenticator = new PasswordAuthenticator({
       roles: this.roles, hasher: this.hasher, clock: opts.clock, log: (m) => opts.log(m),
       credentialsValidityMs: opts.credentialsValidityMs,
     });
     this.authenticator.limiting = false;
-    this.roleManager = new RoleManager({ store: this.roles, hasher: this.hasher, invalidate: (r) => this.authenticator.invalidate(r) });
+    this.roleManager = new RoleManager({
+      store: this.roles, hasher: this.hasher, invalidate: (r) => this.authenticator.invalidate(r),
+      ...(this.access ? { authorizer: this.access.authorizer } : {}),
+    });
     this.gate = {
       className: PASSWORD_AUTHENTICATOR_CLASS,
       authenticate: (address, token) => this.authenticator.authenticate(address, token),
     };
+  }
+
+  /** A role or permission statement, by the logged-in role of `session`. */
+  async roleStatement(stmt: RoleStatement, session: Session): Promise<ResultMessage> {
+    if (stmt.op === 'grant_permission' || stmt.op === 'revoke_permission' || stmt.op === 'list_permissions') {
+      if (session.user === undefined) throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
+      if (this.access === undefined) throw new InvalidRequestError('GRANT, REVOKE and LIST permissions need authorizer: CassandraAuthorizer');
+      return this.access.statements.execute(stmt, session.user, session.keyspace);
+    }
+    const result = await this.roleManager.execute(stmt, session.user);
+    await this.access?.gate.done(session.user, stmt, session.keyspace);
+    return result;
   }
 
   start(): void {

@@ -12,6 +12,7 @@ import type { ExecEnv, Plan, Session } from '../cql/exec/index.ts';
 import { checkBatch, runBatch, type CompiledModification } from '../cql/exec/index.ts';
 import type { ExecValue } from '../cql/exec/values.ts';
 import type { StatementCache } from './statements.ts';
+import type { Statement } from '../model/ast.ts';
 
 // Cassandra's SUPPORTED, in its order.
 export const SUPPORTED_OPTIONS: Record<string, string[]> = {
@@ -35,6 +36,14 @@ export interface ConnectionState {
   authenticating?: boolean;
   /** The logged-in role, once authenticated (undefined with AllowAllAuthenticator: anonymous). */
   user?: string;
+}
+
+/** What the handler needs of an authorizer (auth-service.ts over src/auth/authorizer.ts). */
+export interface AccessGate {
+  /** Throws Unauthorized unless `user` may run `stmt`. */
+  check(user: string | undefined, stmt: Statement, keyspace: string | undefined): Promise<void>;
+  /** After a statement succeeded: its creator's grants, a dropped resource's grants removed. */
+  done(user: string | undefined, stmt: Statement, keyspace: string | undefined): Promise<void>;
 }
 
 /** What the handler needs of an authenticator (src/auth/authenticator.ts). */
@@ -72,7 +81,17 @@ export class RequestHandler {
     private readonly env: ExecEnv,
     private readonly statements: StatementCache,
     private readonly login?: LoginGate,
+    private readonly access?: AccessGate,
   ) {}
+
+  /** Runs a plan after the authorizer's check (when there is one). */
+  private async run(plan: Plan, session: Session, req: { params: QueryParameters; values: ExecValue[] }): Promise<ResultMessage> {
+    const stmt = this.access === undefined ? undefined : this.statements.statementOf(plan);
+    if (stmt !== undefined) await this.access!.check(session.user, stmt, session.keyspace);
+    const result = await plan.execute(this.env, session, req);
+    if (stmt !== undefined) await this.access!.done(session.user, stmt, session.keyspace);
+    return result;
+  }
 
   async handle(state: ConnectionState, req: Request): Promise<Response> {
     if (state.authenticating) return this.authResponse(state, req);
@@ -92,7 +111,7 @@ export class RequestHandler {
         // v5's With_keyspace runs the query in that keyspace without touching the connection's.
         const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace, user: state.session.user };
         const plan = this.statements.planFor(req.query, session);
-        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params, true) });
+        const result = await this.run(plan, session, { params: req.params, values: bindValues(plan, req.params, true) });
         if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
         return { opcode: Opcode.RESULT, result };
       }
@@ -123,7 +142,7 @@ export class RequestHandler {
     const currentId = heldMetadataId && columns.length > 0 ? resultMetadataId(columns) : undefined;
     const changed = currentId !== undefined && !currentId.equals(heldMetadataId!);
     const run = changed ? { ...params, skipMetadata: false } : params;
-    const result = await e.plan.execute(this.env, session, { params: run, values: bindValues(e.plan, run) });
+    const result = await this.run(e.plan, session, { params: run, values: bindValues(e.plan, run) });
     if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
     if (changed && result.kind === 'rows') return { ...result, newMetadataId: currentId };
     return result;
@@ -166,6 +185,8 @@ export class RequestHandler {
       const plan = child.id ? this.statements.lookup(child.id).plan : this.statements.planFor(child.query ?? '', session);
       if (!plan.modification) throw new InvalidRequestError('Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.');
       const params: QueryParameters = { consistency: batch.consistency, values: child.values, skipMetadata: false };
+      const stmt = this.access === undefined ? undefined : this.statements.statementOf(plan);
+      if (stmt !== undefined) await this.access!.check(state.session.user, stmt, child.id ? this.statements.lookup(child.id).keyspace : session.keyspace);
       children.push({ m: plan.modification, ctx: { values: bindValues(plan, params), nowMicros } });
     }
     const kind = batch.type === 0 ? 'LOGGED' : batch.type === 1 ? 'UNLOGGED' : 'COUNTER';

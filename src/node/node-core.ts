@@ -81,6 +81,9 @@ export interface NodeSettings {
   /** PasswordAuthenticator: clients log in (auth-service.ts); absent: AllowAllAuthenticator. */
   authenticator?: 'PasswordAuthenticator';
   credentialsValidityMs?: number;
+  /** CassandraAuthorizer (needs PasswordAuthenticator); absent: AllowAllAuthorizer. */
+  authorizer?: 'CassandraAuthorizer';
+  permissionsValidityMs?: number;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -173,8 +176,10 @@ export class NodeCore {
     this.auth = settings.authenticator === 'PasswordAuthenticator' ? new AuthService({
       statements: this.statements, env: this.execEnv, clock: env.clock, timers: env.timers, log: env.log,
       credentialsValidityMs: settings.credentialsValidityMs ?? 2000,
+      ...(settings.authorizer === 'CassandraAuthorizer'
+        ? { authorizer: { schema: () => this.schema.current, permissionsValidityMs: settings.permissionsValidityMs ?? 2000 } } : {}),
     }) : undefined;
-    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate);
+    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate, this.auth?.access?.gate);
   }
 
   private buildMembership(): Membership {
@@ -213,7 +218,7 @@ export class NodeCore {
       // With AllowAllAuthenticator every connection is anonymous, and Cassandra refuses role statements to it.
       roleStatement: async (stmt, session) => {
         if (this.auth === undefined) throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
-        return this.auth.roleManager.execute(stmt, session.user);
+        return this.auth.roleStatement(stmt, session);
       },
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);

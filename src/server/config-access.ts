@@ -1,6 +1,6 @@
 // Who may connect and what they may do: the native port's limits and the authentication settings of cassandra.yaml,
 // under Cassandra 5.0's names and units (conf/cassandra.yaml; the pre-4.1 `_in_ms` names are read too).
-import { invalid } from './config-yaml.ts';
+import { ConfigLoadError, invalid } from './config-yaml.ts';
 import type { YamlReader } from './config-yaml.ts';
 
 export type AuthenticatorName = 'AllowAllAuthenticator' | 'PasswordAuthenticator';
@@ -51,6 +51,15 @@ function connectionLimit(r: YamlReader, key: string): number {
 }
 
 export function parseAccessConfig(r: YamlReader): AccessConfig {
+  const access = readAccessConfig(r);
+  // Cassandra's AuthConfig refuses an authorizer that needs logins without an authenticator that provides them.
+  if (access.authenticator === 'AllowAllAuthenticator' && access.authorizer !== 'AllowAllAuthorizer') {
+    throw new ConfigLoadError(`Invalid yaml: AllowAllAuthenticator can't be used with ${access.authorizer}`, 'authorizer');
+  }
+  return access;
+}
+
+function readAccessConfig(r: YamlReader): AccessConfig {
   return {
     nativeTransportMaxConcurrentConnections: connectionLimit(r, 'native_transport_max_concurrent_connections'),
     nativeTransportMaxConcurrentConnectionsPerIp: connectionLimit(r, 'native_transport_max_concurrent_connections_per_ip'),

@@ -1,4 +1,4 @@
-// Security settings fail closed. Sibyl implements PasswordAuthenticator and CassandraAuthorizer, none of TLS or audit
+// Security settings fail closed. Sibyl implements PasswordAuthenticator and CassandraAuthorizer, neither TLS nor audit
 // yet, so a cassandra.yaml that asks for one of them must stop the node at start: warning "unknown key" and
 // serving plaintext to every client would silently give the operator less than they configured. Each setting at
 // its disabled default (what a stock cassandra.yaml ships) still loads.
@@ -13,7 +13,7 @@ const AUTH_PACKAGE = /^org\.apache\.cassandra\.auth\./;
 /** Pluggable classes whose only implemented choice is the one that performs no checks. */
 const CLASS_SETTINGS: ReadonlyArray<{ key: string; allowed: string; also?: string; consequence: string }> = [
   { key: 'authenticator', allowed: 'AllowAllAuthenticator', also: 'PasswordAuthenticator', consequence: 'clients would connect without credentials' },
-  { key: 'authorizer', allowed: 'AllowAllAuthorizer', consequence: 'every client would have every permission' },
+  { key: 'authorizer', allowed: 'AllowAllAuthorizer', also: 'CassandraAuthorizer', consequence: 'every client would have every permission' },
   { key: 'role_manager', allowed: 'CassandraRoleManager', consequence: 'roles would not be managed' },
   { key: 'network_authorizer', allowed: 'AllowAllNetworkAuthorizer', consequence: 'every client could reach every data centre' },
   { key: 'cidr_authorizer', allowed: 'AllowAllCIDRAuthorizer', consequence: 'clients from every address would be accepted' },

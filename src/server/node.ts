@@ -63,6 +63,8 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
     batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
     ...(config.authenticator === 'PasswordAuthenticator' ? { authenticator: 'PasswordAuthenticator' as const } : {}),
     credentialsValidityMs: config.credentialsValidityMs,
+    ...(config.authorizer === 'CassandraAuthorizer' ? { authorizer: 'CassandraAuthorizer' as const } : {}),
+    permissionsValidityMs: config.permissionsValidityMs,
   };
 }
 

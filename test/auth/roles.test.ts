@@ -22,10 +22,11 @@ class MapStore implements RoleStore {
 }
 
 const hasher: PasswordHasher = { hash: async (p) => `h:${p}`, verify: async (p, h) => h === `h:${p}` };
-const role = (cql: string): RoleStatement => {
+type RoleOp = Parameters<RoleManager['execute']>[0];
+const role = (cql: string): RoleOp => {
   const s = parseStatement(cql).statement;
   assert.equal(s.kind, 'role', cql);
-  return s as RoleStatement;
+  return s as RoleStatement as RoleOp;
 };
 
 test('role statements parse as Cassandra\'s grammar has them', () => {
@@ -106,4 +107,22 @@ test('GRANT/REVOKE roles, LIST ROLES and LIST USERS in Cassandra\'s shapes', asy
   assert.deepEqual(store.rows.get('c')?.memberOf, []);
   await m.execute(role('DROP ROLE a'), 'cassandra');
   assert.deepEqual(store.rows.get('b')?.memberOf, [], 'a dropped role is revoked from its members');
+});
+
+test('permission statements parse as Cassandra\'s grammar has them', () => {
+  assert.deepEqual(parseStatement('GRANT SELECT ON KEYSPACE ks TO app').statement,
+    { kind: 'role', op: 'grant_permission', permissions: ['SELECT'], resource: { kind: 'keyspace', keyspace: 'ks' }, grantee: 'app' });
+  assert.deepEqual(parseStatement('GRANT ALL PERMISSIONS ON ALL KEYSPACES TO app').statement,
+    { kind: 'role', op: 'grant_permission', permissions: 'ALL', resource: { kind: 'all_keyspaces' }, grantee: 'app' });
+  assert.deepEqual(parseStatement('REVOKE MODIFY PERMISSION ON TABLE ks.t FROM app').statement,
+    { kind: 'role', op: 'revoke_permission', permissions: ['MODIFY'], resource: { kind: 'table', keyspace: 'ks', table: 't' }, revokee: 'app' });
+  assert.deepEqual(parseStatement('REVOKE ALTER ON t FROM app').statement,
+    { kind: 'role', op: 'revoke_permission', permissions: ['ALTER'], resource: { kind: 'table', table: 't' }, revokee: 'app' });
+  assert.deepEqual(parseStatement("GRANT AUTHORIZE ON ROLE 'Ops' TO app").statement,
+    { kind: 'role', op: 'grant_permission', permissions: ['AUTHORIZE'], resource: { kind: 'role', role: 'Ops' }, grantee: 'app' });
+  assert.deepEqual(parseStatement('LIST ALL PERMISSIONS ON ALL ROLES OF app NORECURSIVE').statement,
+    { kind: 'role', op: 'list_permissions', permissions: 'ALL', resource: { kind: 'all_roles' }, of: 'app', recursive: false });
+  assert.deepEqual(parseStatement('LIST SELECT').statement, { kind: 'role', op: 'list_permissions', permissions: ['SELECT'], recursive: true });
+  assert.deepEqual(parseStatement('GRANT readers TO app').statement, { kind: 'role', op: 'grant', role: 'readers', grantee: 'app' });
+  assert.throws(() => parseStatement('GRANT EXECUTE ON ALL FUNCTIONS TO app'), /not supported/);
 });

@@ -80,8 +80,9 @@ const REFUSED: Array<{ yaml: string; key: string; message: RegExp }> = [
   { yaml: 'server_encryption_options:\n  internode_encryption: sometimes\n', key: 'server_encryption_options.internode_encryption', message: /must be none, dc, rack or all/ },
   { yaml: 'native_transport_port_ssl: 9142\n', key: 'native_transport_port_ssl', message: /9142 is not supported yet/ },
   { yaml: 'authenticator:\n  class_name: org.apache.cassandra.auth.MutualTlsAuthenticator\n', key: 'authenticator', message: /MutualTlsAuthenticator is not supported yet/ },
-  { yaml: 'authorizer: CassandraAuthorizer\n', key: 'authorizer', message: /CassandraAuthorizer is not supported yet .*use AllowAllAuthorizer/ },
+  { yaml: 'authorizer: CassandraAuthorizer\n', key: 'authorizer', message: /AllowAllAuthenticator can't be used with CassandraAuthorizer/ },
   { yaml: 'authorizer:\n  class_name: org.apache.cassandra.auth.CassandraAuthorizer\n', key: 'authorizer', message: /CassandraAuthorizer/ },
+  { yaml: 'authorizer: com.example.LdapAuthorizer\n', key: 'authorizer', message: /LdapAuthorizer is not supported yet .*use AllowAllAuthorizer or CassandraAuthorizer/ },
   { yaml: 'role_manager: com.example.LdapRoleManager\n', key: 'role_manager', message: /LdapRoleManager is not supported yet .*use CassandraRoleManager/ },
   { yaml: 'network_authorizer: CassandraNetworkAuthorizer\n', key: 'network_authorizer', message: /use AllowAllNetworkAuthorizer/ },
   { yaml: 'cidr_authorizer:\n  class_name: CassandraCIDRAuthorizer\n', key: 'cidr_authorizer', message: /use AllowAllCIDRAuthorizer/ },
@@ -104,6 +105,7 @@ describe('security settings in cassandra.yaml', () => {
     assert.equal(load('authenticator: PasswordAuthenticator\n').authenticator, 'PasswordAuthenticator');
     assert.equal(load('authenticator: org.apache.cassandra.auth.PasswordAuthenticator\n').authenticator, 'PasswordAuthenticator');
     assert.equal(load('authenticator:\n  class_name: PasswordAuthenticator\n').authenticator, 'PasswordAuthenticator');
+    assert.equal(load('authenticator: PasswordAuthenticator\nauthorizer: CassandraAuthorizer\n').authorizer, 'CassandraAuthorizer');
   });
 
   test('pre-5.0 string forms of the default classes load', () => {
@@ -133,7 +135,7 @@ describe('a node with security settings it cannot honour does not start', { time
     const refused: Array<[string, string]> = [
       ['client_encryption_options:\n  enabled: true\n  keystore: conf/.keystore\n', 'client_encryption_options.enabled'],
       ['server_encryption_options:\n  internode_encryption: all\n', 'server_encryption_options.internode_encryption'],
-      ['authorizer: CassandraAuthorizer\n', 'authorizer'],
+      ['network_authorizer: CassandraNetworkAuthorizer\n', 'network_authorizer'],
       ['audit_logging_options:\n  enabled: true\n', 'audit_logging_options.enabled'],
     ];
     for (const [yaml, key] of refused) {
