@@ -24,6 +24,8 @@ export interface AccessConfig {
   credentialsValidityMs: number;
   rolesValidityMs: number;
   permissionsValidityMs: number;
+  /** Sibyl's `admin_token_file`: the admin API refuses mutations without this token (admin-token.ts). */
+  adminTokenFile?: string;
 }
 
 export const ACCESS_DEFAULTS: AccessConfig = {
@@ -50,8 +52,9 @@ function connectionLimit(r: YamlReader, key: string): number {
   return n;
 }
 
-export function parseAccessConfig(r: YamlReader): AccessConfig {
-  const access = readAccessConfig(r);
+export function parseAccessConfig(r: YamlReader, path: (p: string) => string): AccessConfig {
+  const tokenFile = r.optStr('admin_token_file');
+  const access = { ...readAccessConfig(r), ...(tokenFile !== undefined ? { adminTokenFile: path(tokenFile) } : {}) };
   // Cassandra's AuthConfig refuses an authorizer that needs logins without an authenticator that provides them.
   if (access.authenticator === 'AllowAllAuthenticator' && access.authorizer !== 'AllowAllAuthorizer') {
     throw new ConfigLoadError(`Invalid yaml: AllowAllAuthenticator can't be used with ${access.authorizer}`, 'authorizer');
@@ -87,6 +90,7 @@ export function accessYaml(c: AccessConfig): Record<string, unknown> {
     permissions_validity: [`${c.permissionsValidityMs}ms`, `${ACCESS_DEFAULTS.permissionsValidityMs}ms`],
   };
   const out: Record<string, unknown> = { authenticator: c.authenticator };
+  if (c.adminTokenFile !== undefined) out['admin_token_file'] = c.adminTokenFile;
   for (const [key, [value, def]] of Object.entries(all)) if (value !== def) out[key] = value;
   return out;
 }

@@ -297,7 +297,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
   const storage = parseStorageConfig(r, path, dataFileDirectories[0]!);
 
   checkSecuritySettings(r);
-  const access = parseAccessConfig(r);
+  const access = parseAccessConfig(r, path);
   const failurePolicies = parseFailurePolicies(r);
 
   const endpointSnitch = parseSnitch(r.str('endpoint_snitch', 'SimpleSnitch'));

@@ -16,6 +16,7 @@ import type { Schema, TableDef } from '../schema/model.ts';
 import { Connection } from './connection.ts';
 import { NativeAdmission } from './native-limits.ts';
 import { startAdminServer } from './admin.ts';
+import { readAdminTokenFile } from './admin-token.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
 import { NodeLifecycle } from './lifecycle.ts';
 import type { EventMessage } from '../protocol/messages.ts';
@@ -196,11 +197,13 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     ],
     network: messaging.network,
   };
+  let adminRefused = 0;
   const admin = await startAdminServer(
     localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
       hints: () => hints.pending(), indexes: core.indexes,
-      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused }, auth: core.auth?.refusals() ?? {} }) }),
+      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }),
     config.listenAddress, config.adminPort,
+    config.adminTokenFile === undefined ? {} : { token: readAdminTokenFile(config.adminTokenFile), onRefused: () => { adminRefused++; } },
   );
 
   let closing: Promise<void> | undefined;
