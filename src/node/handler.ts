@@ -30,8 +30,9 @@ export interface ConnectionState {
   version?: number;
   /** What STARTUP's COMPRESSION negotiated. */
   compression?: CompressionName;
-  /** The client's address (failed logins are rate-limited per address). */
+  /** The client's address (failed logins are rate-limited per address) and port (audit log). */
   clientAddress?: string;
+  clientPort?: number;
   /** Set between STARTUP and a successful AUTH_RESPONSE when authentication is required. */
   authenticating?: boolean;
   /** The logged-in role, once authenticated (undefined with AllowAllAuthenticator: anonymous). */
@@ -44,6 +45,12 @@ export interface AccessGate {
   check(user: string | undefined, stmt: Statement, keyspace: string | undefined): Promise<void>;
   /** After a statement succeeded: its creator's grants, a dropped resource's grants removed. */
   done(user: string | undefined, stmt: Statement, keyspace: string | undefined): Promise<void>;
+}
+
+/** Where the handler reports what the audit log records (auth/audit.ts, wired in node/auth-service.ts). */
+export interface AuditHook {
+  statement(state: ConnectionState, stmt: Statement | undefined, query: string, keyspace: string | undefined, error?: unknown): void;
+  login(state: ConnectionState, user: string | undefined, error?: unknown): void;
 }
 
 /** What the handler needs of an authenticator (src/auth/authenticator.ts). */
@@ -82,15 +89,25 @@ export class RequestHandler {
     private readonly statements: StatementCache,
     private readonly login?: LoginGate,
     private readonly access?: AccessGate,
+    private readonly audit?: AuditHook,
   ) {}
 
-  /** Runs a plan after the authorizer's check (when there is one). */
-  private async run(plan: Plan, session: Session, req: { params: QueryParameters; values: ExecValue[] }): Promise<ResultMessage> {
-    const stmt = this.access === undefined ? undefined : this.statements.statementOf(plan);
-    if (stmt !== undefined) await this.access!.check(session.user, stmt, session.keyspace);
-    const result = await plan.execute(this.env, session, req);
-    if (stmt !== undefined) await this.access!.done(session.user, stmt, session.keyspace);
-    return result;
+  /** Runs a plan after the authorizer's check (when there is one), and tells the audit log how it went. */
+  private async run(
+    state: ConnectionState, query: string, plan: Plan, session: Session, req: { params: QueryParameters; values: ExecValue[] },
+  ): Promise<ResultMessage> {
+    const stmt = this.access === undefined && this.audit === undefined ? undefined : this.statements.statementOf(plan);
+    const keyspace = session.keyspace;
+    try {
+      if (stmt !== undefined && this.access) await this.access.check(session.user, stmt, keyspace);
+      const result = await plan.execute(this.env, session, req);
+      if (stmt !== undefined && this.access) await this.access.done(session.user, stmt, keyspace);
+      this.audit?.statement(state, stmt, query, keyspace);
+      return result;
+    } catch (e) {
+      this.audit?.statement(state, stmt, query, keyspace, e);
+      throw e;
+    }
   }
 
   async handle(state: ConnectionState, req: Request): Promise<Response> {
@@ -111,7 +128,7 @@ export class RequestHandler {
         // v5's With_keyspace runs the query in that keyspace without touching the connection's.
         const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace, user: state.session.user };
         const plan = this.statements.planFor(req.query, session);
-        const result = await this.run(plan, session, { params: req.params, values: bindValues(plan, req.params, true) });
+        const result = await this.run(state, req.query, plan, session, { params: req.params, values: bindValues(plan, req.params, true) });
         if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
         return { opcode: Opcode.RESULT, result };
       }
@@ -142,7 +159,7 @@ export class RequestHandler {
     const currentId = heldMetadataId && columns.length > 0 ? resultMetadataId(columns) : undefined;
     const changed = currentId !== undefined && !currentId.equals(heldMetadataId!);
     const run = changed ? { ...params, skipMetadata: false } : params;
-    const result = await this.run(e.plan, session, { params: run, values: bindValues(e.plan, run) });
+    const result = await this.run(state, e.query, e.plan, session, { params: run, values: bindValues(e.plan, run) });
     if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
     if (changed && result.kind === 'rows') return { ...result, newMetadataId: currentId };
     return result;
@@ -171,7 +188,13 @@ export class RequestHandler {
     if (req.opcode !== Opcode.AUTH_RESPONSE) {
       throw new ProtocolError(`Unexpected message ${opcodeName(req.opcode)}, expecting SASL_RESPONSE`);
     }
-    state.user = await this.login!.authenticate(state.clientAddress ?? '', req.token);
+    try {
+      state.user = await this.login!.authenticate(state.clientAddress ?? '', req.token);
+    } catch (e) {
+      this.audit?.login(state, undefined, e);
+      throw e;
+    }
+    this.audit?.login(state, state.user);
     state.session.user = state.user;
     state.authenticating = false;
     return { opcode: Opcode.AUTH_SUCCESS, token: null };

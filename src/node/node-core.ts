@@ -21,6 +21,8 @@ import { SchemaService, type SchemaStore } from './schema-service.ts';
 import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
 import { AuthService } from './auth-service.ts';
+import { auditHook } from './audit-hook.ts';
+import type { AuditFilter } from '../auth/audit.ts';
 import { UnauthorizedError } from '../model/errors.ts';
 import { IndexingStore } from '../index/store.ts';
 import { IndexManager } from '../index/manager.ts';
@@ -48,6 +50,8 @@ export interface NodeEnv {
   log: (msg: string, err?: unknown) => void;
   /** Ids for new tables; random uuids when not given (the simulator draws them from its seed). */
   newId?: () => string;
+  /** Where audit log lines go, when audit_logging_options is enabled. */
+  auditSink?: (line: string) => void;
 }
 
 export interface NodeSettings {
@@ -84,6 +88,8 @@ export interface NodeSettings {
   /** CassandraAuthorizer (needs PasswordAuthenticator); absent: AllowAllAuthorizer. */
   authorizer?: 'CassandraAuthorizer';
   permissionsValidityMs?: number;
+  /** audit_logging_options' filters (with env.auditSink). */
+  audit?: AuditFilter;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -179,7 +185,9 @@ export class NodeCore {
       ...(settings.authorizer === 'CassandraAuthorizer'
         ? { authorizer: { schema: () => this.schema.current, permissionsValidityMs: settings.permissionsValidityMs ?? 2000 } } : {}),
     }) : undefined;
-    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate, this.auth?.access?.gate);
+    const audit = settings.audit !== undefined && env.auditSink !== undefined
+      ? auditHook(settings.audit, this.endpoint, { now: () => env.nowMicros() / 1000 }, env.auditSink) : undefined;
+    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate, this.auth?.access?.gate, audit);
   }
 
   private buildMembership(): Membership {

@@ -2,6 +2,44 @@
 // under Cassandra 5.0's names and units (conf/cassandra.yaml; the pre-4.1 `_in_ms` names are read too).
 import { ConfigLoadError, invalid } from './config-yaml.ts';
 import type { YamlReader } from './config-yaml.ts';
+import type { AuditFilter } from '../auth/audit.ts';
+
+const AUDIT_LOGGERS = ['FileAuditLogger', 'BinAuditLogger'];
+
+/** Cassandra's comma-separated lists (`excluded_keyspaces: system, system_schema`); a yaml list is read too. */
+function names(key: string, v: unknown, def: string[]): string[] {
+  if (v === undefined || v === null) return def;
+  if (Array.isArray(v)) return v.map(String).map((x) => x.trim()).filter((x) => x !== '');
+  if (typeof v !== 'string') throw invalid(key, 'a comma-separated list', v);
+  return v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+}
+
+/** audit_logging_options with enabled: true; FileAuditLogger's lines are written whichever logger is named. */
+function parseAudit(r: YamlReader, path: (p: string) => string): AccessConfig['auditLog'] {
+  const o = r.get('audit_logging_options');
+  if (o === undefined || typeof o !== 'object' || Array.isArray(o)) return undefined;
+  const opts = o as Record<string, unknown>;
+  const enabled = opts['enabled'];
+  if (enabled !== true && !(typeof enabled === 'string' && enabled.trim().toLowerCase() === 'true')) return undefined;
+  const logger = opts['logger'];
+  const entry: unknown = Array.isArray(logger) ? logger[0] : logger;
+  const cls = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)['class_name'] : entry;
+  const name = cls === undefined || cls === null ? 'BinAuditLogger' : String(cls).replace(/^org\.apache\.cassandra\.audit\./, '');
+  if (!AUDIT_LOGGERS.includes(name)) throw new ConfigLoadError(`Invalid yaml: audit_logging_options.logger ${name} is not supported yet (use FileAuditLogger)`, 'audit_logging_options.logger');
+  const k = (key: string) => `audit_logging_options.${key}`;
+  const dir = opts['audit_logs_dir'];
+  return {
+    dir: path(typeof dir === 'string' && dir !== '' ? dir : '../logs/audit'),
+    filter: {
+      includedKeyspaces: names(k('included_keyspaces'), opts['included_keyspaces'], []),
+      excludedKeyspaces: names(k('excluded_keyspaces'), opts['excluded_keyspaces'], ['system', 'system_schema', 'system_virtual_schema']),
+      includedCategories: names(k('included_categories'), opts['included_categories'], []),
+      excludedCategories: names(k('excluded_categories'), opts['excluded_categories'], []),
+      includedUsers: names(k('included_users'), opts['included_users'], []),
+      excludedUsers: names(k('excluded_users'), opts['excluded_users'], []),
+    },
+  };
+}
 
 export type AuthenticatorName = 'AllowAllAuthenticator' | 'PasswordAuthenticator';
 export type AuthorizerName = 'AllowAllAuthorizer' | 'CassandraAuthorizer';
@@ -26,6 +64,8 @@ export interface AccessConfig {
   permissionsValidityMs: number;
   /** Sibyl's `admin_token_file`: the admin API refuses mutations without this token (admin-token.ts). */
   adminTokenFile?: string;
+  /** audit_logging_options, when enabled: where `audit.log` goes and what it records. */
+  auditLog?: { dir: string; filter: AuditFilter };
 }
 
 export const ACCESS_DEFAULTS: AccessConfig = {
@@ -54,7 +94,10 @@ function connectionLimit(r: YamlReader, key: string): number {
 
 export function parseAccessConfig(r: YamlReader, path: (p: string) => string): AccessConfig {
   const tokenFile = r.optStr('admin_token_file');
-  const access = { ...readAccessConfig(r), ...(tokenFile !== undefined ? { adminTokenFile: path(tokenFile) } : {}) };
+  const auditLog = parseAudit(r, path);
+  const access = {
+    ...readAccessConfig(r), ...(tokenFile !== undefined ? { adminTokenFile: path(tokenFile) } : {}), ...(auditLog ? { auditLog } : {}),
+  };
   // Cassandra's AuthConfig refuses an authorizer that needs logins without an authenticator that provides them.
   if (access.authenticator === 'AllowAllAuthenticator' && access.authorizer !== 'AllowAllAuthorizer') {
     throw new ConfigLoadError(`Invalid yaml: AllowAllAuthenticator can't be used with ${access.authorizer}`, 'authorizer');
@@ -91,6 +134,18 @@ export function accessYaml(c: AccessConfig): Record<string, unknown> {
   };
   const out: Record<string, unknown> = { authenticator: c.authenticator };
   if (c.adminTokenFile !== undefined) out['admin_token_file'] = c.adminTokenFile;
+  if (c.auditLog !== undefined) {
+    const f = c.auditLog.filter;
+    out['audit_logging_options'] = {
+      enabled: true, logger: [{ class_name: 'FileAuditLogger' }], audit_logs_dir: c.auditLog.dir,
+      excluded_keyspaces: f.excludedKeyspaces.join(','),
+      ...(f.includedKeyspaces.length ? { included_keyspaces: f.includedKeyspaces.join(',') } : {}),
+      ...(f.includedCategories.length ? { included_categories: f.includedCategories.join(',') } : {}),
+      ...(f.excludedCategories.length ? { excluded_categories: f.excludedCategories.join(',') } : {}),
+      ...(f.includedUsers.length ? { included_users: f.includedUsers.join(',') } : {}),
+      ...(f.excludedUsers.length ? { excluded_users: f.excludedUsers.join(',') } : {}),
+    };
+  }
   for (const [key, [value, def]] of Object.entries(all)) if (value !== def) out[key] = value;
   return out;
 }

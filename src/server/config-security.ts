@@ -93,7 +93,7 @@ function checkOtherFeatures(r: Reader): void {
     const opts = mapping(key, r.get(key));
     if (flag(`${key}.enabled`, opts?.['enabled'])) throw unsupported(`${key}.enabled`, 'true', what, 'set it to false');
   };
-  enabled('audit_logging_options', 'nothing would be audited');
+  // audit_logging_options: implemented (config-access.ts parses it).
   enabled('transparent_data_encryption_options', 'data would be stored unencrypted');
   if (flag('dynamic_data_masking_enabled', r.get('dynamic_data_masking_enabled')))
     throw unsupported('dynamic_data_masking_enabled', 'true', 'masked columns would be shown in clear', 'set it to false');

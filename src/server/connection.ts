@@ -48,6 +48,7 @@ export class Connection {
   ) {
     this.codec = new WireCodec({ maxBodyLength: opts.maxFrameBytes });
     if (socket.remoteAddress !== undefined) this.state.clientAddress = socket.remoteAddress;
+    if (socket.remotePort !== undefined) this.state.clientPort = socket.remotePort;
     socket.setNoDelay(true);
     if ((opts.idleTimeoutMs ?? 0) > 0) {
       // Node's socket timeout fires after that long with neither reads nor writes: Cassandra's idle definition.

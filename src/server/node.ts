@@ -1,7 +1,8 @@
 // A Sibyl node: opens storage, loads schema and identity, and serves the native protocol on rpc_address:port.
 // close() is the graceful path used on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, flush.
 import { createServer, type Server, type Socket } from 'node:net';
-import { mkdirSync, statfsSync } from 'node:fs';
+import { createWriteStream, mkdirSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NodeConfig } from './config.ts';
 import { StorageEngine, type StorageOptions } from '../storage/engine.ts';
 import { randomInt } from 'node:crypto';
@@ -66,6 +67,7 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
     credentialsValidityMs: config.credentialsValidityMs,
     ...(config.authorizer === 'CassandraAuthorizer' ? { authorizer: 'CassandraAuthorizer' as const } : {}),
     permissionsValidityMs: config.permissionsValidityMs,
+    ...(config.auditLog !== undefined ? { audit: config.auditLog.filter } : {}),
   };
 }
 
@@ -99,6 +101,18 @@ async function replayCommitLog(storage: StorageEngine, schema: Schema, config: N
   }
 }
 
+/** audit_logging_options' file, `<audit_logs_dir>/audit.log`, appended one line per event. */
+function openAuditLog(config: NodeConfig): { write(line: string): void; close(): Promise<void> } | undefined {
+  if (config.auditLog === undefined) return undefined;
+  mkdirSync(config.auditLog.dir, { recursive: true });
+  const stream = createWriteStream(join(config.auditLog.dir, 'audit.log'), { flags: 'a', mode: 0o600 });
+  stream.on('error', (e) => log('audit log write failed', e));
+  return {
+    write: (line) => { stream.write(`${line}\n`); },
+    close: () => new Promise<void>((resolve) => stream.end(() => resolve())),
+  };
+}
+
 export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
   // Storage failures before the node is up fail the start itself; afterwards the failure policies apply.
@@ -127,9 +141,10 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
       return t && t.id === id ? t : undefined;
     },
   });
+  const audit = openAuditLog(config);
   const core = await NodeCore.create({
     clock: systemClock, nowMicros, timers: systemTimers(), random: seededRandom(randomInt(2 ** 31)),
-    messenger: messaging, store: storage, hints, log,
+    messenger: messaging, store: storage, hints, log, ...(audit ? { auditSink: audit.write } : {}),
   }, nodeSettings(config, identity));
   schemaOf = () => core.schema.current;
   isMember = (endpoint) => endpoint === core.endpoint || core.membership.peer(endpoint) !== undefined;
@@ -221,6 +236,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
         await core.close();
         await messaging.close();
         await hints.close();
+        await audit?.close();
         await storage.flush();
         await storage.close();
       })();

@@ -87,7 +87,7 @@ const REFUSED: Array<{ yaml: string; key: string; message: RegExp }> = [
   { yaml: 'network_authorizer: CassandraNetworkAuthorizer\n', key: 'network_authorizer', message: /use AllowAllNetworkAuthorizer/ },
   { yaml: 'cidr_authorizer:\n  class_name: CassandraCIDRAuthorizer\n', key: 'cidr_authorizer', message: /use AllowAllCIDRAuthorizer/ },
   { yaml: 'internode_authenticator: com.example.CertInternodeAuthenticator\n', key: 'internode_authenticator', message: /use AllowAllInternodeAuthenticator/ },
-  { yaml: 'audit_logging_options:\n  enabled: true\n', key: 'audit_logging_options.enabled', message: /nothing would be audited/ },
+  { yaml: 'audit_logging_options:\n  enabled: true\n  logger:\n    - class_name: com.example.KafkaAuditLogger\n', key: 'audit_logging_options.logger', message: /KafkaAuditLogger is not supported yet/ },
   { yaml: 'transparent_data_encryption_options:\n  enabled: true\n', key: 'transparent_data_encryption_options.enabled', message: /unencrypted/ },
   { yaml: 'dynamic_data_masking_enabled: true\n', key: 'dynamic_data_masking_enabled', message: /not supported yet/ },
   { yaml: 'jmx_server_options:\n  remote: true\n', key: 'jmx_server_options.remote', message: /admin API/ },
@@ -136,7 +136,7 @@ describe('a node with security settings it cannot honour does not start', { time
       ['client_encryption_options:\n  enabled: true\n  keystore: conf/.keystore\n', 'client_encryption_options.enabled'],
       ['server_encryption_options:\n  internode_encryption: all\n', 'server_encryption_options.internode_encryption'],
       ['network_authorizer: CassandraNetworkAuthorizer\n', 'network_authorizer'],
-      ['audit_logging_options:\n  enabled: true\n', 'audit_logging_options.enabled'],
+      ['transparent_data_encryption_options:\n  enabled: true\n', 'transparent_data_encryption_options.enabled'],
     ];
     for (const [yaml, key] of refused) {
       writeFileSync(node.configPath, base + yaml);
