@@ -25,6 +25,18 @@ export interface RoleManagerDeps {
 
 type RoleStatement = { kind: 'role' } & RoleOperation;
 
+/**
+ * Cassandra validates a role statement's options against what the role manager supports before checking who asks:
+ * PASSWORD and HASHED PASSWORD exist only with PasswordAuthenticator, OPTIONS never with CassandraRoleManager.
+ */
+export function validateRoleOptions(stmt: { op: string; options?: RoleOptions }, passwordsSupported: boolean): void {
+  const o = stmt.options;
+  if (o === undefined) return;
+  if (!passwordsSupported && o.password !== undefined) throw new InvalidRequestError(`${MANAGER} doesn't support PASSWORD`);
+  if (!passwordsSupported && o.hashedPassword !== undefined) throw new InvalidRequestError(`${MANAGER} doesn't support HASHED_PASSWORD`);
+  if (o.options !== undefined) throw new InvalidRequestError(`${MANAGER} doesn't support OPTIONS`);
+}
+
 /** Permissions on roles each statement needs under CassandraAuthorizer (Cassandra's checkAccess). */
 function roleRequirements(stmt: RoleStatement, user: string): Requirement[] {
   switch (stmt.op) {
@@ -44,6 +56,7 @@ export class RoleManager {
   constructor(private readonly deps: RoleManagerDeps) {}
 
   async execute(stmt: RoleStatement, user: string | undefined): Promise<ResultMessage> {
+    validateRoleOptions(stmt, true);
     if (user === undefined) throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
     const me = await this.deps.store.role(user);
     const superuser = me !== undefined && await this.isSuper(me);

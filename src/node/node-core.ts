@@ -22,6 +22,7 @@ import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
 import { AuthService } from './auth-service.ts';
 import { auditHook } from './audit-hook.ts';
+import { validateRoleOptions } from '../auth/role-manager.ts';
 import type { AuditFilter } from '../auth/audit.ts';
 import { UnauthorizedError } from '../model/errors.ts';
 import { IndexingStore } from '../index/store.ts';
@@ -225,7 +226,10 @@ export class NodeCore {
       batchSizeFailBytes: this.settings.batchSizeFailBytes,
       // With AllowAllAuthenticator every connection is anonymous, and Cassandra refuses role statements to it.
       roleStatement: async (stmt, session) => {
-        if (this.auth === undefined) throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
+        if (this.auth === undefined) {
+          validateRoleOptions(stmt, false);
+          throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
+        }
         return this.auth.roleStatement(stmt, session);
       },
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
