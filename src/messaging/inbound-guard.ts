@@ -16,6 +16,11 @@ import { parseEndpoint } from '../model/endpoint.ts';
 export const HELLO_MAX_BYTES = 4 * 1024;
 /** Largest frame from a peer on probation (gossip of a joining node: digests and states, a few KB per node). */
 export const PROBATION_MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * Connections from non-members held at once. Each may buffer up to PROBATION_MAX_FRAME_BYTES, so this bounds what
+ * strangers can make a node hold (32 MB); joining nodes need one each, for a moment.
+ */
+export const MAX_PROBATION_CONNECTIONS = 32;
 export const DEFAULT_MAX_INBOUND_CONNECTIONS = 512;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 

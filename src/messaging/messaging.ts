@@ -23,7 +23,7 @@ import { NetworkModel } from './network-model.ts';
 import { OutboundLink, type DropReason } from './outbound.ts';
 import { Writer } from './wire.ts';
 import {
-  DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_CONNECTIONS, HelloReader, noRefusals, PROBATION_MAX_FRAME_BYTES, sameHost,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_CONNECTIONS, HelloReader, MAX_PROBATION_CONNECTIONS, noRefusals, PROBATION_MAX_FRAME_BYTES, sameHost,
   type InboundRefusal, type InboundRefusals,
 } from './inbound-guard.ts';
 import { GOSSIP_VERB } from './verbs.ts';
@@ -138,6 +138,8 @@ export class MessagingService {
   /** Requests awaiting a response, by id, with one timer for all their timeouts. */
   private readonly pending: DeadlineTable<number, Pending>;
   private readonly inbound = new Set<Socket>();
+  /** Inbound connections whose hello came from a non-member (inbound-guard.ts). */
+  private readonly probation = new Set<Socket>();
   private readonly hello: Buffer;
   private readonly maxFrameBytes: number;
   /** Frames that cannot be written straight into a link (delayed, queued while connecting, to self). */
@@ -361,6 +363,14 @@ export class MessagingService {
     if (this.opts.isKnownPeer !== undefined && !sameHost(socket.remoteAddress, hello.from)) {
       this.refuse(socket, 'spoofed-address', `handshake names ${hello.from}`);
       return undefined;
+    }
+    if (this.opts.isKnownPeer !== undefined && !this.opts.isKnownPeer(hello.from)) {
+      if (this.probation.size >= MAX_PROBATION_CONNECTIONS) {
+        this.refuse(socket, 'too-many-connections', `${this.probation.size} connections from non-members already`);
+        return undefined;
+      }
+      this.probation.add(socket);
+      socket.once('close', () => this.probation.delete(socket));
     }
     return hello.from;
   }

@@ -1,4 +1,4 @@
-// The inbound guard of internode messaging (src/messaging/inbound-guard.ts) on real sockets. Range 127.0.56.10–.19.
+// The inbound guard of internode messaging (src/messaging/inbound-guard.ts) on real sockets. Range 127.0.56.10–.13.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrameError } from '../../src/messaging/codec.ts';
@@ -98,4 +98,24 @@ test('inbound connections are capped', async () => {
   assert.ok(await closedWithin(extra, 2000));
   assert.equal(node.stats.refusedInbound['too-many-connections'], 1);
   for (const s of held) s.destroy();
+});
+
+test('connections from non-members are capped apart from members\'', async () => {
+  const big = await MessagingService.start({ address: '127.0.56.13', port: PORT, isKnownPeer: () => false, maxInboundConnections: 100 });
+  try {
+    const held = [];
+    for (let i = 0; i < 32; i++) {
+      const s = await connectFrom(STRANGER, '127.0.56.13');
+      s.write(helloFrame(`${STRANGER}:${PORT}`));
+      held.push(s);
+    }
+    await sleep(100);
+    const extra = await connectFrom(STRANGER, '127.0.56.13');
+    extra.write(helloFrame(`${STRANGER}:${PORT}`));
+    assert.ok(await closedWithin(extra, 2000));
+    assert.equal(big.stats.refusedInbound['too-many-connections'], 1);
+    for (const s of held) s.destroy();
+  } finally {
+    await big.close();
+  }
 });
