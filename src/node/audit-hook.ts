@@ -18,6 +18,11 @@ export function auditHook(filter: AuditFilter, hostEndpoint: string, clock: Auth
       const operation = error === undefined ? query : `${query}; ${error instanceof Error ? error.message : String(error)}`;
       log.log({ user: state.session.user, ...source(state), ...what, type, operation });
     },
+    batch(state, kind, statements, error) {
+      const operation = `BEGIN ${kind} BATCH of ${statements} statements`;
+      if (error === undefined) log.log({ user: state.session.user, ...source(state), type: 'BATCH', operation });
+      else log.log({ user: state.session.user, ...source(state), type: 'REQUEST_FAILURE', operation: `${operation}; ${error instanceof Error ? error.message : String(error)}` });
+    },
     login(state, user, error) {
       if (error === undefined) log.log({ user, ...source(state), type: 'LOGIN_SUCCESS', operation: 'LOGIN SUCCESSFUL' });
       else log.log({ user, ...source(state), type: 'LOGIN_ERROR', operation: `LOGIN FAILURE; ${error instanceof Error ? error.message : String(error)}` });

@@ -30,6 +30,8 @@ export interface AuthServiceOptions {
   /** CassandraAuthorizer: permissions checked on every statement (auth-access.ts); absent: AllowAllAuthorizer. */
   authorizer?: { schema: () => Schema; permissionsValidityMs: number };
   hasher?: PasswordHasher;
+  /** A warning to log once the default role is set up, if system_auth is under-replicated for the cluster. */
+  replicationWarning?: () => string | undefined;
   /** Before the first default-role attempt (gossip's first rounds). */
   setupDelayMs?: number;
 }
@@ -101,6 +103,8 @@ export class AuthService {
     this.setupTimer = this.opts.timers.setTimeout(() => {
       setupDefaultRole(this.roles, this.hasher, (m) => this.opts.log(m)).then(() => {
         this.authenticator.limiting = true;
+        const warning = this.opts.replicationWarning?.();
+        if (warning !== undefined) this.opts.log(warning);
       }, (err: unknown) => {
         this.opts.log('Setup task failed with error, rescheduling', err);
         this.scheduleSetup(SETUP_RETRY_MS, attemptsLeft - 1);

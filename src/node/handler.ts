@@ -51,6 +51,7 @@ export interface AccessGate {
 export interface AuditHook {
   statement(state: ConnectionState, stmt: Statement | undefined, query: string, keyspace: string | undefined, error?: unknown): void;
   login(state: ConnectionState, user: string | undefined, error?: unknown): void;
+  batch(state: ConnectionState, kind: string, statements: number, error?: unknown): void;
 }
 
 /** What the handler needs of an authenticator (src/auth/authenticator.ts). */
@@ -216,7 +217,14 @@ export class RequestHandler {
     // The frame's default timestamp is the driver's client-side clock, not USING TIMESTAMP: a conditional batch
     // ignores it (its cells take the Paxos ballot's time), as Cassandra does.
     checkBatch(kind, children.map((c) => c.m), false);
-    return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency);
+    try {
+      const result = await runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency);
+      this.audit?.batch(state, kind, children.length);
+      return result;
+    } catch (e) {
+      this.audit?.batch(state, kind, children.length, e);
+      throw e;
+    }
   }
 }
 

@@ -183,6 +183,7 @@ export class NodeCore {
     this.auth = settings.authenticator === 'PasswordAuthenticator' ? new AuthService({
       statements: this.statements, env: this.execEnv, clock: env.clock, timers: env.timers, log: env.log,
       credentialsValidityMs: settings.credentialsValidityMs ?? 2000,
+      replicationWarning: () => this.systemAuthWarning(),
       ...(settings.authorizer === 'CassandraAuthorizer'
         ? { authorizer: { schema: () => this.schema.current, permissionsValidityMs: settings.permissionsValidityMs ?? 2000 } } : {}),
     }) : undefined;
@@ -322,6 +323,17 @@ export class NodeCore {
   }
 
   /** Stops everything this object started; the adapters (messaging, store, hint store) are closed by their owner. */
+  /** Roles kept on one replica in a cluster of several: one node down and no one can log in. */
+  private systemAuthWarning(): string | undefined {
+    const ks = this.schema.current.keyspaces.get('system_auth');
+    const nodes = this.membership.peers().length + 1;
+    if (ks === undefined || nodes < 2) return undefined;
+    const rfs = Object.entries(ks.replication).filter(([k]) => k !== 'class').map(([, v]) => Number(v));
+    if (rfs.length === 0 || rfs.some((rf) => rf > 1)) return undefined;
+    return `WARNING: system_auth has a replication factor of 1 on a cluster of ${nodes} nodes: if the node holding a role `
+      + "is down, that role cannot log in. Raise it (ALTER KEYSPACE system_auth WITH replication = …), then repair system_auth.";
+  }
+
   async close(): Promise<void> {
     this.auth?.stop();
     await this.stopGossip();

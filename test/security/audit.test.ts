@@ -45,6 +45,7 @@ test('audit.log records each event with user, source and outcome', { timeout: 90
   await admin.execute('CREATE TABLE a.t (k int PRIMARY KEY, v text)');
   await admin.execute("INSERT INTO a.t (k, v) VALUES (1, 'x')");
   await admin.execute('SELECT * FROM a.t WHERE k = 1');
+  await admin.batch([{ query: "INSERT INTO a.t (k, v) VALUES (2, 'y')" }, { query: "INSERT INTO a.t (k, v) VALUES (3, 'z')" }]);
   await admin.execute("CREATE ROLE app WITH PASSWORD = 'secret-pw' AND LOGIN = true");
   const app = await login('app', 'secret-pw');
   await app.execute('SELECT * FROM a.t').catch(() => undefined);
@@ -62,6 +63,7 @@ test('audit.log records each event with user, source and outcome', { timeout: 90
   find(/\|type:CREATE_KEYSPACE\|category:DDL\|ks:a\|operation:CREATE KEYSPACE a/);
   find(/^user:cassandra\|.*\|type:UPDATE\|category:DML\|ks:a\|scope:t\|operation:INSERT INTO a\.t/);
   find(/\|type:SELECT\|category:QUERY\|ks:a\|scope:t\|operation:SELECT \* FROM a\.t WHERE k = 1$/);
+  find(/^user:cassandra\|.*\|type:BATCH\|category:DML\|operation:BEGIN LOGGED BATCH of 2 statements$/);
   const role = find(/\|type:CREATE_ROLE\|category:DCL\|/);
   assert.ok(!role.includes('secret-pw'), 'the password is not logged');
   find(/^user:app\|.*\|type:UNAUTHORIZED_ATTEMPT\|category:AUTH\|ks:a\|scope:t\|operation:SELECT \* FROM a\.t; User app has no SELECT permission/);
