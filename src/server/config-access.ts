@@ -3,6 +3,7 @@
 import { ConfigLoadError, invalid } from './config-yaml.ts';
 import type { YamlReader } from './config-yaml.ts';
 import type { AuditFilter } from '../auth/audit.ts';
+import { parseClientTls, type ClientTlsConfig } from './config-tls.ts';
 
 const AUDIT_LOGGERS = ['FileAuditLogger', 'BinAuditLogger'];
 
@@ -66,6 +67,10 @@ export interface AccessConfig {
   adminTokenFile?: string;
   /** audit_logging_options, when enabled: where `audit.log` goes and what it records. */
   auditLog?: { dir: string; filter: AuditFilter };
+  /** client_encryption_options, when enabled (config-tls.ts). */
+  clientTls?: ClientTlsConfig;
+  /** As written in the yaml (writeConfigFiles), for tests and the launcher. */
+  clientEncryptionOptions?: Record<string, unknown>;
 }
 
 export const ACCESS_DEFAULTS: AccessConfig = {
@@ -95,8 +100,10 @@ function connectionLimit(r: YamlReader, key: string): number {
 export function parseAccessConfig(r: YamlReader, path: (p: string) => string): AccessConfig {
   const tokenFile = r.optStr('admin_token_file');
   const auditLog = parseAudit(r, path);
+  const clientTls = parseClientTls(r, path);
   const access = {
     ...readAccessConfig(r), ...(tokenFile !== undefined ? { adminTokenFile: path(tokenFile) } : {}), ...(auditLog ? { auditLog } : {}),
+    ...(clientTls ? { clientTls } : {}),
   };
   // Cassandra's AuthConfig refuses an authorizer that needs logins without an authenticator that provides them.
   if (access.authenticator === 'AllowAllAuthenticator' && access.authorizer !== 'AllowAllAuthorizer') {
@@ -134,6 +141,7 @@ export function accessYaml(c: AccessConfig): Record<string, unknown> {
   };
   const out: Record<string, unknown> = { authenticator: c.authenticator };
   if (c.adminTokenFile !== undefined) out['admin_token_file'] = c.adminTokenFile;
+  if (c.clientEncryptionOptions !== undefined) out['client_encryption_options'] = c.clientEncryptionOptions;
   if (c.auditLog !== undefined) {
     const f = c.auditLog.filter;
     out['audit_logging_options'] = {

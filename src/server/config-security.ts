@@ -56,18 +56,15 @@ function checkClassSettings(r: Reader): void {
   }
 }
 
-/** Options that turn TLS on (fully or optionally) or rely on certificates; Sibyl's sockets are plaintext only. */
+/**
+ * Options that turn internode TLS on or rely on certificates Sibyl does not check. Client TLS (enabled, optional,
+ * require_client_auth) is implemented (config-tls.ts); only the client hostname check is not.
+ */
 function checkEncryption(r: Reader): void {
-  const plaintext = 'Sibyl has no TLS, so it would serve plaintext';
+  const plaintext = 'Sibyl has no internode TLS, so it would serve plaintext';
   const client = mapping('client_encryption_options', r.get('client_encryption_options'));
-  for (const opt of ['enabled', 'optional', 'require_client_auth', 'require_endpoint_verification']) {
-    const key = `client_encryption_options.${opt}`;
-    // require_client_auth also takes Cassandra 5.0's REQUIRED / optional / NOT_REQUIRED.
-    const v = client?.[opt];
-    if (opt === 'require_client_auth' && typeof v === 'string' && /^not_required$/i.test(v.trim())) continue;
-    if (opt === 'require_client_auth' && typeof v === 'string' && /^(required|optional)$/i.test(v.trim()))
-      throw unsupported(key, v.trim(), `${plaintext} to clients`, 'set it to false');
-    if (flag(key, v)) throw unsupported(key, 'true', `${plaintext} to clients`, 'set it to false');
+  if (flag('client_encryption_options.require_endpoint_verification', client?.['require_endpoint_verification'])) {
+    throw unsupported('client_encryption_options.require_endpoint_verification', 'true', "client certificates' host names would not be checked", 'set it to false');
   }
   const server = mapping('server_encryption_options', r.get('server_encryption_options'));
   const internode = server?.['internode_encryption'];
@@ -84,7 +81,7 @@ function checkEncryption(r: Reader): void {
     if (flag(key, server?.[opt])) throw unsupported(key, 'true', `${plaintext} between nodes`, 'set it to false');
   }
   const sslPort = r.get('native_transport_port_ssl');
-  if (sslPort !== undefined) throw unsupported('native_transport_port_ssl', show(sslPort), `${plaintext} to clients`, 'remove it');
+  if (sslPort !== undefined) throw unsupported('native_transport_port_ssl', show(sslPort), 'a second, TLS-only native port is not implemented', 'use client_encryption_options on native_transport_port');
 }
 
 /** Auditing, encryption at rest, data masking and JMX security: each asked for, none implemented. */

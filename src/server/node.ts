@@ -1,6 +1,6 @@
 // A Sibyl node: opens storage, loads schema and identity, and serves the native protocol on rpc_address:port.
 // close() is the graceful path used on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, flush.
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { createWriteStream, mkdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeConfig } from './config.ts';
@@ -16,6 +16,7 @@ import { LmdbHintStore } from './hint-store.ts';
 import type { Schema, TableDef } from '../schema/model.ts';
 import { Connection } from './connection.ts';
 import { NativeAdmission } from './native-limits.ts';
+import { nativeServer } from './native-tls.ts';
 import { startAdminServer } from './admin.ts';
 import { readAdminTokenFile } from './admin-token.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
@@ -160,7 +161,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const admission = new NativeAdmission({
     maxConnections: config.nativeTransportMaxConcurrentConnections, maxConnectionsPerIp: config.nativeTransportMaxConcurrentConnectionsPerIp,
   }, log);
-  const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
+  const tlsStats = { tlsHandshakeFailures: 0 };
+  const server: Server = nativeServer(config.clientTls, (socket: Socket) => {
     const ip = socket.remoteAddress ?? '';
     if (!admission.admit(ip)) {
       socket.destroy();
@@ -172,7 +174,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     });
     connections.add(conn);
     socket.on('close', () => { connections.delete(conn); admission.release(ip); });
-  });
+  }, tlsStats, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.nativeTransportPort, config.rpcAddress, () => {
@@ -216,7 +218,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const admin = await startAdminServer(
     localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
       hints: () => hints.pending(), indexes: core.indexes,
-      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }),
+      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }),
     config.listenAddress, config.adminPort,
     config.adminTokenFile === undefined ? {} : { token: readAdminTokenFile(config.adminTokenFile), onRefused: () => { adminRefused++; } },
   );
