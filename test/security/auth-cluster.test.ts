@@ -49,8 +49,9 @@ test('roles and grants made through one node hold on the others', { timeout: 180
   const admin = await login(ADDRESSES[0]!, 'cassandra', 'cassandra', 60);
   await eventually('three nodes in the ring', 60_000, async () => (await admin.execute('SELECT peer FROM system.peers')).rowLength === 2);
   await admin.execute("ALTER KEYSPACE system_auth WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}");
-  // Re-creating the superuser's row on every replica (Cassandra's advice after raising system_auth's RF is a repair).
-  await admin.execute("ALTER ROLE cassandra WITH PASSWORD = 'cassandra'");
+  // Cassandra's advice after raising system_auth's RF is a repair; a read at ALL read-repairs the superuser's row onto
+  // every replica (the authorizer still holds its roles, cached for permissions_validity).
+  await admin.execute("SELECT * FROM system_auth.roles WHERE role = 'cassandra'", [], { consistency: 5 });
   await admin.execute("CREATE KEYSPACE app WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 3}");
   await admin.execute('CREATE TABLE app.t (k int PRIMARY KEY, v text)');
   await admin.execute("CREATE ROLE svc WITH PASSWORD = 'svc-pw' AND LOGIN = true");
