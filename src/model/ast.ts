@@ -369,7 +369,11 @@ export type Statement =
   | CreateViewStatement
   | AlterViewStatement
   | DropViewStatement
-  | DescribeStatement;
+  | DescribeStatement
+  | RoleStatement;
+
+import type { RoleStatement } from './ast-roles.ts';
+export type { RoleStatement } from './ast-roles.ts';
 
 /** What the parser returns: the statement plus its bind markers in order (for PREPARE's variable metadata). */
 export interface ParsedStatement {

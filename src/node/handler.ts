@@ -12,6 +12,7 @@ import type { ExecEnv, Plan, Session } from '../cql/exec/index.ts';
 import { checkBatch, runBatch, type CompiledModification } from '../cql/exec/index.ts';
 import type { ExecValue } from '../cql/exec/values.ts';
 import type { StatementCache } from './statements.ts';
+import type { Statement } from '../model/ast.ts';
 
 // Cassandra's SUPPORTED, in its order.
 export const SUPPORTED_OPTIONS: Record<string, string[]> = {
@@ -29,6 +30,36 @@ export interface ConnectionState {
   version?: number;
   /** What STARTUP's COMPRESSION negotiated. */
   compression?: CompressionName;
+  /** The client's address (failed logins are rate-limited per address) and port (audit log). */
+  clientAddress?: string;
+  clientPort?: number;
+  /** Set between STARTUP and a successful AUTH_RESPONSE when authentication is required. */
+  authenticating?: boolean;
+  /** The logged-in role, once authenticated (undefined with AllowAllAuthenticator: anonymous). */
+  user?: string;
+}
+
+/** What the handler needs of an authorizer (auth-service.ts over src/auth/authorizer.ts). */
+export interface AccessGate {
+  /** Throws Unauthorized unless `user` may run `stmt`. */
+  check(user: string | undefined, stmt: Statement, keyspace: string | undefined): Promise<void>;
+  /** After a statement succeeded: its creator's grants, a dropped resource's grants removed. */
+  done(user: string | undefined, stmt: Statement, keyspace: string | undefined): Promise<void>;
+}
+
+/** Where the handler reports what the audit log records (auth/audit.ts, wired in node/auth-service.ts). */
+export interface AuditHook {
+  statement(state: ConnectionState, stmt: Statement | undefined, query: string, keyspace: string | undefined, error?: unknown): void;
+  login(state: ConnectionState, user: string | undefined, error?: unknown): void;
+  batch(state: ConnectionState, kind: string, statements: number, error?: unknown): void;
+}
+
+/** What the handler needs of an authenticator (src/auth/authenticator.ts). */
+export interface LoginGate {
+  /** Sent in AUTHENTICATE, e.g. org.apache.cassandra.auth.PasswordAuthenticator. */
+  readonly className: string;
+  /** The role logged in as; throws BadCredentialsError. */
+  authenticate(clientAddress: string, token: Buffer | null): Promise<string>;
 }
 
 const EVENT_NAMES = new Set(['TOPOLOGY_CHANGE', 'STATUS_CHANGE', 'SCHEMA_CHANGE']);
@@ -57,9 +88,31 @@ export class RequestHandler {
   constructor(
     private readonly env: ExecEnv,
     private readonly statements: StatementCache,
+    private readonly login?: LoginGate,
+    private readonly access?: AccessGate,
+    private readonly audit?: AuditHook,
   ) {}
 
+  /** Runs a plan after the authorizer's check (when there is one), and tells the audit log how it went. */
+  private async run(
+    state: ConnectionState, query: string, plan: Plan, session: Session, req: { params: QueryParameters; values: ExecValue[] },
+  ): Promise<ResultMessage> {
+    const stmt = this.access === undefined && this.audit === undefined ? undefined : this.statements.statementOf(plan);
+    const keyspace = session.keyspace;
+    try {
+      if (stmt !== undefined && this.access) await this.access.check(session.user, stmt, keyspace);
+      const result = await plan.execute(this.env, session, req);
+      if (stmt !== undefined && this.access) await this.access.done(session.user, stmt, keyspace);
+      this.audit?.statement(state, stmt, query, keyspace);
+      return result;
+    } catch (e) {
+      this.audit?.statement(state, stmt, query, keyspace, e);
+      throw e;
+    }
+  }
+
   async handle(state: ConnectionState, req: Request): Promise<Response> {
+    if (state.authenticating) return this.authResponse(state, req);
     if (req.opcode === Opcode.OPTIONS) return { opcode: Opcode.SUPPORTED, options: SUPPORTED_OPTIONS };
     if (req.opcode === Opcode.STARTUP) return this.startup(state, req.options);
     if (!state.started) {
@@ -74,9 +127,9 @@ export class RequestHandler {
         return { opcode: Opcode.READY };
       case Opcode.QUERY: {
         // v5's With_keyspace runs the query in that keyspace without touching the connection's.
-        const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace };
+        const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace, user: state.session.user };
         const plan = this.statements.planFor(req.query, session);
-        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params, true) });
+        const result = await this.run(state, req.query, plan, session, { params: req.params, values: bindValues(plan, req.params, true) });
         if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
         return { opcode: Opcode.RESULT, result };
       }
@@ -102,12 +155,12 @@ export class RequestHandler {
    */
   private async execute(state: ConnectionState, id: Buffer, params: QueryParameters, heldMetadataId?: Buffer): Promise<ResultMessage> {
     const e = this.statements.lookup(id);
-    const session: Session = { keyspace: e.keyspace };
+    const session: Session = { keyspace: e.keyspace, user: state.session.user };
     const columns = e.plan.resultColumns;
     const currentId = heldMetadataId && columns.length > 0 ? resultMetadataId(columns) : undefined;
     const changed = currentId !== undefined && !currentId.equals(heldMetadataId!);
     const run = changed ? { ...params, skipMetadata: false } : params;
-    const result = await e.plan.execute(this.env, session, { params: run, values: bindValues(e.plan, run) });
+    const result = await this.run(state, e.query, e.plan, session, { params: run, values: bindValues(e.plan, run) });
     if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
     if (changed && result.kind === 'rows') return { ...result, newMetadataId: currentId };
     return result;
@@ -126,7 +179,26 @@ export class RequestHandler {
     const compression = startupCompression(options['COMPRESSION'], state.version ?? ProtocolVersion.V4);
     if (compression) state.compression = compression;
     state.started = true;
-    return { opcode: Opcode.READY };
+    if (this.login === undefined) return { opcode: Opcode.READY };
+    state.authenticating = true;
+    return { opcode: Opcode.AUTHENTICATE, authenticator: this.login.className };
+  }
+
+  /** Between AUTHENTICATE and AUTH_SUCCESS only AUTH_RESPONSE is accepted (Cassandra's ServerConnection). */
+  private async authResponse(state: ConnectionState, req: Request): Promise<Response> {
+    if (req.opcode !== Opcode.AUTH_RESPONSE) {
+      throw new ProtocolError(`Unexpected message ${opcodeName(req.opcode)}, expecting SASL_RESPONSE`);
+    }
+    try {
+      state.user = await this.login!.authenticate(state.clientAddress ?? '', req.token);
+    } catch (e) {
+      this.audit?.login(state, undefined, e);
+      throw e;
+    }
+    this.audit?.login(state, state.user);
+    state.session.user = state.user;
+    state.authenticating = false;
+    return { opcode: Opcode.AUTH_SUCCESS, token: null };
   }
 
   private async batch(state: ConnectionState, batch: BatchRequest): Promise<ResultMessage> {
@@ -137,13 +209,22 @@ export class RequestHandler {
       const plan = child.id ? this.statements.lookup(child.id).plan : this.statements.planFor(child.query ?? '', session);
       if (!plan.modification) throw new InvalidRequestError('Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.');
       const params: QueryParameters = { consistency: batch.consistency, values: child.values, skipMetadata: false };
+      const stmt = this.access === undefined ? undefined : this.statements.statementOf(plan);
+      if (stmt !== undefined) await this.access!.check(state.session.user, stmt, child.id ? this.statements.lookup(child.id).keyspace : session.keyspace);
       children.push({ m: plan.modification, ctx: { values: bindValues(plan, params), nowMicros } });
     }
     const kind = batch.type === 0 ? 'LOGGED' : batch.type === 1 ? 'UNLOGGED' : 'COUNTER';
     // The frame's default timestamp is the driver's client-side clock, not USING TIMESTAMP: a conditional batch
     // ignores it (its cells take the Paxos ballot's time), as Cassandra does.
     checkBatch(kind, children.map((c) => c.m), false);
-    return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency);
+    try {
+      const result = await runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency);
+      this.audit?.batch(state, kind, children.length);
+      return result;
+    } catch (e) {
+      this.audit?.batch(state, kind, children.length, e);
+      throw e;
+    }
   }
 }
 

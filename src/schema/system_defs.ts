@@ -1,5 +1,6 @@
 // Definitions of the system keyspaces with Cassandra 4.0's exact table layouts. Their rows are computed (see
-// system_tables.ts), so every table here is `virtual`. Drivers read these by column name and type-check values,
+// system_tables.ts), so every table here is `virtual` — except system_auth's, stored and replicated per the keyspace's
+// replication like user tables, as Cassandra keeps roles and permissions (src/auth, node/auth-store.ts). Drivers read these by column name and type-check values,
 // so names and types must match Cassandra's to the letter.
 import { isNativeTypeName, type CqlType } from '../model/types.ts';
 import {
@@ -76,6 +77,8 @@ interface TableSpec {
   ck?: string[];
   comment?: string;
   options?: Partial<TableOptions>;
+  /** Rows stored and replicated like user data (system_auth), not computed. */
+  stored?: boolean;
 }
 
 function splitColumns(spec: string): Array<[string, string]> {
@@ -126,7 +129,7 @@ function table(keyspace: string, spec: TableSpec): TableDef {
     regular,
     columns: new Map(all.map((c) => [c.name, c])),
     options: { ...DEFAULT_TABLE_OPTIONS, comment: spec.comment ?? '', ...spec.options },
-    virtual: true,
+    virtual: spec.stored !== true,
     version: 1,
   };
 }
@@ -320,7 +323,7 @@ const SYSTEM_AUTH = keyspace('system_auth', { class: SIMPLE_STRATEGY, replicatio
     pk: ['role'],
     comment: 'user network permissions',
   },
-].map((s) => ({ ...s, options: { gc_grace_seconds: 7776000 } })));
+].map((s) => ({ ...s, options: { gc_grace_seconds: 7776000 }, stored: true })));
 
 const SYSTEM_DISTRIBUTED = keyspace('system_distributed', { class: SIMPLE_STRATEGY, replication_factor: '3' }, [
   {

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ConfigLoadError, YamlReader, invalid } from './config-yaml.ts';
 import { checkSecuritySettings } from './config-security.ts';
+import { ACCESS_DEFAULTS, accessYaml, parseAccessConfig, type AccessConfig } from './config-access.ts';
 import { IGNORED_STORAGE_KEYS, STORAGE_DEFAULTS, parseStorageConfig, storageYaml, type StorageConfig } from './config-storage.ts';
 
 export { ConfigLoadError };
@@ -21,7 +22,7 @@ export type CommitFailurePolicy = 'die' | 'stop' | 'stop_commit' | 'ignore';
 const DISK_FAILURE_POLICIES: readonly DiskFailurePolicy[] = ['die', 'stop_paranoid', 'stop', 'best_effort', 'ignore'];
 const COMMIT_FAILURE_POLICIES: readonly CommitFailurePolicy[] = ['die', 'stop', 'stop_commit', 'ignore'];
 
-export interface NodeConfig extends StorageConfig {
+export interface NodeConfig extends StorageConfig, AccessConfig {
   /** Absolute path of the cassandra.yaml this came from ('' when built by defaultConfig). */
   configPath: string;
   clusterName: string;
@@ -83,7 +84,6 @@ export interface NodeConfig extends StorageConfig {
   batchSizeWarnThresholdKib: number;
   /** materialized_views_enabled (4.x: enable_materialized_views); false by default, as in Cassandra 5.0. */
   materializedViewsEnabled: boolean;
-  authenticator: 'AllowAllAuthenticator';
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
   commitFailurePolicy: CommitFailurePolicy;
@@ -321,6 +321,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
   const storage = parseStorageConfig(r, path, dataFileDirectories[0]!);
 
   checkSecuritySettings(r);
+  const access = parseAccessConfig(r, path);
   const failurePolicies = parseFailurePolicies(r);
 
   const endpointSnitch = parseSnitch(r.str('endpoint_snitch', 'SimpleSnitch'));
@@ -392,7 +393,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
     batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
     materializedViewsEnabled: yamlBool(r.get('materialized_views_enabled') ?? r.get('enable_materialized_views'), 'materialized_views_enabled'),
-    authenticator: 'AllowAllAuthenticator',
+    ...access,
     ...failurePolicies,
     warnings,
   };
@@ -426,7 +427,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
     counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, streamThroughputOutboundBytesPerSec: 24 * 1024 * 1024, autoBootstrap: false, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
     materializedViewsEnabled: false,
-    authenticator: 'AllowAllAuthenticator',
+    ...ACCESS_DEFAULTS,
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
     ...overrides,
@@ -486,7 +487,7 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
     batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
     materialized_views_enabled: c.materializedViewsEnabled,
-    authenticator: c.authenticator,
+    ...accessYaml(c),
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,
   };

@@ -3,7 +3,7 @@
 import type { BatchStatement, ParsedStatement, Statement } from '../../model/ast.ts';
 import type { Schema } from '../../schema/model.ts';
 import type { ResultMessage } from '../../protocol/messages.ts';
-import { InvalidRequestError } from '../../model/errors.ts';
+import { InvalidRequestError, UnauthorizedError } from '../../model/errors.ts';
 import { describe } from '../../schema/describe.ts';
 import { encodeJs } from '../../model/values/js.ts';
 import { compileSelect } from './select.ts';
@@ -61,6 +61,11 @@ export function compile(parsed: ParsedStatement, schema: Schema, session: Sessio
       });
     case 'describe':
       return describePlan(stmt);
+    case 'role':
+      return simplePlan((env, session) => {
+        if (env.roleStatement === undefined) throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
+        return env.roleStatement(stmt, session);
+      });
     default:
       return ddlPlan(stmt);
   }

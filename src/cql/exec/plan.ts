@@ -4,12 +4,14 @@ import type { ColumnSpec, QueryParameters, ResultMessage } from '../../protocol/
 import type { Schema, TableDef } from '../../schema/model.ts';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
 import type { SystemContext } from '../../schema/system_tables.ts';
-import type { Statement } from '../../model/ast.ts';
+import type { RoleStatement, Statement } from '../../model/ast.ts';
 import type { ExecValue } from './values.ts';
 
 /** Per-connection state a statement can read or change. */
 export interface Session {
   keyspace?: string;
+  /** The logged-in role (PasswordAuthenticator); undefined for an anonymous connection. */
+  user?: string;
 }
 
 /** What execution needs from the node around it. */
@@ -23,6 +25,8 @@ export interface ExecEnv {
   nowMicros(): number;
   /** batch_size_fail_threshold in bytes (Cassandra's default 50 KiB when absent; 0 disables it). */
   batchSizeFailBytes?: number;
+  /** Role statements (CassandraRoleManager, src/auth); without it they are refused as for an anonymous user. */
+  roleStatement?(stmt: RoleStatement, session: Session): Promise<ResultMessage>;
 }
 
 export interface ExecRequest {
