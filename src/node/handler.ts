@@ -76,9 +76,10 @@ export class RequestHandler {
         // v5's With_keyspace runs the query in that keyspace without touching the connection's.
         const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace };
         const plan = this.statements.planFor(req.query, session);
-        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params, true) });
+        const warnings: string[] = [];
+        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params, true), warnings });
         if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
-        return { opcode: Opcode.RESULT, result };
+        return withWarnings({ opcode: Opcode.RESULT, result }, warnings);
       }
       case Opcode.PREPARE: {
         const e = this.statements.prepare(req.query, req.keyspace === undefined ? state.session : { keyspace: req.keyspace });
@@ -87,10 +88,14 @@ export class RequestHandler {
           result: { kind: 'prepared', id: e.id, variables: e.plan.variables, pkIndexes: e.plan.pkIndexes, resultColumns: e.plan.resultColumns },
         };
       }
-      case Opcode.EXECUTE:
-        return { opcode: Opcode.RESULT, result: await this.execute(state, req.id, req.params, req.resultMetadataId) };
-      case Opcode.BATCH:
-        return { opcode: Opcode.RESULT, result: await this.batch(state, req.batch) };
+      case Opcode.EXECUTE: {
+        const warnings: string[] = [];
+        return withWarnings({ opcode: Opcode.RESULT, result: await this.execute(state, req.id, req.params, warnings, req.resultMetadataId) }, warnings);
+      }
+      case Opcode.BATCH: {
+        const warnings: string[] = [];
+        return withWarnings({ opcode: Opcode.RESULT, result: await this.batch(state, req.batch, warnings) }, warnings);
+      }
       case Opcode.AUTH_RESPONSE:
         throw new ProtocolError('Unexpected message AUTH_RESPONSE: authentication is not enabled');
     }
@@ -100,14 +105,14 @@ export class RequestHandler {
    * EXECUTE. In v5 the client says which result metadata it holds; when that is no longer what the statement
    * returns, the rows go out with Metadata_changed, the new id and the full metadata, even if it asked to skip them.
    */
-  private async execute(state: ConnectionState, id: Buffer, params: QueryParameters, heldMetadataId?: Buffer): Promise<ResultMessage> {
+  private async execute(state: ConnectionState, id: Buffer, params: QueryParameters, warnings: string[], heldMetadataId?: Buffer): Promise<ResultMessage> {
     const e = this.statements.lookup(id);
     const session: Session = { keyspace: e.keyspace };
     const columns = e.plan.resultColumns;
     const currentId = heldMetadataId && columns.length > 0 ? resultMetadataId(columns) : undefined;
     const changed = currentId !== undefined && !currentId.equals(heldMetadataId!);
     const run = changed ? { ...params, skipMetadata: false } : params;
-    const result = await e.plan.execute(this.env, session, { params: run, values: bindValues(e.plan, run) });
+    const result = await e.plan.execute(this.env, session, { params: run, values: bindValues(e.plan, run), warnings });
     if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
     if (changed && result.kind === 'rows') return { ...result, newMetadataId: currentId };
     return result;
@@ -129,7 +134,7 @@ export class RequestHandler {
     return { opcode: Opcode.READY };
   }
 
-  private async batch(state: ConnectionState, batch: BatchRequest): Promise<ResultMessage> {
+  private async batch(state: ConnectionState, batch: BatchRequest, warnings: string[]): Promise<ResultMessage> {
     const children: Array<{ m: CompiledModification; ctx: { values: ExecValue[]; nowMicros: number } }> = [];
     const nowMicros = this.env.nowMicros();
     const session = batch.keyspace === undefined ? state.session : { keyspace: batch.keyspace };
@@ -143,10 +148,14 @@ export class RequestHandler {
     // The frame's default timestamp is the driver's client-side clock, not USING TIMESTAMP: a conditional batch
     // ignores it (its cells take the Paxos ballot's time), as Cassandra does.
     checkBatch(kind, children.map((c) => c.m), false);
-    return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency);
+    return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency, warnings);
   }
 }
 
+/** A RESULT with the client warnings its request collected, if any. */
+function withWarnings(res: Response & { opcode: typeof Opcode.RESULT }, warnings: string[]): Response {
+  return warnings.length > 0 ? { ...res, warnings } : res;
+}
 
 /** STARTUP's COMPRESSION, case-insensitive as in Cassandra; v5 segments know only LZ4. */
 function startupCompression(requested: string | undefined, version: number): CompressionName | undefined {

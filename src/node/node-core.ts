@@ -12,6 +12,7 @@ import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
 import type { BatchlogStore } from '../coordinator/batchlog.ts';
 import { counterIdOf } from '../storage/counters.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
+import type { WarnThresholds } from '../cql/exec/client-warnings.ts';
 import type { Statement } from '../model/ast.ts';
 import { GOSSIP_VERB } from '../messaging/verbs.ts';
 import type { EventMessage, ResultMessage, SchemaChange } from '../protocol/messages.ts';
@@ -76,6 +77,8 @@ export interface NodeSettings {
   batchlogReplayThrottleBytesPerSec?: number;
   /** batch_size_fail_threshold in bytes (50 KiB by default). */
   batchSizeFailBytes?: number;
+  /** batch_size_warn_threshold and unlogged_batch_across_partitions_warn_threshold (client warnings). */
+  warnThresholds?: WarnThresholds;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -199,6 +202,7 @@ export class NodeCore {
       systemContext: () => this.systemContext(),
       nowMicros: this.env.nowMicros,
       batchSizeFailBytes: this.settings.batchSizeFailBytes,
+      warnThresholds: this.settings.warnThresholds,
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);
         // Answer once the live peers hold the new schema too, so drivers see agreement promptly.

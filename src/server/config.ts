@@ -71,8 +71,10 @@ export interface NodeConfig extends StorageConfig {
   batchlogReplayThrottleKib: number;
   /** batch_size_fail_threshold: a multi-partition batch larger than this (KiB) is refused ("Batch too large"). */
   batchSizeFailThresholdKib: number;
-  /** batch_size_warn_threshold: accepted; Sibyl does not send client warnings yet. */
+  /** batch_size_warn_threshold: a multi-partition batch larger than this (KiB) earns a client warning. */
   batchSizeWarnThresholdKib: number;
+  /** unlogged_batch_across_partitions_warn_threshold: an unlogged batch over more partitions earns a client warning. */
+  unloggedBatchWarnPartitions: number;
   authenticator: 'AllowAllAuthenticator';
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
@@ -365,6 +367,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     batchlogReplayThrottleKib: r.sizeKib('batchlog_replay_throttle_in_kb', 'batchlog_replay_throttle', 1024),
     batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
     batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
+    unloggedBatchWarnPartitions: r.int('unlogged_batch_across_partitions_warn_threshold', 10, 0, 2 ** 31 - 1),
     authenticator: 'AllowAllAuthenticator',
     ...failurePolicies,
     warnings,
@@ -397,7 +400,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000, phiConvictThreshold: 8,
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
-    counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
+    counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5, unloggedBatchWarnPartitions: 10,
     authenticator: 'AllowAllAuthenticator',
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
@@ -455,6 +458,7 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     batchlog_replay_throttle_in_kb: c.batchlogReplayThrottleKib,
     batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
     batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
+    unlogged_batch_across_partitions_warn_threshold: c.unloggedBatchWarnPartitions,
     authenticator: c.authenticator,
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,

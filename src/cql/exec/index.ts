@@ -17,6 +17,7 @@ import type { ExecEnv, Plan, Session } from './plan.ts';
 import { executeCas } from './lwt.ts';
 import { checkCounterBatch } from './counter-ops.ts';
 import { checkBatchSize, DEFAULT_BATCH_FAIL_BYTES } from './batch-size.ts';
+import { batchWarnings, DEFAULT_WARN_THRESHOLDS } from './client-warnings.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 
@@ -98,7 +99,7 @@ function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Se
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       const batchTs = ts ? requireBigint(ts(ctx), 'timestamp') : req.params.timestamp;
       return runBatch(env, stmt.type, children.map((c) => ({ m: c, ctx })), batchTs ?? env.nowMicros(), req.params.consistency,
-        req.params.serialConsistency);
+        req.params.serialConsistency, req.warnings);
     },
   };
 }
@@ -121,7 +122,7 @@ export type BatchKind = 'LOGGED' | 'UNLOGGED' | 'COUNTER';
  * with conditions is a lightweight transaction and answers with its [applied] rows.
  */
 export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ m: CompiledModification; ctx: BindContext }>, ts: number,
-  cl: ConsistencyLevel, serialConsistency?: number): Promise<ResultMessage> {
+  cl: ConsistencyLevel, serialConsistency?: number, warnings?: string[]): Promise<ResultMessage> {
   if (children.length === 0) return voidResult;
   if (children.some((c) => c.m.conditions)) return executeCas(env, children, true, cl, serialConsistency);
   const byKeyspace = new Map<string, { ks: CompiledModification['ks']; mutations: Mutation[] }>();
@@ -130,7 +131,9 @@ export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ 
     byKeyspace.set(m.ks.name, entry);
     entry.mutations.push(...(await m.mutations(env, ctx, ts, cl)));
   }
-  checkBatchSize([...byKeyspace.values()].flatMap((e) => e.mutations), env.batchSizeFailBytes ?? DEFAULT_BATCH_FAIL_BYTES);
+  const all = [...byKeyspace.values()].flatMap((e) => e.mutations);
+  checkBatchSize(all, env.batchSizeFailBytes ?? DEFAULT_BATCH_FAIL_BYTES);
+  warnings?.push(...batchWarnings(type, all, env.warnThresholds ?? DEFAULT_WARN_THRESHOLDS));
   const counter = children.some((c) => c.m.counter);
   if (type === 'LOGGED' && !counter) {
     await env.coordinator.writeLogged([...byKeyspace.values()], cl);

@@ -23,12 +23,16 @@ export interface ExecEnv {
   nowMicros(): number;
   /** batch_size_fail_threshold in bytes (Cassandra's default 50 KiB when absent; 0 disables it). */
   batchSizeFailBytes?: number;
+  /** The thresholds of client warnings (Cassandra's defaults when absent). */
+  warnThresholds?: import('./client-warnings.ts').WarnThresholds;
 }
 
 export interface ExecRequest {
   params: QueryParameters;
   /** Bound values in marker order (named values already mapped to positions). */
   values: ExecValue[];
+  /** Where the statement adds the client warnings of its response (v4+ WARNING flag), when the caller wants them. */
+  warnings?: string[];
 }
 
 export interface Plan {

@@ -17,6 +17,7 @@ import { partitionKeyBindIndexes } from './rows.ts';
 import { jsonColumn, rowsToJson } from './json.ts';
 import { compileGroupBy, groupedPage } from './group-by.ts';
 import type { PagingState } from './paging.ts';
+import { aggregationWarning } from './client-warnings.ts';
 import { annRows, checkAnnRestrictions, compileAnn, MAX_TOP_K } from './ann.ts';
 
 export { compareClusteringOf, partitionKeyBytes, rowValues, splitPartitionKey } from './rows.ts';
@@ -48,6 +49,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
     stmt.where.some((w) => w.lhs.kind === 'column' && w.lhs.name === c.name && w.op === 'IN'));
   const groupSpec = compileGroupBy(table, stmt);
   const grouped = groupSpec !== undefined || selection.isAggregate;
+  const warning = aggregationWarning(table, stmt, grouped);
   const variables = markers.finish();
   const resultColumns = stmt.json ? [jsonColumn(table)] : selection.columns;
   const pkIndexes = partitionKeyBindIndexes(table, stmt.where);
@@ -60,6 +62,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
     keyspace: ksName,
     async execute(env: ExecEnv, _session: Session, req: ExecRequest): Promise<ResultMessage> {
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
+      if (warning) req.warnings?.push(warning);
       const limits: Limits = {
         pageSize: req.params.pageSize && req.params.pageSize > 0 ? req.params.pageSize : Infinity,
         limit: limit ? positive(requireInt(limit(ctx), 'limit'), 'LIMIT') : Infinity,
