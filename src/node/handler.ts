@@ -12,6 +12,7 @@ import type { ExecEnv, Plan, Session } from '../cql/exec/index.ts';
 import { checkBatch, runBatch, type CompiledModification } from '../cql/exec/index.ts';
 import type { ExecValue } from '../cql/exec/values.ts';
 import type { StatementCache } from './statements.ts';
+import { beginTrace, Tracing, type TraceSession } from './tracing.ts';
 
 // Cassandra's SUPPORTED, in its order.
 export const SUPPORTED_OPTIONS: Record<string, string[]> = {
@@ -29,6 +30,8 @@ export interface ConnectionState {
   version?: number;
   /** What STARTUP's COMPRESSION negotiated. */
   compression?: CompressionName;
+  /** The client's address (system_traces.sessions.client). */
+  clientAddress?: string;
 }
 
 const EVENT_NAMES = new Set(['TOPOLOGY_CHANGE', 'STATUS_CHANGE', 'SCHEMA_CHANGE']);
@@ -57,14 +60,41 @@ export class RequestHandler {
   constructor(
     private readonly env: ExecEnv,
     private readonly statements: StatementCache,
-  ) {}
+  ) {
+    this.tracing = new Tracing(env, statements);
+  }
 
-  async handle(state: ConnectionState, req: Request): Promise<Response> {
+  private readonly tracing: Tracing;
+
+  /** `traced`: the request's envelope had the TRACING flag. */
+  async handle(state: ConnectionState, req: Request, traced = false): Promise<Response> {
     if (req.opcode === Opcode.OPTIONS) return { opcode: Opcode.SUPPORTED, options: SUPPORTED_OPTIONS };
     if (req.opcode === Opcode.STARTUP) return this.startup(state, req.options);
     if (!state.started) {
       throw new ProtocolError(`Unexpected message ${opcodeName(req.opcode)}, expecting STARTUP or OPTIONS`);
     }
+    const trace = traced ? beginTrace(this.tracing, req, state.clientAddress ?? '127.0.0.1', (id) => this.preparedQuery(id)) : undefined;
+    if (!trace) return this.serve(state, req);
+    try {
+      const res = await this.serve(state, req, trace);
+      return res.opcode === Opcode.RESULT ? { ...res, tracingId: trace.id } : res;
+    } finally {
+      // Tracing is best effort, as Cassandra's (its trace writes are asynchronous, at ANY): a failure to store the
+      // trace must not fail the request it describes.
+      await this.tracing.finish(trace).catch(() => undefined);
+    }
+  }
+
+  /** The text of a prepared statement, for its trace; an unknown id is EXECUTE's own error to report. */
+  private preparedQuery(id: Buffer): string | undefined {
+    try {
+      return this.statements.lookup(id).query;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async serve(state: ConnectionState, req: Request, trace?: TraceSession): Promise<Response> {
     switch (req.opcode) {
       case Opcode.REGISTER:
         for (const e of req.events) {
@@ -75,9 +105,11 @@ export class RequestHandler {
       case Opcode.QUERY: {
         // v5's With_keyspace runs the query in that keyspace without touching the connection's.
         const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace };
+        trace?.trace(`Parsing ${req.query}`);
+        trace?.trace('Preparing statement');
         const plan = this.statements.planFor(req.query, session);
         const warnings: string[] = [];
-        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params, true), warnings });
+        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params, true), warnings, trace });
         if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
         return withWarnings({ opcode: Opcode.RESULT, result }, warnings);
       }
@@ -90,14 +122,16 @@ export class RequestHandler {
       }
       case Opcode.EXECUTE: {
         const warnings: string[] = [];
-        return withWarnings({ opcode: Opcode.RESULT, result: await this.execute(state, req.id, req.params, warnings, req.resultMetadataId) }, warnings);
+        return withWarnings({ opcode: Opcode.RESULT, result: await this.execute(state, req.id, req.params, warnings, req.resultMetadataId, trace) }, warnings);
       }
       case Opcode.BATCH: {
         const warnings: string[] = [];
-        return withWarnings({ opcode: Opcode.RESULT, result: await this.batch(state, req.batch, warnings) }, warnings);
+        return withWarnings({ opcode: Opcode.RESULT, result: await this.batch(state, req.batch, warnings, trace) }, warnings);
       }
       case Opcode.AUTH_RESPONSE:
         throw new ProtocolError('Unexpected message AUTH_RESPONSE: authentication is not enabled');
+      default:
+        throw new ProtocolError(`Unexpected message ${opcodeName(req.opcode)}`);
     }
   }
 
@@ -105,14 +139,14 @@ export class RequestHandler {
    * EXECUTE. In v5 the client says which result metadata it holds; when that is no longer what the statement
    * returns, the rows go out with Metadata_changed, the new id and the full metadata, even if it asked to skip them.
    */
-  private async execute(state: ConnectionState, id: Buffer, params: QueryParameters, warnings: string[], heldMetadataId?: Buffer): Promise<ResultMessage> {
+  private async execute(state: ConnectionState, id: Buffer, params: QueryParameters, warnings: string[], heldMetadataId?: Buffer, trace?: TraceSession): Promise<ResultMessage> {
     const e = this.statements.lookup(id);
     const session: Session = { keyspace: e.keyspace };
     const columns = e.plan.resultColumns;
     const currentId = heldMetadataId && columns.length > 0 ? resultMetadataId(columns) : undefined;
     const changed = currentId !== undefined && !currentId.equals(heldMetadataId!);
     const run = changed ? { ...params, skipMetadata: false } : params;
-    const result = await e.plan.execute(this.env, session, { params: run, values: bindValues(e.plan, run), warnings });
+    const result = await e.plan.execute(this.env, session, { params: run, values: bindValues(e.plan, run), warnings, trace });
     if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
     if (changed && result.kind === 'rows') return { ...result, newMetadataId: currentId };
     return result;
@@ -134,7 +168,7 @@ export class RequestHandler {
     return { opcode: Opcode.READY };
   }
 
-  private async batch(state: ConnectionState, batch: BatchRequest, warnings: string[]): Promise<ResultMessage> {
+  private async batch(state: ConnectionState, batch: BatchRequest, warnings: string[], trace?: TraceSession): Promise<ResultMessage> {
     const children: Array<{ m: CompiledModification; ctx: { values: ExecValue[]; nowMicros: number } }> = [];
     const nowMicros = this.env.nowMicros();
     const session = batch.keyspace === undefined ? state.session : { keyspace: batch.keyspace };
@@ -148,7 +182,7 @@ export class RequestHandler {
     // The frame's default timestamp is the driver's client-side clock, not USING TIMESTAMP: a conditional batch
     // ignores it (its cells take the Paxos ballot's time), as Cassandra does.
     checkBatch(kind, children.map((c) => c.m), false);
-    return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency, warnings);
+    return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency, warnings, trace);
   }
 }
 

@@ -343,7 +343,16 @@ const SYSTEM_DISTRIBUTED = keyspace('system_distributed', { class: SIMPLE_STRATE
   },
 ]);
 
-const SYSTEM_TRACES = keyspace('system_traces', { class: SIMPLE_STRATEGY, replication_factor: '2' }, [
+/**
+ * A system keyspace whose tables hold data written through the ordinary write path (replicated by the keyspace's
+ * strategy, read through the coordinator), rather than rows computed by system_tables.ts.
+ */
+function storedTables(ks: KeyspaceDef): KeyspaceDef {
+  return { ...ks, tables: new Map([...ks.tables].map(([n, t]) => [n, { ...t, virtual: false }])) };
+}
+
+// Tracing writes its sessions and events here (node/tracing.ts).
+const SYSTEM_TRACES = storedTables(keyspace('system_traces', { class: SIMPLE_STRATEGY, replication_factor: '2' }, [
   {
     name: 'sessions',
     columns:
@@ -360,7 +369,7 @@ const SYSTEM_TRACES = keyspace('system_traces', { class: SIMPLE_STRATEGY, replic
     ck: ['event_id'],
     comment: 'tracing events',
   },
-].map((s) => ({ ...s, options: { default_time_to_live: 0, gc_grace_seconds: 0 } })));
+].map((s) => ({ ...s, options: { default_time_to_live: 0, gc_grace_seconds: 0 } }))));
 
 const SYSTEM_VIRTUAL_SCHEMA = keyspace('system_virtual_schema', { class: LOCAL_STRATEGY }, [
   { name: 'keyspaces', columns: 'keyspace_name text', pk: ['keyspace_name'], comment: 'virtual keyspace definitions' },

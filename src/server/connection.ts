@@ -3,7 +3,7 @@
 // version, compression and v5 segments that STARTUP negotiates are the WireCodec's business; here, decoding only
 // pauses while STARTUP is being answered, since what follows it may be in another format.
 import type { Socket } from 'node:net';
-import type { Frame } from '../protocol/frame.ts';
+import { FrameFlag, type Frame } from '../protocol/frame.ts';
 import { Opcode } from '../protocol/messages.ts';
 import { decodeFrameRequest } from '../protocol/requests.ts';
 import { ProtocolVersion } from '../protocol/versions.ts';
@@ -39,6 +39,8 @@ export class Connection {
   ) {
     this.codec = new WireCodec({ maxBodyLength: opts.maxFrameBytes });
     socket.setNoDelay(true);
+    // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; system_traces names it as IPv4.
+    this.state.clientAddress = socket.remoteAddress?.replace(/^::ffff:/, '');
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
@@ -88,7 +90,7 @@ export class Connection {
     if (startup) this.paused = true;
     this.inFlight++;
     // One then() with both handlers (no finally()): every extra promise per request is another microtask.
-    this.handler.handle(this.state, req).then(
+    this.handler.handle(this.state, req, (frame.flags & FrameFlag.TRACING) !== 0).then(
       (res) => {
         try {
           if (startup && this.state.started) this.completeStartup(frame, res);

@@ -13,7 +13,7 @@ import { MarkerTypes, compileTerm, type BindContext } from './terms.ts';
 import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { T } from '../../model/types.ts';
 import { requireBigint } from './values.ts';
-import type { ExecEnv, Plan, Session } from './plan.ts';
+import type { ExecEnv, Plan, Session, TraceSink } from './plan.ts';
 import { executeCas } from './lwt.ts';
 import { checkCounterBatch } from './counter-ops.ts';
 import { checkBatchSize, DEFAULT_BATCH_FAIL_BYTES } from './batch-size.ts';
@@ -99,7 +99,7 @@ function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Se
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       const batchTs = ts ? requireBigint(ts(ctx), 'timestamp') : req.params.timestamp;
       return runBatch(env, stmt.type, children.map((c) => ({ m: c, ctx })), batchTs ?? env.nowMicros(), req.params.consistency,
-        req.params.serialConsistency, req.warnings);
+        req.params.serialConsistency, req.warnings, req.trace);
     },
   };
 }
@@ -122,7 +122,7 @@ export type BatchKind = 'LOGGED' | 'UNLOGGED' | 'COUNTER';
  * with conditions is a lightweight transaction and answers with its [applied] rows.
  */
 export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ m: CompiledModification; ctx: BindContext }>, ts: number,
-  cl: ConsistencyLevel, serialConsistency?: number, warnings?: string[]): Promise<ResultMessage> {
+  cl: ConsistencyLevel, serialConsistency?: number, warnings?: string[], trace?: TraceSink): Promise<ResultMessage> {
   if (children.length === 0) return voidResult;
   if (children.some((c) => c.m.conditions)) return executeCas(env, children, true, cl, serialConsistency);
   const byKeyspace = new Map<string, { ks: CompiledModification['ks']; mutations: Mutation[] }>();
@@ -134,6 +134,7 @@ export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ 
   const all = [...byKeyspace.values()].flatMap((e) => e.mutations);
   checkBatchSize(all, env.batchSizeFailBytes ?? DEFAULT_BATCH_FAIL_BYTES);
   warnings?.push(...batchWarnings(type, all, env.warnThresholds ?? DEFAULT_WARN_THRESHOLDS));
+  trace?.trace('Determining replicas for mutation');
   const counter = children.some((c) => c.m.counter);
   if (type === 'LOGGED' && !counter) {
     await env.coordinator.writeLogged([...byKeyspace.values()], cl);

@@ -33,6 +33,13 @@ export interface ExecRequest {
   values: ExecValue[];
   /** Where the statement adds the client warnings of its response (v4+ WARNING flag), when the caller wants them. */
   warnings?: string[];
+  /** The trace session of a traced request (the TRACING flag): statements add the events Cassandra's would. */
+  trace?: TraceSink;
+}
+
+/** Where a traced request's events go (node/tracing.ts stores them in system_traces). */
+export interface TraceSink {
+  trace(activity: string): void;
 }
 
 export interface Plan {

@@ -62,7 +62,6 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
     keyspace: ksName,
     async execute(env: ExecEnv, _session: Session, req: ExecRequest): Promise<ResultMessage> {
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
-      if (warning) req.warnings?.push(warning);
       const limits: Limits = {
         pageSize: req.params.pageSize && req.params.pageSize > 0 ? req.params.pageSize : Infinity,
         limit: limit ? positive(requireInt(limit(ctx), 'limit'), 'LIMIT') : Infinity,
@@ -73,6 +72,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
       if (postOrdering && req.params.pageSize !== undefined && req.params.pageSize > 0) throw new InvalidRequestError(POST_ORDERING_PAGING_MSG);
       const state = req.params.pagingState ? decodePagingState(req.params.pagingState) : undefined;
       const nowSec = Math.floor(env.nowMicros() / 1e6);
+      beginRead(req, warning, where, table);
       const run = new SelectRun(env, ks, table, stmt, where, reversed, ctx, nowSec, req.params.consistency);
       const fetch = (l: Limits, s: PagingState | undefined): Promise<PageResult> =>
         virtual ? Promise.resolve(run.virtualPage(l, s)) : postOrdering ? run.orderedRows(l) : run.page(l, s);
@@ -89,8 +89,8 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
         projected = page.sources.map((row) => selection.projectRow(row, ctx, nowSec));
         next = page.next;
       }
-      const rows = stmt.json ? rowsToJson(selection.columns, projected) : projected;
-      const result: RowsResult = { kind: 'rows', columns: resultColumns, rows };
+      req.trace?.trace(`Read ${projected.length} live rows and 0 tombstone cells`);
+      const result: RowsResult = { kind: 'rows', columns: resultColumns, rows: stmt.json ? rowsToJson(selection.columns, projected) : projected };
       if (next) result.pagingState = encodePagingState(next);
       if (req.params.skipMetadata) result.noMetadata = true;
       return result;
@@ -98,6 +98,11 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   };
 }
 
+/** What a read adds to its response before it starts: its client warning, its first trace event. */
+function beginRead(req: ExecRequest, warning: string | undefined, where: CompiledWhere, table: TableDef): void {
+  if (warning) req.warnings?.push(warning);
+  req.trace?.trace(where.partitionKeys ? `Executing single-partition query on ${table.name}` : 'Computing ranges to query');
+}
 
 /** DISTINCT and ORDER BY rules that depend on the selection and the WHERE clause, with Cassandra's messages. */
 function checkDistinctAndOrderBy(table: TableDef, stmt: SelectStatement, selection: Selection, where: CompiledWhere, isAnn: boolean, virtual: boolean): void {
