@@ -8,7 +8,7 @@ import type { StatementCache } from './statements.ts';
 import { Consistency, consistencyName } from '../model/consistency.ts';
 import { Opcode, type QueryParameters, type Request } from '../protocol/messages.ts';
 import { encodeJs, type JsValue } from '../model/values/js.ts';
-import { defaultTimeUuidGenerator } from '../model/values/uuid.ts';
+import { defaultTimeUuidGenerator, makeTimeUuid } from '../model/values/uuid.ts';
 import type { TraceSink } from '../cql/exec/plan.ts';
 
 /** Cassandra's tracetype_query_ttl default: trace rows expire after a day. */
@@ -38,8 +38,19 @@ export class TraceSession implements TraceSink {
 
   trace(activity: string): void {
     const now = this.nowMicros();
-    this.events.push({ id: defaultTimeUuidGenerator.next(Math.floor(now / 1000)), activity, elapsedMicros: Math.max(0, now - this.startedMicros) });
+    this.events.push({ id: eventId(now), activity, elapsedMicros: Math.max(0, now - this.startedMicros) });
   }
+}
+
+// Event ids carry the event's time to the microsecond (cqlsh prints it), strictly increasing within the node so that
+// the events of a session keep their order as clustering keys; the clock-seq and node bytes are the node's own.
+const EVENT_NODE = defaultTimeUuidGenerator.next(0).subarray(8);
+let lastEventTicks = 0n;
+function eventId(nowMicros: number): Buffer {
+  let ticks = BigInt(Math.floor(nowMicros)) * 10n;
+  if (ticks <= lastEventTicks) ticks = lastEventTicks + 1n;
+  lastEventTicks = ticks;
+  return makeTimeUuid(ticks, EVENT_NODE);
 }
 
 const SESSION_INSERT =

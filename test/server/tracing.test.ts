@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Client } from 'cassandra-driver';
 import { REPO_ROOT, startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
 import { connectClient, nodeConfig } from '../fixtures/driver.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const ADDRESS = '127.0.66.2';
 const KS = 'trace_ks';
@@ -75,6 +76,24 @@ describe('request tracing', () => {
     assert.equal(batch.requestType, 'Execute batch of CQL3 queries');
     assert.ok(batch.events.some((e) => e.activity === 'Determining replicas for mutation'), JSON.stringify(batch.events));
     assert.equal((await client.execute('SELECT session_id FROM system_traces.sessions')).rowLength, before + 2);
+  });
+
+  test("cqlsh's TRACING ON prints each statement's trace as cqlsh does", async () => {
+    const r = await runCli(['cqlsh', ADDRESS, '-e', `TRACING ON; SELECT v FROM ${KS}.t WHERE k = 1; TRACING OFF; SELECT v FROM ${KS}.t WHERE k = 1`], { timeoutMs: 60_000 });
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 0);
+    const lines = r.stdout.split('\n');
+    assert.equal(lines[0], 'Now Tracing is enabled');
+    const at = lines.findIndex((l) => l.startsWith('Tracing session: '));
+    assert.ok(at > 0, r.stdout);
+    assert.match(lines[at]!, /^Tracing session: [0-9a-f-]{36}$/);
+    assert.match(lines[at + 2]!, /^ activity +\| timestamp +\| source +\| source_elapsed \| client$/);
+    const rows = lines.slice(at + 4, lines.indexOf('', at + 4));
+    assert.match(rows[0]!, /^ +Execute CQL3 query \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})? \| 127\.0\.66\.2 \| +0 \| 127\.0\.0\.1$/);
+    assert.ok(rows.some((l) => l.includes(`Parsing SELECT v FROM ${KS}.t WHERE k = 1; [Native-Transport-Requests-1]`)), r.stdout);
+    assert.match(rows.at(-1)!, /^ +Request complete \| .* \| 127\.0\.66\.2 \| +\d+ \| 127\.0\.0\.1$/);
+    assert.equal(lines.filter((l) => l.startsWith('Tracing session: ')).length, 1, 'no trace once TRACING OFF');
+    assert.ok(lines.includes('Disabled Tracing.'), r.stdout);
   });
 
   test('the Python driver: get_query_trace()', () => {

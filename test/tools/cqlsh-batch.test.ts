@@ -146,6 +146,10 @@ Now Expanded output is enabled
      2
 
 (1 rows)
+
+Warnings :
+Aggregation query used without partition key
+
 `);
     // cqlsh counts the lines it has read, so an error names the line after its statement's last one.
     assert.equal(r.stderr, `${file}:9:InvalidRequest: Error from server: code=2200 [Invalid query] `
