@@ -7,6 +7,7 @@ import type {
 import type { Parser } from './parser-core.ts';
 import { ordering } from './parser-dml.ts';
 import { isNativeTypeName } from '../model/types.ts';
+import { createFunctionOrAggregate, dropFunctionOrAggregate, isCreateFunction } from './parser-functions.ts';
 import { createIndex, dropIndex } from './parser-index.ts';
 
 function ifNotExists(p: Parser): boolean {
@@ -288,6 +289,7 @@ export function createStatement(p: Parser): Statement {
   if (isTableWord(p)) return createTable(p);
   if (p.acceptKw('type')) return createType(p);
   if (p.isKw('index') || (p.isKw('custom') && p.isKw('index', 1))) return createIndex(p);
+  if (isCreateFunction(p)) return createFunctionOrAggregate(p);
   return unsupported(p, 'CREATE');
 }
 
@@ -314,6 +316,7 @@ export function dropStatement(p: Parser): Statement {
     return { kind: 'drop_type', ifExists: exists, type: p.qualifiedName() };
   }
   if (p.isKw('index')) return dropIndex(p);
+  if (p.isKw('function') || p.isKw('aggregate')) return dropFunctionOrAggregate(p);
   return unsupported(p, 'DROP');
 }
 

@@ -330,7 +330,8 @@ export type Statement =
   | DropTypeStatement
   | CreateIndexStatement
   | DropIndexStatement
-  | DescribeStatement;
+  | DescribeStatement
+  | import('./ast-functions.ts').FunctionStatement;
 
 /** What the parser returns: the statement plus its bind markers in order (for PREPARE's variable metadata). */
 export interface ParsedStatement {

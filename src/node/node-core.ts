@@ -79,6 +79,8 @@ export interface NodeSettings {
   batchSizeFailBytes?: number;
   /** batch_size_warn_threshold and unlogged_batch_across_partitions_warn_threshold (client warnings). */
   warnThresholds?: WarnThresholds;
+  /** user_defined_functions_enabled. */
+  userFunctionsEnabled?: boolean;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -203,6 +205,7 @@ export class NodeCore {
       nowMicros: this.env.nowMicros,
       batchSizeFailBytes: this.settings.batchSizeFailBytes,
       warnThresholds: this.settings.warnThresholds,
+      userFunctionsEnabled: this.settings.userFunctionsEnabled,
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);
         // Answer once the live peers hold the new schema too, so drivers see agreement promptly.

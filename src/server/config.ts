@@ -75,6 +75,8 @@ export interface NodeConfig extends StorageConfig {
   batchSizeWarnThresholdKib: number;
   /** unlogged_batch_across_partitions_warn_threshold: an unlogged batch over more partitions earns a client warning. */
   unloggedBatchWarnPartitions: number;
+  /** user_defined_functions_enabled (enable_user_defined_functions before 4.1): CREATE FUNCTION is refused otherwise. */
+  userDefinedFunctionsEnabled: boolean;
   authenticator: 'AllowAllAuthenticator';
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
@@ -117,6 +119,14 @@ function phiThreshold(v: unknown): number {
   const n = typeof v === 'number' || typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : NaN;
   if (!Number.isFinite(n) || n < 5 || n > 16) throw invalid('phi_convict_threshold', 'a number between 5 and 16', v);
   return n;
+}
+
+/** A yaml boolean (Cassandra's loader also takes the strings true/false). */
+function yamlBool(key: string, v: unknown, def: boolean): boolean {
+  if (v === undefined) return def;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw invalid(key, 'true or false', v);
 }
 
 /** java.util.Properties syntax: `k=v`, `k = v`, `k: v`, `k v`, `#`/`!` comments, backslash continuations and escapes. */
@@ -368,6 +378,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
     batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
     unloggedBatchWarnPartitions: r.int('unlogged_batch_across_partitions_warn_threshold', 10, 0, 2 ** 31 - 1),
+    userDefinedFunctionsEnabled: yamlBool('user_defined_functions_enabled', r.get('user_defined_functions_enabled') ?? r.get('enable_user_defined_functions'), false),
     authenticator: 'AllowAllAuthenticator',
     ...failurePolicies,
     warnings,
@@ -400,7 +411,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000, phiConvictThreshold: 8,
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
-    counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5, unloggedBatchWarnPartitions: 10,
+    counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5, unloggedBatchWarnPartitions: 10, userDefinedFunctionsEnabled: false,
     authenticator: 'AllowAllAuthenticator',
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
@@ -459,6 +470,7 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
     batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
     unlogged_batch_across_partitions_warn_threshold: c.unloggedBatchWarnPartitions,
+    user_defined_functions_enabled: c.userDefinedFunctionsEnabled,
     authenticator: c.authenticator,
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,

@@ -60,6 +60,7 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
     counterWriteTimeoutMs: config.counterWriteRequestTimeoutMs,
     batchlogReplayThrottleBytesPerSec: config.batchlogReplayThrottleKib * 1024,
     batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
+    userFunctionsEnabled: config.userDefinedFunctionsEnabled,
     warnThresholds: { batchSizeWarnBytes: config.batchSizeWarnThresholdKib * 1024, unloggedBatchPartitions: config.unloggedBatchWarnPartitions },
   };
 }

@@ -18,6 +18,7 @@ import { executeCas } from './lwt.ts';
 import { checkCounterBatch } from './counter-ops.ts';
 import { checkBatchSize, DEFAULT_BATCH_FAIL_BYTES } from './batch-size.ts';
 import { batchWarnings, DEFAULT_WARN_THRESHOLDS } from './client-warnings.ts';
+import { functionDdlPlan } from './functions-ddl.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 
@@ -59,6 +60,11 @@ export function compile(parsed: ParsedStatement, schema: Schema, session: Sessio
       });
     case 'describe':
       return describePlan(stmt);
+    case 'create_function':
+    case 'drop_function':
+    case 'create_aggregate':
+    case 'drop_aggregate':
+      return functionDdlPlan(stmt);
     default:
       return ddlPlan(stmt);
   }

@@ -25,6 +25,8 @@ export interface ExecEnv {
   batchSizeFailBytes?: number;
   /** The thresholds of client warnings (Cassandra's defaults when absent). */
   warnThresholds?: import('./client-warnings.ts').WarnThresholds;
+  /** user_defined_functions_enabled: CREATE FUNCTION is refused unless set (Cassandra 5.0's default: false). */
+  userFunctionsEnabled?: boolean;
 }
 
 export interface ExecRequest {
