@@ -10,6 +10,7 @@ import { keyspaceIndex, tableIndexes } from './indexes.ts';
 import { isSystemKeyspace, withSystemKeyspaces } from './system_defs.ts';
 import { compareNames } from './table_build.ts';
 import { referencesUdt } from './types_resolve.ts';
+import { aggregateToCql, functionToCql, overloadName } from './function-cql.ts';
 
 export interface ClusterInfo {
   clusterName: string;
@@ -33,7 +34,7 @@ const ELEMENT_COLUMNS = [...LIST_COLUMNS, { name: 'create_statement', type: T.te
 
 interface Element {
   keyspace: string;
-  type: 'keyspace' | 'type' | 'table' | 'index';
+  type: 'keyspace' | 'type' | 'table' | 'index' | 'function' | 'aggregate';
   name: string;
   cql: (withInternals: boolean) => string;
 }
@@ -81,10 +82,21 @@ function typesInDependencyOrder(ks: KeyspaceDef): UserTypeDef[] {
   return out;
 }
 
+/** Functions then aggregates, each by name and argument types (Cassandra's KeyspaceMetadata.toCqlString). */
+function functionElements(ks: KeyspaceDef): Element[] {
+  const bySig = <T extends { name: string; argTypes: CqlType[] }>(xs: Iterable<T>) =>
+    [...xs].sort((a, b) => compareNames(overloadName(a), overloadName(b)));
+  return [
+    ...bySig(ks.functions?.values() ?? []).map((f): Element => ({ keyspace: ks.name, type: 'function', name: overloadName(f), cql: () => functionToCql(f) })),
+    ...bySig(ks.aggregates?.values() ?? []).map((a): Element => ({ keyspace: ks.name, type: 'aggregate', name: overloadName(a), cql: () => aggregateToCql(a) })),
+  ];
+}
+
 function keyspaceElements(ks: KeyspaceDef, only: boolean): Element[] {
   const out = [keyspaceElement(ks)];
   if (only) return out;
   out.push(...typesInDependencyOrder(ks).map(typeElement));
+  out.push(...functionElements(ks));
   out.push(...[...ks.tables.values()].sort(ignoreCase).flatMap(tableWithIndexes));
   return out;
 }
@@ -95,7 +107,8 @@ function elementRows(elements: Element[], withInternals: boolean): DescribeResul
     rows: elements.map((e) => ({
       keyspace_name: quoteIdentIfNeeded(e.keyspace),
       type: e.type,
-      name: quoteIdentIfNeeded(e.name),
+      // A function's or aggregate's name carries its argument types, already quoted as needed.
+      name: e.type === 'function' || e.type === 'aggregate' ? e.name : quoteIdentIfNeeded(e.name),
       create_statement: e.cql(withInternals),
     })),
   };
@@ -107,7 +120,8 @@ function listRows(elements: Element[]): DescribeResult {
     rows: elements.map((e) => ({
       keyspace_name: quoteIdentIfNeeded(e.keyspace),
       type: e.type,
-      name: quoteIdentIfNeeded(e.name),
+      // A function's or aggregate's name carries its argument types, already quoted as needed.
+      name: e.type === 'function' || e.type === 'aggregate' ? e.name : quoteIdentIfNeeded(e.name),
     })),
   };
 }

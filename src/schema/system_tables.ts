@@ -2,6 +2,7 @@
 // than stored. Drivers build their whole picture of the cluster from these (protocol-compat §6), so every column
 // carries Cassandra 4.0's name and type; values are JsValue and the executor encodes them with encodeJs.
 import type { JsValue } from '../model/values/js.ts';
+import { aggregateRows, functionRows } from './function-rows.ts';
 import { typeToCql } from '../model/types.ts';
 import type { ColumnDef, KeyspaceDef, Schema, TableDef } from './model.ts';
 import { isVirtualKeyspace, withSystemKeyspaces } from './system_defs.ts';
@@ -80,6 +81,10 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
       return schemaKeyspaces(ctx).flatMap(typeRows);
     case 'system_schema.indexes':
       return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(indexRows));
+    case 'system_schema.functions':
+      return schemaKeyspaces(ctx).flatMap(functionRows);
+    case 'system_schema.aggregates':
+      return schemaKeyspaces(ctx).flatMap(aggregateRows);
     case 'system.IndexInfo':
       return [...(ctx.builtIndexes ?? [])]
         .sort((a, b) => compareNames(a.keyspace, b.keyspace) || compareNames(a.index, b.index))

@@ -18,6 +18,7 @@ import { jsonColumn, rowsToJson } from './json.ts';
 import { compileGroupBy, groupedPage } from './group-by.ts';
 import type { PagingState } from './paging.ts';
 import { aggregationWarning } from './client-warnings.ts';
+import { withFunctionSchema } from './selection-udf.ts';
 import { annRows, checkAnnRestrictions, compileAnn, MAX_TOP_K } from './ann.ts';
 
 export { compareClusteringOf, partitionKeyBytes, rowValues, splitPartitionKey } from './rows.ts';
@@ -33,7 +34,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   const table = ks.tables.get(stmt.table.name);
   if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
   const markers = new MarkerTypes(markerCount);
-  const selection = compileSelection(table, stmt.selectors, markers);
+  const selection = withFunctionSchema(schema, () => compileSelection(table, stmt.selectors, markers));
   const virtual = table.virtual === true;
   const where = compileWhere(table, stmt.where, markers, virtual, stmt.allowFiltering, true);
   const ann = virtual ? undefined : compileAnn(table, stmt, markers, selection.isAggregate);
