@@ -13,6 +13,7 @@ import { seededRandom, systemClock, systemTimers } from '../cluster/env.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET } from '../coordinator/hints.ts';
 import { LmdbHintStore } from './hint-store.ts';
 import type { Schema, TableDef } from '../schema/model.ts';
+import { backingTables } from '../index/terms.ts';
 import { Connection } from './connection.ts';
 import { startAdminServer } from './admin.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
@@ -88,6 +89,8 @@ export function storageOptions(config: NodeConfig): StorageOptions {
 async function replayCommitLog(storage: StorageEngine, schema: Schema, config: NodeConfig): Promise<void> {
   const byId = new Map<string, TableDef>();
   for (const ks of schema.keyspaces.values()) for (const t of ks.tables.values()) byId.set(t.id, t);
+  // Index entries are written to their backing tables in the same commit log entries as the base rows.
+  for (const t of backingTables(schema)) byId.set(t.id, t);
   const policy = config.commitFailurePolicy === 'ignore' ? 'ignore' : 'stop';
   const report = await storage.replay((id) => byId.get(id), policy);
   if (report.entries > 0 || report.skipped.length > 0) {

@@ -76,13 +76,18 @@ test('indexed queries over three nodes: every coordinator and level, paged; a no
     }
   }
 
-  // One node down: every range still has a live replica for ONE; ALL cannot be met.
+  // One node down: every range still has a live replica for ONE; ALL cannot be met (nor can the full scan at ALL
+  // that gives the expected rows, so they are taken before).
+  const wantV3 = await expected(a, (r) => r.v === 3);
   const down = nodes[2]!;
+  // A cassandra-driver 4.10 client whose only host goes away keeps reconnecting and never finishes shutting down.
+  await cs[2]!.shutdown();
+  clients.splice(clients.indexOf(cs[2]!), 1);
   await down.stop();
   await eventually('node 3 seen down', 60_000, async () => {
     await expectServerError(a.execute('SELECT k, c FROM ix.t WHERE v = 3', [], { consistency: CL.all }), 0x1000, 'ALL with a node down');
   });
-  assert.deepEqual((await all(a, 'SELECT k, c FROM ix.t WHERE v = 3', CL.one, 100)).sort(), (await expected(a, (r) => r.v === 3)).sort());
+  assert.deepEqual((await all(a, 'SELECT k, c FROM ix.t WHERE v = 3', CL.one, 100)).sort(), [...wantV3].sort());
   // Writes it misses are hinted; an index created meanwhile reaches it when it is back.
   await runConcurrent(100, 16, async (i) => {
     await a.execute('UPDATE ix.t SET v = 100, g = ? WHERE k = ? AND c = ?', [`g${i % 3}`, i % 300, i], { prepare: true, consistency: CL.one });
