@@ -30,8 +30,13 @@ export interface ConnectionState {
   version?: number;
   /** What STARTUP's COMPRESSION negotiated. */
   compression?: CompressionName;
-  /** The client's address (system_traces.sessions.client). */
+  /** The client's address and port (system_traces.sessions.client, system_views.clients). */
   clientAddress?: string;
+  clientPort?: number;
+  /** STARTUP's options, for system_views.clients. */
+  startupOptions?: Record<string, string>;
+  /** Requests served on the connection (system_views.clients.request_count). */
+  requestCount?: number;
 }
 
 const EVENT_NAMES = new Set(['TOPOLOGY_CHANGE', 'STATUS_CHANGE', 'SCHEMA_CHANGE']);
@@ -164,6 +169,7 @@ export class RequestHandler {
     }
     const compression = startupCompression(options['COMPRESSION'], state.version ?? ProtocolVersion.V4);
     if (compression) state.compression = compression;
+    state.startupOptions = options;
     state.started = true;
     return { opcode: Opcode.READY };
   }

@@ -13,6 +13,7 @@ import type { BatchlogStore } from '../coordinator/batchlog.ts';
 import { counterIdOf } from '../storage/counters.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
 import type { WarnThresholds } from '../cql/exec/client-warnings.ts';
+import type { SystemViewsSource } from '../schema/system-views.ts';
 import type { Statement } from '../model/ast.ts';
 import { GOSSIP_VERB } from '../messaging/verbs.ts';
 import type { EventMessage, ResultMessage, SchemaChange } from '../protocol/messages.ts';
@@ -81,6 +82,8 @@ export interface NodeSettings {
   warnThresholds?: WarnThresholds;
   /** user_defined_functions_enabled. */
   userFunctionsEnabled?: boolean;
+  /** What system_views shows, from the node process (connections, settings). */
+  views?: SystemViewsSource;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -233,6 +236,7 @@ export class NodeCore {
       peers: this.membership.peerInfos().map((p) =>
         (this.membership.isAlive(`${p.address}:${p.storagePort}`) ? p : { ...p, schemaVersion: null })),
       builtIndexes: this.indexes.builtIndexes(),
+      ...(this.settings.views ? { views: this.settings.views } : {}),
     };
   }
 

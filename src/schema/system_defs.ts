@@ -1,6 +1,7 @@
 // Definitions of the system keyspaces with Cassandra 4.0's exact table layouts. Their rows are computed (see
 // system_tables.ts), so every table here is `virtual`. Drivers read these by column name and type-check values,
 // so names and types must match Cassandra's to the letter.
+import { SYSTEM_VIEWS_TABLES } from './system-views.ts';
 import { isNativeTypeName, type CqlType } from '../model/types.ts';
 import {
   DEFAULT_TABLE_OPTIONS, type ColumnDef, type KeyspaceDef, type Schema, type TableDef, type TableOptions,
@@ -14,7 +15,7 @@ export const LOCAL_SYSTEM_KEYSPACES = new Set(['system', 'system_schema']);
 /** System keyspaces replicated like user data; only their replication may be altered. */
 export const REPLICATED_SYSTEM_KEYSPACES = new Set(['system_auth', 'system_distributed', 'system_traces']);
 /** Keyspaces that exist only as computed tables; absent from system_schema (listed in system_virtual_schema). */
-export const VIRTUAL_KEYSPACES = new Set(['system_virtual_schema']);
+export const VIRTUAL_KEYSPACES = new Set(['system_views', 'system_virtual_schema']);
 
 export function isSystemKeyspace(name: string): boolean {
   return LOCAL_SYSTEM_KEYSPACES.has(name) || REPLICATED_SYSTEM_KEYSPACES.has(name) || VIRTUAL_KEYSPACES.has(name);
@@ -391,9 +392,11 @@ const SYSTEM_VIRTUAL_SCHEMA = keyspace('system_virtual_schema', { class: LOCAL_S
   },
 ]);
 
+const SYSTEM_VIEWS = keyspace('system_views', { class: LOCAL_STRATEGY }, SYSTEM_VIEWS_TABLES);
+
 /** The system keyspaces in Cassandra's usual listing order. */
 export const SYSTEM_KEYSPACES: readonly KeyspaceDef[] = [
-  SYSTEM, SYSTEM_AUTH, SYSTEM_DISTRIBUTED, SYSTEM_SCHEMA, SYSTEM_TRACES, SYSTEM_VIRTUAL_SCHEMA,
+  SYSTEM, SYSTEM_AUTH, SYSTEM_DISTRIBUTED, SYSTEM_SCHEMA, SYSTEM_TRACES, SYSTEM_VIEWS, SYSTEM_VIRTUAL_SCHEMA,
 ];
 const SYSTEM_BY_NAME = new Map(SYSTEM_KEYSPACES.map((k) => [k.name, k]));
 

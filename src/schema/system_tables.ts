@@ -3,6 +3,7 @@
 // carries Cassandra 4.0's name and type; values are JsValue and the executor encodes them with encodeJs.
 import type { JsValue } from '../model/values/js.ts';
 import { aggregateRows, functionRows } from './function-rows.ts';
+import { systemViewRows, type SystemViewsSource } from './system-views.ts';
 import { typeToCql } from '../model/types.ts';
 import type { ColumnDef, KeyspaceDef, Schema, TableDef } from './model.ts';
 import { isVirtualKeyspace, withSystemKeyspaces } from './system_defs.ts';
@@ -56,6 +57,8 @@ export interface SystemContext {
   peers: PeerNodeInfo[];
   /** Indexes whose build has completed on this node (system."IndexInfo"). */
   builtIndexes?: Array<{ keyspace: string; index: string }>;
+  /** What system_views shows (connections, settings…), from the node process. */
+  views?: SystemViewsSource;
 }
 
 export type SystemRow = Record<string, JsValue>;
@@ -98,7 +101,7 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
     case 'system_virtual_schema.columns':
       return virtualKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(columnRows));
     default:
-      return [];
+      return table.keyspace === 'system_views' ? systemViewRows(table.name, ctx.views) : [];
   }
 }
 

@@ -41,6 +41,7 @@ export class Connection {
     socket.setNoDelay(true);
     // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; system_traces names it as IPv4.
     this.state.clientAddress = socket.remoteAddress?.replace(/^::ffff:/, '');
+    if (socket.remotePort !== undefined) this.state.clientPort = socket.remotePort;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
@@ -89,6 +90,7 @@ export class Connection {
     if (!this.state.started) this.state.version = frame.version;
     if (startup) this.paused = true;
     this.inFlight++;
+    this.state.requestCount = (this.state.requestCount ?? 0) + 1;
     // One then() with both handlers (no finally()): every extra promise per request is another microtask.
     this.handler.handle(this.state, req, (frame.flags & FrameFlag.TRACING) !== 0).then(
       (res) => {

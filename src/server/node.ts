@@ -15,6 +15,7 @@ import { LmdbHintStore } from './hint-store.ts';
 import type { Schema, TableDef } from '../schema/model.ts';
 import { backingTables } from '../index/terms.ts';
 import { Connection } from './connection.ts';
+import { systemViewsSource } from './system-views-source.ts';
 import { startAdminServer } from './admin.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
 import { NodeLifecycle } from './lifecycle.ts';
@@ -120,14 +121,15 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
       return t && t.id === id ? t : undefined;
     },
   });
+  // The native server adds its connections here; system_views.clients lists them.
+  const connections = new Set<Connection>();
   const core = await NodeCore.create({
     clock: systemClock, nowMicros, timers: systemTimers(), random: seededRandom(randomInt(2 ** 31)),
     messenger: messaging, store: storage, hints, log,
-  }, nodeSettings(config, identity));
+  }, { ...nodeSettings(config, identity), views: systemViewsSource(config, connections) });
   schemaOf = () => core.schema.current;
   await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));
-  const connections = new Set<Connection>();
   core.onEvent((e: EventMessage) => {
     for (const c of connections) c.sendEvent(e);
   });

@@ -78,8 +78,8 @@ ${cols}
     assert.equal(out, `
 CREATE KEYSPACE cq WITH replication = {'class': 'org.apache.cassandra.locator.SimpleStrategy', 'replication_factor': '1'}  AND durable_writes = true;
 ${table('people', people)}${table('people2', people)}${table('pg', '    k int PRIMARY KEY,\n    v text')}
-cq      system_auth         system_schema  system_virtual_schema
-system  system_distributed  system_traces
+cq      system_auth         system_schema  system_views         
+system  system_distributed  system_traces  system_virtual_schema
 
 `);
   });
