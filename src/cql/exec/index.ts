@@ -19,6 +19,7 @@ import { checkCounterBatch } from './counter-ops.ts';
 import { checkBatchSize, DEFAULT_BATCH_FAIL_BYTES } from './batch-size.ts';
 import { batchWarnings, DEFAULT_WARN_THRESHOLDS } from './client-warnings.ts';
 import { functionDdlPlan } from './functions-ddl.ts';
+import { keyspaceDdlPlan } from './keyspace-warnings.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 
@@ -60,6 +61,9 @@ export function compile(parsed: ParsedStatement, schema: Schema, session: Sessio
       });
     case 'describe':
       return describePlan(stmt);
+    case 'create_keyspace':
+    case 'alter_keyspace':
+      return keyspaceDdlPlan(stmt);
     case 'create_function':
     case 'drop_function':
     case 'create_aggregate':
