@@ -75,6 +75,15 @@ describe('user-defined functions', () => {
     await rejects(`SELECT nope(v) FROM ${KS}.t`, "Unknown function 'nope'");
   });
 
+  test('functions in INSERT values and WHERE terms, prepared and not', async () => {
+    await client.execute(`INSERT INTO ${KS}.t (k, c, v, s) VALUES (9, 0, plus(1, 2), shout('a'))`);
+    await client.execute(`INSERT INTO ${KS}.t (k, c, v, s) VALUES (?, ?, plus(?, 10), 'p')`, [9, 1, 5], { prepare: true });
+    assert.deepEqual(await rows(`SELECT c, v, s FROM ${KS}.t WHERE k = 9`), [[0, 3, 'A!'], [1, 15, 'p']]);
+    assert.deepEqual(await rows(`SELECT v FROM ${KS}.t WHERE k = 9 AND c = plus(0, 1)`), [[15]]);
+    await rejects(`INSERT INTO ${KS}.t (k, c, s) VALUES (9, 2, plus(1, 2))`, `Type error: cannot assign result of function ${KS}.plus (type int) to s (type text)`);
+    await client.execute(`DELETE FROM ${KS}.t WHERE k = 9`);
+  });
+
   test('aggregates: state and final functions, INITCOND, with and without GROUP BY', async () => {
     await client.execute(`CREATE FUNCTION ${KS}.acc(st int, v int) CALLED ON NULL INPUT RETURNS int LANGUAGE javascript AS 'v === null ? st : st + v'`);
     await client.execute(`CREATE FUNCTION ${KS}.label(st int) RETURNS NULL ON NULL INPUT RETURNS text LANGUAGE javascript AS '"total " + st'`);

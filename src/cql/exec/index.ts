@@ -20,6 +20,7 @@ import { checkBatchSize, DEFAULT_BATCH_FAIL_BYTES } from './batch-size.ts';
 import { batchWarnings, DEFAULT_WARN_THRESHOLDS } from './client-warnings.ts';
 import { functionDdlPlan } from './functions-ddl.ts';
 import { keyspaceDdlPlan } from './keyspace-warnings.ts';
+import { withFunctionSchema } from './selection-udf.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 
@@ -32,6 +33,11 @@ function simplePlan(execute: Plan['execute'], keyspace?: string): Plan {
 }
 
 export function compile(parsed: ParsedStatement, schema: Schema, session: Session): Plan {
+  // User-defined functions are resolved against the schema the statement compiles with (selection-udf.ts).
+  return withFunctionSchema(schema, () => compileStatement(parsed, schema, session));
+}
+
+function compileStatement(parsed: ParsedStatement, schema: Schema, session: Session): Plan {
   const stmt = parsed.statement;
   const n = parsed.bindMarkers.length;
   switch (stmt.kind) {

@@ -1,14 +1,15 @@
 // Calls of user-defined functions and aggregates in the SELECT clause. A name resolves as Cassandra's
 // FunctionResolver does: the native functions first (selection-functions.ts), then, unqualified, the keyspace of the
 // table read, or the keyspace named (`ks.f`). Column names are Cassandra's: `ks.f(arg, …)`.
-import type { Selector } from '../../model/ast.ts';
+import type { Selector, Term } from '../../model/ast.ts';
+import { UNSET } from '../../protocol/messages.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
 import type { CqlType } from '../../model/types.ts';
 import { overloads, signatureKey, type UserAggregateDef, type UserFunctionDef } from '../../schema/function-model.ts';
 import type { Schema, TableDef } from '../../schema/model.ts';
 import { resolveOverload, type ArgShape } from './function-resolve.ts';
 import type { Compiled } from './selection.ts';
-import { termShape, type MarkerTypes } from './terms.ts';
+import { termShape, type CompiledTerm } from './terms.ts';
 import { userFunctionCall } from './udf-runtime.ts';
 
 // The schema of the SELECT being compiled. Compilation is synchronous, so the schema set for one compileSelect call
@@ -93,5 +94,30 @@ export function compileUserAggregate(table: TableDef, name: string, args: Select
         result: () => (final ? final([acc]) : acc),
       };
     },
+  };
+}
+
+/**
+ * A user-defined function called in a term (a WHERE value, an INSERT or UPDATE value): its return type and the
+ * closure computing it; undefined when no such function exists. `compileArg` compiles an argument for a parameter.
+ */
+export function userFunctionTerm(keyspace: string, name: string, args: Term[], compileArg: (a: Term, type: CqlType, argName: string) => CompiledTerm):
+  { name: string; type: CqlType; evaluate: CompiledTerm } | undefined {
+  const at = name.includes('.') ? { keyspace: name.slice(0, name.indexOf('.')), name: name.slice(name.indexOf('.') + 1) } : { keyspace, name };
+  const defs = overloads(compilingSchema?.keyspaces.get(at.keyspace)?.functions, at.name.toLowerCase());
+  if (defs.length === 0) return undefined;
+  const full = `${at.keyspace}.${at.name.toLowerCase()}`;
+  const sameArity = defs.filter((d) => d.argTypes.length === args.length);
+  if (sameArity.length === 0) throw new InvalidRequestError(`Invalid number of arguments in call to function ${full}: ${defs[0]!.argTypes.length} required but ${args.length} provided`);
+  const def = sameArity.length === 1 ? sameArity[0]! : (() => {
+    const chosen = resolveOverload(full, sameArity.map((d) => ({ args: d.argTypes, ret: d.returnType })), args.map((a) => termShape(a, at.keyspace)));
+    return sameArity.find((d) => d.argTypes === chosen.args)!;
+  })();
+  const compiled = args.map((a, i) => compileArg(a, def.argTypes[i]!, `arg${i}(${full})`));
+  const call = userFunctionCall(def);
+  return {
+    name: full,
+    type: def.returnType,
+    evaluate: (ctx) => call(compiled.map((c) => { const v = c(ctx); return v === UNSET ? null : v; })),
   };
 }
