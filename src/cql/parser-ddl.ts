@@ -349,6 +349,12 @@ export function describeStatement(p: Parser): DescribeStatement {
   else if (describeWord(p, 'keyspaces')) target = { kind: 'keyspaces' };
   else if (describeWord(p, 'tables')) target = { kind: 'tables' };
   else if (describeWord(p, 'types')) target = { kind: 'types' };
+  else if (describeWord(p, 'functions')) target = { kind: 'functions' };
+  else if (describeWord(p, 'aggregates')) target = { kind: 'aggregates' };
+  else if ((p.isKw('function') || p.isKw('aggregate')) && !p.isP('.', 1)) {
+    const kind = p.next().lower === 'function' ? 'function' : 'aggregate';
+    target = { kind, name: p.qualifiedName() };
+  }
   else if (p.isKw('keyspace') || (p.isKw('only') && p.isKw('keyspace', 1))) {
     const only = p.acceptKw('only');
     p.expectKw('keyspace');

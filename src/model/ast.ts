@@ -302,6 +302,10 @@ export type DescribeTarget =
   | { kind: 'table'; name: QualifiedName }
   | { kind: 'type'; name: QualifiedName }
   | { kind: 'index'; name: QualifiedName }
+  | { kind: 'functions' }
+  | { kind: 'aggregates' }
+  | { kind: 'function'; name: QualifiedName }
+  | { kind: 'aggregate'; name: QualifiedName }
   /** DESCRIBE name: a keyspace, a table or a type, whichever exists. */
   | { kind: 'name'; name: QualifiedName };
 

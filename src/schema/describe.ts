@@ -1,7 +1,7 @@
 // Server-side DESCRIBE, as Cassandra 4.0 answers it (cqlsh 4.x sends DESCRIBE to the server and prints the
 // rows). Element describes return keyspace_name, type, name, create_statement; listings omit create_statement.
 import { InvalidRequestError } from '../model/errors.ts';
-import type { DescribeStatement, QualifiedName } from '../model/ast.ts';
+import type { DescribeStatement, DescribeTarget, QualifiedName } from '../model/ast.ts';
 import { quoteIdentIfNeeded, T, type CqlType } from '../model/types.ts';
 import type { JsValue } from '../model/values/js.ts';
 import type { IndexDef, KeyspaceDef, Schema, TableDef, UserTypeDef } from './model.ts';
@@ -92,6 +92,20 @@ function functionElements(ks: KeyspaceDef): Element[] {
   ];
 }
 
+/** DESCRIBE FUNCTIONS / AGGREGATES (in the current keyspace, or all) and DESCRIBE FUNCTION / AGGREGATE name. */
+function describeFunctions(target: Extract<DescribeTarget, { kind: 'functions' | 'aggregates' | 'function' | 'aggregate' }>, schema: Schema,
+  currentKeyspace: string | undefined, internals: boolean): DescribeResult {
+  if (target.kind === 'functions' || target.kind === 'aggregates') {
+    const all = [...schema.keyspaces.values()].sort(ignoreCase);
+    const scope = currentKeyspace === undefined ? all : [validateKeyspace(schema, currentKeyspace)];
+    return listRows(scope.flatMap(functionElements).filter((e) => e.type === (target.kind === 'functions' ? 'function' : 'aggregate')));
+  }
+  const ks = validateKeyspace(schema, elementKeyspace(target.name, currentKeyspace));
+  const found = functionElements(ks).filter((e) => e.type === target.kind && e.name.startsWith(`${quoteIdentIfNeeded(target.name.name)}(`));
+  if (found.length === 0) throw ire(`User defined ${target.kind} '${target.name.name}' not found in '${ks.name}'`);
+  return elementRows(found, internals);
+}
+
 function keyspaceElements(ks: KeyspaceDef, only: boolean): Element[] {
   const out = [keyspaceElement(ks)];
   if (only) return out;
@@ -171,6 +185,11 @@ export function describe(
         ),
       );
     }
+    case 'functions':
+    case 'aggregates':
+    case 'function':
+    case 'aggregate':
+      return describeFunctions(target, schema, currentKeyspace, internals);
     case 'schema':
       return elementRows(
         allKeyspaces.filter((ks) => target.full || !isSystemKeyspace(ks.name)).flatMap((ks) => keyspaceElements(ks, false)),

@@ -109,6 +109,11 @@ describe('user-defined functions', () => {
     const ddl = (await client.execute(`DESCRIBE KEYSPACE ${KS}`)).rows.map((r) => r['create_statement'] as string);
     assert.ok(ddl.includes(`CREATE FUNCTION ${KS}.jfn(x int)\n    RETURNS NULL ON NULL INPUT\n    RETURNS int\n    LANGUAGE java\n    AS $$return x * 2;$$;`), ddl.join('\n'));
     assert.ok(ddl.includes(`CREATE AGGREGATE ${KS}.total(int)\n    SFUNC acc\n    STYPE int\n    FINALFUNC label\n    INITCOND 100;`), ddl.join('\n'));
+    const one = (await client.execute(`DESCRIBE FUNCTION ${KS}.jfn`)).rows.map((r) => [r['type'], r['name']]);
+    assert.deepEqual(one, [['function', 'jfn(int)']]);
+    const aggs = (await client.execute(`DESCRIBE AGGREGATES`)).rows.filter((r) => r['keyspace_name'] === KS).map((r) => r['name']);
+    assert.deepEqual(aggs, ['plain(int)', 'total(int)']);
+    await rejects(`DESCRIBE FUNCTION ${KS}.nope`, `User defined function 'nope' not found in '${KS}'`);
   });
 
   test('the sandbox: no process, no eval, a time limit', async () => {
