@@ -38,7 +38,8 @@ export class TraceSession implements TraceSink {
 
   trace(activity: string): void {
     const now = this.nowMicros();
-    this.events.push({ id: eventId(now), activity, elapsedMicros: Math.max(0, now - this.startedMicros) });
+    // Whole microseconds: a simulated clock's time may be fractional, and source_elapsed is an int.
+    this.events.push({ id: eventId(now), activity, elapsedMicros: Math.max(0, Math.round(now - this.startedMicros)) });
   }
 }
 
@@ -76,7 +77,7 @@ export class Tracing {
   /** Writes the session's rows (the events, then the session with its duration: what drivers poll for). */
   async finish(s: TraceSession): Promise<void> {
     const local = this.env.systemContext().local;
-    const duration = Math.max(0, this.env.nowMicros() - s.startedMicros);
+    const duration = Math.max(0, Math.round(this.env.nowMicros() - s.startedMicros));
     await Promise.all(s.events.map((e) => this.insert(EVENT_INSERT, 'events', [s.id, e.id, e.activity, local.broadcastAddress, local.storagePort, e.elapsedMicros, THREAD])));
     await this.insert(SESSION_INSERT, 'sessions', [
       s.id, s.client, s.command, local.broadcastAddress, local.storagePort, duration,
