@@ -65,6 +65,8 @@ export class RequestHandler {
   constructor(
     private readonly env: ExecEnv,
     private readonly statements: StatementCache,
+    /** Where a failure to store a trace is reported (it never fails the request). */
+    private readonly log: (msg: string, err?: unknown) => void = () => undefined,
   ) {
     this.tracing = new Tracing(env, statements);
   }
@@ -88,7 +90,7 @@ export class RequestHandler {
     } finally {
       // Tracing is best effort, as Cassandra's (its trace writes are asynchronous, at ANY): a failure to store the
       // trace must not fail the request it describes.
-      await this.tracing.finish(trace).catch(() => undefined);
+      await this.tracing.finish(trace).catch((e: unknown) => this.log(`could not store trace session ${trace.id.toString('hex')}`, e));
     }
   }
 

@@ -171,7 +171,7 @@ export class NodeCore {
     });
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);
-    this.handler = new RequestHandler(this.execEnv, this.statements);
+    this.handler = new RequestHandler(this.execEnv, this.statements, this.env.log);
   }
 
   private buildMembership(): Membership {
