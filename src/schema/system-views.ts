@@ -1,7 +1,7 @@
 // Cassandra 5.0's system_views virtual keyspace, the part Sibyl can fill: clients (one row per native connection),
 // settings (the node's configuration under 5.0's names and value formats), caches (Sibyl has no key, row or counter
-// cache: the three rows, empty), thread_pools (one event loop serves every request: Native-Transport-Requests with
-// the requests in flight and served) and system_properties (the Node.js process's runtime). The rows come from a
+// cache: the three rows, empty), thread_pools (Native-Transport-Requests with the requests in flight and served, and
+// the storage engine's pools as nodetool tpstats shows them) and system_properties (the Node.js process's runtime). The rows come from a
 // source the node process provides (server/system-views-source.ts); without one, the tables are empty.
 import type { JsValue } from '../model/values/js.ts';
 
@@ -54,6 +54,8 @@ export interface SystemViewsSource {
   settings(): Array<[string, string | null]>;
   inFlightRequests(): number;
   completedRequests(): number;
+  /** The storage engine's pools, as nodetool tpstats shows them (MutationStage, ReadStage, flushes…). */
+  storagePools?(): Array<{ name: string; active: number; pending: number; completed: number; blocked: number; allTimeBlocked: number }>;
   properties(): Array<[string, string]>;
 }
 
@@ -87,8 +89,13 @@ export function systemViewRows(tableName: string, src: SystemViewsSource | undef
     case 'caches':
       return ['counters', 'keys', 'rows'].map((name) => ({ name, ...EMPTY_CACHE }));
     case 'thread_pools':
-      return [{ name: 'Native-Transport-Requests', active_tasks: src.inFlightRequests(), active_tasks_limit: 1, blocked_tasks: 0n,
-        blocked_tasks_all_time: 0n, completed_tasks: BigInt(src.completedRequests()), pending_tasks: 0 }];
+      return [
+        { name: 'Native-Transport-Requests', active: src.inFlightRequests(), pending: 0, completed: src.completedRequests(), blocked: 0, allTimeBlocked: 0 },
+        ...(src.storagePools?.() ?? []),
+      ].sort((a, b) => (a.name < b.name ? -1 : 1)).map((p) => ({
+        name: p.name, active_tasks: p.active, active_tasks_limit: 1, blocked_tasks: BigInt(p.blocked),
+        blocked_tasks_all_time: BigInt(p.allTimeBlocked), completed_tasks: BigInt(p.completed), pending_tasks: p.pending,
+      }));
     case 'system_properties':
       return byName(src.properties());
     default:

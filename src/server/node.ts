@@ -126,7 +126,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const core = await NodeCore.create({
     clock: systemClock, nowMicros, timers: systemTimers(), random: seededRandom(randomInt(2 ** 31)),
     messenger: messaging, store: storage, hints, log,
-  }, { ...nodeSettings(config, identity), views: systemViewsSource(config, connections) });
+  }, { ...nodeSettings(config, identity), views: systemViewsSource(config, connections, () => storage.stats()) });
   schemaOf = () => core.schema.current;
   await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));

@@ -3,6 +3,8 @@
 import type { Connection } from './connection.ts';
 import type { NodeConfig } from './config.ts';
 import type { ClientInfo, SystemViewsSource } from '../schema/system-views.ts';
+import type { StorageStats } from '../storage/engine.ts';
+import { threadPools } from './admin-storage.ts';
 
 const ms = (n: number): string => `${n}ms`;
 const kib = (n: number): string => `${n}KiB`;
@@ -56,12 +58,13 @@ function clientInfo(c: Connection): ClientInfo {
 }
 
 /** system_views for a node process: `connections` is the live set the native server keeps. */
-export function systemViewsSource(config: NodeConfig, connections: ReadonlySet<Connection>): SystemViewsSource {
+export function systemViewsSource(config: NodeConfig, connections: ReadonlySet<Connection>, stats: () => StorageStats): SystemViewsSource {
   return {
     clients: () => [...connections].map(clientInfo),
     settings: () => settings(config),
     inFlightRequests: () => [...connections].reduce((n, c) => n + c.busy, 0),
     completedRequests: () => [...connections].reduce((n, c) => n + (c.state.requestCount ?? 0) - c.busy, 0),
+    storagePools: () => threadPools(stats()),
     properties: () => [['java.version', 'n/a (Node.js)'], ['node.version', process.version], ['os.arch', process.arch], ['os.name', process.platform]],
   };
 }
