@@ -27,6 +27,8 @@ export type AppStateKey = (typeof AppState)[keyof typeof AppState];
 /** STATUS values. Cassandra appends details after a comma ("shutdown,true", "LEAVING,<token>"). */
 export const Status = {
   NORMAL: 'NORMAL',
+  /** Bootstrapping ("BOOT,<first token>"): the node's tokens are pending, it receives writes but serves no reads. */
+  BOOT: 'BOOT',
   LEAVING: 'LEAVING',
   LEFT: 'LEFT',
   SHUTDOWN: 'shutdown',

@@ -45,6 +45,18 @@ export interface PeerView {
   load?: number;
 }
 
+/** A peer as the ring needs it, kept across restarts (node/node-core.ts saves them when the ring changes). */
+export interface SavedPeer {
+  endpoint: string;
+  hostId: string;
+  dataCenter: string;
+  rack: string;
+  tokens: string[];
+  rpcAddress: string;
+  nativePort: number;
+  releaseVersion: string;
+}
+
 /** An endpoint's address and port (the shared parser, under the names membership uses). */
 export function splitEndpoint(endpoint: string): { address: string; port: number } {
   const { host, port } = parseEndpoint(endpoint);
@@ -67,9 +79,24 @@ function peerOf(s: EndpointSnapshot): PeerView | undefined {
   };
 }
 
+/** Whether a gossiped STATUS says the node is bootstrapping (its tokens pending). */
+export const isJoiningStatus = (status: string): boolean => status === Status.BOOT || status.startsWith(`${Status.BOOT},`);
+/** Whether a gossiped STATUS says the node is decommissioning (its ranges move to the nodes that will own them). */
+export const isLeavingStatus = (status: string): boolean => status === Status.LEAVING || status.startsWith(`${Status.LEAVING},`);
+/** The ring-relevant class of a status: whether the node is in the ring, joining it or leaving it. */
+const ringClass = (status: string): string =>
+  (isJoiningStatus(status) ? 'joining' : isLeavingStatus(status) ? 'leaving' : status.startsWith(Status.LEFT) ? 'left' : 'normal');
+
 export class Membership {
   readonly gossiper: Gossiper;
   private ringCache?: TokenRing;
+  /** The ring with the bootstrapping nodes' tokens too (null: nobody is joining), for pending replicas. */
+  private pendingCache?: TokenRing | null;
+  /** This node is bootstrapping: its tokens are not in the ring yet (they are pending). */
+  private localJoining: boolean;
+  /** This node is decommissioning (leaving) or has left the ring. */
+  private localLeaving = false;
+  private localLeft = false;
   private readonly known = new Map<string, PeerView>();
 
   constructor(
@@ -77,10 +104,13 @@ export class Membership {
     opts: {
       seeds: string[]; generation: number; clusterName: string; transport: Transport<GossipMessage>; clock: Clock; random: Random;
       schemaVersion: string; phiConvictThreshold?: number;
+      /** Starts without tokens, to bootstrap: startJoining() gossips them once chosen. */
+      joining?: boolean;
     },
     private readonly events: MembershipEvents = {},
   ) {
     const { address, port } = splitEndpoint(local.endpoint);
+    this.localJoining = opts.joining === true;
     this.gossiper = new Gossiper({
       address: local.endpoint,
       seeds: opts.seeds.filter((s) => s !== local.endpoint),
@@ -91,7 +121,7 @@ export class Membership {
       random: opts.random,
       failureDetector: { phiConvictThreshold: opts.phiConvictThreshold ?? 8 },
       initialStates: {
-        [AppState.STATUS]: Status.NORMAL,
+        [AppState.STATUS]: this.localJoining ? Status.BOOT : Status.NORMAL,
         [AppState.DC]: local.dataCenter,
         [AppState.RACK]: local.rack,
         [AppState.TOKENS]: local.tokens.join(','),
@@ -120,17 +150,43 @@ export class Membership {
     const p = peerOf(s);
     if (!p) return;
     this.known.set(endpoint, p);
-    if (!before || before.tokens.join() !== p.tokens.join() || before.dataCenter !== p.dataCenter || before.rack !== p.rack) {
+    if (!before || before.tokens.join() !== p.tokens.join() || before.dataCenter !== p.dataCenter || before.rack !== p.rack
+      || ringClass(before.status) !== ringClass(p.status)) {
       this.ringCache = undefined;
+      this.pendingCache = undefined;
       this.events.onRingChange?.();
     }
-    if (!before) this.events.onJoin?.(p);
+    // A bootstrapping node is announced to clients (NEW_NODE) once it has joined, as Cassandra announces it.
+    if (!isJoiningStatus(p.status) && (!before || isJoiningStatus(before.status))) this.events.onJoin?.(p);
     if (before && before.alive && !p.alive) this.events.onDown?.(p);
     else if ((!before || !before.alive) && p.alive) this.events.onUp?.(p);
     // A restart the failure detector never noticed (back within the detection time) is still a comeback: the node
     // may have missed writes, so listeners (hint replay) hear about it as an "up".
     else if (why === 'restart' && before && before.alive && p.alive) this.events.onUp?.(p);
     if (why === 'schema' || (before && before.schemaVersion !== p.schemaVersion)) this.events.onSchema?.(p);
+  }
+
+  /**
+   * The ring as it was when the node last ran (Cassandra's system.peers): peers taken as known but down until gossip
+   * hears from them, so a restarted node routes by the real ring from its first request, rather than by a ring of
+   * itself alone, which would have it take and serve writes for ranges it does not own. Call before gossip starts.
+   */
+  restorePeers(saved: readonly SavedPeer[]): void {
+    for (const p of saved) {
+      if (p.endpoint === this.local.endpoint || this.known.has(p.endpoint) || p.tokens.length === 0) continue;
+      const { address, port } = splitEndpoint(p.endpoint);
+      this.known.set(p.endpoint, { ...p, address, storagePort: port, schemaVersion: '', alive: false, status: Status.NORMAL });
+    }
+    this.ringCache = undefined;
+    this.pendingCache = undefined;
+  }
+
+  /** What restorePeers() takes: every peer in the ring (not left, not joining), as it is now. */
+  savedPeers(): SavedPeer[] {
+    return this.peers().filter((p) => ringClass(p.status) === 'normal' || ringClass(p.status) === 'leaving').map((p) => ({
+      endpoint: p.endpoint, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack, tokens: p.tokens, rpcAddress: p.rpcAddress,
+      nativePort: p.nativePort, releaseVersion: p.releaseVersion,
+    }));
   }
 
   /** Peers (not this node) with complete gossip state. */
@@ -147,20 +203,100 @@ export class Membership {
     return this.known.get(endpoint)?.alive ?? false;
   }
 
-  /** The token ring of every known node (down ones still own their ranges). */
+  /** The token ring of every known node (down ones still own their ranges); bootstrapping nodes are not in it yet. */
   ring(): TokenRing {
-    if (this.ringCache) return this.ringCache;
+    this.ringCache ??= this.buildRing(false);
+    return this.ringCache;
+  }
+
+  /**
+   * The ring once the bootstrapping nodes have joined, or undefined when none is joining: the replicas it adds to a
+   * token's are its pending replicas, which writes go to as well (Cassandra's pending ranges).
+   */
+  pendingRing(): TokenRing | undefined {
+    if (this.pendingCache === undefined) {
+      const changing = this.localJoining || this.localLeaving
+        || [...this.known.values()].some((p) => isJoiningStatus(p.status) || isLeavingStatus(p.status));
+      this.pendingCache = changing ? this.buildRing(true) : null;
+    }
+    return this.pendingCache ?? undefined;
+  }
+
+  /** Whether `endpoint` is bootstrapping. */
+  isJoining(endpoint: string): boolean {
+    if (endpoint === this.local.endpoint) return this.localJoining;
+    const p = this.known.get(endpoint);
+    return p !== undefined && isJoiningStatus(p.status);
+  }
+
+  /** Peers joining or leaving the ring: Cassandra lets one range movement run at a time (consistent.rangemovement). */
+  peersChanging(): string[] {
+    return [...this.known.values()].filter((p) => p.alive && (isJoiningStatus(p.status) || isLeavingStatus(p.status))).map((p) => p.endpoint);
+  }
+
+  /** Whether `endpoint` is decommissioning. */
+  isLeaving(endpoint: string): boolean {
+    if (endpoint === this.local.endpoint) return this.localLeaving;
+    const p = this.known.get(endpoint);
+    return p !== undefined && isLeavingStatus(p.status);
+  }
+
+  /** The ring as it is (pending = false) or as it will be once joining nodes have joined and leaving ones left. */
+  private buildRing(pending: boolean): TokenRing {
     // Ring endpoints are identified by their internode endpoint ("ip:port"), the id gossip and messaging use.
     const local = this.local;
-    const endpoints: RingEndpoint[] = [
-      { id: local.endpoint, address: splitEndpoint(local.endpoint).address, dc: local.dataCenter, rack: local.rack, tokens: local.tokens.map(BigInt) },
-    ];
+    const endpoints: RingEndpoint[] = [];
+    const localIn = !this.localLeft && (pending ? !this.localLeaving : !this.localJoining);
+    if (local.tokens.length > 0 && localIn) {
+      endpoints.push({ id: local.endpoint, address: splitEndpoint(local.endpoint).address, dc: local.dataCenter, rack: local.rack, tokens: local.tokens.map(BigInt) });
+    }
     for (const p of this.known.values()) {
-      if (p.status.startsWith(Status.LEFT)) continue;
+      if (p.status.startsWith(Status.LEFT) || (!pending && isJoiningStatus(p.status)) || (pending && isLeavingStatus(p.status))) continue;
       endpoints.push({ id: p.endpoint, address: p.address, dc: p.dataCenter, rack: p.rack, tokens: p.tokens.map(BigInt) });
     }
-    this.ringCache = new TokenRing(endpoints);
-    return this.ringCache;
+    return new TokenRing(endpoints);
+  }
+
+  /** Bootstrap: gossips the tokens chosen for this node as pending (STATUS BOOT), so writes come to it meanwhile. */
+  startJoining(tokens: string[]): void {
+    this.local.tokens = tokens;
+    this.localJoining = true;
+    this.ringCache = undefined;
+    this.pendingCache = undefined;
+    this.gossiper.setApplicationStates({ [AppState.STATUS]: `${Status.BOOT},${tokens[0] ?? ''}`, [AppState.TOKENS]: tokens.join(',') });
+    this.gossiper.announce();
+    this.events.onRingChange?.();
+  }
+
+  /** Decommission: gossips STATUS LEAVING, so writes of this node's ranges go to their next owners too. */
+  startLeaving(): void {
+    this.localLeaving = true;
+    this.resetRing(`${Status.LEAVING},${this.local.tokens[0] ?? ''}`);
+  }
+
+  /** Decommission done: STATUS LEFT; the node's tokens leave every ring. */
+  finishLeaving(): void {
+    this.localLeaving = false;
+    this.localLeft = true;
+    this.resetRing(`${Status.LEFT},${this.local.tokens[0] ?? ''}`);
+  }
+
+  private resetRing(status: string): void {
+    this.ringCache = undefined;
+    this.pendingCache = undefined;
+    this.gossiper.setApplicationState(AppState.STATUS, status);
+    this.gossiper.announce();
+    this.events.onRingChange?.();
+  }
+
+  /** Bootstrap done: this node's tokens join the ring (STATUS NORMAL). */
+  finishJoining(): void {
+    this.localJoining = false;
+    this.ringCache = undefined;
+    this.pendingCache = undefined;
+    this.gossiper.setApplicationState(AppState.STATUS, Status.NORMAL);
+    this.gossiper.announce();
+    this.events.onRingChange?.();
   }
 
   dataCenters(): string[] {
@@ -184,7 +320,9 @@ export class Membership {
 
   /** system.peers / peers_v2 rows. */
   peerInfos(): PeerNodeInfo[] {
-    return this.peers().map((p) => ({
+    // A bootstrapping node is not in system.peers yet (Cassandra writes its row once it is NORMAL): drivers must not
+    // route requests to it for ranges it does not serve.
+    return this.peers().filter((p) => !isJoiningStatus(p.status)).map((p) => ({
       address: p.address, storagePort: p.storagePort, rpcAddress: p.rpcAddress, nativePort: p.nativePort,
       dataCenter: p.dataCenter, rack: p.rack, hostId: p.hostId, tokens: p.tokens, schemaVersion: p.schemaVersion,
       releaseVersion: p.releaseVersion,

@@ -4,7 +4,7 @@
 // whole cluster can run in one process on a simulated network.
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
-import { InvalidRequestError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
+import { InvalidRequestError, UnavailableError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
 import { handle, send, Verbs, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
 import type { IndexQuery, IndexScanRange } from '../index/types.ts';
 import { indexScan, type IndexScanContext, type IndexScanResult, type LocalIndexScanner } from './index-scan.ts';
@@ -14,7 +14,7 @@ import { dataEqual } from '../storage/equal.ts';
 import { mergePartitions } from '../storage/merge.ts';
 import type { Coordinator, Mutation } from './coordinator.ts';
 import { assureSufficientLiveReplicas } from './consistency.ts';
-import { AckCounter, LatencyTracker, isLocalCl, replicaSet, type Topology } from './replica-set.ts';
+import { AckCounter, LatencyTracker, isLocalCl, pendingBlockFor, replicaSet, type Topology } from './replica-set.ts';
 import { Speculation } from './speculation.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET, MemoryHintStore, type HintStore } from './hints.ts';
 import { scanSegments } from './segments.ts';
@@ -39,6 +39,8 @@ export interface ReplicaStore {
   truncate(table: TableDef): Promise<void>;
   /** A replica's part of a secondary index query; absent where indexes are not maintained. */
   indexScan?: LocalIndexScanner['indexScan'];
+  /** Drops the partitions with tokens in these inclusive intervals (nodetool cleanup); absent where unsupported. */
+  removeTokenRanges?(table: TableDef, intervals: ReadonlyArray<{ from: bigint; to: bigint }>): Promise<void>;
 }
 
 /** Request/response messaging between nodes (MessagingService implements it). */
@@ -244,22 +246,27 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
   private writeOne(ks: KeyspaceDef, m: Mutation, cl: ConsistencyLevel, writeType: WriteType): Promise<void> {
     const rs = replicaSet(this.o.topology, ks, m.update.token);
     assureSufficientLiveReplicas(cl, rs.view, true);
+    const localOnly = isLocalCl(cl);
+    // Bootstrapping nodes get the write too, and the level waits for them as well (pending replicas).
+    const targets = rs.pending.length === 0 ? rs.alive : [...rs.alive, ...rs.pending.filter((r) => this.o.topology.isAlive(r.id))];
+    const extra = pendingBlockFor(cl, this.o.topology, rs.pending);
+    const counter = new AckCounter(cl, rs.view, extra);
+    const candidates = localOnly ? targets.filter((r) => r.dc === this.o.topology.localDc).length : targets.length;
+    if (extra > 0 && candidates < counter.blockFor) throw new UnavailableError(cl, counter.blockFor, candidates);
     const items: Items = [{ table: m.table, update: m.update }];
     // Hints for replicas known down are durable before the write is acknowledged, so a coordinator crash right after
     // the ack cannot lose what those replicas missed.
     const hinted = rs.dead.length === 0 ? undefined : Promise.all(rs.dead.map((r) => this.hints.add(r.id, items)));
     if (cl === 0 && rs.alive.length === 0) return hinted!.then(() => undefined); // ANY: the hints are the write
-    if (rs.alive.length === 1 && rs.dead.length === 0 && rs.alive[0]!.id === this.o.topology.self) {
+    if (rs.alive.length === 1 && rs.dead.length === 0 && rs.pending.length === 0 && rs.alive[0]!.id === this.o.topology.self) {
       // The coordinator is the only replica (a single node, or RF 1 routed by the driver): no message, no timer.
       return this.o.store.apply(m.table, m.update);
     }
-    const localOnly = isLocalCl(cl);
     const handler = new WriteHandler({
-      cl, counter: new AckCounter(cl, rs.view), writeType, contacted: rs.alive.length,
-      candidates: localOnly ? rs.alive.filter((r) => r.dc === this.o.topology.localDc).length : rs.alive.length,
+      cl, counter, writeType, contacted: targets.length, candidates,
       localOnly, localDc: this.o.topology.localDc, deadline: this.o.clock.now() + this.o.writeTimeoutMs + 50, hinted, table: this.writes,
     });
-    for (const r of rs.alive) void this.replicate(handler, r, items);
+    for (const r of targets) void this.replicate(handler, r, items);
     return handler.promise;
   }
 

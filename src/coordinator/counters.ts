@@ -18,6 +18,7 @@ import type { Mutation } from './coordinator.ts';
 import { assureSufficientLiveReplicas, blockFor } from './consistency.ts';
 import { replicaSet, type Topology } from './replica-set.ts';
 import type { ReplicaStore } from './cluster.ts';
+import { emptyCells } from '../storage/types.ts';
 
 export interface CounterOptions {
   topology: Topology;
@@ -109,7 +110,7 @@ export class CounterWriter {
 
   /** A row of deltas becomes a row of contexts holding only this replica's updated shard. */
   private shardRow(table: TableDef, row: Row, current: PartitionData | undefined, isStatic: boolean): Row {
-    const cells: Record<string, ColumnData> = {};
+    const cells: Record<string, ColumnData> = emptyCells();
     for (const name in row.cells) {
       const d = row.cells[name]!;
       if ('cells' in d || d.v === null || !isCounterColumn(table, name)) {

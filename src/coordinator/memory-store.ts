@@ -69,6 +69,12 @@ export class MemoryStore implements ReplicaStore {
     return Promise.resolve();
   }
 
+  removeTokenRanges(table: TableDef, intervals: ReadonlyArray<{ from: bigint; to: bigint }>): Promise<void> {
+    const parts = this.tables.get(table.id);
+    for (const [id, p] of parts ?? []) if (intervals.some((r) => p.token >= r.from && p.token <= r.to)) parts!.delete(id);
+    return Promise.resolve();
+  }
+
   /** Partitions stored for a table (tests). */
   size(table: TableDef): number {
     return this.tables.get(table.id)?.size ?? 0;

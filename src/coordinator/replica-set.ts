@@ -15,6 +15,8 @@ export interface Topology {
   readonly localRack: string;
   ring(): TokenRing;
   isAlive(endpoint: string): boolean;
+  /** The ring with the bootstrapping nodes in it, when some are joining (membership.pendingRing()). */
+  pendingRing?(): TokenRing | undefined;
 }
 
 export interface ReplicaSet {
@@ -22,6 +24,29 @@ export interface ReplicaSet {
   alive: RingEndpoint[];
   dead: RingEndpoint[];
   view: ReplicaView;
+  /** Pending replicas: nodes bootstrapping into this token's ranges, which writes go to as well. */
+  pending: readonly RingEndpoint[];
+}
+
+const NO_PENDING: readonly RingEndpoint[] = [];
+
+/** Replicas of `token` in the pending ring that are not replicas in the current one. */
+function pendingReplicas(topo: Topology, ks: KeyspaceDef, token: bigint, all: readonly RingEndpoint[]): readonly RingEndpoint[] {
+  const future = topo.pendingRing?.();
+  if (future === undefined || ks.strategy.kind === 'local') return NO_PENDING;
+  const out = replicasFor(future, ks.strategy, token, { localId: topo.self }).filter((r) => !all.some((a) => a.id === r.id));
+  return out.length === 0 ? NO_PENDING : out;
+}
+
+/**
+ * The acknowledgements a write waits for beyond the level's own: one per pending replica (the local DC's only for
+ * LOCAL_* levels), as Cassandra's write blockFor counts pending replicas, so that a write acknowledged while a node
+ * bootstraps is on enough replicas of the ring that will be once it has joined. EACH_QUORUM is not extended.
+ */
+export function pendingBlockFor(cl: ConsistencyLevel, topo: Topology, pending: readonly RingEndpoint[]): number {
+  if (pending.length === 0 || cl === Consistency.EACH_QUORUM) return 0;
+  if (isLocalConsistency(cl)) return pending.filter((r) => r.dc === topo.localDc).length;
+  return pending.length;
 }
 
 
@@ -47,7 +72,7 @@ export function replicaSet(topo: Topology, ks: KeyspaceDef, token: bigint): Repl
   }
   let localAlive = 0;
   for (const r of alive) if (r.dc === topo.localDc) localAlive++;
-  return { all, alive, dead, view: { rfByDc, aliveByDc, localDc: topo.localDc, localAlive, dcAgnostic } };
+  return { all, alive, dead, view: { rfByDc, aliveByDc, localDc: topo.localDc, localAlive, dcAgnostic }, pending: pendingReplicas(topo, ks, token, all) };
 }
 
 /** Counts acknowledgements until the consistency level is met. */
@@ -59,8 +84,10 @@ export class AckCounter {
   constructor(
     private readonly cl: ConsistencyLevel,
     private readonly view: ReplicaView,
+    /** Acknowledgements owed to pending replicas (pendingBlockFor), writes only. */
+    pendingExtra = 0,
   ) {
-    this.blockFor = blockFor(cl, view);
+    this.blockFor = blockFor(cl, view) + pendingExtra;
   }
 
   get received(): number {

@@ -9,6 +9,7 @@ import { ordering } from './parser-dml.ts';
 import { isNativeTypeName } from '../model/types.ts';
 import { createFunctionOrAggregate, dropFunctionOrAggregate, isCreateFunction } from './parser-functions.ts';
 import { createIndex, dropIndex } from './parser-index.ts';
+import { alterView, createView, dropView } from './parser-view.ts';
 
 function ifNotExists(p: Parser): boolean {
   if (!p.acceptKw('if')) return false;
@@ -82,7 +83,7 @@ interface TableProps {
   compactStorage: boolean;
 }
 
-function tableProperties(p: Parser): TableProps {
+export function tableProperties(p: Parser): TableProps {
   const props: TableProps = { options: {}, clusteringOrder: [], compactStorage: false };
   do {
     if (p.isKw('compact') && p.isKw('storage', 1)) {
@@ -290,6 +291,7 @@ export function createStatement(p: Parser): Statement {
   if (p.acceptKw('type')) return createType(p);
   if (p.isKw('index') || (p.isKw('custom') && p.isKw('index', 1))) return createIndex(p);
   if (isCreateFunction(p)) return createFunctionOrAggregate(p);
+  if (p.isKw('materialized')) return createView(p);
   return unsupported(p, 'CREATE');
 }
 
@@ -298,6 +300,7 @@ export function alterStatement(p: Parser): Statement {
   if (p.acceptKw('keyspace')) return alterKeyspace(p);
   if (isTableWord(p)) return alterTable(p);
   if (p.acceptKw('type')) return alterType(p);
+  if (p.isKw('materialized')) return alterView(p);
   return unsupported(p, 'ALTER');
 }
 
@@ -317,6 +320,7 @@ export function dropStatement(p: Parser): Statement {
   }
   if (p.isKw('index')) return dropIndex(p);
   if (p.isKw('function') || p.isKw('aggregate')) return dropFunctionOrAggregate(p);
+  if (p.isKw('materialized')) return dropView(p);
   return unsupported(p, 'DROP');
 }
 
@@ -367,6 +371,9 @@ export function describeStatement(p: Parser): DescribeStatement {
   } else if (p.isKw('index') && !p.isP('.', 1)) {
     p.next();
     target = { kind: 'index', name: p.qualifiedName() };
+  } else if (p.isKw('materialized') && p.isKw('view', 1)) {
+    p.pos += 2;
+    target = { kind: 'view', name: p.qualifiedName() };
   } else target = { kind: 'name', name: p.qualifiedName() };
   let withInternals = false;
   if (p.acceptKw('with')) {

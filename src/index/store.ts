@@ -10,6 +10,7 @@ import { indexUpdates } from './entries.ts';
 import { localIndexScan } from './query.ts';
 import { indexSpec, tableIndexSpecs, termToken, type IndexSpec } from './terms.ts';
 import type { Entry, EntryReader } from './cursor.ts';
+import { emptyCells } from '../storage/types.ts';
 
 /** The store operations the index layer builds on (what the storage engine and the simulator's store offer). */
 export interface BaseStore extends EntryReader {
@@ -106,7 +107,7 @@ export class IndexingStore {
       if (!p) byTerm.set(k, (p = { key: e.term, token: termToken(e.term), rangeTombstones: [], rows: [] }));
       const t = Buffer.allocUnsafe(8);
       t.writeBigInt64BE(e.token, 0);
-      p.rows.push({ clustering: [t, e.pk, e.ck], deletion: { ts: e.ts, ldt: nowSec }, cells: {} });
+      p.rows.push({ clustering: [t, e.pk, e.ck], deletion: { ts: e.ts, ldt: nowSec }, cells: emptyCells() });
     }
     const items = [...byTerm.values()].map((update) => ({ table: spec.backing, update: sortRows(update) }));
     this.inner.applyMany(items).catch((err: unknown) => this.log(`could not delete stale entries of index ${spec.def.name}`, err));

@@ -9,6 +9,7 @@
 import type { Bound, Cell, ColumnData, ComplexColumn, LivenessInfo, PartitionData, ReadFilter, Row, Tombstone } from '../storage/types.ts';
 import { murmur3x86_128 } from './digest-hash.ts';
 import { FrameError, Writer, type Reader } from './wire.ts';
+import { emptyCells } from '../storage/types.ts';
 
 const digestScratch = new Writer();
 
@@ -114,7 +115,7 @@ function writeRow(w: Writer, row: Row, sorted: boolean): void {
 }
 
 function readRow(r: Reader): Row {
-  const row: Row = { clustering: readBuffers(r), cells: {} };
+  const row: Row = { clustering: readBuffers(r), cells: emptyCells() };
   const flags = r.u8();
   if ((flags & ROW_MARKER) !== 0) {
     const mf = r.u8();

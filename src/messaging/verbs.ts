@@ -5,6 +5,7 @@
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import type { SchemaSnapshot } from '../schema/snapshot.ts';
 import type { IndexQuery, IndexScanRange } from '../index/types.ts';
+import type { SerializedMerkleTree } from '../storage/merkle.ts';
 
 /** Which configured timeout bounds a request of this verb (or none for one-way verbs). */
 export type VerbTimeout = 'write' | 'read' | 'truncate' | 'schema' | 'none';
@@ -264,3 +265,84 @@ export function handle<Req, Res>(m: VerbMessenger, v: VerbSpec<Req, Res>, handle
 export function send<Req, Res>(m: VerbMessenger, to: string, v: VerbSpec<Req, Res>, req: Req, timeoutMs: number): Promise<Res> {
   return m.request(to, v.name, req, timeoutMs) as Promise<Res>;
 }
+
+/** A non-wrapping token range (left, right] as streams and repair carry it. */
+export interface WireTokenRange {
+  left: bigint;
+  right: bigint;
+}
+
+/** The receiver of a stream pulls the rows of a range page by page, resuming after the last partition it applied. */
+export interface StreamPageRequest {
+  /** The stream plan's id (netstats groups the pages of one plan under it on the sending side too). */
+  plan: string;
+  /** Cassandra's stream operation description: Repair, Bootstrap, Rebuild, Unbootstrap. */
+  op: string;
+  t: TableRef;
+  range: WireTokenRange;
+  after?: { token: bigint; key: Buffer };
+  limit: number;
+  now: number;
+}
+
+export interface StreamPageResponse {
+  partitions: PartitionData[];
+  /** Estimated size of the page, what the throttle and the progress count. */
+  bytes: number;
+  /** No partition of the range follows the page. */
+  done: boolean;
+}
+
+/** Repair validation: a Merkle tree of the replica's partitions of one range of a table. */
+export interface ValidationRequest {
+  session: string;
+  t: TableRef;
+  range: WireTokenRange;
+  depth: number;
+  now: number;
+}
+
+/** Repair sync: pull these ranges of a table from `peer` (the replica whose tree differed). */
+export interface SyncRequest {
+  session: string;
+  t: TableRef;
+  peer: string;
+  ranges: WireTokenRange[];
+  /** The stream operation netstats names (Repair when absent; Unbootstrap for a decommission's transfers). */
+  op?: string;
+}
+
+function checkRange(verb: string, x: unknown): WireTokenRange {
+  if (!isObject(x) || typeof x.left !== 'bigint' || typeof x.right !== 'bigint') fail(verb, 'range');
+  return x as unknown as WireTokenRange;
+}
+
+/** The verbs of streaming and repair, declared like the others (kept apart so the two lists merge cleanly). */
+export const StreamVerbs = {
+  /** One page of a range's partitions, whole (tombstones included), for a stream's receiver to apply. */
+  STREAM_PAGE: verb<StreamPageRequest, StreamPageResponse>('STREAM_PAGE', 'read', (p) => {
+    if (!isObject(p) || typeof p.plan !== 'string' || typeof p.op !== 'string' || typeof p.limit !== 'number' || typeof p.now !== 'number') {
+      fail('STREAM_PAGE', 'plan');
+    }
+    checkTableRef('STREAM_PAGE', p.t);
+    checkRange('STREAM_PAGE', p.range);
+    if (p.after !== undefined && (!isObject(p.after) || typeof p.after.token !== 'bigint' || !Buffer.isBuffer(p.after.key))) {
+      fail('STREAM_PAGE', 'after');
+    }
+    return p as unknown as StreamPageRequest;
+  }),
+  /** Build and return the Merkle tree of a range (serialized, storage/merkle.ts). */
+  VALIDATION_REQUEST: verb<ValidationRequest, SerializedMerkleTree>('VALIDATION_REQUEST', 'none', (p) => {
+    if (!isObject(p) || typeof p.session !== 'string' || typeof p.depth !== 'number' || typeof p.now !== 'number') fail('VALIDATION_REQUEST', 'session');
+    checkTableRef('VALIDATION_REQUEST', p.t);
+    checkRange('VALIDATION_REQUEST', p.range);
+    return p as unknown as ValidationRequest;
+  }),
+  /** Stream these ranges from the peer; answers with the bytes received once they are applied. */
+  SYNC_REQUEST: verb<SyncRequest, { bytes: number; partitions: number }>('SYNC_REQUEST', 'none', (p) => {
+    if (!isObject(p) || typeof p.session !== 'string' || typeof p.peer !== 'string' || !Array.isArray(p.ranges)) fail('SYNC_REQUEST', 'session');
+    checkTableRef('SYNC_REQUEST', p.t);
+    for (const r of p.ranges as unknown[]) checkRange('SYNC_REQUEST', r);
+    return p as unknown as SyncRequest;
+  }),
+} as const;

@@ -292,6 +292,41 @@ export interface DropIndexStatement {
   ifExists: boolean;
 }
 
+/** One restriction of a materialized view's WHERE clause: `c IS NOT NULL`, or any other relation. */
+export type ViewRelationAst =
+  | { kind: 'is_not_null'; column: string }
+  | { kind: 'relation'; relation: Relation };
+
+export interface CreateViewStatement {
+  kind: 'create_view';
+  view: QualifiedName;
+  base: QualifiedName;
+  ifNotExists: boolean;
+  /** `'*'` for SELECT *; otherwise the selectors as written (only plain column names are valid). */
+  selectors: '*' | SelectClause[];
+  where: ViewRelationAst[];
+  /** Absent when no PRIMARY KEY was given (Cassandra refuses that after parsing). */
+  partitionKey?: string[];
+  clusteringColumns: string[];
+  clusteringOrder: OrderingClause[];
+  options: Record<string, OptionValue>;
+  /** Bind markers in the statement (refused, as Cassandra does). */
+  hasBindMarkers: boolean;
+}
+
+export interface AlterViewStatement {
+  kind: 'alter_view';
+  view: QualifiedName;
+  ifExists: boolean;
+  options: Record<string, OptionValue>;
+}
+
+export interface DropViewStatement {
+  kind: 'drop_view';
+  view: QualifiedName;
+  ifExists: boolean;
+}
+
 export type DescribeTarget =
   | { kind: 'cluster' }
   | { kind: 'keyspaces' }
@@ -306,6 +341,7 @@ export type DescribeTarget =
   | { kind: 'aggregates' }
   | { kind: 'function'; name: QualifiedName }
   | { kind: 'aggregate'; name: QualifiedName }
+  | { kind: 'view'; name: QualifiedName }
   /** DESCRIBE name: a keyspace, a table or a type, whichever exists. */
   | { kind: 'name'; name: QualifiedName };
 
@@ -334,6 +370,9 @@ export type Statement =
   | DropTypeStatement
   | CreateIndexStatement
   | DropIndexStatement
+  | CreateViewStatement
+  | AlterViewStatement
+  | DropViewStatement
   | DescribeStatement
   | import('./ast-functions.ts').FunctionStatement;
 

@@ -5,7 +5,7 @@
 // in-memory store: test/sim/), and a simulated failure replays from its seed.
 import type { Clock, Random, TimerHandle, Timers, Transport } from '../cluster/env.ts';
 import { startGossipLoop, type GossipMessage } from '../cluster/gossip.ts';
-import { Membership, type PeerView } from '../cluster/membership.ts';
+import { Membership, type PeerView, type SavedPeer } from '../cluster/membership.ts';
 import { ClusterCoordinator, type Messenger, type ReplicaStore } from '../coordinator/cluster.ts';
 import type { HintStore } from '../coordinator/hints.ts';
 import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
@@ -24,6 +24,16 @@ import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
 import { IndexingStore } from '../index/store.ts';
 import { IndexManager } from '../index/manager.ts';
+import { ViewStore } from '../views/store.ts';
+import { ViewBuilder } from '../views/builder.ts';
+import { VIEW_USAGE_WARNING } from '../schema/ddl_view.ts';
+import { StreamService } from '../streaming/stream.ts';
+import { RepairService } from '../repair/repair.ts';
+import { Bootstrap } from '../bootstrap/bootstrap.ts';
+import { decommission } from '../bootstrap/decommission.ts';
+import { cleanup } from '../bootstrap/cleanup.ts';
+import { rebuild } from '../bootstrap/rebuild.ts';
+import { uuidFrom } from '../repair/repair.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
@@ -84,10 +94,25 @@ export interface NodeSettings {
   userFunctionsEnabled?: boolean;
   /** What system_views shows, from the node process (connections, settings). */
   views?: SystemViewsSource;
+  /** materialized_views_enabled: CREATE MATERIALIZED VIEW is refused unless set (Cassandra's default: false). */
+  materializedViewsEnabled?: boolean;
+  /** stream_throughput_outbound in bytes per second (24 MiB/s by default; 0: unthrottled). */
+  streamThroughputBytesPerSec?: number;
+  /**
+   * Present when the node is to bootstrap (auto_bootstrap, a new node with no tokens yet, not a seed): `tokens` is
+   * then empty, and the tokens chosen are handed to `saveTokens` once the node has joined.
+   */
+  bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void> };
+  /** Cassandra's ring delay for decommission (30 s by default; the bootstrap's own when bootstrapping). */
+  ringDelayMs?: number;
 }
 
 export const RELEASE_VERSION = '4.0.11';
 const GENERATION_KEY = 'gossip-generation';
+/** The peers of the ring as last known (Cassandra's system.peers), restored at start. */
+const PEERS_KEY = 'ring-peers';
+/** Ring changes come in bursts (a node's states arrive one by one): they are saved at most this often. */
+const PEERS_SAVE_MS = 1000;
 const HINT_RETRY_MS = 5000;
 const LOAD_GOSSIP_MS = 10_000;
 const SCHEMA_RETRY_MS = 10_000;
@@ -123,6 +148,15 @@ export class NodeCore {
   readonly generation: number;
   /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
   readonly indexes: IndexManager;
+  /** This node's materialized view builds (system.built_views, nodetool viewbuildstatus). */
+  readonly views: ViewBuilder;
+  /** Streams of token ranges between nodes (repair, bootstrap), and anti-entropy repair over them. */
+  readonly streaming: StreamService;
+  readonly repair: RepairService;
+  /** The bootstrap under way or done, when this node bootstrapped in this run. */
+  bootstrap: Bootstrap | undefined;
+  /** Set by decommission(): LEAVING while it runs, DECOMMISSIONED once the node has left the ring. */
+  leaving: 'LEAVING' | 'DECOMMISSIONED' | undefined;
   private readonly sync: SchemaSync;
   private readonly listeners: Array<(e: EventMessage) => void> = [];
   private readonly loops: Array<{ stop(): void }> = [];
@@ -146,14 +180,21 @@ export class NodeCore {
     this.endpoint = env.messenger.self;
     // The DC list is late-bound: NetworkTopologyStrategy options may name only DCs gossip knows.
     this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros, env.newId);
+    this.schema.materializedViewsEnabled = settings.materializedViewsEnabled === true;
     this.membership = this.buildMembership();
+    this.membership.restorePeers(env.store.getMeta<SavedPeer[]>(PEERS_KEY) ?? []);
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
     this.indexes = new IndexManager(env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
     // Replica writes and reads go through the indexing store, so every write keeps this node's indexes current.
-    const store = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
+    const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
+    // Above the indexes: a base write computes its materialized views' updates, and sends them to the view replicas.
+    const store = this.buildViewStore(indexing);
+    this.views = new ViewBuilder(store, env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
     this.indexes.onSchema(this.schema.current);
+    this.views.onSchema(this.schema.current);
     this.schema.onChange((changes: SchemaChange[], s) => {
       this.indexes.onSchema(s);
+      this.views.onSchema(s);
       this.membership.setSchemaVersion(s.version);
       for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
     });
@@ -161,6 +202,7 @@ export class NodeCore {
       topology: {
         self: this.endpoint, localDc: settings.dataCenter, localRack: settings.rack,
         ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+        pendingRing: () => this.membership.pendingRing(),
       },
       messenger: env.messenger, store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
       writeTimeoutMs: settings.writeTimeoutMs, readTimeoutMs: settings.readTimeoutMs, maxHintWindowMs: settings.maxHintWindowMs,
@@ -169,9 +211,32 @@ export class NodeCore {
       counterId: counterIdOf(settings.hostId), counterWriteTimeoutMs: settings.counterWriteTimeoutMs,
       batchlogStore: env.store, batchlogReplayThrottleBytesPerSec: settings.batchlogReplayThrottleBytesPerSec,
     });
+    this.streaming = new StreamService({
+      messenger: env.messenger, store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
+      nowSec: () => Math.floor(env.nowMicros() / 1e6), log: env.log,
+      throughputBytesPerSec: () => settings.streamThroughputBytesPerSec ?? 24 * 1024 * 1024,
+    });
+    this.repair = new RepairService({
+      messenger: env.messenger, store, streaming: this.streaming, schema: () => this.schema.current,
+      ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep), address: (ep) => ep.replace(/:\d+$/, ''),
+      clock: env.clock, timers: env.timers, random: env.random, nowMicros: env.nowMicros, log: env.log,
+    });
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);
     this.handler = new RequestHandler(this.execEnv, this.statements, this.env.log);
+  }
+
+  private buildViewStore(inner: IndexingStore): ViewStore {
+    const s = this.settings;
+    return new ViewStore({
+      inner, schema: () => this.schema.current, messenger: this.env.messenger, writeTimeoutMs: s.writeTimeoutMs,
+      topology: {
+        self: this.endpoint, localDc: s.dataCenter, localRack: s.rack,
+        ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+      },
+      nowSec: () => Math.floor(this.env.nowMicros() / 1e6), nowMicros: this.env.nowMicros, random: this.env.random,
+      batchlog: this.env.store, log: this.env.log,
+    });
   }
 
   private buildMembership(): Membership {
@@ -186,6 +251,7 @@ export class NodeCore {
         seeds: s.seeds, generation: this.generation, clusterName: s.clusterName,
         transport: this.env.messenger.transport<GossipMessage>(GOSSIP_VERB), clock: this.env.clock,
         random: this.env.random, schemaVersion: this.schema.version, phiConvictThreshold: s.phiConvictThreshold,
+        joining: s.bootstrap !== undefined,
       },
       {
         onJoin: (p) => this.emit({ type: 'TOPOLOGY_CHANGE', change: 'NEW_NODE', ...native(p) }),
@@ -196,6 +262,7 @@ export class NodeCore {
         },
         onDown: (p) => this.emit({ type: 'STATUS_CHANGE', change: 'DOWN', ...native(p) }),
         onSchema: (p) => this.sync.reconcileWith(p),
+        onRingChange: () => this.savePeersSoon(),
       },
     );
   }
@@ -211,6 +278,8 @@ export class NodeCore {
       userFunctionsEnabled: this.settings.userFunctionsEnabled,
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);
+        // Cassandra sends this as a client warning; Sibyl's protocol layer has no warnings yet, so it is logged.
+        if (change && stmt.kind === 'create_view') this.env.log(`${VIEW_USAGE_WARNING} (${change.keyspace}.${change.name ?? ''})`);
         // Answer once the live peers hold the new schema too, so drivers see agreement promptly.
         if (change) await this.sync.push(this.membership.peers().filter((p) => p.alive));
         return change ? { kind: 'schema_change', ...change } : { kind: 'void' };
@@ -225,7 +294,7 @@ export class NodeCore {
       local: {
         clusterName: s.clusterName, dataCenter: s.dataCenter, rack: s.rack, hostId: s.hostId,
         listenAddress: s.listenAddress, broadcastAddress: s.broadcastAddress, rpcAddress: s.rpcAddress,
-        nativePort: s.nativePort, storagePort: s.storagePort, tokens: s.tokens, schemaVersion: this.schema.version,
+        nativePort: s.nativePort, storagePort: s.storagePort, tokens: this.membership.local.tokens, schemaVersion: this.schema.version,
         gossipGeneration: this.generation, releaseVersion: RELEASE_VERSION, cqlVersion: '3.4.5',
         partitioner: 'org.apache.cassandra.dht.Murmur3Partitioner', nativeProtocolVersion: '4',
       },
@@ -237,6 +306,7 @@ export class NodeCore {
         (this.membership.isAlive(`${p.address}:${p.storagePort}`) ? p : { ...p, schemaVersion: null })),
       builtIndexes: this.indexes.builtIndexes(),
       ...(this.settings.views ? { views: this.settings.views } : {}),
+      viewBuilds: this.views.statuses(),
     };
   }
 
@@ -267,7 +337,68 @@ export class NodeCore {
       );
     }));
     this.membership.setLoad(this.env.store.approximateSize());
+    if (this.settings.bootstrap) this.startBootstrap(this.settings.bootstrap);
     this.loops.push(every(this.env.timers, LOAD_GOSSIP_MS, () => this.membership.setLoad(this.env.store.approximateSize())));
+  }
+
+  private peersSave: TimerHandle | undefined;
+
+  /** Keeps the ring's peers for the next start, once the burst of changes is over. */
+  private savePeersSoon(): void {
+    if (this.peersSave !== undefined || this.gossipStopped) return;
+    this.peersSave = this.env.timers.setTimeout(() => {
+      this.peersSave = undefined;
+      if (this.gossipStopped) return;
+      this.env.store.putMeta(PEERS_KEY, this.membership.savedPeers()).catch((e: unknown) => this.env.log('could not save the ring peers', e));
+    }, PEERS_SAVE_MS);
+  }
+
+  private startBootstrap(b: NonNullable<NodeSettings['bootstrap']>): void {
+    const s = this.settings;
+    this.bootstrap = new Bootstrap({
+      self: this.endpoint, address: s.broadcastAddress, dataCenter: s.dataCenter, rack: s.rack, numTokens: b.numTokens,
+      ringDelayMs: b.ringDelayMs, membership: this.membership, streaming: this.streaming, schema: () => this.schema.current,
+      schemaAgrees: () => this.membership.peers().filter((p) => p.alive).every((p) => p.schemaVersion === this.schema.version),
+      clock: this.env.clock, timers: this.env.timers, random: this.env.random, log: this.env.log, saveTokens: b.saveTokens,
+    });
+    void this.bootstrap.run().catch(() => undefined); // logged by the bootstrap; the node stays joining (UJ)
+  }
+
+  /** nodetool decommission: streams this node's ranges to their next owners, leaves the ring, stops gossip. */
+  async decommission(): Promise<void> {
+    if (this.leaving !== undefined) throw new Error(`This node is already ${this.leaving.toLowerCase()}`);
+    this.leaving = 'LEAVING';
+    try {
+      await decommission({
+        self: this.endpoint, messenger: this.env.messenger, membership: this.membership, schema: () => this.schema.current,
+        timers: this.env.timers, ringDelayMs: this.settings.ringDelayMs ?? this.settings.bootstrap?.ringDelayMs ?? 30_000,
+        planId: uuidFrom(this.env.random), log: this.env.log,
+      });
+    } catch (e) {
+      this.leaving = undefined;
+      throw e;
+    }
+    this.leaving = 'DECOMMISSIONED';
+    // Gossip stops without the shutdown announcement, whose STATUS would replace LEFT in the peers' views (and put
+    // the node's tokens back into their rings, as a node that is merely down).
+    this.gossipStopped = true;
+    for (const l of this.loops.splice(0)) l.stop();
+  }
+
+  /** nodetool cleanup: drops the data of ranges this node does not replicate. Returns the tables cleaned. */
+  cleanup(keyspace?: string, tables: string[] = []): Promise<number> {
+    return cleanup({
+      self: this.endpoint, store: this.env.store, schema: () => this.schema.current, ring: () => this.membership.ring(),
+      pendingRing: () => this.membership.pendingRing(), log: this.env.log,
+    }, keyspace, tables);
+  }
+
+  /** nodetool rebuild [-- SOURCE_DC]: streams the ranges this node replicates from other replicas. */
+  rebuild(sourceDc?: string): Promise<number> {
+    return rebuild({
+      self: this.endpoint, localDc: this.settings.dataCenter, ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+      schema: () => this.schema.current, streaming: this.streaming, planId: uuidFrom(this.env.random), log: this.env.log,
+    }, sourceDc);
   }
 
   private async replayHintsTo(endpoint: string): Promise<void> {
@@ -293,6 +424,7 @@ export class NodeCore {
     if (this.gossipStopped) return;
     this.gossipStopped = true;
     for (const l of this.loops.splice(0)) l.stop();
+    if (this.peersSave !== undefined) this.env.timers.clearTimeout(this.peersSave);
     this.membership.gossiper.shutdown();
     // Give the shutdown announcement a moment to leave before anything closes the sockets.
     await new Promise<void>((r) => this.env.timers.setTimeout(r, 100));

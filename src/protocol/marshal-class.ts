@@ -1,6 +1,6 @@
 // Cassandra's marshal class names (org.apache.cassandra.db.marshal.*), which the native protocol uses for types
 // without an id of their own: vector<float, 3> travels as Custom
-// 'org.apache.cassandra.db.marshal.VectorType(org.apache.cassandra.db.marshal.FloatType,3)'.
+// 'org.apache.cassandra.db.marshal.VectorType(org.apache.cassandra.db.marshal.FloatType , 3)'.
 import type { CqlType, NativeTypeName } from '../model/types.ts';
 import { ProtocolError } from '../model/errors.ts';
 
@@ -18,7 +18,7 @@ const NATIVE_BY_SHORT = new Map(Object.entries(NATIVE_CLASSES).map(([n, c]) => [
 export function marshalClass(t: CqlType): string {
   switch (t.kind) {
     case 'native': return PREFIX + NATIVE_CLASSES[t.name];
-    case 'vector': return `${PREFIX}VectorType(${marshalClass(t.element)},${t.dimension})`;
+    case 'vector': return `${PREFIX}VectorType(${marshalClass(t.element)} , ${t.dimension})`; // Cassandra writes " , " before the dimension
     case 'list': case 'set': {
       const s = `${PREFIX}${t.kind === 'list' ? 'ListType' : 'SetType'}(${marshalClass(t.element)})`;
       return t.frozen ? `${PREFIX}FrozenType(${s})` : s;
@@ -58,7 +58,7 @@ function parseAt(p: { s: string; i: number }): CqlType {
   if (name !== 'VectorType' || p.s[p.i] !== '(') throw new ProtocolError(`unsupported marshal class ${p.s}`);
   p.i++;
   const element = parseAt(p);
-  const dim = /^,\s*(\d+)\)/.exec(p.s.slice(p.i));
+  const dim = /^\s*,\s*(\d+)\s*\)/.exec(p.s.slice(p.i));
   if (!dim) throw new ProtocolError(`bad vector class ${p.s}`);
   p.i += dim[0].length;
   return { kind: 'vector', element, dimension: Number(dim[1]) };

@@ -66,7 +66,7 @@ function columnCql(c: { name: string; type: ColumnDef['type']; kind: string }): 
   return `${q(c.name)} ${typeToCql(c.type)}${c.kind === 'static' ? ' static' : ''}`;
 }
 
-function tableOptionsCql(t: TableDef): string {
+export function tableOptionsCql(t: TableDef): string {
   const o = t.options;
   const ext: Record<string, string> = {};
   for (const [k, v] of Object.entries(o.extensions)) ext[k] = `0x${v}`;

@@ -13,6 +13,8 @@ export interface DdlContext {
   newTableId: () => string;
   /** Data centers known to the cluster, for NTS validation and replication_factor expansion. */
   dataCenters?: string[];
+  /** materialized_views_enabled (Cassandra's default: false, and CREATE MATERIALIZED VIEW is refused). */
+  materializedViewsEnabled?: boolean;
 }
 
 export interface DdlResult {

@@ -135,6 +135,7 @@ export function createIndex(schema: Schema, stmt: CreateIndexStatement, current:
     if (stmt.ifNotExists) return { schema, change: null };
     throw ire(`Index '${stmt.name}' already exists`);
   }
+  if (table.view !== undefined) throw ire('Secondary indexes are not supported on materialized views');
   if (table.regular.some((c) => containsCounter(c.type))) throw ire("Secondary indexes on counter tables aren't supported");
   const targets = resolveTargets(table, stmt, custom);
   const name = stmt.name ?? defaultIndexName(ks, table.name, targets.length === 1 ? targets[0]!.column : undefined);

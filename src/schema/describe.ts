@@ -7,6 +7,7 @@ import type { JsValue } from '../model/values/js.ts';
 import type { IndexDef, KeyspaceDef, Schema, TableDef, UserTypeDef } from './model.ts';
 import { indexToCql, keyspaceToCql, tableToCql, typeToCreateCql } from './cql_format.ts';
 import { keyspaceIndex, tableIndexes } from './indexes.ts';
+import { viewToCql } from './describe_view.ts';
 import { isSystemKeyspace, withSystemKeyspaces } from './system_defs.ts';
 import { compareNames } from './table_build.ts';
 import { referencesUdt } from './types_resolve.ts';
@@ -34,7 +35,7 @@ const ELEMENT_COLUMNS = [...LIST_COLUMNS, { name: 'create_statement', type: T.te
 
 interface Element {
   keyspace: string;
-  type: 'keyspace' | 'type' | 'table' | 'index' | 'function' | 'aggregate';
+  type: 'keyspace' | 'type' | 'table' | 'index' | 'materialized_view' | 'function' | 'aggregate';
   name: string;
   cql: (withInternals: boolean) => string;
 }
@@ -57,10 +58,15 @@ function tableElement(t: TableDef): Element {
 function indexElement(t: TableDef, i: IndexDef): Element {
   return { keyspace: t.keyspace, type: 'index', name: i.name, cql: () => indexToCql(t, i) };
 }
-/** A table and, after it, its indexes by name (Cassandra's TableMetadata.toCqlString order). */
-function tableWithIndexes(t: TableDef): Element[] {
-  return [tableElement(t), ...[...tableIndexes(t)].sort(ignoreCase).map((i) => indexElement(t, i))];
+function viewElement(v: TableDef): Element {
+  return { keyspace: v.keyspace, type: 'materialized_view', name: v.name, cql: (internals) => viewToCql(v, internals) };
 }
+/** A table and, after it, its indexes by name, then its materialized views (Cassandra's DESCRIBE order). */
+function tableWithIndexes(t: TableDef, ks?: KeyspaceDef): Element[] {
+  const views = ks === undefined ? [] : [...ks.tables.values()].filter((v) => v.view?.baseId === t.id).sort(ignoreCase);
+  return [tableElement(t), ...[...tableIndexes(t)].sort(ignoreCase).map((i) => indexElement(t, i)), ...views.map(viewElement)];
+}
+const plainTables = (ks: KeyspaceDef): TableDef[] => [...ks.tables.values()].filter((t) => t.view === undefined);
 function typeElement(u: UserTypeDef): Element {
   return { keyspace: u.keyspace, type: 'type', name: u.name, cql: () => typeToCreateCql(u) };
 }
@@ -111,7 +117,7 @@ function keyspaceElements(ks: KeyspaceDef, only: boolean): Element[] {
   if (only) return out;
   out.push(...typesInDependencyOrder(ks).map(typeElement));
   out.push(...functionElements(ks));
-  out.push(...[...ks.tables.values()].sort(ignoreCase).flatMap(tableWithIndexes));
+  out.push(...plainTables(ks).sort(ignoreCase).flatMap((t) => tableWithIndexes(t, ks)));
   return out;
 }
 
@@ -155,8 +161,8 @@ function elementKeyspace(name: QualifiedName, current: string | undefined): stri
 function describeTable(schema: Schema, ksName: string, table: string): Element[] {
   const ks = validateKeyspace(schema, ksName);
   const t = ks.tables.get(table);
-  if (t === undefined) throw ire(`Table '${table}' not found in keyspace '${ks.name}'`);
-  return tableWithIndexes(t);
+  if (t === undefined || t.view !== undefined) throw ire(`Table '${table}' not found in keyspace '${ks.name}'`);
+  return tableWithIndexes(t, ks);
 }
 
 export function describe(
@@ -180,7 +186,7 @@ export function describe(
       return listRows(
         scope.flatMap((ks) =>
           target.kind === 'tables'
-            ? [...ks.tables.values()].sort(ignoreCase).map(tableElement)
+            ? plainTables(ks).sort(ignoreCase).map(tableElement)
             : [...ks.types.values()].sort(ignoreCase).map(typeElement),
         ),
       );
@@ -215,19 +221,36 @@ export function describe(
       if (found === undefined) throw ire(`Table for existing index '${target.name.name}' not found in '${ks.name}'`);
       return elementRows([indexElement(found.table, found.index)], internals);
     }
-    case 'name': {
-      // cqlsh's order: a keyspace, then a table, then an index (then a materialized view, which Sibyl does not have).
-      const { keyspace, name } = target.name;
-      if (keyspace === undefined && schema.keyspaces.has(name)) {
-        return elementRows(keyspaceElements(schema.keyspaces.get(name) as KeyspaceDef, false), internals);
-      }
-      const ks = validateKeyspace(schema, keyspace ?? currentKeyspace ?? name);
-      if (ks.tables.has(name)) return elementRows(describeTable(schema, ks.name, name), internals);
-      const found = keyspaceIndex(ks, name);
-      if (found !== undefined) return elementRows([indexElement(found.table, found.index)], internals);
-      throw ire(`'${name}' not found in keyspace '${ks.name}'`);
-    }
+    case 'view':
+    case 'name':
+      return describeNamed(schema, target, currentKeyspace, internals);
   }
+}
+
+/** DESCRIBE MATERIALIZED VIEW v, and DESCRIBE name (cqlsh's order: a keyspace, a table, an index, a view). */
+function describeNamed(
+  schema: Schema,
+  target: Extract<DescribeStatement['target'], { kind: 'view' | 'name' }>,
+  currentKeyspace: string | undefined,
+  internals: boolean,
+): DescribeResult {
+  if (target.kind === 'view') {
+    const ks = validateKeyspace(schema, elementKeyspace(target.name, currentKeyspace));
+    const v = ks.tables.get(target.name.name);
+    if (v?.view === undefined) throw ire(`Materialized view '${target.name.name}' not found in '${ks.name}'`);
+    return elementRows([viewElement(v)], internals);
+  }
+  const { keyspace, name } = target.name;
+  if (keyspace === undefined && schema.keyspaces.has(name)) {
+    return elementRows(keyspaceElements(schema.keyspaces.get(name) as KeyspaceDef, false), internals);
+  }
+  const ks = validateKeyspace(schema, keyspace ?? currentKeyspace ?? name);
+  const named = ks.tables.get(name);
+  if (named?.view !== undefined) return elementRows([viewElement(named)], internals);
+  if (named !== undefined) return elementRows(describeTable(schema, ks.name, name), internals);
+  const found = keyspaceIndex(ks, name);
+  if (found !== undefined) return elementRows([indexElement(found.table, found.index)], internals);
+  throw ire(`'${name}' not found in keyspace '${ks.name}'`);
 }
 
 const trimPrefix = (s: string, prefix: string): string => (s.startsWith(prefix) ? s.slice(prefix.length) : s);

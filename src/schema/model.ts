@@ -54,6 +54,12 @@ export interface TableDef {
    * before droppedTime stay invisible even if a column of that name is added again.
    */
   dropped?: Map<string, DroppedColumnDef>;
+  /**
+   * Set when this "table" is a materialized view (CREATE MATERIALIZED VIEW): views live among the keyspace's tables,
+   * so reads, storage and replica placement treat them as tables; everything that must tell them apart
+   * (system_schema.tables vs views, writes, DROP TABLE, DESCRIBE) looks at this.
+   */
+  view?: ViewDef;
   /** Secondary indexes (CREATE INDEX), in creation order; absent or empty when the table has none. */
   indexes?: IndexDef[];
   /**
@@ -74,6 +80,33 @@ export interface IndexDef {
   id: string;
   kind: 'COMPOSITES' | 'CUSTOM';
   options: Record<string, string>;
+}
+
+/** What makes a table a materialized view: its base table and the SELECT that defines it. */
+export interface ViewDef {
+  baseTable: string;
+  baseId: string;
+  /** SELECT *: columns added to the base later are added to the view too. */
+  includeAllColumns: boolean;
+  /**
+   * The base regular column in the view's primary key (Cassandra allows one), if any: such a view's rows follow
+   * strict liveness (a row is visible only while that column is live in its base row).
+   */
+  keyColumn?: string;
+  /** The WHERE clause as system_schema.views.where_clause shows it. */
+  whereClause: string;
+  /**
+   * Restrictions other than IS NOT NULL, each on a primary key column of the base (Cassandra refuses them on other
+   * columns), with the value serialized for the column's type. A base row is in the view only if it satisfies all.
+   */
+  filters: ViewFilter[];
+}
+
+export interface ViewFilter {
+  column: string;
+  op: '=' | '<' | '<=' | '>' | '>=' | 'IN';
+  /** Hex of the serialized values (one for comparisons, any number for IN): the schema is stored as JSON. */
+  values: string[];
 }
 
 export interface DroppedColumnDef {

@@ -2,7 +2,7 @@
 // a digest of a canonical serialization, so identical schemas give identical versions on every node.
 import { createHash } from 'node:crypto';
 import type {
-  ColumnDef, DroppedColumnDef, IndexDef, KeyspaceDef, Schema, TableDef, TableOptions, UserTypeDef,
+  ColumnDef, DroppedColumnDef, IndexDef, KeyspaceDef, Schema, TableDef, TableOptions, UserTypeDef, ViewDef,
 } from './model.ts';
 import { compareNames, nameUuid } from './table_build.ts';
 import { parseReplication } from './replication.ts';
@@ -20,6 +20,7 @@ interface SerializedTable {
   virtual?: boolean;
   dropped?: DroppedColumnDef[];
   indexes?: IndexDef[];
+  view?: ViewDef;
 }
 
 interface SerializedKeyspace {
@@ -55,6 +56,7 @@ function serializeTable(t: TableDef): SerializedTable {
   if (t.dropped !== undefined && t.dropped.size > 0) out.dropped = byName(t.dropped.values());
   // Only when there are some: the schema version of a table without indexes stays what it was before indexes existed.
   if (t.indexes !== undefined && t.indexes.length > 0) out.indexes = t.indexes;
+  if (t.view !== undefined) out.view = t.view;
   return out;
 }
 
@@ -119,6 +121,7 @@ export function deserializeSchema(x: unknown): Schema {
       if (t.virtual) table.virtual = true;
       if (t.dropped !== undefined) table.dropped = new Map(arrayOf<DroppedColumnDef>(t.dropped, 'dropped').map((d) => [d.name, d]));
       if (t.indexes !== undefined) table.indexes = arrayOf<IndexDef>(t.indexes, 'indexes');
+      if (isObject(t.view)) table.view = t.view;
       tables.set(t.name, table);
     }
     const types = new Map(arrayOf<UserTypeDef>(k.types, `types of ${k.name}`).map((u) => [u.name, u]));

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type {
   AlterKeyspaceStatement, AlterTableStatement, AlterTypeStatement, CreateIndexStatement, CreateKeyspaceStatement,
-  CreateTableStatement, CreateTypeStatement, DropIndexStatement, DropKeyspaceStatement, DropTableStatement, DropTypeStatement,
+  CreateTableStatement, CreateTypeStatement, CreateViewStatement, AlterViewStatement, DropViewStatement, DropIndexStatement, DropKeyspaceStatement, DropTableStatement, DropTypeStatement,
 } from '../model/ast.ts';
 import type { SchemaChange } from '../protocol/messages.ts';
 import type { Schema } from './model.ts';
@@ -15,6 +15,8 @@ import { computeSchemaVersion } from './persist.ts';
 import { createIndex, dropIndex } from './ddl_index.ts';
 import type { CreateFunctionStatement, DropAggregateStatement, DropFunctionStatement } from '../model/ast-functions.ts';
 import { createAggregate, createFunction, dropAggregate, dropFunction, type CreateAggregateDdl } from './ddl_function.ts';
+import { alterView, createView, dropView } from './ddl_view.ts';
+import { checkTableDdlAgainstViews, propagateToViews } from './ddl_view_guards.ts';
 
 export { resolveType } from './types_resolve.ts';
 export { serializeSchema, deserializeSchema, computeSchemaVersion, type SerializedSchema } from './persist.ts';
@@ -35,12 +37,15 @@ export type DdlStatement =
   | CreateFunctionStatement
   | DropFunctionStatement
   | CreateAggregateDdl
-  | DropAggregateStatement;
+  | DropAggregateStatement
+  | CreateViewStatement
+  | AlterViewStatement
+  | DropViewStatement;
 
 const DDL_KINDS = new Set<string>([
   'create_keyspace', 'alter_keyspace', 'drop_keyspace', 'create_table', 'alter_table', 'drop_table', 'create_type',
-  'alter_type', 'drop_type', 'create_index', 'drop_index', 'create_function', 'drop_function', 'create_aggregate',
-  'drop_aggregate',
+  'alter_type', 'drop_type', 'create_index', 'drop_index', 'create_view', 'alter_view', 'drop_view', 'create_function',
+  'drop_function', 'create_aggregate', 'drop_aggregate',
 ]);
 
 export function isDdlStatement(stmt: { kind: string }): stmt is DdlStatement {
@@ -66,6 +71,7 @@ export function applyDdl(
     nowMicros: options.nowMicros ?? Date.now() * 1000,
     newTableId: options.newTableId ?? randomUUID,
     dataCenters: options.dataCenters,
+    materializedViewsEnabled: options.materializedViewsEnabled,
   };
   let result: { schema: Schema; change: SchemaChange | null };
   switch (stmt.kind) {
@@ -73,8 +79,15 @@ export function applyDdl(
     case 'alter_keyspace': result = alterKeyspace(schema, stmt, ctx); break;
     case 'drop_keyspace': result = dropKeyspace(schema, stmt); break;
     case 'create_table': result = createTable(schema, stmt, currentKeyspace, ctx); break;
-    case 'alter_table': result = alterTable(schema, stmt, currentKeyspace, ctx); break;
-    case 'drop_table': result = dropTable(schema, stmt, currentKeyspace); break;
+    case 'alter_table':
+      checkTableDdlAgainstViews(schema, stmt, currentKeyspace);
+      result = alterTable(schema, stmt, currentKeyspace, ctx);
+      result = { ...result, schema: propagateToViews(schema, result.schema, stmt, currentKeyspace) };
+      break;
+    case 'drop_table':
+      checkTableDdlAgainstViews(schema, stmt, currentKeyspace);
+      result = dropTable(schema, stmt, currentKeyspace);
+      break;
     case 'create_type': result = createType(schema, stmt, currentKeyspace); break;
     case 'alter_type': result = alterType(schema, stmt, currentKeyspace); break;
     case 'drop_type': result = dropType(schema, stmt, currentKeyspace); break;
@@ -84,6 +97,9 @@ export function applyDdl(
     case 'drop_function': result = dropFunction(schema, stmt, currentKeyspace); break;
     case 'create_aggregate': result = createAggregate(schema, stmt, currentKeyspace); break;
     case 'drop_aggregate': result = dropAggregate(schema, stmt, currentKeyspace); break;
+    case 'create_view': result = createView(schema, stmt, currentKeyspace, ctx); break;
+    case 'alter_view': result = alterView(schema, stmt, currentKeyspace); break;
+    case 'drop_view': result = dropView(schema, stmt, currentKeyspace); break;
   }
   if (result.change === null) return { schema, change: null };
   const next = result.schema;

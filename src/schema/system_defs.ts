@@ -195,6 +195,14 @@ const SYSTEM = keyspace('system', { class: LOCAL_STRATEGY }, [
     options: LOCAL_OPTS,
   },
   {
+    name: 'built_views',
+    columns: 'keyspace_name text, view_name text, status_replicated boolean',
+    pk: ['keyspace_name'],
+    ck: ['view_name'],
+    comment: 'built views',
+    options: LOCAL_OPTS,
+  },
+  {
     // Cassandra keeps the keyspace name in table_name here.
     name: 'IndexInfo',
     columns: 'table_name text, index_name text, value blob',

@@ -59,6 +59,8 @@ export interface SystemContext {
   builtIndexes?: Array<{ keyspace: string; index: string }>;
   /** What system_views shows (connections, settings…), from the node process. */
   views?: SystemViewsSource;
+  /** This node's materialized view builds (system.built_views, system_distributed.view_build_status). */
+  viewBuilds?: Array<{ keyspace: string; view: string; status: 'STARTED' | 'SUCCESS' }>;
 }
 
 export type SystemRow = Record<string, JsValue>;
@@ -75,7 +77,9 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
     case 'system_schema.keyspaces':
       return schemaKeyspaces(ctx).map(keyspaceRow);
     case 'system_schema.tables':
-      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).map(tableRow));
+      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).filter((t) => t.view === undefined).map(tableRow));
+    case 'system_schema.views':
+      return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).filter((t) => t.view !== undefined).map(viewRow));
     case 'system_schema.columns':
       return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(columnRows));
     case 'system_schema.dropped_columns':
@@ -92,6 +96,12 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
       return [...(ctx.builtIndexes ?? [])]
         .sort((a, b) => compareNames(a.keyspace, b.keyspace) || compareNames(a.index, b.index))
         .map((b) => ({ table_name: b.keyspace, index_name: b.index, value: null }));
+    case 'system.built_views':
+      return sortedBuilds(ctx).filter((b) => b.status === 'SUCCESS')
+        .map((b) => ({ keyspace_name: b.keyspace, view_name: b.view, status_replicated: true }));
+    case 'system_distributed.view_build_status':
+      // Only this node's own builds: Sibyl computes the table per node rather than replicating it.
+      return sortedBuilds(ctx).map((b) => ({ keyspace_name: b.keyspace, view_name: b.view, host_id: ctx.local.hostId, status: b.status }));
     case 'system_virtual_schema.keyspaces':
       return virtualKeyspaces(ctx).map((ks) => ({ keyspace_name: ks.name }));
     case 'system_virtual_schema.tables':
@@ -103,6 +113,10 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
     default:
       return table.keyspace === 'system_views' ? systemViewRows(table.name, ctx.views) : [];
   }
+}
+
+function sortedBuilds(ctx: SystemContext): NonNullable<SystemContext['viewBuilds']> {
+  return [...(ctx.viewBuilds ?? [])].sort((a, b) => compareNames(a.keyspace, b.keyspace) || compareNames(a.view, b.view));
 }
 
 function localRow(n: LocalNodeInfo): SystemRow {
@@ -219,6 +233,16 @@ function tableRow(t: TableDef): SystemRow {
     read_repair: o.read_repair,
     read_repair_chance: 0.0,
     speculative_retry: o.speculative_retry,
+  };
+}
+
+/** A view's row: its table params (without table_name and flags) and what defines it. */
+function viewRow(t: TableDef): SystemRow {
+  const { table_name: _name, flags: _flags, ...params } = tableRow(t);
+  const v = t.view!;
+  return {
+    ...params, view_name: t.name, base_table_id: v.baseId, base_table_name: v.baseTable, where_clause: v.whereClause,
+    include_all_columns: v.includeAllColumns,
   };
 }
 

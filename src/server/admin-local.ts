@@ -3,7 +3,7 @@
 // cluster uses, so the answers have the shape (and, for one node, the values) the multi-node source will give.
 import { getHeapStatistics } from 'node:v8';
 import type { Registry } from 'prom-client';
-import type { AdminSource, DescribeClusterReport, InfoReport, NodeReport, PendingHintsEntry, RingEntry, StatusReport } from './admin-types.ts';
+import type { AdminSource, DescribeClusterReport, InfoReport, NodeReport, PendingHintsEntry, ViewBuildStatusEntry, RingEntry, StatusReport } from './admin-types.ts';
 import { AdminRequestError } from './admin.ts';
 import type { NodeConfig } from './config.ts';
 import type { SystemContext } from '../schema/system_tables.ts';
@@ -49,6 +49,17 @@ export interface ClusterNodeView {
   loadBytes?: number;
   tokens: string[];
   schemaVersion: string;
+  /** Bootstrapping: UJ/DJ in nodetool status. */
+  joining?: boolean;
+  /** Decommissioning: UL/DL. */
+  leaving?: boolean;
+}
+
+/** Cassandra's two letters: Up/Down, then Normal or Joining. */
+function nodeState(n: ClusterNodeView): NodeReport['state'] {
+  if (n.joining) return n.alive ? 'UJ' : 'DJ';
+  if (n.leaving) return n.alive ? 'UL' : 'DL';
+  return n.alive ? 'UN' : 'DN';
 }
 
 export interface ClusterView {
@@ -196,7 +207,7 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
         hostId: n.hostId,
         dataCenter: n.dataCenter,
         rack: n.rack,
-        state: n.alive ? 'UN' : 'DN',
+        state: nodeState(n),
         ...(n.loadBytes !== undefined ? { loadBytes: n.loadBytes } : {}),
         tokens: n.tokens,
         ownsRaw: raw.get(n.id) ?? 0,
@@ -234,7 +245,7 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
       const out: RingEntry[] = [];
       for (const n of nodes()) {
         for (const token of n.tokens) {
-          out.push({ address: n.address, dataCenter: n.dataCenter, rack: n.rack, state: n.alive ? 'UN' : 'DN',
+          out.push({ address: n.address, dataCenter: n.dataCenter, rack: n.rack, state: nodeState(n),
             ...(n.loadBytes !== undefined ? { loadBytes: n.loadBytes } : {}), ownsRaw: raw.get(n.id) ?? 0, token });
         }
       }
@@ -285,6 +296,15 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
       const missing = names.filter((n) => !(table.indexes ?? []).some((i) => i.name === n));
       if (missing.length > 0) throw new AdminRequestError(`Unknown index(es) ${missing.join(', ')} of ${ksName}.${tableName}`);
       await deps.indexes?.rebuild(table, names);
+    },
+    viewBuildStatus(ksName: string, viewName: string): ViewBuildStatusEntry[] {
+      const ctx = deps.systemContext();
+      if (ctx.schema.keyspaces.get(ksName)?.tables.get(viewName)?.view === undefined) {
+        throw new AdminRequestError(`Unknown materialized view ${ksName}.${viewName}`);
+      }
+      // Only this node's build: Sibyl does not replicate system_distributed.view_build_status.
+      const mine = (ctx.viewBuilds ?? []).find((b) => b.keyspace === ksName && b.view === viewName);
+      return [{ host: `/${ctx.local.broadcastAddress}:${ctx.local.storagePort}`, status: mine?.status ?? 'UNKNOWN' }];
     },
     pendingHints(): PendingHintsEntry[] {
       const nodes = new Map((cluster?.nodes() ?? []).map((n) => [n.id, n]));

@@ -105,6 +105,40 @@ export interface ThreadPoolEntry {
   allTimeBlocked: number;
 }
 
+/** `nodetool netstats`: the node's mode and its streams in flight (peers by address). */
+export interface NetstatsReport {
+  mode: 'NORMAL' | 'JOINING' | 'LEAVING' | 'DECOMMISSIONED' | 'DRAINED' | 'STARTING';
+  plans: Array<{
+    planId: string;
+    operation: string;
+    sessions: Array<{ peer: string; receiving: StreamTaskReport[]; sending: StreamTaskReport[] }>;
+  }>;
+}
+
+export interface StreamTaskReport {
+  name: string;
+  bytes: number;
+  partitions: number;
+  done: boolean;
+}
+
+/** `nodetool repair` as the admin API takes it (options.ts's RepairOptions, tokens as decimal strings). */
+export interface RepairRequest {
+  keyspace?: string;
+  tables: string[];
+  primaryRange: boolean;
+  full: boolean;
+  dataCenters: string[];
+  local: boolean;
+  startToken?: string;
+  endToken?: string;
+}
+
+export interface RepairReport {
+  lines: string[];
+  failed: boolean;
+}
+
 export interface AdminSource {
   status(keyspace?: string): StatusReport;
   info(): InfoReport;
@@ -128,4 +162,22 @@ export interface AdminSource {
   threadPools?(): ThreadPoolEntry[];
   /** `nodetool rebuild_index`: throws the named indexes' entries away and builds them again; resolves when done. */
   rebuildIndex(keyspace: string, table: string, indexes: string[]): Promise<void>;
+  /** `nodetool viewbuildstatus`: this node's build of a materialized view. */
+  viewBuildStatus?(keyspace: string, view: string): ViewBuildStatusEntry[];
+  /** `nodetool netstats`; absent where the node does not stream. */
+  netstats?(): NetstatsReport;
+  /** `nodetool repair`: resolves when the repair is over, with the lines nodetool prints. */
+  repair?(req: RepairRequest): Promise<RepairReport>;
+  /** `nodetool decommission`: resolves once the node has left the ring. */
+  decommission?(): Promise<void>;
+  /** `nodetool cleanup [keyspace [tables…]]`. */
+  cleanup?(keyspace: string | undefined, tables: string[]): Promise<void>;
+  /** `nodetool rebuild [-- SOURCE_DC]`. */
+  rebuild?(sourceDc: string | undefined): Promise<void>;
+}
+
+export interface ViewBuildStatusEntry {
+  /** The node, as Cassandra prints an InetAddressAndPort ("/10.0.0.1:7000"). */
+  host: string;
+  status: 'STARTED' | 'SUCCESS' | 'UNKNOWN';
 }

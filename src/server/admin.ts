@@ -60,6 +60,37 @@ const optional = (params: URLSearchParams, name: string): string | undefined => 
 
 type Handler = (params: URLSearchParams, req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
+/** Streaming, repair and membership changes (server/admin-lifecycle.ts serves them). */
+function lifecycleRoutes(source: AdminSource, json: (f: (p: URLSearchParams) => unknown) => Handler): Array<[string, Handler]> {
+  return [
+    ['GET /netstats', json(() => {
+      if (!source.netstats) throw new AdminRequestError('this node does not stream', 404);
+      return source.netstats();
+    })],
+    ['POST /repair', json((p) => {
+      if (!source.repair) throw new AdminRequestError('this node does not repair', 404);
+      const flag = (name: string): boolean => p.get(name) === 'true';
+      return source.repair({ keyspace: optional(p, 'keyspace'), tables: p.getAll('table'), primaryRange: flag('pr'), full: flag('full'),
+        dataCenters: p.getAll('dc'), local: flag('local'), startToken: optional(p, 'st'), endToken: optional(p, 'et') });
+    })],
+    ['POST /cleanup', json(async (p) => {
+      if (!source.cleanup) throw new AdminRequestError('this node cannot clean up', 404);
+      await source.cleanup(optional(p, 'keyspace'), p.getAll('table'));
+      return { ok: true };
+    })],
+    ['POST /rebuild', json(async (p) => {
+      if (!source.rebuild) throw new AdminRequestError('this node cannot rebuild', 404);
+      await source.rebuild(optional(p, 'dc'));
+      return { ok: true };
+    })],
+    ['POST /decommission', json(async () => {
+      if (!source.decommission) throw new AdminRequestError('this node cannot decommission', 404);
+      await source.decommission();
+      return { ok: true };
+    })],
+  ];
+}
+
 function routes(source: AdminSource): Map<string, Handler> {
   const json = (f: (p: URLSearchParams) => unknown): Handler => async (p, _req, res) => send(res, 200, await f(p));
   return new Map<string, Handler>([
@@ -81,6 +112,11 @@ function routes(source: AdminSource): Map<string, Handler> {
     ['POST /drain', json(async () => (await source.drain(), { ok: true }))],
     ['POST /rebuildindex', json(async (p) => (await source.rebuildIndex(required(p, 'keyspace'), required(p, 'table'),
       required(p, 'indexes').split(',')), { ok: true }))],
+    ['GET /viewbuildstatus', json((p) => {
+      if (!source.viewBuildStatus) throw new AdminRequestError('this node has no materialized views', 404);
+      return source.viewBuildStatus(required(p, 'keyspace'), required(p, 'view'));
+    })],
+    ...lifecycleRoutes(source, json),
     ['GET /network', json(() => source.getNetwork() ?? null)],
     [
       'PUT /network',

@@ -86,4 +86,18 @@ export class YamlReader {
     if (!Number.isFinite(kib) || kib < 0) throw invalid(newKey, 'a data size such as 1024KiB or 1MiB', v);
     return kib;
   }
+  /**
+   * A data rate as Cassandra 5.0 reads it (DataRateSpec): `24MiB/s`, `1024KiB/s` or `1000B/s`, in bytes per second,
+   * 0 = unthrottled; the pre-4.1 key is in megabits per second (`200` ≈ 24MiB/s), converted as Cassandra converts it.
+   */
+  dataRateBytesPerSec(oldMegabitsKey: string, newKey: string, def: number): number {
+    const [o, v] = [this.get(oldMegabitsKey), this.get(newKey)];
+    if (o !== undefined && v !== undefined)
+      throw new ConfigLoadError(`Invalid yaml: ${oldMegabitsKey} and ${newKey} are the same setting; set only one`, newKey);
+    if (o !== undefined) return Math.floor((this.int(oldMegabitsKey, 0, 0, Number.MAX_SAFE_INTEGER) * 1_000_000) / 8);
+    if (v === undefined) return def;
+    const m = typeof v === 'string' ? /^\s*(\d+)\s*(B|KiB|MiB)\/s\s*$/.exec(v) : null;
+    if (!m) throw invalid(newKey, 'a data rate such as 24MiB/s, 1024KiB/s or 1000B/s', v);
+    return Number(m[1]) * (m[2] === 'B' ? 1 : m[2] === 'KiB' ? 1024 : 1024 * 1024);
+  }
 }

@@ -69,6 +69,14 @@ export interface NodeConfig extends StorageConfig {
   counterWriteRequestTimeoutMs: number;
   /** batchlog_replay_throttle: KiB/s of batchlog replay for the whole cluster (0 = unthrottled). */
   batchlogReplayThrottleKib: number;
+  /** stream_throughput_outbound: bytes per second this node sends in streams (repair, bootstrap); 0 = unthrottled. */
+  streamThroughputOutboundBytesPerSec: number;
+  /**
+   * auto_bootstrap: a new node (no tokens yet, no initial_token, not a seed) streams its ranges before it serves.
+   * Cassandra's default (true) when the key is absent from cassandra.yaml; configs Sibyl writes for its launcher and
+   * tests set it false unless asked, since their nodes start together as a new cluster.
+   */
+  autoBootstrap: boolean;
   /** batch_size_fail_threshold: a multi-partition batch larger than this (KiB) is refused ("Batch too large"). */
   batchSizeFailThresholdKib: number;
   /** batch_size_warn_threshold: a multi-partition batch larger than this (KiB) earns a client warning. */
@@ -77,6 +85,8 @@ export interface NodeConfig extends StorageConfig {
   unloggedBatchWarnPartitions: number;
   /** user_defined_functions_enabled (enable_user_defined_functions before 4.1): CREATE FUNCTION is refused otherwise. */
   userDefinedFunctionsEnabled: boolean;
+  /** materialized_views_enabled (4.x: enable_materialized_views); false by default, as in Cassandra 5.0. */
+  materializedViewsEnabled: boolean;
   authenticator: 'AllowAllAuthenticator';
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
@@ -102,6 +112,13 @@ function checkAddress(key: string, v: unknown): string {
   return v === 'localhost' ? '127.0.0.1' : v;
 }
 
+/** A yaml boolean (true/false, or their strings); absent is false. */
+function yamlBool(v: unknown, key: string): boolean {
+  if (v === undefined || v === false || v === 'false') return false;
+  if (v === true || v === 'true') return true;
+  throw new ConfigLoadError(`Invalid yaml: ${key} must be true or false (got ${String(v)})`, key);
+}
+
 function isWildcard(a: string): boolean {
   return a === '0.0.0.0' || a === '::' || a === '0:0:0:0:0:0:0:0';
 }
@@ -119,14 +136,6 @@ function phiThreshold(v: unknown): number {
   const n = typeof v === 'number' || typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : NaN;
   if (!Number.isFinite(n) || n < 5 || n > 16) throw invalid('phi_convict_threshold', 'a number between 5 and 16', v);
   return n;
-}
-
-/** A yaml boolean (Cassandra's loader also takes the strings true/false). */
-function yamlBool(key: string, v: unknown, def: boolean): boolean {
-  if (v === undefined) return def;
-  if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === 'false') return v === 'true';
-  throw invalid(key, 'true or false', v);
 }
 
 /** java.util.Properties syntax: `k=v`, `k = v`, `k: v`, `k v`, `#`/`!` comments, backslash continuations and escapes. */
@@ -188,6 +197,13 @@ function parseSnitch(v: string): SnitchName {
   const found = SNITCHES.find((s) => s === short);
   if (!found) throw invalid('endpoint_snitch', `one of ${SNITCHES.join(', ')} (optionally prefixed with ${LOCATOR})`, v);
   return found;
+}
+
+function autoBootstrapOf(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (typeof v === 'boolean') return v;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw invalid('auto_bootstrap', 'true or false', v);
 }
 
 function parseSeeds(r: YamlReader, warnings: string[]): string[] | undefined {
@@ -375,10 +391,13 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     casContentionTimeoutMs: r.durationMs('cas_contention_timeout_in_ms', 'cas_contention_timeout', 1000),
     counterWriteRequestTimeoutMs: r.durationMs('counter_write_request_timeout_in_ms', 'counter_write_request_timeout', 5000),
     batchlogReplayThrottleKib: r.sizeKib('batchlog_replay_throttle_in_kb', 'batchlog_replay_throttle', 1024),
+    autoBootstrap: autoBootstrapOf(r.get('auto_bootstrap')),
+    streamThroughputOutboundBytesPerSec: r.dataRateBytesPerSec('stream_throughput_outbound_megabits_per_sec', 'stream_throughput_outbound', 24 * 1024 * 1024),
     batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
     batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
     unloggedBatchWarnPartitions: r.int('unlogged_batch_across_partitions_warn_threshold', 10, 0, 2 ** 31 - 1),
-    userDefinedFunctionsEnabled: yamlBool('user_defined_functions_enabled', r.get('user_defined_functions_enabled') ?? r.get('enable_user_defined_functions'), false),
+    userDefinedFunctionsEnabled: yamlBool(r.get('user_defined_functions_enabled') ?? r.get('enable_user_defined_functions'), 'user_defined_functions_enabled'),
+    materializedViewsEnabled: yamlBool(r.get('materialized_views_enabled') ?? r.get('enable_materialized_views'), 'materialized_views_enabled'),
     authenticator: 'AllowAllAuthenticator',
     ...failurePolicies,
     warnings,
@@ -411,7 +430,8 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     nativeTransportMaxFrameSizeMb: 16, maxHintWindowMs: 10_800_000, phiConvictThreshold: 8,
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
-    counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5, unloggedBatchWarnPartitions: 10, userDefinedFunctionsEnabled: false,
+    counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, streamThroughputOutboundBytesPerSec: 24 * 1024 * 1024, autoBootstrap: false, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
+    materializedViewsEnabled: false, unloggedBatchWarnPartitions: 10, userDefinedFunctionsEnabled: false,
     authenticator: 'AllowAllAuthenticator',
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
@@ -467,10 +487,13 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     cas_contention_timeout_in_ms: c.casContentionTimeoutMs,
     counter_write_request_timeout_in_ms: c.counterWriteRequestTimeoutMs,
     batchlog_replay_throttle_in_kb: c.batchlogReplayThrottleKib,
+    stream_throughput_outbound: `${c.streamThroughputOutboundBytesPerSec}B/s`,
+    auto_bootstrap: c.autoBootstrap,
     batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
     batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
     unlogged_batch_across_partitions_warn_threshold: c.unloggedBatchWarnPartitions,
     user_defined_functions_enabled: c.userDefinedFunctionsEnabled,
+    materialized_views_enabled: c.materializedViewsEnabled,
     authenticator: c.authenticator,
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,

@@ -20,13 +20,24 @@ export function randomTokens(n: number): string[] {
   return [...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map(String);
 }
 
-export async function loadOrCreateIdentity(storage: StorageEngine, numTokens: number, initialTokens: bigint[]): Promise<LocalIdentity> {
+/**
+ * The saved identity, or a new one. With `bootstrap` (auto_bootstrap, no initial_token, not a seed) a node without
+ * tokens keeps none: it picks them when it bootstraps (node/node-core.ts), and saveTokens() records them once it has
+ * joined, so a bootstrap interrupted by a crash starts again under the same host id.
+ */
+export async function loadOrCreateIdentity(storage: StorageEngine, numTokens: number, initialTokens: bigint[], bootstrap = false): Promise<LocalIdentity> {
   const saved = storage.getMeta<LocalIdentity>(KEY);
   if (saved && typeof saved.hostId === 'string' && Array.isArray(saved.tokens) && saved.tokens.length > 0) return saved;
+  const hostId = saved && typeof saved.hostId === 'string' ? saved.hostId : randomUUID();
   const identity: LocalIdentity = {
-    hostId: randomUUID(),
-    tokens: initialTokens.length > 0 ? initialTokens.map(String) : randomTokens(numTokens),
+    hostId,
+    tokens: initialTokens.length > 0 ? initialTokens.map(String) : bootstrap ? [] : randomTokens(numTokens),
   };
   await storage.putMeta(KEY, identity);
   return identity;
+}
+
+export async function saveTokens(storage: StorageEngine, identity: LocalIdentity, tokens: string[]): Promise<void> {
+  identity.tokens = tokens;
+  await storage.putMeta(KEY, identity);
 }

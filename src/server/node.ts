@@ -6,7 +6,7 @@ import type { NodeConfig } from './config.ts';
 import { StorageEngine, type StorageOptions } from '../storage/engine.ts';
 import { randomInt } from 'node:crypto';
 import { withDefaultPort } from '../model/endpoint.ts';
-import { loadOrCreateIdentity, type LocalIdentity } from './identity.ts';
+import { loadOrCreateIdentity, saveTokens, type LocalIdentity } from './identity.ts';
 import { NodeCore, type NodeSettings } from '../node/node-core.ts';
 import { MessagingService } from '../messaging/messaging.ts';
 import { seededRandom, systemClock, systemTimers } from '../cluster/env.ts';
@@ -18,6 +18,7 @@ import { Connection } from './connection.ts';
 import { systemViewsSource } from './system-views-source.ts';
 import { startAdminServer } from './admin.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
+import { lifecycleAdmin } from './admin-lifecycle.ts';
 import { NodeLifecycle } from './lifecycle.ts';
 import type { EventMessage } from '../protocol/messages.ts';
 
@@ -51,8 +52,23 @@ const log = (msg: string, err?: unknown): void => {
 };
 
 
-export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeSettings {
+/** Cassandra's ring delay (its cassandra.ring_delay_ms system property; SIBYL_RING_DELAY_MS here), 30 s by default. */
+function ringDelayMs(): number {
+  const v = Number(process.env['SIBYL_RING_DELAY_MS'] ?? 30_000);
+  return Number.isFinite(v) && v >= 0 ? v : 30_000;
+}
+
+/** Whether a node starting with this config must bootstrap when it has no tokens yet. */
+export function shouldBootstrap(config: NodeConfig): boolean {
+  const isSeed = config.seeds.some((s) => s === config.broadcastAddress || s.startsWith(`${config.broadcastAddress}:`));
+  return config.autoBootstrap && config.initialTokens.length === 0 && !isSeed;
+}
+
+export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?: (tokens: string[]) => Promise<void>): NodeSettings {
   return {
+    ...(identity.tokens.length === 0 ? {
+      bootstrap: { numTokens: config.numTokens, ringDelayMs: ringDelayMs(), saveTokens: save ?? (async () => undefined) },
+    } : {}),
     clusterName: config.clusterName, hostId: identity.hostId, tokens: identity.tokens,
     dataCenter: config.dataCenter, rack: config.rack, seeds: config.seeds.map((s) => withDefaultPort(s, config.storagePort)),
     listenAddress: config.listenAddress, broadcastAddress: config.broadcastAddress, storagePort: config.storagePort,
@@ -61,9 +77,12 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity): NodeS
     hintThrottleBytesPerSec: config.hintedHandoffThrottleKib * 1024, casContentionTimeoutMs: config.casContentionTimeoutMs,
     counterWriteTimeoutMs: config.counterWriteRequestTimeoutMs,
     batchlogReplayThrottleBytesPerSec: config.batchlogReplayThrottleKib * 1024,
+    streamThroughputBytesPerSec: config.streamThroughputOutboundBytesPerSec,
+    ringDelayMs: ringDelayMs(),
     batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
     userFunctionsEnabled: config.userDefinedFunctionsEnabled,
     warnThresholds: { batchSizeWarnBytes: config.batchSizeWarnThresholdKib * 1024, unloggedBatchPartitions: config.unloggedBatchWarnPartitions },
+    materializedViewsEnabled: config.materializedViewsEnabled,
   };
 }
 
@@ -108,7 +127,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     onFailure: (e) => lifecycle?.onStorageFailure(e),
     log: (m) => log(m),
   });
-  const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens);
+  const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens, shouldBootstrap(config));
   const nowMicros = microsClock();
   const messaging = await MessagingService.start({ address: config.listenAddress, port: config.storagePort, logger: log });
   let schemaOf: (() => Schema) | undefined;
@@ -126,7 +145,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const core = await NodeCore.create({
     clock: systemClock, nowMicros, timers: systemTimers(), random: seededRandom(randomInt(2 ** 31)),
     messenger: messaging, store: storage, hints, log,
-  }, { ...nodeSettings(config, identity), views: systemViewsSource(config, connections, () => storage.stats()) });
+  }, { ...nodeSettings(config, identity, (tokens) => saveTokens(storage, identity, tokens)), views: systemViewsSource(config, connections, () => storage.stats()) });
   schemaOf = () => core.schema.current;
   await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));
@@ -174,15 +193,18 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     ring: () => membership.ring(),
     nodes: () => [
       { id: core.endpoint, address: config.broadcastAddress, hostId: identity.hostId, dataCenter: config.dataCenter, rack: config.rack,
-        alive: true, loadBytes: storage.approximateSize(), tokens: identity.tokens, schemaVersion: schema.version },
-      ...membership.peers().map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
-        alive: p.alive, ...(p.load !== undefined ? { loadBytes: p.load } : {}), tokens: p.tokens, schemaVersion: p.schemaVersion })),
+        alive: true, loadBytes: storage.approximateSize(), tokens: membership.local.tokens, schemaVersion: schema.version,
+        joining: membership.isJoining(core.endpoint), leaving: membership.isLeaving(core.endpoint) },
+      // A node that left the ring (decommissioned) is no longer listed, as in Cassandra's nodetool status.
+      ...membership.peers().filter((p) => !p.status.startsWith('LEFT')).map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
+        alive: p.alive, ...(p.load !== undefined ? { loadBytes: p.load } : {}), tokens: p.tokens, schemaVersion: p.schemaVersion,
+        joining: membership.isJoining(p.endpoint), leaving: membership.isLeaving(p.endpoint) })),
     ],
     network: messaging.network,
   };
   const admin = await startAdminServer(
-    localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
-      hints: () => hints.pending(), indexes: core.indexes }),
+    Object.assign(localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
+      hints: () => hints.pending(), indexes: core.indexes }), lifecycleAdmin(core)),
     config.listenAddress, config.adminPort,
   );
 

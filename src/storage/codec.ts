@@ -17,6 +17,7 @@
 //   rt      = bound bound deletion;  bound = inclusive(0/1) varuint(#prefix) bytes*;  bytes = varuint(len) raw
 import { Packr } from 'msgpackr';
 import type { Bound, Cell, ColumnData, ComplexCell, ComplexColumn, LivenessInfo, RangeTombstone, Row, Tombstone } from './types.ts';
+import { emptyCells } from './types.ts';
 
 /** What the header key of a partition holds. */
 export interface Header {
@@ -254,7 +255,7 @@ function readBody(d: Decoder): Row {
     if (lf & 2) marker.ldt = d.f64();
   }
   const deletion = flags & 2 ? readDeletion(d) : undefined;
-  const cells: Record<string, ColumnData> = {};
+  const cells: Record<string, ColumnData> = emptyCells();
   const n = d.varuint();
   for (let i = 0; i < n; i++) {
     const name = d.string();

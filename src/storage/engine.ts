@@ -202,6 +202,15 @@ export class StorageEngine {
     return this.removeTable(table.id, true);
   }
 
+  /**
+   * nodetool cleanup: drops the table's partitions whose tokens lie in these inclusive intervals. The memtables are
+   * flushed first, so the commit log cannot bring the removed partitions back on replay.
+   */
+  async removeTokenRanges(table: TableDef, intervals: ReadonlyArray<{ from: bigint; to: bigint }>): Promise<void> {
+    await this.flusher.flushTable(table.id);
+    for (const r of intervals) await this.lmdb.removeTokens(table, r.from, r.to);
+  }
+
   dropTable(tableId: string): Promise<void> {
     return this.removeTable(tableId, false);
   }

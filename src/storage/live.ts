@@ -6,6 +6,7 @@ import type { Cell, ComplexColumn, PartitionData, Row, Tombstone } from './types
 import { isComplex } from './types.ts';
 import { coveringDeletion, maxDeletion } from './merge.ts';
 import { counterValue, hasCounters, isCounterColumn } from './counters.ts';
+import { emptyCells } from './types.ts';
 
 export { compareClustering } from './compare.ts';
 
@@ -104,7 +105,7 @@ export function liveRow(table: TableDef, row: Row, outer: Tombstone | undefined,
   const shadow = maxDeletion(outer, row.deletion);
   const m = row.marker;
   let live = !!m && (!shadow || m.ts > shadow.ts) && (m.ttl === undefined || m.ldt === undefined || nowSec < m.ldt);
-  const cells: Record<string, LiveCellView> = {};
+  const cells: Record<string, LiveCellView> = emptyCells();
   const counters = hasCounters(table);
   for (const name in row.cells) {
     const d = row.cells[name];

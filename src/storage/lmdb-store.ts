@@ -315,6 +315,17 @@ export class LmdbStore {
     return this.dropTable(table.id);
   }
 
+  /** Removes every partition of the table with a token in [fromToken, toToken] (nodetool cleanup). */
+  async removeTokens(table: TableDef, fromToken: bigint, toToken: bigint): Promise<void> {
+    const tid = tableIdBytes(table.id);
+    const at = (t: bigint): Buffer => {
+      const b = Buffer.allocUnsafe(8);
+      b.writeBigUInt64BE(BigInt.asUintN(64, t) ^ 0x8000000000000000n);
+      return Buffer.concat([tid, b]);
+    };
+    await this.removeRange(at(fromToken), toToken === (1n << 63n) - 1n ? prefixEnd(tid) : at(toToken + 1n));
+  }
+
   /**
    * Removes the table's data and its Paxos state: a latest commit kept past a TRUNCATE would be re-sent to a replica
    * that missed it and bring truncated data back (Cassandra compares ballots with the truncation time instead).

@@ -6,7 +6,7 @@ import type { TableDef } from '../schema/model.ts';
 import type {
   Cell, ColumnData, ComplexCell, ComplexColumn, LivenessInfo, PartitionData, RangeTombstone, Row, Tombstone,
 } from './types.ts';
-import { isComplex } from './types.ts';
+import { emptyCells, isComplex } from './types.ts';
 import { boundsContain, compareCellPaths, compareClustering, comparePositions, endPosition, startPosition } from './compare.ts';
 
 /** DeletionTime.supersedes: later timestamp, then later local deletion time. */
@@ -102,7 +102,7 @@ export function mergeRows(table: TableDef, a: Row | undefined, b: Row | undefine
   const shadow = maxDeletion(outer, deletion);
   let marker = reconcileMarker(a?.marker, b?.marker);
   if (marker && shadow && marker.ts <= shadow.ts) marker = undefined;
-  const cells: Record<string, ColumnData> = {};
+  const cells: Record<string, ColumnData> = emptyCells();
   const counters = hasCounters(table);
   let any = false;
   const names = new Set<string>();

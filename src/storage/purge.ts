@@ -3,7 +3,7 @@
 // deletion could resurrect the data through repair. Expired cells become tombstones written at (expiry - ttl),
 // as Cassandra's AbstractCell.purge does.
 import type { Cell, ColumnData, ComplexCell, LivenessInfo, RangeTombstone, Row, Tombstone } from './types.ts';
-import { isComplex } from './types.ts';
+import { emptyCells, isComplex } from './types.ts';
 
 export interface PurgeContext {
   nowSec: number;
@@ -83,7 +83,7 @@ export function purgeRow(row: Row, ctx: PurgeContext): Row | undefined {
     const d = row.cells[name];
     const p = purgeColumn(d, ctx);
     if (p !== d) {
-      if (cells === row.cells) cells = { ...row.cells };
+      if (cells === row.cells) cells = Object.assign(emptyCells(), row.cells);
       if (p) cells[name] = p;
       else delete cells[name];
       changed = true;

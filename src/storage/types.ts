@@ -54,6 +54,14 @@ export interface Row {
   cells: Record<string, ColumnData>;
 }
 
+/**
+ * A row's cells, keyed by column name, in an object without a prototype: a column may be called `__proto__`
+ * (Cassandra allows any quoted name), which assigned into an ordinary object would set its prototype instead.
+ */
+export function emptyCells<T = ColumnData>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** One end of a clustering range: a prefix of clustering values (empty = unbounded) and whether it is included. */
 export interface Bound {
   prefix: Buffer[];

@@ -3,11 +3,14 @@
 import { Command } from 'commander';
 import type { DescribeClusterReport, InfoReport, PendingHintsEntry, RingEntry, StatusReport, TableStatsEntry, ThreadPoolEntry } from '../server/admin-types.ts';
 import { AdminConnectError, AdminResponseError, adminCall, withQuery } from './admin-client.ts';
+import { formatViewBuildStatus } from './nodetool-views.ts';
+import type { ViewBuildStatusEntry } from '../server/admin-types.ts';
 import {
   formatDescribeCluster, formatPendingHints, formatEndpoints, formatInfo, formatRing, formatStatus, formatTableStats, formatThreadPools,
 } from './nodetool-format.ts';
+import { registerLifecycleCommands } from './nodetool-lifecycle.ts';
 
-interface Target {
+export interface Target {
   host: string;
   port: number;
 }
@@ -21,7 +24,7 @@ interface ConnOpts {
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = '7199';
 
-function target(cmd: Command): Target {
+export function target(cmd: Command): Target {
   // -h/-p may come before the subcommand (Cassandra's usual form) or after it; the later one wins.
   const parent = (cmd.parent?.opts() ?? {}) as ConnOpts;
   const own = cmd.opts<ConnOpts>();
@@ -31,13 +34,13 @@ function target(cmd: Command): Target {
   return { host, port: Number(port) };
 }
 
-function usage(message: string): never {
+export function usage(message: string): never {
   process.stderr.write(`nodetool: ${message}\nSee 'nodetool help' or 'nodetool help <command>'.\n`);
   process.exit(1);
 }
 
 /** Runs one nodetool command, translating failures into Cassandra's messages and exit codes. */
-async function run(t: Target, body: () => Promise<string>, onClientError?: (e: AdminResponseError) => never): Promise<void> {
+export async function run(t: Target, body: () => Promise<string>, onClientError?: (e: AdminResponseError) => never): Promise<void> {
   try {
     process.stdout.write(await body());
   } catch (e) {
@@ -56,13 +59,23 @@ async function run(t: Target, body: () => Promise<string>, onClientError?: (e: A
   }
 }
 
+/** The entries of a view's build, or nodetool's failure output and exit. */
+async function getOrExit(t: Target, path: string): Promise<ViewBuildStatusEntry[]> {
+  let entries: ViewBuildStatusEntry[] = [];
+  await run(t, async () => {
+    entries = await adminCall<ViewBuildStatusEntry[]>(t.host, t.port, path);
+    return '';
+  });
+  return entries;
+}
+
 /** status/ring/describecluster print "Error: <message>" for a keyspace that does not exist, and exit 1. */
 const keyspaceError = (e: AdminResponseError): never => {
   process.stdout.write(`\nError: ${e.message}\n`);
   process.exit(1);
 };
 
-function withConn(cmd: Command): Command {
+export function withConn(cmd: Command): Command {
   return cmd
     .helpOption('--help', 'display help for command')
     .option('-h, --host <host>', 'node hostname or ip address')
@@ -73,6 +86,9 @@ export function registerNodetoolCommand(program: Command): void {
   const nt = withConn(
     program.command('nodetool').description("Cassandra's nodetool against a node's admin API (default 127.0.0.1:7199)"),
   );
+  // nodetool's own -h/-p are read before its subcommand only (each subcommand reads them after it): repair's -pr
+  // must not be taken for `-p r`.
+  nt.enablePositionalOptions();
   const get = <T>(t: Target, path: string): Promise<T> => adminCall<T>(t.host, t.port, path);
 
   withConn(nt.command('status').argument('[keyspace]', 'the keyspace for effective ownership'))
@@ -185,6 +201,21 @@ export function registerNodetoolCommand(program: Command): void {
       const path = withQuery('/rebuildindex', { keyspace, table, indexes: indexes.join(',') });
       await run(t, async () => (await adminCall(t.host, t.port, path, { method: 'POST', timeoutMs: 600_000 }), ''));
     });
+
+  withConn(nt.command('viewbuildstatus'))
+    .description('Show progress of a materialized view build')
+    .argument('<keyspace.view | keyspace>')
+    .argument('[view]')
+    .action(async (first: string, second: string | undefined, _o: unknown, cmd: Command) => {
+      const t = target(cmd);
+      const [keyspace, view] = second !== undefined ? [first, second] : first.split('.', 2);
+      if (keyspace === undefined || view === undefined) usage('viewbuildstatus requires keyspace and view name arguments');
+      const entries = await getOrExit(t, withQuery('/viewbuildstatus', { keyspace, view }));
+      const out = formatViewBuildStatus(keyspace, view, entries);
+      process.stdout.write(out.text);
+      if (!out.finished) process.exitCode = 1;
+    });
+  registerLifecycleCommands(nt);
 
   withConn(nt.command('drain'))
     .description('Drain the node (stop accepting writes and flush all tables)')

@@ -10,7 +10,9 @@ describe('syntax errors', () => {
     assert.equal(syntaxError('SELECT * FROM t; SELECT'), `line 1:17 mismatched input 'SELECT' expecting EOF (SELECT * FROM t; [SELECT])`);
     assert.equal(syntaxError('CREATE KEYSPACE IF NOT EXISTS my-project WITH replication = {}'), `line 1:32 mismatched input '-' expecting K_WITH (...KEYSPACE IF NOT EXISTS my[-]project...)`);
     assert.equal(syntaxError('SELECT * FROM t WHERE a = = 1'), `line 1:26 no viable alternative at input '=' (...FROM t WHERE a = [=] 1)`);
-    assert.equal(syntaxError('CREATE MATERIALIZED VIEW v AS SELECT'), `line 1:7 CREATE MATERIALIZED statements are not supported (CREATE [MATERIALIZED] VIEW...)`);
+    // Cassandra 5.0.9's words for a truncated view definition.
+    assert.equal(syntaxError('CREATE MATERIALIZED VIEW v AS SELECT'), `line 0:-1 no viable alternative at input '<EOF>'`);
+    assert.equal(syntaxError("CREATE TRIGGER x ON t USING 'a'"), `line 1:7 CREATE TRIGGER statements are not supported (CREATE [TRIGGER] x...)`);
     assert.equal(syntaxError('FOO BAR'), `line 1:0 no viable alternative at input 'FOO' ([FOO] BAR)`);
   });
 

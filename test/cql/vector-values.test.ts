@@ -44,9 +44,11 @@ test('serialization as Cassandra 5.0.9 sends it: floats back to back, texts with
 test('types and literals: parsing, the protocol class name, and the refusals', () => {
   assert.deepEqual(parseTypeRef('vector<float, 3>'), { kind: 'vector', element: { kind: 'native', name: 'float' }, dimension: 3 });
   assert.deepEqual(parseTypeRef('frozen<vector<text, 2>>'), { kind: 'vector', element: { kind: 'native', name: 'text' }, dimension: 2 });
-  const cls = 'org.apache.cassandra.db.marshal.VectorType(org.apache.cassandra.db.marshal.FloatType,3)';
+  // Cassandra 5.0 spells it with " , " before the dimension (checked against the reference); both forms parse.
+  const cls = 'org.apache.cassandra.db.marshal.VectorType(org.apache.cassandra.db.marshal.FloatType , 3)';
   assert.equal(marshalClass(F3), cls);
   assert.deepEqual(parseMarshalClass(cls), F3);
+  assert.deepEqual(parseMarshalClass('org.apache.cassandra.db.marshal.VectorType(org.apache.cassandra.db.marshal.FloatType,3)'), F3);
   const lit = (text: string): Term => (parseStatement(`INSERT INTO t (k) VALUES (${text})`).statement as { values: Term[] }).values[0]!;
   const r = { keyspace: 'ks', table: 't', name: 'e', type: F3 };
   const ctx = { values: [], nowMicros: 0 };

@@ -13,7 +13,7 @@ import type { BatchRecord } from '../../src/coordinator/batchlog.ts';
 import { decodeBody, encodeBody } from '../../src/messaging/codec.ts';
 import { SimMessenger, describeFrame, type SimFrame } from '../../src/coordinator/sim-messenger.ts';
 import type { ConsistencyLevel } from '../../src/model/consistency.ts';
-import { NodeCore, type NodeStore } from '../../src/node/node-core.ts';
+import { NodeCore, type NodeSettings, type NodeStore } from '../../src/node/node-core.ts';
 import type { ConnectionState } from '../../src/node/handler.ts';
 import { Opcode, type BoundValue, type ResultMessage } from '../../src/protocol/messages.ts';
 import type { TableDef } from '../../src/schema/model.ts';
@@ -135,6 +135,7 @@ export class SimNodeStore extends MemoryStore implements NodeStore {
       read: (t, k, tok, f, now) => this.read(t, k, tok, f, now),
       scan: (t, r, f, l, now) => this.scan(t, r, f, l, now),
       truncate: (t) => alive(() => this.truncate(t)),
+      removeTokenRanges: (t, intervals) => alive(() => this.removeTokenRanges(t, intervals)),
       getMeta: <T>(key: string) => this.getMeta<T>(key),
       putMeta: (key, value) => alive(() => this.putMeta(key, value)),
       dropTable: (id) => alive(() => this.dropTable(id)),
@@ -155,7 +156,10 @@ export interface SimNodeSpec {
 }
 
 export interface SimNode extends SimNodeSpec {
+  /** Empty for a node to bootstrap until it has joined (its chosen tokens are then kept here, as on its disk). */
   readonly tokens: bigint[];
+  /** Starts without tokens and bootstraps (auto_bootstrap) the first time. */
+  bootstrap?: boolean;
   readonly store: SimNodeStore;
   readonly hints: MemoryHintStore;
   core: NodeCore | undefined;
@@ -173,6 +177,8 @@ export interface SimClusterOptions {
   trace?: boolean;
   latencyMs?: number;
   jitterMs?: number;
+  /** Settings every node gets on top of the simulator's (e.g. stream_throughput_outbound). */
+  settings?: Partial<NodeSettings>;
 }
 
 /** A uuid v4 from the simulation's PRNG, so schema ids (and with them schema versions) repeat per seed. */
@@ -210,6 +216,20 @@ export class SimCluster {
       this.nodes.push({ ...n, tokens, store: new SimNodeStore(this.sched), core: undefined, incarnation: 0,
         hints: new MemoryHintStore(this.sched, { maxHintWindowMs: 3 * 3600_000, maxBytesPerTarget: 1 << 30, maxCountPerTarget: 1_000_000 }) });
     }
+  }
+
+  /**
+   * A node that was not in the cluster at the start (not started): with `bootstrap` it has no tokens and bootstraps
+   * into the running cluster when started; without, it gets tokens from the allocator at once (auto_bootstrap: false).
+   */
+  addNode(spec: SimNodeSpec, opts: { bootstrap: boolean }): SimNode {
+    const ring: RingEndpoint[] = this.nodes.filter((n) => n.tokens.length > 0)
+      .map((n) => ({ id: n.endpoint, address: n.endpoint.split(':')[0]!, dc: n.dc, rack: n.rack, tokens: n.tokens }));
+    const tokens = opts.bootstrap ? [] : allocateTokens(this.o.vnodes ?? 8, ring, () => this.random.next(), spec.dc);
+    const node: SimNode = { ...spec, tokens, bootstrap: opts.bootstrap, store: new SimNodeStore(this.sched), core: undefined, incarnation: 0,
+      hints: new MemoryHintStore(this.sched, { maxHintWindowMs: 3 * 3600_000, maxBytesPerTarget: 1 << 30, maxCountPerTarget: 1_000_000 }) };
+    this.nodes.push(node);
+    return node;
   }
 
   /** Wall-clock µs in virtual time, never repeating (write timestamps must be unique per node, as microsClock's are). */
@@ -251,7 +271,10 @@ export class SimCluster {
       clusterName: 'sim', hostId: `host-${n.endpoint}`, tokens: n.tokens.map(String), dataCenter: n.dc, rack: n.rack,
       seeds: this.seeds, listenAddress: n.endpoint.split(':')[0]!, broadcastAddress: n.endpoint.split(':')[0]!, storagePort: 7000,
       rpcAddress: n.endpoint.split(':')[0]!, nativePort: 9042, writeTimeoutMs: 2000, readTimeoutMs: 5000,
-      maxHintWindowMs: 3 * 3600_000, hintThrottleBytesPerSec: 0,
+      maxHintWindowMs: 3 * 3600_000, hintThrottleBytesPerSec: 0, ...this.o.settings,
+      ...(n.bootstrap && n.tokens.length === 0 ? {
+        bootstrap: { numTokens: this.o.vnodes ?? 8, ringDelayMs: 5000, saveTokens: async (t: string[]) => { n.tokens.push(...t.map(BigInt)); } },
+      } : {}),
     }).finally(() => this.booting.delete(n));
     core.start();
     n.core = core;

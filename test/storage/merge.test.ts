@@ -7,6 +7,7 @@ import { mergePartitions, reconcileCell, reconcileMarker } from '../../src/stora
 import { liveRows } from '../../src/storage/live.ts';
 import type { Cell, ComplexColumn, PartitionData, RangeTombstone, Row, Tombstone } from '../../src/storage/types.ts';
 import { cell, coll, int, makeTable, mapVal, partition, row, text, tomb, tupleVal } from './helpers.ts';
+import { withPlainObjects } from '../helpers/plain.ts';
 
 const listType: CqlType = { kind: 'list', element: T.int, frozen: false };
 const mapType: CqlType = { kind: 'map', key: T.int, value: T.text, frozen: false };
@@ -56,7 +57,7 @@ test('merge drops data shadowed by row, range and partition deletions', () => {
     rangeTombstones: [{ start: { prefix: [int(2)], inclusive: true }, end: { prefix: [int(3)], inclusive: false }, deletion: { ts: 6, ldt: 50 } }],
     rows: [row([int(1)], {}, { deletion: { ts: 5, ldt: 50 } })],
   });
-  const m = mergePartitions(table, a, b);
+  const m = withPlainObjects(mergePartitions(table, a, b));
   assert.deepEqual(m.rows.map((r) => r.clustering[0].readInt32BE(0)), [1, 2, 3]);
   assert.deepEqual(m.rows[0], row([int(1)], {}, { deletion: { ts: 5, ldt: 50 } }));
   assert.deepEqual(m.rows[1].cells, { w: cell(9, text('x')) });

@@ -3,6 +3,7 @@
 // every timestamp shifts by the same amount, which keeps the one-microsecond gap between a collection's overwrite
 // tombstone and its new elements.
 import type { Cell, ColumnData, LivenessInfo, PartitionData, Row, Tombstone } from '../../storage/types.ts';
+import { emptyCells } from '../../storage/types.ts';
 
 const tomb = (t: Tombstone, d: number): Tombstone => ({ ...t, ts: t.ts + d });
 const cell = (c: Cell, d: number): Cell => ({ ...c, ts: c.ts + d });
@@ -18,7 +19,7 @@ function column(c: ColumnData, d: number): ColumnData {
 }
 
 function row(r: Row, d: number): Row {
-  const cells: Row['cells'] = {};
+  const cells: Row['cells'] = emptyCells();
   for (const name in r.cells) cells[name] = column(r.cells[name]!, d);
   const out: Row = { clustering: r.clustering, cells };
   if (r.marker) out.marker = marker(r.marker, d);

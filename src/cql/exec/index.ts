@@ -62,7 +62,10 @@ function compileStatement(parsed: ParsedStatement, schema: Schema, session: Sess
         const table = ks.tables.get(stmt.table.name);
         if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
         if (table.virtual) throw new InvalidRequestError(`Cannot TRUNCATE system table ${ks.name}.${table.name}`);
+        if (table.view) throw new InvalidRequestError('Cannot TRUNCATE materialized view directly; must truncate base table instead');
         await env.coordinator.truncate(ks, table);
+        // The base's views go with it, as Cassandra truncates them with their base.
+        for (const v of ks.tables.values()) if (v.view?.baseId === table.id) await env.coordinator.truncate(ks, v);
         return voidResult;
       });
     case 'describe':

@@ -29,6 +29,7 @@ import { checkConditionalWhere, executeCas } from './lwt.ts';
 import { termText } from './clustering-where.ts';
 import { addDeltas, checkCounterStatement, counterDelta, prependError, setCounterError } from './counter-ops.ts';
 import { hasCounters, isCounterType } from '../../storage/counters.ts';
+import { emptyCells } from '../../storage/types.ts';
 
 const MAX_TTL = 630720000; // 20 years, Cassandra's limit
 
@@ -119,6 +120,7 @@ export function compileModification(stmt: ModificationStatement, schema: Schema,
   const table = ks.tables.get(stmt.table.name);
   if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
   if (table.virtual) throw new InvalidRequestError(`Modification statements are not supported on system table ${ks.name}.${table.name}`);
+  if (table.view) throw new InvalidRequestError('Cannot directly modify a materialized view');
   const counter = hasCounters(table);
   if (counter) checkCounterStatement(stmt);
   const conditional = isConditional(stmt);
@@ -205,7 +207,7 @@ function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTy
       const key = checkPartitionKeySize(partitionKeyBytes(pk));
       if (key.length === 0) throw new InvalidRequestError('Key may not be empty');
       const p: PartitionData = { key, token: murmur3Token(key), rangeTombstones: [], rows: [] };
-      const row: Row = { clustering: [], cells: {} };
+      const row: Row = { clustering: [], cells: emptyCells() };
       let staticRow: Row | undefined;
       if (missingCk.length === 0) {
         for (let i = 0; i < ckAt.length; i++) row.clustering.push(keyValue(values[ckAt[i]], table.clustering[i]));
@@ -216,7 +218,7 @@ function compileInsert(stmt: InsertStatement, table: TableDef, markers: MarkerTy
         const c = regular[i].c;
         const v = values[regularAt[i]];
         if (v === UNSET) continue;
-        if (c.kind === 'static') (staticRow ??= { clustering: [], cells: {} }).cells[c.name] = assignColumn(c.type, v, w);
+        if (c.kind === 'static') (staticRow ??= { clustering: [], cells: emptyCells() }).cells[c.name] = assignColumn(c.type, v, w);
         else row.cells[c.name] = assignColumn(c.type, v, w);
       }
       if (staticRow) p.staticRow = staticRow;
@@ -306,8 +308,8 @@ function compileUpdate(stmt: UpdateStatement, table: TableDef, markers: MarkerTy
       const evaluated = ops.map((o) => ({ ...o, v: o.value(ctx), k: o.key ? o.key(ctx) : undefined }));
       for (const key of keys) {
         const p = b.partition(key);
-        const rows: Row[] = (clusterings ?? []).map((clustering) => ({ clustering, cells: {} }));
-        const staticRow: Row = { clustering: [], cells: {} };
+        const rows: Row[] = (clusterings ?? []).map((clustering) => ({ clustering, cells: emptyCells() }));
+        const staticRow: Row = { clustering: [], cells: emptyCells() };
         for (const o of evaluated) {
           const v = o.v;
           if (typeof v === 'symbol') continue;
@@ -446,13 +448,13 @@ function compileDelete(stmt: DeleteStatement, table: TableDef, markers: MarkerTy
         const p = b.partition(key);
         if (cols.length === 0) {
           if (!slices) p.deletion = tomb;
-          else if (fullRow) for (const s of slices) p.rows.push({ clustering: s.start.prefix, deletion: tomb, cells: {} });
+          else if (fullRow) for (const s of slices) p.rows.push({ clustering: s.start.prefix, deletion: tomb, cells: emptyCells() });
           else for (const s of slices) p.rangeTombstones.push({ start: s.start, end: s.end, deletion: tomb });
           continue;
         }
         const points = table.clustering.length === 0 ? [[]] : (slices ?? []).map((s) => checkClusteringSize(s.start.prefix));
-        const rows: Row[] = onlyStatic ? [] : points.map((clustering) => ({ clustering, cells: {} }));
-        const staticRow: Row = { clustering: [], cells: {} };
+        const rows: Row[] = onlyStatic ? [] : points.map((clustering) => ({ clustering, cells: emptyCells() }));
+        const staticRow: Row = { clustering: [], cells: emptyCells() };
         for (const { c, element, field } of cols) {
           for (const row of c.kind === 'static' ? [staticRow] : rows) {
             let data: ColumnData;

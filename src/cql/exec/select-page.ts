@@ -12,6 +12,7 @@ import type { KeyspaceDef, TableDef } from '../../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange, Slice } from '../../storage/types.ts';
 import { InvalidRequestError, ProtocolError } from '../../model/errors.ts';
 import { liveRows } from '../../storage/live.ts';
+import { isStrictView, withStrictLiveness } from '../../views/strict.ts';
 import { murmur3Token } from '../../model/murmur3.ts';
 import { compareValues } from '../../model/values/compare.ts';
 import { comparePositions, endPosition, startPosition } from '../../storage/compare.ts';
@@ -25,6 +26,7 @@ import { checkPartitionKeySize } from './clustering.ts';
 import { virtualRows } from './virtual.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 import type { IndexScanRange } from '../../index/types.ts';
+import { emptyCells } from '../../storage/types.ts';
 
 export interface Limits {
   pageSize: number; // Infinity when not paging
@@ -110,14 +112,15 @@ export class SelectRun {
   /** Rows of one partition that survive filters, in query order, after `afterClustering` if given. */
   private partitionRows(p: PartitionData, afterClustering: Buffer[] | undefined): SourceRow[] {
     const pk = splitPartitionKey(this.table, p.key);
-    const live = liveRows(this.table, p, this.nowSec);
+    // A view keyed by a base regular column shows only the rows whose marker is live (views/strict.ts).
+    const live = liveRows(this.table, isStrictView(this.table) ? withStrictLiveness(this.table, p, this.nowSec) : p, this.nowSec);
     // No named closures or spreads here: this runs per partition read, and tsx's keepNames makes closures costly.
     const staticCells: SourceRow['cells'] | undefined = live.staticRow ? cellsOf(live.staticRow.cells, this.nowSec) : undefined;
     let rows: SourceRow[] = new Array<SourceRow>(live.rows.length);
     for (let i = 0; i < live.rows.length; i++) {
       const r = live.rows[i];
       const cells = cellsOf(r.cells, this.nowSec);
-      rows[i] = { token: p.token, pk, clustering: r.clustering, cells: staticCells ? { ...staticCells, ...cells } : cells };
+      rows[i] = { token: p.token, pk, clustering: r.clustering, cells: staticCells ? Object.assign(emptyCells(), staticCells, cells) : cells };
     }
     // The engine returns rows in clustering order even for reversed reads (it only picks the last ones).
     if (this.reversed) rows.reverse();
@@ -147,8 +150,9 @@ export class SelectRun {
     }
     const f: ReadFilter = { reversed: this.reversed };
     if (slices) f.slices = slices;
-    // Filters drop rows after the read, so a limit on the read could stop short of the rows that pass.
-    if (this.where.filters.length === 0) {
+    // Filters drop rows after the read, so a limit on the read could stop short of the rows that pass (so does the
+    // strict liveness of a view keyed by a base regular column).
+    if (this.where.filters.length === 0 && !isStrictView(this.table)) {
       if (this.stmt.distinct) f.rowLimit = 1;
       else if (Number.isFinite(rowLimit)) f.rowLimit = rowLimit;
     }

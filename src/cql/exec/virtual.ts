@@ -7,6 +7,7 @@ import { murmur3Token } from '../../model/murmur3.ts';
 import type { ExecEnv } from './plan.ts';
 import type { SourceRow } from './selection.ts';
 import { partitionKeyBytes } from './rows.ts';
+import { emptyCells } from '../../storage/types.ts';
 
 export function virtualRows(env: ExecEnv, table: TableDef): SourceRow[] {
   const rows = systemRows(table, env.systemContext());
@@ -19,7 +20,7 @@ export function virtualRows(env: ExecEnv, table: TableDef): SourceRow[] {
     };
     const pk = table.partitionKey.map((c) => enc(c.name) ?? Buffer.alloc(0));
     const clustering = table.clustering.map((c) => enc(c.name) ?? Buffer.alloc(0));
-    const cells: SourceRow['cells'] = {};
+    const cells: SourceRow['cells'] = emptyCells();
     for (const c of table.regular) {
       const v = enc(c.name);
       if (v !== null) cells[c.name] = { value: v, ts: 0 };

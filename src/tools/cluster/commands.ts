@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { cliCommand } from '../bundle.ts';
 import { formatStatus } from '../nodetool-format.ts';
 import { registerIlbCommand } from './ilb.ts';
+import { addNodeToManifest } from './add.ts';
 import {
   applyNetwork, checkAddressesFree, clusterStatus, ilbAlive, nodeAlive, prepareCluster, recordIdentities, startIlbs, startNodes, summary,
 } from './launch.ts';
@@ -223,6 +224,26 @@ export function registerClusterCommand(program: Command): void {
       process.stdout.write(`stopped ${n} node(s)\n`);
     }),
   );
+  cluster
+    .command('add')
+    .description('add a node to a running cluster; it bootstraps (streams its ranges) unless --no-bootstrap')
+    .option('--dir <dir>', 'cluster directory (default: the only cluster under ./clusters)')
+    .requiredOption('--dc <dc>', 'data centre of the new node')
+    .requiredOption('--rack <rack>', 'rack of the new node')
+    .option('--address <ip>', 'its address (default: the one after the highest of the cluster)')
+    .option('--no-bootstrap', 'join at once with allocated tokens, without streaming (auto_bootstrap: false)')
+    .option('--timeout <seconds>', 'how long to wait for it to join', intArg('--timeout', 1), 900)
+    .action((o: { dir?: string; dc: string; rack: string; address?: string; bootstrap: boolean; timeout: number }) =>
+      guard(async () => {
+        const m = readManifest(findClusterDir(o.dir));
+        const node = await addNodeToManifest(m, { dc: o.dc, rack: o.rack, bootstrap: o.bootstrap, ...(o.address ? { address: o.address } : {}) });
+        process.stderr.write(`adding ${node.name} (${node.address}, ${o.dc}/${o.rack})${o.bootstrap ? ', bootstrapping' : ''}\n`);
+        await startAndWait(m, [node], o.timeout);
+        await applyNetwork(m);
+        process.stdout.write(`added ${node.address} to '${m.clusterName}'\n`);
+      }),
+    );
+
   selection(cluster.command('kill').description('kill nodes (SIGKILL): a crash')).action((o: SelectOpts) =>
     guard(async () => {
       const m = readManifest(findClusterDir(o.dir));

@@ -151,7 +151,7 @@ function markerColumns(cql: string): Array<string | undefined> {
     if (t.kind === 'list' || t.kind === 'tuple') for (const e of t.elements) note(e, column);
   };
   const s = parsed.statement;
-  const where: Relation[] = 'where' in s && Array.isArray(s.where) ? s.where : [];
+  const where: Relation[] = s.kind !== 'create_view' && 'where' in s && Array.isArray(s.where) ? s.where : [];
   for (const r of where) if (r.lhs.kind === 'column') note(r.rhs, r.lhs.name);
   if (s.kind === 'update') for (const a of s.assignments) if (a.kind === 'set') note(a.value, a.column);
   if (s.kind === 'insert') s.columns.forEach((c, i) => note(s.values[i]!, c));

@@ -1,0 +1,83 @@
+// The admin API's streaming and repair commands (nodetool netstats, nodetool repair), served from the node's
+// StreamService and RepairService.
+import type { NodeCore } from '../node/node-core.ts';
+import { RepairOptionsError, type RepairOptions } from '../repair/options.ts';
+import { DecommissionError } from '../bootstrap/decommission.ts';
+import { CleanupError } from '../bootstrap/cleanup.ts';
+import { RebuildError } from '../bootstrap/rebuild.ts';
+import { MAX_TOKEN, MIN_TOKEN } from '../model/murmur3.ts';
+import { AdminRequestError } from './admin.ts';
+import type { AdminSource, NetstatsReport, RepairReport, RepairRequest } from './admin-types.ts';
+
+const peerAddress = (endpoint: string): string => `/${endpoint.replace(/:\d+$/, '')}`;
+
+function token(name: string, v: string | undefined): bigint | undefined {
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v)) throw new AdminRequestError(`${name}: not a token: ${v}`);
+  const t = BigInt(v);
+  if (t < MIN_TOKEN || t > MAX_TOKEN) throw new AdminRequestError(`${name}: token ${v} outside the Murmur3 range`);
+  return t;
+}
+
+export function repairOptions(req: RepairRequest, localDc: string): RepairOptions {
+  if (req.local && req.dataCenters.length > 0) throw new AdminRequestError('Cannot combine -dc and -local options');
+  if ((req.startToken === undefined) !== (req.endToken === undefined)) throw new AdminRequestError('-st and -et must be given together');
+  if (req.tables.length > 0 && req.keyspace === undefined) throw new AdminRequestError('tables given without a keyspace');
+  return {
+    keyspace: req.keyspace, tables: req.tables, primaryRange: req.primaryRange, full: req.full,
+    dataCenters: req.local ? [localDc] : req.dataCenters.flatMap((d) => d.split(',')).filter((d) => d !== ''),
+    startToken: token('-st', req.startToken), endToken: token('-et', req.endToken),
+  };
+}
+
+function mode(core: NodeCore): NetstatsReport['mode'] {
+  if (core.leaving !== undefined) return core.leaving;
+  const phase = core.bootstrap?.phase;
+  return phase !== undefined && phase !== 'normal' && phase !== 'failed' ? 'JOINING' : 'NORMAL';
+}
+
+type LifecycleAdmin = Required<Pick<AdminSource, 'netstats' | 'repair' | 'decommission' | 'cleanup' | 'rebuild'>>;
+
+export function lifecycleAdmin(core: NodeCore): LifecycleAdmin {
+  return {
+    async rebuild(sourceDc: string | undefined): Promise<void> {
+      try {
+        await core.rebuild(sourceDc);
+      } catch (e) {
+        if (e instanceof RebuildError) throw new AdminRequestError(e.message);
+        throw e;
+      }
+    },
+    async cleanup(keyspace: string | undefined, tables: string[]): Promise<void> {
+      try {
+        await core.cleanup(keyspace, tables);
+      } catch (e) {
+        if (e instanceof CleanupError) throw new AdminRequestError(e.message);
+        throw e;
+      }
+    },
+    async decommission(): Promise<void> {
+      try {
+        await core.decommission();
+      } catch (e) {
+        if (e instanceof DecommissionError) throw new AdminRequestError(e.message);
+        throw e;
+      }
+    },
+    netstats(): NetstatsReport {
+      const plans = core.streaming.netstats().map((p) => ({
+        ...p, sessions: p.sessions.map((s) => ({ ...s, peer: peerAddress(s.peer) })),
+      }));
+      return { mode: mode(core), plans };
+    },
+    async repair(req: RepairRequest): Promise<RepairReport> {
+      try {
+        const r = await core.repair.repair(repairOptions(req, core.settings.dataCenter));
+        return { lines: r.lines, failed: r.failed };
+      } catch (e) {
+        if (e instanceof RepairOptionsError) throw new AdminRequestError(e.message);
+        throw e;
+      }
+    },
+  };
+}
