@@ -64,6 +64,10 @@ export function describeStatement(stmt: Statement, sessionKeyspace: string | und
     case 'create_view': return { type: 'CREATE_VIEW', ...table(stmt.view) };
     case 'alter_view': return { type: 'ALTER_VIEW', ...table(stmt.view) };
     case 'drop_view': return { type: 'DROP_VIEW', ...table(stmt.view) };
+    case 'create_function': return { type: 'CREATE_FUNCTION', ...table(stmt.name) };
+    case 'drop_function': return { type: 'DROP_FUNCTION', ...table(stmt.name) };
+    case 'create_aggregate': return { type: 'CREATE_AGGREGATE', ...table(stmt.name) };
+    case 'drop_aggregate': return { type: 'DROP_AGGREGATE', ...table(stmt.name) };
     case 'role': return { type: roleType(stmt.op) };
   }
 }

@@ -62,6 +62,12 @@ export function requiredPermissions(stmt: Statement, ks: string | undefined): Re
     case 'create_view': return [{ permission: 'ALTER', resource: table(stmt.base, ks) }];
     case 'alter_view':
     case 'drop_view': return [{ permission: 'ALTER', resource: keyspace(stmt.view, ks) }];
+    // Cassandra: CREATE on the keyspace's functions for CREATE FUNCTION/AGGREGATE, DROP on the function to drop it;
+    // held here as the keyspace's CREATE and DROP (function resources are not modelled yet).
+    case 'create_function':
+    case 'create_aggregate': return [{ permission: 'CREATE', resource: keyspace(stmt.name, ks) }];
+    case 'drop_function':
+    case 'drop_aggregate': return [{ permission: 'DROP', resource: keyspace(stmt.name, ks) }];
     default: return [];
   }
 }

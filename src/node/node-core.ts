@@ -12,6 +12,8 @@ import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
 import type { BatchlogStore } from '../coordinator/batchlog.ts';
 import { counterIdOf } from '../storage/counters.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
+import type { WarnThresholds } from '../cql/exec/client-warnings.ts';
+import type { SystemViewsSource } from '../schema/system-views.ts';
 import type { Statement } from '../model/ast.ts';
 import { GOSSIP_VERB } from '../messaging/verbs.ts';
 import type { EventMessage, ResultMessage, SchemaChange } from '../protocol/messages.ts';
@@ -93,6 +95,12 @@ export interface NodeSettings {
   batchlogReplayThrottleBytesPerSec?: number;
   /** batch_size_fail_threshold in bytes (50 KiB by default). */
   batchSizeFailBytes?: number;
+  /** batch_size_warn_threshold and unlogged_batch_across_partitions_warn_threshold (client warnings). */
+  warnThresholds?: WarnThresholds;
+  /** user_defined_functions_enabled. */
+  userFunctionsEnabled?: boolean;
+  /** What system_views shows, from the node process (connections, settings). */
+  views?: SystemViewsSource;
   /** materialized_views_enabled: CREATE MATERIALIZED VIEW is refused unless set (Cassandra's default: false). */
   materializedViewsEnabled?: boolean;
   /** stream_throughput_outbound in bytes per second (24 MiB/s by default; 0: unthrottled). */
@@ -241,7 +249,7 @@ export class NodeCore {
     }) : undefined;
     const audit = settings.audit !== undefined && env.auditSink !== undefined
       ? auditHook(settings.audit, this.endpoint, { now: () => env.nowMicros() / 1000 }, env.auditSink) : undefined;
-    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate, this.auth?.access?.gate, audit);
+    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate, this.auth?.access?.gate, audit, this.env.log);
   }
 
   private buildViewStore(inner: IndexingStore): ViewStore {
@@ -300,6 +308,8 @@ export class NodeCore {
         }
         return this.auth.roleStatement(stmt, session);
       },
+      warnThresholds: this.settings.warnThresholds,
+      userFunctionsEnabled: this.settings.userFunctionsEnabled,
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);
         // Cassandra sends this as a client warning; Sibyl's protocol layer has no warnings yet, so it is logged.
@@ -329,6 +339,7 @@ export class NodeCore {
       peers: this.membership.peerInfos().map((p) =>
         (this.membership.isAlive(`${p.address}:${p.storagePort}`) ? p : { ...p, schemaVersion: null })),
       builtIndexes: this.indexes.builtIndexes(),
+      ...(this.settings.views ? { views: this.settings.views } : {}),
       viewBuilds: this.views.statuses(),
     };
   }

@@ -3,7 +3,7 @@
 // version, compression and v5 segments that STARTUP negotiates are the WireCodec's business; here, decoding only
 // pauses while STARTUP is being answered, since what follows it may be in another format.
 import type { Socket } from 'node:net';
-import type { Frame } from '../protocol/frame.ts';
+import { FrameFlag, type Frame } from '../protocol/frame.ts';
 import { Opcode } from '../protocol/messages.ts';
 import { decodeFrameRequest } from '../protocol/requests.ts';
 import { ProtocolVersion } from '../protocol/versions.ts';
@@ -54,6 +54,9 @@ export class Connection {
       // Node's socket timeout fires after that long with neither reads nor writes: Cassandra's idle definition.
       socket.setTimeout(opts.idleTimeoutMs!, () => this.timedOut('idle'));
     }
+    // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; system_traces names it as IPv4.
+    this.state.clientAddress = socket.remoteAddress?.replace(/^::ffff:/, '');
+    if (socket.remotePort !== undefined) this.state.clientPort = socket.remotePort;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
@@ -126,8 +129,9 @@ export class Connection {
     if (!this.state.started) this.state.version = frame.version;
     if (startup) this.paused = true;
     this.inFlight++;
+    this.state.requestCount = (this.state.requestCount ?? 0) + 1;
     // One then() with both handlers (no finally()): every extra promise per request is another microtask.
-    this.handler.handle(this.state, req).then(
+    this.handler.handle(this.state, req, (frame.flags & FrameFlag.TRACING) !== 0).then(
       (res) => {
         try {
           if (startup && this.state.started) this.completeStartup(frame, res);

@@ -18,6 +18,7 @@ import { backingTables } from '../index/terms.ts';
 import { Connection } from './connection.ts';
 import { NativeAdmission } from './native-limits.ts';
 import { nativeServer } from './native-tls.ts';
+import { systemViewsSource } from './system-views-source.ts';
 import { startAdminServer } from './admin.ts';
 import { readAdminTokenFile } from './admin-token.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
@@ -83,6 +84,8 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?:
     streamThroughputBytesPerSec: config.streamThroughputOutboundBytesPerSec,
     ringDelayMs: ringDelayMs(),
     batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
+    userFunctionsEnabled: config.userDefinedFunctionsEnabled,
+    warnThresholds: { batchSizeWarnBytes: config.batchSizeWarnThresholdKib * 1024, unloggedBatchPartitions: config.unloggedBatchWarnPartitions },
     materializedViewsEnabled: config.materializedViewsEnabled,
     ...(config.authenticator === 'PasswordAuthenticator' ? { authenticator: 'PasswordAuthenticator' as const } : {}),
     credentialsValidityMs: config.credentialsValidityMs,
@@ -165,15 +168,16 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     },
   });
   const audit = openAuditLog(config);
+  // The native server adds its connections here; system_views.clients lists them.
+  const connections = new Set<Connection>();
   const core = await NodeCore.create({
     clock: systemClock, nowMicros, timers: systemTimers(), random: seededRandom(randomInt(2 ** 31)),
     messenger: messaging, store: storage, hints, log, ...(audit ? { auditSink: audit.write } : {}),
-  }, nodeSettings(config, identity, (tokens) => saveTokens(storage, identity, tokens)));
+  }, { ...nodeSettings(config, identity, (tokens) => saveTokens(storage, identity, tokens)), views: systemViewsSource(config, connections, () => storage.stats()) });
   schemaOf = () => core.schema.current;
   isMember = (endpoint) => endpoint === core.endpoint || core.membership.peer(endpoint) !== undefined;
   await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));
-  const connections = new Set<Connection>();
   core.onEvent((e: EventMessage) => {
     for (const c of connections) c.sendEvent(e);
   });

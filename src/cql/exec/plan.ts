@@ -27,12 +27,25 @@ export interface ExecEnv {
   batchSizeFailBytes?: number;
   /** Role statements (CassandraRoleManager, src/auth); without it they are refused as for an anonymous user. */
   roleStatement?(stmt: RoleStatement, session: Session): Promise<ResultMessage>;
+  /** The thresholds of client warnings (Cassandra's defaults when absent). */
+  warnThresholds?: import('./client-warnings.ts').WarnThresholds;
+  /** user_defined_functions_enabled: CREATE FUNCTION is refused unless set (Cassandra 5.0's default: false). */
+  userFunctionsEnabled?: boolean;
 }
 
 export interface ExecRequest {
   params: QueryParameters;
   /** Bound values in marker order (named values already mapped to positions). */
   values: ExecValue[];
+  /** Where the statement adds the client warnings of its response (v4+ WARNING flag), when the caller wants them. */
+  warnings?: string[];
+  /** The trace session of a traced request (the TRACING flag): statements add the events Cassandra's would. */
+  trace?: TraceSink;
+}
+
+/** Where a traced request's events go (node/tracing.ts stores them in system_traces). */
+export interface TraceSink {
+  trace(activity: string): void;
 }
 
 export interface Plan {
