@@ -175,7 +175,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     messenger: messaging, store: storage, hints, log, ...(audit ? { auditSink: audit.write } : {}),
   }, { ...nodeSettings(config, identity, (tokens) => saveTokens(storage, identity, tokens)), views: systemViewsSource(config, connections, () => storage.stats()) });
   schemaOf = () => core.schema.current;
-  isMember = (endpoint) => endpoint === core.endpoint || core.membership.peer(endpoint) !== undefined;
+  // Any endpoint gossip knows, not only ring members: a bootstrapping node pulls the schema before it has tokens.
+  isMember = (endpoint) => endpoint === core.endpoint || core.membership.peer(endpoint) !== undefined || core.membership.gossiper.state(endpoint) !== undefined;
   await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));
   core.onEvent((e: EventMessage) => {
