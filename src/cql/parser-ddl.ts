@@ -7,6 +7,7 @@ import type {
 import type { Parser } from './parser-core.ts';
 import { ordering } from './parser-dml.ts';
 import { isNativeTypeName } from '../model/types.ts';
+import { createFunctionOrAggregate, dropFunctionOrAggregate, isCreateFunction } from './parser-functions.ts';
 import { createIndex, dropIndex } from './parser-index.ts';
 import { alterView, createView, dropView } from './parser-view.ts';
 
@@ -289,6 +290,7 @@ export function createStatement(p: Parser): Statement {
   if (isTableWord(p)) return createTable(p);
   if (p.acceptKw('type')) return createType(p);
   if (p.isKw('index') || (p.isKw('custom') && p.isKw('index', 1))) return createIndex(p);
+  if (isCreateFunction(p)) return createFunctionOrAggregate(p);
   if (p.isKw('materialized')) return createView(p);
   return unsupported(p, 'CREATE');
 }
@@ -317,6 +319,7 @@ export function dropStatement(p: Parser): Statement {
     return { kind: 'drop_type', ifExists: exists, type: p.qualifiedName() };
   }
   if (p.isKw('index')) return dropIndex(p);
+  if (p.isKw('function') || p.isKw('aggregate')) return dropFunctionOrAggregate(p);
   if (p.isKw('materialized')) return dropView(p);
   return unsupported(p, 'DROP');
 }
@@ -350,6 +353,12 @@ export function describeStatement(p: Parser): DescribeStatement {
   else if (describeWord(p, 'keyspaces')) target = { kind: 'keyspaces' };
   else if (describeWord(p, 'tables')) target = { kind: 'tables' };
   else if (describeWord(p, 'types')) target = { kind: 'types' };
+  else if (describeWord(p, 'functions')) target = { kind: 'functions' };
+  else if (describeWord(p, 'aggregates')) target = { kind: 'aggregates' };
+  else if ((p.isKw('function') || p.isKw('aggregate')) && !p.isP('.', 1)) {
+    const kind = p.next().lower === 'function' ? 'function' : 'aggregate';
+    target = { kind, name: p.qualifiedName() };
+  }
   else if (p.isKw('keyspace') || (p.isKw('only') && p.isKw('keyspace', 1))) {
     const only = p.acceptKw('only');
     p.expectKw('keyspace');

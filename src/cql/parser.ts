@@ -7,11 +7,15 @@ import {
 } from './parser-ddl.ts';
 import { batchStatement, deleteStatement, insertStatement, selectStatement, updateStatement } from './parser-dml.ts';
 import type { TypeRef } from '../model/types.ts';
+import { isRoleStatement, roleStatement } from './parser-role.ts';
+import { isPermissionStatement, permissionStatement } from './parser-permission.ts';
 
 export { MAX_DEPTH } from './parser-core.ts';
 
 function statement(p: Parser): Statement {
   const t = p.peek();
+  if (t.type === 'ident' && isPermissionStatement(p)) return permissionStatement(p);
+  if (t.type === 'ident' && isRoleStatement(p)) return roleStatement(p);
   if (t.type === 'ident') {
     switch (t.lower) {
       case 'select': return selectStatement(p);

@@ -73,7 +73,8 @@ export class FrameDecoder {
   private need = 0;
   private failed = false;
 
-  constructor(private readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
+  /** May be changed between pushes (an inbound connection on probation has a smaller limit, inbound-guard.ts). */
+  constructor(public maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
 
   /** Bytes held for an incomplete frame. */
   get pendingBytes(): number {

@@ -22,6 +22,11 @@ import { MessagingClosedError, RemoteError, TimeoutError, toWireError, type Wire
 import { NetworkModel } from './network-model.ts';
 import { OutboundLink, type DropReason } from './outbound.ts';
 import { Writer } from './wire.ts';
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_CONNECTIONS, HelloReader, MAX_PROBATION_CONNECTIONS, noRefusals, PROBATION_MAX_FRAME_BYTES, sameHost,
+  type InboundRefusal, type InboundRefusals,
+} from './inbound-guard.ts';
+import { GOSSIP_VERB } from './verbs.ts';
 
 export { MessagingClosedError, RemoteError, TimeoutError, type WireError } from './errors.ts';
 export { NetworkModel } from './network-model.ts';
@@ -45,6 +50,17 @@ export interface MessagingOptions {
   connectTimeoutMs?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
+  /**
+   * Whether an endpoint is a gossip member or a seed. A connection whose hello names anything else is on probation
+   * (inbound-guard.ts): only the verbs of `probationVerbs` are dispatched. Without it every peer is trusted (tests).
+   */
+  isKnownPeer?: (endpoint: string) => boolean;
+  /** Verbs a peer on probation may send (the gossip verb, so that a new node can join). */
+  probationVerbs?: readonly string[];
+  /** Inbound connections held at once; more are closed at accept. Default 512. */
+  maxInboundConnections?: number;
+  /** An inbound connection without a hello by then is closed. Default 10 s. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface MessagingStats {
@@ -59,6 +75,8 @@ export interface MessagingStats {
   timeouts: number;
   /** Socket writes: each carries every frame written to its link in one event-loop turn (sent / socketWrites). */
   socketWrites: number;
+  /** Inbound connections refused or closed by the guard (inbound-guard.ts), by reason. */
+  refusedInbound: InboundRefusals;
 }
 
 interface Hello {
@@ -108,6 +126,7 @@ export class MessagingService {
   readonly stats: MessagingStats = {
     sent: 0, received: 0, droppedByModel: 0, droppedPartitioned: 0, timeouts: 0, socketWrites: 0,
     droppedByLink: { 'queue-full': 0, unreachable: 0, backpressure: 0, closed: 0 },
+    refusedInbound: noRefusals(),
   };
 
   private readonly clock: Clock;
@@ -119,6 +138,8 @@ export class MessagingService {
   /** Requests awaiting a response, by id, with one timer for all their timeouts. */
   private readonly pending: DeadlineTable<number, Pending>;
   private readonly inbound = new Set<Socket>();
+  /** Inbound connections whose hello came from a non-member (inbound-guard.ts). */
+  private readonly probation = new Set<Socket>();
   private readonly hello: Buffer;
   private readonly maxFrameBytes: number;
   /** Frames that cannot be written straight into a link (delayed, queued while connecting, to self). */
@@ -292,53 +313,114 @@ export class MessagingService {
       socket.destroy();
       return;
     }
+    if (this.inbound.size >= (this.opts.maxInboundConnections ?? DEFAULT_MAX_INBOUND_CONNECTIONS)) {
+      this.refuse(socket, 'too-many-connections', `${this.inbound.size} inbound connections already`);
+      return;
+    }
     this.inbound.add(socket);
     socket.setNoDelay(true);
-    const decoder = new FrameDecoder(this.maxFrameBytes);
-    let from: string | undefined;
-    // A frame decodes from its own copy: its Buffers (cell values, keys) may be kept (memtables, hints) and must not
-    // pin the socket's whole receive chunk.
-    const envelopeOf = (body: Buffer): Envelope | undefined => {
+    socket.on('error', () => { /* 'close' follows; a reset by a restarting peer is routine */ });
+    socket.once('close', () => this.inbound.delete(socket));
+    const helloReader = new HelloReader();
+    const handshakeTimer = this.timers.setTimeout(() => {
+      if (!socket.destroyed) this.refuse(socket, 'handshake-timeout', 'no handshake in time');
+    }, this.opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
+    socket.once('close', () => this.timers.clearTimeout(handshakeTimer));
+    const onHandshakeData = (chunk: Buffer): void => {
+      let read: ReturnType<HelloReader['push']>;
       try {
-        return readEnvelope(Buffer.from(body));
+        read = helloReader.push(chunk);
       } catch (err) {
-        decoder.fail();
-        reject('bad message', err);
+        return this.refuse(socket, 'bad-handshake', 'bad handshake frame', err);
+      }
+      if (read === undefined) return;
+      const from = this.checkHello(socket, read.hello);
+      if (from === undefined) return;
+      this.timers.clearTimeout(handshakeTimer);
+      socket.off('data', onHandshakeData);
+      this.serveInbound(socket, from, read.rest);
+    };
+    socket.on('data', onHandshakeData);
+  }
+
+  /** The hello's sender, or undefined once the connection has been refused. */
+  private checkHello(socket: Socket, body: Buffer): string | undefined {
+    let hello: unknown;
+    try {
+      hello = decodeBody(body);
+    } catch (err) {
+      this.refuse(socket, 'bad-handshake', 'bad handshake', err);
+      return undefined;
+    }
+    if (!isHello(hello)) {
+      this.refuse(socket, 'bad-handshake', 'first frame is not a handshake');
+      return undefined;
+    }
+    if (hello.version !== PROTOCOL_VERSION) {
+      this.refuse(socket, 'bad-handshake', `unsupported messaging version ${hello.version}`);
+      return undefined;
+    }
+    if (this.opts.isKnownPeer !== undefined && !sameHost(socket.remoteAddress, hello.from)) {
+      this.refuse(socket, 'spoofed-address', `handshake names ${hello.from}`);
+      return undefined;
+    }
+    if (this.opts.isKnownPeer !== undefined && !this.opts.isKnownPeer(hello.from)) {
+      if (this.probation.size >= MAX_PROBATION_CONNECTIONS) {
+        this.refuse(socket, 'too-many-connections', `${this.probation.size} connections from non-members already`);
         return undefined;
       }
-    };
-    const reject = (why: string, err?: unknown): void => {
-      this.log(`${this.self}: closing inbound connection from ${from ?? socket.remoteAddress}: ${why}`, err);
-      socket.destroy();
-    };
-    socket.on('data', (chunk: Buffer) => {
+      this.probation.add(socket);
+      socket.once('close', () => this.probation.delete(socket));
+    }
+    return hello.from;
+  }
+
+  /** The envelope stream after a valid hello; `first` is what arrived behind the hello in the same chunks. */
+  private serveInbound(socket: Socket, from: string, first: Buffer): void {
+    const decoder = new FrameDecoder(this.maxFrameBytes);
+    const probationVerbs = this.opts.probationVerbs ?? [GOSSIP_VERB];
+    const onData = (chunk: Buffer): void => {
       let bodies: Buffer[];
+      const trusted = this.opts.isKnownPeer === undefined || this.opts.isKnownPeer(from);
+      decoder.maxFrameBytes = trusted ? this.maxFrameBytes : PROBATION_MAX_FRAME_BYTES;
       try {
         bodies = decoder.pushRaw(chunk);
       } catch (err) {
-        return reject('bad frame', err);
+        return this.closeInbound(socket, from, 'bad frame', err);
       }
       for (const body of bodies) {
         if (socket.destroyed) return;
-        if (from === undefined) {
-          let hello: unknown;
-          try {
-            hello = decodeBody(body);
-          } catch (err) {
-            return reject('bad handshake', err);
-          }
-          if (!isHello(hello)) return reject('first frame is not a handshake');
-          if (hello.version !== PROTOCOL_VERSION) return reject(`unsupported messaging version ${hello.version}`);
-          from = hello.from;
-        } else {
-          const envelope = envelopeOf(body);
-          if (envelope === undefined) return;
-          this.receive(from, envelope);
+        let envelope: Envelope;
+        // A frame decodes from its own copy: its Buffers (cell values, keys) may be kept (memtables, hints) and
+        // must not pin the socket's whole receive chunk.
+        try {
+          envelope = readEnvelope(Buffer.from(body));
+        } catch (err) {
+          decoder.fail();
+          return this.closeInbound(socket, from, 'bad message', err);
         }
+        // Membership is looked up per message: a joining node's connection leaves probation once gossip has it.
+        const known = this.opts.isKnownPeer === undefined || this.opts.isKnownPeer(from);
+        if (!known && !probationVerbs.includes(envelope.verb)) {
+          decoder.fail();
+          return this.refuse(socket, 'not-member', `${envelope.verb} from ${from}, not a gossip member or seed`);
+        }
+        this.receive(from, envelope);
       }
-    });
-    socket.on('error', () => { /* 'close' follows; a reset by a restarting peer is routine */ });
-    socket.once('close', () => this.inbound.delete(socket));
+    };
+    socket.on('data', onData);
+    if (first.length > 0) onData(first);
+  }
+
+  private refuse(socket: Socket, why: InboundRefusal, detail: string, err?: unknown): void {
+    this.stats.refusedInbound[why]++;
+    this.log(`${this.self}: refused inbound connection from ${socket.remoteAddress}:${socket.remotePort}: ${why}: ${detail}`, err);
+    socket.destroy();
+  }
+
+  private closeInbound(socket: Socket, from: string, why: string, err?: unknown): void {
+    this.log(`${this.self}: closing inbound connection from ${from}: ${why}`, err);
+    socket.destroy();
   }
 
   private receive(from: string, envelope: Envelope): void {

@@ -337,6 +337,10 @@ export type DescribeTarget =
   | { kind: 'table'; name: QualifiedName }
   | { kind: 'type'; name: QualifiedName }
   | { kind: 'index'; name: QualifiedName }
+  | { kind: 'functions' }
+  | { kind: 'aggregates' }
+  | { kind: 'function'; name: QualifiedName }
+  | { kind: 'aggregate'; name: QualifiedName }
   | { kind: 'view'; name: QualifiedName }
   /** DESCRIBE name: a keyspace, a table or a type, whichever exists. */
   | { kind: 'name'; name: QualifiedName };
@@ -369,7 +373,12 @@ export type Statement =
   | CreateViewStatement
   | AlterViewStatement
   | DropViewStatement
-  | DescribeStatement;
+  | DescribeStatement
+  | RoleStatement
+  | import('./ast-functions.ts').FunctionStatement;
+
+import type { RoleStatement } from './ast-roles.ts';
+export type { RoleStatement } from './ast-roles.ts';
 
 /** What the parser returns: the statement plus its bind markers in order (for PREPARE's variable metadata). */
 export interface ParsedStatement {

@@ -9,9 +9,12 @@ import { SUPPORTED_COMPRESSIONS, type CompressionName } from '../protocol/compre
 import { resultMetadataId } from '../protocol/column-specs.ts';
 import { ProtocolVersion, SUPPORTED_VERSION_NAMES, usesSegments } from '../protocol/versions.ts';
 import type { ExecEnv, Plan, Session } from '../cql/exec/index.ts';
+import type { ExecRequest } from '../cql/exec/plan.ts';
 import { checkBatch, runBatch, type CompiledModification } from '../cql/exec/index.ts';
 import type { ExecValue } from '../cql/exec/values.ts';
 import type { StatementCache } from './statements.ts';
+import type { Statement } from '../model/ast.ts';
+import { beginTrace, Tracing, type TraceSession } from './tracing.ts';
 
 // Cassandra's SUPPORTED, in its order.
 export const SUPPORTED_OPTIONS: Record<string, string[]> = {
@@ -29,6 +32,40 @@ export interface ConnectionState {
   version?: number;
   /** What STARTUP's COMPRESSION negotiated. */
   compression?: CompressionName;
+  /** The client's address (failed logins are rate-limited per address) and port (audit log). */
+  clientAddress?: string;
+  clientPort?: number;
+  /** Set between STARTUP and a successful AUTH_RESPONSE when authentication is required. */
+  authenticating?: boolean;
+  /** The logged-in role, once authenticated (undefined with AllowAllAuthenticator: anonymous). */
+  user?: string;
+  /** STARTUP's options, for system_views.clients. */
+  startupOptions?: Record<string, string>;
+  /** Requests served on the connection (system_views.clients.request_count). */
+  requestCount?: number;
+}
+
+/** What the handler needs of an authorizer (auth-service.ts over src/auth/authorizer.ts). */
+export interface AccessGate {
+  /** Throws Unauthorized unless `user` may run `stmt`. */
+  check(user: string | undefined, stmt: Statement, keyspace: string | undefined): Promise<void>;
+  /** After a statement succeeded: its creator's grants, a dropped resource's grants removed. */
+  done(user: string | undefined, stmt: Statement, keyspace: string | undefined): Promise<void>;
+}
+
+/** Where the handler reports what the audit log records (auth/audit.ts, wired in node/auth-service.ts). */
+export interface AuditHook {
+  statement(state: ConnectionState, stmt: Statement | undefined, query: string, keyspace: string | undefined, error?: unknown): void;
+  login(state: ConnectionState, user: string | undefined, error?: unknown): void;
+  batch(state: ConnectionState, kind: string, statements: number, error?: unknown): void;
+}
+
+/** What the handler needs of an authenticator (src/auth/authenticator.ts). */
+export interface LoginGate {
+  /** Sent in AUTHENTICATE, e.g. org.apache.cassandra.auth.PasswordAuthenticator. */
+  readonly className: string;
+  /** The role logged in as; throws BadCredentialsError. */
+  authenticate(clientAddress: string, token: Buffer | null): Promise<string>;
 }
 
 const EVENT_NAMES = new Set(['TOPOLOGY_CHANGE', 'STATUS_CHANGE', 'SCHEMA_CHANGE']);
@@ -57,9 +94,67 @@ export class RequestHandler {
   constructor(
     private readonly env: ExecEnv,
     private readonly statements: StatementCache,
-  ) {}
+    private readonly login?: LoginGate,
+    private readonly access?: AccessGate,
+    private readonly audit?: AuditHook,
+    /** Where a failure to store a trace is reported (it never fails the request). */
+    private readonly log: (msg: string, err?: unknown) => void = () => undefined,
+  ) {
+    this.tracing = new Tracing(env, statements);
+  }
 
-  async handle(state: ConnectionState, req: Request): Promise<Response> {
+  private readonly tracing: Tracing;
+
+  /**
+   * `traced`: the request's envelope had the TRACING flag. Not async itself, so that an untraced request costs no
+   * promise more than before tracing existed.
+   */
+  handle(state: ConnectionState, req: Request, traced = false): Promise<Response> {
+    return traced && state.started ? this.traced(state, req) : this.serve(state, req);
+  }
+
+  private async traced(state: ConnectionState, req: Request): Promise<Response> {
+    const trace = beginTrace(this.tracing, req, state.clientAddress ?? '127.0.0.1', (id) => this.preparedQuery(id));
+    if (!trace) return this.serve(state, req);
+    try {
+      const res = await this.serve(state, req, trace);
+      return res.opcode === Opcode.RESULT ? { ...res, tracingId: trace.id } : res;
+    } finally {
+      // Tracing is best effort, as Cassandra's (its trace writes are asynchronous, at ANY): a failure to store the
+      // trace must not fail the request it describes.
+      await this.tracing.finish(trace).catch((e: unknown) => this.log(`could not store trace session ${trace.id.toString('hex')}`, e));
+    }
+  }
+
+  /** The text of a prepared statement, for its trace; an unknown id is EXECUTE's own error to report. */
+  private preparedQuery(id: Buffer): string | undefined {
+    try {
+      return this.statements.lookup(id).query;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Runs a plan after the authorizer's check (when there is one), and tells the audit log how it went. */
+  private async run(
+    state: ConnectionState, query: string, plan: Plan, session: Session, req: ExecRequest,
+  ): Promise<ResultMessage> {
+    const stmt = this.access === undefined && this.audit === undefined ? undefined : this.statements.statementOf(plan);
+    const keyspace = session.keyspace;
+    try {
+      if (stmt !== undefined && this.access) await this.access.check(session.user, stmt, keyspace);
+      const result = await plan.execute(this.env, session, req);
+      if (stmt !== undefined && this.access) await this.access.done(session.user, stmt, keyspace);
+      this.audit?.statement(state, stmt, query, keyspace);
+      return result;
+    } catch (e) {
+      this.audit?.statement(state, stmt, query, keyspace, e);
+      throw e;
+    }
+  }
+
+  private async serve(state: ConnectionState, req: Request, trace?: TraceSession): Promise<Response> {
+    if (state.authenticating) return this.authResponse(state, req);
     if (req.opcode === Opcode.OPTIONS) return { opcode: Opcode.SUPPORTED, options: SUPPORTED_OPTIONS };
     if (req.opcode === Opcode.STARTUP) return this.startup(state, req.options);
     if (!state.started) {
@@ -74,11 +169,14 @@ export class RequestHandler {
         return { opcode: Opcode.READY };
       case Opcode.QUERY: {
         // v5's With_keyspace runs the query in that keyspace without touching the connection's.
-        const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace };
+        const session = req.params.keyspace === undefined ? state.session : { keyspace: req.params.keyspace, user: state.session.user };
+        trace?.trace(`Parsing ${req.query}`);
+        trace?.trace('Preparing statement');
         const plan = this.statements.planFor(req.query, session);
-        const result = await plan.execute(this.env, session, { params: req.params, values: bindValues(plan, req.params, true) });
+        const warnings: string[] = [];
+        const result = await this.run(state, req.query, plan, session, { params: req.params, values: bindValues(plan, req.params, true), warnings, trace });
         if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
-        return { opcode: Opcode.RESULT, result };
+        return withWarnings({ opcode: Opcode.RESULT, result }, warnings);
       }
       case Opcode.PREPARE: {
         const e = this.statements.prepare(req.query, req.keyspace === undefined ? state.session : { keyspace: req.keyspace });
@@ -87,10 +185,14 @@ export class RequestHandler {
           result: { kind: 'prepared', id: e.id, variables: e.plan.variables, pkIndexes: e.plan.pkIndexes, resultColumns: e.plan.resultColumns },
         };
       }
-      case Opcode.EXECUTE:
-        return { opcode: Opcode.RESULT, result: await this.execute(state, req.id, req.params, req.resultMetadataId) };
-      case Opcode.BATCH:
-        return { opcode: Opcode.RESULT, result: await this.batch(state, req.batch) };
+      case Opcode.EXECUTE: {
+        const warnings: string[] = [];
+        return withWarnings({ opcode: Opcode.RESULT, result: await this.execute(state, req.id, req.params, warnings, req.resultMetadataId, trace) }, warnings);
+      }
+      case Opcode.BATCH: {
+        const warnings: string[] = [];
+        return withWarnings({ opcode: Opcode.RESULT, result: await this.batch(state, req.batch, warnings, trace) }, warnings);
+      }
       case Opcode.AUTH_RESPONSE:
         throw new ProtocolError('Unexpected message AUTH_RESPONSE: authentication is not enabled');
     }
@@ -100,14 +202,14 @@ export class RequestHandler {
    * EXECUTE. In v5 the client says which result metadata it holds; when that is no longer what the statement
    * returns, the rows go out with Metadata_changed, the new id and the full metadata, even if it asked to skip them.
    */
-  private async execute(state: ConnectionState, id: Buffer, params: QueryParameters, heldMetadataId?: Buffer): Promise<ResultMessage> {
+  private async execute(state: ConnectionState, id: Buffer, params: QueryParameters, warnings: string[], heldMetadataId?: Buffer, trace?: TraceSession): Promise<ResultMessage> {
     const e = this.statements.lookup(id);
-    const session: Session = { keyspace: e.keyspace };
+    const session: Session = { keyspace: e.keyspace, user: state.session.user };
     const columns = e.plan.resultColumns;
     const currentId = heldMetadataId && columns.length > 0 ? resultMetadataId(columns) : undefined;
     const changed = currentId !== undefined && !currentId.equals(heldMetadataId!);
     const run = changed ? { ...params, skipMetadata: false } : params;
-    const result = await e.plan.execute(this.env, session, { params: run, values: bindValues(e.plan, run) });
+    const result = await this.run(state, e.query, e.plan, session, { params: run, values: bindValues(e.plan, run), warnings, trace });
     if (result.kind === 'set_keyspace') state.session.keyspace = result.keyspace;
     if (changed && result.kind === 'rows') return { ...result, newMetadataId: currentId };
     return result;
@@ -125,11 +227,31 @@ export class RequestHandler {
     }
     const compression = startupCompression(options['COMPRESSION'], state.version ?? ProtocolVersion.V4);
     if (compression) state.compression = compression;
+    state.startupOptions = options;
     state.started = true;
-    return { opcode: Opcode.READY };
+    if (this.login === undefined) return { opcode: Opcode.READY };
+    state.authenticating = true;
+    return { opcode: Opcode.AUTHENTICATE, authenticator: this.login.className };
   }
 
-  private async batch(state: ConnectionState, batch: BatchRequest): Promise<ResultMessage> {
+  /** Between AUTHENTICATE and AUTH_SUCCESS only AUTH_RESPONSE is accepted (Cassandra's ServerConnection). */
+  private async authResponse(state: ConnectionState, req: Request): Promise<Response> {
+    if (req.opcode !== Opcode.AUTH_RESPONSE) {
+      throw new ProtocolError(`Unexpected message ${opcodeName(req.opcode)}, expecting SASL_RESPONSE`);
+    }
+    try {
+      state.user = await this.login!.authenticate(state.clientAddress ?? '', req.token);
+    } catch (e) {
+      this.audit?.login(state, undefined, e);
+      throw e;
+    }
+    this.audit?.login(state, state.user);
+    state.session.user = state.user;
+    state.authenticating = false;
+    return { opcode: Opcode.AUTH_SUCCESS, token: null };
+  }
+
+  private async batch(state: ConnectionState, batch: BatchRequest, warnings: string[], trace?: TraceSession): Promise<ResultMessage> {
     const children: Array<{ m: CompiledModification; ctx: { values: ExecValue[]; nowMicros: number } }> = [];
     const nowMicros = this.env.nowMicros();
     const session = batch.keyspace === undefined ? state.session : { keyspace: batch.keyspace };
@@ -137,16 +259,29 @@ export class RequestHandler {
       const plan = child.id ? this.statements.lookup(child.id).plan : this.statements.planFor(child.query ?? '', session);
       if (!plan.modification) throw new InvalidRequestError('Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.');
       const params: QueryParameters = { consistency: batch.consistency, values: child.values, skipMetadata: false };
+      const stmt = this.access === undefined ? undefined : this.statements.statementOf(plan);
+      if (stmt !== undefined) await this.access!.check(state.session.user, stmt, child.id ? this.statements.lookup(child.id).keyspace : session.keyspace);
       children.push({ m: plan.modification, ctx: { values: bindValues(plan, params), nowMicros } });
     }
     const kind = batch.type === 0 ? 'LOGGED' : batch.type === 1 ? 'UNLOGGED' : 'COUNTER';
     // The frame's default timestamp is the driver's client-side clock, not USING TIMESTAMP: a conditional batch
     // ignores it (its cells take the Paxos ballot's time), as Cassandra does.
     checkBatch(kind, children.map((c) => c.m), false);
-    return runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency);
+    try {
+      const result = await runBatch(this.env, kind, children, batch.timestamp ?? this.env.nowMicros(), batch.consistency, batch.serialConsistency, warnings, trace);
+      this.audit?.batch(state, kind, children.length);
+      return result;
+    } catch (e) {
+      this.audit?.batch(state, kind, children.length, e);
+      throw e;
+    }
   }
 }
 
+/** A RESULT with the client warnings its request collected, if any. */
+function withWarnings(res: Response & { opcode: typeof Opcode.RESULT }, warnings: string[]): Response {
+  return warnings.length > 0 ? { ...res, warnings } : res;
+}
 
 /** STARTUP's COMPRESSION, case-insensitive as in Cassandra; v5 segments know only LZ4. */
 function startupCompression(requested: string | undefined, version: number): CompressionName | undefined {

@@ -12,6 +12,8 @@ import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
 import type { BatchlogStore } from '../coordinator/batchlog.ts';
 import { counterIdOf } from '../storage/counters.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
+import type { WarnThresholds } from '../cql/exec/client-warnings.ts';
+import type { SystemViewsSource } from '../schema/system-views.ts';
 import type { Statement } from '../model/ast.ts';
 import { GOSSIP_VERB } from '../messaging/verbs.ts';
 import type { EventMessage, ResultMessage, SchemaChange } from '../protocol/messages.ts';
@@ -20,6 +22,11 @@ import { RequestHandler } from './handler.ts';
 import { SchemaService, type SchemaStore } from './schema-service.ts';
 import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
+import { AuthService } from './auth-service.ts';
+import { auditHook } from './audit-hook.ts';
+import { validateRoleOptions } from '../auth/role-manager.ts';
+import type { AuditFilter } from '../auth/audit.ts';
+import { UnauthorizedError } from '../model/errors.ts';
 import { IndexingStore } from '../index/store.ts';
 import { IndexManager } from '../index/manager.ts';
 import { ViewStore } from '../views/store.ts';
@@ -56,6 +63,8 @@ export interface NodeEnv {
   log: (msg: string, err?: unknown) => void;
   /** Ids for new tables; random uuids when not given (the simulator draws them from its seed). */
   newId?: () => string;
+  /** Where audit log lines go, when audit_logging_options is enabled. */
+  auditSink?: (line: string) => void;
 }
 
 export interface NodeSettings {
@@ -86,6 +95,12 @@ export interface NodeSettings {
   batchlogReplayThrottleBytesPerSec?: number;
   /** batch_size_fail_threshold in bytes (50 KiB by default). */
   batchSizeFailBytes?: number;
+  /** batch_size_warn_threshold and unlogged_batch_across_partitions_warn_threshold (client warnings). */
+  warnThresholds?: WarnThresholds;
+  /** user_defined_functions_enabled. */
+  userFunctionsEnabled?: boolean;
+  /** What system_views shows, from the node process (connections, settings). */
+  views?: SystemViewsSource;
   /** materialized_views_enabled: CREATE MATERIALIZED VIEW is refused unless set (Cassandra's default: false). */
   materializedViewsEnabled?: boolean;
   /** stream_throughput_outbound in bytes per second (24 MiB/s by default; 0: unthrottled). */
@@ -97,6 +112,14 @@ export interface NodeSettings {
   bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void> };
   /** Cassandra's ring delay for decommission (30 s by default; the bootstrap's own when bootstrapping). */
   ringDelayMs?: number;
+  /** PasswordAuthenticator: clients log in (auth-service.ts); absent: AllowAllAuthenticator. */
+  authenticator?: 'PasswordAuthenticator';
+  credentialsValidityMs?: number;
+  /** CassandraAuthorizer (needs PasswordAuthenticator); absent: AllowAllAuthorizer. */
+  authorizer?: 'CassandraAuthorizer';
+  permissionsValidityMs?: number;
+  /** audit_logging_options' filters (with env.auditSink). */
+  audit?: AuditFilter;
 }
 
 export const RELEASE_VERSION = '4.0.11';
@@ -136,6 +159,8 @@ export class NodeCore {
   readonly coordinator: ClusterCoordinator;
   readonly statements: StatementCache;
   readonly handler: RequestHandler;
+  /** Present with PasswordAuthenticator. */
+  readonly auth: AuthService | undefined;
   readonly execEnv: ExecEnv;
   readonly generation: number;
   /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
@@ -215,7 +240,16 @@ export class NodeCore {
     });
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);
-    this.handler = new RequestHandler(this.execEnv, this.statements);
+    this.auth = settings.authenticator === 'PasswordAuthenticator' ? new AuthService({
+      statements: this.statements, env: this.execEnv, clock: env.clock, timers: env.timers, log: env.log,
+      credentialsValidityMs: settings.credentialsValidityMs ?? 2000,
+      replicationWarning: () => this.systemAuthWarning(),
+      ...(settings.authorizer === 'CassandraAuthorizer'
+        ? { authorizer: { schema: () => this.schema.current, permissionsValidityMs: settings.permissionsValidityMs ?? 2000 } } : {}),
+    }) : undefined;
+    const audit = settings.audit !== undefined && env.auditSink !== undefined
+      ? auditHook(settings.audit, this.endpoint, { now: () => env.nowMicros() / 1000 }, env.auditSink) : undefined;
+    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate, this.auth?.access?.gate, audit, this.env.log);
   }
 
   private buildViewStore(inner: IndexingStore): ViewStore {
@@ -266,6 +300,16 @@ export class NodeCore {
       systemContext: () => this.systemContext(),
       nowMicros: this.env.nowMicros,
       batchSizeFailBytes: this.settings.batchSizeFailBytes,
+      // With AllowAllAuthenticator every connection is anonymous, and Cassandra refuses role statements to it.
+      roleStatement: async (stmt, session) => {
+        if (this.auth === undefined) {
+          validateRoleOptions(stmt, false);
+          throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
+        }
+        return this.auth.roleStatement(stmt, session);
+      },
+      warnThresholds: this.settings.warnThresholds,
+      userFunctionsEnabled: this.settings.userFunctionsEnabled,
       applySchemaChange: async (stmt: Statement, session: Session): Promise<ResultMessage> => {
         const change = await this.schema.apply(stmt, session.keyspace);
         // Cassandra sends this as a client warning; Sibyl's protocol layer has no warnings yet, so it is logged.
@@ -295,6 +339,7 @@ export class NodeCore {
       peers: this.membership.peerInfos().map((p) =>
         (this.membership.isAlive(`${p.address}:${p.storagePort}`) ? p : { ...p, schemaVersion: null })),
       builtIndexes: this.indexes.builtIndexes(),
+      ...(this.settings.views ? { views: this.settings.views } : {}),
       viewBuilds: this.views.statuses(),
     };
   }
@@ -310,6 +355,7 @@ export class NodeCore {
 
   /** Starts gossip and the background work: hint replay retries, load announcements. */
   start(): void {
+    this.auth?.start();
     this.loops.push(startGossipLoop(this.membership.gossiper, this.env.clock, this.env.timers, this.settings.gossipIntervalMs ?? 1000));
     // Hints whose replay was missed or failed part-way, or that survived a restart, go out once their target is alive.
     this.loops.push(every(this.env.timers, HINT_RETRY_MS, () => void this.replayDueHints()));
@@ -420,7 +466,19 @@ export class NodeCore {
   }
 
   /** Stops everything this object started; the adapters (messaging, store, hint store) are closed by their owner. */
+  /** Roles kept on one replica in a cluster of several: one node down and no one can log in. */
+  private systemAuthWarning(): string | undefined {
+    const ks = this.schema.current.keyspaces.get('system_auth');
+    const nodes = this.membership.peers().length + 1;
+    if (ks === undefined || nodes < 2) return undefined;
+    const rfs = Object.entries(ks.replication).filter(([k]) => k !== 'class').map(([, v]) => Number(v));
+    if (rfs.length === 0 || rfs.some((rf) => rf > 1)) return undefined;
+    return `WARNING: system_auth has a replication factor of 1 on a cluster of ${nodes} nodes: if the node holding a role `
+      + "is down, that role cannot log in. Raise it (ALTER KEYSPACE system_auth WITH replication = …), then repair system_auth.";
+  }
+
   async close(): Promise<void> {
+    this.auth?.stop();
     await this.stopGossip();
   }
 }

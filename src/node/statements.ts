@@ -33,6 +33,8 @@ function cacheable(parsed: ParsedStatement): boolean {
 export class StatementCache {
   private readonly prepared = new Map<string, PreparedEntry>();
   private readonly plans = new Map<string, { plan: Plan; schemaVersion: string }>();
+  /** The statement each plan was compiled from (what the authorizer checks). */
+  private readonly statementsOf = new WeakMap<Plan, ParsedStatement['statement']>();
 
   constructor(private readonly schema: () => Schema) {}
 
@@ -44,11 +46,17 @@ export class StatementCache {
     if (hit && hit.schemaVersion === schema.version) return hit.plan;
     const parsed = parseStatement(query);
     const plan = compile(parsed, schema, session);
+    this.statementsOf.set(plan, parsed.statement);
     if (cacheable(parsed)) {
       if (this.plans.size >= MAX_QUERY_PLANS) this.plans.delete(this.plans.keys().next().value as string);
       this.plans.set(key, { plan, schemaVersion: schema.version });
     }
     return plan;
+  }
+
+  /** The statement a plan of planFor() or of a prepared entry was compiled from. */
+  statementOf(plan: Plan): ParsedStatement['statement'] | undefined {
+    return this.statementsOf.get(plan);
   }
 
   prepare(query: string, session: Session): PreparedEntry {
@@ -59,6 +67,7 @@ export class StatementCache {
     if (existing && existing.schemaVersion === schema.version) return existing;
     const parsed = parseStatement(query);
     const plan = compile(parsed, schema, session);
+    this.statementsOf.set(plan, parsed.statement);
     const entry: PreparedEntry = { id, query, keyspace: session.keyspace, parsed, plan, schemaVersion: schema.version };
     if (this.prepared.size >= MAX_PREPARED) this.prepared.delete(this.prepared.keys().next().value as string);
     this.prepared.set(hex, entry);
@@ -82,6 +91,7 @@ export class StatementCache {
     }
     try {
       entry.plan = compile(entry.parsed, schema, { keyspace: entry.keyspace });
+      this.statementsOf.set(entry.plan, entry.parsed.statement);
     } catch {
       this.prepared.delete(hex);
       throw new UnpreparedError(id);

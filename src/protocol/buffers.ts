@@ -234,6 +234,11 @@ export class BodyWriter {
     this.pos = this.start + mark;
   }
 
+  /** ORs bits into a byte already written (a frame header's flags, once the body says which apply). */
+  patchOrByte(mark: number, bits: number): void {
+    this.buf[this.start + mark] = this.buf[this.start + mark]! | bits;
+  }
+
   patchInt(mark: number, v: number): void {
     this.buf.writeInt32BE(v, this.start + mark);
   }

@@ -131,10 +131,19 @@ export type EventMessage =
   | { type: 'STATUS_CHANGE'; change: 'UP' | 'DOWN'; address: string; port: number }
   | ({ type: 'SCHEMA_CHANGE' } & SchemaChange);
 
+/**
+ * What a RESULT envelope may carry before its body: the tracing session id of a traced request (the TRACING flag)
+ * and, from v4, the client warnings Cassandra's ClientWarn collected while serving it (the WARNING flag).
+ */
+export interface ResponseExtras {
+  tracingId?: Buffer;
+  warnings?: string[];
+}
+
 export type Response =
   | { opcode: typeof Opcode.READY }
   | { opcode: typeof Opcode.SUPPORTED; options: Record<string, string[]> }
-  | { opcode: typeof Opcode.RESULT; result: ResultMessage }
+  | ({ opcode: typeof Opcode.RESULT; result: ResultMessage } & ResponseExtras)
   | { opcode: typeof Opcode.AUTHENTICATE; authenticator: string }
   | { opcode: typeof Opcode.AUTH_SUCCESS; token: Buffer | null }
   | { opcode: typeof Opcode.EVENT; event: EventMessage };

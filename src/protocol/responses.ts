@@ -8,8 +8,8 @@ import { columnSpecs, resultMetadataId } from './column-specs.ts';
 import { truncateUtf8, writeErrorBody } from './error-body.ts';
 
 export { truncateUtf8 };
-import { HEADER_LENGTH } from './frame.ts';
-import { Opcode, type EventMessage, type Response, type ResultMessage, type RowsResult, type SchemaChange } from './messages.ts';
+import { FrameFlag, HEADER_LENGTH } from './frame.ts';
+import { Opcode, type EventMessage, type Response, type ResponseExtras, type ResultMessage, type RowsResult, type SchemaChange } from './messages.ts';
 import { ProtocolVersion, responseFlags } from './versions.ts';
 
 export const ResultKind = { VOID: 1, ROWS: 2, SET_KEYSPACE: 3, PREPARED: 4, SCHEMA_CHANGE: 5 } as const;
@@ -69,6 +69,7 @@ export function toCqlError(e: unknown): CqlError {
 export function writeResponseFrame(w: BodyWriter, stream: number, response: Response, version: number = V4): void {
   const mark = beginFrame(w, version, stream, response.opcode);
   try {
+    if (response.opcode === Opcode.RESULT) writeResponseExtras(w, mark, response, version);
     writeResponseBody(w, response, version);
   } catch (e) {
     w.truncate(mark);
@@ -89,6 +90,21 @@ export function writeErrorFrame(w: BodyWriter, stream: number, err: CqlError, ve
     w.writeString(truncateUtf8(`Cannot encode error: ${e instanceof Error ? e.message : String(e)}`));
   }
   endFrame(w, mark, version);
+}
+
+/** The tracing id and warnings ahead of a RESULT body (spec §2.2), with their header flags. */
+function writeResponseExtras(w: BodyWriter, mark: number, extras: ResponseExtras, version: number): void {
+  let flags = 0;
+  if (extras.tracingId) {
+    flags |= FrameFlag.TRACING;
+    w.writeUuid(extras.tracingId);
+  }
+  // Warnings came with v4; a v3 client would misread the body.
+  if (extras.warnings && extras.warnings.length > 0 && version >= ProtocolVersion.V4) {
+    flags |= FrameFlag.WARNING;
+    w.writeStringList(extras.warnings);
+  }
+  if (flags !== 0) w.patchOrByte(mark + 1, flags);
 }
 
 function headerLength(version: number): number {

@@ -27,6 +27,11 @@ export class WireCodec {
     return this.frames.connectionVersion;
   }
 
+  /** Bytes received and not yet decoded: a partial envelope or segment (the connection's frame read timeout). */
+  get bufferedBytes(): number {
+    return this.frames.buffered + (this.segments?.buffered ?? 0);
+  }
+
   get isClosed(): boolean {
     return this.failed || this.frames.isClosed;
   }

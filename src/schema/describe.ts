@@ -1,7 +1,7 @@
 // Server-side DESCRIBE, as Cassandra 4.0 answers it (cqlsh 4.x sends DESCRIBE to the server and prints the
 // rows). Element describes return keyspace_name, type, name, create_statement; listings omit create_statement.
 import { InvalidRequestError } from '../model/errors.ts';
-import type { DescribeStatement, QualifiedName } from '../model/ast.ts';
+import type { DescribeStatement, DescribeTarget, QualifiedName } from '../model/ast.ts';
 import { quoteIdentIfNeeded, T, type CqlType } from '../model/types.ts';
 import type { JsValue } from '../model/values/js.ts';
 import type { IndexDef, KeyspaceDef, Schema, TableDef, UserTypeDef } from './model.ts';
@@ -11,6 +11,7 @@ import { viewToCql } from './describe_view.ts';
 import { isSystemKeyspace, withSystemKeyspaces } from './system_defs.ts';
 import { compareNames } from './table_build.ts';
 import { referencesUdt } from './types_resolve.ts';
+import { aggregateToCql, functionToCql, overloadName } from './function-cql.ts';
 
 export interface ClusterInfo {
   clusterName: string;
@@ -34,7 +35,7 @@ const ELEMENT_COLUMNS = [...LIST_COLUMNS, { name: 'create_statement', type: T.te
 
 interface Element {
   keyspace: string;
-  type: 'keyspace' | 'type' | 'table' | 'index' | 'materialized_view';
+  type: 'keyspace' | 'type' | 'table' | 'index' | 'materialized_view' | 'function' | 'aggregate';
   name: string;
   cql: (withInternals: boolean) => string;
 }
@@ -87,10 +88,35 @@ function typesInDependencyOrder(ks: KeyspaceDef): UserTypeDef[] {
   return out;
 }
 
+/** Functions then aggregates, each by name and argument types (Cassandra's KeyspaceMetadata.toCqlString). */
+function functionElements(ks: KeyspaceDef): Element[] {
+  const bySig = <T extends { name: string; argTypes: CqlType[] }>(xs: Iterable<T>) =>
+    [...xs].sort((a, b) => compareNames(overloadName(a), overloadName(b)));
+  return [
+    ...bySig(ks.functions?.values() ?? []).map((f): Element => ({ keyspace: ks.name, type: 'function', name: overloadName(f), cql: () => functionToCql(f) })),
+    ...bySig(ks.aggregates?.values() ?? []).map((a): Element => ({ keyspace: ks.name, type: 'aggregate', name: overloadName(a), cql: () => aggregateToCql(a) })),
+  ];
+}
+
+/** DESCRIBE FUNCTIONS / AGGREGATES (in the current keyspace, or all) and DESCRIBE FUNCTION / AGGREGATE name. */
+function describeFunctions(target: Extract<DescribeTarget, { kind: 'functions' | 'aggregates' | 'function' | 'aggregate' }>, schema: Schema,
+  currentKeyspace: string | undefined, internals: boolean): DescribeResult {
+  if (target.kind === 'functions' || target.kind === 'aggregates') {
+    const all = [...schema.keyspaces.values()].sort(ignoreCase);
+    const scope = currentKeyspace === undefined ? all : [validateKeyspace(schema, currentKeyspace)];
+    return listRows(scope.flatMap(functionElements).filter((e) => e.type === (target.kind === 'functions' ? 'function' : 'aggregate')));
+  }
+  const ks = validateKeyspace(schema, elementKeyspace(target.name, currentKeyspace));
+  const found = functionElements(ks).filter((e) => e.type === target.kind && e.name.startsWith(`${quoteIdentIfNeeded(target.name.name)}(`));
+  if (found.length === 0) throw ire(`User defined ${target.kind} '${target.name.name}' not found in '${ks.name}'`);
+  return elementRows(found, internals);
+}
+
 function keyspaceElements(ks: KeyspaceDef, only: boolean): Element[] {
   const out = [keyspaceElement(ks)];
   if (only) return out;
   out.push(...typesInDependencyOrder(ks).map(typeElement));
+  out.push(...functionElements(ks));
   out.push(...plainTables(ks).sort(ignoreCase).flatMap((t) => tableWithIndexes(t, ks)));
   return out;
 }
@@ -101,7 +127,8 @@ function elementRows(elements: Element[], withInternals: boolean): DescribeResul
     rows: elements.map((e) => ({
       keyspace_name: quoteIdentIfNeeded(e.keyspace),
       type: e.type,
-      name: quoteIdentIfNeeded(e.name),
+      // A function's or aggregate's name carries its argument types, already quoted as needed.
+      name: e.type === 'function' || e.type === 'aggregate' ? e.name : quoteIdentIfNeeded(e.name),
       create_statement: e.cql(withInternals),
     })),
   };
@@ -113,7 +140,8 @@ function listRows(elements: Element[]): DescribeResult {
     rows: elements.map((e) => ({
       keyspace_name: quoteIdentIfNeeded(e.keyspace),
       type: e.type,
-      name: quoteIdentIfNeeded(e.name),
+      // A function's or aggregate's name carries its argument types, already quoted as needed.
+      name: e.type === 'function' || e.type === 'aggregate' ? e.name : quoteIdentIfNeeded(e.name),
     })),
   };
 }
@@ -163,6 +191,11 @@ export function describe(
         ),
       );
     }
+    case 'functions':
+    case 'aggregates':
+    case 'function':
+    case 'aggregate':
+      return describeFunctions(target, schema, currentKeyspace, internals);
     case 'schema':
       return elementRows(
         allKeyspaces.filter((ks) => target.full || !isSystemKeyspace(ks.name)).flatMap((ks) => keyspaceElements(ks, false)),

@@ -133,6 +133,10 @@ export interface KeyspaceDef {
   strategy: ReplicationSpec;
   tables: Map<string, TableDef>;
   types: Map<string, UserTypeDef>;
+  /** User-defined functions by signature (function-model.ts); absent when there are none. */
+  functions?: Map<string, import('./function-model.ts').UserFunctionDef>;
+  /** User-defined aggregates by signature; absent when there are none. */
+  aggregates?: Map<string, import('./function-model.ts').UserAggregateDef>;
 }
 
 export interface Schema {

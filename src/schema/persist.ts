@@ -6,6 +6,7 @@ import type {
 } from './model.ts';
 import { compareNames, nameUuid } from './table_build.ts';
 import { parseReplication } from './replication.ts';
+import { signatureKey, type UserAggregateDef, type UserFunctionDef } from './function-model.ts';
 
 interface SerializedTable {
   keyspace: string;
@@ -28,6 +29,8 @@ interface SerializedKeyspace {
   replication: Record<string, string>;
   tables: SerializedTable[];
   types: UserTypeDef[];
+  functions?: UserFunctionDef[];
+  aggregates?: UserAggregateDef[];
 }
 
 export interface SerializedSchema {
@@ -67,8 +70,15 @@ export function serializeSchema(schema: Schema): SerializedSchema {
       replication: ks.replication,
       tables: byName(ks.tables.values()).map(serializeTable),
       types: byName(ks.types.values()),
+      // Only when there are some, so that the version of a schema without functions is what it was before them.
+      ...(ks.functions && ks.functions.size > 0 ? { functions: bySignature(ks.functions) } : {}),
+      ...(ks.aggregates && ks.aggregates.size > 0 ? { aggregates: bySignature(ks.aggregates) } : {}),
     })),
   };
+}
+
+function bySignature<T>(defs: ReadonlyMap<string, T>): T[] {
+  return [...defs.entries()].sort(([a], [b]) => compareNames(a, b)).map(([, d]) => d);
 }
 
 function fail(what: string): never {
@@ -115,14 +125,17 @@ export function deserializeSchema(x: unknown): Schema {
       tables.set(t.name, table);
     }
     const types = new Map(arrayOf<UserTypeDef>(k.types, `types of ${k.name}`).map((u) => [u.name, u]));
-    keyspaces.set(k.name, {
+    const ks: KeyspaceDef = {
       name: k.name,
       durableWrites: k.durableWrites,
       replication: k.replication as Record<string, string>,
       strategy: parseReplication(k.replication as Record<string, string>),
       tables,
       types,
-    });
+    };
+    if (k.functions !== undefined) ks.functions = new Map(arrayOf<UserFunctionDef>(k.functions, 'functions').map((f) => [signatureKey(f.name, f.argTypes), f]));
+    if (k.aggregates !== undefined) ks.aggregates = new Map(arrayOf<UserAggregateDef>(k.aggregates, 'aggregates').map((a) => [signatureKey(a.name, a.argTypes), a]));
+    keyspaces.set(k.name, ks);
   }
   return { keyspaces, version: x.version };
 }

@@ -13,6 +13,8 @@ import { alterTable, createTable, dropTable } from './ddl_table.ts';
 import { alterKeyspace, alterType, createKeyspace, createType, dropKeyspace, dropType } from './ddl_keyspace_type.ts';
 import { computeSchemaVersion } from './persist.ts';
 import { createIndex, dropIndex } from './ddl_index.ts';
+import type { CreateFunctionStatement, DropAggregateStatement, DropFunctionStatement } from '../model/ast-functions.ts';
+import { createAggregate, createFunction, dropAggregate, dropFunction, type CreateAggregateDdl } from './ddl_function.ts';
 import { alterView, createView, dropView } from './ddl_view.ts';
 import { checkTableDdlAgainstViews, propagateToViews } from './ddl_view_guards.ts';
 
@@ -32,13 +34,18 @@ export type DdlStatement =
   | DropTypeStatement
   | CreateIndexStatement
   | DropIndexStatement
+  | CreateFunctionStatement
+  | DropFunctionStatement
+  | CreateAggregateDdl
+  | DropAggregateStatement
   | CreateViewStatement
   | AlterViewStatement
   | DropViewStatement;
 
 const DDL_KINDS = new Set<string>([
   'create_keyspace', 'alter_keyspace', 'drop_keyspace', 'create_table', 'alter_table', 'drop_table', 'create_type',
-  'alter_type', 'drop_type', 'create_index', 'drop_index', 'create_view', 'alter_view', 'drop_view',
+  'alter_type', 'drop_type', 'create_index', 'drop_index', 'create_view', 'alter_view', 'drop_view', 'create_function',
+  'drop_function', 'create_aggregate', 'drop_aggregate',
 ]);
 
 export function isDdlStatement(stmt: { kind: string }): stmt is DdlStatement {
@@ -86,6 +93,10 @@ export function applyDdl(
     case 'drop_type': result = dropType(schema, stmt, currentKeyspace); break;
     case 'create_index': result = createIndex(schema, stmt, currentKeyspace, ctx); break;
     case 'drop_index': result = dropIndex(schema, stmt, currentKeyspace); break;
+    case 'create_function': result = createFunction(schema, stmt, currentKeyspace); break;
+    case 'drop_function': result = dropFunction(schema, stmt, currentKeyspace); break;
+    case 'create_aggregate': result = createAggregate(schema, stmt, currentKeyspace); break;
+    case 'drop_aggregate': result = dropAggregate(schema, stmt, currentKeyspace); break;
     case 'create_view': result = createView(schema, stmt, currentKeyspace, ctx); break;
     case 'alter_view': result = alterView(schema, stmt, currentKeyspace); break;
     case 'drop_view': result = dropView(schema, stmt, currentKeyspace); break;

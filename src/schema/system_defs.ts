@@ -1,6 +1,8 @@
 // Definitions of the system keyspaces with Cassandra 4.0's exact table layouts. Their rows are computed (see
-// system_tables.ts), so every table here is `virtual`. Drivers read these by column name and type-check values,
+// system_tables.ts), so every table here is `virtual` — except system_auth's, stored and replicated per the keyspace's
+// replication like user tables, as Cassandra keeps roles and permissions (src/auth, node/auth-store.ts). Drivers read these by column name and type-check values,
 // so names and types must match Cassandra's to the letter.
+import { SYSTEM_VIEWS_TABLES } from './system-views.ts';
 import { isNativeTypeName, type CqlType } from '../model/types.ts';
 import {
   DEFAULT_TABLE_OPTIONS, type ColumnDef, type KeyspaceDef, type Schema, type TableDef, type TableOptions,
@@ -14,7 +16,7 @@ export const LOCAL_SYSTEM_KEYSPACES = new Set(['system', 'system_schema']);
 /** System keyspaces replicated like user data; only their replication may be altered. */
 export const REPLICATED_SYSTEM_KEYSPACES = new Set(['system_auth', 'system_distributed', 'system_traces']);
 /** Keyspaces that exist only as computed tables; absent from system_schema (listed in system_virtual_schema). */
-export const VIRTUAL_KEYSPACES = new Set(['system_virtual_schema']);
+export const VIRTUAL_KEYSPACES = new Set(['system_views', 'system_virtual_schema']);
 
 export function isSystemKeyspace(name: string): boolean {
   return LOCAL_SYSTEM_KEYSPACES.has(name) || REPLICATED_SYSTEM_KEYSPACES.has(name) || VIRTUAL_KEYSPACES.has(name);
@@ -76,6 +78,8 @@ interface TableSpec {
   ck?: string[];
   comment?: string;
   options?: Partial<TableOptions>;
+  /** Rows stored and replicated like user data (system_auth), not computed. */
+  stored?: boolean;
 }
 
 function splitColumns(spec: string): Array<[string, string]> {
@@ -126,7 +130,7 @@ function table(keyspace: string, spec: TableSpec): TableDef {
     regular,
     columns: new Map(all.map((c) => [c.name, c])),
     options: { ...DEFAULT_TABLE_OPTIONS, comment: spec.comment ?? '', ...spec.options },
-    virtual: true,
+    virtual: spec.stored !== true,
     version: 1,
   };
 }
@@ -320,7 +324,7 @@ const SYSTEM_AUTH = keyspace('system_auth', { class: SIMPLE_STRATEGY, replicatio
     pk: ['role'],
     comment: 'user network permissions',
   },
-].map((s) => ({ ...s, options: { gc_grace_seconds: 7776000 } })));
+].map((s) => ({ ...s, options: { gc_grace_seconds: 7776000 }, stored: true })));
 
 const SYSTEM_DISTRIBUTED = keyspace('system_distributed', { class: SIMPLE_STRATEGY, replication_factor: '3' }, [
   {
@@ -351,7 +355,16 @@ const SYSTEM_DISTRIBUTED = keyspace('system_distributed', { class: SIMPLE_STRATE
   },
 ]);
 
-const SYSTEM_TRACES = keyspace('system_traces', { class: SIMPLE_STRATEGY, replication_factor: '2' }, [
+/**
+ * A system keyspace whose tables hold data written through the ordinary write path (replicated by the keyspace's
+ * strategy, read through the coordinator), rather than rows computed by system_tables.ts.
+ */
+function storedTables(ks: KeyspaceDef): KeyspaceDef {
+  return { ...ks, tables: new Map([...ks.tables].map(([n, t]) => [n, { ...t, virtual: false }])) };
+}
+
+// Tracing writes its sessions and events here (node/tracing.ts).
+const SYSTEM_TRACES = storedTables(keyspace('system_traces', { class: SIMPLE_STRATEGY, replication_factor: '2' }, [
   {
     name: 'sessions',
     columns:
@@ -368,7 +381,7 @@ const SYSTEM_TRACES = keyspace('system_traces', { class: SIMPLE_STRATEGY, replic
     ck: ['event_id'],
     comment: 'tracing events',
   },
-].map((s) => ({ ...s, options: { default_time_to_live: 0, gc_grace_seconds: 0 } })));
+].map((s) => ({ ...s, options: { default_time_to_live: 0, gc_grace_seconds: 0 } }))));
 
 const SYSTEM_VIRTUAL_SCHEMA = keyspace('system_virtual_schema', { class: LOCAL_STRATEGY }, [
   { name: 'keyspaces', columns: 'keyspace_name text', pk: ['keyspace_name'], comment: 'virtual keyspace definitions' },
@@ -390,9 +403,11 @@ const SYSTEM_VIRTUAL_SCHEMA = keyspace('system_virtual_schema', { class: LOCAL_S
   },
 ]);
 
+const SYSTEM_VIEWS = keyspace('system_views', { class: LOCAL_STRATEGY }, SYSTEM_VIEWS_TABLES);
+
 /** The system keyspaces in Cassandra's usual listing order. */
 export const SYSTEM_KEYSPACES: readonly KeyspaceDef[] = [
-  SYSTEM, SYSTEM_AUTH, SYSTEM_DISTRIBUTED, SYSTEM_SCHEMA, SYSTEM_TRACES, SYSTEM_VIRTUAL_SCHEMA,
+  SYSTEM, SYSTEM_AUTH, SYSTEM_DISTRIBUTED, SYSTEM_SCHEMA, SYSTEM_TRACES, SYSTEM_VIEWS, SYSTEM_VIRTUAL_SCHEMA,
 ];
 const SYSTEM_BY_NAME = new Map(SYSTEM_KEYSPACES.map((k) => [k.name, k]));
 

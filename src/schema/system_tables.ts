@@ -2,6 +2,8 @@
 // than stored. Drivers build their whole picture of the cluster from these (protocol-compat §6), so every column
 // carries Cassandra 4.0's name and type; values are JsValue and the executor encodes them with encodeJs.
 import type { JsValue } from '../model/values/js.ts';
+import { aggregateRows, functionRows } from './function-rows.ts';
+import { systemViewRows, type SystemViewsSource } from './system-views.ts';
 import { typeToCql } from '../model/types.ts';
 import type { ColumnDef, KeyspaceDef, Schema, TableDef } from './model.ts';
 import { isVirtualKeyspace, withSystemKeyspaces } from './system_defs.ts';
@@ -55,6 +57,8 @@ export interface SystemContext {
   peers: PeerNodeInfo[];
   /** Indexes whose build has completed on this node (system."IndexInfo"). */
   builtIndexes?: Array<{ keyspace: string; index: string }>;
+  /** What system_views shows (connections, settings…), from the node process. */
+  views?: SystemViewsSource;
   /** This node's materialized view builds (system.built_views, system_distributed.view_build_status). */
   viewBuilds?: Array<{ keyspace: string; view: string; status: 'STARTED' | 'SUCCESS' }>;
 }
@@ -84,6 +88,10 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
       return schemaKeyspaces(ctx).flatMap(typeRows);
     case 'system_schema.indexes':
       return schemaKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(indexRows));
+    case 'system_schema.functions':
+      return schemaKeyspaces(ctx).flatMap(functionRows);
+    case 'system_schema.aggregates':
+      return schemaKeyspaces(ctx).flatMap(aggregateRows);
     case 'system.IndexInfo':
       return [...(ctx.builtIndexes ?? [])]
         .sort((a, b) => compareNames(a.keyspace, b.keyspace) || compareNames(a.index, b.index))
@@ -103,7 +111,7 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
     case 'system_virtual_schema.columns':
       return virtualKeyspaces(ctx).flatMap((ks) => sortedTables(ks).flatMap(columnRows));
     default:
-      return [];
+      return table.keyspace === 'system_views' ? systemViewRows(table.name, ctx.views) : [];
   }
 }
 

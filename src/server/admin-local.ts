@@ -34,6 +34,8 @@ export interface LocalAdminDeps {
   cluster?: ClusterView;
   /** Hints held, per target endpoint, with epoch-ms ages; none when not given. */
   hints?: () => Array<{ target: string; count: number; sizeBytes: number; oldest: number; newest: number }>;
+  /** Refused connections and logins so far, by transport ('internode', 'native', 'auth') and reason (a metric). */
+  refusals?: () => Record<string, Record<string, number>>;
   /** Rebuilds indexes of a table on this node; returns the names rebuilt. */
   indexes?: { rebuild(table: TableDef, names: string[]): Promise<string[]> };
 }
@@ -144,6 +146,18 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     new Gauge({ name: 'sibyl_load_bytes', help: 'Bytes of data stored (nodetool Load)', registers: [r], collect() { this.set(deps.storage.approximateSize()); } });
     const stats = deps.storage.stats?.bind(deps.storage);
     if (stats) await registerStorageMetrics(r, stats);
+    if (deps.refusals) {
+      const refusals = deps.refusals;
+      new Gauge({
+        name: 'sibyl_refused_total', help: 'Connections, messages and logins refused since start, by transport and reason',
+        labelNames: ['transport', 'reason'], registers: [r],
+        collect() {
+          for (const [transport, reasons] of Object.entries(refusals())) {
+            for (const [reason, n] of Object.entries(reasons)) this.set({ transport, reason }, n);
+          }
+        },
+      });
+    }
     if (deps.requests) {
       const requests = deps.requests;
       new Gauge({ name: 'sibyl_client_requests', help: 'Client requests served since start', registers: [r], collect() { this.set(requests()); } });

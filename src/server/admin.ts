@@ -1,6 +1,7 @@
 // The admin API: what Cassandra exposes over JMX on 7199, served as JSON over HTTP so nodetool and the launcher can
 // reach it without a JVM. Thin on purpose: every answer comes from the node's AdminSource; this file only routes,
 // validates query parameters and turns errors into status codes.
+import { hasAdminToken } from './admin-token.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AdminSource } from './admin-types.ts';
 
@@ -149,11 +150,18 @@ function routes(source: AdminSource): Map<string, Handler> {
 }
 
 /** Serves `source` on host:port (port 0 picks a free one). Resolves once listening; rejects if the bind fails. */
-export async function startAdminServer(source: AdminSource, host: string, port: number): Promise<AdminServer> {
+export async function startAdminServer(
+  source: AdminSource, host: string, port: number, security: { token?: string; onRefused?: () => void } = {},
+): Promise<AdminServer> {
   const table = routes(source);
   const paths = new Set([...table.keys()].map((k) => k.split(' ')[1]!));
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
+    if (security.token !== undefined && (req.method ?? 'GET') !== 'GET' && !hasAdminToken(req, security.token)) {
+      security.onRefused?.();
+      send(res, 401, { error: 'this admin request changes the node and needs the cluster\'s admin token (Authorization: Bearer …)' });
+      return;
+    }
     const handler = table.get(`${req.method ?? 'GET'} ${url.pathname}`);
     if (!handler) {
       if (paths.has(url.pathname)) send(res, 405, { error: `method ${req.method ?? ''} not allowed on ${url.pathname}` });

@@ -1,5 +1,5 @@
-// Security settings fail closed. Sibyl implements none of Cassandra's authentication, authorization, TLS or audit
-// features yet, so a cassandra.yaml that asks for one of them must stop the node at start: warning "unknown key" and
+// Security settings fail closed. Sibyl implements PasswordAuthenticator and CassandraAuthorizer, neither TLS nor audit
+// yet, so a cassandra.yaml that asks for one of them must stop the node at start: warning "unknown key" and
 // serving plaintext to every client would silently give the operator less than they configured. Each setting at
 // its disabled default (what a stock cassandra.yaml ships) still loads.
 import { ConfigLoadError, invalid, show } from './config-yaml.ts';
@@ -11,9 +11,9 @@ interface Reader {
 const AUTH_PACKAGE = /^org\.apache\.cassandra\.auth\./;
 
 /** Pluggable classes whose only implemented choice is the one that performs no checks. */
-const CLASS_SETTINGS: ReadonlyArray<{ key: string; allowed: string; consequence: string }> = [
-  { key: 'authenticator', allowed: 'AllowAllAuthenticator', consequence: 'clients would connect without credentials' },
-  { key: 'authorizer', allowed: 'AllowAllAuthorizer', consequence: 'every client would have every permission' },
+const CLASS_SETTINGS: ReadonlyArray<{ key: string; allowed: string; also?: string; consequence: string }> = [
+  { key: 'authenticator', allowed: 'AllowAllAuthenticator', also: 'PasswordAuthenticator', consequence: 'clients would connect without credentials' },
+  { key: 'authorizer', allowed: 'AllowAllAuthorizer', also: 'CassandraAuthorizer', consequence: 'every client would have every permission' },
   { key: 'role_manager', allowed: 'CassandraRoleManager', consequence: 'roles would not be managed' },
   { key: 'network_authorizer', allowed: 'AllowAllNetworkAuthorizer', consequence: 'every client could reach every data centre' },
   { key: 'cidr_authorizer', allowed: 'AllowAllCIDRAuthorizer', consequence: 'clients from every address would be accepted' },
@@ -48,26 +48,23 @@ function flag(key: string, v: unknown): boolean {
 }
 
 function checkClassSettings(r: Reader): void {
-  for (const { key, allowed, consequence } of CLASS_SETTINGS) {
+  for (const { key, allowed, also, consequence } of CLASS_SETTINGS) {
     const v = r.get(key);
     if (v === undefined) continue;
     const name = className(key, v);
-    if (name !== allowed) throw unsupported(key, name, consequence, `use ${allowed}`);
+    if (name !== allowed && name !== also) throw unsupported(key, name, consequence, `use ${allowed}${also ? ` or ${also}` : ''}`);
   }
 }
 
-/** Options that turn TLS on (fully or optionally) or rely on certificates; Sibyl's sockets are plaintext only. */
+/**
+ * Options that turn internode TLS on or rely on certificates Sibyl does not check. Client TLS (enabled, optional,
+ * require_client_auth) is implemented (config-tls.ts); only the client hostname check is not.
+ */
 function checkEncryption(r: Reader): void {
-  const plaintext = 'Sibyl has no TLS, so it would serve plaintext';
+  const plaintext = 'Sibyl has no internode TLS, so it would serve plaintext';
   const client = mapping('client_encryption_options', r.get('client_encryption_options'));
-  for (const opt of ['enabled', 'optional', 'require_client_auth', 'require_endpoint_verification']) {
-    const key = `client_encryption_options.${opt}`;
-    // require_client_auth also takes Cassandra 5.0's REQUIRED / optional / NOT_REQUIRED.
-    const v = client?.[opt];
-    if (opt === 'require_client_auth' && typeof v === 'string' && /^not_required$/i.test(v.trim())) continue;
-    if (opt === 'require_client_auth' && typeof v === 'string' && /^(required|optional)$/i.test(v.trim()))
-      throw unsupported(key, v.trim(), `${plaintext} to clients`, 'set it to false');
-    if (flag(key, v)) throw unsupported(key, 'true', `${plaintext} to clients`, 'set it to false');
+  if (flag('client_encryption_options.require_endpoint_verification', client?.['require_endpoint_verification'])) {
+    throw unsupported('client_encryption_options.require_endpoint_verification', 'true', "client certificates' host names would not be checked", 'set it to false');
   }
   const server = mapping('server_encryption_options', r.get('server_encryption_options'));
   const internode = server?.['internode_encryption'];
@@ -84,7 +81,7 @@ function checkEncryption(r: Reader): void {
     if (flag(key, server?.[opt])) throw unsupported(key, 'true', `${plaintext} between nodes`, 'set it to false');
   }
   const sslPort = r.get('native_transport_port_ssl');
-  if (sslPort !== undefined) throw unsupported('native_transport_port_ssl', show(sslPort), `${plaintext} to clients`, 'remove it');
+  if (sslPort !== undefined) throw unsupported('native_transport_port_ssl', show(sslPort), 'a second, TLS-only native port is not implemented', 'use client_encryption_options on native_transport_port');
 }
 
 /** Auditing, encryption at rest, data masking and JMX security: each asked for, none implemented. */
@@ -93,7 +90,7 @@ function checkOtherFeatures(r: Reader): void {
     const opts = mapping(key, r.get(key));
     if (flag(`${key}.enabled`, opts?.['enabled'])) throw unsupported(`${key}.enabled`, 'true', what, 'set it to false');
   };
-  enabled('audit_logging_options', 'nothing would be audited');
+  // audit_logging_options: implemented (config-access.ts parses it).
   enabled('transparent_data_encryption_options', 'data would be stored unencrypted');
   if (flag('dynamic_data_masking_enabled', r.get('dynamic_data_masking_enabled')))
     throw unsupported('dynamic_data_masking_enabled', 'true', 'masked columns would be shown in clear', 'set it to false');

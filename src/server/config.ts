@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import YAML from 'yaml';
 import { ConfigLoadError, YamlReader, invalid } from './config-yaml.ts';
 import { checkSecuritySettings } from './config-security.ts';
+import { ACCESS_DEFAULTS, accessYaml, parseAccessConfig, type AccessConfig } from './config-access.ts';
 import { IGNORED_STORAGE_KEYS, STORAGE_DEFAULTS, parseStorageConfig, storageYaml, type StorageConfig } from './config-storage.ts';
 
 export { ConfigLoadError };
@@ -21,7 +22,7 @@ export type CommitFailurePolicy = 'die' | 'stop' | 'stop_commit' | 'ignore';
 const DISK_FAILURE_POLICIES: readonly DiskFailurePolicy[] = ['die', 'stop_paranoid', 'stop', 'best_effort', 'ignore'];
 const COMMIT_FAILURE_POLICIES: readonly CommitFailurePolicy[] = ['die', 'stop', 'stop_commit', 'ignore'];
 
-export interface NodeConfig extends StorageConfig {
+export interface NodeConfig extends StorageConfig, AccessConfig {
   /** Absolute path of the cassandra.yaml this came from ('' when built by defaultConfig). */
   configPath: string;
   clusterName: string;
@@ -79,11 +80,14 @@ export interface NodeConfig extends StorageConfig {
   autoBootstrap: boolean;
   /** batch_size_fail_threshold: a multi-partition batch larger than this (KiB) is refused ("Batch too large"). */
   batchSizeFailThresholdKib: number;
-  /** batch_size_warn_threshold: accepted; Sibyl does not send client warnings yet. */
+  /** batch_size_warn_threshold: a multi-partition batch larger than this (KiB) earns a client warning. */
   batchSizeWarnThresholdKib: number;
+  /** unlogged_batch_across_partitions_warn_threshold: an unlogged batch over more partitions earns a client warning. */
+  unloggedBatchWarnPartitions: number;
+  /** user_defined_functions_enabled (enable_user_defined_functions before 4.1): CREATE FUNCTION is refused otherwise. */
+  userDefinedFunctionsEnabled: boolean;
   /** materialized_views_enabled (4.x: enable_materialized_views); false by default, as in Cassandra 5.0. */
   materializedViewsEnabled: boolean;
-  authenticator: 'AllowAllAuthenticator';
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
   commitFailurePolicy: CommitFailurePolicy;
@@ -321,6 +325,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
   const storage = parseStorageConfig(r, path, dataFileDirectories[0]!);
 
   checkSecuritySettings(r);
+  const access = parseAccessConfig(r, path);
   const failurePolicies = parseFailurePolicies(r);
 
   const endpointSnitch = parseSnitch(r.str('endpoint_snitch', 'SimpleSnitch'));
@@ -391,8 +396,10 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     streamThroughputOutboundBytesPerSec: r.dataRateBytesPerSec('stream_throughput_outbound_megabits_per_sec', 'stream_throughput_outbound', 24 * 1024 * 1024),
     batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
     batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
+    unloggedBatchWarnPartitions: r.int('unlogged_batch_across_partitions_warn_threshold', 10, 0, 2 ** 31 - 1),
+    userDefinedFunctionsEnabled: yamlBool(r.get('user_defined_functions_enabled') ?? r.get('enable_user_defined_functions'), 'user_defined_functions_enabled'),
     materializedViewsEnabled: yamlBool(r.get('materialized_views_enabled') ?? r.get('enable_materialized_views'), 'materialized_views_enabled'),
-    authenticator: 'AllowAllAuthenticator',
+    ...access,
     ...failurePolicies,
     warnings,
   };
@@ -425,8 +432,8 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
     counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, streamThroughputOutboundBytesPerSec: 24 * 1024 * 1024, autoBootstrap: false, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
-    materializedViewsEnabled: false,
-    authenticator: 'AllowAllAuthenticator',
+    materializedViewsEnabled: false, unloggedBatchWarnPartitions: 10, userDefinedFunctionsEnabled: false,
+    ...ACCESS_DEFAULTS,
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
     ...overrides,
@@ -485,8 +492,10 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     auto_bootstrap: c.autoBootstrap,
     batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
     batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
+    unlogged_batch_across_partitions_warn_threshold: c.unloggedBatchWarnPartitions,
+    user_defined_functions_enabled: c.userDefinedFunctionsEnabled,
     materialized_views_enabled: c.materializedViewsEnabled,
-    authenticator: c.authenticator,
+    ...accessYaml(c),
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,
   };

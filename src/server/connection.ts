@@ -3,7 +3,7 @@
 // version, compression and v5 segments that STARTUP negotiates are the WireCodec's business; here, decoding only
 // pauses while STARTUP is being answered, since what follows it may be in another format.
 import type { Socket } from 'node:net';
-import type { Frame } from '../protocol/frame.ts';
+import { FrameFlag, type Frame } from '../protocol/frame.ts';
 import { Opcode } from '../protocol/messages.ts';
 import { decodeFrameRequest } from '../protocol/requests.ts';
 import { ProtocolVersion } from '../protocol/versions.ts';
@@ -17,6 +17,12 @@ import type { ConnectionState, RequestHandler } from '../node/handler.ts';
 export interface ConnectionOptions {
   maxFrameBytes: number;
   onError?: (err: unknown) => void;
+  /** native_transport_idle_timeout: closed after this long without reads or writes; 0 = never. */
+  idleTimeoutMs?: number;
+  /** A partially received envelope must be complete within this; 0 = never (native-limits.ts). */
+  frameReadTimeoutMs?: number;
+  /** Told why the connection was closed by a timeout (logged and counted by the server). */
+  onTimeout?: (why: 'idle' | 'frame-read') => void;
 }
 
 export class Connection {
@@ -31,14 +37,26 @@ export class Connection {
   private closed = false;
   /** A STARTUP is being answered: bytes after it wait, as they may already be v5 segments. */
   private paused = false;
+  /** Armed while a partial envelope is buffered; cleared once nothing partial is left. */
+  private frameReadTimer: NodeJS.Timeout | undefined;
+  private framesSinceWatch = 0;
 
   constructor(
     private readonly socket: Socket,
     private readonly handler: RequestHandler,
-    opts: ConnectionOptions,
+    private readonly opts: ConnectionOptions,
   ) {
     this.codec = new WireCodec({ maxBodyLength: opts.maxFrameBytes });
+    if (socket.remoteAddress !== undefined) this.state.clientAddress = socket.remoteAddress;
+    if (socket.remotePort !== undefined) this.state.clientPort = socket.remotePort;
     socket.setNoDelay(true);
+    if ((opts.idleTimeoutMs ?? 0) > 0) {
+      // Node's socket timeout fires after that long with neither reads nor writes: Cassandra's idle definition.
+      socket.setTimeout(opts.idleTimeoutMs!, () => this.timedOut('idle'));
+    }
+    // An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d; system_traces names it as IPv4.
+    this.state.clientAddress = socket.remoteAddress?.replace(/^::ffff:/, '');
+    if (socket.remotePort !== undefined) this.state.clientPort = socket.remotePort;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
@@ -57,6 +75,29 @@ export class Connection {
   private onData(chunk: Buffer): void {
     this.codec.push(chunk);
     this.pump();
+    this.watchPartialFrame();
+  }
+
+  /** A slow or stalled sender may not hold a partial envelope (and its buffer) open forever. */
+  private watchPartialFrame(): void {
+    const limitMs = this.opts.frameReadTimeoutMs ?? 0;
+    if (limitMs <= 0 || this.closed) return;
+    if (this.codec.bufferedBytes === 0) {
+      clearTimeout(this.frameReadTimer);
+      this.frameReadTimer = undefined;
+    } else if (this.frameReadTimer === undefined || this.framesSinceWatch > 0) {
+      // A busy client's chunks often end inside an envelope: the clock restarts with each envelope completed.
+      clearTimeout(this.frameReadTimer);
+      this.frameReadTimer = setTimeout(() => this.timedOut('frame-read'), limitMs);
+      this.frameReadTimer.unref();
+    }
+    this.framesSinceWatch = 0;
+  }
+
+  private timedOut(why: 'idle' | 'frame-read'): void {
+    if (this.closed) return;
+    this.opts.onTimeout?.(why);
+    this.destroy();
   }
 
   private pump(): void {
@@ -76,6 +117,7 @@ export class Connection {
   }
 
   private serve(frame: Frame): void {
+    this.framesSinceWatch++;
     let req;
     try {
       req = decodeFrameRequest(frame);
@@ -87,8 +129,9 @@ export class Connection {
     if (!this.state.started) this.state.version = frame.version;
     if (startup) this.paused = true;
     this.inFlight++;
+    this.state.requestCount = (this.state.requestCount ?? 0) + 1;
     // One then() with both handlers (no finally()): every extra promise per request is another microtask.
-    this.handler.handle(this.state, req).then(
+    this.handler.handle(this.state, req, (frame.flags & FrameFlag.TRACING) !== 0).then(
       (res) => {
         try {
           if (startup && this.state.started) this.completeStartup(frame, res);
@@ -162,6 +205,7 @@ export class Connection {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.frameReadTimer);
     this.socket.destroy();
   }
 

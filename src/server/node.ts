@@ -1,7 +1,8 @@
 // A Sibyl node: opens storage, loads schema and identity, and serves the native protocol on rpc_address:port.
 // close() is the graceful path used on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, flush.
-import { createServer, type Server, type Socket } from 'node:net';
-import { mkdirSync, statfsSync } from 'node:fs';
+import type { Server, Socket } from 'node:net';
+import { createWriteStream, mkdirSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { NodeConfig } from './config.ts';
 import { StorageEngine, type StorageOptions } from '../storage/engine.ts';
 import { randomInt } from 'node:crypto';
@@ -15,7 +16,11 @@ import { LmdbHintStore } from './hint-store.ts';
 import type { Schema, TableDef } from '../schema/model.ts';
 import { backingTables } from '../index/terms.ts';
 import { Connection } from './connection.ts';
+import { NativeAdmission } from './native-limits.ts';
+import { nativeServer } from './native-tls.ts';
+import { systemViewsSource } from './system-views-source.ts';
 import { startAdminServer } from './admin.ts';
+import { readAdminTokenFile } from './admin-token.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
 import { lifecycleAdmin } from './admin-lifecycle.ts';
 import { NodeLifecycle } from './lifecycle.ts';
@@ -79,7 +84,14 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?:
     streamThroughputBytesPerSec: config.streamThroughputOutboundBytesPerSec,
     ringDelayMs: ringDelayMs(),
     batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
+    userFunctionsEnabled: config.userDefinedFunctionsEnabled,
+    warnThresholds: { batchSizeWarnBytes: config.batchSizeWarnThresholdKib * 1024, unloggedBatchPartitions: config.unloggedBatchWarnPartitions },
     materializedViewsEnabled: config.materializedViewsEnabled,
+    ...(config.authenticator === 'PasswordAuthenticator' ? { authenticator: 'PasswordAuthenticator' as const } : {}),
+    credentialsValidityMs: config.credentialsValidityMs,
+    ...(config.authorizer === 'CassandraAuthorizer' ? { authorizer: 'CassandraAuthorizer' as const } : {}),
+    permissionsValidityMs: config.permissionsValidityMs,
+    ...(config.auditLog !== undefined ? { audit: config.auditLog.filter } : {}),
   };
 }
 
@@ -115,6 +127,18 @@ async function replayCommitLog(storage: StorageEngine, schema: Schema, config: N
   }
 }
 
+/** audit_logging_options' file, `<audit_logs_dir>/audit.log`, appended one line per event. */
+function openAuditLog(config: NodeConfig): { write(line: string): void; close(): Promise<void> } | undefined {
+  if (config.auditLog === undefined) return undefined;
+  mkdirSync(config.auditLog.dir, { recursive: true });
+  const stream = createWriteStream(join(config.auditLog.dir, 'audit.log'), { flags: 'a', mode: 0o600 });
+  stream.on('error', (e) => log('audit log write failed', e));
+  return {
+    write: (line) => { stream.write(`${line}\n`); },
+    close: () => new Promise<void>((resolve) => stream.end(() => resolve())),
+  };
+}
+
 export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
   // Storage failures before the node is up fail the start itself; afterwards the failure policies apply.
@@ -126,7 +150,13 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   });
   const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens, shouldBootstrap(config));
   const nowMicros = microsClock();
-  const messaging = await MessagingService.start({ address: config.listenAddress, port: config.storagePort, logger: log });
+  // Internode peers are trusted once gossip knows them (or they are seeds); until the core exists, none is.
+  let isMember: (endpoint: string) => boolean = () => false;
+  const seeds = new Set(nodeSettings(config, identity).seeds);
+  const messaging = await MessagingService.start({
+    address: config.listenAddress, port: config.storagePort, logger: log,
+    isKnownPeer: (endpoint) => seeds.has(endpoint) || isMember(endpoint),
+  });
   let schemaOf: (() => Schema) | undefined;
   const hints = LmdbHintStore.open({
     dir: config.hintsDirectory, sync: config.commitlogSync === 'periodic' ? 'periodic' : 'batch', clock: systemClock,
@@ -137,25 +167,41 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
       return t && t.id === id ? t : undefined;
     },
   });
+  const audit = openAuditLog(config);
+  // The native server adds its connections here; system_views.clients lists them.
+  const connections = new Set<Connection>();
   const core = await NodeCore.create({
     clock: systemClock, nowMicros, timers: systemTimers(), random: seededRandom(randomInt(2 ** 31)),
-    messenger: messaging, store: storage, hints, log,
-  }, nodeSettings(config, identity, (tokens) => saveTokens(storage, identity, tokens)));
+    messenger: messaging, store: storage, hints, log, ...(audit ? { auditSink: audit.write } : {}),
+  }, { ...nodeSettings(config, identity, (tokens) => saveTokens(storage, identity, tokens)), views: systemViewsSource(config, connections, () => storage.stats()) });
   schemaOf = () => core.schema.current;
+  // Any endpoint gossip knows, not only ring members: a bootstrapping node pulls the schema before it has tokens.
+  isMember = (endpoint) => endpoint === core.endpoint || core.membership.peer(endpoint) !== undefined || core.membership.gossiper.state(endpoint) !== undefined;
   await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));
-  const connections = new Set<Connection>();
   core.onEvent((e: EventMessage) => {
     for (const c of connections) c.sendEvent(e);
   });
   core.start();
   const handler = core.handler;
   const maxFrameBytes = config.nativeTransportMaxFrameSizeMb * 1024 * 1024;
-  const server: Server = createServer({ noDelay: true }, (socket: Socket) => {
-    const conn = new Connection(socket, handler, { maxFrameBytes });
+  const admission = new NativeAdmission({
+    maxConnections: config.nativeTransportMaxConcurrentConnections, maxConnectionsPerIp: config.nativeTransportMaxConcurrentConnectionsPerIp,
+  }, log);
+  const tlsStats = { tlsHandshakeFailures: 0 };
+  const server: Server = nativeServer(config.clientTls, (socket: Socket) => {
+    const ip = socket.remoteAddress ?? '';
+    if (!admission.admit(ip)) {
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(socket, handler, {
+      maxFrameBytes, idleTimeoutMs: config.nativeTransportIdleTimeoutMs, frameReadTimeoutMs: config.nativeTransportFrameReadTimeoutMs,
+      onTimeout: (why) => admission.timedOut(why),
+    });
     connections.add(conn);
-    socket.on('close', () => connections.delete(conn));
-  });
+    socket.on('close', () => { connections.delete(conn); admission.release(ip); });
+  }, tlsStats, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.nativeTransportPort, config.rpcAddress, () => {
@@ -198,10 +244,13 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     ],
     network: messaging.network,
   };
+  let adminRefused = 0;
   const admin = await startAdminServer(
     Object.assign(localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
-      hints: () => hints.pending(), indexes: core.indexes }), lifecycleAdmin(core)),
+      hints: () => hints.pending(), indexes: core.indexes,
+      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }), lifecycleAdmin(core)),
     config.listenAddress, config.adminPort,
+    config.adminTokenFile === undefined ? {} : { token: readAdminTokenFile(config.adminTokenFile), onRefused: () => { adminRefused++; } },
   );
 
   let closing: Promise<void> | undefined;
@@ -219,6 +268,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
         await core.close();
         await messaging.close();
         await hints.close();
+        await audit?.close();
         await storage.flush();
         await storage.close();
       })();

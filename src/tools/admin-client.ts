@@ -1,5 +1,9 @@
 // A client for a node's admin API (server/admin.ts), shared by nodetool and the launcher. node:http rather than fetch
 // so connection failures keep their errno (ECONNREFUSED …), which nodetool reports the way Cassandra's does.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ADMIN_TOKEN_FILE, readAdminTokenFile } from '../server/admin-token.ts';
+import { findClusterDir } from './cluster/manifest.ts';
 import { request } from 'node:http';
 
 /** The node could not be reached at all; `javaName`/`javaMessage` are what Cassandra's nodetool would print. */
@@ -40,10 +44,34 @@ export interface AdminCallOptions {
   body?: unknown;
   /** Whole-call timeout; drain and flush may take a while on a busy node. */
   timeoutMs?: number;
+  /** The cluster's admin token, sent with every call; defaultAdminToken() when not given. */
+  token?: string;
+}
+
+/**
+ * The admin token nodetool sends without being told: SIBYL_ADMIN_TOKEN, the file SIBYL_ADMIN_TOKEN_FILE names, or the
+ * admin-token file of the one launcher cluster under ./clusters (as `sibyl cluster` finds it).
+ */
+export function defaultAdminToken(): string | undefined {
+  const fromEnv = process.env['SIBYL_ADMIN_TOKEN'];
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  const file = process.env['SIBYL_ADMIN_TOKEN_FILE'];
+  if (file !== undefined && file !== '') return readAdminTokenFile(file);
+  let dir: string;
+  try {
+    dir = findClusterDir(undefined);
+  } catch {
+    return undefined; // No launcher cluster here: the node may have no token either.
+  }
+  const path = join(dir, ADMIN_TOKEN_FILE);
+  return existsSync(path) ? readAdminTokenFile(path) : undefined;
 }
 
 async function call(host: string, port: number, path: string, opts: AdminCallOptions): Promise<{ status: number; text: string }> {
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const token = opts.token ?? defaultAdminToken();
+  const headers: Record<string, string | number> = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+  if (token !== undefined) headers['authorization'] = `Bearer ${token}`;
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -51,7 +79,7 @@ async function call(host: string, port: number, path: string, opts: AdminCallOpt
         port,
         path,
         method: opts.method ?? 'GET',
-        headers: body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers,
         agent: false,
       },
       (res) => {

@@ -118,7 +118,7 @@ test('DESCRIBE KEYSPACES / TABLES / TYPES listings', () => {
   const ks = run('DESCRIBE KEYSPACES');
   assert.deepEqual(ks.columns.map((c) => c.name), ['keyspace_name', 'type', 'name']);
   assert.deepEqual(ks.rows.map((r) => r.name), [
-    'customers_ks', 'system', 'system_auth', 'system_distributed', 'system_schema', 'system_traces', 'system_virtual_schema',
+    'customers_ks', 'system', 'system_auth', 'system_distributed', 'system_schema', 'system_traces', 'system_views', 'system_virtual_schema',
   ]);
   assert.deepEqual(run('DESCRIBE TABLES', 'customers_ks').rows, [
     { keyspace_name: 'customers_ks', type: 'table', name: 'customers' },

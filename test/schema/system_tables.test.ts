@@ -83,12 +83,13 @@ test('system.peers and peers_v2 list the other nodes', () => {
   assert.deepEqual([rows2[0].native_address, rows2[0].native_port, rows2[0].peer_port], ['127.0.0.2', 9042, 7000]);
 });
 
-test('system keyspaces are present with their strategies and computed tables', () => {
+test('system keyspaces are present with their strategies and computed tables (system_auth\'s are stored)', () => {
   const full = withSystemKeyspaces(build([]));
-  for (const ks of ['system', 'system_schema', 'system_auth', 'system_distributed', 'system_traces', 'system_virtual_schema']) {
+  for (const ks of ['system', 'system_schema', 'system_auth', 'system_distributed', 'system_traces', 'system_views', 'system_virtual_schema']) {
     assert.ok(full.keyspaces.has(ks), ks);
     assert.ok(isSystemKeyspace(ks));
-    for (const t of full.keyspaces.get(ks)!.tables.values()) assert.equal(t.virtual, true);
+    // system_auth and system_traces are stored (roles, grants; what tracing writes); every other system table is computed.
+    for (const t of full.keyspaces.get(ks)!.tables.values()) assert.equal(t.virtual, ks !== 'system_auth' && ks !== 'system_traces', `${ks}.${t.name}`);
   }
   assert.equal(isSystemKeyspace('ks'), false);
   assert.equal(full.keyspaces.get('system')?.replication.class, 'org.apache.cassandra.locator.LocalStrategy');
@@ -168,7 +169,7 @@ test('system_schema rows describe a user table with composite key, DESC clusteri
 test('system_virtual_schema lists the virtual keyspace', () => {
   const ctx = ctxFor(build([]));
   const ks = systemRows(table(ctx.schema, 'system_virtual_schema', 'keyspaces'), ctx);
-  assert.deepEqual(ks, [{ keyspace_name: 'system_virtual_schema' }]);
+  assert.deepEqual(ks, [{ keyspace_name: 'system_views' }, { keyspace_name: 'system_virtual_schema' }]);
   const t = table(ctx.schema, 'system_virtual_schema', 'columns');
   const cols = systemRows(t, ctx);
   assertEncodable(t, cols);

@@ -68,10 +68,10 @@ audit_logging_options:
 
 /** Each yaml asks for something Sibyl cannot do; the node must refuse it, naming `key`. */
 const REFUSED: Array<{ yaml: string; key: string; message: RegExp }> = [
-  { yaml: 'client_encryption_options:\n  enabled: true\n  keystore: conf/.keystore\n', key: 'client_encryption_options.enabled', message: /plaintext to clients/ },
-  { yaml: 'client_encryption_options:\n  enabled: false\n  optional: true\n', key: 'client_encryption_options.optional', message: /not supported yet/ },
-  { yaml: 'client_encryption_options:\n  enabled: "true"\n', key: 'client_encryption_options.enabled', message: /not supported yet/ },
-  { yaml: 'client_encryption_options:\n  require_client_auth: REQUIRED\n', key: 'client_encryption_options.require_client_auth', message: /REQUIRED is not supported yet/ },
+  { yaml: 'client_encryption_options:\n  enabled: true\n  keystore: conf/.keystore\n', key: 'client_encryption_options.keystore', message: /conf\/\.keystore cannot be read/ },
+  { yaml: 'client_encryption_options:\n  enabled: false\n  optional: true\n', key: 'client_encryption_options.keystore', message: /the path of a PEM file/ },
+  { yaml: 'client_encryption_options:\n  enabled: "true"\n', key: 'client_encryption_options.keystore', message: /the path of a PEM file/ },
+  { yaml: 'client_encryption_options:\n  require_endpoint_verification: true\n', key: 'client_encryption_options.require_endpoint_verification', message: /not supported yet/ },
   { yaml: 'server_encryption_options:\n  internode_encryption: all\n', key: 'server_encryption_options.internode_encryption', message: /all is not supported yet .*between nodes/ },
   { yaml: 'server_encryption_options:\n  internode_encryption: dc\n', key: 'server_encryption_options.internode_encryption', message: /dc is not supported yet/ },
   { yaml: 'server_encryption_options:\n  internode_encryption: none\n  optional: true\n', key: 'server_encryption_options.optional', message: /not supported yet/ },
@@ -79,15 +79,15 @@ const REFUSED: Array<{ yaml: string; key: string; message: RegExp }> = [
   { yaml: 'server_encryption_options:\n  legacy_ssl_storage_port_enabled: true\n', key: 'server_encryption_options.legacy_ssl_storage_port_enabled', message: /not supported yet/ },
   { yaml: 'server_encryption_options:\n  internode_encryption: sometimes\n', key: 'server_encryption_options.internode_encryption', message: /must be none, dc, rack or all/ },
   { yaml: 'native_transport_port_ssl: 9142\n', key: 'native_transport_port_ssl', message: /9142 is not supported yet/ },
-  { yaml: 'authenticator: PasswordAuthenticator\n', key: 'authenticator', message: /PasswordAuthenticator is not supported yet .*use AllowAllAuthenticator/ },
   { yaml: 'authenticator:\n  class_name: org.apache.cassandra.auth.MutualTlsAuthenticator\n', key: 'authenticator', message: /MutualTlsAuthenticator is not supported yet/ },
-  { yaml: 'authorizer: CassandraAuthorizer\n', key: 'authorizer', message: /CassandraAuthorizer is not supported yet .*use AllowAllAuthorizer/ },
+  { yaml: 'authorizer: CassandraAuthorizer\n', key: 'authorizer', message: /AllowAllAuthenticator can't be used with CassandraAuthorizer/ },
   { yaml: 'authorizer:\n  class_name: org.apache.cassandra.auth.CassandraAuthorizer\n', key: 'authorizer', message: /CassandraAuthorizer/ },
+  { yaml: 'authorizer: com.example.LdapAuthorizer\n', key: 'authorizer', message: /LdapAuthorizer is not supported yet .*use AllowAllAuthorizer or CassandraAuthorizer/ },
   { yaml: 'role_manager: com.example.LdapRoleManager\n', key: 'role_manager', message: /LdapRoleManager is not supported yet .*use CassandraRoleManager/ },
   { yaml: 'network_authorizer: CassandraNetworkAuthorizer\n', key: 'network_authorizer', message: /use AllowAllNetworkAuthorizer/ },
   { yaml: 'cidr_authorizer:\n  class_name: CassandraCIDRAuthorizer\n', key: 'cidr_authorizer', message: /use AllowAllCIDRAuthorizer/ },
   { yaml: 'internode_authenticator: com.example.CertInternodeAuthenticator\n', key: 'internode_authenticator', message: /use AllowAllInternodeAuthenticator/ },
-  { yaml: 'audit_logging_options:\n  enabled: true\n', key: 'audit_logging_options.enabled', message: /nothing would be audited/ },
+  { yaml: 'audit_logging_options:\n  enabled: true\n  logger:\n    - class_name: com.example.KafkaAuditLogger\n', key: 'audit_logging_options.logger', message: /KafkaAuditLogger is not supported yet/ },
   { yaml: 'transparent_data_encryption_options:\n  enabled: true\n', key: 'transparent_data_encryption_options.enabled', message: /unencrypted/ },
   { yaml: 'dynamic_data_masking_enabled: true\n', key: 'dynamic_data_masking_enabled', message: /not supported yet/ },
   { yaml: 'jmx_server_options:\n  remote: true\n', key: 'jmx_server_options.remote', message: /admin API/ },
@@ -99,6 +99,13 @@ describe('security settings in cassandra.yaml', () => {
     const c = load(STOCK);
     assert.equal(c.authenticator, 'AllowAllAuthenticator');
     assert.deepEqual(c.warnings.filter((w) => !/crypto_provider/.test(w)), []);
+  });
+
+  test('PasswordAuthenticator loads, in each of its forms', () => {
+    assert.equal(load('authenticator: PasswordAuthenticator\n').authenticator, 'PasswordAuthenticator');
+    assert.equal(load('authenticator: org.apache.cassandra.auth.PasswordAuthenticator\n').authenticator, 'PasswordAuthenticator');
+    assert.equal(load('authenticator:\n  class_name: PasswordAuthenticator\n').authenticator, 'PasswordAuthenticator');
+    assert.equal(load('authenticator: PasswordAuthenticator\nauthorizer: CassandraAuthorizer\n').authorizer, 'CassandraAuthorizer');
   });
 
   test('pre-5.0 string forms of the default classes load', () => {
@@ -126,10 +133,10 @@ describe('a node with security settings it cannot honour does not start', { time
     assert.equal(await node.stop(), 0);
     const base = readFileSync(node.configPath, 'utf8');
     const refused: Array<[string, string]> = [
-      ['client_encryption_options:\n  enabled: true\n  keystore: conf/.keystore\n', 'client_encryption_options.enabled'],
+      ['native_transport_port_ssl: 9142\n', 'native_transport_port_ssl'],
       ['server_encryption_options:\n  internode_encryption: all\n', 'server_encryption_options.internode_encryption'],
-      ['authorizer: CassandraAuthorizer\n', 'authorizer'],
-      ['audit_logging_options:\n  enabled: true\n', 'audit_logging_options.enabled'],
+      ['network_authorizer: CassandraNetworkAuthorizer\n', 'network_authorizer'],
+      ['transparent_data_encryption_options:\n  enabled: true\n', 'transparent_data_encryption_options.enabled'],
     ];
     for (const [yaml, key] of refused) {
       writeFileSync(node.configPath, base + yaml);

@@ -251,8 +251,8 @@ native_transport_max_frame_size: 64MiB
     rejects('partitioner: org.apache.cassandra.dht.RandomPartitioner\n', 'partitioner', /Murmur3Partitioner/);
     rejects('native_transport_max_frame_size_in_mb: 4096\n', 'native_transport_max_frame_size_in_mb', /between 1 and 2047/);
     rejects('read_request_timeout_in_ms: -1\n', 'read_request_timeout_in_ms', /integer/);
-    rejects('authenticator: PasswordAuthenticator\n', 'authenticator', /PasswordAuthenticator is not supported yet/);
-    rejects('authenticator: org.apache.cassandra.auth.PasswordAuthenticator\n', 'authenticator', /not supported yet/);
+    rejects('native_transport_max_concurrent_connections: 0\n', 'native_transport_max_concurrent_connections', /-1 \(unlimited\)/);
+    rejects('native_transport_idle_timeout: soon\n', 'native_transport_idle_timeout', /duration/);
     rejects('authenticator: LdapAuthenticator\n', 'authenticator', /AllowAllAuthenticator/);
   });
 

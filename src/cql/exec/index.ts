@@ -3,7 +3,7 @@
 import type { BatchStatement, ParsedStatement, Statement } from '../../model/ast.ts';
 import type { Schema } from '../../schema/model.ts';
 import type { ResultMessage } from '../../protocol/messages.ts';
-import { InvalidRequestError } from '../../model/errors.ts';
+import { InvalidRequestError, UnauthorizedError } from '../../model/errors.ts';
 import { describe } from '../../schema/describe.ts';
 import { encodeJs } from '../../model/values/js.ts';
 import { compileSelect } from './select.ts';
@@ -13,10 +13,14 @@ import { MarkerTypes, compileTerm, type BindContext } from './terms.ts';
 import { keyspaceName, resolveKeyspace } from './resolve.ts';
 import { T } from '../../model/types.ts';
 import { requireBigint } from './values.ts';
-import type { ExecEnv, Plan, Session } from './plan.ts';
+import type { ExecEnv, Plan, Session, TraceSink } from './plan.ts';
 import { executeCas } from './lwt.ts';
 import { checkCounterBatch } from './counter-ops.ts';
 import { checkBatchSize, DEFAULT_BATCH_FAIL_BYTES } from './batch-size.ts';
+import { batchWarnings, DEFAULT_WARN_THRESHOLDS } from './client-warnings.ts';
+import { functionDdlPlan } from './functions-ddl.ts';
+import { keyspaceDdlPlan } from './keyspace-warnings.ts';
+import { withFunctionSchema } from './selection-udf.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 
@@ -29,6 +33,11 @@ function simplePlan(execute: Plan['execute'], keyspace?: string): Plan {
 }
 
 export function compile(parsed: ParsedStatement, schema: Schema, session: Session): Plan {
+  // User-defined functions are resolved against the schema the statement compiles with (selection-udf.ts).
+  return withFunctionSchema(schema, () => compileStatement(parsed, schema, session));
+}
+
+function compileStatement(parsed: ParsedStatement, schema: Schema, session: Session): Plan {
   const stmt = parsed.statement;
   const n = parsed.bindMarkers.length;
   switch (stmt.kind) {
@@ -61,6 +70,19 @@ export function compile(parsed: ParsedStatement, schema: Schema, session: Sessio
       });
     case 'describe':
       return describePlan(stmt);
+    case 'role':
+      return simplePlan((env, session) => {
+        if (env.roleStatement === undefined) throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
+        return env.roleStatement(stmt, session);
+      });
+    case 'create_keyspace':
+    case 'alter_keyspace':
+      return keyspaceDdlPlan(stmt);
+    case 'create_function':
+    case 'drop_function':
+    case 'create_aggregate':
+    case 'drop_aggregate':
+      return functionDdlPlan(stmt);
     default:
       return ddlPlan(stmt);
   }
@@ -101,7 +123,7 @@ function compileBatchStatement(stmt: BatchStatement, schema: Schema, session: Se
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       const batchTs = ts ? requireBigint(ts(ctx), 'timestamp') : req.params.timestamp;
       return runBatch(env, stmt.type, children.map((c) => ({ m: c, ctx })), batchTs ?? env.nowMicros(), req.params.consistency,
-        req.params.serialConsistency);
+        req.params.serialConsistency, req.warnings, req.trace);
     },
   };
 }
@@ -124,7 +146,7 @@ export type BatchKind = 'LOGGED' | 'UNLOGGED' | 'COUNTER';
  * with conditions is a lightweight transaction and answers with its [applied] rows.
  */
 export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ m: CompiledModification; ctx: BindContext }>, ts: number,
-  cl: ConsistencyLevel, serialConsistency?: number): Promise<ResultMessage> {
+  cl: ConsistencyLevel, serialConsistency?: number, warnings?: string[], trace?: TraceSink): Promise<ResultMessage> {
   if (children.length === 0) return voidResult;
   if (children.some((c) => c.m.conditions)) return executeCas(env, children, true, cl, serialConsistency);
   const byKeyspace = new Map<string, { ks: CompiledModification['ks']; mutations: Mutation[] }>();
@@ -133,7 +155,10 @@ export async function runBatch(env: ExecEnv, type: BatchKind, children: Array<{ 
     byKeyspace.set(m.ks.name, entry);
     entry.mutations.push(...(await m.mutations(env, ctx, ts, cl)));
   }
-  checkBatchSize([...byKeyspace.values()].flatMap((e) => e.mutations), env.batchSizeFailBytes ?? DEFAULT_BATCH_FAIL_BYTES);
+  const all = [...byKeyspace.values()].flatMap((e) => e.mutations);
+  checkBatchSize(all, env.batchSizeFailBytes ?? DEFAULT_BATCH_FAIL_BYTES);
+  warnings?.push(...batchWarnings(type, all, env.warnThresholds ?? DEFAULT_WARN_THRESHOLDS));
+  trace?.trace('Determining replicas for mutation');
   const counter = children.some((c) => c.m.counter);
   if (type === 'LOGGED' && !counter) {
     await env.coordinator.writeLogged([...byKeyspace.values()], cl);

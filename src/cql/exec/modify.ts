@@ -496,7 +496,9 @@ export function compileModificationPlan(stmt: ModificationStatement, schema: Sch
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
       if (m.conditions) return executeCas(env, [{ m, ctx }], false, req.params.consistency, req.params.serialConsistency);
       const mutations = await m.mutations(env, ctx, req.params.timestamp, req.params.consistency);
+      req.trace?.trace('Determining replicas for mutation');
       await env.coordinator.write(m.ks, mutations, req.params.consistency, m.counter ? 'COUNTER' : 'SIMPLE');
+      req.trace?.trace(`Wrote ${mutations.length} partition update${mutations.length === 1 ? '' : 's'} to ${m.table.name}`);
       return { kind: 'void' };
     },
   };

@@ -4,12 +4,14 @@ import type { ColumnSpec, QueryParameters, ResultMessage } from '../../protocol/
 import type { Schema, TableDef } from '../../schema/model.ts';
 import type { Coordinator } from '../../coordinator/coordinator.ts';
 import type { SystemContext } from '../../schema/system_tables.ts';
-import type { Statement } from '../../model/ast.ts';
+import type { RoleStatement, Statement } from '../../model/ast.ts';
 import type { ExecValue } from './values.ts';
 
 /** Per-connection state a statement can read or change. */
 export interface Session {
   keyspace?: string;
+  /** The logged-in role (PasswordAuthenticator); undefined for an anonymous connection. */
+  user?: string;
 }
 
 /** What execution needs from the node around it. */
@@ -23,12 +25,27 @@ export interface ExecEnv {
   nowMicros(): number;
   /** batch_size_fail_threshold in bytes (Cassandra's default 50 KiB when absent; 0 disables it). */
   batchSizeFailBytes?: number;
+  /** Role statements (CassandraRoleManager, src/auth); without it they are refused as for an anonymous user. */
+  roleStatement?(stmt: RoleStatement, session: Session): Promise<ResultMessage>;
+  /** The thresholds of client warnings (Cassandra's defaults when absent). */
+  warnThresholds?: import('./client-warnings.ts').WarnThresholds;
+  /** user_defined_functions_enabled: CREATE FUNCTION is refused unless set (Cassandra 5.0's default: false). */
+  userFunctionsEnabled?: boolean;
 }
 
 export interface ExecRequest {
   params: QueryParameters;
   /** Bound values in marker order (named values already mapped to positions). */
   values: ExecValue[];
+  /** Where the statement adds the client warnings of its response (v4+ WARNING flag), when the caller wants them. */
+  warnings?: string[];
+  /** The trace session of a traced request (the TRACING flag): statements add the events Cassandra's would. */
+  trace?: TraceSink;
+}
+
+/** Where a traced request's events go (node/tracing.ts stores them in system_traces). */
+export interface TraceSink {
+  trace(activity: string): void;
 }
 
 export interface Plan {

@@ -17,6 +17,8 @@ import { partitionKeyBindIndexes } from './rows.ts';
 import { jsonColumn, rowsToJson } from './json.ts';
 import { compileGroupBy, groupedPage } from './group-by.ts';
 import type { PagingState } from './paging.ts';
+import { aggregationWarning } from './client-warnings.ts';
+import { withFunctionSchema } from './selection-udf.ts';
 import { annRows, checkAnnRestrictions, compileAnn, MAX_TOP_K } from './ann.ts';
 
 export { compareClusteringOf, partitionKeyBytes, rowValues, splitPartitionKey } from './rows.ts';
@@ -32,7 +34,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   const table = ks.tables.get(stmt.table.name);
   if (!table) throw new InvalidRequestError(`table ${stmt.table.name} does not exist`);
   const markers = new MarkerTypes(markerCount);
-  const selection = compileSelection(table, stmt.selectors, markers);
+  const selection = withFunctionSchema(schema, () => compileSelection(table, stmt.selectors, markers));
   const virtual = table.virtual === true;
   const where = compileWhere(table, stmt.where, markers, virtual, stmt.allowFiltering, true);
   const ann = virtual ? undefined : compileAnn(table, stmt, markers, selection.isAggregate);
@@ -48,6 +50,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
     stmt.where.some((w) => w.lhs.kind === 'column' && w.lhs.name === c.name && w.op === 'IN'));
   const groupSpec = compileGroupBy(table, stmt);
   const grouped = groupSpec !== undefined || selection.isAggregate;
+  const warning = aggregationWarning(table, stmt, grouped);
   const variables = markers.finish();
   const resultColumns = stmt.json ? [jsonColumn(table)] : selection.columns;
   const pkIndexes = partitionKeyBindIndexes(table, stmt.where);
@@ -70,6 +73,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
       if (postOrdering && req.params.pageSize !== undefined && req.params.pageSize > 0) throw new InvalidRequestError(POST_ORDERING_PAGING_MSG);
       const state = req.params.pagingState ? decodePagingState(req.params.pagingState) : undefined;
       const nowSec = Math.floor(env.nowMicros() / 1e6);
+      beginRead(req, warning, where, table);
       const run = new SelectRun(env, ks, table, stmt, where, reversed, ctx, nowSec, req.params.consistency);
       const fetch = (l: Limits, s: PagingState | undefined): Promise<PageResult> =>
         virtual ? Promise.resolve(run.virtualPage(l, s)) : postOrdering ? run.orderedRows(l) : run.page(l, s);
@@ -86,8 +90,8 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
         projected = page.sources.map((row) => selection.projectRow(row, ctx, nowSec));
         next = page.next;
       }
-      const rows = stmt.json ? rowsToJson(selection.columns, projected) : projected;
-      const result: RowsResult = { kind: 'rows', columns: resultColumns, rows };
+      req.trace?.trace(`Read ${projected.length} live rows and 0 tombstone cells`);
+      const result: RowsResult = { kind: 'rows', columns: resultColumns, rows: stmt.json ? rowsToJson(selection.columns, projected) : projected };
       if (next) result.pagingState = encodePagingState(next);
       if (req.params.skipMetadata) result.noMetadata = true;
       return result;
@@ -95,6 +99,11 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
   };
 }
 
+/** What a read adds to its response before it starts: its client warning, its first trace event. */
+function beginRead(req: ExecRequest, warning: string | undefined, where: CompiledWhere, table: TableDef): void {
+  if (warning) req.warnings?.push(warning);
+  req.trace?.trace(where.partitionKeys ? `Executing single-partition query on ${table.name}` : 'Computing ranges to query');
+}
 
 /** DISTINCT and ORDER BY rules that depend on the selection and the WHERE clause, with Cassandra's messages. */
 function checkDistinctAndOrderBy(table: TableDef, stmt: SelectStatement, selection: Selection, where: CompiledWhere, isAnn: boolean, virtual: boolean): void {

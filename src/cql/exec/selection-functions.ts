@@ -15,6 +15,7 @@ import { UNSET } from '../../protocol/messages.ts';
 import { getAggregate, isAggregateName } from './aggregates.ts';
 import { combine, compileSelector, compileTermSelector, type Compiled } from './selection.ts';
 import { compileTimeFunction } from './selection-elements.ts';
+import { compileUserAggregate, compileUserFunction } from './selection-udf.ts';
 
 /** A function argument: a selector, or a literal typed by inference. */
 function compileArg(table: TableDef, a: Selector, markers: MarkerTypes, fn: string): Compiled {
@@ -56,7 +57,8 @@ function compileToJson(table: TableDef, args: Selector[], markers: MarkerTypes):
   return combine([inner], `system.tojson(${inner.name})`, T.text, ([v]) => Buffer.from(toJsonFunction(inner.type, v!), 'utf8'));
 }
 
-export function compileFunction(table: TableDef, name: string, args: Selector[], markers: MarkerTypes): Compiled {
+/** `written`: the name as the query wrote it (`system.f`), for the error naming an unknown function. */
+export function compileFunction(table: TableDef, name: string, args: Selector[], markers: MarkerTypes, written = name): Compiled {
   if (name === 'writetime' || name === 'ttl' || name === 'maxwritetime') return compileTimeFunction(table, name, args, markers);
   if (name === 'tojson') return compileToJson(table, args, markers);
   if (name === 'fromjson') return refuseFromJson(table, args, markers);
@@ -64,7 +66,7 @@ export function compileFunction(table: TableDef, name: string, args: Selector[],
   if (aggregate) return aggregate;
   if (SIMILARITY_FUNCTION_NAMES.has(name)) return compileSimilarity(table, name, args, markers, (x) => compileSelector(table, x, markers));
   const fn = name === 'token' ? tokenFunction(table.partitionKey.map((c) => c.type)) : getFunction(name);
-  if (!fn) throw new InvalidRequestError(`Unknown function '${name}'`);
+  if (!fn) return compileUserDefined(table, name, args, markers, written);
   // Selector arguments first (their types are fixed), then the literals and markers typed by the overload chosen.
   const selectors = args.map((a) => (a.kind === 'term' ? undefined : compileSelector(table, a, markers)));
   const shapes: ArgShape[] = args.map((a, i) => (a.kind === 'term' ? termShape(a.term, table.keyspace) : { kind: 'typed', type: selectors[i]!.type, text: selectors[i]!.name }));
@@ -73,6 +75,16 @@ export function compileFunction(table: TableDef, name: string, args: Selector[],
   const argTypes = overload.args;
   return combine(compiledArgs, `system.${name}(${compiledArgs.map((a) => a.name).join(', ')})`, overload.ret,
     (values, ctx) => fn.call(values, argTypes, ctx.nowMicros));
+}
+
+/** A user-defined function or aggregate of the table's keyspace, or the one `ks.name` names. */
+function compileUserDefined(table: TableDef, name: string, args: Selector[], markers: MarkerTypes, written: string): Compiled {
+  if (written.startsWith('system.')) throw new InvalidRequestError(`Unknown function '${written}'`);
+  const sel = (a: Selector) => compileSelector(table, a, markers);
+  const term = (a: Extract<Selector, { kind: 'term' }>, type: CqlType, argName: string) => compileTermAs(table, a.term, type, argName, markers);
+  const udf = compileUserFunction(table, name, args, sel, term) ?? compileUserAggregate(table, name, args, sel, term);
+  if (!udf) throw new InvalidRequestError(`Unknown function '${name}'`);
+  return udf;
 }
 
 /** A term argument compiled for the parameter type of the chosen overload. */

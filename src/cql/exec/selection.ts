@@ -160,7 +160,7 @@ export function compileSelector(table: TableDef, s: Selector, markers: MarkerTyp
       return { ...inner, name: `(${inner.name})` };
     }
     case 'function':
-      return compileFunction(table, s.name.toLowerCase().replace(/^system\./, ''), s.args, markers);
+      return compileFunction(table, s.name.toLowerCase().replace(/^system\./, ''), s.args, markers, s.name.toLowerCase());
   }
 }
 

@@ -24,6 +24,7 @@ import { compileNegation, compileOperation } from './operators.ts';
 import { literalAssignable } from '../../model/values/literals.ts';
 import { resolveTypeIn } from '../../schema/types_resolve.ts';
 import { toJsonFunction } from '../../model/values/json.ts';
+import { userFunctionTerm } from './selection-udf.ts';
 
 /** Per-execution inputs of compiled terms. */
 export interface BindContext {
@@ -126,6 +127,17 @@ export function inferType(term: Term): CqlType | undefined {
   }
 }
 
+/** A call of a user-defined function of the receiver's keyspace (or the one named), checked against the receiver. */
+function compileUserFunctionTerm(term: Extract<Term, { kind: 'function' }>, r: Receiver, markers: MarkerTypes): CompiledTerm {
+  const udf = term.name.toLowerCase().startsWith('system.') ? undefined
+    : userFunctionTerm(r.keyspace, term.name, term.args, (a, type, argName) => compileTerm(a, { ...r, name: argName, type }, markers));
+  if (!udf) throw new InvalidRequestError(`Unknown function '${term.name}'`);
+  if (!compatible(udf.type, r.type)) {
+    throw new InvalidRequestError(`Type error: cannot assign result of function ${udf.name} (type ${typeToCql(udf.type)}) to ${r.name} (type ${typeToCql(r.type)})`);
+  }
+  return udf.evaluate;
+}
+
 function compatible(produced: CqlType, wanted: CqlType): boolean {
   if (typeToCql(produced) === typeToCql(wanted)) return true;
   if (produced.kind !== 'native' || wanted.kind !== 'native') return false;
@@ -168,7 +180,7 @@ export function compileTerm(term: Term, r: Receiver, markers: MarkerTypes): Comp
       if (lower === 'fromjson') return compileFromJson(term.args, r, markers, (a, ar) => compileTerm(a, ar, markers), inferType);
       if (lower === 'tojson') return compileToJsonTerm(term.args, r, markers);
       const fn = lower === 'token' && r.tokenTypes ? tokenFunction(r.tokenTypes) : getFunction(term.name);
-      if (!fn) throw new InvalidRequestError(`Unknown function '${term.name}'`);
+      if (!fn) return compileUserFunctionTerm(term, r, markers);
       const overload = resolveOverload(fn.name, fn.signatures, term.args.map((a) => termShape(a, r.keyspace)));
       const argTypes = overload.args;
       const args = term.args.map((a, i) => compileTerm(a, { ...r, name: `arg${i}(system.${fn.name})`, type: argTypes[i]! }, markers));

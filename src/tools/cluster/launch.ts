@@ -1,11 +1,12 @@
 // Creating and running a cluster from a topology: per-node cassandra.yaml + cassandra-rackdc.properties, the manifest,
 // node and ILB processes, the network model, and the operator-facing summary. Shared by `cluster up` and `sibyl start`.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { NodeReport, StatusReport } from '../../server/admin-types.ts';
 import { writeConfigFiles } from '../../server/config.ts';
+import { ADMIN_TOKEN_FILE, createAdminTokenFile, readAdminTokenFile } from '../../server/admin-token.ts';
 import { adminCall } from '../admin-client.ts';
 import { formatStatus } from '../nodetool-format.ts';
 import { existsManifest, readManifest, writeManifest, type ClusterManifest, type ManifestIlb, type ManifestNode } from './manifest.ts';
@@ -21,10 +22,19 @@ const ADMIN_PORT = 7199;
  * The cluster in `dir`: an existing manifest is reused as it is (its configs may have been edited, its data is kept);
  * otherwise every node's configuration is written and a new manifest recorded.
  */
+/** The cluster's admin token, if it has one (clusters made before tokens have none). */
+function clusterAdminToken(dir: string): string | undefined {
+  const path = join(dir, ADMIN_TOKEN_FILE);
+  return existsSync(path) ? readAdminTokenFile(path) : undefined;
+}
+
 export function prepareCluster(dir: string, topology: ClusterTopology): { manifest: ClusterManifest; created: boolean } {
   const abs = resolve(dir);
   if (existsManifest(abs)) return { manifest: readManifest(abs), created: false };
   mkdirSync(abs, { recursive: true });
+  // Every node of the cluster requires this token for admin mutations; nodetool and the launcher send it.
+  const adminTokenFile = join(abs, ADMIN_TOKEN_FILE);
+  createAdminTokenFile(adminTokenFile);
   const specs = expandNodes(topology);
   const tokens = allocateClusterTokens(specs, topology.vnodes);
   const nodes: ManifestNode[] = specs.map((spec) => {
@@ -42,6 +52,7 @@ export function prepareCluster(dir: string, topology: ClusterTopology): { manife
       ...(topology.snitch === 'Ec2Snitch' ? { ec2AvailabilityZone: spec.ec2AvailabilityZone! } : { dataCenter: spec.dataCenter, rack: spec.rack }),
       dataDir: join(home, 'data'),
       hintsDirectory: join(home, 'hints'),
+      adminTokenFile,
     });
     return { ...spec, configPath, logPath: join(home, 'logs', 'system.log'), nativePort: NATIVE_PORT, adminPort: ADMIN_PORT };
   });
@@ -170,7 +181,7 @@ export function startIlbs(m: ClusterManifest, ilbAddress: string | undefined, ba
 export async function applyNetwork(m: ClusterManifest, always = false): Promise<void> {
   const cfg = networkConfig(m.topology);
   if (cfg.rules.length === 0 && !always) return;
-  await Promise.all(m.nodes.filter(nodeAlive).map((n) => adminCall(n.address, n.adminPort, '/network', { method: 'PUT', body: cfg })));
+  await Promise.all(m.nodes.filter(nodeAlive).map((n) => adminCall(n.address, n.adminPort, '/network', { method: 'PUT', body: cfg, token: clusterAdminToken(m.dir) })));
 }
 
 /**

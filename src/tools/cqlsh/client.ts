@@ -17,6 +17,8 @@ export interface QueryOptions {
   pageSize?: number;
   pagingState?: Buffer;
   values?: Array<Buffer | null>;
+  /** Sets the TRACING flag: the server traces the request and answers with the session id. */
+  tracing?: boolean;
 }
 
 export interface RowsResult {
@@ -37,6 +39,8 @@ export interface Response {
   result: Result;
   /** Server warnings (frame flag 0x08), printed by cqlsh after the result. */
   warnings: string[];
+  /** The tracing session of a traced request (frame flag 0x02). */
+  tracingId?: Buffer;
 }
 
 /** What each ERROR code carries after its message (native_protocol_v4.spec §9). */
@@ -150,7 +154,7 @@ export class CqlClient {
     const w = new BodyWriter(256 + cql.length * 3);
     w.writeLongString(cql);
     writeParams(w, o);
-    return this.request(Opcode.QUERY, w.take(), timeoutMs);
+    return this.request(Opcode.QUERY, w.take(), timeoutMs, o.tracing);
   }
 
   async prepare(cql: string, timeoutMs: number): Promise<Response> {
@@ -172,22 +176,25 @@ export class CqlClient {
     this.failAll();
   }
 
-  private async request(opcode: number, body: Buffer, timeoutMs: number): Promise<Response> {
-    const frame = await this.send(opcode, body, timeoutMs);
+  private async request(opcode: number, body: Buffer, timeoutMs: number, tracing = false): Promise<Response> {
+    const frame = await this.send(opcode, body, timeoutMs, tracing ? FrameFlag.TRACING : 0);
     if (frame.opcode !== Opcode.RESULT) throw new Error(`Unexpected response opcode ${frame.opcode}`);
     const r = new BodyReader(frame.body);
-    if (frame.flags & FrameFlag.TRACING) r.readUuid();
+    const tracingId = frame.flags & FrameFlag.TRACING ? Buffer.from(r.readUuid()) : undefined;
     const warnings = frame.flags & FrameFlag.WARNING ? r.readStringList() : [];
     if (frame.flags & FrameFlag.CUSTOM_PAYLOAD) r.readBytesMap();
-    return { result: readResult(r), warnings };
+    const res: Response = { result: readResult(r), warnings };
+    if (tracingId) res.tracingId = tracingId;
+    return res;
   }
 
   /** Sends one frame; resolves with the response frame, rejects with ServerErrorResponse for ERROR frames. */
-  private send(opcode: number, body: Buffer, timeoutMs: number): Promise<RawFrame> {
+  private send(opcode: number, body: Buffer, timeoutMs: number, flags = 0): Promise<RawFrame> {
     if (this.closed) return Promise.reject(new ConnectionClosedError('connection closed'));
     const stream = this.freeStreams.pop() ?? this.nextStream++;
     const header = Buffer.alloc(HEADER_LENGTH);
     header[0] = PROTOCOL_VERSION;
+    header[1] = flags;
     header.writeInt16BE(stream, 2);
     header[4] = opcode;
     header.writeUInt32BE(body.length, 5);

@@ -89,11 +89,7 @@ const tracing: CommandHandler = (shell, st) => {
   const args = tokenize(st.text).slice(1);
   const arg = args[0]?.text;
   if (args.length > 1 || (arg !== undefined && !/^(on|off)$/i.test(arg))) return improper(shell, st);
-  if (arg?.toUpperCase() === 'ON') {
-    shell.print('Tracing is not supported by Sibyl (it keeps no system_traces), so TRACING ON has no effect.');
-    return;
-  }
-  switchCommand(shell, false, arg, 'TRACING', 'Tracing');
+  shell.tracing = switchCommand(shell, shell.tracing, arg, 'TRACING', 'Tracing') ?? shell.tracing;
 };
 
 const help: CommandHandler = (shell, st) => {

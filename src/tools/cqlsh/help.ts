@@ -83,7 +83,8 @@ export const SHELL_HELP: Readonly<Record<string, string>> = {
   tracing: `
         TRACING [ON | OFF]
 
-          Sibyl does not record query traces, so tracing cannot be turned on.
+          Enables or disables request tracing: with TRACING ON, each statement's trace (its events from
+          system_traces) is printed after its result; TRACING alone shows whether it is on.
         `,
   unicode: `
         Text values are shown as they are; control characters appear as backslash escapes.

@@ -2,6 +2,7 @@
 // commands are handled here, everything else goes to the server, and results are printed the way cqlsh prints them.
 // Errors go to stderr, prefixed with `file:line:` when input is not a terminal; the caller turns statementError into
 // cqlsh's exit status 2.
+import { printTrace } from './tracing.ts';
 import { writeSync, closeSync } from 'node:fs';
 import { Consistency, type ConsistencyLevel } from '../../model/consistency.ts';
 import type { ColumnSpec } from '../../protocol/messages.ts';
@@ -42,6 +43,8 @@ export class Shell {
   paging = true;
   pageSize = DEFAULT_PAGE_SIZE;
   expand = false;
+  /** TRACING ON: statements are traced and their trace printed after their result. */
+  tracing = false;
   username: string | undefined;
   stop = false;
   statementError = false;
@@ -191,7 +194,7 @@ export class Shell {
   async performStatement(text: string): Promise<boolean> {
     let response;
     try {
-      response = await this.client.query(text, this.queryOptions(), this.config.requestTimeoutMs);
+      response = await this.client.query(text, { ...this.queryOptions(), tracing: this.tracing }, this.config.requestTimeoutMs);
     } catch (e) {
       this.printErr(formatError(e, this.hostInfo));
       return false;
@@ -209,8 +212,18 @@ export class Shell {
         await this.printStatic(r, true, 0);
       }
     }
+    if (response.tracingId) await this.printTraceOf(response.tracingId);
     this.printWarnings(response.warnings);
     return true;
+  }
+
+  private async printTraceOf(id: Buffer): Promise<void> {
+    try {
+      await printTrace({ client: this.client, consistency: this.consistency, formatOptions: this.formatOptions, color: this.color, tty: this.tty,
+        requestTimeoutMs: this.config.requestTimeoutMs, writeResult: (t, n) => this.writeResult(t, n), applyColor: (t, c) => this.applyColor(t, c) }, id);
+    } catch (e) {
+      this.printErr(`Unable to fetch query trace: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   queryOptions(pagingState?: Buffer): QueryOptions {

@@ -5,7 +5,7 @@
 // fraction of what the general-purpose driver does, so one client core can keep a node's read path busy.
 import { connect, type Socket } from 'node:net';
 import { BodyReader, BodyWriter } from '../../protocol/buffers.ts';
-import { HEADER_LENGTH, PROTOCOL_VERSION } from '../../protocol/frame.ts';
+import { FrameFlag, HEADER_LENGTH, PROTOCOL_VERSION } from '../../protocol/frame.ts';
 import { Opcode } from '../../protocol/messages.ts';
 import { QueryFlag } from '../../protocol/requests.ts';
 import { ResultKind, RowsFlag } from '../../protocol/responses.ts';
@@ -97,7 +97,7 @@ class Connection {
       if (buf.length - pos < HEADER_LENGTH + length) break;
       const stream = buf.readInt16BE(pos + 2);
       const opcode = buf[pos + 4]!;
-      const body = buf.subarray(pos + HEADER_LENGTH, pos + HEADER_LENGTH + length);
+      const body = withoutExtras(buf[pos + 1]!, buf.subarray(pos + HEADER_LENGTH, pos + HEADER_LENGTH + length));
       pos += HEADER_LENGTH + length;
       const p = this.pending.get(stream);
       if (p === undefined) continue; // events
@@ -189,4 +189,14 @@ export async function simpleNativeExecutor(hosts: readonly string[], port: numbe
     },
   };
   return { executor, close: () => conns.forEach((c) => c.close()) };
+}
+
+/** A response body past what its flags put ahead of the message: a tracing id, client warnings, a custom payload. */
+function withoutExtras(flags: number, body: Buffer): Buffer {
+  if ((flags & (FrameFlag.TRACING | FrameFlag.WARNING | FrameFlag.CUSTOM_PAYLOAD)) === 0) return body;
+  const r = new BodyReader(body);
+  if (flags & FrameFlag.TRACING) r.readUuid();
+  if (flags & FrameFlag.WARNING) r.readStringList();
+  if (flags & FrameFlag.CUSTOM_PAYLOAD) r.readBytesMap();
+  return body.subarray(r.pos);
 }

@@ -1,0 +1,114 @@
+// Authentication on a node: PasswordAuthenticator (src/auth) over system_auth.roles (auth-store.ts), and the default
+// superuser set up once the node is running. Cassandra delays that setup until the ring is known; here the first
+// attempt waits briefly for gossip, and failures (no replica of system_auth reachable yet) are retried.
+import type { Timers, TimerHandle } from '../cluster/env.ts';
+import type { ExecEnv } from '../cql/exec/index.ts';
+import { PasswordAuthenticator } from '../auth/authenticator.ts';
+import { bcryptHasher } from '../auth/bcrypt.ts';
+import { setupDefaultRole } from '../auth/default-role.ts';
+import { RoleManager } from '../auth/role-manager.ts';
+import { PASSWORD_AUTHENTICATOR_CLASS } from '../auth/sasl.ts';
+import type { AuthClock, PasswordHasher } from '../auth/types.ts';
+import { SystemAuthRoles } from './auth-store.ts';
+import type { LoginGate } from './handler.ts';
+import { InternalQueries } from './internal-query.ts';
+import type { StatementCache } from './statements.ts';
+import { AuthAccess } from './auth-access.ts';
+import type { RoleStatement } from '../model/ast-roles.ts';
+import type { Session } from '../cql/exec/index.ts';
+import type { ResultMessage } from '../protocol/messages.ts';
+import type { Schema } from '../schema/model.ts';
+import { InvalidRequestError, UnauthorizedError } from '../model/errors.ts';
+
+export interface AuthServiceOptions {
+  statements: StatementCache;
+  env: ExecEnv;
+  clock: AuthClock;
+  timers: Timers;
+  log: (msg: string, err?: unknown) => void;
+  credentialsValidityMs: number;
+  /** CassandraAuthorizer: permissions checked on every statement (auth-access.ts); absent: AllowAllAuthorizer. */
+  authorizer?: { schema: () => Schema; permissionsValidityMs: number };
+  hasher?: PasswordHasher;
+  /** A warning to log once the default role is set up, if system_auth is under-replicated for the cluster. */
+  replicationWarning?: () => string | undefined;
+  /** Before the first default-role attempt (gossip's first rounds). */
+  setupDelayMs?: number;
+}
+
+const SETUP_RETRY_MS = 2000;
+const SETUP_ATTEMPTS = 60;
+
+export class AuthService {
+  readonly roles: SystemAuthRoles;
+  readonly authenticator: PasswordAuthenticator;
+  readonly gate: LoginGate;
+  readonly roleManager: RoleManager;
+  readonly access: AuthAccess | undefined;
+  readonly hasher: PasswordHasher;
+  private setupTimer: TimerHandle | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: AuthServiceOptions) {
+    this.hasher = opts.hasher ?? bcryptHasher;
+    const queries = new InternalQueries(opts.statements, opts.env);
+    this.roles = new SystemAuthRoles(queries);
+    this.access = opts.authorizer === undefined ? undefined : new AuthAccess({
+      queries, roles: this.roles, clock: opts.clock, schema: opts.authorizer.schema, permissionsValidityMs: opts.authorizer.permissionsValidityMs,
+    });
+    this.authenticator = new PasswordAuthenticator({
+      roles: this.roles, hasher: this.hasher, clock: opts.clock, log: (m) => opts.log(m),
+      credentialsValidityMs: opts.credentialsValidityMs,
+    });
+    this.authenticator.limiting = false;
+    this.roleManager = new RoleManager({
+      store: this.roles, hasher: this.hasher, invalidate: (r) => this.authenticator.invalidate(r),
+      ...(this.access ? { authorizer: this.access.authorizer } : {}),
+    });
+    this.gate = {
+      className: PASSWORD_AUTHENTICATOR_CLASS,
+      authenticate: (address, token) => this.authenticator.authenticate(address, token),
+    };
+  }
+
+  /** A role or permission statement, by the logged-in role of `session`. */
+  async roleStatement(stmt: RoleStatement, session: Session): Promise<ResultMessage> {
+    if (stmt.op === 'grant_permission' || stmt.op === 'revoke_permission' || stmt.op === 'list_permissions') {
+      if (session.user === undefined) throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
+      if (this.access === undefined) throw new InvalidRequestError('GRANT, REVOKE and LIST permissions need authorizer: CassandraAuthorizer');
+      return this.access.statements.execute(stmt, session.user, session.keyspace);
+    }
+    const result = await this.roleManager.execute(stmt, session.user);
+    await this.access?.gate.done(session.user, stmt, session.keyspace);
+    return result;
+  }
+
+  start(): void {
+    this.scheduleSetup(this.opts.setupDelayMs ?? 500, SETUP_ATTEMPTS);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.setupTimer !== undefined) this.opts.timers.clearTimeout(this.setupTimer);
+  }
+
+  /** Refusals for /metrics. */
+  refusals(): Record<string, number> {
+    const s = this.authenticator.stats;
+    return { 'bad-credentials': s.failed, malformed: s.malformed, 'rate-limited': s.rateLimited };
+  }
+
+  private scheduleSetup(delayMs: number, attemptsLeft: number): void {
+    if (this.stopped || attemptsLeft === 0) return;
+    this.setupTimer = this.opts.timers.setTimeout(() => {
+      setupDefaultRole(this.roles, this.hasher, (m) => this.opts.log(m)).then(() => {
+        this.authenticator.limiting = true;
+        const warning = this.opts.replicationWarning?.();
+        if (warning !== undefined) this.opts.log(warning);
+      }, (err: unknown) => {
+        this.opts.log('Setup task failed with error, rescheduling', err);
+        this.scheduleSetup(SETUP_RETRY_MS, attemptsLeft - 1);
+      });
+    }, delayMs);
+  }
+}
