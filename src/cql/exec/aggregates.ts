@@ -4,7 +4,8 @@
 // step rounded HALF_EVEN at the dividend's scale; float and double sums are Kahan-compensated. Over no rows count,
 // sum and avg are 0, min and max null.
 import { InvalidRequestError } from '../../model/errors.ts';
-import { T, type CqlType } from '../../model/types.ts';
+import { T, type CqlType, type NativeTypeName } from '../../model/types.ts';
+import { readInteger, writeInteger } from '../../model/values/numbers.ts';
 import { bigintToVarint, decodeDecimal, encodeDecimal, varintToBigint, type Decimal } from '../../model/values/codec.ts';
 import { compareValues } from '../../model/values/compare.ts';
 import { decimalAdd, decimalDivideKeepScale, decimalSubtract } from '../../model/values/decimal-math.ts';
@@ -29,30 +30,6 @@ function noSignature(name: 'sum' | 'avg'): InvalidRequestError {
   const names = name === 'sum' ? NUMERIC_SUM : NUMERIC_AVG;
   return new InvalidRequestError(`Invalid call to function ${name}, none of its type signatures match (known type signatures: ` +
     `${names.map((n) => `system.${name} : (${n}) -> ${n}`).join(', ')})`);
-}
-
-const INT_WIDTH: Record<string, number> = { tinyint: 8, smallint: 16, int: 32, bigint: 64, counter: 64 };
-
-function readInteger(name: string, b: Buffer): bigint {
-  switch (name) {
-    case 'tinyint': return BigInt(b.readInt8(0));
-    case 'smallint': return BigInt(b.readInt16BE(0));
-    case 'int': return BigInt(b.readInt32BE(0));
-    case 'varint': return varintToBigint(b);
-    default: return b.readBigInt64BE(0);
-  }
-}
-
-function writeInteger(name: string, v: bigint): Buffer {
-  if (name === 'varint') return bigintToVarint(v);
-  const bits = INT_WIDTH[name]!;
-  const b = Buffer.alloc(bits / 8);
-  const w = BigInt.asIntN(bits, v);
-  if (bits === 8) b.writeInt8(Number(w));
-  else if (bits === 16) b.writeInt16BE(Number(w));
-  else if (bits === 32) b.writeInt32BE(Number(w));
-  else b.writeBigInt64BE(w);
-  return b;
 }
 
 /** Kahan summation, with the plain sum kept for the one case it is right: a sum of same-signed infinities. */
@@ -112,7 +89,7 @@ function decimalAccumulator(avg: boolean): Accumulator {
   };
 }
 
-function integerAccumulator(name: string, avg: boolean): Accumulator {
+function integerAccumulator(name: NativeTypeName, avg: boolean): Accumulator {
   let sum = 0n;
   let count = 0n;
   return {
