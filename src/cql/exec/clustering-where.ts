@@ -1,5 +1,6 @@
 // Compiling clustering relations of a WHERE clause into ClusteringRestrictions (clustering.ts), with Cassandra's
 // rules and messages: which combinations select rows directly, which need ALLOW FILTERING, which are refused.
+import { relationTermText } from './term-text.ts';
 import type { Relation, Term } from '../../model/ast.ts';
 import type { CqlType } from '../../model/types.ts';
 import type { ColumnDef, TableDef } from '../../schema/model.ts';
@@ -33,26 +34,8 @@ export interface ClusteringAnalysis {
   filteringError?: string;
 }
 
-export function termText(t: Term): string {
-  switch (t.kind) {
-    case 'literal': return t.type === 'string' ? `'${t.text.replace(/'/g, "''")}'` : t.type === 'blob' ? `0x${t.text}` : t.text;
-    case 'null': return 'null';
-    case 'bind': return t.name ? `:${t.name}` : '?';
-    case 'list': return `[${t.elements.map(termText).join(', ')}]`;
-    case 'set': return `{${t.elements.map(termText).join(', ')}}`;
-    case 'map': return `{${t.entries.map(([k, v]) => `${termText(k)}: ${termText(v)}`).join(', ')}}`;
-    case 'empty_braces': return '{}';
-    case 'tuple': return `(${t.elements.map(termText).join(', ')})`;
-    case 'udt': return `{${t.fields.map(([f, v]) => `${f}: ${termText(v)}`).join(', ')}}`;
-    case 'function': return `${t.name}(${t.args.map(termText).join(', ')})`;
-    case 'cast': return termText(t.term);
-    case 'operation': return `${termText(t.left)} ${t.op} ${termText(t.right)}`;
-    case 'negate': return `-${termText(t.term)}`;
-  }
-}
-
 function relationText(rel: Relation, columns: string[]): string {
-  const rhs = rel.op === 'IN' && rel.rhs.kind === 'list' ? `(${rel.rhs.elements.map(termText).join(', ')})` : termText(rel.rhs);
+  const rhs = rel.op === 'IN' && rel.rhs.kind === 'list' ? `(${rel.rhs.elements.map(relationTermText).join(', ')})` : relationTermText(rel.rhs);
   return `(${columns.join(', ')}) ${rel.op} ${rhs}`;
 }
 
@@ -87,7 +70,7 @@ function compileTuple(table: TableDef, columns: ColumnDef[], t: Term, markers: M
   }
   if (t.kind !== 'tuple') throw new InvalidRequestError(`Expected a tuple of values for the multi-column relation on ${tupleName(columns)}`);
   if (t.elements.length !== columns.length) {
-    throw new InvalidRequestError(`Expected ${columns.length} elements in value tuple, but got ${t.elements.length}: ${termText(t)}`);
+    throw new InvalidRequestError(`Expected ${columns.length} elements in value tuple, but got ${t.elements.length}: ${relationTermText(t)}`);
   }
   const parts: CompiledTerm[] = t.elements.map((e, i) => compileTerm(e, receiverOf(table, columns[i]), markers));
   return (ctx) => parts.map((p, i) => {

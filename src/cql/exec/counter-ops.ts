@@ -6,7 +6,7 @@ import type { ColumnDef, TableDef } from '../../schema/model.ts';
 import type { Cell } from '../../storage/types.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
 import { UNSET } from '../../protocol/messages.ts';
-import { termText } from './clustering-where.ts';
+import { relationTermText } from './term-text.ts';
 import type { WriteTime } from './cells.ts';
 import type { ExecValue } from './values.ts';
 
@@ -19,7 +19,7 @@ export function checkCounterStatement(stmt: ModificationStatement): void {
 
 /** Cassandra's words for `c = x + c` on anything but a list (its message prints the operator as "-"). */
 export function prependError(c: ColumnDef, a: Assignment & { kind: 'prepend' }): InvalidRequestError {
-  return new InvalidRequestError(`Invalid operation (${c.name} = ${termText(a.value)} - ${c.name}) for non list column ${c.name}`);
+  return new InvalidRequestError(`Invalid operation (${c.name} = ${relationTermText(a.value)} - ${c.name}) for non list column ${c.name}`);
 }
 
 export function setCounterError(c: ColumnDef): InvalidRequestError {

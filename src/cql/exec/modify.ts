@@ -26,7 +26,7 @@ import { liveRows } from '../../storage/live.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 import { compileConditions, isConditional, type StatementConditions } from './conditions.ts';
 import { checkConditionalWhere, executeCas } from './lwt.ts';
-import { termText } from './clustering-where.ts';
+import { relationTermText } from './term-text.ts';
 import { addDeltas, checkCounterStatement, counterDelta, prependError, setCounterError } from './counter-ops.ts';
 import { hasCounters, isCounterType } from '../../storage/counters.ts';
 import { emptyCells } from '../../storage/types.ts';
@@ -265,7 +265,7 @@ function compileAssignment(table: TableDef, a: Assignment, markers: MarkerTypes)
       if (a.kind === 'prepend' && t.kind !== 'list') throw prependError(c, a);
       if (isCounterType(t)) return { c, a, value: compileTerm(a.value, receiver(table, c), markers) };
       if (t.kind !== 'list' && t.kind !== 'set' && t.kind !== 'map') {
-        throw new InvalidRequestError(`Invalid operation (${c.name} = ${c.name} ${a.kind === 'remove' ? '-' : '+'} ${termText(a.value)}) for non counter column ${c.name}`);
+        throw new InvalidRequestError(`Invalid operation (${c.name} = ${c.name} ${a.kind === 'remove' ? '-' : '+'} ${relationTermText(a.value)}) for non counter column ${c.name}`);
       }
       if (!isMultiCell(t)) throw new InvalidRequestError(`Invalid operation for frozen collection column ${c.name}`);
       const rt = a.kind === 'remove' && t.kind === 'map' ? { kind: 'set' as const, element: t.key, frozen: false } : t;

@@ -12,7 +12,8 @@ import { readCollection, readMap } from '../../model/values/collections.ts';
 import { compileTerm, MarkerTypes, type BindContext, type CompiledTerm, type Receiver } from './terms.ts';
 import type { ExecValue } from './values.ts';
 import { buildSlices, type ClusteringRestrictions } from './clustering.ts';
-import { analyzeClustering, entryPredicate, multiColumnEntry, singleColumnEntry, termText, type ClusteringEntry } from './clustering-where.ts';
+import { analyzeClustering, entryPredicate, multiColumnEntry, singleColumnEntry, type ClusteringEntry } from './clustering-where.ts';
+import { relationTermText } from './term-text.ts';
 import { quoteIdentIfNeeded } from '../../model/types.ts';
 import { analyzedPredicate, planIndexes } from './index-plan.ts';
 import type { IndexQuery } from '../../index/types.ts';
@@ -130,7 +131,7 @@ function compilePredicate(table: TableDef, rel: Relation, markers: MarkerTypes):
   const term = compileTerm(rel.rhs, r, markers);
   // Neither legacy nor SAI indexes support LIKE in Cassandra 5.0 (SASI, which did, is disabled by default).
   if (rel.op === 'LIKE') {
-    throw new InvalidRequestError(`LIKE restriction is only supported on properly indexed columns. ${quoteIdentIfNeeded(col.name)} LIKE ${termText(rel.rhs)} is not valid.`);
+    throw new InvalidRequestError(`LIKE restriction is only supported on properly indexed columns. ${quoteIdentIfNeeded(col.name)} LIKE ${relationTermText(rel.rhs)} is not valid.`);
   }
   const op = rel.op;
   return (row, ctx) => {
@@ -168,7 +169,7 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
   for (const rel of where) {
     // Cassandra 5.0 accepts != only in IF conditions.
     if (rel.op === '!=' && rel.lhs.kind === 'column') {
-      throw new InvalidRequestError(`Unsupported "!=" relation: ${quoteIdentIfNeeded(rel.lhs.name)} != ${termText(rel.rhs)}`);
+      throw new InvalidRequestError(`Unsupported "!=" relation: ${quoteIdentIfNeeded(rel.lhs.name)} != ${relationTermText(rel.rhs)}`);
     }
     if (rel.lhs.kind === 'token') {
       const pkNames = table.partitionKey.map((c) => c.name);

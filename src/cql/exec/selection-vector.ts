@@ -7,7 +7,7 @@ import { T, typeToCql, type CqlType } from '../../model/types.ts';
 import type { ColumnDef, TableDef } from '../../schema/model.ts';
 import { floatVector } from '../../model/values/vector.ts';
 import { similarity, type SimilarityFunction } from '../../model/values/similarity.ts';
-import { termText } from './clustering-where.ts';
+import { relationTermText } from './term-text.ts';
 import { compileTerm, type BindContext, type MarkerTypes } from './terms.ts';
 import type { SourceRow } from './selection.ts';
 
@@ -45,7 +45,7 @@ export function compileSimilarity(table: TableDef, name: string, args: Selector[
     }
     const term = (a as Extract<Selector, { kind: 'term' }>).term;
     const t = compileTerm(term, { keyspace: table.keyspace, table: table.name, name: `${name}(arg${i})`, type: vt }, markers);
-    return { name: termText(term), type: vt, columnsUsed: [], evaluate: (_r, ctx) => { const v = t(ctx); return Buffer.isBuffer(v) ? v : null; } };
+    return { name: relationTermText(term), type: vt, columnsUsed: [], evaluate: (_r, ctx) => { const v = t(ctx); return Buffer.isBuffer(v) ? v : null; } };
   });
   return {
     name: `system.${name}(${compiled.map((c) => c.name).join(', ')})`, type: T.float,

@@ -5,7 +5,7 @@ import { InvalidRequestError } from '../../model/errors.ts';
 import { typeToCql, type CqlType } from '../../model/types.ts';
 import { UNSET } from '../../protocol/messages.ts';
 import { serializeVector } from '../../model/values/vector.ts';
-import { termText } from './clustering-where.ts';
+import { relationTermText } from './term-text.ts';
 import type { BindContext, CompiledTerm, MarkerTypes, Receiver } from './terms.ts';
 
 type VectorType = Extract<CqlType, { kind: 'vector' }>;
@@ -22,7 +22,7 @@ export function compileVectorLiteral(term: Extract<Term, { kind: 'list' }>, t: V
       return compileTerm(e, er, markers);
     } catch (err) {
       if (err instanceof InvalidRequestError && e.kind === 'literal') {
-        throw new InvalidRequestError(`Invalid vector literal for ${r.name}: value ${termText(e)} is not of type ${typeToCql(t.element)}`);
+        throw new InvalidRequestError(`Invalid vector literal for ${r.name}: value ${relationTermText(e)} is not of type ${typeToCql(t.element)}`);
       }
       throw err;
     }
