@@ -226,6 +226,11 @@ export class MessagingService {
     return this.peers.get(to)?.link.connected ?? false;
   }
 
+  /** Replaces the outbound connection to `to` with a fresh one on the next message (the peer was marked down). */
+  resetConnection(to: string): void {
+    this.peers.get(to)?.link.reset();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

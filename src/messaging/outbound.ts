@@ -95,6 +95,23 @@ export class OutboundLink {
     this.socket = undefined;
   }
 
+  /**
+   * Drops the current connection (the peer was convicted), as Cassandra interrupts its outbound connections to a
+   * node it marks down. A connection to an unreachable peer is stuck behind the kernel's retransmission backoff
+   * (seconds, doubling), so after a partition heals it could stay silent long after the network is back; a fresh
+   * connection attempt goes through our own connect timeout and backoff instead. The next message reconnects.
+   */
+  reset(): void {
+    if (this.state !== 'connected' && this.state !== 'connecting') return;
+    const socket = this.socket;
+    this.socket = undefined;
+    this.out.take();
+    this.state = 'idle';
+    this.failures = 0;
+    socket?.destroy();
+    if (this.queue.length > 0) this.connect();
+  }
+
   private write(frame: Buffer): void {
     const socket = this.socket!;
     if (socket.writableLength + this.out.length > this.opts.maxBufferedBytes) return this.opts.onDrop(1, 'backpressure');

@@ -43,6 +43,8 @@ import { uuidFrom } from '../repair/repair.ts';
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
   transport<M>(verb: string): Transport<M>;
+  /** Drops the outbound connection to a peer marked down, so the next message opens a fresh one. */
+  resetConnection?(to: string): void;
 }
 
 /** The node's storage: replica data, the schema, Paxos state and node-local metadata. */
@@ -286,7 +288,10 @@ export class NodeCore {
           this.sync.reconcileWith(p);
           void this.replayHintsTo(p.endpoint);
         },
-        onDown: (p) => this.emit({ type: 'STATUS_CHANGE', change: 'DOWN', ...native(p) }),
+        onDown: (p) => {
+          this.env.messenger.resetConnection?.(p.endpoint);
+          this.emit({ type: 'STATUS_CHANGE', change: 'DOWN', ...native(p) });
+        },
         onSchema: (p) => this.sync.reconcileWith(p),
         onRingChange: () => this.savePeersSoon(),
       },
