@@ -7,6 +7,7 @@ import { TokenRing, type RingEndpoint } from './ring.ts';
 import type { PeerNodeInfo } from '../schema/system_tables.ts';
 import { parseEndpoint } from '../model/endpoint.ts';
 
+/** What a node announces about itself in gossip. */
 export interface LocalNode {
   /** Internode endpoint "ip:storage_port": the node's identity in gossip and messaging. */
   endpoint: string;
@@ -45,17 +46,11 @@ export interface PeerView {
   load?: number;
 }
 
-/** A peer as the ring needs it, kept across restarts (node/node-core.ts saves them when the ring changes). */
-export interface SavedPeer {
-  endpoint: string;
-  hostId: string;
-  dataCenter: string;
-  rack: string;
-  tokens: string[];
-  rpcAddress: string;
-  nativePort: number;
-  releaseVersion: string;
-}
+/**
+ * A peer as the ring needs it, kept across restarts (node/node-core.ts saves them when the ring changes): the same
+ * facts a node announces about itself.
+ */
+export type SavedPeer = LocalNode;
 
 /** An endpoint's address and port (the shared parser, under the names membership uses). */
 export function splitEndpoint(endpoint: string): { address: string; port: number } {
