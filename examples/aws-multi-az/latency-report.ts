@@ -31,7 +31,7 @@ export function seedTables(r: LatencyRuns): string[] {
     ['READ', 'Single AZ', r.singleRead, 'read', 'single'],
     ['', 'Multi AZ (3 AZs)', r.multiRead, 'read', 'multi'],
   ];
-  const head = (a: string, b: string, c: string): string => `${''.padEnd(24)}${a.padStart(16)}${b.padStart(18)}${c.padStart(18)}`;
+  const head = (a: string, b: string, c: string): string => `${''.padEnd(24)}${a.padStart(14)}${b.padStart(16)}${c.padStart(18)}`;
   return [
     'Seed 004 Tables 1 and 2 beside Sibyl: median and 95th percentile, ms (RF 3, CL ONE, 6 nodes)',
     head('Sibyl', 'seed Table 1', 'seed Table 2'),
@@ -61,7 +61,7 @@ export function figure1Table(title: string, nodes: readonly NodeReadRow[]): stri
 export function figure1Svg(nodes: readonly NodeReadRow[], reads: number): string {
   return barChartSvg({
     title: `Replica reads per node, 6 nodes over 3 AZs, CL ONE (${reads.toLocaleString('en-US')} reads; seed 004 Figure 1)`,
-    categories: nodes.map((n) => `${n.node.split('.').slice(-1)[0]} (${n.location.split('/').pop()})`),
+    categories: nodes.map((n) => `.${n.node.split('.').slice(-2).join('.')} (${n.location.split('/').pop()})`),
     series: [
       { name: 'coordinator in the same AZ', values: nodes.map((n) => n.localRack), color: '#2b7bba' },
       { name: 'coordinator in another AZ', values: nodes.map((n) => n.remoteRack), color: '#e6842a' },

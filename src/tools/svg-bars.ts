@@ -64,15 +64,19 @@ export function barChartSvg(c: BarChart): string {
       const v = s.values[i]!;
       const x = x0 + j * barW;
       out.push(`<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 1).toFixed(1)}" height="${(top + plotH - y(v)).toFixed(1)}" fill="${escapeXml(s.color)}"><title>${escapeXml(`${cat} ${s.name}: ${fmt(v)}`)}</title></rect>`);
+      // The value above its bar, so that a bar too short to see (a handful of remote reads) still reads as a number.
+      out.push(`<text x="${(x + barW / 2).toFixed(1)}" y="${(y(v) - 4).toFixed(1)}" text-anchor="middle" font-size="10">${fmt(v)}</text>`);
     });
     out.push(`<text x="${(left + (i + 0.5) * groupW).toFixed(1)}" y="${top + plotH + 16}" text-anchor="middle">${escapeXml(cat)}</text>`);
   });
   out.push(`<line x1="${left}" x2="${width - right}" y1="${top + plotH}" y2="${top + plotH}" stroke="#333"/>`);
-  c.series.forEach((s, j) => {
-    const x = left + j * 160;
-    out.push(`<rect x="${x}" y="${height - 30}" width="12" height="12" fill="${escapeXml(s.color)}"/>`);
-    out.push(`<text x="${x + 18}" y="${height - 20}">${escapeXml(s.name)}</text>`);
-  });
+  // Legend entries side by side, each as wide as its text (about 7 px a character at 12 px sans-serif).
+  let legendX = left;
+  for (const s of c.series) {
+    out.push(`<rect x="${legendX}" y="${height - 30}" width="12" height="12" fill="${escapeXml(s.color)}"/>`);
+    out.push(`<text x="${legendX + 18}" y="${height - 20}">${escapeXml(s.name)}</text>`);
+    legendX += 18 + s.name.length * 7 + 24;
+  }
   out.push('</svg>', '');
   return out.join('\n');
 }

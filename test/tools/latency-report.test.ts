@@ -31,8 +31,9 @@ test('the Figure 1 chart: an SVG document with one bar per node and origin, labe
   assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.match(svg, /<\/svg>\n$/);
   assert.equal((svg.match(/<rect [^>]*><title>/g) ?? []).length, 18, '6 nodes × 3 origins');
-  assert.match(svg, /<title>1 \(1a\) coordinator in the same AZ: 3,001<\/title>/);
-  assert.match(svg, />6 \(1c\)</);
+  assert.match(svg, />3,001<\/text>/, 'values printed above the bars');
+  assert.match(svg, /<title>\.73\.1 \(1a\) coordinator in the same AZ: 3,001<\/title>/);
+  assert.match(svg, />\.73\.6 \(1c\)</);
   assert.equal(tickStep(3006), 1000);
   assert.equal(tickStep(7), 2);
   assert.throws(() => barChartSvg({ title: 't', categories: ['a', 'b'], series: [{ name: 's', values: [1], color: 'red' }] }), /1 values for 2 categories/);
