@@ -16,6 +16,7 @@ import type { Coordinator, Mutation } from './coordinator.ts';
 import { assureSufficientLiveReplicas } from './consistency.ts';
 import { AckCounter, LatencyTracker, isLocalCl, pendingBlockFor, replicaSet, type Topology } from './replica-set.ts';
 import { Speculation } from './speculation.ts';
+import { ReplicaReadCounts } from './replica-reads.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET, MemoryHintStore, type HintStore } from './hints.ts';
 import { scanSegments } from './segments.ts';
 import { seededRandom, type Clock, type Random, type TimerHandle, type Timers } from '../cluster/env.ts';
@@ -99,6 +100,8 @@ interface ReadQuery {
 export class ClusterCoordinator implements Coordinator, ReplicaReader {
   readonly hints: HintStore;
   readonly latency = new LatencyTracker();
+  /** Reads this node served as a replica, by the asking coordinator's rack and DC (seed 004's Figure 1). */
+  readonly replicaReads = new ReplicaReadCounts();
   readonly paxos: PaxosProposer;
   readonly counters: CounterWriter;
   readonly batchlog: Batchlog;
@@ -119,8 +122,8 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     this.readTimeouts = new DeadlineTable(o.clock, o.timers, (h) => h.deadline, (h) => h.expire());
     this.speculations = new DeadlineTable(o.clock, o.timers, (h) => h.speculateAt, (h) => h.speculate());
     handle(o.messenger, Verbs.MUTATION, (p) => this.onMutation(p));
-    handle(o.messenger, Verbs.READ, (p) => this.onRead(p));
-    handle(o.messenger, Verbs.READ_DIGEST, (p) => partitionDigest(this.onRead(p) ?? undefined));
+    handle(o.messenger, Verbs.READ, (p, from) => this.onRead(p, from));
+    handle(o.messenger, Verbs.READ_DIGEST, (p, from) => partitionDigest(this.onRead(p, from) ?? undefined));
     handle(o.messenger, Verbs.SCAN, (p) => this.onScan(p));
     handle(o.messenger, Verbs.TRUNCATE, (p) => this.onTruncate(p));
     handle(o.messenger, Verbs.INDEX_SCAN, (p) => this.onIndexScan(p));
@@ -181,7 +184,8 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     return true;
   }
 
-  private onRead(p: ReadRequest): PartitionData | null {
+  private onRead(p: ReadRequest, from: string): PartitionData | null {
+    this.replicaReads.servedFor(this.o.topology, from);
     return this.o.store.read(this.table(p.t), p.key, p.token, p.filter, p.now) ?? null;
   }
 
@@ -291,6 +295,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
       let digest: Buffer | undefined;
       if (local) {
         // The local replica is read in place (no message); the await keeps the handler's callbacks asynchronous.
+        this.replicaReads.servedSelf();
         data = await this.o.store.read(q.table, q.key, q.token, q.filter, q.nowSec);
         if (!wantData) [digest, data] = [partitionDigest(data), undefined];
       } else {
@@ -317,6 +322,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     if (counter.blockFor <= 1 && targets[0]?.id === this.o.topology.self) {
       // The coordinator is the closest replica and one answer is enough: a local read cannot time out, so there is
       // nothing to speculate about and no timer to arm (this is every read of a single-node cluster).
+      this.replicaReads.servedSelf();
       return this.o.store.read(table, key, token, filter, nowSec);
     }
     const query: ReadQuery = { table, key, token, filter, nowSec };

@@ -174,6 +174,19 @@ export interface AdminSource {
   cleanup?(keyspace: string | undefined, tables: string[]): Promise<void>;
   /** `nodetool rebuild [-- SOURCE_DC]`. */
   rebuild?(sourceDc: string | undefined): Promise<void>;
+  /** Replica reads served since start, by the coordinator's origin (`GET /replicareads`). */
+  replicaReads?(): ReplicaReadsReport;
+}
+
+/**
+ * Reads (data and digest) this node served as a replica since it started, by where the coordinator sat: in this
+ * node's rack, another rack of its DC, another DC. `self` (this node coordinated) is included in `local_rack`.
+ */
+export interface ReplicaReadsReport {
+  local_rack: number;
+  remote_rack: number;
+  remote_dc: number;
+  self: number;
 }
 
 export interface ViewBuildStatusEntry {

@@ -100,6 +100,10 @@ function routes(source: AdminSource): Map<string, Handler> {
     ['GET /ring', json((p) => source.ring(optional(p, 'keyspace')))],
     ['GET /describecluster', json(() => source.describeCluster())],
     ['GET /hints', json(() => source.pendingHints())],
+    ['GET /replicareads', json(() => {
+      if (!source.replicaReads) throw new AdminRequestError('this node does not count replica reads', 404);
+      return source.replicaReads();
+    })],
     ['GET /tablestats', json((p) => {
       if (!source.tableStats) throw new AdminRequestError('this node has no storage statistics', 404);
       return source.tableStats(p.getAll('table'));

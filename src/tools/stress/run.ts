@@ -14,6 +14,7 @@ import { latencyMs, type IntervalLine, type StressMetrics } from './metrics.ts';
 import { loadProfile } from './profile.ts';
 import { improvement, keepRamping, nextThreadCount, runPhase, type Clock, type PhaseOptions, type PhaseResult } from './runner.ts';
 import { serverCpu, serverCpuLine } from './server-cpu.ts';
+import { fetchReplicaReads, replicaReadDeltas, replicaReadsBlock } from './replica-reads.ts';
 import { predefinedWorkload, quoteIdent, type Workload } from './workload.ts';
 
 const clock: Clock = {
@@ -111,7 +112,7 @@ async function measuredRun(s: StressSettings, c: StressClient, o: Outputs, makeW
   const h = intervalHandler(o, w.description, () => start, typeWidth);
   const rate = s.rate.kind === 'threads' ? s.rate : undefined;
   const hosts = [...c.client.hosts.values()].map((x) => x.address.replace(/:\d+$/, ''));
-  const server0 = await serverCpu(hosts, s.port.admin);
+  const [server0, reads0] = await Promise.all([serverCpu(hosts, s.port.admin), fetchReplicaReads(hosts, s.port.admin)]);
   const cpu0 = process.cpuUsage();
   start = clock.now();
   const r = await runPhase(c.executor, w, {
@@ -119,13 +120,15 @@ async function measuredRun(s: StressSettings, c: StressClient, o: Outputs, makeW
     intervalMs: s.log.intervalMs, retries: s.errors.retries, ignoreErrors: s.errors.ignore, onInterval: h.onInterval,
   }, clock);
   const cpu = process.cpuUsage(cpu0);
-  const serverLine = serverCpuLine(server0, await serverCpu(hosts, s.port.admin), total0Seconds(r), r.metrics.results().total.ops);
+  const [server1, reads1] = await Promise.all([serverCpu(hosts, s.port.admin), fetchReplicaReads(hosts, s.port.admin)]);
+  const serverLine = serverCpuLine(server0, server1, total0Seconds(r), r.metrics.results().total.ops);
   const { total, byType, byCoordinator } = r.metrics.results();
   const results = resultsBlock(total, byType);
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   const extras = [
     '',
     ...coordinatorBlock(byCoordinator, c.locate),
+    ...replicaReadsBlock(replicaReadDeltas(reads0, reads1), (h) => c.locate(`${h}:${s.port.native}`)),
     ...(rate?.fixed ? fixedRateBlock(total, rate.opsPerSec) : []),
     `Client CPU                : ${cpuSec.toFixed(1)} s (${Math.round((cpuSec / total.seconds) * 100)}% of one core; ${Math.round(total.ops / Math.max(cpuSec, 0.001)).toLocaleString('en-US')} ops per client CPU-second)`,
     ...(serverLine !== undefined ? [serverLine] : []),
