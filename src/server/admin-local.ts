@@ -36,6 +36,8 @@ export interface LocalAdminDeps {
   hints?: () => Array<{ target: string; count: number; sizeBytes: number; oldest: number; newest: number }>;
   /** Refused connections and logins so far, by transport ('internode', 'native', 'auth') and reason (a metric). */
   refusals?: () => Record<string, Record<string, number>>;
+  /** Prometheus text appended to the registry's at each scrape (metrics kept outside prom-client, request-metrics.ts). */
+  extraMetrics?: () => string;
   /** Rebuilds indexes of a table on this node; returns the names rebuilt. */
   indexes?: { rebuild(table: TableDef, names: string[]): Promise<string[]> };
 }
@@ -300,7 +302,8 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     },
     async metrics(): Promise<string> {
       registry ??= metricsRegistry();
-      return (await registry).metrics();
+      const text = await (await registry).metrics();
+      return deps.extraMetrics === undefined ? text : `${text}${text.endsWith('\n') ? '' : '\n'}${deps.extraMetrics()}`;
     },
     async rebuildIndex(ksName: string, tableName: string, names: string[]): Promise<void> {
       const ks = deps.systemContext().schema.keyspaces.get(ksName);

@@ -134,6 +134,20 @@ export async function stopNodes(m: ClusterManifest, nodes: readonly ManifestNode
   return stopped.length;
 }
 
+/**
+ * Records the latency between racks and between DCs in the manifest and injects it into every running node (`cluster
+ * network`, the dashboard's latency form). Returns the line the operator is told.
+ */
+export async function setClusterLatency(m: ClusterManifest, latency: { rackMs?: number; dcMs?: number }): Promise<string> {
+  const net = { ...m.topology.network };
+  if (latency.dcMs !== undefined) net.dcMs = latency.dcMs;
+  if (latency.rackMs !== undefined) net.rackMs = latency.rackMs;
+  m.topology.network = net;
+  writeManifest(m);
+  await applyNetwork(m, true);
+  return `latency between racks ${net.rackMs ?? 0} ms, between data centres ${net.dcMs ?? 0} ms (${m.nodes.filter(nodeAlive).length} running nodes updated)`;
+}
+
 async function down(dir: string): Promise<ClusterManifest> {
   const m = readManifest(dir);
   const ilbs = await stopProcesses(m.ilbs.map((i) => ({ pid: i.pid, marker: `${i.address}:${i.port}` })), 'SIGTERM');
@@ -271,13 +285,8 @@ export function registerClusterCommand(program: Command): void {
     .action((o: { dir?: string; latencyDc?: number; latencyRack?: number }) =>
       guard(async () => {
         const m = readManifest(findClusterDir(o.dir));
-        const net = { ...m.topology.network };
-        if (o.latencyDc !== undefined) net.dcMs = o.latencyDc;
-        if (o.latencyRack !== undefined) net.rackMs = o.latencyRack;
-        m.topology.network = net;
-        writeManifest(m);
-        await applyNetwork(m, true);
-        process.stdout.write(`latency between racks ${net.rackMs ?? 0} ms, between data centres ${net.dcMs ?? 0} ms (${m.nodes.filter(nodeAlive).length} running nodes updated)\n`);
+        const latency = { ...(o.latencyDc !== undefined ? { dcMs: o.latencyDc } : {}), ...(o.latencyRack !== undefined ? { rackMs: o.latencyRack } : {}) };
+        process.stdout.write(`${await setClusterLatency(m, latency)}\n`);
       }),
     );
 
