@@ -79,6 +79,13 @@ describe('state', () => {
     assert.deepEqual(ringArcs(new Map()), []);
   });
 
+  test('with every node down, the ring comes from the tokens the launcher recorded', () => {
+    const targets = TARGETS.map((t) => ({ ...t, running: false, tokens: TOKENS[t.address]! }));
+    const s = new DashboardAggregator('c').update(targets, targets.map((t) => ({ address: t.address, error: 'not running' })), 1, { network: { rackMs: 0, dcMs: 0 }, controls: true });
+    assert.equal(s.ring.length, 4);
+    assert.deepEqual(s.nodes.map((n) => [n.state, n.running]), [['DN', false], ['DN', false], ['DN', false]]);
+  });
+
   test('two polls give rates, p99, hints and local reads; a node that does not answer is DN with its peers view', () => {
     const agg = new DashboardAggregator('c');
     const extra = { network: { rackMs: 1, dcMs: 0 }, controls: true };

@@ -66,7 +66,7 @@ export async function runDashboard(o: DashboardOptions): Promise<{ url: string; 
   const token = existsSync(tokenPath) ? readAdminTokenFile(tokenPath) : undefined;
   const dashboard = new Dashboard({
     clusterName: first.clusterName,
-    targets: () => readManifest(dir).nodes.map((n) => ({ name: n.name, address: n.address, adminPort: n.adminPort, dataCenter: n.dataCenter, rack: n.rack, running: nodeAlive(n) })),
+    targets: () => readManifest(dir).nodes.map((n) => ({ name: n.name, address: n.address, adminPort: n.adminPort, dataCenter: n.dataCenter, rack: n.rack, running: nodeAlive(n), ...(n.tokens ? { tokens: n.tokens } : {}) })),
     poll: (t) => pollNode(t, token),
     network: () => {
       const net = readManifest(dir).topology.network;

@@ -11,14 +11,14 @@ main { display: grid; grid-template-columns: 340px 1fr; gap: 16px; padding: 16px
 section { background: #fff; border-radius: 6px; padding: 12px; box-shadow: 0 1px 2px rgba(0,0,0,.12); }
 h2 { font-size: 14px; margin: 0 0 8px; text-transform: uppercase; letter-spacing: .04em; color: #5b6475; }
 .dc { margin-bottom: 12px; } .dc > .head, .rack > .head { display: flex; gap: 8px; align-items: center; }
-.dc > .head b { font-size: 15px; } .racks { display: flex; flex-wrap: wrap; gap: 10px; margin-top: 6px; }
-.rack { border: 1px solid #d8dce3; border-radius: 6px; padding: 8px; min-width: 230px; flex: 1; }
+.dc > .head b { font-size: 15px; } .racks { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 10px; margin-top: 6px; }
+.rack { border: 1px solid #d8dce3; border-radius: 6px; padding: 8px; }
 .node { border-left: 5px solid #999; padding: 6px 8px; margin-top: 6px; background: #fafbfc; border-radius: 4px; }
 .node[data-state="UN"] { border-color: #1f9d55; } .node[data-state^="D"] { border-color: #d63c3c; background: #fff4f4; }
 .node[data-state="UJ"], .node[data-state="UL"], .node[data-state="UM"] { border-color: #e0a100; }
 .node .title { display: flex; justify-content: space-between; gap: 6px; }
 .badge { font-weight: 700; font-family: ui-monospace, monospace; }
-.stats { display: grid; grid-template-columns: auto auto; column-gap: 10px; font-size: 12px; color: #3b4252; margin: 4px 0; }
+.stats { display: grid; grid-template-columns: max-content auto; column-gap: 10px; font-size: 12px; color: #3b4252; margin: 4px 0; }
 .stats span:nth-child(odd) { color: #7a8394; }
 button { font: inherit; font-size: 12px; padding: 1px 7px; border: 1px solid #b8bfcc; background: #fff; border-radius: 4px; cursor: pointer; }
 button:hover { background: #eef1f6; } button.kill { color: #b02a2a; } button:disabled { opacity: .5; cursor: default; }

@@ -97,6 +97,10 @@ export class Dashboard {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
         res.end(DASHBOARD_PAGE);
         return;
+      case 'GET /favicon.ico':
+        res.writeHead(204);
+        res.end();
+        return;
       case 'GET /api/state':
         (this.latest ? Promise.resolve(this.latest) : this.pollOnce()).then((s) => sendJson(res, 200, s), fail);
         return;

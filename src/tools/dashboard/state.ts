@@ -13,6 +13,8 @@ export interface NodeTarget {
   rack: string;
   /** Whether the launcher's process for it is alive (undefined when not known). */
   running?: boolean;
+  /** Its tokens as the launcher last recorded them, for the ring while no node that knows them answers. */
+  tokens?: string[];
 }
 
 /** What one node's admin API answered in one poll; a missing part is a call that failed. */
@@ -202,6 +204,7 @@ function tokensOf(targets: readonly NodeTarget[], answered: readonly NodePoll[])
         break;
       }
     }
+    if (!out.has(t.address) && t.tokens !== undefined && t.tokens.length > 0) out.set(t.address, t.tokens);
   }
   return out;
 }
