@@ -1,7 +1,8 @@
 // The dashboard in a real browser (issue 15): the azure-single-region preset's layout (8 nodes, two per rack in
 // rack1–rack4 of WESTUS) launched on this suite's own addresses, 127.0.70.4–11, `sibyl dashboard` serving it, and
 // Debian's chromium driven by playwright-core: 8 nodes in 4 racks, all UN; kill one with its button and see it DN; start
-// it with its button and see it UN again. Screenshots go to test-output/dashboard/ (gitignored), printed at the end.
+// it with its button and see it UN again; on the way, node1's p99 from some client traffic and the latency form.
+// Screenshots go to test-output/dashboard/ (gitignored), printed at the end.
 // Run under the multi-node lock: `npm run test:browser`. Needs `apt-get install -y chromium`.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { Client, policies } from 'cassandra-driver';
 import { chromium, type Browser } from 'playwright-core';
 import YAML from 'yaml';
 import { CLI_SOURCE, REPO_ROOT } from '../../src/tools/bundle.ts';
@@ -106,6 +108,22 @@ test('the dashboard shows the 8-node preset, and its buttons kill and start a no
   for (const r of ['rack1', 'rack2', 'rack3', 'rack4']) assert.equal(await page.locator(`.rack[data-rack="${r}"] .node`).count(), 2, `two nodes in ${r}`);
   await page.waitForFunction(() => document.querySelectorAll('.node[data-state="UN"]').length === 8, undefined, { timeout: 30_000 });
   assert.ok((await page.locator('#ring path').count()) >= 8 * 16, 'the ring has every vnode range');
+  // Some client traffic through node1: its requests/s and p99 (from its latency histogram) appear on the page.
+  const client = new Client({ contactPoints: [`${PREFIX}4`], localDataCenter: 'WESTUS', policies: {
+    loadBalancing: new policies.loadBalancing.AllowListPolicy(new policies.loadBalancing.DCAwareRoundRobinPolicy('WESTUS'), [`${PREFIX}4:9042`]),
+  } });
+  try {
+    await client.connect();
+    const until = Date.now() + 2500;
+    while (Date.now() < until) await Promise.all(Array.from({ length: 20 }, () => client.execute('SELECT release_version FROM system.local')));
+    await page.waitForFunction((a) => document.querySelector(`.node[data-node="${a}"] [data-stat="p99"]`)?.textContent?.endsWith(' ms') === true, `${PREFIX}4`, { timeout: 10_000 });
+  } finally {
+    await client.shutdown();
+  }
+  assert.match((await page.locator(`.node[data-node="${PREFIX}4"] [data-stat="req/s"]`).textContent()) ?? '', /^\d/);
+  await page.locator('#rackMs').fill('1');
+  await page.locator('#latency button[type="submit"]').click();
+  await page.waitForFunction(() => /latency between racks 1 ms/.test(document.querySelector('#log')?.textContent ?? ''), undefined, { timeout: 15_000 });
   mkdirSync(outDir, { recursive: true });
   await page.screenshot({ path: join(outDir, '1-all-up.png'), fullPage: true });
 

@@ -50,7 +50,8 @@ async function post(path, body) {
   try {
     const r = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const j = await r.json();
-    log(r.ok ? j.message : 'error: ' + j.error);
+    // Success arrives as a 'log' event, which every open page gets; only a refusal is this page's alone.
+    if (!r.ok) log('error: ' + j.error);
   } catch (e) { log('error: ' + e); }
 }
 function buttons(sel) {
@@ -63,7 +64,7 @@ function nodeCard(n) {
   return '<div class="node" data-node="' + esc(n.address) + '" data-state="' + esc(n.state) + '">' +
     '<div class="title"><span><i style="display:inline-block;width:9px;height:9px;border-radius:2px;background:' + colour(n.address) + '"></i> ' +
     esc(n.name) + ' <small>' + esc(n.address) + '</small></span><span class="badge">' + esc(n.state) + '</span></div>' +
-    '<div class="stats">' + stats.map(([k, v]) => '<span>' + k + '</span><span>' + esc(v) + '</span>').join('') + '</div>' +
+    '<div class="stats">' + stats.map(([k, v]) => '<span>' + k + '</span><span data-stat="' + k + '">' + esc(v) + '</span>').join('') + '</div>' +
     buttons({ node: n.address }) + '</div>';
 }
 function renderTopology() {
@@ -79,10 +80,13 @@ function arcPath(a, r0, r1) {
   return 'M' + pt(a.start, r1) + ' A' + r1 + ' ' + r1 + ' 0 ' + large + ' 1 ' + pt(a.end, r1) + ' L' + pt(a.end, r0) + ' A' + r0 + ' ' + r0 + ' 0 ' + large + ' 0 ' + pt(a.start, r0) + 'Z';
 }
 function renderRing() {
+  const r = state.ring;
+  // The range through the minimum token is drawn as two arcs; it is still one range.
+  const ranges = r.length - (r.length > 1 && r[0].start === 0 && r[r.length - 1].end === 1 ? 1 : 0);
   const down = new Set(state.nodes.filter((n) => n.state[0] === 'D').map((n) => n.address));
   const arcs = state.ring.map((a) => '<path d="' + arcPath(a, 62, 92) + '" fill="' + colour(a.owner) + '" opacity="' + (down.has(a.owner) ? 0.25 : 1) + '"><title>' + esc(a.owner) + '</title></path>').join('');
   $('#ring').innerHTML = '<svg viewBox="0 0 200 200" role="img" aria-label="token ring">' + arcs +
-    '<text x="100" y="104" text-anchor="middle" font-size="12">' + state.ring.length + ' ranges</text></svg>';
+    '<text x="100" y="104" text-anchor="middle" font-size="12">' + ranges + ' ranges</text></svg>';
   $('#legend').innerHTML = state.nodes.map((n) => '<div><i style="background:' + colour(n.address) + '"></i>' + esc(n.name) + ' ' + esc(n.address) + '</div>').join('');
 }
 function renderChart() {
@@ -104,7 +108,8 @@ function render() {
   $('#updated').textContent = 'updated ' + new Date(state.updatedAtMs).toLocaleTimeString();
   $('#summary').textContent = state.nodes.filter((n) => n.state === 'UN').length + '/' + state.nodes.length + ' UN';
   renderTopology(); renderRing(); renderChart();
-  if (document.activeElement !== $('#rackMs') && document.activeElement !== $('#dcMs')) { $('#rackMs').value = state.network.rackMs; $('#dcMs').value = state.network.dcMs; }
+  // A value being edited is the operator's until it is submitted.
+  for (const [id, v] of [['#rackMs', state.network.rackMs], ['#dcMs', state.network.dcMs]]) if (!$(id).dataset.dirty) $(id).value = v;
   document.body.dataset.nodes = String(state.nodes.length);
 }
 document.addEventListener('click', (e) => {
@@ -115,7 +120,14 @@ document.addEventListener('click', (e) => {
   log(b.dataset.action + ' ' + (body.node || (body.rack ? body.dc + '/' + body.rack : body.dc)) + ' \\u2026');
   post('/api/action', body);
 });
-$('#latency').addEventListener('submit', (e) => { e.preventDefault(); log('setting latency \\u2026'); post('/api/network', { rackMs: $('#rackMs').value, dcMs: $('#dcMs').value }); });
+for (const id of ['#rackMs', '#dcMs']) $(id).addEventListener('input', () => { $(id).dataset.dirty = '1'; });
+$('#latency').addEventListener('submit', (e) => {
+  e.preventDefault();
+  log('setting latency \\u2026');
+  const body = { rackMs: $('#rackMs').value, dcMs: $('#dcMs').value };
+  delete $('#rackMs').dataset.dirty; delete $('#dcMs').dataset.dirty;
+  post('/api/network', body);
+});
 const events = new EventSource('/api/events');
 events.addEventListener('state', (e) => { state = JSON.parse(e.data); render(); });
 events.addEventListener('log', (e) => log(JSON.parse(e.data).message));
