@@ -108,6 +108,7 @@ test('the dashboard shows the 8-node preset, and its buttons kill and start a no
   for (const r of ['rack1', 'rack2', 'rack3', 'rack4']) assert.equal(await page.locator(`.rack[data-rack="${r}"] .node`).count(), 2, `two nodes in ${r}`);
   await page.waitForFunction(() => document.querySelectorAll('.node[data-state="UN"]').length === 8, undefined, { timeout: 30_000 });
   assert.ok((await page.locator('#ring path').count()) >= 8 * 16, 'the ring has every vnode range');
+  assert.equal(await page.locator('#ring text').textContent(), `${8 * 16} ranges`, '16 vnodes a node');
   // Some client traffic through node1: its requests/s and p99 (from its latency histogram) appear on the page.
   const client = new Client({ contactPoints: [`${PREFIX}4`], localDataCenter: 'WESTUS', policies: {
     loadBalancing: new policies.loadBalancing.AllowListPolicy(new policies.loadBalancing.DCAwareRoundRobinPolicy('WESTUS'), [`${PREFIX}4:9042`]),

@@ -85,15 +85,12 @@ export function ringArcs(tokensByNode: ReadonlyMap<string, readonly string[]>): 
   // Fractions with 1e-6 precision are plenty for a drawing; BigInt keeps the division exact before that.
   const frac = (t: bigint): number => Number(((t - MIN_TOKEN) * 1_000_000n) / TOKEN_SPAN) / 1_000_000;
   const arcs: RingArc[] = [];
-  for (let i = 0; i < all.length; i++) {
-    const prev = all[(i + all.length - 1) % all.length]!;
-    const cur = all[i]!;
-    // The first range wraps around from the last token, through the minimum token.
-    if (i === 0) {
-      arcs.push({ start: 0, end: frac(cur.token), owner: cur.owner });
-      arcs.push({ start: frac(prev.token), end: 1, owner: cur.owner });
-    } else arcs.push({ start: frac(prev.token), end: frac(cur.token), owner: cur.owner });
-  }
+  const first = all[0]!;
+  arcs.push({ start: 0, end: frac(first.token), owner: first.owner });
+  for (let i = 1; i < all.length; i++) arcs.push({ start: frac(all[i - 1]!.token), end: frac(all[i]!.token), owner: all[i]!.owner });
+  // The first token's range wraps around from the last token through the minimum token: drawn as two arcs, the
+  // first and the last, so the page can count it once.
+  arcs.push({ start: frac(all[all.length - 1]!.token), end: 1, owner: first.owner });
   return arcs.filter((a) => a.end > a.start);
 }
 
