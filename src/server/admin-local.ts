@@ -38,6 +38,8 @@ export interface LocalAdminDeps {
   refusals?: () => Record<string, Record<string, number>>;
   /** Replica reads served so far, by the coordinator's origin (a metric and `GET /replicareads`). */
   replicaReads?: () => ReplicaReadsReport;
+  /** Prometheus text appended to the registry's at each scrape (metrics kept outside prom-client, request-metrics.ts). */
+  extraMetrics?: () => string;
   /** Rebuilds indexes of a table on this node; returns the names rebuilt. */
   indexes?: { rebuild(table: TableDef, names: string[]): Promise<string[]> };
 }
@@ -314,7 +316,8 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     },
     async metrics(): Promise<string> {
       registry ??= metricsRegistry();
-      return (await registry).metrics();
+      const text = await (await registry).metrics();
+      return deps.extraMetrics === undefined ? text : `${text}${text.endsWith('\n') ? '' : '\n'}${deps.extraMetrics()}`;
     },
     async rebuildIndex(ksName: string, tableName: string, names: string[]): Promise<void> {
       const ks = deps.systemContext().schema.keyspaces.get(ksName);

@@ -22,6 +22,7 @@ import { systemViewsSource } from './system-views-source.ts';
 import { startAdminServer } from './admin.ts';
 import { readAdminTokenFile } from './admin-token.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
+import { ClientRequestMetrics } from './request-metrics.ts';
 import { lifecycleAdmin } from './admin-lifecycle.ts';
 import { NodeLifecycle } from './lifecycle.ts';
 import type { EventMessage } from '../protocol/messages.ts';
@@ -189,6 +190,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     maxConnections: config.nativeTransportMaxConcurrentConnections, maxConnectionsPerIp: config.nativeTransportMaxConcurrentConnectionsPerIp,
   }, log);
   const tlsStats = { tlsHandshakeFailures: 0 };
+  const requestMetrics = new ClientRequestMetrics();
   const server: Server = nativeServer(config.clientTls, (socket: Socket) => {
     const ip = socket.remoteAddress ?? '';
     if (!admission.admit(ip)) {
@@ -198,6 +200,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     const conn = new Connection(socket, handler, {
       maxFrameBytes, idleTimeoutMs: config.nativeTransportIdleTimeoutMs, frameReadTimeoutMs: config.nativeTransportFrameReadTimeoutMs,
       onTimeout: (why) => admission.timedOut(why),
+      onRequestServed: (ms) => requestMetrics.record(ms),
     });
     connections.add(conn);
     socket.on('close', () => { connections.delete(conn); admission.release(ip); });
@@ -248,6 +251,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const admin = await startAdminServer(
     Object.assign(localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
       hints: () => hints.pending(), indexes: core.indexes, replicaReads: () => core.coordinator.replicaReads.snapshot(),
+      extraMetrics: () => requestMetrics.exposition(),
       refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }), lifecycleAdmin(core)),
     config.listenAddress, config.adminPort,
     config.adminTokenFile === undefined ? {} : { token: readAdminTokenFile(config.adminTokenFile), onRefused: () => { adminRefused++; } },

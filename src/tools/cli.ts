@@ -11,6 +11,7 @@ import { registerPlanCommand } from './plan/command.ts';
 import { registerDrillCommand } from './drill/command.ts';
 import { registerDeployCommand } from './deploy/command.ts';
 import { registerLabCommand } from './lab/command.ts';
+import { registerDashboardCommand } from './dashboard/command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sibyl')
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerDrillCommand(program);
   registerDeployCommand(program);
   registerLabCommand(program);
+  registerDashboardCommand(program);
   return program;
 }
 

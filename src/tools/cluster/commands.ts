@@ -12,6 +12,7 @@ import {
 } from './launch.ts';
 import { existsManifest, findClusterDir, readManifest, selectNodes, writeManifest, type ClusterManifest, type ManifestNode } from './manifest.ts';
 import { stopProcesses } from './processes.ts';
+import { ttyProgress } from '../progress.ts';
 import { waitReady } from './ready.ts';
 import { countTopology, parseTopologyYaml, presetTopology, PRESETS, type ClusterTopology, type PresetOptions } from './topology.ts';
 
@@ -54,14 +55,27 @@ function defaultDir(o: UpOptions, t: ClusterTopology): string {
   return resolve('clusters', o.name ?? t.preset ?? t.clusterName);
 }
 
-/** A progress line on a terminal, one line per change otherwise (logs, tests). */
-export function progressReporter(label: string): (ready: number, total: number) => void {
-  const tty = process.stderr.isTTY === true;
-  return (ready, total) => {
-    const width = 20;
-    const filled = Math.round((ready / total) * width);
-    const line = `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${ready}/${total} nodes ready`;
-    process.stderr.write(tty ? `\r${line}${ready === total ? '\n' : ''}` : `${line}\n`);
+/**
+ * Start-up progress: on a terminal, two bars (node processes whose admin API answers; nodes UN everywhere and serving
+ * a driver); otherwise one plain line per change (logs, tests, CI). `done()` puts the bars away.
+ */
+export async function progressReporter(label: string, total: number): Promise<{ report: (ready: number, total: number, phase: string, started: number) => void; done: () => void }> {
+  const bars = await ttyProgress([
+    { key: 'started', label: `${label}: started`, total, unit: 'nodes' },
+    { key: 'ready', label: `${label}: UN`, total, unit: 'nodes' },
+  ]);
+  if (bars !== undefined) return { report: (ready, _total, _phase, started) => bars.update({ started, ready }), done: () => bars.stop() };
+  let printed = -1;
+  return {
+    report: (ready, n) => {
+      // The plain form counts ready nodes only: a line per node start as well would double a log's length.
+      if (ready === printed) return;
+      printed = ready;
+      const width = 20;
+      const filled = Math.round((ready / n) * width);
+      process.stderr.write(`${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${ready}/${n} nodes ready\n`);
+    },
+    done: () => undefined,
   };
 }
 
@@ -70,8 +84,9 @@ export async function startAndWait(m: ClusterManifest, nodes: readonly ManifestN
   const toStart = nodes.filter((n) => !nodeAlive(n));
   await checkAddressesFree(toStart);
   startNodes(m, toStart, true, await cliCommand());
+  const progress = await progressReporter('starting', nodes.length);
   try {
-    const r = await waitReady(nodes, { timeoutMs: timeoutSec * 1000, progress: progressReporter('starting'), alive: nodeAlive });
+    const r = await waitReady(nodes, { timeoutMs: timeoutSec * 1000, progress: progress.report, alive: nodeAlive }).finally(progress.done);
     if (r.selfOnly.length > 0) process.stderr.write(`note: ${r.selfOnly.length} node(s) see only themselves: cluster membership is not wired into the node yet\n`);
   } catch (e) {
     await stopProcesses(toStart.map((n) => ({ pid: n.pid, marker: n.configPath })), 'SIGTERM');
@@ -132,6 +147,20 @@ export async function stopNodes(m: ClusterManifest, nodes: readonly ManifestNode
   for (const n of nodes) delete n.pid;
   writeManifest(m);
   return stopped.length;
+}
+
+/**
+ * Records the latency between racks and between DCs in the manifest and injects it into every running node (`cluster
+ * network`, the dashboard's latency form). Returns the line the operator is told.
+ */
+export async function setClusterLatency(m: ClusterManifest, latency: { rackMs?: number; dcMs?: number }): Promise<string> {
+  const net = { ...m.topology.network };
+  if (latency.dcMs !== undefined) net.dcMs = latency.dcMs;
+  if (latency.rackMs !== undefined) net.rackMs = latency.rackMs;
+  m.topology.network = net;
+  writeManifest(m);
+  await applyNetwork(m, true);
+  return `latency between racks ${net.rackMs ?? 0} ms, between data centres ${net.dcMs ?? 0} ms (${m.nodes.filter(nodeAlive).length} running nodes updated)`;
 }
 
 async function down(dir: string): Promise<ClusterManifest> {
@@ -271,13 +300,8 @@ export function registerClusterCommand(program: Command): void {
     .action((o: { dir?: string; latencyDc?: number; latencyRack?: number }) =>
       guard(async () => {
         const m = readManifest(findClusterDir(o.dir));
-        const net = { ...m.topology.network };
-        if (o.latencyDc !== undefined) net.dcMs = o.latencyDc;
-        if (o.latencyRack !== undefined) net.rackMs = o.latencyRack;
-        m.topology.network = net;
-        writeManifest(m);
-        await applyNetwork(m, true);
-        process.stdout.write(`latency between racks ${net.rackMs ?? 0} ms, between data centres ${net.dcMs ?? 0} ms (${m.nodes.filter(nodeAlive).length} running nodes updated)\n`);
+        const latency = { ...(o.latencyDc !== undefined ? { dcMs: o.latencyDc } : {}), ...(o.latencyRack !== undefined ? { rackMs: o.latencyRack } : {}) };
+        process.stdout.write(`${await setClusterLatency(m, latency)}\n`);
       }),
     );
 

@@ -11,8 +11,11 @@ export interface ReadyOptions {
    * the node every node is a single-node ring; once it is, a node briefly sees only itself right after starting.
    */
   selfOnlyGraceMs?: number;
-  /** Called whenever the count of ready nodes changes. */
-  progress?: (ready: number, total: number, phase: string) => void;
+  /**
+   * Called whenever the count of ready nodes, or of nodes whose admin API answers (`started`), changes. Ready means
+   * UN as every other node sees it and serving a driver.
+   */
+  progress?: (ready: number, total: number, phase: string, started: number) => void;
   /** Checked between polls: a node process that died makes waiting pointless. */
   alive?: (n: ManifestNode) => boolean;
   /**
@@ -63,7 +66,7 @@ export async function waitReady(nodes: readonly ManifestNode[], opts: ReadyOptio
   const firstSelfOnly = new Map<ManifestNode, number>();
   const lastError = new Map<ManifestNode, string>();
   const selfOnly = new Set<string>();
-  let reported = -1;
+  let reported = '';
 
   const check = async (n: ManifestNode): Promise<void> => {
     let status: StatusReport;
@@ -107,9 +110,10 @@ export async function waitReady(nodes: readonly ManifestNode[], opts: ReadyOptio
   for (;;) {
     await Promise.all(nodes.filter((n) => state.get(n) !== 'ready').map(check));
     const ready = nodes.filter((n) => state.get(n) === 'ready').length;
-    if (ready !== reported) {
-      reported = ready;
-      opts.progress?.(ready, nodes.length, ready === nodes.length ? 'ready' : 'starting');
+    const started = nodes.filter((n) => state.get(n) !== 'down').length;
+    if (`${ready}/${started}` !== reported) {
+      reported = `${ready}/${started}`;
+      opts.progress?.(ready, nodes.length, ready === nodes.length ? 'ready' : 'starting', started);
     }
     if (ready === nodes.length) return { selfOnly: [...selfOnly] };
     const dead = opts.alive ? nodes.filter((n) => !opts.alive!(n)) : [];

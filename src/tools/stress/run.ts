@@ -16,6 +16,7 @@ import { improvement, keepRamping, nextThreadCount, runPhase, type Clock, type P
 import { serverCpu, serverCpuLine } from './server-cpu.ts';
 import { fetchReplicaReads, replicaReadDeltas, replicaReadsBlock } from './replica-reads.ts';
 import { predefinedWorkload, quoteIdent, type Workload } from './workload.ts';
+import { ttyProgress, type ProgressBars } from '../progress.ts';
 
 const clock: Clock = {
   now: () => performance.now(),
@@ -24,9 +25,14 @@ const clock: Clock = {
 
 type Out = (line: string) => void;
 
+/** The progress bar of the measured run in progress, when stderr is a terminal (see measuredRun). */
+let activeBar: ProgressBars | undefined;
+
 function makeOut(s: StressSettings): Out {
   return (line) => {
-    process.stdout.write(`${line}\n`);
+    // On a terminal, a line written under the bar would be overdrawn: the bar prints it above itself.
+    if (activeBar !== undefined && process.stdout.isTTY === true) activeBar.log(line);
+    else process.stdout.write(`${line}\n`);
     if (s.log.file !== undefined) appendFileSync(s.log.file, `${line}\n`);
   };
 }
@@ -114,11 +120,21 @@ async function measuredRun(s: StressSettings, c: StressClient, o: Outputs, makeW
   const hosts = [...c.client.hosts.values()].map((x) => x.address.replace(/:\d+$/, ''));
   const [server0, reads0] = await Promise.all([serverCpu(hosts, s.port.admin), fetchReplicaReads(hosts, s.port.admin)]);
   const cpu0 = process.cpuUsage();
+  const length = s.command.length;
+  activeBar = length.kind === 'count' ? await ttyProgress([{ key: 'ops', label: `${threads} threads`, total: length.ops, unit: 'ops' }]) : undefined;
+  const onInterval: typeof h.onInterval = (lines, stderr, m) => {
+    h.onInterval(lines, stderr, m);
+    const total = lines.find((l) => l.type === 'total');
+    if (total !== undefined) activeBar?.update({ ops: total.total.ops });
+  };
   start = clock.now();
   const r = await runPhase(c.executor, w, {
-    threads, length: s.command.length, opsPerSec: rate?.opsPerSec ?? 0, fixedRate: rate?.fixed ?? false,
-    intervalMs: s.log.intervalMs, retries: s.errors.retries, ignoreErrors: s.errors.ignore, onInterval: h.onInterval,
-  }, clock);
+    threads, length, opsPerSec: rate?.opsPerSec ?? 0, fixedRate: rate?.fixed ?? false,
+    intervalMs: s.log.intervalMs, retries: s.errors.retries, ignoreErrors: s.errors.ignore, onInterval,
+  }, clock).finally(() => {
+    activeBar?.stop();
+    activeBar = undefined;
+  });
   const cpu = process.cpuUsage(cpu0);
   const [server1, reads1] = await Promise.all([serverCpu(hosts, s.port.admin), fetchReplicaReads(hosts, s.port.admin)]);
   const serverLine = serverCpuLine(server0, server1, total0Seconds(r), r.metrics.results().total.ops);
