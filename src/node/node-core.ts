@@ -38,6 +38,7 @@ import { Bootstrap } from '../bootstrap/bootstrap.ts';
 import { decommission } from '../bootstrap/decommission.ts';
 import { cleanup } from '../bootstrap/cleanup.ts';
 import { rebuild } from '../bootstrap/rebuild.ts';
+import { RemovalCoordinator } from '../bootstrap/removenode.ts';
 import { uuidFrom } from '../repair/repair.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
@@ -109,7 +110,7 @@ export interface NodeSettings {
    * Present when the node is to bootstrap (auto_bootstrap, a new node with no tokens yet, not a seed): `tokens` is
    * then empty, and the tokens chosen are handed to `saveTokens` once the node has joined.
    */
-  bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void> };
+  bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void>; replaceAddress?: string };
   /** Cassandra's ring delay for decommission (30 s by default; the bootstrap's own when bootstrapping). */
   ringDelayMs?: number;
   /** PasswordAuthenticator: clients log in (auth-service.ts); absent: AllowAllAuthenticator. */
@@ -393,6 +394,7 @@ export class NodeCore {
     this.bootstrap = new Bootstrap({
       self: this.endpoint, address: s.broadcastAddress, dataCenter: s.dataCenter, rack: s.rack, numTokens: b.numTokens,
       ringDelayMs: b.ringDelayMs, membership: this.membership, streaming: this.streaming, schema: () => this.schema.current,
+      ...(b.replaceAddress !== undefined ? { replaceAddress: b.replaceAddress } : {}), nowMs: () => Math.floor(this.env.nowMicros() / 1000),
       schemaAgrees: () => this.membership.peers().filter((p) => p.alive).every((p) => p.schemaVersion === this.schema.version),
       clock: this.env.clock, timers: this.env.timers, random: this.env.random, log: this.env.log, saveTokens: b.saveTokens,
     });
@@ -418,6 +420,20 @@ export class NodeCore {
     // the node's tokens back into their rings, as a node that is merely down).
     this.gossipStopped = true;
     for (const l of this.loops.splice(0)) l.stop();
+  }
+
+  private removalCoordinator: RemovalCoordinator | undefined;
+
+  /** removenode (and its status and force) and assassinate: this node speaks for a dead one in gossip. */
+  get removals(): RemovalCoordinator {
+    const ringDelayMs = this.settings.ringDelayMs ?? 30_000;
+    this.removalCoordinator ??= new RemovalCoordinator({
+      self: this.endpoint, selfHostId: this.settings.hostId, messenger: this.env.messenger, streaming: this.streaming,
+      membership: this.membership, schema: () => this.schema.current, timers: this.env.timers,
+      nowMs: () => Math.floor(this.env.nowMicros() / 1000), settleMs: Math.min(ringDelayMs, 5000),
+      newPlanId: () => uuidFrom(this.env.random), log: this.env.log,
+    });
+    return this.removalCoordinator;
   }
 
   /** nodetool cleanup: drops the data of ranges this node does not replicate. Returns the tables cleaned. */
@@ -465,7 +481,6 @@ export class NodeCore {
     await new Promise<void>((r) => this.env.timers.setTimeout(r, 100));
   }
 
-  /** Stops everything this object started; the adapters (messaging, store, hint store) are closed by their owner. */
   /** Roles kept on one replica in a cluster of several: one node down and no one can log in. */
   private systemAuthWarning(): string | undefined {
     const ks = this.schema.current.keyspaces.get('system_auth');
@@ -477,6 +492,7 @@ export class NodeCore {
       + "is down, that role cannot log in. Raise it (ALTER KEYSPACE system_auth WITH replication = …), then repair system_auth.";
   }
 
+  /** Stops everything this object started; the adapters (messaging, store, hint store) are closed by their owner. */
   async close(): Promise<void> {
     this.auth?.stop();
     await this.stopGossip();

@@ -174,6 +174,22 @@ export interface AdminSource {
   cleanup?(keyspace: string | undefined, tables: string[]): Promise<void>;
   /** `nodetool rebuild [-- SOURCE_DC]`. */
   rebuild?(sourceDc: string | undefined): Promise<void>;
+  /** `nodetool removenode <host id>`: resolves once the dead node has left every ring. */
+  removeNode?(hostId: string): Promise<void>;
+  /** `nodetool removenode status` / `force`: the RemovalStatus line (force prints it, then forces the removal). */
+  removalStatus?(force: boolean): string;
+  /** `nodetool assassinate <ip>`. */
+  assassinate?(address: string): Promise<void>;
+  /** `nodetool gossipinfo`: every endpoint's gossip state. */
+  gossipInfo?(): GossipInfoEntry[];
+}
+
+/** One endpoint in `nodetool gossipinfo`: its heartbeat and its application states with their versions. */
+export interface GossipInfoEntry {
+  address: string;
+  generation: number;
+  heartbeat: number;
+  states: Array<{ key: string; version: number; value: string }>;
 }
 
 export interface ViewBuildStatusEntry {

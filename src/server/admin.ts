@@ -84,6 +84,28 @@ function lifecycleRoutes(source: AdminSource, json: (f: (p: URLSearchParams) => 
       await source.rebuild(optional(p, 'dc'));
       return { ok: true };
     })],
+    ['POST /removenode', json(async (p) => {
+      if (!source.removeNode) throw new AdminRequestError('this node cannot remove nodes', 404);
+      await source.removeNode(required(p, 'hostId'));
+      return { ok: true };
+    })],
+    ['GET /removenode', json(() => {
+      if (!source.removalStatus) throw new AdminRequestError('this node cannot remove nodes', 404);
+      return { status: source.removalStatus(false) };
+    })],
+    ['POST /removenode/force', json(() => {
+      if (!source.removalStatus) throw new AdminRequestError('this node cannot remove nodes', 404);
+      return { status: source.removalStatus(true) };
+    })],
+    ['POST /assassinate', json(async (p) => {
+      if (!source.assassinate) throw new AdminRequestError('this node cannot assassinate', 404);
+      await source.assassinate(required(p, 'address'));
+      return { ok: true };
+    })],
+    ['GET /gossipinfo', json(() => {
+      if (!source.gossipInfo) throw new AdminRequestError('this node does not gossip', 404);
+      return source.gossipInfo();
+    })],
     ['POST /decommission', json(async () => {
       if (!source.decommission) throw new AdminRequestError('this node cannot decommission', 404);
       await source.decommission();

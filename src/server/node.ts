@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import { withDefaultPort } from '../model/endpoint.ts';
 import { loadOrCreateIdentity, saveTokens, type LocalIdentity } from './identity.ts';
 import { NodeCore, type NodeSettings } from '../node/node-core.ts';
+import { hasLeftRing } from '../cluster/membership.ts';
 import { MessagingService } from '../messaging/messaging.ts';
 import { seededRandom, systemClock, systemTimers } from '../cluster/env.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET } from '../coordinator/hints.ts';
@@ -65,13 +66,18 @@ function ringDelayMs(): number {
 /** Whether a node starting with this config must bootstrap when it has no tokens yet. */
 export function shouldBootstrap(config: NodeConfig): boolean {
   const isSeed = config.seeds.some((s) => s === config.broadcastAddress || s.startsWith(`${config.broadcastAddress}:`));
+  // A replacement always streams: joining with the dead node's tokens and none of its data would serve empty ranges.
+  if (config.replaceAddressFirstBoot !== undefined && config.initialTokens.length === 0) return true;
   return config.autoBootstrap && config.initialTokens.length === 0 && !isSeed;
 }
 
 export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?: (tokens: string[]) => Promise<void>): NodeSettings {
   return {
     ...(identity.tokens.length === 0 ? {
-      bootstrap: { numTokens: config.numTokens, ringDelayMs: ringDelayMs(), saveTokens: save ?? (async () => undefined) },
+      bootstrap: {
+        numTokens: config.numTokens, ringDelayMs: ringDelayMs(), saveTokens: save ?? (async () => undefined),
+        ...(config.replaceAddressFirstBoot !== undefined ? { replaceAddress: config.replaceAddressFirstBoot } : {}),
+      },
     } : {}),
     clusterName: config.clusterName, hostId: identity.hostId, tokens: identity.tokens,
     dataCenter: config.dataCenter, rack: config.rack, seeds: config.seeds.map((s) => withDefaultPort(s, config.storagePort)),
@@ -237,8 +243,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
       { id: core.endpoint, address: config.broadcastAddress, hostId: identity.hostId, dataCenter: config.dataCenter, rack: config.rack,
         alive: true, loadBytes: storage.approximateSize(), tokens: membership.local.tokens, schemaVersion: schema.version,
         joining: membership.isJoining(core.endpoint), leaving: membership.isLeaving(core.endpoint) },
-      // A node that left the ring (decommissioned) is no longer listed, as in Cassandra's nodetool status.
-      ...membership.peers().filter((p) => !p.status.startsWith('LEFT')).map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
+      // A node that left the ring (decommissioned, removed, assassinated) is no longer listed, as in Cassandra's nodetool status.
+      ...membership.peers().filter((p) => !hasLeftRing(p.status)).map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
         alive: p.alive, ...(p.load !== undefined ? { loadBytes: p.load } : {}), tokens: p.tokens, schemaVersion: p.schemaVersion,
         joining: membership.isJoining(p.endpoint), leaving: membership.isLeaving(p.endpoint) })),
     ],
