@@ -388,6 +388,19 @@ export class Gossiper {
     });
   }
 
+  /**
+   * Gossips again after shutdown() (nodetool enablegossip), under a new generation as after a restart, so that every
+   * peer takes this node's states afresh and marks it up once it answers an echo.
+   */
+  restart(generation: number, states: Partial<Record<AppStateKey, string>>): void {
+    if (!this.stopped) return;
+    this.self.generation = generation;
+    this.setApplicationStates(states);
+    this.self.heartbeat = this.nextVersion();
+    this.stopped = false;
+    this.announce();
+  }
+
   // Queries.
 
   isAlive(endpoint: string): boolean {

@@ -182,6 +182,24 @@ export interface AdminSource {
   assassinate?(address: string): Promise<void>;
   /** `nodetool gossipinfo`: every endpoint's gossip state. */
   gossipInfo?(): GossipInfoEntry[];
+  /** `nodetool describering <keyspace>`. */
+  describeRing?(keyspace: string): DescribeRingReport;
+  /** `nodetool version`. */
+  version?(): { releaseVersion: string };
+  /** `nodetool compactionstats`. */
+  compactionStats?(): { pendingTasks: number };
+  /** `nodetool compact [keyspace [tables…]]`: resolves when the tables are compacted. */
+  compact?(keyspace: string | undefined, tables: string[]): Promise<void>;
+  /** `nodetool enablebinary` / `disablebinary`. */
+  setNativeTransport?(on: boolean): Promise<void>;
+  /** `nodetool enablegossip` / `disablegossip`. */
+  setGossip?(on: boolean): Promise<void>;
+}
+
+/** `nodetool describering`: the schema version and every token range with its replicas. */
+export interface DescribeRingReport {
+  schemaVersion: string;
+  ranges: Array<{ startToken: string; endToken: string; endpoints: readonly string[]; endpointDetails: ReadonlyArray<{ host: string; datacenter: string; rack: string }> }>;
 }
 
 /** One endpoint in `nodetool gossipinfo`: its heartbeat and its application states with their versions. */

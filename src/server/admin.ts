@@ -114,6 +114,26 @@ function lifecycleRoutes(source: AdminSource, json: (f: (p: URLSearchParams) => 
   ];
 }
 
+/** Operational commands (server/admin-ops.ts serves them). */
+function opsRoutes(source: AdminSource, json: (f: (p: URLSearchParams) => unknown) => Handler): Array<[string, Handler]> {
+  const need = <K extends keyof AdminSource>(k: K): NonNullable<AdminSource[K]> => {
+    const f = source[k];
+    if (f === undefined) throw new AdminRequestError(`this node has no ${String(k)}`, 404);
+    return (f as (...a: never[]) => unknown).bind(source) as NonNullable<AdminSource[K]>;
+  };
+  const toggle = (k: 'setNativeTransport' | 'setGossip', on: boolean): Handler => json(async () => (await need(k)(on), { ok: true }));
+  return [
+    ['GET /describering', json((p) => need('describeRing')(required(p, 'keyspace')))],
+    ['GET /version', json(() => need('version')())],
+    ['GET /compactionstats', json(() => need('compactionStats')())],
+    ['POST /compact', json(async (p) => (await need('compact')(optional(p, 'keyspace'), p.getAll('table')), { ok: true }))],
+    ['POST /enablebinary', toggle('setNativeTransport', true)],
+    ['POST /disablebinary', toggle('setNativeTransport', false)],
+    ['POST /enablegossip', toggle('setGossip', true)],
+    ['POST /disablegossip', toggle('setGossip', false)],
+  ];
+}
+
 function routes(source: AdminSource): Map<string, Handler> {
   const json = (f: (p: URLSearchParams) => unknown): Handler => async (p, _req, res) => send(res, 200, await f(p));
   return new Map<string, Handler>([
@@ -140,6 +160,7 @@ function routes(source: AdminSource): Map<string, Handler> {
       return source.viewBuildStatus(required(p, 'keyspace'), required(p, 'view'));
     })],
     ...lifecycleRoutes(source, json),
+    ...opsRoutes(source, json),
     ['GET /network', json(() => source.getNetwork() ?? null)],
     [
       'PUT /network',

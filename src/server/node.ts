@@ -24,6 +24,7 @@ import { startAdminServer } from './admin.ts';
 import { readAdminTokenFile } from './admin-token.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
 import { lifecycleAdmin } from './admin-lifecycle.ts';
+import { opsAdmin } from './admin-ops.ts';
 import { NodeLifecycle } from './lifecycle.ts';
 import type { EventMessage } from '../protocol/messages.ts';
 
@@ -208,13 +209,14 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     connections.add(conn);
     socket.on('close', () => { connections.delete(conn); admission.release(ip); });
   }, tlsStats, log);
-  await new Promise<void>((resolve, reject) => {
+  const listenNative = (): Promise<void> => new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.nativeTransportPort, config.rpcAddress, () => {
       server.off('error', reject);
       resolve();
     });
   });
+  await listenNative();
   const stopNativeTransport = async (): Promise<void> => {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     await Promise.all([...connections].map((c) => c.close()));
@@ -223,6 +225,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const nodeLifecycle = new NodeLifecycle({
     stopNativeTransport,
     stopGossip: () => core.stopGossip(),
+    startNativeTransport: listenNative,
+    startGossip: () => core.resumeGossip(),
     stopMessaging: async () => {
       await core.close();
       await messaging.close();
@@ -254,7 +258,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const admin = await startAdminServer(
     Object.assign(localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
       hints: () => hints.pending(), indexes: core.indexes,
-      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }), lifecycleAdmin(core)),
+      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }), lifecycleAdmin(core),
+      opsAdmin({ core, storage, lifecycle: nodeLifecycle, nowSec: () => Math.floor(nowMicros() / 1e6) })),
     config.listenAddress, config.adminPort,
     config.adminTokenFile === undefined ? {} : { token: readAdminTokenFile(config.adminTokenFile), onRefused: () => { adminRefused++; } },
   );

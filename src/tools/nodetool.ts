@@ -10,6 +10,7 @@ import {
 } from './nodetool-format.ts';
 import { registerLifecycleCommands } from './nodetool-lifecycle.ts';
 import { registerMembershipCommands } from './nodetool-membership.ts';
+import { registerOpsCommands } from './nodetool-ops.ts';
 
 export interface Target {
   host: string;
@@ -218,6 +219,7 @@ export function registerNodetoolCommand(program: Command): void {
     });
   registerLifecycleCommands(nt);
   registerMembershipCommands(nt);
+  registerOpsCommands(nt);
 
   withConn(nt.command('drain'))
     .description('Drain the node (stop accepting writes and flush all tables)')

@@ -7,6 +7,7 @@ import { parseReplication } from '../../src/schema/replication.ts';
 import type { KeyspaceDef } from '../../src/schema/model.ts';
 import { removalTransfers } from '../../src/bootstrap/removenode.ts';
 import { formatGossipInfo } from '../../src/tools/nodetool-membership.ts';
+import { formatCompactionStats, formatDescribeRing, formatVersion } from '../../src/tools/nodetool-ops.ts';
 
 const ep = (i: number, tokens: bigint[], dc = 'dc1'): RingEndpoint => ({ id: `10.0.0.${i}:7000`, address: `10.0.0.${i}`, dc, rack: 'r1', tokens });
 
@@ -57,4 +58,14 @@ test('gossipinfo: Cassandra 4 GossipInfo shape, states in ApplicationState order
     '/10.0.0.2', '  generation:17', '  heartbeat:40', '  STATUS:9:removed,h2,123', '  DC:4:dc1', '  HOST_ID:2:h2', '  TOKENS:3:<hidden>',
     '/10.0.0.10', '  generation:5', '  heartbeat:6', '  STATUS:1:NORMAL,1', '  TOKENS: not present', '',
   ].join('\n'));
+});
+
+test('describering, version and compactionstats: Cassandra 4 shapes', () => {
+  assert.equal(formatDescribeRing({
+    schemaVersion: 'abc', ranges: [{ startToken: '-5', endToken: '7', endpoints: ['10.0.0.1', '10.0.0.2'],
+      endpointDetails: [{ host: '10.0.0.1', datacenter: 'dc1', rack: 'r1' }, { host: '10.0.0.2', datacenter: 'dc1', rack: 'r2' }] }],
+  }), 'Schema Version:abc\nTokenRange: \n\tTokenRange(start_token:-5, end_token:7, endpoints:[10.0.0.1, 10.0.0.2], rpc_endpoints:[10.0.0.1, 10.0.0.2], '
+    + 'endpoint_details:[EndpointDetails(host:10.0.0.1, datacenter:dc1, rack:r1), EndpointDetails(host:10.0.0.2, datacenter:dc1, rack:r2)])\n');
+  assert.equal(formatVersion({ releaseVersion: '4.0.11' }), 'ReleaseVersion: 4.0.11\n');
+  assert.equal(formatCompactionStats({ pendingTasks: 0 }), 'pending tasks: 0\n\n');
 });
