@@ -3,7 +3,7 @@
 // injected adapters and driven by their timers and messages only, so the very same object runs in a node process
 // (TCP messaging, LMDB, the wall clock: server/node.ts) and in the simulator (virtual time, a simulated network, an
 // in-memory store: test/sim/), and a simulated failure replays from its seed.
-import type { Clock, Random, TimerHandle, Timers, Transport } from '../cluster/env.ts';
+import { every, type Clock, type Random, type TimerHandle, type Timers, type Transport } from '../cluster/env.ts';
 import { startGossipLoop, type GossipMessage } from '../cluster/gossip.ts';
 import { Membership, type PeerView, type SavedPeer } from '../cluster/membership.ts';
 import { ClusterCoordinator, type Messenger, type ReplicaStore } from '../coordinator/cluster.ts';
@@ -22,7 +22,7 @@ import { RequestHandler } from './handler.ts';
 import { SchemaService, type SchemaStore } from './schema-service.ts';
 import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
-import { AuthService } from './auth-service.ts';
+import { AuthService, systemAuthWarning } from './auth-service.ts';
 import { auditHook } from './audit-hook.ts';
 import { validateRoleOptions } from '../auth/role-manager.ts';
 import type { AuditFilter } from '../auth/audit.ts';
@@ -38,6 +38,7 @@ import { Bootstrap } from '../bootstrap/bootstrap.ts';
 import { decommission } from '../bootstrap/decommission.ts';
 import { cleanup } from '../bootstrap/cleanup.ts';
 import { rebuild } from '../bootstrap/rebuild.ts';
+import { RemovalCoordinator } from '../bootstrap/removenode.ts';
 import { uuidFrom } from '../repair/repair.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
@@ -111,7 +112,7 @@ export interface NodeSettings {
    * Present when the node is to bootstrap (auto_bootstrap, a new node with no tokens yet, not a seed): `tokens` is
    * then empty, and the tokens chosen are handed to `saveTokens` once the node has joined.
    */
-  bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void> };
+  bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void>; replaceAddress?: string };
   /** Cassandra's ring delay for decommission (30 s by default; the bootstrap's own when bootstrapping). */
   ringDelayMs?: number;
   /** PasswordAuthenticator: clients log in (auth-service.ts); absent: AllowAllAuthenticator. */
@@ -135,24 +136,6 @@ const LOAD_GOSSIP_MS = 10_000;
 const SCHEMA_RETRY_MS = 10_000;
 /** How often the batchlog is scanned for batches to replay (Cassandra's batchlog replay interval). */
 const BATCHLOG_REPLAY_MS = 10_000;
-
-/** Runs `fn` every `ms` through injected timers, until stopped. */
-function every(timers: Timers, ms: number, fn: () => void): { stop(): void } {
-  let handle: TimerHandle | undefined;
-  let running = true;
-  const tick = (): void => {
-    if (!running) return;
-    fn();
-    handle = timers.setTimeout(tick, ms);
-  };
-  handle = timers.setTimeout(tick, ms);
-  return {
-    stop() {
-      running = false;
-      if (handle) timers.clearTimeout(handle);
-    },
-  };
-}
 
 export class NodeCore {
   readonly endpoint: string;
@@ -361,6 +344,12 @@ export class NodeCore {
   /** Starts gossip and the background work: hint replay retries, load announcements. */
   start(): void {
     this.auth?.start();
+    this.startLoops();
+    this.membership.setLoad(this.env.store.approximateSize());
+    if (this.settings.bootstrap) this.startBootstrap(this.settings.bootstrap);
+  }
+
+  private startLoops(): void {
     this.loops.push(startGossipLoop(this.membership.gossiper, this.env.clock, this.env.timers, this.settings.gossipIntervalMs ?? 1000));
     // Hints whose replay was missed or failed part-way, or that survived a restart, go out once their target is alive.
     this.loops.push(every(this.env.timers, HINT_RETRY_MS, () => void this.replayDueHints()));
@@ -376,9 +365,17 @@ export class NodeCore {
         (e: unknown) => this.env.log('batchlog replay failed', e),
       );
     }));
-    this.membership.setLoad(this.env.store.approximateSize());
-    if (this.settings.bootstrap) this.startBootstrap(this.settings.bootstrap);
     this.loops.push(every(this.env.timers, LOAD_GOSSIP_MS, () => this.membership.setLoad(this.env.store.approximateSize())));
+  }
+
+  /** nodetool enablegossip after disablegossip: a new generation (kept, as at a start), NORMAL again, the loops back. */
+  async resumeGossip(): Promise<void> {
+    if (!this.gossipStopped || this.leaving === 'DECOMMISSIONED') return;
+    const generation = Math.max(Math.floor(this.env.nowMicros() / 1e6), (this.env.store.getMeta<number>(GENERATION_KEY) ?? 0) + 1);
+    await this.env.store.putMeta(GENERATION_KEY, generation);
+    this.gossipStopped = false;
+    this.membership.gossiper.restart(generation, { STATUS: 'NORMAL' });
+    this.startLoops();
   }
 
   private peersSave: TimerHandle | undefined;
@@ -398,6 +395,7 @@ export class NodeCore {
     this.bootstrap = new Bootstrap({
       self: this.endpoint, address: s.broadcastAddress, dataCenter: s.dataCenter, rack: s.rack, numTokens: b.numTokens,
       ringDelayMs: b.ringDelayMs, membership: this.membership, streaming: this.streaming, schema: () => this.schema.current,
+      ...(b.replaceAddress !== undefined ? { replaceAddress: b.replaceAddress } : {}), nowMs: () => Math.floor(this.env.nowMicros() / 1000),
       schemaAgrees: () => this.membership.peers().filter((p) => p.alive).every((p) => p.schemaVersion === this.schema.version),
       clock: this.env.clock, timers: this.env.timers, random: this.env.random, log: this.env.log, saveTokens: b.saveTokens,
     });
@@ -423,6 +421,20 @@ export class NodeCore {
     // the node's tokens back into their rings, as a node that is merely down).
     this.gossipStopped = true;
     for (const l of this.loops.splice(0)) l.stop();
+  }
+
+  private removalCoordinator: RemovalCoordinator | undefined;
+
+  /** removenode (and its status and force) and assassinate: this node speaks for a dead one in gossip. */
+  get removals(): RemovalCoordinator {
+    const ringDelayMs = this.settings.ringDelayMs ?? 30_000;
+    this.removalCoordinator ??= new RemovalCoordinator({
+      self: this.endpoint, selfHostId: this.settings.hostId, messenger: this.env.messenger, streaming: this.streaming,
+      membership: this.membership, schema: () => this.schema.current, timers: this.env.timers,
+      nowMs: () => Math.floor(this.env.nowMicros() / 1000), settleMs: Math.min(ringDelayMs, 5000),
+      newPlanId: () => uuidFrom(this.env.random), log: this.env.log,
+    });
+    return this.removalCoordinator;
   }
 
   /** nodetool cleanup: drops the data of ranges this node does not replicate. Returns the tables cleaned. */
@@ -470,18 +482,11 @@ export class NodeCore {
     await new Promise<void>((r) => this.env.timers.setTimeout(r, 100));
   }
 
-  /** Stops everything this object started; the adapters (messaging, store, hint store) are closed by their owner. */
-  /** Roles kept on one replica in a cluster of several: one node down and no one can log in. */
   private systemAuthWarning(): string | undefined {
-    const ks = this.schema.current.keyspaces.get('system_auth');
-    const nodes = this.membership.peers().length + 1;
-    if (ks === undefined || nodes < 2) return undefined;
-    const rfs = Object.entries(ks.replication).filter(([k]) => k !== 'class').map(([, v]) => Number(v));
-    if (rfs.length === 0 || rfs.some((rf) => rf > 1)) return undefined;
-    return `WARNING: system_auth has a replication factor of 1 on a cluster of ${nodes} nodes: if the node holding a role `
-      + "is down, that role cannot log in. Raise it (ALTER KEYSPACE system_auth WITH replication = …), then repair system_auth.";
+    return systemAuthWarning(this.schema.current, this.membership.peers().length + 1);
   }
 
+  /** Stops everything this object started; the adapters (messaging, store, hint store) are closed by their owner. */
   async close(): Promise<void> {
     this.auth?.stop();
     await this.stopGossip();

@@ -176,6 +176,40 @@ export interface AdminSource {
   rebuild?(sourceDc: string | undefined): Promise<void>;
   /** Replica reads served since start, by the coordinator's origin (`GET /replicareads`). */
   replicaReads?(): ReplicaReadsReport;
+  /** `nodetool removenode <host id>`: resolves once the dead node has left every ring. */
+  removeNode?(hostId: string): Promise<void>;
+  /** `nodetool removenode status` / `force`: the RemovalStatus line (force prints it, then forces the removal). */
+  removalStatus?(force: boolean): string;
+  /** `nodetool assassinate <ip>`. */
+  assassinate?(address: string): Promise<void>;
+  /** `nodetool gossipinfo`: every endpoint's gossip state. */
+  gossipInfo?(): GossipInfoEntry[];
+  /** `nodetool describering <keyspace>`. */
+  describeRing?(keyspace: string): DescribeRingReport;
+  /** `nodetool version`. */
+  version?(): { releaseVersion: string };
+  /** `nodetool compactionstats`. */
+  compactionStats?(): { pendingTasks: number };
+  /** `nodetool compact [keyspace [tables…]]`: resolves when the tables are compacted. */
+  compact?(keyspace: string | undefined, tables: string[]): Promise<void>;
+  /** `nodetool enablebinary` / `disablebinary`. */
+  setNativeTransport?(on: boolean): Promise<void>;
+  /** `nodetool enablegossip` / `disablegossip`. */
+  setGossip?(on: boolean): Promise<void>;
+}
+
+/** `nodetool describering`: the schema version and every token range with its replicas. */
+export interface DescribeRingReport {
+  schemaVersion: string;
+  ranges: Array<{ startToken: string; endToken: string; endpoints: readonly string[]; endpointDetails: ReadonlyArray<{ host: string; datacenter: string; rack: string }> }>;
+}
+
+/** One endpoint in `nodetool gossipinfo`: its heartbeat and its application states with their versions. */
+export interface GossipInfoEntry {
+  address: string;
+  generation: number;
+  heartbeat: number;
+  states: Array<{ key: string; version: number; value: string }>;
 }
 
 /**

@@ -78,6 +78,13 @@ export interface NodeConfig extends StorageConfig, AccessConfig {
    * tests set it false unless asked, since their nodes start together as a new cluster.
    */
   autoBootstrap: boolean;
+  /**
+   * replace_address_first_boot (Cassandra's -Dcassandra.replace_address_first_boot system property; here also a
+   * cassandra.yaml key, or SIBYL_REPLACE_ADDRESS_FIRST_BOOT): on its first start, this node takes the tokens of the
+   * dead node at that address and streams its data from the other replicas before it serves. Ignored once the node
+   * has tokens of its own.
+   */
+  replaceAddressFirstBoot?: string;
   /** batch_size_fail_threshold: a multi-partition batch larger than this (KiB) is refused ("Batch too large"). */
   batchSizeFailThresholdKib: number;
   /** batch_size_warn_threshold: a multi-partition batch larger than this (KiB) earns a client warning. */
@@ -197,6 +204,13 @@ function parseSnitch(v: string): SnitchName {
   const found = SNITCHES.find((s) => s === short);
   if (!found) throw invalid('endpoint_snitch', `one of ${SNITCHES.join(', ')} (optionally prefixed with ${LOCATOR})`, v);
   return found;
+}
+
+function replaceAddressOf(v: string | undefined): { replaceAddressFirstBoot?: string } {
+  const address = v ?? process.env['SIBYL_REPLACE_ADDRESS_FIRST_BOOT'];
+  if (address === undefined || address.trim() === '') return {};
+  if (!isIP(address.trim())) throw invalid('replace_address_first_boot', 'an IP address', address);
+  return { replaceAddressFirstBoot: address.trim() };
 }
 
 function autoBootstrapOf(v: unknown): boolean {
@@ -393,6 +407,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     counterWriteRequestTimeoutMs: r.durationMs('counter_write_request_timeout_in_ms', 'counter_write_request_timeout', 5000),
     batchlogReplayThrottleKib: r.sizeKib('batchlog_replay_throttle_in_kb', 'batchlog_replay_throttle', 1024),
     autoBootstrap: autoBootstrapOf(r.get('auto_bootstrap')),
+    ...replaceAddressOf(r.optStr('replace_address_first_boot')),
     streamThroughputOutboundBytesPerSec: r.dataRateBytesPerSec('stream_throughput_outbound_megabits_per_sec', 'stream_throughput_outbound', 24 * 1024 * 1024),
     batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
     batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
@@ -490,6 +505,7 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     batchlog_replay_throttle_in_kb: c.batchlogReplayThrottleKib,
     stream_throughput_outbound: `${c.streamThroughputOutboundBytesPerSec}B/s`,
     auto_bootstrap: c.autoBootstrap,
+    ...(c.replaceAddressFirstBoot !== undefined ? { replace_address_first_boot: c.replaceAddressFirstBoot } : {}),
     batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
     batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
     unlogged_batch_across_partitions_warn_threshold: c.unloggedBatchWarnPartitions,

@@ -9,6 +9,7 @@ import { randomInt } from 'node:crypto';
 import { withDefaultPort } from '../model/endpoint.ts';
 import { loadOrCreateIdentity, saveTokens, type LocalIdentity } from './identity.ts';
 import { NodeCore, type NodeSettings } from '../node/node-core.ts';
+import { hasLeftRing } from '../cluster/membership.ts';
 import { MessagingService } from '../messaging/messaging.ts';
 import { seededRandom, systemClock, systemTimers } from '../cluster/env.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET } from '../coordinator/hints.ts';
@@ -24,6 +25,7 @@ import { readAdminTokenFile } from './admin-token.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
 import { ClientRequestMetrics } from './request-metrics.ts';
 import { lifecycleAdmin } from './admin-lifecycle.ts';
+import { opsAdmin } from './admin-ops.ts';
 import { NodeLifecycle } from './lifecycle.ts';
 import type { EventMessage } from '../protocol/messages.ts';
 
@@ -66,13 +68,18 @@ function ringDelayMs(): number {
 /** Whether a node starting with this config must bootstrap when it has no tokens yet. */
 export function shouldBootstrap(config: NodeConfig): boolean {
   const isSeed = config.seeds.some((s) => s === config.broadcastAddress || s.startsWith(`${config.broadcastAddress}:`));
+  // A replacement always streams: joining with the dead node's tokens and none of its data would serve empty ranges.
+  if (config.replaceAddressFirstBoot !== undefined && config.initialTokens.length === 0) return true;
   return config.autoBootstrap && config.initialTokens.length === 0 && !isSeed;
 }
 
 export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?: (tokens: string[]) => Promise<void>): NodeSettings {
   return {
     ...(identity.tokens.length === 0 ? {
-      bootstrap: { numTokens: config.numTokens, ringDelayMs: ringDelayMs(), saveTokens: save ?? (async () => undefined) },
+      bootstrap: {
+        numTokens: config.numTokens, ringDelayMs: ringDelayMs(), saveTokens: save ?? (async () => undefined),
+        ...(config.replaceAddressFirstBoot !== undefined ? { replaceAddress: config.replaceAddressFirstBoot } : {}),
+      },
     } : {}),
     clusterName: config.clusterName, hostId: identity.hostId, tokens: identity.tokens,
     dataCenter: config.dataCenter, rack: config.rack, seeds: config.seeds.map((s) => withDefaultPort(s, config.storagePort)),
@@ -205,13 +212,14 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     connections.add(conn);
     socket.on('close', () => { connections.delete(conn); admission.release(ip); });
   }, tlsStats, log);
-  await new Promise<void>((resolve, reject) => {
+  const listenNative = (): Promise<void> => new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.nativeTransportPort, config.rpcAddress, () => {
       server.off('error', reject);
       resolve();
     });
   });
+  await listenNative();
   const stopNativeTransport = async (): Promise<void> => {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     await Promise.all([...connections].map((c) => c.close()));
@@ -220,6 +228,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const nodeLifecycle = new NodeLifecycle({
     stopNativeTransport,
     stopGossip: () => core.stopGossip(),
+    startNativeTransport: listenNative,
+    startGossip: () => core.resumeGossip(),
     stopMessaging: async () => {
       await core.close();
       await messaging.close();
@@ -240,8 +250,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
       { id: core.endpoint, address: config.broadcastAddress, hostId: identity.hostId, dataCenter: config.dataCenter, rack: config.rack,
         alive: true, loadBytes: storage.approximateSize(), tokens: membership.local.tokens, schemaVersion: schema.version,
         joining: membership.isJoining(core.endpoint), leaving: membership.isLeaving(core.endpoint) },
-      // A node that left the ring (decommissioned) is no longer listed, as in Cassandra's nodetool status.
-      ...membership.peers().filter((p) => !p.status.startsWith('LEFT')).map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
+      // A node that left the ring (decommissioned, removed, assassinated) is no longer listed, as in Cassandra's nodetool status.
+      ...membership.peers().filter((p) => !hasLeftRing(p.status)).map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
         alive: p.alive, ...(p.load !== undefined ? { loadBytes: p.load } : {}), tokens: p.tokens, schemaVersion: p.schemaVersion,
         joining: membership.isJoining(p.endpoint), leaving: membership.isLeaving(p.endpoint) })),
     ],
@@ -252,7 +262,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     Object.assign(localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
       hints: () => hints.pending(), indexes: core.indexes, replicaReads: () => core.coordinator.replicaReads.snapshot(),
       extraMetrics: () => requestMetrics.exposition(),
-      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }), lifecycleAdmin(core)),
+      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }), lifecycleAdmin(core),
+      opsAdmin({ core, storage, lifecycle: nodeLifecycle, nowSec: () => Math.floor(nowMicros() / 1e6) })),
     config.listenAddress, config.adminPort,
     config.adminTokenFile === undefined ? {} : { token: readAdminTokenFile(config.adminTokenFile), onRefused: () => { adminRefused++; } },
   );

@@ -17,6 +17,8 @@ export interface AddOptions {
   rack: string;
   address?: string;
   bootstrap: boolean;
+  /** replace_address_first_boot: the dead node (its address) whose tokens and data the new node takes. */
+  replace?: string;
 }
 
 const NATIVE_PORT = 9042;
@@ -47,9 +49,11 @@ export async function addNodeToManifest(m: ClusterManifest, o: AddOptions): Prom
   if (m.nodes.some((n) => n.address === address)) throw new Error(`${address} is already a node of '${m.clusterName}'`);
   const name = `node${m.nodes.length + 1}`;
   const home = join(m.dir, name);
+  if (o.replace !== undefined && !o.bootstrap) throw new Error('--replace streams the dead node\'s data: it cannot be combined with --no-bootstrap');
   const initialTokens = o.bootstrap ? [] : await allocateFromLiveRing(m, { id: address, address, dc: o.dc, rack: o.rack });
   const configPath = writeConfigFiles(join(home, 'conf'), {
     clusterName: m.clusterName, numTokens: m.topology.vnodes, initialTokens, autoBootstrap: o.bootstrap,
+    ...(o.replace !== undefined ? { replaceAddressFirstBoot: o.replace } : {}),
     listenAddress: address, rpcAddress: address, nativeTransportPort: NATIVE_PORT, adminPort: ADMIN_PORT,
     seeds: m.topology.seeds, endpointSnitch: m.topology.snitch, dataCenter: o.dc, rack: o.rack,
     dataDir: join(home, 'data'), hintsDirectory: join(home, 'hints'),

@@ -261,12 +261,16 @@ export function registerClusterCommand(program: Command): void {
     .requiredOption('--rack <rack>', 'rack of the new node')
     .option('--address <ip>', 'its address (default: the one after the highest of the cluster)')
     .option('--no-bootstrap', 'join at once with allocated tokens, without streaming (auto_bootstrap: false)')
+    .option('--replace <ip>', "replace the dead node at this address (replace_address_first_boot): take its tokens, stream its data")
     .option('--timeout <seconds>', 'how long to wait for it to join', intArg('--timeout', 1), 900)
-    .action((o: { dir?: string; dc: string; rack: string; address?: string; bootstrap: boolean; timeout: number }) =>
+    .action((o: { dir?: string; dc: string; rack: string; address?: string; bootstrap: boolean; replace?: string; timeout: number }) =>
       guard(async () => {
         const m = readManifest(findClusterDir(o.dir));
-        const node = await addNodeToManifest(m, { dc: o.dc, rack: o.rack, bootstrap: o.bootstrap, ...(o.address ? { address: o.address } : {}) });
-        process.stderr.write(`adding ${node.name} (${node.address}, ${o.dc}/${o.rack})${o.bootstrap ? ', bootstrapping' : ''}\n`);
+        const node = await addNodeToManifest(m, {
+          dc: o.dc, rack: o.rack, bootstrap: o.bootstrap, ...(o.address ? { address: o.address } : {}), ...(o.replace ? { replace: o.replace } : {}),
+        });
+        const how = o.replace ? `, replacing ${o.replace}` : o.bootstrap ? ', bootstrapping' : '';
+        process.stderr.write(`adding ${node.name} (${node.address}, ${o.dc}/${o.rack})${how}\n`);
         await startAndWait(m, [node], o.timeout);
         await applyNetwork(m);
         process.stdout.write(`added ${node.address} to '${m.clusterName}'\n`);
