@@ -1,5 +1,6 @@
 // What a running node exposes to its admin API (port 7199, JSON over HTTP) and so to nodetool and the launcher.
 // The node implements AdminSource; server/admin.ts serves it; tools/nodetool.ts formats it like Cassandra's nodetool.
+import type { SnapshotAdmin } from './admin-snapshots.ts';
 
 /** Cassandra's two-letter node state: status U(p)/D(own), state N(ormal)/L(eaving)/J(oining)/M(oving). */
 export type NodeState = 'UN' | 'DN' | 'UL' | 'DL' | 'UJ' | 'DJ' | 'UM' | 'DM';
@@ -174,6 +175,8 @@ export interface AdminSource {
   cleanup?(keyspace: string | undefined, tables: string[]): Promise<void>;
   /** `nodetool rebuild [-- SOURCE_DC]`. */
   rebuild?(sourceDc: string | undefined): Promise<void>;
+  /** `nodetool snapshot`, `listsnapshots`, `clearsnapshot`, `refresh`, and `sibyl restore` (admin-snapshots.ts). */
+  snapshots?: SnapshotAdmin;
 }
 
 export interface ViewBuildStatusEntry {

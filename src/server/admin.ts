@@ -4,6 +4,7 @@
 import { hasAdminToken } from './admin-token.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AdminSource } from './admin-types.ts';
+import { snapshotRoutes } from './admin-snapshots.ts';
 
 /** Thrown by an AdminSource (or here) for a request the caller got wrong; becomes a 4xx answer with {error}. */
 export class AdminRequestError extends Error {
@@ -118,6 +119,7 @@ function routes(source: AdminSource): Map<string, Handler> {
       return source.viewBuildStatus(required(p, 'keyspace'), required(p, 'view'));
     })],
     ...lifecycleRoutes(source, json),
+    ...snapshotRoutes(source.snapshots).map(([route, f]): [string, Handler] => [route, json(f)]),
     ['GET /network', json(() => source.getNetwork() ?? null)],
     [
       'PUT /network',

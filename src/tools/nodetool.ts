@@ -9,6 +9,7 @@ import {
   formatDescribeCluster, formatPendingHints, formatEndpoints, formatInfo, formatRing, formatStatus, formatTableStats, formatThreadPools,
 } from './nodetool-format.ts';
 import { registerLifecycleCommands } from './nodetool-lifecycle.ts';
+import { registerSnapshotCommands } from './nodetool-snapshots.ts';
 
 export interface Target {
   host: string;
@@ -216,6 +217,7 @@ export function registerNodetoolCommand(program: Command): void {
       if (!out.finished) process.exitCode = 1;
     });
   registerLifecycleCommands(nt);
+  registerSnapshotCommands(nt);
 
   withConn(nt.command('drain'))
     .description('Drain the node (stop accepting writes and flush all tables)')
