@@ -120,6 +120,10 @@ function routes(source: AdminSource): Map<string, Handler> {
     })],
     ...lifecycleRoutes(source, json),
     ...snapshotRoutes(source.snapshots).map(([route, f]): [string, Handler] => [route, json(f)]),
+    ['GET /repairstate', json((p) => {
+      if (!source.repairStates) throw new AdminRequestError('this node keeps no repair history', 404);
+      return source.repairStates(optional(p, 'keyspace'), optional(p, 'table'));
+    })],
     ['GET /network', json(() => source.getNetwork() ?? null)],
     [
       'PUT /network',

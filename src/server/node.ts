@@ -20,6 +20,7 @@ import { NativeAdmission } from './native-limits.ts';
 import { nativeServer } from './native-tls.ts';
 import { systemViewsSource } from './system-views-source.ts';
 import { snapshotAdmin } from './admin-snapshots.ts';
+import { repairStateAdmin } from './admin-repair.ts';
 import { startAdminServer } from './admin.ts';
 import { readAdminTokenFile } from './admin-token.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
@@ -246,10 +247,11 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     network: messaging.network,
   };
   let adminRefused = 0;
-  const admin = await startAdminServer(
-    Object.assign(localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
+  const localSource = localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
       hints: () => hints.pending(), indexes: core.indexes,
-      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }), lifecycleAdmin(core),
+      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) });
+  const admin = await startAdminServer(
+    Object.assign(localSource, lifecycleAdmin(core), repairStateAdmin(core, localSource),
       { snapshots: snapshotAdmin({ dataDir: config.dataDir, storage, schema: () => core.schema.current, nowMicros, log,
         write: (ks, mutations, cl) => core.coordinator.write(ks, mutations, cl, 'SIMPLE') }) }),
     config.listenAddress, config.adminPort,

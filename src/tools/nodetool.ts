@@ -10,6 +10,7 @@ import {
 } from './nodetool-format.ts';
 import { registerLifecycleCommands } from './nodetool-lifecycle.ts';
 import { registerSnapshotCommands } from './nodetool-snapshots.ts';
+import { registerRepairAdminCommands } from './nodetool-repair-admin.ts';
 
 export interface Target {
   host: string;
@@ -218,6 +219,7 @@ export function registerNodetoolCommand(program: Command): void {
     });
   registerLifecycleCommands(nt);
   registerSnapshotCommands(nt);
+  registerRepairAdminCommands(nt);
 
   withConn(nt.command('drain'))
     .description('Drain the node (stop accepting writes and flush all tables)')
