@@ -20,6 +20,7 @@ import { NativeAdmission } from './native-limits.ts';
 import { nativeServer } from './native-tls.ts';
 import { systemViewsSource } from './system-views-source.ts';
 import { snapshotAdmin } from './admin-snapshots.ts';
+import { installAutoSnapshot } from './snapshots.ts';
 import { repairStateAdmin } from './admin-repair.ts';
 import { startAdminServer } from './admin.ts';
 import { readAdminTokenFile } from './admin-token.ts';
@@ -150,6 +151,11 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     onFailure: (e) => lifecycle?.onStorageFailure(e),
     log: (m) => log(m),
   });
+  let schemaNow: (() => Schema) | undefined;
+  if (config.autoSnapshot) {
+    installAutoSnapshot(storage, config.dataDir, microsClock(), (m) => log(m),
+      (t) => schemaNow?.().keyspaces.get(t.keyspace)?.tables.get(t.name)?.id === t.id);
+  }
   const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens, shouldBootstrap(config));
   const nowMicros = microsClock();
   // Internode peers are trusted once gossip knows them (or they are seeds); until the core exists, none is.
@@ -177,6 +183,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     messenger: messaging, store: storage, hints, log, ...(audit ? { auditSink: audit.write } : {}),
   }, { ...nodeSettings(config, identity, (tokens) => saveTokens(storage, identity, tokens)), views: systemViewsSource(config, connections, () => storage.stats()) });
   schemaOf = () => core.schema.current;
+  schemaNow = schemaOf;
   // Any endpoint gossip knows, not only ring members: a bootstrapping node pulls the schema before it has tokens.
   isMember = (endpoint) => endpoint === core.endpoint || core.membership.peer(endpoint) !== undefined || core.membership.gossiper.state(endpoint) !== undefined;
   await replayCommitLog(storage, core.schema.current, config);

@@ -116,9 +116,15 @@ export function exportTable(storage: Pick<SnapshotStorage, 'scan'>, table: Table
 export async function takeSnapshot(dataDir: string, storage: SnapshotStorage, schema: Schema, req: SnapshotRequest, nowMicros: number): Promise<TableDef[]> {
   checkTag(req.tag);
   const tables = snapshotTables(schema, req);
-  const root = join(snapshotsRoot(dataDir), req.tag);
+  await snapshotTablesAs(dataDir, storage, req.tag, tables, nowMicros);
+  return tables;
+}
+
+/** Exports `tables` under snapshot `tag` (refused if the tag already holds one of them). */
+export async function snapshotTablesAs(dataDir: string, storage: SnapshotStorage, tag: string, tables: readonly TableDef[], nowMicros: number): Promise<void> {
+  const root = join(snapshotsRoot(dataDir), tag);
   for (const t of tables) {
-    if (existsSync(join(root, t.keyspace, tableDirName(t)))) throw new SnapshotError(`Snapshot ${req.tag} already exists.`);
+    if (existsSync(join(root, t.keyspace, tableDirName(t)))) throw new SnapshotError(`Snapshot ${tag} already exists.`);
   }
   await storage.flush();
   const nowSec = Math.floor(nowMicros / 1e6);
@@ -131,7 +137,39 @@ export async function takeSnapshot(dataDir: string, storage: SnapshotStorage, sc
     // the cluster the snapshot came from is harmless and on a new one gives the table its old id.
     writeFileSync(join(dir, 'schema.cql'), `${tableToCql(t, true).replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS ')}\n`);
   }
-  return tables;
+}
+
+export interface AutoSnapshotStore extends SnapshotStorage {
+  truncate(table: TableDef): Promise<void>;
+  dropTable(tableId: string, table?: TableDef): Promise<void>;
+}
+
+/**
+ * auto_snapshot: before TRUNCATE or DROP TABLE removes a table's data on this node, a snapshot of it is taken, as
+ * Cassandra's `truncated-<ms>-<table>` and `dropped-<ms>-<table>`, so that a mistaken statement can be undone with
+ * `sibyl restore`. Wraps the store's two removals in place (the node's store object is shared by every subsystem).
+ */
+export function installAutoSnapshot(
+  store: AutoSnapshotStore, dataDir: string, nowMicros: () => number, log: (msg: string) => void,
+  /** Whether a truncated table is one of the schema's tables (not an index's backing table, truncated with it). */
+  isSchemaTable: (t: TableDef) => boolean,
+): void {
+  const truncate = store.truncate.bind(store);
+  const dropTable = store.dropTable.bind(store);
+  const snap = async (kind: 'truncated' | 'dropped', t: TableDef): Promise<void> => {
+    const now = nowMicros();
+    const tag = `${kind}-${Math.floor(now / 1000)}-${t.name}`;
+    await snapshotTablesAs(dataDir, store, tag, [t], now);
+    log(`auto_snapshot: ${t.keyspace}.${t.name} saved as snapshot ${tag} before it was ${kind}`);
+  };
+  store.truncate = async (t) => {
+    if (t.view === undefined && !isSystemKeyspace(t.keyspace) && isSchemaTable(t)) await snap('truncated', t);
+    return truncate(t);
+  };
+  store.dropTable = async (id, t) => {
+    if (t !== undefined && t.view === undefined && !isSystemKeyspace(t.keyspace)) await snap('dropped', t);
+    return dropTable(id, t);
+  };
 }
 
 function dirSize(dir: string): number {

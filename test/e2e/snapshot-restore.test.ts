@@ -80,7 +80,7 @@ function sameExpiries(before: Rows, after: Rows): void {
   }
 }
 
-test('snapshot on every node, wipe, restore into a new cluster: every row identical at ALL', { timeout: 330_000 }, async () => {
+test('snapshot on every node, wipe, restore into a new cluster: every row identical at ALL', { timeout: 340_000 }, async () => {
   const nodesA = await startCluster('snapA', specsA, 60_000);
   const a = await clientFor(nodesA[0]!.address, 'dc1');
   clients.push(a);
@@ -126,6 +126,27 @@ test('snapshot on every node, wipe, restore into a new cluster: every row identi
   assert.deepEqual(after.rows, before.rows, 'every row and its write times identical');
   sameExpiries(before, after);
   process.stdout.write(`# snapshot-restore: ${before.rows.length} rows (${before.ttls.size} expiring) in ${PARTITIONS} partitions identical after restore\n`);
+
+  // auto_snapshot: TRUNCATE snapshots the table on every node first; restoring that snapshot undoes the TRUNCATE.
+  await b.execute('TRUNCATE snapks.t');
+  assert.equal((await b.execute('SELECT k FROM snapks.t', [], { consistency: CL.all })).rowLength, 0);
+  const autoTag = /^(truncated-\d+-t) +snapks +t /m.exec((await runCli(['nodetool', '-h', nodesB[2]!.address, 'listsnapshots'])).stdout)?.[1];
+  assert.ok(autoTag !== undefined, 'TRUNCATE took a snapshot first');
+  const undo = await runCli(['restore', '-h', nodesB[0]!.address, '--snapshot', autoTag, '--keyspace', 'snapks', '--table', 't',
+    ...nodesB.flatMap((n) => ['--from', join(n.dir, 'data')])]);
+  assert.equal(undo.code, 0, undo.stderr);
+  assert.deepEqual((await everyRow(b)).rows, before.rows, 'the truncated rows are back');
+
+  // Incremental repair (the default) marks the ranges repaired on every participant.
+  const repair = await runCli(['nodetool', '-h', nodesB[0]!.address, 'repair', 'snapks']);
+  assert.equal(repair.code, 0, repair.stderr);
+  assert.match(repair.stdout, /incremental: true/);
+  for (const n of nodesB) {
+    const stats = await runCli(['nodetool', '-h', n.address, 'tablestats', 'snapks.t']);
+    assert.match(stats.stdout, /\t\tPending flushes: \d+\n\t\tPercent repaired: 100\.0\n/, stats.stdout);
+    const summary = await runCli(['nodetool', '-h', n.address, 'repair_admin', 'summarize-repaired', 'snapks.t']);
+    assert.match(summary.stdout, /^keyspace table min_repaired +max_repaired +percent_repaired\nsnapks {3}t {5}\d{13} \d{13} 100\.00\n$/, summary.stdout);
+  }
 
   const cleared = await runCli(['nodetool', '-h', nodesB[0]!.address, 'clearsnapshot']);
   assert.equal(cleared.code, 2);
