@@ -20,12 +20,15 @@ export function formatSummarizeRepaired(states: readonly TableRepairState[]): st
 }
 
 export function registerRepairAdminCommands(nt: Command): void {
-  const ra = nt.command('repair_admin').description('list and manage repairs (Sibyl: summarize-repaired)');
+  const ra = withConn(nt.command('repair_admin')).description('list and manage repairs (Sibyl: summarize-repaired)');
   withConn(ra.command('summarize-repaired'))
     .description('report the repaired state of tables (repaired_at, percent repaired, gc_grace_seconds warnings)')
     .argument('[tables...]', 'keyspace or keyspace.table names')
     .action(async (tables: string[], _o: unknown, cmd: Command) => {
-      const t = target(cmd);
+      // -h/-p may sit before `repair_admin` (on nodetool) or after the subcommand; target() reads one level up only.
+      const outer = target(ra);
+      const own = cmd.opts<{ host?: string; port?: string }>();
+      const t = own.host !== undefined || own.port !== undefined ? target(cmd) : outer;
       await run(t, async () => {
         const wanted = tables.length === 0 ? [undefined] : tables;
         const states: TableRepairState[] = [];

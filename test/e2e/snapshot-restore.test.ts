@@ -130,11 +130,13 @@ test('snapshot on every node, wipe, restore into a new cluster: every row identi
   // auto_snapshot: TRUNCATE snapshots the table on every node first; restoring that snapshot undoes the TRUNCATE.
   await b.execute('TRUNCATE snapks.t');
   assert.equal((await b.execute('SELECT k FROM snapks.t', [], { consistency: CL.all })).rowLength, 0);
-  const autoTag = /^(truncated-\d+-t) +snapks +t /m.exec((await runCli(['nodetool', '-h', nodesB[2]!.address, 'listsnapshots'])).stdout)?.[1];
-  assert.ok(autoTag !== undefined, 'TRUNCATE took a snapshot first');
-  const undo = await runCli(['restore', '-h', nodesB[0]!.address, '--snapshot', autoTag, '--keyspace', 'snapks', '--table', 't',
-    ...nodesB.flatMap((n) => ['--from', join(n.dir, 'data')])]);
-  assert.equal(undo.code, 0, undo.stderr);
+  // Each node names its snapshot by its own clock, as Cassandra's truncated-<ms>-<table>: one restore per node's copy.
+  for (const n of nodesB) {
+    const autoTag = /^(truncated-\d+-t) +snapks +t /m.exec((await runCli(['nodetool', '-h', n.address, 'listsnapshots'])).stdout)?.[1];
+    assert.ok(autoTag !== undefined, `TRUNCATE took a snapshot on ${n.address} first`);
+    const undo = await runCli(['restore', '-h', nodesB[0]!.address, '--snapshot', autoTag, '--keyspace', 'snapks', '--table', 't', '--from', join(n.dir, 'data')]);
+    assert.equal(undo.code, 0, undo.stderr);
+  }
   assert.deepEqual((await everyRow(b)).rows, before.rows, 'the truncated rows are back');
 
   // Incremental repair (the default) marks the ranges repaired on every participant.
