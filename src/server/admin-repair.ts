@@ -8,7 +8,8 @@ export function repairStateAdmin(core: NodeCore, local: Pick<AdminSource, 'table
   const percent = (keyspace: string, table: string): number | undefined => {
     const ks = core.schema.current.keyspaces.get(keyspace);
     const t = ks?.tables.get(table);
-    if (ks === undefined || t === undefined) return undefined;
+    // A node-local keyspace (system) has no replicas to repair with.
+    if (ks === undefined || t === undefined || ks.strategy.kind === 'local') return undefined;
     return core.repair.history.percentRepaired(t.id, localRanges(core.membership.ring(), ks, core.endpoint));
   };
   const tableStats = local.tableStats;

@@ -67,12 +67,26 @@ function consistencyOf(name: string | undefined): ConsistencyLevel {
   return cl;
 }
 
+/** Rows per mutation: a wide partition goes in slices, so no write exceeds what a message or a memtable should hold. */
+const ROWS_PER_WRITE = 500;
+
+/** A partition as updates of at most ROWS_PER_WRITE rows; the first carries its deletion, range tombstones and static row. */
+export function slices(p: PartitionData): PartitionData[] {
+  if (p.rows.length <= ROWS_PER_WRITE) return [p];
+  const out: PartitionData[] = [];
+  for (let i = 0; i < p.rows.length; i += ROWS_PER_WRITE) {
+    const rows = p.rows.slice(i, i + ROWS_PER_WRITE);
+    out.push(i === 0 ? { ...p, rows } : { key: p.key, token: p.token, rangeTombstones: [], rows });
+  }
+  return out;
+}
+
 /** Writes every partition of `file` through the coordinator, RESTORE_CONCURRENCY at a time. */
 async function writeThrough(deps: SnapshotAdminDeps, ks: KeyspaceDef, t: TableDef, file: string, cl: ConsistencyLevel): Promise<number> {
   let partitions = 0;
   let inFlight: Array<Promise<void>> = [];
-  for (const update of readExport(file)) {
-    inFlight.push(deps.write(ks, [{ table: t, update }], cl));
+  for (const p of readExport(file)) {
+    for (const update of slices(p)) inFlight.push(deps.write(ks, [{ table: t, update }], cl));
     partitions++;
     if (inFlight.length >= RESTORE_CONCURRENCY) {
       await Promise.all(inFlight);

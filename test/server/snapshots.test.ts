@@ -15,7 +15,7 @@ import type { TableDef } from '../../src/schema/model.ts';
 import {
   clearSnapshots, findExports, installAutoSnapshot, listSnapshots, readExport, snapshotsRoot, takeSnapshot, type AutoSnapshotStore,
 } from '../../src/server/snapshots.ts';
-import { snapshotAdmin } from '../../src/server/admin-snapshots.ts';
+import { slices, snapshotAdmin } from '../../src/server/admin-snapshots.ts';
 import { formatListSnapshots, snapshotArgs } from '../../src/tools/nodetool-snapshots.ts';
 
 function schemaOf(statements: string[]): Schema {
@@ -154,4 +154,14 @@ test("nodetool's snapshot arguments and listsnapshots in Cassandra 4's shape", (
     'daily         ks            users              2 KiB     2 KiB\n' +
     'daily         ks            t                  312 bytes 312 bytes\n' +
     '\nTotal TrueDiskSpaceUsed: 2.3 KiB\n\n');
+});
+
+test('restore writes a wide partition in slices, the partition-level data in the first', () => {
+  const p = partition(3);
+  const wide: PartitionData = { ...p, deletion: { ts: 1, ldt: 2 }, rows: Array.from({ length: 1201 }, () => p.rows[0]!) };
+  const parts = slices(wide);
+  assert.deepEqual(parts.map((s) => s.rows.length), [500, 500, 201]);
+  assert.deepEqual(parts[0]!.deletion, { ts: 1, ldt: 2 });
+  assert.ok(parts[0]!.staticRow !== undefined && parts[1]!.staticRow === undefined && parts[2]!.deletion === undefined);
+  assert.deepEqual(slices(p), [p]);
 });
