@@ -158,7 +158,10 @@ export function installAutoSnapshot(
   const dropTable = store.dropTable.bind(store);
   const snap = async (kind: 'truncated' | 'dropped', t: TableDef): Promise<void> => {
     const now = nowMicros();
-    const tag = `${kind}-${Math.floor(now / 1000)}-${t.name}`;
+    // Two removals of one table within a millisecond would share Cassandra's tag: the second gets a suffix.
+    const base = `${kind}-${Math.floor(now / 1000)}-${t.name}`;
+    let tag = base;
+    for (let n = 1; existsSync(join(snapshotsRoot(dataDir), tag, t.keyspace, tableDirName(t))) && n < 1000; n++) tag = `${base}-${n}`;
     await snapshotTablesAs(dataDir, store, tag, [t], now);
     log(`auto_snapshot: ${t.keyspace}.${t.name} saved as snapshot ${tag} before it was ${kind}`);
   };

@@ -134,9 +134,11 @@ test('auto_snapshot exports a table before TRUNCATE and DROP TABLE remove it', a
     await store.truncate(T);
     await store.dropTable(T.id, T);
     await store.dropTable('an-index-table-id');
-    assert.deepEqual(store.truncated, ['t']);
+    now -= 2000;
+    await store.truncate(T);
+    assert.deepEqual(store.truncated, ['t', 't']);
     assert.deepEqual(store.dropped, [T.id, 'an-index-table-id']);
-    assert.deepEqual(listSnapshots(dir).map((s) => s.tag), ['dropped-1750000000002-t', 'truncated-1750000000001-t']);
+    assert.deepEqual(listSnapshots(dir).map((s) => s.tag), ['dropped-1750000000002-t', 'truncated-1750000000001-t', 'truncated-1750000000001-t-1']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
