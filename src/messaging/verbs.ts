@@ -317,6 +317,15 @@ function checkRange(verb: string, x: unknown): WireTokenRange {
   return x as unknown as WireTokenRange;
 }
 
+/** Repair finalize: the session has made the participants agree on these ranges of a table; record repaired_at. */
+export interface RepairFinalizeRequest {
+  session: string;
+  t: TableRef;
+  ranges: WireTokenRange[];
+  /** µs since the epoch: when the session's validation started. */
+  repairedAt: number;
+}
+
 /** The verbs of streaming and repair, declared like the others (kept apart so the two lists merge cleanly). */
 export const StreamVerbs = {
   /** One page of a range's partitions, whole (tombstones included), for a stream's receiver to apply. */
@@ -344,5 +353,12 @@ export const StreamVerbs = {
     checkTableRef('SYNC_REQUEST', p.t);
     for (const r of p.ranges as unknown[]) checkRange('SYNC_REQUEST', r);
     return p as unknown as SyncRequest;
+  }),
+  /** Record repaired_at for ranges of a table (repair/history.ts); answers once it is persisted. */
+  REPAIR_FINALIZE: verb<RepairFinalizeRequest, true>('REPAIR_FINALIZE', 'none', (p) => {
+    if (!isObject(p) || typeof p.session !== 'string' || typeof p.repairedAt !== 'number' || !Array.isArray(p.ranges)) fail('REPAIR_FINALIZE', 'session');
+    checkTableRef('REPAIR_FINALIZE', p.t);
+    for (const r of p.ranges as unknown[]) checkRange('REPAIR_FINALIZE', r);
+    return p as unknown as RepairFinalizeRequest;
   }),
 } as const;

@@ -34,6 +34,7 @@ import { ViewBuilder } from '../views/builder.ts';
 import { VIEW_USAGE_WARNING } from '../schema/ddl_view.ts';
 import { StreamService } from '../streaming/stream.ts';
 import { RepairService } from '../repair/repair.ts';
+import { startOverdueCheck, type RepairStateDeps } from '../repair/repair-state.ts';
 import { Bootstrap } from '../bootstrap/bootstrap.ts';
 import { decommission } from '../bootstrap/decommission.ts';
 import { cleanup } from '../bootstrap/cleanup.ts';
@@ -155,6 +156,8 @@ export class NodeCore {
   /** Streams of token ranges between nodes (repair, bootstrap), and anti-entropy repair over them. */
   readonly streaming: StreamService;
   readonly repair: RepairService;
+  /** What the repair history says of each table (repair_admin summarize-repaired, tablestats, the overdue warning). */
+  readonly repairState: RepairStateDeps;
   /** The bootstrap under way or done, when this node bootstrapped in this run. */
   bootstrap: Bootstrap | undefined;
   /** Set by decommission(): LEAVING while it runs, DECOMMISSIONED once the node has left the ring. */
@@ -221,8 +224,11 @@ export class NodeCore {
     this.repair = new RepairService({
       messenger: env.messenger, store, streaming: this.streaming, schema: () => this.schema.current,
       ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep), address: (ep) => ep.replace(/:\d+$/, ''),
-      clock: env.clock, timers: env.timers, random: env.random, nowMicros: env.nowMicros, log: env.log,
+      clock: env.clock, timers: env.timers, random: env.random, nowMicros: env.nowMicros, log: env.log, historyStore: env.store,
     });
+    this.repairState = {
+      history: this.repair.history, schema: () => this.schema.current, ring: () => this.membership.ring(), self: this.endpoint, nowMicros: env.nowMicros,
+    };
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);
     this.auth = settings.authenticator === 'PasswordAuthenticator' ? new AuthService({
@@ -365,6 +371,7 @@ export class NodeCore {
         (e: unknown) => this.env.log('batchlog replay failed', e),
       );
     }));
+    this.loops.push(startOverdueCheck(this.repairState, this.env.timers, () => this.env.clock.now(), (m) => this.env.log(m)));
     this.loops.push(every(this.env.timers, LOAD_GOSSIP_MS, () => this.membership.setLoad(this.env.store.approximateSize())));
   }
 

@@ -2,7 +2,7 @@
 // a time. Each change is persisted before it is acknowledged and announced to clients as SCHEMA_CHANGE. In a
 // cluster, whole schemas travel between nodes stamped with the time of their last change; a node adopts a schema
 // stamped later than its own, so every node converges on the latest one.
-import type { Schema } from '../schema/model.ts';
+import type { Schema, TableDef } from '../schema/model.ts';
 import type { Statement } from '../model/ast.ts';
 import type { SchemaChange } from '../protocol/messages.ts';
 import { applyDdl, isDdlStatement, computeSchemaVersion, deserializeSchema, emptySchema, serializeSchema } from '../schema/registry.ts';
@@ -18,7 +18,8 @@ import type { SchemaSnapshot } from '../schema/snapshot.ts';
 export interface SchemaStore {
   getMeta<T>(key: string): T | undefined;
   putMeta(key: string, value: unknown): Promise<void>;
-  dropTable(tableId: string): Promise<void>;
+  /** Drops a table's data; `table` is its definition before the drop (for auto_snapshot). */
+  dropTable(tableId: string, table?: TableDef): Promise<void>;
 }
 
 export class SchemaService {
@@ -118,7 +119,7 @@ export class SchemaService {
     for (const [ksName, ks] of before.keyspaces) {
       for (const [name, t] of ks.tables) {
         const still = after.keyspaces.get(ksName)?.tables.get(name);
-        if (!still || still.id !== t.id) await this.storage.dropTable(t.id);
+        if (!still || still.id !== t.id) await this.storage.dropTable(t.id, t);
       }
     }
   }

@@ -1,5 +1,7 @@
 // What a running node exposes to its admin API (port 7199, JSON over HTTP) and so to nodetool and the launcher.
 // The node implements AdminSource; server/admin.ts serves it; tools/nodetool.ts formats it like Cassandra's nodetool.
+import type { SnapshotAdmin } from './admin-snapshots.ts';
+import type { TableRepairState } from '../repair/repair-state.ts';
 
 /** Cassandra's two-letter node state: status U(p)/D(own), state N(ormal)/L(eaving)/J(oining)/M(oving). */
 export type NodeState = 'UN' | 'DN' | 'UL' | 'DL' | 'UJ' | 'DJ' | 'UM' | 'DM';
@@ -93,6 +95,8 @@ export interface TableStatsEntry {
   localReadCount: number;
   localWriteCount: number;
   pendingFlushes: number;
+  /** Share of this node's ranges of the table covered by a repair (repair/history.ts), 0..100; absent if unknown. */
+  percentRepaired?: number;
 }
 
 /** One row of `nodetool tpstats`. */
@@ -196,6 +200,10 @@ export interface AdminSource {
   setNativeTransport?(on: boolean): Promise<void>;
   /** `nodetool enablegossip` / `disablegossip`. */
   setGossip?(on: boolean): Promise<void>;
+  /** `nodetool snapshot`, `listsnapshots`, `clearsnapshot`, `refresh`, and `sibyl restore` (admin-snapshots.ts). */
+  snapshots?: SnapshotAdmin;
+  /** repaired_at per table on this node (`nodetool repair_admin summarize-repaired`, repair/repair-state.ts). */
+  repairStates?(keyspace?: string, table?: string): Promise<TableRepairState[]>;
 }
 
 /** `nodetool describering`: the schema version and every token range with its replicas. */

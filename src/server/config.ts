@@ -95,6 +95,8 @@ export interface NodeConfig extends StorageConfig, AccessConfig {
   userDefinedFunctionsEnabled: boolean;
   /** materialized_views_enabled (4.x: enable_materialized_views); false by default, as in Cassandra 5.0. */
   materializedViewsEnabled: boolean;
+  /** auto_snapshot: snapshot a table before TRUNCATE or DROP TABLE removes its data (true by default, as in Cassandra). */
+  autoSnapshot: boolean;
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
   commitFailurePolicy: CommitFailurePolicy;
@@ -414,6 +416,7 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     unloggedBatchWarnPartitions: r.int('unlogged_batch_across_partitions_warn_threshold', 10, 0, 2 ** 31 - 1),
     userDefinedFunctionsEnabled: yamlBool(r.get('user_defined_functions_enabled') ?? r.get('enable_user_defined_functions'), 'user_defined_functions_enabled'),
     materializedViewsEnabled: yamlBool(r.get('materialized_views_enabled') ?? r.get('enable_materialized_views'), 'materialized_views_enabled'),
+    autoSnapshot: r.get('auto_snapshot') === undefined ? true : yamlBool(r.get('auto_snapshot'), 'auto_snapshot'),
     ...access,
     ...failurePolicies,
     warnings,
@@ -447,7 +450,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
     counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, streamThroughputOutboundBytesPerSec: 24 * 1024 * 1024, autoBootstrap: false, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
-    materializedViewsEnabled: false, unloggedBatchWarnPartitions: 10, userDefinedFunctionsEnabled: false,
+    materializedViewsEnabled: false, unloggedBatchWarnPartitions: 10, userDefinedFunctionsEnabled: false, autoSnapshot: true,
     ...ACCESS_DEFAULTS,
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
@@ -511,6 +514,7 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     unlogged_batch_across_partitions_warn_threshold: c.unloggedBatchWarnPartitions,
     user_defined_functions_enabled: c.userDefinedFunctionsEnabled,
     materialized_views_enabled: c.materializedViewsEnabled,
+    auto_snapshot: c.autoSnapshot,
     ...accessYaml(c),
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,

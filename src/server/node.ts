@@ -20,6 +20,9 @@ import { Connection } from './connection.ts';
 import { NativeAdmission } from './native-limits.ts';
 import { nativeServer } from './native-tls.ts';
 import { systemViewsSource } from './system-views-source.ts';
+import { snapshotAdmin } from './admin-snapshots.ts';
+import { installAutoSnapshot } from './snapshots.ts';
+import { repairStateAdmin } from './admin-repair.ts';
 import { startAdminServer } from './admin.ts';
 import { readAdminTokenFile } from './admin-token.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
@@ -156,6 +159,11 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     onFailure: (e) => lifecycle?.onStorageFailure(e),
     log: (m) => log(m),
   });
+  let schemaNow: (() => Schema) | undefined;
+  if (config.autoSnapshot) {
+    installAutoSnapshot(storage, config.dataDir, microsClock(), (m) => log(m),
+      (t) => schemaNow?.().keyspaces.get(t.keyspace)?.tables.get(t.name)?.id === t.id);
+  }
   const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens, shouldBootstrap(config));
   const nowMicros = microsClock();
   // Internode peers are trusted once gossip knows them (or they are seeds); until the core exists, none is.
@@ -183,6 +191,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     messenger: messaging, store: storage, hints, log, ...(audit ? { auditSink: audit.write } : {}),
   }, { ...nodeSettings(config, identity, (tokens) => saveTokens(storage, identity, tokens)), views: systemViewsSource(config, connections, () => storage.stats()) });
   schemaOf = () => core.schema.current;
+  schemaNow = schemaOf;
   // Any endpoint gossip knows, not only ring members: a bootstrapping node pulls the schema before it has tokens.
   isMember = (endpoint) => endpoint === core.endpoint || core.membership.peer(endpoint) !== undefined || core.membership.gossiper.state(endpoint) !== undefined;
   await replayCommitLog(storage, core.schema.current, config);
@@ -258,12 +267,15 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     network: messaging.network,
   };
   let adminRefused = 0;
-  const admin = await startAdminServer(
-    Object.assign(localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
+  const localSource = localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
       hints: () => hints.pending(), indexes: core.indexes, replicaReads: () => core.coordinator.replicaReads.snapshot(),
       extraMetrics: () => requestMetrics.exposition(),
-      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }), lifecycleAdmin(core),
-      opsAdmin({ core, storage, lifecycle: nodeLifecycle, nowSec: () => Math.floor(nowMicros() / 1e6) })),
+      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) });
+  const admin = await startAdminServer(
+    Object.assign(localSource, lifecycleAdmin(core), opsAdmin({ core, storage, lifecycle: nodeLifecycle, nowSec: () => Math.floor(nowMicros() / 1e6) }),
+      repairStateAdmin(core, localSource),
+      { snapshots: snapshotAdmin({ dataDir: config.dataDir, storage, schema: () => core.schema.current, nowMicros, log,
+        write: (ks, mutations, cl) => core.coordinator.write(ks, mutations, cl, 'SIMPLE') }) }),
     config.listenAddress, config.adminPort,
     config.adminTokenFile === undefined ? {} : { token: readAdminTokenFile(config.adminTokenFile), onRefused: () => { adminRefused++; } },
   );

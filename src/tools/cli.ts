@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerNodeCommand } from './node-command.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerNodetoolCommand } from './nodetool.ts';
+import { registerRestoreCommand } from './nodetool-snapshots.ts';
 import { registerClusterCommand } from './cluster/commands.ts';
 import { registerCqlshCommand } from './cqlsh/command.ts';
 import { registerReferenceCommand } from './reference/command.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerNodeCommand(program);
   registerStartCommand(program);
   registerNodetoolCommand(program);
+  registerRestoreCommand(program);
   registerClusterCommand(program);
   registerCqlshCommand(program);
   registerReferenceCommand(program);

@@ -11,6 +11,8 @@ import {
 import { registerLifecycleCommands } from './nodetool-lifecycle.ts';
 import { registerMembershipCommands } from './nodetool-membership.ts';
 import { registerOpsCommands } from './nodetool-ops.ts';
+import { registerSnapshotCommands } from './nodetool-snapshots.ts';
+import { registerRepairAdminCommands } from './nodetool-repair-admin.ts';
 
 export interface Target {
   host: string;
@@ -220,6 +222,8 @@ export function registerNodetoolCommand(program: Command): void {
   registerLifecycleCommands(nt);
   registerMembershipCommands(nt);
   registerOpsCommands(nt);
+  registerSnapshotCommands(nt);
+  registerRepairAdminCommands(nt);
 
   withConn(nt.command('drain'))
     .description('Drain the node (stop accepting writes and flush all tables)')
