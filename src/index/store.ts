@@ -55,6 +55,7 @@ export class IndexingStore {
   }
 
   apply(table: TableDef, update: PartitionData): Promise<void> {
+    if (tableIndexSpecs(this.current(table)).length === 0) return this.inner.apply(table, update);
     const items = this.withEntries([{ table, update }]);
     return items.length === 1 ? this.inner.apply(table, update) : this.inner.applyMany(items);
   }

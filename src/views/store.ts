@@ -68,6 +68,8 @@ export class ViewStore implements ReplicaStore {
   }
 
   apply(table: TableDef, update: PartitionData): Promise<void> {
+    // The common case, a table without views, goes straight through: no item array, no async frame of its own.
+    if (!hasViews(this.o.schema(), this.current(table))) return this.o.inner.apply(table, update);
     return this.applyMany([{ table, update }]);
   }
 
