@@ -19,8 +19,8 @@ export const SUPERUSER_PASSWORD_FILE = 'cassandra.password';
 export const CQLSHRC_FILE = 'cqlshrc';
 export const TLS_DIR = 'tls';
 
-/** Per node address, the settings that lock it down (certificates issued into `<dir>/tls`). */
-export function secureNodeSettings(dir: string, clusterName: string, specs: readonly NodeSpec[]): Map<string, Partial<NodeConfig>> {
+/** Per node address, the settings that lock it down (certificates issued into `<dir>/tls`, by the cluster's CA once it has one). */
+export function secureNodeSettings(dir: string, clusterName: string, specs: ReadonlyArray<Pick<NodeSpec, 'name' | 'address'>>): Map<string, Partial<NodeConfig>> {
   const tls = join(dir, TLS_DIR);
   const { caPath, keystores } = issueClusterCertificates(tls, clusterName, specs);
   const out = new Map<string, Partial<NodeConfig>>();
