@@ -58,7 +58,7 @@ export async function addNodeToManifest(m: ClusterManifest, o: AddOptions): Prom
     dataDir: join(home, 'data'), hintsDirectory: join(home, 'hints'),
     // The cluster's admin token and, for a --secure cluster, a certificate from its CA and the same lock-down.
     ...(existsSync(join(m.dir, ADMIN_TOKEN_FILE)) ? { adminTokenFile: join(m.dir, ADMIN_TOKEN_FILE) } : {}),
-    ...(m.topology.secure !== undefined ? secureNodeSettings(m.dir, m.clusterName, [{ name, address }]).get(address) : {}),
+    ...(m.topology.secure !== undefined ? secureNodeSettings(m.dir, m.clusterName, [{ name, address }], m.topology.datacenters.flatMap((d) => (d.ilb !== undefined ? [d.ilb] : []))).get(address) : {}),
   });
   const node: ManifestNode = {
     name, address, dataCenter: o.dc, rack: o.rack, seed: false, configPath, logPath: join(home, 'logs', 'system.log'),

@@ -56,8 +56,13 @@ function loadOrCreateCa(dir: string, clusterName: string): { cert: forge.pki.Cer
   return { cert, key: keys.privateKey };
 }
 
-/** Writes `<dir>/<name>-keystore.pem` for each node (key + certificate, 0600) and returns the paths by address. */
-export function issueClusterCertificates(dir: string, clusterName: string, nodes: ReadonlyArray<{ name: string; address: string }>): { caPath: string; keystores: Map<string, string> } {
+/**
+ * Writes `<dir>/<name>-keystore.pem` for each node (key + certificate, 0600) and returns the paths by address;
+ * `alsoAddresses` go into every certificate's subjectAltName too.
+ */
+export function issueClusterCertificates(
+  dir: string, clusterName: string, nodes: ReadonlyArray<{ name: string; address: string }>, alsoAddresses: readonly string[] = [],
+): { caPath: string; keystores: Map<string, string> } {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = loadOrCreateCa(dir, clusterName);
   const keystores = new Map<string, string>();
@@ -70,7 +75,8 @@ export function issueClusterCertificates(dir: string, clusterName: string, nodes
       { name: 'basicConstraints', cA: false, critical: true },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: n.address }] },
+      // The node's own IP, and the internal load balancers' (a client through an ILB checks the name it dialled).
+      { name: 'subjectAltName', altNames: [n.address, ...alsoAddresses.filter((a) => a !== n.address)].map((ip) => ({ type: 7, ip })) },
       { name: 'authorityKeyIdentifier', keyIdentifier: ca.cert.generateSubjectKeyIdentifier().getBytes() },
     ]);
     cert.sign(ca.key as forge.pki.rsa.PrivateKey, forge.md.sha256.create());

@@ -38,7 +38,7 @@ export function prepareCluster(dir: string, topology: ClusterTopology): { manife
   createAdminTokenFile(adminTokenFile);
   const specs = expandNodes(topology);
   const tokens = allocateClusterTokens(specs, topology.vnodes);
-  const secure = topology.secure === undefined ? undefined : secureNodeSettings(abs, topology.clusterName, specs);
+  const secure = topology.secure === undefined ? undefined : secureNodeSettings(abs, topology.clusterName, specs, topology.datacenters.flatMap((d) => (d.ilb !== undefined ? [d.ilb] : [])));
   const nodes: ManifestNode[] = specs.map((spec) => {
     const home = join(abs, spec.name);
     const configPath = writeConfigFiles(join(home, 'conf'), {

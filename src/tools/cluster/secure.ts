@@ -20,9 +20,11 @@ export const CQLSHRC_FILE = 'cqlshrc';
 export const TLS_DIR = 'tls';
 
 /** Per node address, the settings that lock it down (certificates issued into `<dir>/tls`, by the cluster's CA once it has one). */
-export function secureNodeSettings(dir: string, clusterName: string, specs: ReadonlyArray<Pick<NodeSpec, 'name' | 'address'>>): Map<string, Partial<NodeConfig>> {
+export function secureNodeSettings(
+  dir: string, clusterName: string, specs: ReadonlyArray<Pick<NodeSpec, 'name' | 'address'>>, ilbAddresses: readonly string[] = [],
+): Map<string, Partial<NodeConfig>> {
   const tls = join(dir, TLS_DIR);
-  const { caPath, keystores } = issueClusterCertificates(tls, clusterName, specs);
+  const { caPath, keystores } = issueClusterCertificates(tls, clusterName, specs, ilbAddresses);
   const out = new Map<string, Partial<NodeConfig>>();
   for (const spec of specs) {
     const keystore = keystores.get(spec.address)!;
