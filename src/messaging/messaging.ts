@@ -12,7 +12,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { DeadlineTable } from '../cluster/deadlines.ts';
 import {
-  seededRandom, systemClock, systemTimers, type Clock, type Random, type Timers, type Transport,
+  seededRandom, systemClock, systemTimers, type Clock, type Random, type TimerHandle, type Timers, type Transport,
 } from '../cluster/env.ts';
 import { DEFAULT_MAX_FRAME_BYTES, decodeBody, encodeFrame, FrameDecoder } from './codec.ts';
 import { DelayLine } from './delay-line.ts';
@@ -23,9 +23,12 @@ import { NetworkModel } from './network-model.ts';
 import { OutboundLink, type DropReason } from './outbound.ts';
 import { Writer } from './wire.ts';
 import {
-  DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_CONNECTIONS, HelloReader, MAX_PROBATION_CONNECTIONS, noRefusals, PROBATION_MAX_FRAME_BYTES, sameHost,
-  type InboundRefusal, type InboundRefusals,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_CONNECTIONS, HelloReader, isHello, MAX_PROBATION_CONNECTIONS, noRefusals, PROBATION_MAX_FRAME_BYTES, sameHost,
+  type Hello, type InboundRefusal, type InboundRefusals,
 } from './inbound-guard.ts';
+import { caCertificates, internodeContext, sniffInbound, type InternodeTlsOptions } from './internode-tls.ts';
+import type { X509Certificate } from 'node:crypto';
+import type { SecureContext } from 'node:tls';
 import { GOSSIP_VERB } from './verbs.ts';
 
 export { MessagingClosedError, RemoteError, TimeoutError, type WireError } from './errors.ts';
@@ -59,8 +62,10 @@ export interface MessagingOptions {
   probationVerbs?: readonly string[];
   /** Inbound connections held at once; more are closed at accept. Default 512. */
   maxInboundConnections?: number;
-  /** An inbound connection without a hello by then is closed. Default 10 s. */
+  /** An inbound connection without a hello (and TLS handshake) by then is closed. Default 10 s. */
   handshakeTimeoutMs?: number;
+  /** server_encryption_options (internode-tls.ts); absent: plaintext only. */
+  tls?: InternodeTlsOptions;
 }
 
 export interface MessagingStats {
@@ -77,12 +82,6 @@ export interface MessagingStats {
   socketWrites: number;
   /** Inbound connections refused or closed by the guard (inbound-guard.ts), by reason. */
   refusedInbound: InboundRefusals;
-}
-
-interface Hello {
-  hello: 'sibyl';
-  version: number;
-  from: string;
 }
 
 /** 2: binary envelopes (envelope.ts); 1 was msgpack envelopes naming their sender. */
@@ -114,12 +113,6 @@ interface Peer {
 
 export { endpointOf, parseEndpoint } from '../model/endpoint.ts';
 
-function isHello(v: unknown): v is Hello {
-  const h = v as Partial<Hello> | null;
-  return typeof h === 'object' && h !== null && h.hello === 'sibyl' && typeof h.from === 'string'
-    && typeof h.version === 'number';
-}
-
 export class MessagingService {
   readonly self: string;
   readonly network: NetworkModel;
@@ -142,6 +135,8 @@ export class MessagingService {
   private readonly probation = new Set<Socket>();
   private readonly hello: Buffer;
   private readonly maxFrameBytes: number;
+  private readonly tlsContext: SecureContext | undefined;
+  private readonly tlsCas: X509Certificate[];
   /** Frames that cannot be written straight into a link (delayed, queued while connecting, to self). */
   private readonly scratch = new Writer();
   private nextId = 1;
@@ -164,6 +159,8 @@ export class MessagingService {
     });
     const hello: Hello = { hello: 'sibyl', version: PROTOCOL_VERSION, from: this.self };
     this.hello = encodeFrame(hello);
+    this.tlsContext = opts.tls === undefined ? undefined : internodeContext(opts.tls);
+    this.tlsCas = opts.tls === undefined ? [] : caCertificates(opts.tls.caPem);
     server.on('connection', (socket) => this.accept(socket));
   }
 
@@ -294,6 +291,7 @@ export class MessagingService {
       port,
       localAddress: this.opts.address,
       hello: this.hello,
+      ...(this.tlsContext !== undefined && this.opts.tls !== undefined ? { tls: { context: this.tlsContext, mustEncrypt: () => this.opts.tls!.mustEncrypt(to) } } : {}),
       clock: this.clock,
       timers: this.timers,
       random: this.random,
@@ -326,11 +324,20 @@ export class MessagingService {
     socket.setNoDelay(true);
     socket.on('error', () => { /* 'close' follows; a reset by a restarting peer is routine */ });
     socket.once('close', () => this.inbound.delete(socket));
-    const helloReader = new HelloReader();
+    // One deadline for the TLS handshake and the hello together.
     const handshakeTimer = this.timers.setTimeout(() => {
       if (!socket.destroyed) this.refuse(socket, 'handshake-timeout', 'no handshake in time');
     }, this.opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
     socket.once('close', () => this.timers.clearTimeout(handshakeTimer));
+    const tls = this.opts.tls;
+    if (tls === undefined || this.tlsContext === undefined) return this.readHello(socket, false, handshakeTimer);
+    sniffInbound(socket, this.tlsContext, this.tlsCas, tls,
+      (stream, encrypted) => this.readHello(stream, encrypted, handshakeTimer),
+      (why, detail) => this.refuse(socket, why, detail));
+  }
+
+  private readHello(socket: Socket, encrypted: boolean, handshakeTimer: TimerHandle): void {
+    const helloReader = new HelloReader();
     const onHandshakeData = (chunk: Buffer): void => {
       let read: ReturnType<HelloReader['push']>;
       try {
@@ -339,7 +346,7 @@ export class MessagingService {
         return this.refuse(socket, 'bad-handshake', 'bad handshake frame', err);
       }
       if (read === undefined) return;
-      const from = this.checkHello(socket, read.hello);
+      const from = this.checkHello(socket, read.hello, encrypted);
       if (from === undefined) return;
       this.timers.clearTimeout(handshakeTimer);
       socket.off('data', onHandshakeData);
@@ -349,7 +356,7 @@ export class MessagingService {
   }
 
   /** The hello's sender, or undefined once the connection has been refused. */
-  private checkHello(socket: Socket, body: Buffer): string | undefined {
+  private checkHello(socket: Socket, body: Buffer, encrypted: boolean): string | undefined {
     let hello: unknown;
     try {
       hello = decodeBody(body);
@@ -367,6 +374,11 @@ export class MessagingService {
     }
     if (this.opts.isKnownPeer !== undefined && !sameHost(socket.remoteAddress, hello.from)) {
       this.refuse(socket, 'spoofed-address', `handshake names ${hello.from}`);
+      return undefined;
+    }
+    const tls = this.opts.tls;
+    if (!encrypted && tls !== undefined && !tls.optional && tls.mustEncrypt(hello.from)) {
+      this.refuse(socket, 'plaintext', `plaintext from ${hello.from}, which must use TLS (internode_encryption)`);
       return undefined;
     }
     if (this.opts.isKnownPeer !== undefined && !this.opts.isKnownPeer(hello.from)) {

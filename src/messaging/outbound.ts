@@ -8,6 +8,8 @@
 // address rather than the ephemeral source port.
 
 import { Socket } from 'node:net';
+import { connect as tlsConnect, type SecureContext } from 'node:tls';
+import { outboundTlsOptions } from './internode-tls.ts';
 import type { Clock, Random, TimerHandle, Timers } from '../cluster/env.ts';
 import { Writer } from './wire.ts';
 
@@ -20,6 +22,9 @@ export interface OutboundOptions {
   localAddress: string | undefined;
   /** The handshake frame written before anything else on each new connection. */
   hello: Buffer;
+  /** Internode TLS: whether this peer must be reached encrypted is asked at each connection attempt (gossip may have
+   * learnt its data centre since the last one). */
+  tls?: { context: SecureContext; mustEncrypt: () => boolean };
   clock: Clock;
   timers: Timers;
   random: Random;
@@ -138,12 +143,15 @@ export class OutboundLink {
   private connect(): void {
     const { host, port, localAddress } = this.opts;
     this.state = 'connecting';
-    const socket = new Socket();
+    const tls = this.opts.tls !== undefined && this.opts.tls.mustEncrypt() ? this.opts.tls : undefined;
+    const target = { host, port, ...(localAddress !== undefined ? { localAddress } : {}) };
+    // A TLS link is usable once its handshake is done and the acceptor's certificate checked: 'secureConnect'.
+    const socket = tls === undefined ? new Socket() : tlsConnect({ ...target, ...outboundTlsOptions(tls.context) });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setTimeout(this.opts.connectTimeoutMs);
     socket.once('timeout', () => socket.destroy(new Error(`connect timeout after ${this.opts.connectTimeoutMs} ms`)));
-    socket.once('connect', () => {
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
       if (this.socket !== socket) return;
       socket.setTimeout(0);
       socket.setKeepAlive(true, 10_000);
@@ -158,11 +166,11 @@ export class OutboundLink {
     socket.on('data', () => {});
     socket.on('error', (err) => {
       if (this.socket === socket && this.state === 'connecting') {
-        this.opts.logger(`connect to ${host}:${port} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+        this.opts.logger(`connect to ${host}:${port}${tls ? ' (TLS)' : ''} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
       }
     });
     socket.once('close', () => this.onClose(socket));
-    socket.connect({ host, port, ...(localAddress !== undefined ? { localAddress } : {}) });
+    if (tls === undefined) socket.connect(target);
   }
 
   private onClose(socket: Socket): void {

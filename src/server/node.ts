@@ -11,6 +11,8 @@ import { loadOrCreateIdentity, saveTokens, type LocalIdentity } from './identity
 import { NodeCore, type NodeSettings } from '../node/node-core.ts';
 import { hasLeftRing } from '../cluster/membership.ts';
 import { MessagingService } from '../messaging/messaging.ts';
+import { encryptionPolicy, type InternodeTlsOptions, type Location } from '../messaging/internode-tls.ts';
+import type { InternodeTlsConfig } from './config-tls.ts';
 import { seededRandom, systemClock, systemTimers } from '../cluster/env.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET } from '../coordinator/hints.ts';
 import { LmdbHintStore } from './hint-store.ts';
@@ -150,6 +152,10 @@ function openAuditLog(config: NodeConfig): { write(line: string): void; close():
   };
 }
 
+function internodeTlsOptions(t: InternodeTlsConfig, self: Location, locate: (endpoint: string) => Location | undefined): InternodeTlsOptions {
+  return { ...t, mustEncrypt: encryptionPolicy(t.mode, self, locate) };
+}
+
 export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
   // Storage failures before the node is up fail the start itself; afterwards the failure policies apply.
@@ -169,9 +175,12 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   // Internode peers are trusted once gossip knows them (or they are seeds); until the core exists, none is.
   let isMember: (endpoint: string) => boolean = () => false;
   const seeds = new Set(nodeSettings(config, identity).seeds);
+  // Where gossip places a peer, for internode_encryption dc/rack; until the core exists, nowhere (so: encrypt).
+  let locate: (endpoint: string) => { dc: string; rack: string } | undefined = () => undefined;
   const messaging = await MessagingService.start({
     address: config.listenAddress, port: config.storagePort, logger: log,
     isKnownPeer: (endpoint) => seeds.has(endpoint) || isMember(endpoint),
+    ...(config.internodeTls ? { tls: internodeTlsOptions(config.internodeTls, { dc: config.dataCenter, rack: config.rack }, (ep) => locate(ep)) } : {}),
   });
   let schemaOf: (() => Schema) | undefined;
   const hints = LmdbHintStore.open({
@@ -196,6 +205,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   isMember = (endpoint) => endpoint === core.endpoint || core.membership.peer(endpoint) !== undefined || core.membership.gossiper.state(endpoint) !== undefined;
   await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));
+  locate = (ep) => core.membership.location(ep);
   core.onEvent((e: EventMessage) => {
     for (const c of connections) c.sendEvent(e);
   });

@@ -1,7 +1,9 @@
 // `sibyl cluster …`: a ccm-like launcher for local clusters on loopback addresses — up, status, down, remove, and
 // stop/start/kill of a node, a rack or a data centre for outage drills.
+import { setUpSecureRoles, TLS_DIR } from './secure.ts';
+import { CA_CERT_FILE } from './certs.ts';
 import { readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { cliCommand } from '../bundle.ts';
 import { formatStatus } from '../nodetool-format.ts';
@@ -29,6 +31,8 @@ export interface UpOptions {
   latencyDc?: number;
   latencyRack?: number;
   timeout: number;
+  secure?: boolean;
+  appKeyspace?: string;
 }
 
 const intArg = (what: string, min: number) => (v: string): number => {
@@ -45,9 +49,10 @@ export function topologyFromOptions(o: UpOptions): ClusterTopology {
     ...(o.latencyDc !== undefined ? { latencyDcMs: o.latencyDc } : {}),
     ...(o.latencyRack !== undefined ? { latencyRackMs: o.latencyRack } : {}),
   };
-  if (o.preset !== undefined) return presetTopology(o.preset, p);
-  if (o.nodes !== undefined) return countTopology(o.nodes, { ...p, ...(o.baseAddress ? { baseAddress: o.baseAddress } : {}), ...(o.name ? { name: o.name } : {}) });
-  return parseTopologyYaml(readFileSync(o.topology!, 'utf8'), p);
+  const secure = o.secure === true ? { secure: { appKeyspace: o.appKeyspace ?? 'app' } } : {};
+  if (o.preset !== undefined) return { ...presetTopology(o.preset, p), ...secure };
+  if (o.nodes !== undefined) return { ...countTopology(o.nodes, { ...p, ...(o.baseAddress ? { baseAddress: o.baseAddress } : {}), ...(o.name ? { name: o.name } : {}) }), ...secure };
+  return { ...parseTopologyYaml(readFileSync(o.topology!, 'utf8'), p), ...secure };
 }
 
 /** ./clusters/<name>: the preset's name, the topology's cluster name, or --name. */
@@ -86,7 +91,8 @@ export async function startAndWait(m: ClusterManifest, nodes: readonly ManifestN
   startNodes(m, toStart, true, await cliCommand());
   const progress = await progressReporter('starting', nodes.length);
   try {
-    const r = await waitReady(nodes, { timeoutMs: timeoutSec * 1000, progress: progress.report, alive: nodeAlive }).finally(progress.done);
+    const tlsCaPem = m.topology.secure !== undefined ? readFileSync(join(m.dir, TLS_DIR, CA_CERT_FILE), 'utf8') : undefined;
+    const r = await waitReady(nodes, { timeoutMs: timeoutSec * 1000, progress: progress.report, alive: nodeAlive, ...(tlsCaPem !== undefined ? { tlsCaPem } : {}) }).finally(progress.done);
     if (r.selfOnly.length > 0) process.stderr.write(`note: ${r.selfOnly.length} node(s) see only themselves: cluster membership is not wired into the node yet\n`);
   } catch (e) {
     await stopProcesses(toStart.map((n) => ({ pid: n.pid, marker: n.configPath })), 'SIGTERM');
@@ -103,6 +109,7 @@ async function up(o: UpOptions): Promise<void> {
   const { manifest: m, created } = prepareCluster(dir, topology);
   process.stderr.write(`${created ? 'created' : 'using existing'} cluster '${m.clusterName}' in ${m.dir}: ${m.nodes.length} nodes\n`);
   await startAndWait(m, m.nodes, o.timeout);
+  if (m.topology.secure !== undefined) await setUpSecureRoles(m, m.topology.secure.appKeyspace, o.timeout * 1000);
   if (o.ilb === true || o.ilbAddress !== undefined) {
     startIlbs(m, o.ilbAddress, true, await cliCommand());
     await waitIlbs(m);
@@ -217,6 +224,8 @@ export function registerClusterCommand(program: Command): void {
     .option('--latency-dc <ms>', 'one-way latency injected between data centres (default 0)', intArg('--latency-dc', 0))
     .option('--latency-rack <ms>', 'one-way latency injected between racks of a data centre (default 0)', intArg('--latency-rack', 0))
     .option('--timeout <seconds>', 'how long to wait for the cluster', intArg('--timeout', 1), 120)
+    .option('--secure', 'lock the new cluster down: a cluster CA and node certificates, client and internode TLS, password authentication and authorization, an application role')
+    .option('--app-keyspace <name>', "with --secure: the keyspace the application role 'app' may use (default app)")
     .action((o: UpOptions) => guard(() => up(o)));
 
   cluster
