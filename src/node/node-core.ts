@@ -28,6 +28,7 @@ import { validateRoleOptions } from '../auth/role-manager.ts';
 import type { AuditFilter } from '../auth/audit.ts';
 import { UnauthorizedError } from '../model/errors.ts';
 import { IndexingStore } from '../index/store.ts';
+import { VectorIndexes } from '../index/vectors.ts';
 import { IndexManager } from '../index/manager.ts';
 import { ViewStore } from '../views/store.ts';
 import { ViewBuilder } from '../views/builder.ts';
@@ -165,6 +166,7 @@ export class NodeCore {
   readonly generation: number;
   /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
   readonly indexes: IndexManager;
+  readonly vectors: VectorIndexes;
   /** This node's materialized view builds (system.built_views, nodetool viewbuildstatus). */
   readonly views: ViewBuilder;
   /** Streams of token ranges between nodes (repair, bootstrap), and anti-entropy repair over them. */
@@ -203,7 +205,9 @@ export class NodeCore {
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
     this.indexes = new IndexManager(env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
     // Replica writes and reads go through the indexing store, so every write keeps this node's indexes current.
-    const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
+    // Vector indexes keep an HNSW graph each in memory, built from the base rows on first use (index/vectors.ts).
+    this.vectors = new VectorIndexes(env.store, () => env.random.next(), () => Math.floor(env.nowMicros() / 1e6));
+    const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log, this.vectors);
     // Above the indexes: a base write computes its materialized views' updates, and sends them to the view replicas.
     const store = this.buildViewStore(indexing);
     this.views = new ViewBuilder(store, env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
@@ -211,6 +215,7 @@ export class NodeCore {
     this.views.onSchema(this.schema.current);
     this.schema.onChange((changes: SchemaChange[], s) => {
       this.indexes.onSchema(s);
+      this.vectors.retain(s);
       this.views.onSchema(s);
       this.membership.setSchemaVersion(s.version);
       for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
