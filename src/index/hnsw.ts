@@ -36,6 +36,31 @@ interface GraphNode<P> {
 
 const MAX_LEVEL = 16;
 
+function dot(a: Float32Array, b: Float32Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  let i = 0;
+  for (const n = a.length - 1; i < n; i += 2) {
+    s0 += a[i]! * b[i]!;
+    s1 += a[i + 1]! * b[i + 1]!;
+  }
+  if (i < a.length) s0 += a[i]! * b[i]!;
+  return s0 + s1;
+}
+
+function squaredDistance(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i]! - b[i]!;
+    s += d * d;
+  }
+  return s;
+}
+
+/** Vectors are unit length under cosine (prepare), so 1 − a·b orders as 1 − cos. */
+const cosineDistance = (a: Float32Array, b: Float32Array): number => 1 - dot(a, b);
+const negativeDot = (a: Float32Array, b: Float32Array): number => -dot(a, b);
+
 export class HnswGraph<P> {
   private nodes: Array<GraphNode<P>> = [];
   private readonly byKey = new Map<string, number>();
@@ -49,6 +74,7 @@ export class HnswGraph<P> {
   constructor(readonly params: HnswParams) {
     if (params.m < 2 || params.efConstruction < 1) throw new RangeError('HNSW needs m ≥ 2 and efConstruction ≥ 1');
     this.levelScale = 1 / Math.log(params.m);
+    this.distance = params.similarity === 'EUCLIDEAN' ? squaredDistance : params.similarity === 'COSINE' ? cosineDistance : negativeDot;
   }
 
   /** Live vectors. */
@@ -127,18 +153,7 @@ export class HnswGraph<P> {
   }
 
   /** The distance the graph orders by (see HnswHit.distance); vectors already prepared. */
-  distance(a: Float32Array, b: Float32Array): number {
-    let s = 0;
-    if (this.params.similarity === 'EUCLIDEAN') {
-      for (let i = 0; i < a.length; i++) {
-        const d = a[i]! - b[i]!;
-        s += d * d;
-      }
-      return s;
-    }
-    for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-    return this.params.similarity === 'COSINE' ? 1 - s : -s;
-  }
+  readonly distance: (a: Float32Array, b: Float32Array) => number;
 
   /** A copy of the vector as the graph keeps it: unit length under cosine. */
   private prepare(vector: ArrayLike<number>): Float32Array | undefined {
@@ -191,7 +206,9 @@ export class HnswGraph<P> {
   private addLink(from: number, to: number, level: number): void {
     const links = this.nodes[from]!.links[level]!;
     links.push(to);
-    if (links.length <= this.maxLinks(level)) return;
+    // Pruning costs a distance per pair of links, so a list may outgrow its size by a quarter before it is cut
+    // back: a cut every few additions instead of at each one, for lists a little longer in between.
+    if (links.length <= this.maxLinks(level) + (this.maxLinks(level) >> 2)) return;
     const v = this.nodes[from]!.vector;
     const scored = links.map((id) => ({ id, distance: this.distance(v, this.nodes[id]!.vector) })).sort((a, b) => a.distance - b.distance);
     this.nodes[from]!.links[level] = this.selectNeighbours(scored, this.maxLinks(level));
@@ -248,29 +265,34 @@ export class HnswGraph<P> {
    */
   private searchLayer(q: Float32Array, eps: number[], ef: number, level: number, ok: (id: number) => boolean): Array<{ id: number; distance: number }> {
     this.startVisit();
+    const nodes = this.nodes;
+    const distance = this.distance;
+    const visited = this.visited;
+    const mark = this.visitMark;
     const candidates = new MinHeap();
     const results = new MaxHeap();
     for (const ep of eps) {
-      if (this.visited[ep] === this.visitMark) continue;
-      this.visited[ep] = this.visitMark;
-      const d = this.distance(q, this.nodes[ep]!.vector);
+      if (visited[ep] === mark) continue;
+      visited[ep] = mark;
+      const d = distance(q, nodes[ep]!.vector);
       candidates.push(ep, d);
       if (ok(ep)) results.push(ep, d);
     }
     while (candidates.size > 0) {
       const c = candidates.pop()!;
       if (results.size >= ef && c.distance > results.peekDistance()) break;
-      for (const n of this.nodes[c.id]!.links[level] ?? []) {
-        if (this.visited[n] === this.visitMark) continue;
-        this.visited[n] = this.visitMark;
-        const d = this.distance(q, this.nodes[n]!.vector);
-        if (results.size < ef || d < results.peekDistance()) {
-          candidates.push(n, d);
-          if (ok(n)) {
-            results.push(n, d);
-            if (results.size > ef) results.pop();
-          }
-        }
+      const links = nodes[c.id]!.links[level];
+      if (links === undefined) continue;
+      for (let i = 0; i < links.length; i++) {
+        const n = links[i]!;
+        if (visited[n] === mark) continue;
+        visited[n] = mark;
+        const d = distance(q, nodes[n]!.vector);
+        if (results.size >= ef && d >= results.peekDistance()) continue;
+        candidates.push(n, d);
+        if (!ok(n)) continue;
+        results.push(n, d);
+        if (results.size > ef) results.pop();
       }
     }
     return results.drainAscending();
