@@ -104,6 +104,8 @@ export interface NodeSettings {
   views?: SystemViewsSource;
   /** materialized_views_enabled: CREATE MATERIALIZED VIEW is refused unless set (Cassandra's default: false). */
   materializedViewsEnabled?: boolean;
+  /** Whether vector indexes may set maximum_node_connections / construction_beam_width (Cassandra: a -D property). */
+  saiVectorAllowCustomParameters?: boolean;
   /** stream_throughput_outbound in bytes per second (24 MiB/s by default; 0: unthrottled). */
   streamThroughputBytesPerSec?: number;
   /**
@@ -200,6 +202,7 @@ export class NodeCore {
     // The DC list is late-bound: NetworkTopologyStrategy options may name only DCs gossip knows.
     this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros, env.newId);
     this.schema.materializedViewsEnabled = settings.materializedViewsEnabled === true;
+    this.schema.saiVectorAllowCustomParameters = settings.saiVectorAllowCustomParameters === true;
     this.membership = this.buildMembership();
     this.membership.restorePeers(env.store.getMeta<SavedPeer[]>(PEERS_KEY) ?? []);
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);

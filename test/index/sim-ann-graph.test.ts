@@ -7,12 +7,14 @@ import { test } from 'node:test';
 import { Consistency, type ConsistencyLevel } from '../../src/model/consistency.ts';
 import { similarity } from '../../src/model/values/similarity.ts';
 import { SimCluster, rowsOf, type SimNodeSpec } from '../sim/sim-cluster.ts';
+import { VECTOR_USAGE_WARNING } from '../../src/cql/exec/vector-warning.ts';
 
 const NODES: SimNodeSpec[] = [1, 2, 3].map((i) => ({ endpoint: `10.0.5.${i}:7000`, dc: 'dc1', rack: `r${i}` }));
 const DIM = 3;
 
 test('graph-answered ANN follows writes, deletes, TTL, truncate and a restart', { timeout: 300_000 }, async () => {
-  const sim = new SimCluster({ seed: 23, nodes: NODES, trace: false });
+  // The graph options are refused unless allowed, as Cassandra refuses them without its -D property.
+  const sim = new SimCluster({ seed: 23, nodes: NODES, trace: false, settings: { saiVectorAllowCustomParameters: true } });
   await sim.startAll();
   await sim.waitFor('gossip converges', () => sim.converged(), 60_000);
   const q = async (cql: string, cl: ConsistencyLevel = Consistency.QUORUM): Promise<Array<Record<string, number | string | boolean | null>>> => {
@@ -73,4 +75,27 @@ test('graph-answered ANN follows writes, deletes, TTL, truncate and a restart', 
   await check('truncated');
   await put(42, 0, vec());
   await check('after truncate');
+});
+
+test("Cassandra's vector-index warning: CREATE INDEX on a table with a vector index, and ALTER TABLE ADD", { timeout: 120_000 }, async () => {
+  const sim = new SimCluster({ seed: 5, nodes: NODES.slice(0, 1), trace: false });
+  await sim.startAll();
+  const warned = async (cql: string): Promise<boolean> => {
+    const r = await sim.cql(sim.nodes[0]!, cql, Consistency.ONE);
+    if (!r.ok) throw new Error(`${cql}: ${r.error.message}`);
+    return (r.warnings ?? []).includes(VECTOR_USAGE_WARNING);
+  };
+  await warned("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+  assert.equal(await warned('CREATE TABLE ks.v (k int PRIMARY KEY, e vector<float, 2>, n int, m int, l list<float>)'), false);
+  assert.equal(await warned("CREATE CUSTOM INDEX ON ks.v (l) USING 'StorageAttachedIndex'"), false);
+  assert.equal(await warned("CREATE CUSTOM INDEX ve ON ks.v (e) USING 'StorageAttachedIndex'"), true);
+  assert.equal(await warned("CREATE INDEX IF NOT EXISTS ve ON ks.v (e) USING 'sai'"), false);
+  assert.equal(await warned("CREATE INDEX ON ks.v (n) USING 'sai'"), true);
+  assert.equal(await warned('CREATE INDEX ON ks.v (m)'), true);
+  assert.equal(await warned('ALTER TABLE ks.v ADD x int'), true);
+  assert.equal(await warned('ALTER TABLE ks.v DROP x'), false);
+  assert.equal(await warned("ALTER TABLE ks.v WITH comment = 'a'"), false);
+  assert.equal(await warned('INSERT INTO ks.v (k, e) VALUES (1, [1, 2])'), false);
+  assert.equal(await warned('DROP INDEX ks.ve'), false);
+  assert.equal(await warned('ALTER TABLE ks.v ADD y int'), false);
 });
