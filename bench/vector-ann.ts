@@ -76,7 +76,8 @@ async function main(): Promise<void> {
   const child = spawn(process.execPath, [await ensureBundle(), 'node', '--config', conf, '--log-level', 'warn'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     await waitForPort(ADDRESS, 9042, 30_000);
-    const client = new cassandra.Client({ contactPoints: [ADDRESS], localDataCenter: 'dc1' });
+    // A first query after --build-after-load builds the graph synchronously on the node: allow it time.
+    const client = new cassandra.Client({ contactPoints: [ADDRESS], localDataCenter: 'dc1', socketOptions: { readTimeout: 300_000 } });
     await client.connect();
     await client.execute("CREATE KEYSPACE ann WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
     await client.execute(`CREATE TABLE ann.t (k int PRIMARY KEY, e vector<float, ${DIM}>)`);

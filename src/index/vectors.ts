@@ -28,7 +28,7 @@ interface RowRef {
 export const DEFAULT_M = 16;
 export const DEFAULT_EF_CONSTRUCTION = 100;
 /** Candidates a query looks at, at least (k when larger): Sibyl's own, chosen for recall@10 ≥ 0.95 (bench/vector-ann.ts). */
-export const DEFAULT_EF_SEARCH = 128;
+export const DEFAULT_EF_SEARCH = 256;
 
 const BUILD_PAGE = 256;
 const MAX_BUILD_PAGES = 100_000_000;
