@@ -65,6 +65,16 @@ function pointFilter(table: TableDef, clustering: Buffer[]): ReadFilter {
   return { slices: [point] };
 }
 
+/** Whether the ranges, in ring order, cover the whole ring (one node's share of a single-replica ring, RF = N). */
+function coversRing(ranges: readonly ScanRange[]): boolean {
+  if (ranges.length === 0 || ranges[0]!.start !== undefined || ranges[ranges.length - 1]!.endToken !== undefined) return false;
+  for (let i = 1; i < ranges.length; i++) {
+    const s = ranges[i]!.start;
+    if (!s || s.key !== undefined || s.inclusive || s.token !== ranges[i - 1]!.endToken) return false;
+  }
+  return true;
+}
+
 /** Whether a token falls in one of the ranges (token bounds; ANN ranges are whole ring segments). */
 function inRanges(token: bigint, ranges: readonly ScanRange[]): boolean {
   return ranges.some((r) => {
@@ -177,7 +187,8 @@ export class VectorIndexes {
    */
   search(spec: IndexSpec, q: AnnSearch, nowSec: number): PartitionData[] {
     const graph = this.graphOf(spec, nowSec);
-    const accept = (r: RowRef): boolean => inRanges(r.token, q.ranges);
+    // Searching with no filter when the ranges are the whole ring spares a range test per node visited.
+    const accept = coversRing(q.ranges) ? undefined : (r: RowRef): boolean => inRanges(r.token, q.ranges);
     let want = q.k;
     let out: PartitionData[] = [];
     for (let round = 0; round < MAX_SEARCH_ROUNDS; round++) {

@@ -29,6 +29,7 @@ import type { AuditFilter } from '../auth/audit.ts';
 import { UnauthorizedError } from '../model/errors.ts';
 import { IndexingStore } from '../index/store.ts';
 import { VectorIndexes } from '../index/vectors.ts';
+import { SizeEstimator } from './size-estimates.ts';
 import { IndexManager } from '../index/manager.ts';
 import { ViewStore } from '../views/store.ts';
 import { ViewBuilder } from '../views/builder.ts';
@@ -169,6 +170,7 @@ export class NodeCore {
   /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
   readonly indexes: IndexManager;
   readonly vectors: VectorIndexes;
+  private readonly sizeEstimator: SizeEstimator;
   /** This node's materialized view builds (system.built_views, nodetool viewbuildstatus). */
   readonly views: ViewBuilder;
   /** Streams of token ranges between nodes (repair, bootstrap), and anti-entropy repair over them. */
@@ -208,6 +210,7 @@ export class NodeCore {
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
     this.indexes = new IndexManager(env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
     // Replica writes and reads go through the indexing store, so every write keeps this node's indexes current.
+    this.sizeEstimator = new SizeEstimator(env.store, () => Math.floor(env.nowMicros() / 1000));
     // Vector indexes keep an HNSW graph each in memory, built from the base rows on first use (index/vectors.ts).
     this.vectors = new VectorIndexes(env.store, () => env.random.next(), () => Math.floor(env.nowMicros() / 1e6));
     const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log, this.vectors);
@@ -349,6 +352,7 @@ export class NodeCore {
       builtIndexes: this.indexes.builtIndexes(),
       ...(this.settings.views ? { views: this.settings.views } : {}),
       viewBuilds: this.views.statuses(),
+      sizeEstimates: () => this.sizeEstimator.estimates(this.schema.current, this.membership.ring().tokens, this.membership.local.tokens.map(BigInt)),
     };
   }
 
