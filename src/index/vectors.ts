@@ -52,6 +52,11 @@ export function isGraphIndexed(spec: IndexSpec): boolean {
   return spec.column.type.kind === 'vector' && spec.column.kind === 'regular' && spec.target.kind === 'simple';
 }
 
+/** A row reference with its own copies of the bytes: a read's buffers may be views of a much larger page or arena. */
+function ownRef(token: bigint, pk: Buffer, clustering: Buffer[], value: Buffer): RowRef {
+  return { token, pk: Buffer.from(pk), clustering: clustering.map((c) => Buffer.from(c)), value: Buffer.from(value) };
+}
+
 function rowKey(token: bigint, pk: Buffer, clustering: Buffer[]): string {
   let k = `${token}:${pk.length}:${pk.toString('latin1')}`;
   for (const c of clustering) k += `:${c.length}:${c.toString('latin1')}`;
@@ -141,7 +146,7 @@ export class VectorIndexes {
     for (const row of liveRows(spec.base, p, nowSec).rows) {
       const value = row.cells[spec.column.name]?.value;
       if (!value || value.length === 0) continue;
-      graph.set(rowKey(p.token, p.key, row.clustering), floatVector(t, value), { token: p.token, pk: p.key, clustering: row.clustering, value });
+      graph.set(rowKey(p.token, p.key, row.clustering), floatVector(t, value), ownRef(p.token, p.key, row.clustering, value));
     }
   }
 
@@ -156,7 +161,7 @@ export class VectorIndexes {
     const value = this.currentValue(spec, token, pk, clustering, nowSec);
     if (value === undefined) return graph.delete(key);
     if (graph.payloadOf(key)?.value.equals(value)) return;
-    graph.set(key, floatVector(spec.column.type as VectorType, value), { token, pk, clustering, value });
+    graph.set(key, floatVector(spec.column.type as VectorType, value), ownRef(token, pk, clustering, value));
   }
 
   /** After a base write was applied: the graphs of its table's vector indexes take the rows it touched. */
