@@ -1,9 +1,10 @@
 // The HNSW ANN engine measured: N random float vectors of dimension D in one Sibyl node (127.0.49.1), an SAI vector
 // index, then `SELECT k FROM t ORDER BY e ANN OF ? LIMIT k` for Q random query vectors, one at a time (latency) and
-// then `--concurrency` at a time (throughput). Prints the load rate, the time the first query took to build the graph
-// from storage (`--build-after-load`; otherwise the graph exists before the load and follows every insert), query
-// latency percentiles and throughput, and recall@k against the exact top k computed here by brute force. Random
-// uniform vectors are the hard case for a graph index (real embeddings cluster): recall is a floor.
+// then `--concurrency` at a time (throughput). Prints the load rate, the first query's time (with `--build-after-load`
+// the graph is built in the background from storage after the load, and the time that takes; otherwise the graph
+// exists before the load and follows every insert), query latency percentiles and throughput, and recall@k against
+// the exact top k computed here by brute force. Random uniform vectors are the hard case for a graph index (real
+// embeddings cluster): recall is a floor.
 //
 //   npx tsx bench/vector-ann.ts [--rows 10000] [--dim 64] [--queries 50] [--k 10] [--similarity COSINE]
 //     [--concurrency 8] [--build-after-load]
@@ -98,8 +99,21 @@ async function main(): Promise<void> {
     }));
     const loadSec = (performance.now() - t0) / 1000;
     const b0 = performance.now();
-    await client.execute(annQuery, [new cassandra.types.Vector(vec(), 'float')], { prepare: true });
+    const probe = () => client.execute(annQuery, [new cassandra.types.Vector(vec(), 'float')], { prepare: true });
+    await probe();
     const firstQueryMs = performance.now() - b0;
+    // With --build-after-load that first query started the graph's build in the background (answered by scoring
+    // every row); the graph is taken to be ready once a query is four times faster than that one.
+    let buildMs = 0;
+    if (args['build-after-load']) {
+      for (let i = 0; i < 3000 && performance.now() - b0 < 300_000; i++) {
+        const p0 = performance.now();
+        await probe();
+        if ((performance.now() - p0) * 4 < firstQueryMs) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      buildMs = performance.now() - b0;
+    }
     const latencies: number[] = [];
     let recall = 0;
     for (let q = 0; q < QUERIES; q++) {
@@ -126,7 +140,7 @@ async function main(): Promise<void> {
     const qps = targets.length / ((performance.now() - c0) / 1000);
     console.log(`HNSW ANN: ${ROWS} vectors of dimension ${DIM}, ${FN}, k = ${K}`);
     console.log(`load: ${(ROWS / loadSec).toFixed(0)} inserts/s (graph ${args['build-after-load'] ? 'built after the load' : 'kept in step with each insert'})`);
-    console.log(`first query after the load: ${firstQueryMs.toFixed(0)} ms${args['build-after-load'] ? ' (builds the graph from storage)' : ''}`);
+    console.log(`first query after the load: ${firstQueryMs.toFixed(0)} ms${args['build-after-load'] ? ` (every row scored; the graph built from storage in about ${(buildMs / 1000).toFixed(1)} s)` : ''}`);
     console.log(`throughput: ${qps.toFixed(0)} queries/s with ${CONC} concurrent`);
     console.log(`query latency (ms) over ${QUERIES}: p50 ${pct(latencies, 50).toFixed(1)}, p95 ${pct(latencies, 95).toFixed(1)}, max ${latencies.at(-1)!.toFixed(1)}`);
     console.log(`recall@${K}: ${(recall / QUERIES).toFixed(3)}`);

@@ -17,7 +17,7 @@ import { reread, type IndexScanContext } from './index-scan.ts';
 
 /** The local side of an ANN query (the node's IndexingStore). */
 export interface LocalAnnScanner {
-  annScan(table: TableDef, q: IndexQuery, search: AnnSearch, nowSec: number): PartitionData[];
+  annScan(table: TableDef, q: IndexQuery, search: AnnSearch, nowSec: number): PartitionData[] | null;
 }
 
 export interface AnnScanContext extends IndexScanContext {
@@ -53,7 +53,7 @@ function plan(ctx: AnnScanContext, ks: KeyspaceDef, cl: ConsistencyLevel): Plan 
 }
 
 export async function annScan(ctx: AnnScanContext, ks: KeyspaceDef, table: TableDef, q: IndexQuery, target: number[], k: number,
-  filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData[]> {
+  filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData[] | undefined> {
   const p = plan(ctx, ks, cl);
   const ids = [...p.ranges.keys()];
   const local = ctx.localAnn;
@@ -66,6 +66,7 @@ export async function annScan(ctx: AnnScanContext, ks: KeyspaceDef, table: Table
   const answered = new Set<string>();
   const failures = new Map<string, RequestFailureReason>();
   const byKey = new Map<string, PartitionData>();
+  let building = false;
   settled.forEach((s, i) => {
     const id = ids[i]!;
     if (s.status !== 'fulfilled') {
@@ -74,6 +75,10 @@ export async function annScan(ctx: AnnScanContext, ks: KeyspaceDef, table: Table
       return;
     }
     answered.add(id);
+    if (s.value === null) {
+      building = true;
+      return;
+    }
     for (const part of s.value) {
       const key = `${part.token}:${part.key.toString('latin1')}:${part.rows.map((r) => r.clustering.map((c) => c.toString('hex')).join(',')).join(';')}`;
       const prev = byKey.get(key);
@@ -86,6 +91,8 @@ export async function annScan(ctx: AnnScanContext, ks: KeyspaceDef, table: Table
     if (failures.size > 0) throw new ReadFailureError(cl, seg.counter.received, seg.counter.blockFor, failures.size, byKey.size > 0, failures);
     throw new ReadTimeoutError(cl, seg.counter.received, seg.counter.blockFor, byKey.size > 0);
   }
+  // A replica still building its graph cannot say which of its rows are closest: the caller scores rows instead.
+  if (building) return undefined;
   const found = [...byKey.values()];
   if (p.replicasPerSegment <= 1) return found;
   const fresh = await Promise.all(found.map((part) => reread(ctx, ks, table, part, filter, cl, nowSec)));

@@ -199,7 +199,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     return store.indexScan(this.table(p.t), p.q, p.range, p.filter, p.limit, p.now);
   }
 
-  private onAnnScan(p: AnnScanRequest): PartitionData[] {
+  private onAnnScan(p: AnnScanRequest): PartitionData[] | null {
     const store = this.o.store;
     if (!store.annScan) throw new InvalidRequestError('vector indexes are not maintained on this node');
     return store.annScan(this.table(p.t), p.q, p.search, p.now);
@@ -211,7 +211,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
   }
 
   annScan(ks: KeyspaceDef, table: TableDef, q: IndexQuery, target: number[], k: number, filter: ReadFilter, cl: ConsistencyLevel,
-    nowSec: number): Promise<PartitionData[]> {
+    nowSec: number): Promise<PartitionData[] | undefined> {
     const store = this.o.store;
     const ctx: AnnScanContext = { ...this.indexScanContext(), localAnn: store.annScan ? { annScan: (...a) => store.annScan!(...a) } : undefined };
     return annScan(ctx, ks, table, q, target, k, filter, cl, nowSec);

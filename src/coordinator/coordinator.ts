@@ -58,7 +58,8 @@ export interface Coordinator {
   readonly annByGraph?: boolean;
   /**
    * Candidate rows of an ANN query over the whole ring, each as a partition with that row: at least the `k` closest
-   * to `target` when the graphs find them (coordinator/ann-scan.ts). The caller scores and keeps the best k.
+   * to `target` when the graphs find them (coordinator/ann-scan.ts), or undefined while a replica's graph is still
+   * being built. The caller scores and keeps the best k.
    */
   annScan?(
     keyspace: KeyspaceDef,
@@ -69,5 +70,5 @@ export interface Coordinator {
     filter: ReadFilter,
     cl: ConsistencyLevel,
     nowSec: number,
-  ): Promise<PartitionData[]>;
+  ): Promise<PartitionData[] | undefined>;
 }

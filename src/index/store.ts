@@ -77,11 +77,11 @@ export class IndexingStore {
     }
   }
 
-  /** A replica's part of an ANN query: its closest rows in the ranges (vectors.ts). */
-  annScan(table: TableDef, q: IndexQuery, search: AnnSearch, nowSec: number): PartitionData[] {
+  /** A replica's part of an ANN query: its closest rows in the ranges, or null while its graph is built (vectors.ts). */
+  annScan(table: TableDef, q: IndexQuery, search: AnnSearch, nowSec: number): PartitionData[] | null {
     const { spec } = this.spec(table, q);
     if (!this.vectors || !isGraphIndexed(spec)) throw new InvalidRequestError(`index ${spec.def.name} has no vector graph on this node`);
-    return this.vectors.search(spec, search, nowSec);
+    return this.vectors.search(spec, search, nowSec) ?? null;
   }
 
   read(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined {

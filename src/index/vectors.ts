@@ -1,6 +1,7 @@
 // The node's HNSW graphs, one per SAI vector index on a regular column, kept in memory beside the base table: built
-// from the base rows on first use (so after every start, and after CREATE INDEX), then kept in step with each base
-// write once it is applied — the written rows are read back and their merged vector set or removed, so a write that
+// from the base rows on first use (so after every start, and after CREATE INDEX) in the background, a page of rows
+// per turn of the event loop, while ANN queries are answered by scoring rows instead; kept in step with each base
+// write once it is applied (during the build too) — the written rows are read back and their merged vector set or removed, so a write that
 // loses to a newer timestamp changes nothing. Deletions the write path cannot see row by row (partition and range
 // tombstones, TTL expiry) are found at query time: every hit is re-checked against its base row, and a hit whose row
 // no longer holds that vector is dropped from the graph and the search continues.
@@ -45,6 +46,8 @@ interface VectorGraph {
   def: IndexDef;
   tableId: string;
   graph: HnswGraph<RowRef>;
+  /** The build from the base rows has finished: searches may use the graph. */
+  ready: boolean;
 }
 
 /** Whether an index is one this registry keeps a graph for. */
@@ -110,6 +113,9 @@ export class VectorIndexes {
     private readonly reader: EntryReader,
     private readonly random: () => number,
     private readonly nowSec: () => number,
+    /** Resolves on a later turn of the event loop, so that a build lets requests through between its pages. */
+    private readonly yieldTurn: () => Promise<void>,
+    private readonly log: (msg: string, err?: unknown) => void = () => {},
     private readonly efSearch?: number,
   ) {}
 
@@ -121,24 +127,45 @@ export class VectorIndexes {
       efConstruction: intOption(def, 'construction_beam_width', DEFAULT_EF_CONSTRUCTION),
       similarity, random: this.random,
     });
-    return { def, tableId: spec.base.id, graph };
+    return { def, tableId: spec.base.id, graph, ready: false };
   }
 
-  /** The graph of an index, built from the base table if this node has none yet. */
-  graphOf(spec: IndexSpec, nowSec: number): HnswGraph<RowRef> {
+  /** The graph of an index once built; the first call starts its build from the base table and answers undefined. */
+  graphOf(spec: IndexSpec): HnswGraph<RowRef> | undefined {
     const known = this.graphs.get(spec.def.id);
-    if (known) return known.graph;
+    if (known) return known.ready ? known.graph : undefined;
     const g = this.newGraph(spec);
+    this.graphs.set(spec.def.id, g);
+    this.build(spec, g).catch((err: unknown) => {
+      // Dropped, so that the next query starts again; meanwhile queries score rows.
+      if (this.graphs.get(spec.def.id) === g) this.graphs.delete(spec.def.id);
+      this.log(`could not build the vector graph of index ${spec.def.name}`, err);
+    });
+    return undefined;
+  }
+
+  /** Whether the graph of an index is built (tests and the bench wait for it). */
+  isReady(indexId: string): boolean {
+    return this.graphs.get(indexId)?.ready === true;
+  }
+
+  /**
+   * Reads the base table a page at a time, yielding between pages. Writes applied meanwhile reach the graph through
+   * afterWrite, so a row the scan has passed is kept current, and one it has not reached is read as it is then.
+   */
+  private async build(spec: IndexSpec, g: VectorGraph): Promise<void> {
     let start: ScanRange['start'];
     for (let page = 0; page < MAX_BUILD_PAGES; page++) {
+      if (this.graphs.get(spec.def.id) !== g) return; // dropped or truncated meanwhile
+      const nowSec = this.nowSec();
       const parts = this.reader.scan(spec.base, start ? { start } : {}, {}, BUILD_PAGE, nowSec);
       for (const p of parts) this.indexPartition(spec, g.graph, p, nowSec);
       if (parts.length < BUILD_PAGE) break;
       const last = parts[parts.length - 1]!;
       start = { token: last.token, key: last.key, inclusive: false };
+      await this.yieldTurn();
     }
-    this.graphs.set(spec.def.id, g);
-    return g.graph;
+    g.ready = true;
   }
 
   private indexPartition(spec: IndexSpec, graph: HnswGraph<RowRef>, p: PartitionData, nowSec: number): void {
@@ -193,10 +220,12 @@ export class VectorIndexes {
 
   /**
    * This replica's `k` rows of `ranges` whose vectors are closest to the target, each as a partition holding that
-   * row (and its static row), closest first. Hits found stale are dropped and the search asks for more.
+   * row (and its static row), closest first; undefined while the graph is being built. Hits found stale are
+   * dropped and the search asks for more.
    */
-  search(spec: IndexSpec, q: AnnSearch, nowSec: number): PartitionData[] {
-    const graph = this.graphOf(spec, nowSec);
+  search(spec: IndexSpec, q: AnnSearch, nowSec: number): PartitionData[] | undefined {
+    const graph = this.graphOf(spec);
+    if (!graph) return undefined;
     // Searching with no filter when the ranges are the whole ring spares a range test per node visited.
     const accept = coversRing(q.ranges) ? undefined : (r: RowRef): boolean => inRanges(r.token, q.ranges);
     let want = q.k;

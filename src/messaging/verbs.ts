@@ -205,8 +205,8 @@ export const Verbs = {
     checkFilter('INDEX_SCAN', p.filter);
     return p as unknown as IndexScanRequest;
   }),
-  /** This replica's closest rows to a vector in some token ranges, by a vector index's graph (index/vectors.ts). */
-  ANN_SCAN: verb<AnnScanRequest, PartitionData[]>('ANN_SCAN', 'read', (p) => {
+  /** This replica's closest rows to a vector in some token ranges, by a vector index's graph (index/vectors.ts); null while the graph is built. */
+  ANN_SCAN: verb<AnnScanRequest, PartitionData[] | null>('ANN_SCAN', 'read', (p) => {
     if (!isObject(p) || typeof p.now !== 'number' || !isObject(p.q) || typeof p.q.index !== 'string' || typeof p.q.indexId !== 'string') fail('ANN_SCAN', 'query');
     const s = p.search;
     if (!isObject(s) || !Array.isArray(s.target) || !s.target.every((x) => typeof x === 'number') || typeof s.k !== 'number'

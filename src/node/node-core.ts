@@ -212,7 +212,8 @@ export class NodeCore {
     // Replica writes and reads go through the indexing store, so every write keeps this node's indexes current.
     this.sizeEstimator = new SizeEstimator(env.store, () => Math.floor(env.nowMicros() / 1000));
     // Vector indexes keep an HNSW graph each in memory, built from the base rows on first use (index/vectors.ts).
-    this.vectors = new VectorIndexes(env.store, () => env.random.next(), () => Math.floor(env.nowMicros() / 1e6));
+    this.vectors = new VectorIndexes(env.store, () => env.random.next(), () => Math.floor(env.nowMicros() / 1e6),
+      () => new Promise<void>((resolve) => { env.timers.setTimeout(resolve, 0); }), env.log);
     const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log, this.vectors);
     // Above the indexes: a base write computes its materialized views' updates, and sends them to the view replicas.
     const store = this.buildViewStore(indexing);

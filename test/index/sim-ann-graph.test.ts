@@ -40,8 +40,14 @@ test('graph-answered ANN follows writes, deletes, TTL, truncate and a restart', 
       assert.deepEqual(got, want, `${what}, round ${round}`);
     }
   };
-  // A first query builds the graphs from the (empty) table; later writes go into them.
+  // A first query starts each node's graph build from the (empty) table and is answered by scoring rows; once the
+  // graphs are built, later writes go into them.
+  const graphsReady = (): boolean => sim.running().every((n) => {
+    const t = n.core!.schema.current.keyspaces.get('ks')!.tables.get('t')!;
+    return n.core!.vectors.isReady(t.indexes![0]!.id);
+  });
   await check('empty');
+  await sim.waitFor('graphs built', graphsReady, 10_000);
   for (let i = 0; i < 150; i++) await put(i % 30, i, vec());
   await check('loaded');
   await check('loaded, ONE', Consistency.ONE);
@@ -69,6 +75,9 @@ test('graph-answered ANN follows writes, deletes, TTL, truncate and a restart', 
   await sim.start(sim.nodes[1]!);
   await sim.waitFor('gossip converges again', () => sim.converged(), 60_000);
   await put(41, 0, vec());
+  // The restarted node rebuilds its graph from storage: answers by scoring until then, by the graphs after.
+  await check('after a restart, while the graph is built');
+  await sim.waitFor('graphs rebuilt', graphsReady, 10_000);
   await check('after a restart');
   await q('TRUNCATE ks.t');
   live.clear();

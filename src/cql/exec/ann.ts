@@ -110,8 +110,8 @@ function keepBest(table: TableDef, ann: AnnOrdering, target: Float64Array, best:
 /** The pages a SELECT reads (restrictions and other indexes applied); SelectRun.page in select-page.ts. */
 export interface RowSource {
   page(limits: Limits, state: PagingState | undefined): Promise<{ sources: SourceRow[]; next?: PagingState }>;
-  /** Candidate rows from the replicas' vector graphs, or undefined where the coordinator has none. */
-  annCandidates(query: IndexQuery, target: number[], k: number): Promise<SourceRow[]> | undefined;
+  /** Candidate rows from the replicas' vector graphs; undefined where there are none, or while one is built. */
+  annCandidates(query: IndexQuery, target: number[], k: number): Promise<SourceRow[] | undefined> | undefined;
 }
 
 /**
@@ -121,8 +121,8 @@ export interface RowSource {
 export async function annRows(run: RowSource, table: TableDef, ann: AnnOrdering, limits: Limits, ctx: BindContext): Promise<SourceRow[]> {
   const target = ann.target(ctx);
   const query: IndexQuery = { index: ann.index.name, indexId: ann.index.id, def: ann.index };
-  const candidates = ann.byGraph ? run.annCandidates(query, [...target], limits.limit) : undefined;
-  if (candidates) return keepBest(table, ann, target, [], await candidates, limits.limit).map((s) => s.row);
+  const candidates = ann.byGraph ? await run.annCandidates(query, [...target], limits.limit) : undefined;
+  if (candidates) return keepBest(table, ann, target, [], candidates, limits.limit).map((s) => s.row);
   let best: Scored[] = [];
   let state: PagingState | undefined;
   for (let round = 0; round < Number.MAX_SAFE_INTEGER; round++) {

@@ -168,12 +168,12 @@ export class SelectRun {
   }
 
   /** ANN candidates from the replicas' vector graphs (coordinator.annScan), or undefined without graphs. */
-  annCandidates(query: IndexQuery, target: number[], k: number): Promise<SourceRow[]> | undefined {
+  annCandidates(query: IndexQuery, target: number[], k: number): Promise<SourceRow[] | undefined> | undefined {
     const c = this.env.coordinator;
     if (!c.annScan || !c.annByGraph) return undefined;
     const filter = this.filterFor(undefined, Infinity) ?? {};
     return c.annScan(this.ks, this.table, query, target, k, filter, this.cl, this.nowSec)
-      .then((parts) => parts.flatMap((p) => this.partitionRows(p, undefined)));
+      .then((parts) => parts?.flatMap((p) => this.partitionRows(p, undefined)));
   }
 
   page(limits: Limits, state: PagingState | undefined): Promise<PageResult> {
