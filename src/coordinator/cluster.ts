@@ -5,8 +5,9 @@
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import { InvalidRequestError, UnavailableError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
-import { handle, send, Verbs, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import { handle, send, Verbs, type AnnScanRequest, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
 import type { IndexQuery, IndexScanRange } from '../index/types.ts';
+import { annScan, type AnnScanContext, type LocalAnnScanner } from './ann-scan.ts';
 import { indexScan, type IndexScanContext, type IndexScanResult, type LocalIndexScanner } from './index-scan.ts';
 import { RemoteError } from '../messaging/errors.ts';
 import { partitionDigest } from '../messaging/partition-codec.ts';
@@ -40,6 +41,8 @@ export interface ReplicaStore {
   truncate(table: TableDef): Promise<void>;
   /** A replica's part of a secondary index query; absent where indexes are not maintained. */
   indexScan?: LocalIndexScanner['indexScan'];
+  /** A replica's part of an ANN query, by its vector graphs; absent where they are not kept. */
+  annScan?: LocalAnnScanner['annScan'];
   /** Drops the partitions with tokens in these inclusive intervals (nodetool cleanup); absent where unsupported. */
   removeTokenRanges?(table: TableDef, intervals: ReadonlyArray<{ from: bigint; to: bigint }>): Promise<void>;
 }
@@ -127,6 +130,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     handle(o.messenger, Verbs.SCAN, (p) => this.onScan(p));
     handle(o.messenger, Verbs.TRUNCATE, (p) => this.onTruncate(p));
     handle(o.messenger, Verbs.INDEX_SCAN, (p) => this.onIndexScan(p));
+    handle(o.messenger, Verbs.ANN_SCAN, (p) => this.onAnnScan(p));
     this.paxos = new PaxosProposer({
       topology: o.topology, messenger: o.messenger, clock: o.clock, timers: o.timers, random: o.random ?? seededRandom(1),
       nowMicros: o.nowMicros ?? (() => Math.floor(o.clock.now() * 1000)), store: o.paxosStore ?? new MemoryPaxosStore(),
@@ -197,6 +201,24 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     const store = this.o.store;
     if (!store.indexScan) throw new InvalidRequestError('secondary indexes are not maintained on this node');
     return store.indexScan(this.table(p.t), p.q, p.range, p.filter, p.limit, p.now);
+  }
+
+  private onAnnScan(p: AnnScanRequest): PartitionData[] | null {
+    const store = this.o.store;
+    if (!store.annScan) throw new InvalidRequestError('vector indexes are not maintained on this node');
+    return store.annScan(this.table(p.t), p.q, p.search, p.now);
+  }
+
+  /** Whether this node answers ANN queries by graph (else the CQL layer scores every row). */
+  get annByGraph(): boolean {
+    return this.o.store.annScan !== undefined;
+  }
+
+  annScan(ks: KeyspaceDef, table: TableDef, q: IndexQuery, target: number[], k: number, filter: ReadFilter, cl: ConsistencyLevel,
+    nowSec: number): Promise<PartitionData[] | undefined> {
+    const store = this.o.store;
+    const ctx: AnnScanContext = { ...this.indexScanContext(), localAnn: store.annScan ? { annScan: (...a) => store.annScan!(...a) } : undefined };
+    return annScan(ctx, ks, table, q, target, k, filter, cl, nowSec);
   }
 
   private indexScanContext(): IndexScanContext {

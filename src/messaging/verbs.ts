@@ -4,7 +4,7 @@
 // type, and a verb name cannot be mistyped.
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import type { SchemaSnapshot } from '../schema/snapshot.ts';
-import type { IndexQuery, IndexScanRange } from '../index/types.ts';
+import type { AnnSearch, IndexQuery, IndexScanRange } from '../index/types.ts';
 import type { SerializedMerkleTree } from '../storage/merkle.ts';
 
 /** Which configured timeout bounds a request of this verb (or none for one-way verbs). */
@@ -58,6 +58,13 @@ export interface IndexScanRequest {
   range: IndexScanRange;
   filter: ReadFilter;
   limit: number;
+  now: number;
+}
+
+export interface AnnScanRequest {
+  t: TableRef;
+  q: IndexQuery;
+  search: AnnSearch;
   now: number;
 }
 
@@ -197,6 +204,15 @@ export const Verbs = {
     checkTableRef('INDEX_SCAN', p.t);
     checkFilter('INDEX_SCAN', p.filter);
     return p as unknown as IndexScanRequest;
+  }),
+  /** This replica's closest rows to a vector in some token ranges, by a vector index's graph (index/vectors.ts); null while the graph is built. */
+  ANN_SCAN: verb<AnnScanRequest, PartitionData[] | null>('ANN_SCAN', 'read', (p) => {
+    if (!isObject(p) || typeof p.now !== 'number' || !isObject(p.q) || typeof p.q.index !== 'string' || typeof p.q.indexId !== 'string') fail('ANN_SCAN', 'query');
+    const s = p.search;
+    if (!isObject(s) || !Array.isArray(s.target) || !s.target.every((x) => typeof x === 'number') || typeof s.k !== 'number'
+      || !Number.isInteger(s.k) || s.k < 1 || !Array.isArray(s.ranges) || !s.ranges.every(isObject)) fail('ANN_SCAN', 'search');
+    checkTableRef('ANN_SCAN', p.t);
+    return p as unknown as AnnScanRequest;
   }),
   TRUNCATE: verb<TruncateRequest, true>('TRUNCATE', 'truncate', (p) => {
     if (!isObject(p)) fail('TRUNCATE', 'table');

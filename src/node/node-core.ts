@@ -28,6 +28,8 @@ import { validateRoleOptions } from '../auth/role-manager.ts';
 import type { AuditFilter } from '../auth/audit.ts';
 import { UnauthorizedError } from '../model/errors.ts';
 import { IndexingStore } from '../index/store.ts';
+import { VectorIndexes } from '../index/vectors.ts';
+import { SizeEstimator } from './size-estimates.ts';
 import { IndexManager } from '../index/manager.ts';
 import { ViewStore } from '../views/store.ts';
 import { ViewBuilder } from '../views/builder.ts';
@@ -107,6 +109,8 @@ export interface NodeSettings {
   views?: SystemViewsSource;
   /** materialized_views_enabled: CREATE MATERIALIZED VIEW is refused unless set (Cassandra's default: false). */
   materializedViewsEnabled?: boolean;
+  /** Whether vector indexes may set maximum_node_connections / construction_beam_width (Cassandra: a -D property). */
+  saiVectorAllowCustomParameters?: boolean;
   /** stream_throughput_outbound in bytes per second (24 MiB/s by default; 0: unthrottled). */
   streamThroughputBytesPerSec?: number;
   /**
@@ -151,6 +155,8 @@ export class NodeCore {
   readonly generation: number;
   /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
   readonly indexes: IndexManager;
+  readonly vectors: VectorIndexes;
+  private readonly sizeEstimator: SizeEstimator;
   /** This node's materialized view builds (system.built_views, nodetool viewbuildstatus). */
   readonly views: ViewBuilder;
   /** Streams of token ranges between nodes (repair, bootstrap), and anti-entropy repair over them. */
@@ -186,12 +192,17 @@ export class NodeCore {
     // The DC list is late-bound: NetworkTopologyStrategy options may name only DCs gossip knows.
     this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros, env.newId);
     this.schema.materializedViewsEnabled = settings.materializedViewsEnabled === true;
+    this.schema.saiVectorAllowCustomParameters = settings.saiVectorAllowCustomParameters === true;
     this.membership = this.buildMembership();
     this.membership.restorePeers(env.store.getMeta<SavedPeer[]>(PEERS_KEY) ?? []);
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
     this.indexes = new IndexManager(env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
     // Replica writes and reads go through the indexing store, so every write keeps this node's indexes current.
-    const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
+    this.sizeEstimator = new SizeEstimator(env.store, () => Math.floor(env.nowMicros() / 1000));
+    // Vector indexes keep an HNSW graph each in memory, built from the base rows on first use (index/vectors.ts).
+    this.vectors = new VectorIndexes(env.store, () => env.random.next(), () => Math.floor(env.nowMicros() / 1e6),
+      () => new Promise<void>((resolve) => { env.timers.setTimeout(resolve, 0); }), env.log);
+    const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log, this.vectors);
     // Above the indexes: a base write computes its materialized views' updates, and sends them to the view replicas.
     const store = this.buildViewStore(indexing);
     this.views = new ViewBuilder(store, env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
@@ -199,6 +210,7 @@ export class NodeCore {
     this.views.onSchema(this.schema.current);
     this.schema.onChange((changes: SchemaChange[], s) => {
       this.indexes.onSchema(s);
+      this.vectors.retain(s);
       this.views.onSchema(s);
       this.membership.setSchemaVersion(s.version);
       for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
@@ -335,6 +347,7 @@ export class NodeCore {
       builtIndexes: this.indexes.builtIndexes(),
       ...(this.settings.views ? { views: this.settings.views } : {}),
       viewBuilds: this.views.statuses(),
+      sizeEstimates: () => this.sizeEstimator.estimates(this.schema.current, this.membership.ring().tokens, this.membership.local.tokens.map(BigInt)),
     };
   }
 

@@ -29,6 +29,8 @@ export class SchemaService {
   private queue: Promise<unknown> = Promise.resolve();
   /** materialized_views_enabled, set by the node from its settings. */
   materializedViewsEnabled = false;
+  /** Cassandra's -Dcassandra.sai.vector.allow_custom_parameters (ddl_common.ts). */
+  saiVectorAllowCustomParameters = false;
   private readonly listeners: Array<(changes: SchemaChange[], schema: Schema, local: boolean) => void> = [];
 
   /** `dataCenters` lists the DCs the cluster knows: NetworkTopologyStrategy options must name only those. */
@@ -93,7 +95,8 @@ export class SchemaService {
       // The executor routes only DDL here; anything else is a programming error, not a client's.
       if (!isDdlStatement(stmt)) throw new Error(`not a schema statement: ${stmt.kind}`);
       const { schema, change } = applyDdl(this.user, stmt, currentKeyspace, {
-        dataCenters: this.dataCenters(), nowMicros: this.nowMicros(), materializedViewsEnabled: this.materializedViewsEnabled, ...(this.newTableId ? { newTableId: this.newTableId } : {}),
+        dataCenters: this.dataCenters(), nowMicros: this.nowMicros(), materializedViewsEnabled: this.materializedViewsEnabled,
+        saiVectorAllowCustomParameters: this.saiVectorAllowCustomParameters, ...(this.newTableId ? { newTableId: this.newTableId } : {}),
       });
       if (!change) return null;
       await this.install(schema, Math.max(this.nowMicros(), this.stamp + 1), [change], true);

@@ -100,6 +100,8 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?:
     userFunctionsEnabled: config.userDefinedFunctionsEnabled,
     warnThresholds: { batchSizeWarnBytes: config.batchSizeWarnThresholdKib * 1024, unloggedBatchPartitions: config.unloggedBatchWarnPartitions },
     materializedViewsEnabled: config.materializedViewsEnabled,
+    // Cassandra reads -Dcassandra.sai.vector.allow_custom_parameters; a node process reads this variable instead.
+    saiVectorAllowCustomParameters: process.env.SIBYL_SAI_VECTOR_ALLOW_CUSTOM_PARAMETERS === 'true',
     ...(config.authenticator === 'PasswordAuthenticator' ? { authenticator: 'PasswordAuthenticator' as const } : {}),
     credentialsValidityMs: config.credentialsValidityMs,
     ...(config.authorizer === 'CassandraAuthorizer' ? { authorizer: 'CassandraAuthorizer' as const } : {}),

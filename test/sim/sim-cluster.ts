@@ -168,7 +168,7 @@ export interface SimNode extends SimNodeSpec {
   incarnation: number;
 }
 
-export type CqlOutcome = { ok: true; result: ResultMessage } | { ok: false; error: Error };
+export type CqlOutcome = { ok: true; result: ResultMessage; warnings?: string[] } | { ok: false; error: Error };
 
 export interface SimClusterOptions {
   seed: number;
@@ -347,7 +347,9 @@ export class SimCluster {
     const state: ConnectionState = { started: true, session: {}, events: new Set() };
     const params = { consistency, values: opts.values ?? [], skipMetadata: false, serialConsistency: opts.serial };
     return core.handler.handle(state, { opcode: Opcode.QUERY, query, params }).then(
-      (res): CqlOutcome => (res.opcode === Opcode.RESULT ? { ok: true, result: res.result } : { ok: false, error: new Error(`unexpected ${res.opcode}`) }),
+      (res): CqlOutcome => (res.opcode === Opcode.RESULT
+        ? { ok: true, result: res.result, ...('warnings' in res && res.warnings ? { warnings: res.warnings } : {}) }
+        : { ok: false, error: new Error(`unexpected ${res.opcode}`) }),
       (error: unknown): CqlOutcome => ({ ok: false, error: error instanceof Error ? error : new Error(String(error)) }),
     );
   }
