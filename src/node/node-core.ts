@@ -6,11 +6,10 @@
 import { every, type Clock, type Random, type TimerHandle, type Timers, type Transport } from '../cluster/env.ts';
 import { startGossipLoop, type GossipMessage } from '../cluster/gossip.ts';
 import { Membership, type PeerView, type SavedPeer } from '../cluster/membership.ts';
-import { ClusterCoordinator, type Messenger, type ReplicaStore } from '../coordinator/cluster.ts';
+import type { ClusterCoordinator, Messenger, ReplicaStore } from '../coordinator/cluster.ts';
 import type { HintStore } from '../coordinator/hints.ts';
 import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
 import type { BatchlogStore } from '../coordinator/batchlog.ts';
-import { counterIdOf } from '../storage/counters.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
 import type { WarnThresholds } from '../cql/exec/client-warnings.ts';
 import type { SystemViewsSource } from '../schema/system-views.ts';
@@ -34,8 +33,9 @@ import { IndexManager } from '../index/manager.ts';
 import { ViewStore } from '../views/store.ts';
 import { ViewBuilder } from '../views/builder.ts';
 import { VIEW_USAGE_WARNING } from '../schema/ddl_view.ts';
-import { StreamService } from '../streaming/stream.ts';
-import { RepairService } from '../repair/repair.ts';
+import type { StreamService } from '../streaming/stream.ts';
+import type { RepairService } from '../repair/repair.ts';
+import { buildCoordinator, buildRepair, buildStreaming, type ServiceDeps } from './services.ts';
 import { startOverdueCheck, type RepairStateDeps } from '../repair/repair-state.ts';
 import { Bootstrap } from '../bootstrap/bootstrap.ts';
 import { decommission } from '../bootstrap/decommission.ts';
@@ -215,29 +215,10 @@ export class NodeCore {
       this.membership.setSchemaVersion(s.version);
       for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
     });
-    this.coordinator = new ClusterCoordinator({
-      topology: {
-        self: this.endpoint, localDc: settings.dataCenter, localRack: settings.rack,
-        ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
-        pendingRing: () => this.membership.pendingRing(),
-      },
-      messenger: env.messenger, store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
-      writeTimeoutMs: settings.writeTimeoutMs, readTimeoutMs: settings.readTimeoutMs, maxHintWindowMs: settings.maxHintWindowMs,
-      hints: env.hints, hintThrottleBytesPerSec: settings.hintThrottleBytesPerSec,
-      paxosStore: env.store, nowMicros: env.nowMicros, random: env.random, casContentionTimeoutMs: settings.casContentionTimeoutMs,
-      counterId: counterIdOf(settings.hostId), counterWriteTimeoutMs: settings.counterWriteTimeoutMs,
-      batchlogStore: env.store, batchlogReplayThrottleBytesPerSec: settings.batchlogReplayThrottleBytesPerSec,
-    });
-    this.streaming = new StreamService({
-      messenger: env.messenger, store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
-      nowSec: () => Math.floor(env.nowMicros() / 1e6), log: env.log,
-      throughputBytesPerSec: () => settings.streamThroughputBytesPerSec ?? 24 * 1024 * 1024,
-    });
-    this.repair = new RepairService({
-      messenger: env.messenger, store, streaming: this.streaming, schema: () => this.schema.current,
-      ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep), address: (ep) => ep.replace(/:\d+$/, ''),
-      clock: env.clock, timers: env.timers, random: env.random, nowMicros: env.nowMicros, log: env.log, historyStore: env.store,
-    });
+    const services: ServiceDeps = { env, settings, endpoint: this.endpoint, membership: this.membership, schema: this.schema, store };
+    this.coordinator = buildCoordinator(services);
+    this.streaming = buildStreaming(services);
+    this.repair = buildRepair(services, this.streaming);
     this.repairState = {
       history: this.repair.history, schema: () => this.schema.current, ring: () => this.membership.ring(), self: this.endpoint, nowMicros: env.nowMicros,
     };
