@@ -20,13 +20,13 @@ import { Kind, readEnvelope, writeEnvelope, type Envelope } from './envelope.ts'
 import { endpointOf, parseEndpoint } from '../model/endpoint.ts';
 import { MessagingClosedError, RemoteError, TimeoutError, toWireError, type WireError } from './errors.ts';
 import { NetworkModel } from './network-model.ts';
-import { OutboundLink, type DropReason } from './outbound.ts';
+import { OutboundLink } from './outbound.ts';
 import { Writer } from './wire.ts';
 import {
   DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_CONNECTIONS, HelloReader, isHello, MAX_PROBATION_CONNECTIONS, noRefusals, PROBATION_MAX_FRAME_BYTES, sameHost,
-  type Hello, type InboundRefusal, type InboundRefusals,
+  type Hello, type InboundRefusal,
 } from './inbound-guard.ts';
-import { caCertificates, internodeContext, sniffInbound, type InternodeTlsOptions } from './internode-tls.ts';
+import { caCertificates, internodeContext, sniffInbound } from './internode-tls.ts';
 import type { X509Certificate } from 'node:crypto';
 import type { SecureContext } from 'node:tls';
 import { GOSSIP_VERB } from './verbs.ts';
@@ -34,55 +34,9 @@ import { GOSSIP_VERB } from './verbs.ts';
 export { MessagingClosedError, RemoteError, TimeoutError, type WireError } from './errors.ts';
 export { NetworkModel } from './network-model.ts';
 
-export type Handler = (payload: unknown, from: string) => unknown | Promise<unknown>;
+import type { Handler, MessagingOptions, MessagingStats } from './messaging-types.ts';
 
-export interface MessagingOptions {
-  address: string;
-  port: number;
-  clock?: Clock;
-  timers?: Timers;
-  random?: Random;
-  logger?: (msg: string, err?: unknown) => void;
-  /** Initial fault model (JSON, as the launcher writes it). */
-  network?: unknown;
-  /** Per-peer messages held while connecting. Default 1024. */
-  maxQueued?: number;
-  /** Unsent bytes a peer's socket may hold before messages to it are dropped. Default 64 MiB. */
-  maxBufferedBytes?: number;
-  maxFrameBytes?: number;
-  connectTimeoutMs?: number;
-  backoffMinMs?: number;
-  backoffMaxMs?: number;
-  /**
-   * Whether an endpoint is a gossip member or a seed. A connection whose hello names anything else is on probation
-   * (inbound-guard.ts): only the verbs of `probationVerbs` are dispatched. Without it every peer is trusted (tests).
-   */
-  isKnownPeer?: (endpoint: string) => boolean;
-  /** Verbs a peer on probation may send (the gossip verb, so that a new node can join). */
-  probationVerbs?: readonly string[];
-  /** Inbound connections held at once; more are closed at accept. Default 512. */
-  maxInboundConnections?: number;
-  /** An inbound connection without a hello (and TLS handshake) by then is closed. Default 10 s. */
-  handshakeTimeoutMs?: number;
-  /** server_encryption_options (internode-tls.ts); absent: plaintext only. */
-  tls?: InternodeTlsOptions;
-}
-
-export interface MessagingStats {
-  sent: number;
-  received: number;
-  /** Lost to the network model on send (loss probability). */
-  droppedByModel: number;
-  /** Cut by a partition, on send or on receive. */
-  droppedPartitioned: number;
-  /** Lost by the transport, by reason. */
-  droppedByLink: Record<DropReason, number>;
-  timeouts: number;
-  /** Socket writes: each carries every frame written to its link in one event-loop turn (sent / socketWrites). */
-  socketWrites: number;
-  /** Inbound connections refused or closed by the guard (inbound-guard.ts), by reason. */
-  refusedInbound: InboundRefusals;
-}
+export type { Handler, MessagingOptions, MessagingStats } from './messaging-types.ts';
 
 /** 2: binary envelopes (envelope.ts); 1 was msgpack envelopes naming their sender. */
 const PROTOCOL_VERSION = 2;
