@@ -1,6 +1,6 @@
 // A node's configuration, read the way Cassandra reads it: cassandra.yaml plus cassandra-rackdc.properties beside it.
 // Operators copy their existing files, so unknown keys only warn; values we cannot honour fail loudly, naming the key.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -8,13 +8,15 @@ import YAML from 'yaml';
 import { ConfigLoadError, YamlReader, invalid } from './config-yaml.ts';
 import { checkSecuritySettings } from './config-security.ts';
 import { ACCESS_DEFAULTS, accessYaml, parseAccessConfig, type AccessConfig } from './config-access.ts';
+import { ec2Location, readRackdc, type Ec2NamingScheme } from './config-rackdc.ts';
 import { IGNORED_STORAGE_KEYS, STORAGE_DEFAULTS, parseStorageConfig, storageYaml, type StorageConfig } from './config-storage.ts';
 
 export { ConfigLoadError };
+export { ec2Location, parseProperties } from './config-rackdc.ts';
 export type { CommitlogSyncMode } from './config-storage.ts';
 
 export type SnitchName = 'SimpleSnitch' | 'GossipingPropertyFileSnitch' | 'Ec2Snitch';
-export type Ec2NamingScheme = 'legacy' | 'standard';
+export type { Ec2NamingScheme } from './config-rackdc.ts';
 /** Cassandra's disk_failure_policy; best_effort and stop_paranoid behave as stop (Sibyl has one data directory). */
 export type DiskFailurePolicy = 'die' | 'stop_paranoid' | 'stop' | 'best_effort' | 'ignore';
 /** Cassandra's commit_failure_policy; stop_commit behaves as stop. */
@@ -109,7 +111,6 @@ const DEFAULT_DC: Record<SnitchName, string> = { SimpleSnitch: 'datacenter1', Go
 const DEFAULT_RACK = 'rack1';
 /** Keys Cassandra uses that have no meaning for Sibyl's storage; silently accepted so stock yaml files load cleanly. */
 const IGNORED_KEYS = new Set(['saved_caches_directory', 'cdc_raw_directory', 'partitioner', ...IGNORED_STORAGE_KEYS]);
-const RACKDC_KEYS = new Set(['dc', 'rack', 'dc_suffix', 'prefer_local', 'ec2_naming_scheme', 'ec2_region', 'ec2_availability_zone']);
 
 function isHostname(s: string): boolean {
   return s.length <= 253 && /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(s);
@@ -148,59 +149,6 @@ function phiThreshold(v: unknown): number {
 }
 
 /** java.util.Properties syntax: `k=v`, `k = v`, `k: v`, `k v`, `#`/`!` comments, backslash continuations and escapes. */
-export function parseProperties(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const lines = text.split(/\r\n|\r|\n/);
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!.replace(/^[ \t\f]+/, '');
-    if (line === '' || line[0] === '#' || line[0] === '!') continue;
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!.replace(/^[ \t\f]+/, '');
-    let k = 0;
-    while (k < line.length && !'=: \t\f'.includes(line[k]!)) k += line[k] === '\\' ? 2 : 1;
-    let v = k;
-    while (v < line.length && ' \t\f'.includes(line[v]!)) v++;
-    if (v < line.length && '=:'.includes(line[v]!)) v++;
-    while (v < line.length && ' \t\f'.includes(line[v]!)) v++;
-    out.set(unescapeProperty(line.slice(0, k)), unescapeProperty(line.slice(v)));
-  }
-  return out;
-}
-
-function unescapeProperty(s: string): string {
-  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) =>
-    c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : ({ t: '\t', n: '\n', r: '\r', f: '\f' } as Record<string, string>)[c] ?? c,
-  );
-}
-
-/**
- * Reads cassandra-rackdc.properties. Besides the standard one-property-a-line form it accepts `dc =EASTUS, rack =rack1`
- * on one line (as the Azure guide writes it), which java.util.Properties would read as dc "EASTUS, rack =rack1".
- */
-function readRackdc(path: string, warnings: string[]): Map<string, string> | undefined {
-  if (!existsSync(path)) return undefined;
-  const props = new Map<string, string>();
-  for (const [k, v] of parseProperties(readFileSync(path, 'utf8'))) {
-    const parts = v.split(/,\s*(?=(?:dc|rack|dc_suffix|prefer_local|ec2_\w+)\s*[=:])/);
-    if (parts.length > 1) warnings.push(`${path}: "${k}=${v}" sets several properties on one line; read as separate lines`);
-    props.set(k, parts[0]!.trim());
-    for (const extra of parts.slice(1)) for (const [k2, v2] of parseProperties(extra)) props.set(k2, v2.trim());
-  }
-  for (const k of props.keys()) if (!RACKDC_KEYS.has(k)) warnings.push(`${path}: unknown property "${k}" ignored`);
-  return props;
-}
-
-/**
- * The data centre and rack an EC2 availability zone maps to. Legacy naming (Cassandra's original Ec2Snitch): `us-east-1a`
- * → dc `us-east`, rack `1a` ("-1" dropped from the region), `us-west-2b` → `us-west-2`/`2b`. Standard naming (4.0's
- * ec2_naming_scheme=standard): dc is the region (`us-east-1`), rack the full zone (`us-east-1a`).
- */
-export function ec2Location(az: string, scheme: Ec2NamingScheme, region?: string): { dataCenter: string; rack: string } {
-  if (scheme === 'standard') return { dataCenter: region ?? az.replace(/[a-z]+$/, ''), rack: az };
-  let dc = az.slice(0, -1);
-  if (dc.endsWith('1')) dc = az.slice(0, -3);
-  return { dataCenter: dc, rack: az.slice(az.lastIndexOf('-') + 1) };
-}
-
 function parseSnitch(v: string): SnitchName {
   const short = v.startsWith(LOCATOR) ? v.slice(LOCATOR.length) : v;
   const found = SNITCHES.find((s) => s === short);
