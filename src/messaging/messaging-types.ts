@@ -3,7 +3,6 @@ import type { DropReason } from './outbound.ts';
 import type { InboundRefusals } from './inbound-guard.ts';
 import type { InternodeTlsOptions } from './internode-tls.ts';
 import type { Clock, Random, Timers } from '../cluster/env.ts';
-import type { NetworkModel } from './network-model.ts';
 
 export type Handler = (payload: unknown, from: string) => unknown | Promise<unknown>;
 
