@@ -41,6 +41,8 @@ trap 'rm -rf "$work"' EXIT
 
 echo "== Region 1: sibyl cluster up (WESTUS, $WEST nodes)"
 $SIBYL cluster up --topology "$work/west.yaml" --dir "$DIR"
+# nodetool finds the admin token of a cluster under ./clusters by itself; for any other directory it is named here.
+export SIBYL_ADMIN_TOKEN_FILE="$DIR/admin-token"
 
 echo
 echo "== Region 1's data: customers_ks in WESTUS only, the seed's two rows and $ROWS more at QUORUM"
