@@ -153,6 +153,11 @@ function report(r: PhaseResult): void {
   console.log(`  server CPU             : ${r.serverCpu.toFixed(2)} s (${(r.serverCpu / r.seconds * 100).toFixed(0)}% of one core)`);
   console.log(`  ops per server CPU-sec : ${Math.round(r.ops / Math.max(r.serverCpu, 0.01))}`);
   if (r.threads) console.log(`  server threads (CPU s) : ${r.threads.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+  // The phase's window on CLOCK_MONOTONIC (µs), the clock of V8's .cpuprofile timestamps: bench/cpu-profile.ts --from/--to.
+  if (args.profile) {
+    const endUs = process.hrtime.bigint() / 1000n;
+    console.log(`  profile window         : --from ${endUs - BigInt(Math.round(r.seconds * 1e6))} --to ${endUs}`);
+  }
 }
 
 async function main(): Promise<void> {

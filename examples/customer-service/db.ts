@@ -16,6 +16,11 @@ export interface DbOptions {
   /** Replication factor per DC for the keyspace the app creates when it is missing. */
   replication: Record<string, number>;
   keyspace?: string;
+  /**
+   * A `sibyl cluster up --secure` cluster: TLS against its CA and the application role's login. That role may use
+   * its keyspace only, so the keyspace is the operator's (`--app-keyspace`), and the app creates only its table.
+   */
+  secure?: { caPem: string; username: string; password: string };
 }
 
 export interface Customer {
@@ -67,6 +72,11 @@ export function createClient(o: DbOptions): cassandra.Client {
     },
     socketOptions: { connectTimeout: 5000, readTimeout: 5000 },
     pooling: { heartBeatInterval: 5000 },
+    ...(o.secure ? {
+      authProvider: new cassandra.auth.PlainTextAuthProvider(o.secure.username, o.secure.password),
+      // The cluster's own CA signs every node certificate; a node is addressed by IP, which its certificate names.
+      sslOptions: { ca: [o.secure.caPem] },
+    } : {}),
   });
 }
 
@@ -83,7 +93,7 @@ export class CustomerRepository {
   /** Creates the keyspace (NetworkTopologyStrategy) and table if they are missing; waits for schema agreement. */
   async ensureSchema(): Promise<void> {
     const dcs = Object.entries(this.o.replication).map(([dc, rf]) => `'${dc}': ${rf}`).join(', ');
-    await this.client.execute(`CREATE KEYSPACE IF NOT EXISTS ${this.keyspace} WITH replication = {'class': 'NetworkTopologyStrategy', ${dcs}}`, [], { consistency: CL.localQuorum });
+    if (!this.o.secure) await this.client.execute(`CREATE KEYSPACE IF NOT EXISTS ${this.keyspace} WITH replication = {'class': 'NetworkTopologyStrategy', ${dcs}}`, [], { consistency: CL.localQuorum });
     await this.client.execute(`CREATE TABLE IF NOT EXISTS ${this.keyspace}.customers_cf (custid varint PRIMARY KEY, custname text, custaddress text)`);
   }
 

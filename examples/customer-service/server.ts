@@ -1,7 +1,10 @@
 // The customer service: the seed's Node.js tier as a small HTTP API over Sibyl (or Cassandra).
 //
 //   npx tsx examples/customer-service/server.ts [--contact-points 127.1.2.4,127.1.2.6] [--dc WESTUS]
-//       [--replication WESTUS:3] [--port 8080] [--host 127.0.0.1] [--demo]
+//       [--replication WESTUS:3] [--port 8080] [--host 127.0.0.1] [--demo] [--secure CLUSTER_DIR]
+//
+// --secure CLUSTER_DIR: a cluster made by `sibyl cluster up --secure --app-keyspace custsupport_ks`: TLS against
+// CLUSTER_DIR/tls/ca.pem, logged in as its application role 'app' (CLUSTER_DIR/app.password).
 //
 //   PUT /customers/:id   body {"custname": "...", "custaddress": "..."}  -> 204
 //   GET /customers/:id   -> 200 {"custid","custname","custaddress"} | 404
@@ -11,6 +14,8 @@
 // reads them back and prints each as JSON. Database errors answer 503 with the driver's message, so a caller can
 // tell "no such customer" from "the database could not answer".
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CustomerRepository, createClient, type Customer, type DbOptions } from './db.ts';
 
@@ -22,6 +27,7 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
     demo: { type: 'boolean', default: false },
+    secure: { type: 'string' },
   },
 });
 
@@ -32,7 +38,11 @@ const replication = Object.fromEntries(
     return [name!, Number(rf)];
   }),
 );
-const options: DbOptions = { contactPoints: args['contact-points']!.split(','), localDataCenter: dc, replication };
+const secure = args.secure === undefined ? undefined : {
+  caPem: readFileSync(join(args.secure, 'tls', 'ca.pem'), 'utf8'), username: 'app',
+  password: readFileSync(join(args.secure, 'app.password'), 'utf8').trim(),
+};
+const options: DbOptions = { contactPoints: args['contact-points']!.split(','), localDataCenter: dc, replication, ...(secure ? { secure } : {}) };
 const client = createClient(options);
 const repo = new CustomerRepository(client, options);
 

@@ -1,7 +1,10 @@
 // What each statement needs of CassandraAuthorizer, as Cassandra's statements' checkAccess ask for it: SELECT on the
 // table read, MODIFY on the table written (and SELECT too for a conditional write), CREATE on the parent of what is
-// created, ALTER/DROP on what is altered or dropped. Reads of the schema and node tables every driver needs
-// (system, system_schema, system_virtual_schema) are open to every logged-in role, as Cassandra's READABLE_SYSTEM_RESOURCES.
+// created, ALTER/DROP on what is altered or dropped. Reads of the schema and node tables every driver needs are open
+// to every logged-in role, as Cassandra 5.0's ClientState.READABLE_SYSTEM_RESOURCES lists them: system.local,
+// system.peers, system.peers_v2, every system_schema table and every system_virtual_schema table. The rest of
+// `system` (size_estimates, paxos, …) needs a grant, as there. DESCRIBE needs nothing (DescribeStatement.authorize is
+// empty: every logged-in role may describe the whole schema).
 import type { QualifiedName, Statement } from '../model/ast.ts';
 import type { PermissionName } from '../model/ast-roles.ts';
 import { InvalidRequestError } from '../model/errors.ts';
@@ -12,7 +15,12 @@ export interface Requirement {
   resource: Resource;
 }
 
-const READABLE_KEYSPACES = new Set(['system', 'system_schema', 'system_virtual_schema']);
+const READABLE_KEYSPACES = new Set(['system_schema', 'system_virtual_schema']);
+const READABLE_SYSTEM_TABLES = new Set(['local', 'peers', 'peers_v2']);
+
+function readableByAll(keyspace: string, tableName: string): boolean {
+  return READABLE_KEYSPACES.has(keyspace) || (keyspace === 'system' && READABLE_SYSTEM_TABLES.has(tableName));
+}
 
 function keyspaceOf(name: QualifiedName, sessionKeyspace: string | undefined): string {
   const ks = name.keyspace ?? sessionKeyspace;
@@ -33,7 +41,7 @@ export function requiredPermissions(stmt: Statement, ks: string | undefined): Re
   switch (stmt.kind) {
     case 'select': {
       const t = table(stmt.table, ks);
-      if (t.kind === 'table' && READABLE_KEYSPACES.has(t.keyspace)) return [];
+      if (t.kind === 'table' && readableByAll(t.keyspace, t.table)) return [];
       return [{ permission: 'SELECT', resource: t }];
     }
     case 'insert':

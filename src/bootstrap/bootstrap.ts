@@ -7,6 +7,7 @@
 // (written before the source scanned it) or as a pending replica (after the coordinator saw BOOT).
 import type { Clock, Random, Timers } from '../cluster/env.ts';
 import type { RingEndpoint, TokenRing } from '../cluster/ring.ts';
+import type { PeerView } from '../cluster/membership.ts';
 import { allocateTokens } from '../cluster/ring.ts';
 import { allocateTokensForReplication } from '../cluster/token-allocation.ts';
 import type { Schema } from '../schema/model.ts';
@@ -21,14 +22,18 @@ const POLL_MS = 250;
 /** How long a joining node waits to learn the ring and the schema before it gives up. */
 const MAX_WAIT_MS = 10 * 60_000;
 const PLAN_ATTEMPTS = 3;
+/** How long the replaced node's `removed` state stays in gossip (Cassandra's 3 days). */
+const REMOVED_EXPIRE_MS = 3 * 24 * 3600_000;
 
 export interface BootstrapMembership {
   ring(): TokenRing;
   pendingRing(): TokenRing | undefined;
   isAlive(endpoint: string): boolean;
   peersChanging(): string[];
-  startJoining(tokens: string[]): void;
+  startJoining(tokens: string[], replacing?: string): void;
   finishJoining(): void;
+  peers(): PeerView[];
+  advertiseFor(endpoint: string, status: string): boolean;
 }
 
 export interface BootstrapEnv {
@@ -48,6 +53,10 @@ export interface BootstrapEnv {
   timers: Timers;
   random: Random;
   log: (msg: string, err?: unknown) => void;
+  /** replace_address_first_boot: the address of the dead node whose tokens and data this node takes. */
+  replaceAddress?: string;
+  /** Wall-clock milliseconds, for the expire time of the replaced node's `removed` state. */
+  nowMs: () => number;
   /** Keeps the chosen tokens (the node's identity), once they are in the ring. */
   saveTokens: (tokens: string[]) => Promise<void>;
 }
@@ -71,15 +80,20 @@ export class Bootstrap {
     const env = this.env;
     try {
       await this.waitForRing();
-      const tokens = this.chooseTokens(env.membership.ring().endpoints).map(String);
+      const replaced = env.replaceAddress !== undefined ? this.replacedNode(env.replaceAddress) : undefined;
+      const tokens = replaced?.tokens ?? this.chooseTokens(env.membership.ring().endpoints).map(String);
+      if (replaced !== undefined) env.log(`Replacing a node with token(s): [${tokens.join(', ')}]`);
       env.log(`JOINING: sleeping ${env.ringDelayMs} ms for pending range setup`);
-      env.membership.startJoining(tokens);
+      env.membership.startJoining(tokens, replaced?.address);
       this.phase = 'joining';
       await this.sleep(env.ringDelayMs);
       this.phase = 'streaming';
       env.log('JOINING: Starting to bootstrap...');
       await this.streamAll();
       env.membership.finishJoining();
+      // The replaced node leaves every ring: this node speaks for it in gossip, as removenode's coordinator does
+      // (until that reaches a peer, its ring prefers this live node's claim on the tokens, cluster/membership.ts).
+      if (replaced !== undefined) env.membership.advertiseFor(replaced.endpoint, `removed,${replaced.hostId},${env.nowMs() + REMOVED_EXPIRE_MS}`);
       await env.saveTokens(tokens);
       this.phase = 'normal';
       env.log('Bootstrap completed for tokens ' + `[${tokens.join(', ')}]`);
@@ -108,6 +122,14 @@ export class Bootstrap {
       if (known && alone && env.schemaAgrees() && env.clock.now() - stableSince >= Math.min(env.ringDelayMs, 5000)) return;
       await this.sleep(POLL_MS);
     }
+  }
+
+  /** The dead node to replace: it must be in gossip with tokens, and down (Cassandra's checks and messages). */
+  private replacedNode(address: string): PeerView {
+    const peer = this.env.membership.peers().find((p) => p.address === address);
+    if (peer === undefined || peer.tokens.length === 0) throw new Error(`Cannot replace_address /${address} because it doesn't exist in gossip`);
+    if (this.env.membership.isAlive(peer.endpoint)) throw new Error(`Cannot replace a live node /${address}. `);
+    return peer;
   }
 
   private chooseTokens(existing: readonly RingEndpoint[]): bigint[] {

@@ -94,3 +94,21 @@ export function systemTimers(): Timers {
     },
   };
 }
+
+/** Runs `fn` every `ms` through injected timers, until stopped. */
+export function every(timers: Timers, ms: number, fn: () => void): { stop(): void } {
+  let handle: TimerHandle | undefined;
+  let running = true;
+  const tick = (): void => {
+    if (!running) return;
+    fn();
+    handle = timers.setTimeout(tick, ms);
+  };
+  handle = timers.setTimeout(tick, ms);
+  return {
+    stop() {
+      running = false;
+      if (handle) timers.clearTimeout(handle);
+    },
+  };
+}

@@ -21,6 +21,8 @@ export const AppState = {
   INTERNAL_ADDRESS_AND_PORT: 'INTERNAL_ADDRESS_AND_PORT',
   RPC_READY: 'RPC_READY',
   LOAD: 'LOAD',
+  /** removenode: the host id of the node coordinating the removal of this (dead) endpoint. */
+  REMOVAL_COORDINATOR: 'REMOVAL_COORDINATOR',
 } as const;
 export type AppStateKey = (typeof AppState)[keyof typeof AppState];
 
@@ -29,8 +31,14 @@ export const Status = {
   NORMAL: 'NORMAL',
   /** Bootstrapping ("BOOT,<first token>"): the node's tokens are pending, it receives writes but serves no reads. */
   BOOT: 'BOOT',
+  /** Replacing a dead node ("BOOT_REPLACE,<its address>"): pending with the dead node's tokens, as BOOT. */
+  BOOT_REPLACE: 'BOOT_REPLACE',
   LEAVING: 'LEAVING',
   LEFT: 'LEFT',
+  /** removenode under way for this dead endpoint ("removing,<host id>"): its ranges move to their next owners. */
+  REMOVING: 'removing',
+  /** removenode done ("removed,<host id>,<expire time>"): the endpoint's tokens leave every ring. */
+  REMOVED: 'removed',
   SHUTDOWN: 'shutdown',
 } as const;
 

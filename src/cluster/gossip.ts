@@ -357,6 +357,50 @@ export class Gossiper {
     this.stopped = true;
   }
 
+  /**
+   * Rewrites another endpoint's state as if it had said so itself, under a newer generation (Cassandra's
+   * forceNewerGenerationUnsafe in advertiseRemoving / advertiseTokenRemoved / assassinateEndpoint): every peer takes
+   * the whole state as the newest, and the endpoint itself, being dead, cannot contradict it. Only for an endpoint
+   * this node knows and that is not this node; returns whether it was done.
+   */
+  advertiseOnBehalf(endpoint: string, states: Partial<Record<AppStateKey, string>>): boolean {
+    const state = this.endpointStates.get(endpoint);
+    if (state === undefined || endpoint === this.address || this.stopped) return false;
+    state.generation += 1;
+    let version = state.maxVersion();
+    for (const [key, value] of Object.entries(states)) {
+      if (value !== undefined) state.states.set(key, { value, version: ++version });
+    }
+    state.heartbeat = ++version;
+    this.failureDetector.remove(endpoint);
+    this.pendingEchoes.delete(endpoint);
+    for (const key of Object.keys(states)) this.emit('onChange', endpoint, key, state.get(key) ?? '');
+    if (state.alive && state.isDead()) this.markDead(state);
+    this.announce();
+    return true;
+  }
+
+  /** The raw view of every endpoint (this node included): generation, heartbeat and versioned states, for gossipinfo. */
+  dump(): Array<{ endpoint: string; generation: number; heartbeat: number; states: WireEndpointState['states'] }> {
+    return [...this.endpointStates.values()].map((s) => {
+      const w = s.toWire();
+      return { endpoint: s.endpoint, generation: w.generation, heartbeat: w.heartbeat, states: w.states };
+    });
+  }
+
+  /**
+   * Gossips again after shutdown() (nodetool enablegossip), under a new generation as after a restart, so that every
+   * peer takes this node's states afresh and marks it up once it answers an echo.
+   */
+  restart(generation: number, states: Partial<Record<AppStateKey, string>>): void {
+    if (!this.stopped) return;
+    this.self.generation = generation;
+    this.setApplicationStates(states);
+    this.self.heartbeat = this.nextVersion();
+    this.stopped = false;
+    this.announce();
+  }
+
   // Queries.
 
   isAlive(endpoint: string): boolean {

@@ -1,12 +1,13 @@
 // Cluster membership as the rest of the node sees it: who the peers are (from gossip), where they live (DC/rack),
 // which tokens they own (the ring), whether they are up, and which schema version they run. Turns gossip changes
 // into client events (STATUS_CHANGE / TOPOLOGY_CHANGE) and into the rows of system.peers.
-import { Gossiper, AppState, Status, isDeadStatus, type GossipMessage, type EndpointSnapshot } from './gossip.ts';
+import { Gossiper, AppState, Status, isDeadStatus, type AppStateKey, type GossipMessage, type EndpointSnapshot } from './gossip.ts';
 import type { Clock, Random, Transport } from './env.ts';
 import { TokenRing, type RingEndpoint } from './ring.ts';
 import type { PeerNodeInfo } from '../schema/system_tables.ts';
 import { parseEndpoint } from '../model/endpoint.ts';
 
+/** What a node announces about itself in gossip. */
 export interface LocalNode {
   /** Internode endpoint "ip:storage_port": the node's identity in gossip and messaging. */
   endpoint: string;
@@ -45,17 +46,11 @@ export interface PeerView {
   load?: number;
 }
 
-/** A peer as the ring needs it, kept across restarts (node/node-core.ts saves them when the ring changes). */
-export interface SavedPeer {
-  endpoint: string;
-  hostId: string;
-  dataCenter: string;
-  rack: string;
-  tokens: string[];
-  rpcAddress: string;
-  nativePort: number;
-  releaseVersion: string;
-}
+/**
+ * A peer as the ring needs it, kept across restarts (node/node-core.ts saves them when the ring changes): the same
+ * facts a node announces about itself.
+ */
+export type SavedPeer = LocalNode;
 
 /** An endpoint's address and port (the shared parser, under the names membership uses). */
 export function splitEndpoint(endpoint: string): { address: string; port: number } {
@@ -80,12 +75,42 @@ function peerOf(s: EndpointSnapshot): PeerView | undefined {
 }
 
 /** Whether a gossiped STATUS says the node is bootstrapping (its tokens pending). */
-export const isJoiningStatus = (status: string): boolean => status === Status.BOOT || status.startsWith(`${Status.BOOT},`);
-/** Whether a gossiped STATUS says the node is decommissioning (its ranges move to the nodes that will own them). */
-export const isLeavingStatus = (status: string): boolean => status === Status.LEAVING || status.startsWith(`${Status.LEAVING},`);
+const statusIs = (status: string, name: string): boolean => status === name || status.startsWith(`${name},`);
+export const isJoiningStatus = (status: string): boolean => statusIs(status, Status.BOOT) || statusIs(status, Status.BOOT_REPLACE);
+/**
+ * Whether a gossiped STATUS says the node's ranges are moving to the nodes that will own them: it is
+ * decommissioning, or (dead) being removed by removenode — Cassandra adds both to its leaving endpoints.
+ */
+export const isLeavingStatus = (status: string): boolean => statusIs(status, Status.LEAVING) || statusIs(status, Status.REMOVING);
+/** Whether a gossiped STATUS says the node is out of the ring: decommissioned, removed, or assassinated. */
+export const hasLeftRing = (status: string): boolean => statusIs(status, Status.LEFT) || statusIs(status, Status.REMOVED);
+/** The address a replacing node takes the place of ("BOOT_REPLACE,<address>"), if it is one. */
+export const replacedAddress = (status: string): string | undefined =>
+  (status.startsWith(`${Status.BOOT_REPLACE},`) ? status.slice(Status.BOOT_REPLACE.length + 1) : undefined);
 /** The ring-relevant class of a status: whether the node is in the ring, joining it or leaving it. */
 const ringClass = (status: string): string =>
-  (isJoiningStatus(status) ? 'joining' : isLeavingStatus(status) ? 'leaving' : status.startsWith(Status.LEFT) ? 'left' : 'normal');
+  (isJoiningStatus(status) ? 'joining' : isLeavingStatus(status) ? 'leaving' : hasLeftRing(status) ? 'left' : 'normal');
+
+/**
+ * Drops from a ring's endpoints a dead one whose tokens another endpoint claims: the node a replacement took the
+ * place of (replace_address_first_boot), until its removal reaches this node by gossip. Two live claimants (or two
+ * dead ones neither of which was replaced) stay, and the ring refuses them as before.
+ */
+function withoutReplaced(endpoints: Array<RingEndpoint & { alive: boolean }>, replaced: ReadonlySet<string>): RingEndpoint[] {
+  const claimedBy = new Map<bigint, RingEndpoint & { alive: boolean }>();
+  let conflict = false;
+  for (const e of endpoints) for (const t of e.tokens) {
+    if (claimedBy.has(t)) conflict = true;
+    else claimedBy.set(t, e);
+  }
+  const strip = ({ alive: _alive, ...e }: RingEndpoint & { alive: boolean }): RingEndpoint => e;
+  if (!conflict) return endpoints.map(strip);
+  const loses = (e: RingEndpoint & { alive: boolean }): boolean => e.tokens.some((t) => {
+    const other = endpoints.find((o) => o !== e && o.tokens.includes(t));
+    return other !== undefined && !e.alive && (other.alive || replaced.has(e.address));
+  });
+  return endpoints.filter((e) => !loses(e)).map(strip);
+}
 
 export class Membership {
   readonly gossiper: Gossiper;
@@ -97,6 +122,10 @@ export class Membership {
   /** This node is decommissioning (leaving) or has left the ring. */
   private localLeaving = false;
   private localLeft = false;
+  /** The address this node is replacing (replace_address_first_boot), while it streams. */
+  private localReplacing: string | undefined;
+  /** Addresses seen replaced by another node (BOOT_REPLACE): once the replacement is NORMAL they lose its tokens. */
+  private readonly replacedAddresses = new Set<string>();
   private readonly known = new Map<string, PeerView>();
 
   constructor(
@@ -150,6 +179,8 @@ export class Membership {
     const p = peerOf(s);
     if (!p) return;
     this.known.set(endpoint, p);
+    const replacing = replacedAddress(p.status);
+    if (replacing !== undefined) this.replacedAddresses.add(replacing);
     if (!before || before.tokens.join() !== p.tokens.join() || before.dataCenter !== p.dataCenter || before.rack !== p.rack
       || ringClass(before.status) !== ringClass(p.status)) {
       this.ringCache = undefined;
@@ -245,25 +276,33 @@ export class Membership {
   private buildRing(pending: boolean): TokenRing {
     // Ring endpoints are identified by their internode endpoint ("ip:port"), the id gossip and messaging use.
     const local = this.local;
-    const endpoints: RingEndpoint[] = [];
+    const endpoints: Array<RingEndpoint & { alive: boolean }> = [];
     const localIn = !this.localLeft && (pending ? !this.localLeaving : !this.localJoining);
     if (local.tokens.length > 0 && localIn) {
-      endpoints.push({ id: local.endpoint, address: splitEndpoint(local.endpoint).address, dc: local.dataCenter, rack: local.rack, tokens: local.tokens.map(BigInt) });
+      endpoints.push({ id: local.endpoint, address: splitEndpoint(local.endpoint).address, dc: local.dataCenter, rack: local.rack, tokens: local.tokens.map(BigInt), alive: true });
+    }
+    // A node being replaced leaves the ring-to-be: its replacement (pending with its tokens) takes its place.
+    const replaced = new Set<string>(this.localReplacing !== undefined ? [this.localReplacing] : []);
+    for (const p of this.known.values()) {
+      const r = replacedAddress(p.status);
+      if (r !== undefined) replaced.add(r);
     }
     for (const p of this.known.values()) {
-      if (p.status.startsWith(Status.LEFT) || (!pending && isJoiningStatus(p.status)) || (pending && isLeavingStatus(p.status))) continue;
-      endpoints.push({ id: p.endpoint, address: p.address, dc: p.dataCenter, rack: p.rack, tokens: p.tokens.map(BigInt) });
+      if (hasLeftRing(p.status) || (!pending && isJoiningStatus(p.status)) || (pending && (isLeavingStatus(p.status) || replaced.has(p.address)))) continue;
+      endpoints.push({ id: p.endpoint, address: p.address, dc: p.dataCenter, rack: p.rack, tokens: p.tokens.map(BigInt), alive: p.alive });
     }
-    return new TokenRing(endpoints);
+    return new TokenRing(withoutReplaced(endpoints, this.replacedAddresses));
   }
 
   /** Bootstrap: gossips the tokens chosen for this node as pending (STATUS BOOT), so writes come to it meanwhile. */
-  startJoining(tokens: string[]): void {
+  startJoining(tokens: string[], replacing?: string): void {
     this.local.tokens = tokens;
     this.localJoining = true;
+    this.localReplacing = replacing;
     this.ringCache = undefined;
     this.pendingCache = undefined;
-    this.gossiper.setApplicationStates({ [AppState.STATUS]: `${Status.BOOT},${tokens[0] ?? ''}`, [AppState.TOKENS]: tokens.join(',') });
+    const status = replacing !== undefined ? `${Status.BOOT_REPLACE},${replacing}` : `${Status.BOOT},${tokens[0] ?? ''}`;
+    this.gossiper.setApplicationStates({ [AppState.STATUS]: status, [AppState.TOKENS]: tokens.join(',') });
     this.gossiper.announce();
     this.events.onRingChange?.();
   }
@@ -292,11 +331,21 @@ export class Membership {
   /** Bootstrap done: this node's tokens join the ring (STATUS NORMAL). */
   finishJoining(): void {
     this.localJoining = false;
+    if (this.localReplacing !== undefined) this.replacedAddresses.add(this.localReplacing);
+    this.localReplacing = undefined;
     this.ringCache = undefined;
     this.pendingCache = undefined;
     this.gossiper.setApplicationState(AppState.STATUS, Status.NORMAL);
     this.gossiper.announce();
     this.events.onRingChange?.();
+  }
+
+  /**
+   * removenode / assassinate / a finished replacement: this node speaks for a dead peer in gossip (a newer generation
+   * of its state), so that every node moves its ranges (`removing`) or drops it from the ring (`removed`, `LEFT`).
+   */
+  advertiseFor(endpoint: string, status: string, extra: Partial<Record<AppStateKey, string>> = {}): boolean {
+    return this.gossiper.advertiseOnBehalf(endpoint, { ...extra, [AppState.STATUS]: status });
   }
 
   dataCenters(): string[] {
@@ -322,7 +371,7 @@ export class Membership {
   peerInfos(): PeerNodeInfo[] {
     // A bootstrapping node is not in system.peers yet (Cassandra writes its row once it is NORMAL): drivers must not
     // route requests to it for ranges it does not serve.
-    return this.peers().filter((p) => !isJoiningStatus(p.status)).map((p) => ({
+    return this.peers().filter((p) => !isJoiningStatus(p.status) && !hasLeftRing(p.status)).map((p) => ({
       address: p.address, storagePort: p.storagePort, rpcAddress: p.rpcAddress, nativePort: p.nativePort,
       dataCenter: p.dataCenter, rack: p.rack, hostId: p.hostId, tokens: p.tokens, schemaVersion: p.schemaVersion,
       releaseVersion: p.releaseVersion,

@@ -5,8 +5,9 @@
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import { InvalidRequestError, UnavailableError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
-import { handle, send, Verbs, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import { handle, send, Verbs, type AnnScanRequest, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
 import type { IndexQuery, IndexScanRange } from '../index/types.ts';
+import { annScan, type AnnScanContext, type LocalAnnScanner } from './ann-scan.ts';
 import { indexScan, type IndexScanContext, type IndexScanResult, type LocalIndexScanner } from './index-scan.ts';
 import { RemoteError } from '../messaging/errors.ts';
 import { partitionDigest } from '../messaging/partition-codec.ts';
@@ -16,6 +17,7 @@ import type { Coordinator, Mutation } from './coordinator.ts';
 import { assureSufficientLiveReplicas } from './consistency.ts';
 import { AckCounter, LatencyTracker, isLocalCl, pendingBlockFor, replicaSet, type Topology } from './replica-set.ts';
 import { Speculation } from './speculation.ts';
+import { ReplicaReadCounts } from './replica-reads.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET, MemoryHintStore, type HintStore } from './hints.ts';
 import { scanSegments } from './segments.ts';
 import { seededRandom, type Clock, type Random, type TimerHandle, type Timers } from '../cluster/env.ts';
@@ -39,6 +41,8 @@ export interface ReplicaStore {
   truncate(table: TableDef): Promise<void>;
   /** A replica's part of a secondary index query; absent where indexes are not maintained. */
   indexScan?: LocalIndexScanner['indexScan'];
+  /** A replica's part of an ANN query, by its vector graphs; absent where they are not kept. */
+  annScan?: LocalAnnScanner['annScan'];
   /** Drops the partitions with tokens in these inclusive intervals (nodetool cleanup); absent where unsupported. */
   removeTokenRanges?(table: TableDef, intervals: ReadonlyArray<{ from: bigint; to: bigint }>): Promise<void>;
 }
@@ -99,6 +103,8 @@ interface ReadQuery {
 export class ClusterCoordinator implements Coordinator, ReplicaReader {
   readonly hints: HintStore;
   readonly latency = new LatencyTracker();
+  /** Reads this node served as a replica, by the asking coordinator's rack and DC (seed 004's Figure 1). */
+  readonly replicaReads = new ReplicaReadCounts();
   readonly paxos: PaxosProposer;
   readonly counters: CounterWriter;
   readonly batchlog: Batchlog;
@@ -119,11 +125,12 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     this.readTimeouts = new DeadlineTable(o.clock, o.timers, (h) => h.deadline, (h) => h.expire());
     this.speculations = new DeadlineTable(o.clock, o.timers, (h) => h.speculateAt, (h) => h.speculate());
     handle(o.messenger, Verbs.MUTATION, (p) => this.onMutation(p));
-    handle(o.messenger, Verbs.READ, (p) => this.onRead(p));
-    handle(o.messenger, Verbs.READ_DIGEST, (p) => partitionDigest(this.onRead(p) ?? undefined));
+    handle(o.messenger, Verbs.READ, (p, from) => this.onRead(p, from));
+    handle(o.messenger, Verbs.READ_DIGEST, (p, from) => partitionDigest(this.onRead(p, from) ?? undefined));
     handle(o.messenger, Verbs.SCAN, (p) => this.onScan(p));
     handle(o.messenger, Verbs.TRUNCATE, (p) => this.onTruncate(p));
     handle(o.messenger, Verbs.INDEX_SCAN, (p) => this.onIndexScan(p));
+    handle(o.messenger, Verbs.ANN_SCAN, (p) => this.onAnnScan(p));
     this.paxos = new PaxosProposer({
       topology: o.topology, messenger: o.messenger, clock: o.clock, timers: o.timers, random: o.random ?? seededRandom(1),
       nowMicros: o.nowMicros ?? (() => Math.floor(o.clock.now() * 1000)), store: o.paxosStore ?? new MemoryPaxosStore(),
@@ -181,7 +188,8 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     return true;
   }
 
-  private onRead(p: ReadRequest): PartitionData | null {
+  private onRead(p: ReadRequest, from: string): PartitionData | null {
+    this.replicaReads.servedFor(this.o.topology, from);
     return this.o.store.read(this.table(p.t), p.key, p.token, p.filter, p.now) ?? null;
   }
 
@@ -193,6 +201,24 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     const store = this.o.store;
     if (!store.indexScan) throw new InvalidRequestError('secondary indexes are not maintained on this node');
     return store.indexScan(this.table(p.t), p.q, p.range, p.filter, p.limit, p.now);
+  }
+
+  private onAnnScan(p: AnnScanRequest): PartitionData[] | null {
+    const store = this.o.store;
+    if (!store.annScan) throw new InvalidRequestError('vector indexes are not maintained on this node');
+    return store.annScan(this.table(p.t), p.q, p.search, p.now);
+  }
+
+  /** Whether this node answers ANN queries by graph (else the CQL layer scores every row). */
+  get annByGraph(): boolean {
+    return this.o.store.annScan !== undefined;
+  }
+
+  annScan(ks: KeyspaceDef, table: TableDef, q: IndexQuery, target: number[], k: number, filter: ReadFilter, cl: ConsistencyLevel,
+    nowSec: number): Promise<PartitionData[] | undefined> {
+    const store = this.o.store;
+    const ctx: AnnScanContext = { ...this.indexScanContext(), localAnn: store.annScan ? { annScan: (...a) => store.annScan!(...a) } : undefined };
+    return annScan(ctx, ks, table, q, target, k, filter, cl, nowSec);
   }
 
   private indexScanContext(): IndexScanContext {
@@ -291,6 +317,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
       let digest: Buffer | undefined;
       if (local) {
         // The local replica is read in place (no message); the await keeps the handler's callbacks asynchronous.
+        this.replicaReads.servedSelf();
         data = await this.o.store.read(q.table, q.key, q.token, q.filter, q.nowSec);
         if (!wantData) [digest, data] = [partitionDigest(data), undefined];
       } else {
@@ -317,6 +344,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     if (counter.blockFor <= 1 && targets[0]?.id === this.o.topology.self) {
       // The coordinator is the closest replica and one answer is enough: a local read cannot time out, so there is
       // nothing to speculate about and no timer to arm (this is every read of a single-node cluster).
+      this.replicaReads.servedSelf();
       return this.o.store.read(table, key, token, filter, nowSec);
     }
     const query: ReadQuery = { table, key, token, filter, nowSec };

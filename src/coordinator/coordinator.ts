@@ -54,4 +54,21 @@ export interface Coordinator {
     cl: ConsistencyLevel,
     nowSec: number,
   ): Promise<{ partitions: PartitionData[]; exhausted: boolean }>;
+  /** Whether `annScan` answers by vector graphs here (coordinator/ann-scan.ts). */
+  readonly annByGraph?: boolean;
+  /**
+   * Candidate rows of an ANN query over the whole ring, each as a partition with that row: at least the `k` closest
+   * to `target` when the graphs find them (coordinator/ann-scan.ts), or undefined while a replica's graph is still
+   * being built. The caller scores and keeps the best k.
+   */
+  annScan?(
+    keyspace: KeyspaceDef,
+    table: TableDef,
+    query: IndexQuery,
+    target: number[],
+    k: number,
+    filter: ReadFilter,
+    cl: ConsistencyLevel,
+    nowSec: number,
+  ): Promise<PartitionData[] | undefined>;
 }

@@ -81,7 +81,7 @@ async function scanSegment(ctx: IndexScanContext, ks: KeyspaceDef, table: TableD
 }
 
 /** The rows found, read again at the consistency level (all replicas' versions merged, stale ones repaired). */
-async function reread(ctx: IndexScanContext, ks: KeyspaceDef, table: TableDef, p: PartitionData, filter: ReadFilter,
+export async function reread(ctx: Pick<IndexScanContext, "read">, ks: KeyspaceDef, table: TableDef, p: PartitionData, filter: ReadFilter,
   cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> {
   const points: Slice[] = p.rows.map((r) => ({ start: { prefix: r.clustering, inclusive: true }, end: { prefix: r.clustering, inclusive: true } }));
   const f: ReadFilter = points.length > 0 && table.clustering.length > 0 ? { slices: points } : filter.slices ? { slices: filter.slices } : {};

@@ -5,6 +5,7 @@ import { SyntaxError as CqlSyntaxError } from '../model/errors.ts';
 import type { QualifiedName, Term } from '../model/ast.ts';
 import { lineCol, tokenize, type Token } from './lexer.ts';
 import { isNativeTypeName, RESERVED_KEYWORDS, type TypeRef } from '../model/types.ts';
+import { customTypeRef } from '../model/custom-types.ts';
 
 /** Nesting deeper than this (terms, selectors, types) is rejected, so hostile input cannot blow the stack. */
 export const MAX_DEPTH = 100;
@@ -131,7 +132,10 @@ export class Parser {
 
   private typeRefInner(): TypeRef {
     const t = this.peek();
-    if (t.type === 'string') throw this.error(`Custom types ('${t.text}') are not supported`);
+    if (t.type === 'string') {
+      this.pos++;
+      return customTypeRef(t.text);
+    }
     if (t.type !== 'ident' && t.type !== 'qident') throw this.noViable();
     if (t.type === 'ident') {
       const w = t.lower;

@@ -5,12 +5,13 @@
 import { InvalidRequestError } from '../model/errors.ts';
 import type { Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
-import type { IndexQuery, IndexScanRange } from './types.ts';
+import type { AnnSearch, IndexQuery, IndexScanRange } from './types.ts';
 import { indexUpdates } from './entries.ts';
 import { localIndexScan } from './query.ts';
 import { indexSpec, tableIndexSpecs, termToken, type IndexSpec } from './terms.ts';
 import type { Entry, EntryReader } from './cursor.ts';
 import { emptyCells } from '../storage/types.ts';
+import { isGraphIndexed, type VectorIndexes } from './vectors.ts';
 
 /** The store operations the index layer builds on (what the storage engine and the simulator's store offer). */
 export interface BaseStore extends EntryReader {
@@ -32,6 +33,8 @@ export class IndexingStore {
     private readonly schema: () => Schema,
     private readonly status: BuildStatus,
     private readonly log: (msg: string, err?: unknown) => void,
+    /** The HNSW graphs of vector indexes; without them ANN queries are answered by scoring every row. */
+    readonly vectors?: VectorIndexes,
   ) {}
 
   /**
@@ -55,12 +58,31 @@ export class IndexingStore {
   }
 
   apply(table: TableDef, update: PartitionData): Promise<void> {
+    if (tableIndexSpecs(this.current(table)).length === 0) return this.inner.apply(table, update);
     const items = this.withEntries([{ table, update }]);
-    return items.length === 1 ? this.inner.apply(table, update) : this.inner.applyMany(items);
+    const done = items.length === 1 ? this.inner.apply(table, update) : this.inner.applyMany(items);
+    return this.vectors?.active ? done.then(() => this.updateGraphs([{ table, update }])) : done;
   }
 
   applyMany(items: Item[]): Promise<void> {
-    return this.inner.applyMany(this.withEntries(items));
+    const done = this.inner.applyMany(this.withEntries(items));
+    return this.vectors?.active ? done.then(() => this.updateGraphs(items)) : done;
+  }
+
+  /** Once a write is applied, the vector graphs take its rows' merged vectors (vectors.ts). */
+  private updateGraphs(items: Item[]): void {
+    const vectors = this.vectors!;
+    for (const item of items) {
+      const specs = tableIndexSpecs(this.current(item.table)).filter(isGraphIndexed);
+      if (specs.length > 0) vectors.afterWrite(specs, item.update);
+    }
+  }
+
+  /** A replica's part of an ANN query: its closest rows in the ranges, or null while its graph is built (vectors.ts). */
+  annScan(table: TableDef, q: IndexQuery, search: AnnSearch, nowSec: number): PartitionData[] | null {
+    const { spec } = this.spec(table, q);
+    if (!this.vectors || !isGraphIndexed(spec)) throw new InvalidRequestError(`index ${spec.def.name} has no vector graph on this node`);
+    return this.vectors.search(spec, search, nowSec) ?? null;
   }
 
   read(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined {
@@ -73,6 +95,7 @@ export class IndexingStore {
 
   async truncate(table: TableDef): Promise<void> {
     await this.inner.truncate(table);
+    this.vectors?.truncated(table);
     for (const spec of tableIndexSpecs(this.current(table))) await this.inner.truncate(spec.backing);
   }
 

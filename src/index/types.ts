@@ -36,3 +36,13 @@ export interface IndexScanner {
   indexScan(table: TableDef, query: IndexQuery, range: IndexScanRange, filter: ReadFilter, partitionLimit: number,
     nowSec: number): PartitionData[];
 }
+
+/**
+ * An ANN query as a replica answers it (ANN_SCAN): its `k` closest rows to `target` among the partitions of
+ * `ranges` (whole ring segments), by the index's graph.
+ */
+export interface AnnSearch {
+  target: number[];
+  k: number;
+  ranges: ScanRange[];
+}

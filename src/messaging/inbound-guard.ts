@@ -25,12 +25,18 @@ export const DEFAULT_MAX_INBOUND_CONNECTIONS = 512;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export type InboundRefusal =
-  | 'too-many-connections' | 'bad-handshake' | 'handshake-timeout' | 'spoofed-address' | 'not-member';
+  | 'too-many-connections' | 'bad-handshake' | 'handshake-timeout' | 'spoofed-address' | 'not-member'
+  // Internode TLS (internode-tls.ts): a failed handshake, a certificate not from the cluster CA, plaintext from a
+  // peer that must encrypt.
+  | 'tls-handshake' | 'bad-certificate' | 'plaintext';
 
 export type InboundRefusals = Record<InboundRefusal, number>;
 
 export function noRefusals(): InboundRefusals {
-  return { 'too-many-connections': 0, 'bad-handshake': 0, 'handshake-timeout': 0, 'spoofed-address': 0, 'not-member': 0 };
+  return {
+    'too-many-connections': 0, 'bad-handshake': 0, 'handshake-timeout': 0, 'spoofed-address': 0, 'not-member': 0,
+    'tls-handshake': 0, 'bad-certificate': 0, 'plaintext': 0,
+  };
 }
 
 /**
@@ -76,4 +82,16 @@ export function sameHost(remoteAddress: string | undefined, from: string): boole
 function normalizeAddress(a: string): string {
   const lower = a.toLowerCase().replace(/^\[|\]$/g, '');
   return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice(7) : lower;
+}
+
+export interface Hello {
+  hello: 'sibyl';
+  version: number;
+  from: string;
+}
+
+export function isHello(v: unknown): v is Hello {
+  const h = v as Partial<Hello> | null;
+  return typeof h === 'object' && h !== null && h.hello === 'sibyl' && typeof h.from === 'string'
+    && typeof h.version === 'number';
 }

@@ -12,7 +12,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { DeadlineTable } from '../cluster/deadlines.ts';
 import {
-  seededRandom, systemClock, systemTimers, type Clock, type Random, type Timers, type Transport,
+  seededRandom, systemClock, systemTimers, type Clock, type Random, type TimerHandle, type Timers, type Transport,
 } from '../cluster/env.ts';
 import { DEFAULT_MAX_FRAME_BYTES, decodeBody, encodeFrame, FrameDecoder } from './codec.ts';
 import { DelayLine } from './delay-line.ts';
@@ -20,70 +20,23 @@ import { Kind, readEnvelope, writeEnvelope, type Envelope } from './envelope.ts'
 import { endpointOf, parseEndpoint } from '../model/endpoint.ts';
 import { MessagingClosedError, RemoteError, TimeoutError, toWireError, type WireError } from './errors.ts';
 import { NetworkModel } from './network-model.ts';
-import { OutboundLink, type DropReason } from './outbound.ts';
+import { OutboundLink } from './outbound.ts';
 import { Writer } from './wire.ts';
 import {
-  DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_CONNECTIONS, HelloReader, MAX_PROBATION_CONNECTIONS, noRefusals, PROBATION_MAX_FRAME_BYTES, sameHost,
-  type InboundRefusal, type InboundRefusals,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_MAX_INBOUND_CONNECTIONS, HelloReader, isHello, MAX_PROBATION_CONNECTIONS, noRefusals, PROBATION_MAX_FRAME_BYTES, sameHost,
+  type Hello, type InboundRefusal,
 } from './inbound-guard.ts';
+import { caCertificates, internodeContext, sniffInbound } from './internode-tls.ts';
+import type { X509Certificate } from 'node:crypto';
+import type { SecureContext } from 'node:tls';
 import { GOSSIP_VERB } from './verbs.ts';
 
 export { MessagingClosedError, RemoteError, TimeoutError, type WireError } from './errors.ts';
 export { NetworkModel } from './network-model.ts';
 
-export type Handler = (payload: unknown, from: string) => unknown | Promise<unknown>;
+import type { Handler, MessagingOptions, MessagingStats } from './messaging-types.ts';
 
-export interface MessagingOptions {
-  address: string;
-  port: number;
-  clock?: Clock;
-  timers?: Timers;
-  random?: Random;
-  logger?: (msg: string, err?: unknown) => void;
-  /** Initial fault model (JSON, as the launcher writes it). */
-  network?: unknown;
-  /** Per-peer messages held while connecting. Default 1024. */
-  maxQueued?: number;
-  /** Unsent bytes a peer's socket may hold before messages to it are dropped. Default 64 MiB. */
-  maxBufferedBytes?: number;
-  maxFrameBytes?: number;
-  connectTimeoutMs?: number;
-  backoffMinMs?: number;
-  backoffMaxMs?: number;
-  /**
-   * Whether an endpoint is a gossip member or a seed. A connection whose hello names anything else is on probation
-   * (inbound-guard.ts): only the verbs of `probationVerbs` are dispatched. Without it every peer is trusted (tests).
-   */
-  isKnownPeer?: (endpoint: string) => boolean;
-  /** Verbs a peer on probation may send (the gossip verb, so that a new node can join). */
-  probationVerbs?: readonly string[];
-  /** Inbound connections held at once; more are closed at accept. Default 512. */
-  maxInboundConnections?: number;
-  /** An inbound connection without a hello by then is closed. Default 10 s. */
-  handshakeTimeoutMs?: number;
-}
-
-export interface MessagingStats {
-  sent: number;
-  received: number;
-  /** Lost to the network model on send (loss probability). */
-  droppedByModel: number;
-  /** Cut by a partition, on send or on receive. */
-  droppedPartitioned: number;
-  /** Lost by the transport, by reason. */
-  droppedByLink: Record<DropReason, number>;
-  timeouts: number;
-  /** Socket writes: each carries every frame written to its link in one event-loop turn (sent / socketWrites). */
-  socketWrites: number;
-  /** Inbound connections refused or closed by the guard (inbound-guard.ts), by reason. */
-  refusedInbound: InboundRefusals;
-}
-
-interface Hello {
-  hello: 'sibyl';
-  version: number;
-  from: string;
-}
+export type { Handler, MessagingOptions, MessagingStats } from './messaging-types.ts';
 
 /** 2: binary envelopes (envelope.ts); 1 was msgpack envelopes naming their sender. */
 const PROTOCOL_VERSION = 2;
@@ -114,12 +67,6 @@ interface Peer {
 
 export { endpointOf, parseEndpoint } from '../model/endpoint.ts';
 
-function isHello(v: unknown): v is Hello {
-  const h = v as Partial<Hello> | null;
-  return typeof h === 'object' && h !== null && h.hello === 'sibyl' && typeof h.from === 'string'
-    && typeof h.version === 'number';
-}
-
 export class MessagingService {
   readonly self: string;
   readonly network: NetworkModel;
@@ -142,6 +89,8 @@ export class MessagingService {
   private readonly probation = new Set<Socket>();
   private readonly hello: Buffer;
   private readonly maxFrameBytes: number;
+  private readonly tlsContext: SecureContext | undefined;
+  private readonly tlsCas: X509Certificate[];
   /** Frames that cannot be written straight into a link (delayed, queued while connecting, to self). */
   private readonly scratch = new Writer();
   private nextId = 1;
@@ -164,6 +113,8 @@ export class MessagingService {
     });
     const hello: Hello = { hello: 'sibyl', version: PROTOCOL_VERSION, from: this.self };
     this.hello = encodeFrame(hello);
+    this.tlsContext = opts.tls === undefined ? undefined : internodeContext(opts.tls);
+    this.tlsCas = opts.tls === undefined ? [] : caCertificates(opts.tls.caPem);
     server.on('connection', (socket) => this.accept(socket));
   }
 
@@ -224,6 +175,11 @@ export class MessagingService {
   /** Whether the outbound connection to `to` is established right now. */
   isConnected(to: string): boolean {
     return this.peers.get(to)?.link.connected ?? false;
+  }
+
+  /** Replaces the outbound connection to `to` with a fresh one on the next message (the peer was marked down). */
+  resetConnection(to: string): void {
+    this.peers.get(to)?.link.reset();
   }
 
   async close(): Promise<void> {
@@ -289,6 +245,7 @@ export class MessagingService {
       port,
       localAddress: this.opts.address,
       hello: this.hello,
+      ...(this.tlsContext !== undefined && this.opts.tls !== undefined ? { tls: { context: this.tlsContext, mustEncrypt: () => this.opts.tls!.mustEncrypt(to) } } : {}),
       clock: this.clock,
       timers: this.timers,
       random: this.random,
@@ -321,11 +278,20 @@ export class MessagingService {
     socket.setNoDelay(true);
     socket.on('error', () => { /* 'close' follows; a reset by a restarting peer is routine */ });
     socket.once('close', () => this.inbound.delete(socket));
-    const helloReader = new HelloReader();
+    // One deadline for the TLS handshake and the hello together.
     const handshakeTimer = this.timers.setTimeout(() => {
       if (!socket.destroyed) this.refuse(socket, 'handshake-timeout', 'no handshake in time');
     }, this.opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS);
     socket.once('close', () => this.timers.clearTimeout(handshakeTimer));
+    const tls = this.opts.tls;
+    if (tls === undefined || this.tlsContext === undefined) return this.readHello(socket, false, handshakeTimer);
+    sniffInbound(socket, this.tlsContext, this.tlsCas, tls,
+      (stream, encrypted) => this.readHello(stream, encrypted, handshakeTimer),
+      (why, detail) => this.refuse(socket, why, detail));
+  }
+
+  private readHello(socket: Socket, encrypted: boolean, handshakeTimer: TimerHandle): void {
+    const helloReader = new HelloReader();
     const onHandshakeData = (chunk: Buffer): void => {
       let read: ReturnType<HelloReader['push']>;
       try {
@@ -334,7 +300,7 @@ export class MessagingService {
         return this.refuse(socket, 'bad-handshake', 'bad handshake frame', err);
       }
       if (read === undefined) return;
-      const from = this.checkHello(socket, read.hello);
+      const from = this.checkHello(socket, read.hello, encrypted);
       if (from === undefined) return;
       this.timers.clearTimeout(handshakeTimer);
       socket.off('data', onHandshakeData);
@@ -344,7 +310,7 @@ export class MessagingService {
   }
 
   /** The hello's sender, or undefined once the connection has been refused. */
-  private checkHello(socket: Socket, body: Buffer): string | undefined {
+  private checkHello(socket: Socket, body: Buffer, encrypted: boolean): string | undefined {
     let hello: unknown;
     try {
       hello = decodeBody(body);
@@ -362,6 +328,11 @@ export class MessagingService {
     }
     if (this.opts.isKnownPeer !== undefined && !sameHost(socket.remoteAddress, hello.from)) {
       this.refuse(socket, 'spoofed-address', `handshake names ${hello.from}`);
+      return undefined;
+    }
+    const tls = this.opts.tls;
+    if (!encrypted && tls !== undefined && !tls.optional && tls.mustEncrypt(hello.from)) {
+      this.refuse(socket, 'plaintext', `plaintext from ${hello.from}, which must use TLS (internode_encryption)`);
       return undefined;
     }
     if (this.opts.isKnownPeer !== undefined && !this.opts.isKnownPeer(hello.from)) {

@@ -8,6 +8,8 @@
 // address rather than the ephemeral source port.
 
 import { Socket } from 'node:net';
+import { connect as tlsConnect, type SecureContext } from 'node:tls';
+import { outboundTlsOptions } from './internode-tls.ts';
 import type { Clock, Random, TimerHandle, Timers } from '../cluster/env.ts';
 import { Writer } from './wire.ts';
 
@@ -20,6 +22,9 @@ export interface OutboundOptions {
   localAddress: string | undefined;
   /** The handshake frame written before anything else on each new connection. */
   hello: Buffer;
+  /** Internode TLS: whether this peer must be reached encrypted is asked at each connection attempt (gossip may have
+   * learnt its data centre since the last one). */
+  tls?: { context: SecureContext; mustEncrypt: () => boolean };
   clock: Clock;
   timers: Timers;
   random: Random;
@@ -95,6 +100,23 @@ export class OutboundLink {
     this.socket = undefined;
   }
 
+  /**
+   * Drops the current connection (the peer was convicted), as Cassandra interrupts its outbound connections to a
+   * node it marks down. A connection to an unreachable peer is stuck behind the kernel's retransmission backoff
+   * (seconds, doubling), so after a partition heals it could stay silent long after the network is back; a fresh
+   * connection attempt goes through our own connect timeout and backoff instead. The next message reconnects.
+   */
+  reset(): void {
+    if (this.state !== 'connected' && this.state !== 'connecting') return;
+    const socket = this.socket;
+    this.socket = undefined;
+    this.out.take();
+    this.state = 'idle';
+    this.failures = 0;
+    socket?.destroy();
+    if (this.queue.length > 0) this.connect();
+  }
+
   private write(frame: Buffer): void {
     const socket = this.socket!;
     if (socket.writableLength + this.out.length > this.opts.maxBufferedBytes) return this.opts.onDrop(1, 'backpressure');
@@ -121,12 +143,15 @@ export class OutboundLink {
   private connect(): void {
     const { host, port, localAddress } = this.opts;
     this.state = 'connecting';
-    const socket = new Socket();
+    const tls = this.opts.tls !== undefined && this.opts.tls.mustEncrypt() ? this.opts.tls : undefined;
+    const target = { host, port, ...(localAddress !== undefined ? { localAddress } : {}) };
+    // A TLS link is usable once its handshake is done and the acceptor's certificate checked: 'secureConnect'.
+    const socket = tls === undefined ? new Socket() : tlsConnect({ ...target, ...outboundTlsOptions(tls.context) });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setTimeout(this.opts.connectTimeoutMs);
     socket.once('timeout', () => socket.destroy(new Error(`connect timeout after ${this.opts.connectTimeoutMs} ms`)));
-    socket.once('connect', () => {
+    socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
       if (this.socket !== socket) return;
       socket.setTimeout(0);
       socket.setKeepAlive(true, 10_000);
@@ -141,11 +166,11 @@ export class OutboundLink {
     socket.on('data', () => {});
     socket.on('error', (err) => {
       if (this.socket === socket && this.state === 'connecting') {
-        this.opts.logger(`connect to ${host}:${port} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+        this.opts.logger(`connect to ${host}:${port}${tls ? ' (TLS)' : ''} failed: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
       }
     });
     socket.once('close', () => this.onClose(socket));
-    socket.connect({ host, port, ...(localAddress !== undefined ? { localAddress } : {}) });
+    if (tls === undefined) socket.connect(target);
   }
 
   private onClose(socket: Socket): void {

@@ -4,7 +4,7 @@
 // type, and a verb name cannot be mistyped.
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import type { SchemaSnapshot } from '../schema/snapshot.ts';
-import type { IndexQuery, IndexScanRange } from '../index/types.ts';
+import type { AnnSearch, IndexQuery, IndexScanRange } from '../index/types.ts';
 import type { SerializedMerkleTree } from '../storage/merkle.ts';
 
 /** Which configured timeout bounds a request of this verb (or none for one-way verbs). */
@@ -58,6 +58,13 @@ export interface IndexScanRequest {
   range: IndexScanRange;
   filter: ReadFilter;
   limit: number;
+  now: number;
+}
+
+export interface AnnScanRequest {
+  t: TableRef;
+  q: IndexQuery;
+  search: AnnSearch;
   now: number;
 }
 
@@ -198,6 +205,15 @@ export const Verbs = {
     checkFilter('INDEX_SCAN', p.filter);
     return p as unknown as IndexScanRequest;
   }),
+  /** This replica's closest rows to a vector in some token ranges, by a vector index's graph (index/vectors.ts); null while the graph is built. */
+  ANN_SCAN: verb<AnnScanRequest, PartitionData[] | null>('ANN_SCAN', 'read', (p) => {
+    if (!isObject(p) || typeof p.now !== 'number' || !isObject(p.q) || typeof p.q.index !== 'string' || typeof p.q.indexId !== 'string') fail('ANN_SCAN', 'query');
+    const s = p.search;
+    if (!isObject(s) || !Array.isArray(s.target) || !s.target.every((x) => typeof x === 'number') || typeof s.k !== 'number'
+      || !Number.isInteger(s.k) || s.k < 1 || !Array.isArray(s.ranges) || !s.ranges.every(isObject)) fail('ANN_SCAN', 'search');
+    checkTableRef('ANN_SCAN', p.t);
+    return p as unknown as AnnScanRequest;
+  }),
   TRUNCATE: verb<TruncateRequest, true>('TRUNCATE', 'truncate', (p) => {
     if (!isObject(p)) fail('TRUNCATE', 'table');
     checkTableRef('TRUNCATE', p.t);
@@ -317,6 +333,15 @@ function checkRange(verb: string, x: unknown): WireTokenRange {
   return x as unknown as WireTokenRange;
 }
 
+/** Repair finalize: the session has made the participants agree on these ranges of a table; record repaired_at. */
+export interface RepairFinalizeRequest {
+  session: string;
+  t: TableRef;
+  ranges: WireTokenRange[];
+  /** µs since the epoch: when the session's validation started. */
+  repairedAt: number;
+}
+
 /** The verbs of streaming and repair, declared like the others (kept apart so the two lists merge cleanly). */
 export const StreamVerbs = {
   /** One page of a range's partitions, whole (tombstones included), for a stream's receiver to apply. */
@@ -344,5 +369,12 @@ export const StreamVerbs = {
     checkTableRef('SYNC_REQUEST', p.t);
     for (const r of p.ranges as unknown[]) checkRange('SYNC_REQUEST', r);
     return p as unknown as SyncRequest;
+  }),
+  /** Record repaired_at for ranges of a table (repair/history.ts); answers once it is persisted. */
+  REPAIR_FINALIZE: verb<RepairFinalizeRequest, true>('REPAIR_FINALIZE', 'none', (p) => {
+    if (!isObject(p) || typeof p.session !== 'string' || typeof p.repairedAt !== 'number' || !Array.isArray(p.ranges)) fail('REPAIR_FINALIZE', 'session');
+    checkTableRef('REPAIR_FINALIZE', p.t);
+    for (const r of p.ranges as unknown[]) checkRange('REPAIR_FINALIZE', r);
+    return p as unknown as RepairFinalizeRequest;
   }),
 } as const;

@@ -8,7 +8,8 @@ export const NATIVE_TYPES = [
 export type NativeTypeName = (typeof NATIVE_TYPES)[number];
 
 export type CqlType =
-  | { kind: 'native'; name: NativeTypeName }
+  // `custom`: a marshal class without a CQL type (model/custom-types.ts), whose values are carried as a blob's.
+  | { kind: 'native'; name: NativeTypeName; custom?: string }
   | { kind: 'list'; element: CqlType; frozen: boolean }
   | { kind: 'set'; element: CqlType; frozen: boolean }
   | { kind: 'map'; key: CqlType; value: CqlType; frozen: boolean }
@@ -20,7 +21,7 @@ export type CqlType =
 
 /** A type as written in a statement, before UDT names are resolved against the schema. */
 export type TypeRef =
-  | { kind: 'native'; name: NativeTypeName }
+  | { kind: 'native'; name: NativeTypeName; custom?: string }
   | { kind: 'list'; element: TypeRef; frozen: boolean }
   | { kind: 'set'; element: TypeRef; frozen: boolean }
   | { kind: 'map'; key: TypeRef; value: TypeRef; frozen: boolean }
@@ -63,7 +64,7 @@ export function frozen(t: CqlType): CqlType {
 export function typeToCql(t: CqlType, insideFrozen = false): string {
   switch (t.kind) {
     case 'native':
-      return t.name;
+      return t.custom !== undefined ? `'${t.custom}'` : t.name;
     case 'list':
     case 'set': {
       const s = `${t.kind}<${typeToCql(t.element, insideFrozen || t.frozen)}>`;

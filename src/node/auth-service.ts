@@ -112,3 +112,13 @@ export class AuthService {
     }, delayMs);
   }
 }
+
+/** Roles kept on one replica in a cluster of several: one node down and no one can log in. */
+export function systemAuthWarning(schema: Schema, nodes: number): string | undefined {
+  const ks = schema.keyspaces.get('system_auth');
+  if (ks === undefined || nodes < 2) return undefined;
+  const rfs = Object.entries(ks.replication).filter(([k]) => k !== 'class').map(([, v]) => Number(v));
+  if (rfs.length === 0 || rfs.some((rf) => rf > 1)) return undefined;
+  return `WARNING: system_auth has a replication factor of 1 on a cluster of ${nodes} nodes: if the node holding a role `
+    + "is down, that role cannot log in. Raise it (ALTER KEYSPACE system_auth WITH replication = …), then repair system_auth.";
+}

@@ -3,14 +3,13 @@
 // injected adapters and driven by their timers and messages only, so the very same object runs in a node process
 // (TCP messaging, LMDB, the wall clock: server/node.ts) and in the simulator (virtual time, a simulated network, an
 // in-memory store: test/sim/), and a simulated failure replays from its seed.
-import type { Clock, Random, TimerHandle, Timers, Transport } from '../cluster/env.ts';
+import { every, type Clock, type Random, type TimerHandle, type Timers, type Transport } from '../cluster/env.ts';
 import { startGossipLoop, type GossipMessage } from '../cluster/gossip.ts';
 import { Membership, type PeerView, type SavedPeer } from '../cluster/membership.ts';
-import { ClusterCoordinator, type Messenger, type ReplicaStore } from '../coordinator/cluster.ts';
+import type { ClusterCoordinator, Messenger, ReplicaStore } from '../coordinator/cluster.ts';
 import type { HintStore } from '../coordinator/hints.ts';
 import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
 import type { BatchlogStore } from '../coordinator/batchlog.ts';
-import { counterIdOf } from '../storage/counters.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
 import type { WarnThresholds } from '../cql/exec/client-warnings.ts';
 import type { SystemViewsSource } from '../schema/system-views.ts';
@@ -22,27 +21,34 @@ import { RequestHandler } from './handler.ts';
 import { SchemaService, type SchemaStore } from './schema-service.ts';
 import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
-import { AuthService } from './auth-service.ts';
+import { AuthService, systemAuthWarning } from './auth-service.ts';
 import { auditHook } from './audit-hook.ts';
 import { validateRoleOptions } from '../auth/role-manager.ts';
 import type { AuditFilter } from '../auth/audit.ts';
 import { UnauthorizedError } from '../model/errors.ts';
 import { IndexingStore } from '../index/store.ts';
+import { VectorIndexes } from '../index/vectors.ts';
+import { SizeEstimator } from './size-estimates.ts';
 import { IndexManager } from '../index/manager.ts';
 import { ViewStore } from '../views/store.ts';
 import { ViewBuilder } from '../views/builder.ts';
 import { VIEW_USAGE_WARNING } from '../schema/ddl_view.ts';
-import { StreamService } from '../streaming/stream.ts';
-import { RepairService } from '../repair/repair.ts';
+import type { StreamService } from '../streaming/stream.ts';
+import type { RepairService } from '../repair/repair.ts';
+import { buildCoordinator, buildRepair, buildStreaming, type ServiceDeps } from './services.ts';
+import { startOverdueCheck, type RepairStateDeps } from '../repair/repair-state.ts';
 import { Bootstrap } from '../bootstrap/bootstrap.ts';
 import { decommission } from '../bootstrap/decommission.ts';
 import { cleanup } from '../bootstrap/cleanup.ts';
 import { rebuild } from '../bootstrap/rebuild.ts';
+import { RemovalCoordinator } from '../bootstrap/removenode.ts';
 import { uuidFrom } from '../repair/repair.ts';
 
 /** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
 export interface NodeMessenger extends Messenger {
   transport<M>(verb: string): Transport<M>;
+  /** Drops the outbound connection to a peer marked down, so the next message opens a fresh one. */
+  resetConnection?(to: string): void;
 }
 
 /** The node's storage: replica data, the schema, Paxos state and node-local metadata. */
@@ -103,13 +109,15 @@ export interface NodeSettings {
   views?: SystemViewsSource;
   /** materialized_views_enabled: CREATE MATERIALIZED VIEW is refused unless set (Cassandra's default: false). */
   materializedViewsEnabled?: boolean;
+  /** Whether vector indexes may set maximum_node_connections / construction_beam_width (Cassandra: a -D property). */
+  saiVectorAllowCustomParameters?: boolean;
   /** stream_throughput_outbound in bytes per second (24 MiB/s by default; 0: unthrottled). */
   streamThroughputBytesPerSec?: number;
   /**
    * Present when the node is to bootstrap (auto_bootstrap, a new node with no tokens yet, not a seed): `tokens` is
    * then empty, and the tokens chosen are handed to `saveTokens` once the node has joined.
    */
-  bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void> };
+  bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void>; replaceAddress?: string };
   /** Cassandra's ring delay for decommission (30 s by default; the bootstrap's own when bootstrapping). */
   ringDelayMs?: number;
   /** PasswordAuthenticator: clients log in (auth-service.ts); absent: AllowAllAuthenticator. */
@@ -134,24 +142,6 @@ const SCHEMA_RETRY_MS = 10_000;
 /** How often the batchlog is scanned for batches to replay (Cassandra's batchlog replay interval). */
 const BATCHLOG_REPLAY_MS = 10_000;
 
-/** Runs `fn` every `ms` through injected timers, until stopped. */
-function every(timers: Timers, ms: number, fn: () => void): { stop(): void } {
-  let handle: TimerHandle | undefined;
-  let running = true;
-  const tick = (): void => {
-    if (!running) return;
-    fn();
-    handle = timers.setTimeout(tick, ms);
-  };
-  handle = timers.setTimeout(tick, ms);
-  return {
-    stop() {
-      running = false;
-      if (handle) timers.clearTimeout(handle);
-    },
-  };
-}
-
 export class NodeCore {
   readonly endpoint: string;
   readonly schema: SchemaService;
@@ -165,11 +155,15 @@ export class NodeCore {
   readonly generation: number;
   /** This node's secondary indexes: builds, drops, build status (system."IndexInfo"). */
   readonly indexes: IndexManager;
+  readonly vectors: VectorIndexes;
+  private readonly sizeEstimator: SizeEstimator;
   /** This node's materialized view builds (system.built_views, nodetool viewbuildstatus). */
   readonly views: ViewBuilder;
   /** Streams of token ranges between nodes (repair, bootstrap), and anti-entropy repair over them. */
   readonly streaming: StreamService;
   readonly repair: RepairService;
+  /** What the repair history says of each table (repair_admin summarize-repaired, tablestats, the overdue warning). */
+  readonly repairState: RepairStateDeps;
   /** The bootstrap under way or done, when this node bootstrapped in this run. */
   bootstrap: Bootstrap | undefined;
   /** Set by decommission(): LEAVING while it runs, DECOMMISSIONED once the node has left the ring. */
@@ -198,12 +192,17 @@ export class NodeCore {
     // The DC list is late-bound: NetworkTopologyStrategy options may name only DCs gossip knows.
     this.schema = new SchemaService(env.store, () => this.membership.dataCenters(), env.nowMicros, env.newId);
     this.schema.materializedViewsEnabled = settings.materializedViewsEnabled === true;
+    this.schema.saiVectorAllowCustomParameters = settings.saiVectorAllowCustomParameters === true;
     this.membership = this.buildMembership();
     this.membership.restorePeers(env.store.getMeta<SavedPeer[]>(PEERS_KEY) ?? []);
     this.sync = new SchemaSync(env.messenger, this.schema, env.log);
     this.indexes = new IndexManager(env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
     // Replica writes and reads go through the indexing store, so every write keeps this node's indexes current.
-    const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log);
+    this.sizeEstimator = new SizeEstimator(env.store, () => Math.floor(env.nowMicros() / 1000));
+    // Vector indexes keep an HNSW graph each in memory, built from the base rows on first use (index/vectors.ts).
+    this.vectors = new VectorIndexes(env.store, () => env.random.next(), () => Math.floor(env.nowMicros() / 1e6),
+      () => new Promise<void>((resolve) => { env.timers.setTimeout(resolve, 0); }), env.log);
+    const indexing = new IndexingStore(env.store, () => this.schema.current, this.indexes, env.log, this.vectors);
     // Above the indexes: a base write computes its materialized views' updates, and sends them to the view replicas.
     const store = this.buildViewStore(indexing);
     this.views = new ViewBuilder(store, env.store, () => Math.floor(env.nowMicros() / 1e6), env.log);
@@ -211,33 +210,18 @@ export class NodeCore {
     this.views.onSchema(this.schema.current);
     this.schema.onChange((changes: SchemaChange[], s) => {
       this.indexes.onSchema(s);
+      this.vectors.retain(s);
       this.views.onSchema(s);
       this.membership.setSchemaVersion(s.version);
       for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
     });
-    this.coordinator = new ClusterCoordinator({
-      topology: {
-        self: this.endpoint, localDc: settings.dataCenter, localRack: settings.rack,
-        ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
-        pendingRing: () => this.membership.pendingRing(),
-      },
-      messenger: env.messenger, store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
-      writeTimeoutMs: settings.writeTimeoutMs, readTimeoutMs: settings.readTimeoutMs, maxHintWindowMs: settings.maxHintWindowMs,
-      hints: env.hints, hintThrottleBytesPerSec: settings.hintThrottleBytesPerSec,
-      paxosStore: env.store, nowMicros: env.nowMicros, random: env.random, casContentionTimeoutMs: settings.casContentionTimeoutMs,
-      counterId: counterIdOf(settings.hostId), counterWriteTimeoutMs: settings.counterWriteTimeoutMs,
-      batchlogStore: env.store, batchlogReplayThrottleBytesPerSec: settings.batchlogReplayThrottleBytesPerSec,
-    });
-    this.streaming = new StreamService({
-      messenger: env.messenger, store, schema: () => this.schema.current, clock: env.clock, timers: env.timers,
-      nowSec: () => Math.floor(env.nowMicros() / 1e6), log: env.log,
-      throughputBytesPerSec: () => settings.streamThroughputBytesPerSec ?? 24 * 1024 * 1024,
-    });
-    this.repair = new RepairService({
-      messenger: env.messenger, store, streaming: this.streaming, schema: () => this.schema.current,
-      ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep), address: (ep) => ep.replace(/:\d+$/, ''),
-      clock: env.clock, timers: env.timers, random: env.random, nowMicros: env.nowMicros, log: env.log,
-    });
+    const services: ServiceDeps = { env, settings, endpoint: this.endpoint, membership: this.membership, schema: this.schema, store };
+    this.coordinator = buildCoordinator(services);
+    this.streaming = buildStreaming(services);
+    this.repair = buildRepair(services, this.streaming);
+    this.repairState = {
+      history: this.repair.history, schema: () => this.schema.current, ring: () => this.membership.ring(), self: this.endpoint, nowMicros: env.nowMicros,
+    };
     this.execEnv = this.buildExecEnv();
     this.statements = new StatementCache(() => this.schema.current);
     this.auth = settings.authenticator === 'PasswordAuthenticator' ? new AuthService({
@@ -286,7 +270,10 @@ export class NodeCore {
           this.sync.reconcileWith(p);
           void this.replayHintsTo(p.endpoint);
         },
-        onDown: (p) => this.emit({ type: 'STATUS_CHANGE', change: 'DOWN', ...native(p) }),
+        onDown: (p) => {
+          this.env.messenger.resetConnection?.(p.endpoint);
+          this.emit({ type: 'STATUS_CHANGE', change: 'DOWN', ...native(p) });
+        },
         onSchema: (p) => this.sync.reconcileWith(p),
         onRingChange: () => this.savePeersSoon(),
       },
@@ -341,6 +328,7 @@ export class NodeCore {
       builtIndexes: this.indexes.builtIndexes(),
       ...(this.settings.views ? { views: this.settings.views } : {}),
       viewBuilds: this.views.statuses(),
+      sizeEstimates: () => this.sizeEstimator.estimates(this.schema.current, this.membership.ring().tokens, this.membership.local.tokens.map(BigInt)),
     };
   }
 
@@ -356,6 +344,12 @@ export class NodeCore {
   /** Starts gossip and the background work: hint replay retries, load announcements. */
   start(): void {
     this.auth?.start();
+    this.startLoops();
+    this.membership.setLoad(this.env.store.approximateSize());
+    if (this.settings.bootstrap) this.startBootstrap(this.settings.bootstrap);
+  }
+
+  private startLoops(): void {
     this.loops.push(startGossipLoop(this.membership.gossiper, this.env.clock, this.env.timers, this.settings.gossipIntervalMs ?? 1000));
     // Hints whose replay was missed or failed part-way, or that survived a restart, go out once their target is alive.
     this.loops.push(every(this.env.timers, HINT_RETRY_MS, () => void this.replayDueHints()));
@@ -371,9 +365,18 @@ export class NodeCore {
         (e: unknown) => this.env.log('batchlog replay failed', e),
       );
     }));
-    this.membership.setLoad(this.env.store.approximateSize());
-    if (this.settings.bootstrap) this.startBootstrap(this.settings.bootstrap);
+    this.loops.push(startOverdueCheck(this.repairState, this.env.timers, () => this.env.clock.now(), (m) => this.env.log(m)));
     this.loops.push(every(this.env.timers, LOAD_GOSSIP_MS, () => this.membership.setLoad(this.env.store.approximateSize())));
+  }
+
+  /** nodetool enablegossip after disablegossip: a new generation (kept, as at a start), NORMAL again, the loops back. */
+  async resumeGossip(): Promise<void> {
+    if (!this.gossipStopped || this.leaving === 'DECOMMISSIONED') return;
+    const generation = Math.max(Math.floor(this.env.nowMicros() / 1e6), (this.env.store.getMeta<number>(GENERATION_KEY) ?? 0) + 1);
+    await this.env.store.putMeta(GENERATION_KEY, generation);
+    this.gossipStopped = false;
+    this.membership.gossiper.restart(generation, { STATUS: 'NORMAL' });
+    this.startLoops();
   }
 
   private peersSave: TimerHandle | undefined;
@@ -393,6 +396,7 @@ export class NodeCore {
     this.bootstrap = new Bootstrap({
       self: this.endpoint, address: s.broadcastAddress, dataCenter: s.dataCenter, rack: s.rack, numTokens: b.numTokens,
       ringDelayMs: b.ringDelayMs, membership: this.membership, streaming: this.streaming, schema: () => this.schema.current,
+      ...(b.replaceAddress !== undefined ? { replaceAddress: b.replaceAddress } : {}), nowMs: () => Math.floor(this.env.nowMicros() / 1000),
       schemaAgrees: () => this.membership.peers().filter((p) => p.alive).every((p) => p.schemaVersion === this.schema.version),
       clock: this.env.clock, timers: this.env.timers, random: this.env.random, log: this.env.log, saveTokens: b.saveTokens,
     });
@@ -418,6 +422,20 @@ export class NodeCore {
     // the node's tokens back into their rings, as a node that is merely down).
     this.gossipStopped = true;
     for (const l of this.loops.splice(0)) l.stop();
+  }
+
+  private removalCoordinator: RemovalCoordinator | undefined;
+
+  /** removenode (and its status and force) and assassinate: this node speaks for a dead one in gossip. */
+  get removals(): RemovalCoordinator {
+    const ringDelayMs = this.settings.ringDelayMs ?? 30_000;
+    this.removalCoordinator ??= new RemovalCoordinator({
+      self: this.endpoint, selfHostId: this.settings.hostId, messenger: this.env.messenger, streaming: this.streaming,
+      membership: this.membership, schema: () => this.schema.current, timers: this.env.timers,
+      nowMs: () => Math.floor(this.env.nowMicros() / 1000), settleMs: Math.min(ringDelayMs, 5000),
+      newPlanId: () => uuidFrom(this.env.random), log: this.env.log,
+    });
+    return this.removalCoordinator;
   }
 
   /** nodetool cleanup: drops the data of ranges this node does not replicate. Returns the tables cleaned. */
@@ -465,18 +483,11 @@ export class NodeCore {
     await new Promise<void>((r) => this.env.timers.setTimeout(r, 100));
   }
 
-  /** Stops everything this object started; the adapters (messaging, store, hint store) are closed by their owner. */
-  /** Roles kept on one replica in a cluster of several: one node down and no one can log in. */
   private systemAuthWarning(): string | undefined {
-    const ks = this.schema.current.keyspaces.get('system_auth');
-    const nodes = this.membership.peers().length + 1;
-    if (ks === undefined || nodes < 2) return undefined;
-    const rfs = Object.entries(ks.replication).filter(([k]) => k !== 'class').map(([, v]) => Number(v));
-    if (rfs.length === 0 || rfs.some((rf) => rf > 1)) return undefined;
-    return `WARNING: system_auth has a replication factor of 1 on a cluster of ${nodes} nodes: if the node holding a role `
-      + "is down, that role cannot log in. Raise it (ALTER KEYSPACE system_auth WITH replication = …), then repair system_auth.";
+    return systemAuthWarning(this.schema.current, this.membership.peers().length + 1);
   }
 
+  /** Stops everything this object started; the adapters (messaging, store, hint store) are closed by their owner. */
   async close(): Promise<void> {
     this.auth?.stop();
     await this.stopGossip();

@@ -2,7 +2,7 @@
 // a time. Each change is persisted before it is acknowledged and announced to clients as SCHEMA_CHANGE. In a
 // cluster, whole schemas travel between nodes stamped with the time of their last change; a node adopts a schema
 // stamped later than its own, so every node converges on the latest one.
-import type { Schema } from '../schema/model.ts';
+import type { Schema, TableDef } from '../schema/model.ts';
 import type { Statement } from '../model/ast.ts';
 import type { SchemaChange } from '../protocol/messages.ts';
 import { applyDdl, isDdlStatement, computeSchemaVersion, deserializeSchema, emptySchema, serializeSchema } from '../schema/registry.ts';
@@ -18,7 +18,8 @@ import type { SchemaSnapshot } from '../schema/snapshot.ts';
 export interface SchemaStore {
   getMeta<T>(key: string): T | undefined;
   putMeta(key: string, value: unknown): Promise<void>;
-  dropTable(tableId: string): Promise<void>;
+  /** Drops a table's data; `table` is its definition before the drop (for auto_snapshot). */
+  dropTable(tableId: string, table?: TableDef): Promise<void>;
 }
 
 export class SchemaService {
@@ -28,6 +29,8 @@ export class SchemaService {
   private queue: Promise<unknown> = Promise.resolve();
   /** materialized_views_enabled, set by the node from its settings. */
   materializedViewsEnabled = false;
+  /** Cassandra's -Dcassandra.sai.vector.allow_custom_parameters (ddl_common.ts). */
+  saiVectorAllowCustomParameters = false;
   private readonly listeners: Array<(changes: SchemaChange[], schema: Schema, local: boolean) => void> = [];
 
   /** `dataCenters` lists the DCs the cluster knows: NetworkTopologyStrategy options must name only those. */
@@ -92,7 +95,8 @@ export class SchemaService {
       // The executor routes only DDL here; anything else is a programming error, not a client's.
       if (!isDdlStatement(stmt)) throw new Error(`not a schema statement: ${stmt.kind}`);
       const { schema, change } = applyDdl(this.user, stmt, currentKeyspace, {
-        dataCenters: this.dataCenters(), nowMicros: this.nowMicros(), materializedViewsEnabled: this.materializedViewsEnabled, ...(this.newTableId ? { newTableId: this.newTableId } : {}),
+        dataCenters: this.dataCenters(), nowMicros: this.nowMicros(), materializedViewsEnabled: this.materializedViewsEnabled,
+        saiVectorAllowCustomParameters: this.saiVectorAllowCustomParameters, ...(this.newTableId ? { newTableId: this.newTableId } : {}),
       });
       if (!change) return null;
       await this.install(schema, Math.max(this.nowMicros(), this.stamp + 1), [change], true);
@@ -118,7 +122,7 @@ export class SchemaService {
     for (const [ksName, ks] of before.keyspaces) {
       for (const [name, t] of ks.tables) {
         const still = after.keyspaces.get(ksName)?.tables.get(name);
-        if (!still || still.id !== t.id) await this.storage.dropTable(t.id);
+        if (!still || still.id !== t.id) await this.storage.dropTable(t.id, t);
       }
     }
   }

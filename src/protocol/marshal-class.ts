@@ -17,7 +17,7 @@ const NATIVE_BY_SHORT = new Map(Object.entries(NATIVE_CLASSES).map(([n, c]) => [
 /** The marshal class of a type, as Cassandra's AbstractType.toString() spells it. */
 export function marshalClass(t: CqlType): string {
   switch (t.kind) {
-    case 'native': return PREFIX + NATIVE_CLASSES[t.name];
+    case 'native': return t.custom ?? PREFIX + NATIVE_CLASSES[t.name];
     case 'vector': return `${PREFIX}VectorType(${marshalClass(t.element)} , ${t.dimension})`; // Cassandra writes " , " before the dimension
     case 'list': case 'set': {
       const s = `${PREFIX}${t.kind === 'list' ? 'ListType' : 'SetType'}(${marshalClass(t.element)})`;

@@ -82,7 +82,11 @@ export function writeTypeOption(w: BodyWriter, t: CqlType, version = 4): void {
   switch (t.kind) {
     case 'native': {
       const later = LATER_NATIVES[t.name];
-      if (later && version < later.since) {
+      if (t.custom !== undefined) {
+        // A marshal class without a CQL type: Custom, with its class name (model/custom-types.ts).
+        w.writeShort(TypeId.CUSTOM);
+        w.writeString(t.custom);
+      } else if (later && version < later.since) {
         w.writeShort(TypeId.CUSTOM);
         w.writeString(later.cls);
       } else {

@@ -8,13 +8,14 @@
 import type { Clock, Random, Timers } from '../cluster/env.ts';
 import type { TokenRing } from '../cluster/ring.ts';
 import type { ReplicaStore } from '../coordinator/cluster.ts';
-import { handle, send, StreamVerbs, type SyncRequest, type TableRef, type ValidationRequest, type VerbMessenger } from '../messaging/verbs.ts';
+import { handle, send, StreamVerbs, type RepairFinalizeRequest, type SyncRequest, type TableRef, type ValidationRequest, type VerbMessenger } from '../messaging/verbs.ts';
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import { MerkleTree } from '../storage/merkle.ts';
 import { formatRange, type TokenRange } from '../streaming/ranges.ts';
 import { StreamPlan, type StreamService } from '../streaming/stream.ts';
 import { describeOptions, repairRanges, RepairOptionsError, type RangeReplicas, type RepairOptions } from './options.ts';
 import { buildTree } from './validation.ts';
+import { RepairHistory, type RepairHistoryStore } from './history.ts';
 
 /** Leaves per range tree: 2^10, fine enough that a few missed writes stream a few thousandths of a range. */
 export const REPAIR_TREE_DEPTH = 10;
@@ -35,6 +36,8 @@ export interface RepairEnv {
   random: Random;
   nowMicros: () => number;
   log: (msg: string, err?: unknown) => void;
+  /** Where repaired_at is persisted (the node store's metadata); in memory only when absent. */
+  historyStore?: RepairHistoryStore;
 }
 
 export interface RepairResult {
@@ -71,10 +74,14 @@ const refOf = (t: TableDef): TableRef => ({ ks: t.keyspace, table: t.name, id: t
 
 export class RepairService {
   private commands = 0;
+  /** repaired_at per table and range on this node (history.ts). */
+  readonly history: RepairHistory;
 
   constructor(private readonly env: RepairEnv) {
+    this.history = new RepairHistory(env.historyStore);
     handle(env.messenger, StreamVerbs.VALIDATION_REQUEST, (req) => this.onValidation(req));
     handle(env.messenger, StreamVerbs.SYNC_REQUEST, (req) => this.onSync(req));
+    handle(env.messenger, StreamVerbs.REPAIR_FINALIZE, (req) => this.onFinalize(req));
   }
 
   /** One `nodetool repair` command: every keyspace asked for (all non-system ones by default), one after another. */
@@ -123,7 +130,7 @@ export class RepairService {
     for (const s of sessions) {
       const rangeList = `[${s.ranges.map(formatRange).join(', ')}]`;
       try {
-        if (s.endpoints.length > 1) await this.runSession(s, tables, result);
+        if (s.endpoints.length > 1) await this.runSession(s, tables, result, o.dataCenters.length === 0);
         done++;
         say(`Repair session ${s.id} for range ${rangeList} finished (progress: ${Math.floor((done * 100) / sessions.length)}%)`);
       } catch (e) {
@@ -148,7 +155,12 @@ export class RepairService {
     return [...byReplicas.values()];
   }
 
-  private async runSession(s: Session, tables: TableDef[], result: RepairResult): Promise<void> {
+  /**
+   * One session: every table's ranges compared and synced. With every replica taking part (no -dc/-local), the
+   * participants then record repaired_at for the ranges (a finalize, as Cassandra's incremental repair ends with).
+   */
+  private async runSession(s: Session, tables: TableDef[], result: RepairResult, allReplicas: boolean): Promise<void> {
+    const startedMicros = this.env.nowMicros();
     const tag = `[repair #${s.id}]`;
     const peers = s.endpoints.map((e) => `/${this.env.address(e)}`).join(', ');
     this.env.log(`${tag} new session: will sync ${peers} on range [${s.ranges.map(formatRange).join(', ')}] for ${tables[0]?.keyspace}.[${tables.map((t) => t.name).join(', ')}]`);
@@ -156,6 +168,7 @@ export class RepairService {
     if (down !== undefined) throw new Error(`Endpoint not alive: /${this.env.address(down)}`);
     for (const table of tables) {
       for (const range of s.ranges) await this.repairRange(s, tag, table, range, result);
+      if (allReplicas) await this.finalize(s, table, startedMicros);
     }
     this.env.log(`${tag} Session completed successfully`);
   }
@@ -194,6 +207,19 @@ export class RepairService {
     const req: SyncRequest = { session, t: refOf(table), peer: from, ranges };
     const got = to === this.env.messenger.self ? await this.onSync(req) : await send(this.env.messenger, to, StreamVerbs.SYNC_REQUEST, req, SYNC_TIMEOUT_MS);
     result.streamedBytes += got.bytes;
+  }
+
+  /** Has every participant record repaired_at for the session's ranges of `table`. */
+  private async finalize(s: Session, table: TableDef, repairedAt: number): Promise<void> {
+    const req: RepairFinalizeRequest = { session: s.id, t: refOf(table), ranges: s.ranges, repairedAt };
+    await Promise.all(s.endpoints.map((e) => e === this.env.messenger.self
+      ? this.onFinalize(req)
+      : send(this.env.messenger, e, StreamVerbs.REPAIR_FINALIZE, req, VALIDATION_TIMEOUT_MS)));
+  }
+
+  private async onFinalize(req: RepairFinalizeRequest): Promise<true> {
+    await this.history.record(this.table(req.t).id, req.ranges, req.repairedAt);
+    return true;
   }
 
   private onValidation(req: ValidationRequest): ReturnType<MerkleTree['serialize']> {

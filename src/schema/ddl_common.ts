@@ -15,6 +15,11 @@ export interface DdlContext {
   dataCenters?: string[];
   /** materialized_views_enabled (Cassandra's default: false, and CREATE MATERIALIZED VIEW is refused). */
   materializedViewsEnabled?: boolean;
+  /**
+   * Cassandra's -Dcassandra.sai.vector.allow_custom_parameters (false by default): whether a vector index may set
+   * maximum_node_connections and construction_beam_width.
+   */
+  saiVectorAllowCustomParameters?: boolean;
 }
 
 export interface DdlResult {

@@ -78,16 +78,25 @@ function missingName(full: string, argTypes: CqlType[] | undefined): string {
   return argTypes ? `${full}(${argTypes.map((t) => typeToCql(t)).join(', ')})` : full;
 }
 
-export function dropFunction(schema: Schema, stmt: DropFunctionStatement, currentKeyspace: string | undefined): DdlResult {
+/** What DROP FUNCTION and DROP AGGREGATE both resolve first; undefined when IF EXISTS met a missing keyspace. */
+interface DropTarget { ksName: string; full: string; ks: KeyspaceDef; argTypes: CqlType[] | undefined }
+
+function dropTarget(schema: Schema, stmt: DropFunctionStatement | DropAggregateStatement, currentKeyspace: string | undefined): DropTarget | undefined {
   const ksName = keyspaceOf(stmt.name, currentKeyspace);
   guardKeyspace(ksName);
-  const full = `${ksName}.${stmt.name.name}`;
   const ks = schema.keyspaces.get(ksName);
   if (!ks) {
-    if (stmt.ifExists) return { schema, change: null };
+    if (stmt.ifExists) return undefined;
     throw ire(`Keyspace '${ksName}' doesn't exist`);
   }
   const argTypes = stmt.argTypes?.map((t) => resolveType(t, ksName, schema));
+  return { ksName, full: `${ksName}.${stmt.name.name}`, ks, argTypes };
+}
+
+export function dropFunction(schema: Schema, stmt: DropFunctionStatement, currentKeyspace: string | undefined): DdlResult {
+  const target = dropTarget(schema, stmt, currentKeyspace);
+  if (!target) return { schema, change: null };
+  const { ksName, full, ks, argTypes } = target;
   const fn = droppedOverload(ks.functions, stmt.name.name, argTypes, 'function', full);
   if (!fn) {
     if (stmt.ifExists) return { schema, change: null };
@@ -140,15 +149,9 @@ export function createAggregate(schema: Schema, stmt: CreateAggregateDdl, curren
 }
 
 export function dropAggregate(schema: Schema, stmt: DropAggregateStatement, currentKeyspace: string | undefined): DdlResult {
-  const ksName = keyspaceOf(stmt.name, currentKeyspace);
-  guardKeyspace(ksName);
-  const full = `${ksName}.${stmt.name.name}`;
-  const ks = schema.keyspaces.get(ksName);
-  if (!ks) {
-    if (stmt.ifExists) return { schema, change: null };
-    throw ire(`Keyspace '${ksName}' doesn't exist`);
-  }
-  const argTypes = stmt.argTypes?.map((t) => resolveType(t, ksName, schema));
+  const target = dropTarget(schema, stmt, currentKeyspace);
+  if (!target) return { schema, change: null };
+  const { ksName, full, ks, argTypes } = target;
   const agg = droppedOverload(ks.aggregates, stmt.name.name, argTypes, 'aggregate', full);
   if (!agg) {
     if (stmt.ifExists) return { schema, change: null };

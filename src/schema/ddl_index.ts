@@ -148,7 +148,7 @@ export function createIndex(schema: Schema, stmt: CreateIndexStatement, current:
     if (stmt.ifNotExists) return { schema, change: null };
     throw ire(`Index ${name} is a duplicate of existing index ${equal.name}`);
   }
-  validateClass(table, index, targets);
+  validateClass(table, index, targets, ctx.saiVectorAllowCustomParameters === true);
   const next: TableDef = { ...table, indexes: [...tableIndexes(table), index], version: table.version + 1 };
   return {
     schema: withTable(schema, ks, next),
@@ -157,12 +157,12 @@ export function createIndex(schema: Schema, stmt: CreateIndexStatement, current:
 }
 
 /** The implementation's own validation (IndexMetadata.validate): its class must exist and accept the options. */
-function validateClass(table: TableDef, index: IndexDef, targets: IndexTarget[]): void {
+function validateClass(table: TableDef, index: IndexDef, targets: IndexTarget[], allowCustomVectorParameters: boolean): void {
   if (index.kind !== 'CUSTOM') return;
   const cls = resolveIndexClass(index.options.class_name ?? '');
   if (cls !== SAI_CLASS) throw new ConfigError(`Unable to find custom indexer class '${index.options.class_name}'`);
   const others = tableIndexes(table).filter(isSai);
-  validateSaiOptions(table, index, targets, others.map(indexTarget));
+  validateSaiOptions(table, index, targets, others.map(indexTarget), allowCustomVectorParameters);
 }
 
 export function dropIndex(schema: Schema, stmt: DropIndexStatement, current: string | undefined): DdlResult {

@@ -46,17 +46,43 @@ function checkAnalysis(column: CqlType, target: IndexTarget, options: Record<str
   }
 }
 
-/** A vector index: float elements, a known similarity function, and no cosine on one dimension. */
-function checkVector(t: Extract<CqlType, { kind: 'vector' }>, options: Record<string, string>): void {
+/** Java's Integer.parseInt: an optional sign and decimal digits within 32 bits, else undefined. */
+function javaInt(s: string): number | undefined {
+  if (!/^[+-]?\d+$/.test(s)) return undefined;
+  const n = Number(s);
+  return n >= -2147483648 && n <= 2147483647 ? n : undefined;
+}
+
+/** IndexWriterConfig.fromOptions on the graph options (index name null, as validateOptions passes it). */
+function checkGraphOption(options: Record<string, string>, allowCustom: boolean, o: { key: string; label: string; what: string; max: number }): void {
+  const v = options[o.key];
+  if (v === undefined) return;
+  if (!allowCustom) throw ire(`${o.label} cannot be set without enabling SAI_VECTOR_ALLOW_CUSTOM_PARAMETERS`);
+  const n = javaInt(v);
+  if (n === undefined) throw ire(`${o.what} ${v} is not a valid integer for index null`);
+  if (n <= 0 || n > o.max) throw ire(`${o.what} for index null cannot be <= 0 or > ${o.max}, was ${n}`);
+}
+
+const OPTIMIZE_FOR = ['LATENCY', 'RECALL'];
+
+/** A vector index: its graph options, float elements, a known similarity function, and no cosine on one dimension. */
+function checkVector(t: Extract<CqlType, { kind: 'vector' }>, options: Record<string, string>, allowCustom: boolean): void {
+  checkGraphOption(options, allowCustom, { key: 'maximum_node_connections', label: 'Maximum node connections', what: 'Maximum number of connections', max: 512 });
+  checkGraphOption(options, allowCustom, { key: 'construction_beam_width', label: 'Construction beam width', what: 'Construction beam width', max: 3200 });
+  const optimizeFor = options.optimize_for?.toUpperCase();
   const fn = (options.similarity_function ?? 'COSINE').toUpperCase();
   if (!SIMILARITY_FUNCTIONS.includes(fn as SimilarityFunction)) {
     throw ire(`Similarity function ${fn} was not recognized for index null. Valid values are: ${SIMILARITY_FUNCTIONS.join(', ')}`);
+  }
+  if (optimizeFor !== undefined && !OPTIMIZE_FOR.includes(optimizeFor)) {
+    throw ire(`optimize_for '${optimizeFor}' was not recognized for index null. Valid values are: ${OPTIMIZE_FOR.join(', ')}`);
   }
   if (t.element.kind !== 'native' || t.element.name !== 'float') throw ire('SAI ANN indexes are only allowed on vector columns with float elements');
   if (t.dimension === 1 && fn === 'COSINE') throw ire('Cosine similarity is not supported for single-dimension vectors');
 }
 
-export function validateSaiOptions(table: TableDef, index: IndexDef, targets: IndexTarget[], existing: IndexTarget[]): void {
+export function validateSaiOptions(table: TableDef, index: IndexDef, targets: IndexTarget[], existing: IndexTarget[],
+  allowCustomVectorParameters = false): void {
   const target = targets[0];
   if (targets.length === 1 && existing.some((e) => e.column === target!.column && e.kind === target!.kind)) {
     throw ire(`Cannot create more than one storage-attached index on the same column: ${quoteIdentIfNeeded(target!.column)}`);
@@ -72,7 +98,7 @@ export function validateSaiOptions(table: TableDef, index: IndexDef, targets: In
     throw ire(`Analysis options are not supported on primary key columns, but found ${cqlMap(analysis)}`);
   }
   checkAnalysis(col.type, target, options);
-  if (col.type.kind === 'vector' && target.kind === 'simple') return checkVector(col.type, options);
+  if (col.type.kind === 'vector' && target.kind === 'simple') return checkVector(col.type, options, allowCustomVectorParameters);
   if (VECTOR_OPTIONS.some((o) => options[o] !== undefined)) {
     throw ire(`CQL type ${typeToCql(termType(col.type, target.kind))} cannot have vector options`);
   }

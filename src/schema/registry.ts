@@ -72,6 +72,7 @@ export function applyDdl(
     newTableId: options.newTableId ?? randomUUID,
     dataCenters: options.dataCenters,
     materializedViewsEnabled: options.materializedViewsEnabled,
+    saiVectorAllowCustomParameters: options.saiVectorAllowCustomParameters,
   };
   let result: { schema: Schema; change: SchemaChange | null };
   switch (stmt.kind) {

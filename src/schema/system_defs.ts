@@ -198,6 +198,16 @@ const SYSTEM = keyspace('system', { class: LOCAL_STRATEGY }, [
     options: LOCAL_OPTS,
   },
   {
+    name: 'table_estimates',
+    columns:
+      'keyspace_name text, table_name text, range_type text, range_start text, range_end text, mean_partition_size bigint, ' +
+      'partitions_count bigint',
+    pk: ['keyspace_name'],
+    ck: ['table_name', 'range_type', 'range_start', 'range_end'],
+    comment: 'per-table range size estimates',
+    options: LOCAL_OPTS,
+  },
+  {
     name: 'built_views',
     columns: 'keyspace_name text, view_name text, status_replicated boolean',
     pk: ['keyspace_name'],

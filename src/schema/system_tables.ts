@@ -59,11 +59,44 @@ export interface SystemContext {
   builtIndexes?: Array<{ keyspace: string; index: string }>;
   /** What system_views shows (connections, settings…), from the node process. */
   views?: SystemViewsSource;
+  /** The size estimates of this node's primary ranges, computed when asked for (node/size-estimates.ts). */
+  sizeEstimates?: () => SizeEstimate[];
   /** This node's materialized view builds (system.built_views, system_distributed.view_build_status). */
   viewBuilds?: Array<{ keyspace: string; view: string; status: 'STARTED' | 'SUCCESS' }>;
 }
 
+/** One table's estimate over one primary range of this node (node/size-estimates.ts). */
+export interface SizeEstimate {
+  keyspace: string;
+  table: string;
+  rangeStart: string;
+  rangeEnd: string;
+  meanPartitionSize: number;
+  partitionsCount: number;
+}
+
 export type SystemRow = Record<string, JsValue>;
+
+/**
+ * system.size_estimates, and table_estimates with each range twice: as 'local_primary' and as 'primary' (the same
+ * ranges for a node's own data centre, which is all Sibyl computes them for). Sorted as the clustering orders them.
+ */
+function estimateRows(ctx: SystemContext, withRangeType: boolean): SystemRow[] {
+  const rows: SystemRow[] = [];
+  for (const e of ctx.sizeEstimates?.() ?? []) {
+    const base = { keyspace_name: e.keyspace, table_name: e.table, range_start: e.rangeStart, range_end: e.rangeEnd,
+      mean_partition_size: BigInt(e.meanPartitionSize), partitions_count: BigInt(e.partitionsCount) };
+    if (!withRangeType) rows.push(base);
+    else for (const range_type of ['local_primary', 'primary']) rows.push({ ...base, range_type });
+  }
+  const key = (r: SystemRow): string[] => [r.keyspace_name, r.table_name, r.range_type ?? '', r.range_start, r.range_end].map(String);
+  return rows.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return i === 0 ? compareNames(x[i]!, y[i]!) : x[i]! < y[i]! ? -1 : 1;
+    return 0;
+  });
+}
 
 /** The current rows of a computed table; tables nobody writes to (auth, traces, …) are empty. */
 export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
@@ -92,6 +125,10 @@ export function systemRows(table: TableDef, ctx: SystemContext): SystemRow[] {
       return schemaKeyspaces(ctx).flatMap(functionRows);
     case 'system_schema.aggregates':
       return schemaKeyspaces(ctx).flatMap(aggregateRows);
+    case 'system.size_estimates':
+      return estimateRows(ctx, false);
+    case 'system.table_estimates':
+      return estimateRows(ctx, true);
     case 'system.IndexInfo':
       return [...(ctx.builtIndexes ?? [])]
         .sort((a, b) => compareNames(a.keyspace, b.keyspace) || compareNames(a.index, b.index))

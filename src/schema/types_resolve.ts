@@ -9,7 +9,7 @@ export function typeRefToString(t: TypeRef): string {
   let s: string;
   switch (t.kind) {
     case 'native':
-      return t.name;
+      return t.custom !== undefined ? `'${t.custom}'` : t.name;
     case 'list':
     case 'set':
       s = `${t.kind}<${typeRefToString(t.element)}>`;
@@ -53,7 +53,7 @@ export function resolveTypeIn(ref: TypeRef, keyspace: string, ks: KeyspaceDef | 
 function resolve(ref: TypeRef, keyspace: string, ks: KeyspaceDef | undefined, insideFrozen: boolean): CqlType {
   switch (ref.kind) {
     case 'native':
-      return { kind: 'native', name: ref.name };
+      return ref.custom !== undefined ? { kind: 'native', name: ref.name, custom: ref.custom } : { kind: 'native', name: ref.name };
     case 'list':
     case 'set': {
       const frozen = insideFrozen || ref.frozen;

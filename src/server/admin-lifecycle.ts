@@ -5,6 +5,7 @@ import { RepairOptionsError, type RepairOptions } from '../repair/options.ts';
 import { DecommissionError } from '../bootstrap/decommission.ts';
 import { CleanupError } from '../bootstrap/cleanup.ts';
 import { RebuildError } from '../bootstrap/rebuild.ts';
+import { RemovalError } from '../bootstrap/removenode.ts';
 import { MAX_TOKEN, MIN_TOKEN } from '../model/murmur3.ts';
 import { AdminRequestError } from './admin.ts';
 import type { AdminSource, NetstatsReport, RepairReport, RepairRequest } from './admin-types.ts';
@@ -36,10 +37,38 @@ function mode(core: NodeCore): NetstatsReport['mode'] {
   return phase !== undefined && phase !== 'normal' && phase !== 'failed' ? 'JOINING' : 'NORMAL';
 }
 
-type LifecycleAdmin = Required<Pick<AdminSource, 'netstats' | 'repair' | 'decommission' | 'cleanup' | 'rebuild'>>;
+type LifecycleAdmin = Required<Pick<AdminSource, 'netstats' | 'repair' | 'decommission' | 'cleanup' | 'rebuild' | 'removeNode' | 'removalStatus' | 'assassinate' | 'gossipInfo'>>;
+
+/** Cassandra reports these as an exception of the JMX call: nodetool prints "error: <message>" and exits 2. */
+const CONFLICT = 409;
+
+async function removal<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof RemovalError) throw new AdminRequestError(e.message, CONFLICT);
+    throw e;
+  }
+}
+
+function membershipAdmin(core: NodeCore): Pick<LifecycleAdmin, 'removeNode' | 'removalStatus' | 'assassinate' | 'gossipInfo'> {
+  return {
+    removeNode: (hostId) => removal(() => core.removals.removeNode(hostId)),
+    removalStatus(force: boolean): string {
+      const line = `RemovalStatus: ${core.removals.status()}`;
+      if (force) core.removals.force();
+      return line;
+    },
+    assassinate: (ip) => removal(() => core.removals.assassinate(ip, core.settings.ringDelayMs ?? 30_000, (ep) => core.membership.gossiper.state(ep))),
+    gossipInfo: () => core.membership.gossiper.dump().map((e) => ({
+      address: e.endpoint.replace(/:\d+$/, ''), generation: e.generation, heartbeat: e.heartbeat, states: e.states,
+    })),
+  };
+}
 
 export function lifecycleAdmin(core: NodeCore): LifecycleAdmin {
   return {
+    ...membershipAdmin(core),
     async rebuild(sourceDc: string | undefined): Promise<void> {
       try {
         await core.rebuild(sourceDc);

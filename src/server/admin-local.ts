@@ -3,7 +3,7 @@
 // cluster uses, so the answers have the shape (and, for one node, the values) the multi-node source will give.
 import { getHeapStatistics } from 'node:v8';
 import type { Registry } from 'prom-client';
-import type { AdminSource, DescribeClusterReport, InfoReport, NodeReport, PendingHintsEntry, ViewBuildStatusEntry, RingEntry, StatusReport } from './admin-types.ts';
+import type { AdminSource, ReplicaReadsReport, DescribeClusterReport, InfoReport, NodeReport, PendingHintsEntry, ViewBuildStatusEntry, RingEntry, StatusReport } from './admin-types.ts';
 import { AdminRequestError } from './admin.ts';
 import type { NodeConfig } from './config.ts';
 import type { SystemContext } from '../schema/system_tables.ts';
@@ -36,6 +36,10 @@ export interface LocalAdminDeps {
   hints?: () => Array<{ target: string; count: number; sizeBytes: number; oldest: number; newest: number }>;
   /** Refused connections and logins so far, by transport ('internode', 'native', 'auth') and reason (a metric). */
   refusals?: () => Record<string, Record<string, number>>;
+  /** Replica reads served so far, by the coordinator's origin (a metric and `GET /replicareads`). */
+  replicaReads?: () => ReplicaReadsReport;
+  /** Prometheus text appended to the registry's at each scrape (metrics kept outside prom-client, request-metrics.ts). */
+  extraMetrics?: () => string;
   /** Rebuilds indexes of a table on this node; returns the names rebuilt. */
   indexes?: { rebuild(table: TableDef, names: string[]): Promise<string[]> };
 }
@@ -155,6 +159,18 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
           for (const [transport, reasons] of Object.entries(refusals())) {
             for (const [reason, n] of Object.entries(reasons)) this.set({ transport, reason }, n);
           }
+        },
+      });
+    }
+    if (deps.replicaReads) {
+      const replicaReads = deps.replicaReads;
+      // Named and labelled for the dashboard (issue 15): the local-rack share is local_rack over the sum.
+      new Gauge({
+        name: 'sibyl_replica_reads_total', help: "Reads served as a replica since start, by the coordinator's origin relative to this node",
+        labelNames: ['origin'], registers: [r],
+        collect() {
+          const c = replicaReads();
+          for (const origin of ['local_rack', 'remote_rack', 'remote_dc'] as const) this.set({ origin }, c[origin]);
         },
       });
     }
@@ -300,7 +316,8 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
     },
     async metrics(): Promise<string> {
       registry ??= metricsRegistry();
-      return (await registry).metrics();
+      const text = await (await registry).metrics();
+      return deps.extraMetrics === undefined ? text : `${text}${text.endsWith('\n') ? '' : '\n'}${deps.extraMetrics()}`;
     },
     async rebuildIndex(ksName: string, tableName: string, names: string[]): Promise<void> {
       const ks = deps.systemContext().schema.keyspaces.get(ksName);
@@ -320,6 +337,7 @@ export function localAdminSource(deps: LocalAdminDeps): AdminSource {
       const mine = (ctx.viewBuilds ?? []).find((b) => b.keyspace === ksName && b.view === viewName);
       return [{ host: `/${ctx.local.broadcastAddress}:${ctx.local.storagePort}`, status: mine?.status ?? 'UNKNOWN' }];
     },
+    ...(deps.replicaReads ? { replicaReads: deps.replicaReads } : {}),
     pendingHints(): PendingHintsEntry[] {
       const nodes = new Map((cluster?.nodes() ?? []).map((n) => [n.id, n]));
       return (deps.hints?.() ?? []).map((h) => {

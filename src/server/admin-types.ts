@@ -1,5 +1,7 @@
 // What a running node exposes to its admin API (port 7199, JSON over HTTP) and so to nodetool and the launcher.
 // The node implements AdminSource; server/admin.ts serves it; tools/nodetool.ts formats it like Cassandra's nodetool.
+import type { SnapshotAdmin } from './admin-snapshots.ts';
+import type { TableRepairState } from '../repair/repair-state.ts';
 
 /** Cassandra's two-letter node state: status U(p)/D(own), state N(ormal)/L(eaving)/J(oining)/M(oving). */
 export type NodeState = 'UN' | 'DN' | 'UL' | 'DL' | 'UJ' | 'DJ' | 'UM' | 'DM';
@@ -93,6 +95,8 @@ export interface TableStatsEntry {
   localReadCount: number;
   localWriteCount: number;
   pendingFlushes: number;
+  /** Share of this node's ranges of the table covered by a repair (repair/history.ts), 0..100; absent if unknown. */
+  percentRepaired?: number;
 }
 
 /** One row of `nodetool tpstats`. */
@@ -174,6 +178,57 @@ export interface AdminSource {
   cleanup?(keyspace: string | undefined, tables: string[]): Promise<void>;
   /** `nodetool rebuild [-- SOURCE_DC]`. */
   rebuild?(sourceDc: string | undefined): Promise<void>;
+  /** Replica reads served since start, by the coordinator's origin (`GET /replicareads`). */
+  replicaReads?(): ReplicaReadsReport;
+  /** `nodetool removenode <host id>`: resolves once the dead node has left every ring. */
+  removeNode?(hostId: string): Promise<void>;
+  /** `nodetool removenode status` / `force`: the RemovalStatus line (force prints it, then forces the removal). */
+  removalStatus?(force: boolean): string;
+  /** `nodetool assassinate <ip>`. */
+  assassinate?(address: string): Promise<void>;
+  /** `nodetool gossipinfo`: every endpoint's gossip state. */
+  gossipInfo?(): GossipInfoEntry[];
+  /** `nodetool describering <keyspace>`. */
+  describeRing?(keyspace: string): DescribeRingReport;
+  /** `nodetool version`. */
+  version?(): { releaseVersion: string };
+  /** `nodetool compactionstats`. */
+  compactionStats?(): { pendingTasks: number };
+  /** `nodetool compact [keyspace [tables…]]`: resolves when the tables are compacted. */
+  compact?(keyspace: string | undefined, tables: string[]): Promise<void>;
+  /** `nodetool enablebinary` / `disablebinary`. */
+  setNativeTransport?(on: boolean): Promise<void>;
+  /** `nodetool enablegossip` / `disablegossip`. */
+  setGossip?(on: boolean): Promise<void>;
+  /** `nodetool snapshot`, `listsnapshots`, `clearsnapshot`, `refresh`, and `sibyl restore` (admin-snapshots.ts). */
+  snapshots?: SnapshotAdmin;
+  /** repaired_at per table on this node (`nodetool repair_admin summarize-repaired`, repair/repair-state.ts). */
+  repairStates?(keyspace?: string, table?: string): Promise<TableRepairState[]>;
+}
+
+/** `nodetool describering`: the schema version and every token range with its replicas. */
+export interface DescribeRingReport {
+  schemaVersion: string;
+  ranges: Array<{ startToken: string; endToken: string; endpoints: readonly string[]; endpointDetails: ReadonlyArray<{ host: string; datacenter: string; rack: string }> }>;
+}
+
+/** One endpoint in `nodetool gossipinfo`: its heartbeat and its application states with their versions. */
+export interface GossipInfoEntry {
+  address: string;
+  generation: number;
+  heartbeat: number;
+  states: Array<{ key: string; version: number; value: string }>;
+}
+
+/**
+ * Reads (data and digest) this node served as a replica since it started, by where the coordinator sat: in this
+ * node's rack, another rack of its DC, another DC. `self` (this node coordinated) is included in `local_rack`.
+ */
+export interface ReplicaReadsReport {
+  local_rack: number;
+  remote_rack: number;
+  remote_dc: number;
+  self: number;
 }
 
 export interface ViewBuildStatusEntry {

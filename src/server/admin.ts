@@ -4,6 +4,7 @@
 import { hasAdminToken } from './admin-token.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AdminSource } from './admin-types.ts';
+import { snapshotRoutes } from './admin-snapshots.ts';
 
 /** Thrown by an AdminSource (or here) for a request the caller got wrong; becomes a 4xx answer with {error}. */
 export class AdminRequestError extends Error {
@@ -84,11 +85,53 @@ function lifecycleRoutes(source: AdminSource, json: (f: (p: URLSearchParams) => 
       await source.rebuild(optional(p, 'dc'));
       return { ok: true };
     })],
+    ['POST /removenode', json(async (p) => {
+      if (!source.removeNode) throw new AdminRequestError('this node cannot remove nodes', 404);
+      await source.removeNode(required(p, 'hostId'));
+      return { ok: true };
+    })],
+    ['GET /removenode', json(() => {
+      if (!source.removalStatus) throw new AdminRequestError('this node cannot remove nodes', 404);
+      return { status: source.removalStatus(false) };
+    })],
+    ['POST /removenode/force', json(() => {
+      if (!source.removalStatus) throw new AdminRequestError('this node cannot remove nodes', 404);
+      return { status: source.removalStatus(true) };
+    })],
+    ['POST /assassinate', json(async (p) => {
+      if (!source.assassinate) throw new AdminRequestError('this node cannot assassinate', 404);
+      await source.assassinate(required(p, 'address'));
+      return { ok: true };
+    })],
+    ['GET /gossipinfo', json(() => {
+      if (!source.gossipInfo) throw new AdminRequestError('this node does not gossip', 404);
+      return source.gossipInfo();
+    })],
     ['POST /decommission', json(async () => {
       if (!source.decommission) throw new AdminRequestError('this node cannot decommission', 404);
       await source.decommission();
       return { ok: true };
     })],
+  ];
+}
+
+/** Operational commands (server/admin-ops.ts serves them). */
+function opsRoutes(source: AdminSource, json: (f: (p: URLSearchParams) => unknown) => Handler): Array<[string, Handler]> {
+  const need = <K extends keyof AdminSource>(k: K): NonNullable<AdminSource[K]> => {
+    const f = source[k];
+    if (f === undefined) throw new AdminRequestError(`this node has no ${String(k)}`, 404);
+    return (f as (...a: never[]) => unknown).bind(source) as NonNullable<AdminSource[K]>;
+  };
+  const toggle = (k: 'setNativeTransport' | 'setGossip', on: boolean): Handler => json(async () => (await need(k)(on), { ok: true }));
+  return [
+    ['GET /describering', json((p) => need('describeRing')(required(p, 'keyspace')))],
+    ['GET /version', json(() => need('version')())],
+    ['GET /compactionstats', json(() => need('compactionStats')())],
+    ['POST /compact', json(async (p) => (await need('compact')(optional(p, 'keyspace'), p.getAll('table')), { ok: true }))],
+    ['POST /enablebinary', toggle('setNativeTransport', true)],
+    ['POST /disablebinary', toggle('setNativeTransport', false)],
+    ['POST /enablegossip', toggle('setGossip', true)],
+    ['POST /disablegossip', toggle('setGossip', false)],
   ];
 }
 
@@ -100,6 +143,10 @@ function routes(source: AdminSource): Map<string, Handler> {
     ['GET /ring', json((p) => source.ring(optional(p, 'keyspace')))],
     ['GET /describecluster', json(() => source.describeCluster())],
     ['GET /hints', json(() => source.pendingHints())],
+    ['GET /replicareads', json(() => {
+      if (!source.replicaReads) throw new AdminRequestError('this node does not count replica reads', 404);
+      return source.replicaReads();
+    })],
     ['GET /tablestats', json((p) => {
       if (!source.tableStats) throw new AdminRequestError('this node has no storage statistics', 404);
       return source.tableStats(p.getAll('table'));
@@ -118,6 +165,12 @@ function routes(source: AdminSource): Map<string, Handler> {
       return source.viewBuildStatus(required(p, 'keyspace'), required(p, 'view'));
     })],
     ...lifecycleRoutes(source, json),
+    ...opsRoutes(source, json),
+    ...snapshotRoutes(source.snapshots).map(([route, f]): [string, Handler] => [route, json(f)]),
+    ['GET /repairstate', json((p) => {
+      if (!source.repairStates) throw new AdminRequestError('this node keeps no repair history', 404);
+      return source.repairStates(optional(p, 'keyspace'), optional(p, 'table'));
+    })],
     ['GET /network', json(() => source.getNetwork() ?? null)],
     [
       'PUT /network',

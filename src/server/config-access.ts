@@ -3,7 +3,7 @@
 import { ConfigLoadError, invalid } from './config-yaml.ts';
 import type { YamlReader } from './config-yaml.ts';
 import type { AuditFilter } from '../auth/audit.ts';
-import { parseClientTls, type ClientTlsConfig } from './config-tls.ts';
+import { parseClientTls, parseInternodeTls, type ClientTlsConfig, type InternodeTlsConfig } from './config-tls.ts';
 
 const AUDIT_LOGGERS = ['FileAuditLogger', 'BinAuditLogger'];
 
@@ -71,6 +71,10 @@ export interface AccessConfig {
   clientTls?: ClientTlsConfig;
   /** As written in the yaml (writeConfigFiles), for tests and the launcher. */
   clientEncryptionOptions?: Record<string, unknown>;
+  /** server_encryption_options with internode_encryption other than none (config-tls.ts). */
+  internodeTls?: InternodeTlsConfig;
+  /** As written in the yaml (writeConfigFiles), for tests and the launcher. */
+  serverEncryptionOptions?: Record<string, unknown>;
 }
 
 export const ACCESS_DEFAULTS: AccessConfig = {
@@ -101,9 +105,10 @@ export function parseAccessConfig(r: YamlReader, path: (p: string) => string): A
   const tokenFile = r.optStr('admin_token_file');
   const auditLog = parseAudit(r, path);
   const clientTls = parseClientTls(r, path);
+  const internodeTls = parseInternodeTls(r, path);
   const access = {
     ...readAccessConfig(r), ...(tokenFile !== undefined ? { adminTokenFile: path(tokenFile) } : {}), ...(auditLog ? { auditLog } : {}),
-    ...(clientTls ? { clientTls } : {}),
+    ...(clientTls ? { clientTls } : {}), ...(internodeTls ? { internodeTls } : {}),
   };
   // Cassandra's AuthConfig refuses an authorizer that needs logins without an authenticator that provides them.
   if (access.authenticator === 'AllowAllAuthenticator' && access.authorizer !== 'AllowAllAuthorizer') {
@@ -142,6 +147,7 @@ export function accessYaml(c: AccessConfig): Record<string, unknown> {
   const out: Record<string, unknown> = { authenticator: c.authenticator };
   if (c.adminTokenFile !== undefined) out['admin_token_file'] = c.adminTokenFile;
   if (c.clientEncryptionOptions !== undefined) out['client_encryption_options'] = c.clientEncryptionOptions;
+  if (c.serverEncryptionOptions !== undefined) out['server_encryption_options'] = c.serverEncryptionOptions;
   if (c.auditLog !== undefined) {
     const f = c.auditLog.filter;
     out['audit_logging_options'] = {

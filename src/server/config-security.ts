@@ -57,11 +57,11 @@ function checkClassSettings(r: Reader): void {
 }
 
 /**
- * Options that turn internode TLS on or rely on certificates Sibyl does not check. Client TLS (enabled, optional,
- * require_client_auth) is implemented (config-tls.ts); only the client hostname check is not.
+ * Encryption options Sibyl does not implement: host name checks of certificates, the pre-4.0 switch and the legacy
+ * TLS-only storage port. Client and internode TLS themselves are implemented (config-tls.ts).
  */
 function checkEncryption(r: Reader): void {
-  const plaintext = 'Sibyl has no internode TLS, so it would serve plaintext';
+  const plaintext = 'Sibyl does not open a second TLS-only storage port, so it would serve plaintext';
   const client = mapping('client_encryption_options', r.get('client_encryption_options'));
   if (flag('client_encryption_options.require_endpoint_verification', client?.['require_endpoint_verification'])) {
     throw unsupported('client_encryption_options.require_endpoint_verification', 'true', "client certificates' host names would not be checked", 'set it to false');
@@ -71,14 +71,15 @@ function checkEncryption(r: Reader): void {
   if (internode !== undefined && internode !== null) {
     if (typeof internode !== 'string' || !/^(none|dc|rack|all)$/i.test(internode.trim()))
       throw invalid('server_encryption_options.internode_encryption', 'none, dc, rack or all', internode);
-    if (internode.trim().toLowerCase() !== 'none')
-      throw unsupported('server_encryption_options.internode_encryption', internode.trim(), `${plaintext} between nodes`, 'set it to none');
   }
+  // internode_encryption, keystore, truststore, optional and require_client_auth are implemented (config-tls.ts).
   // `enabled` is the pre-4.0 switch; the legacy port opens a second, TLS-only storage port.
-  for (const opt of ['enabled', 'optional', 'legacy_ssl_storage_port_enabled', 'enable_legacy_ssl_storage_port',
-    'require_client_auth', 'require_endpoint_verification']) {
+  for (const opt of ['enabled', 'legacy_ssl_storage_port_enabled', 'enable_legacy_ssl_storage_port']) {
     const key = `server_encryption_options.${opt}`;
-    if (flag(key, server?.[opt])) throw unsupported(key, 'true', `${plaintext} between nodes`, 'set it to false');
+    if (flag(key, server?.[opt])) throw unsupported(key, 'true', `${plaintext} between nodes`, 'use internode_encryption');
+  }
+  if (flag('server_encryption_options.require_endpoint_verification', server?.['require_endpoint_verification'])) {
+    throw unsupported('server_encryption_options.require_endpoint_verification', 'true', "peers' host names would not be checked (their certificates are, against the truststore)", 'set it to false');
   }
   const sslPort = r.get('native_transport_port_ssl');
   if (sslPort !== undefined) throw unsupported('native_transport_port_ssl', show(sslPort), 'a second, TLS-only native port is not implemented', 'use client_encryption_options on native_transport_port');

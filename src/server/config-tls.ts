@@ -37,6 +37,16 @@ function pemFile(key: string, path: unknown, resolvePath: (p: string) => string)
   return text;
 }
 
+/** A PEM keystore: the private key and the certificate chain, in one file. */
+function keystore(key: string, pem: string): { keyPem: string; certPem: string } {
+  const keyPem = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/.exec(pem)?.[0];
+  const certPem = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)?.join('\n');
+  if (keyPem === undefined || certPem === undefined) {
+    throw new ConfigLoadError(`Invalid yaml: ${key} must hold a private key and its certificate chain (PEM)`, key);
+  }
+  return { keyPem, certPem };
+}
+
 function clientAuth(v: unknown): ClientTlsConfig['clientAuth'] {
   if (v === undefined || v === null) return 'none';
   if (typeof v === 'string' && /^(required|optional|not_required)$/i.test(v.trim())) {
@@ -46,11 +56,11 @@ function clientAuth(v: unknown): ClientTlsConfig['clientAuth'] {
   return flag('client_encryption_options.require_client_auth', v, false) ? 'required' : 'none';
 }
 
-function protocols(v: unknown): Pick<ClientTlsConfig, 'minVersion' | 'maxVersion'> {
+function protocols(v: unknown, key = 'client_encryption_options.accepted_protocols'): Pick<ClientTlsConfig, 'minVersion' | 'maxVersion'> {
   if (v === undefined || v === null) return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' };
   const list = (Array.isArray(v) ? v : String(v).split(',')).map((x) => String(x).trim());
   const known = list.filter((p): p is 'TLSv1.2' | 'TLSv1.3' => p === 'TLSv1.2' || p === 'TLSv1.3');
-  if (known.length === 0) throw invalid('client_encryption_options.accepted_protocols', 'TLSv1.2 and/or TLSv1.3', v);
+  if (known.length === 0) throw invalid(key, 'TLSv1.2 and/or TLSv1.3', v);
   return { minVersion: known.includes('TLSv1.2') ? 'TLSv1.2' : 'TLSv1.3', maxVersion: known.includes('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2' };
 }
 
@@ -63,12 +73,7 @@ export function parseClientTls(r: YamlReader, resolvePath: (p: string) => string
   const enabled = flag(k('enabled'), opts['enabled'], false);
   const optional = flag(k('optional'), opts['optional'], false);
   if (!enabled && !optional) return undefined;
-  const pem = pemFile(k('keystore'), opts['keystore'], resolvePath);
-  const keyPem = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/.exec(pem)?.[0];
-  const certPem = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g)?.join('\n');
-  if (keyPem === undefined || certPem === undefined) {
-    throw new ConfigLoadError(`Invalid yaml: ${k('keystore')} must hold a private key and its certificate chain (PEM)`, k('keystore'));
-  }
+  const { keyPem, certPem } = keystore(k('keystore'), pemFile(k('keystore'), opts['keystore'], resolvePath));
   const auth = clientAuth(opts['require_client_auth']);
   const ca = opts['truststore'] === undefined || opts['truststore'] === null ? undefined : pemFile(k('truststore'), opts['truststore'], resolvePath);
   if (auth !== 'none' && ca === undefined) throw new ConfigLoadError(`Invalid yaml: ${k('require_client_auth')} needs a truststore`, k('truststore'));
@@ -76,5 +81,43 @@ export function parseClientTls(r: YamlReader, resolvePath: (p: string) => string
   return {
     optional, keyPem, certPem, clientAuth: auth, ...protocols(opts['accepted_protocols']),
     ...(typeof pass === 'string' && pass !== '' ? { passphrase: pass } : {}), ...(ca !== undefined ? { caPem: ca } : {}),
+  };
+}
+
+export interface InternodeTlsConfig {
+  mode: 'dc' | 'rack' | 'all';
+  keyPem: string;
+  certPem: string;
+  passphrase?: string;
+  /** The cluster CA: a peer's certificate must chain to it. */
+  caPem: string;
+  requireClientAuth: boolean;
+  /** Plaintext inbound connections are still accepted from every peer (while a cluster switches to TLS). */
+  optional: boolean;
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+  maxVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
+/**
+ * server_encryption_options with internode_encryption other than none (config-security.ts has checked the mode and
+ * refused the options Sibyl does not implement). A truststore is required: it is how a peer is known to be a member.
+ */
+export function parseInternodeTls(r: YamlReader, resolvePath: (p: string) => string): InternodeTlsConfig | undefined {
+  const o = r.get('server_encryption_options');
+  if (o === undefined || o === null || typeof o !== 'object' || Array.isArray(o)) return undefined;
+  const opts = o as Record<string, unknown>;
+  const mode = String(opts['internode_encryption'] ?? 'none').trim().toLowerCase();
+  if (mode !== 'dc' && mode !== 'rack' && mode !== 'all') return undefined;
+  const k = (x: string): string => `server_encryption_options.${x}`;
+  const { keyPem, certPem } = keystore(k('keystore'), pemFile(k('keystore'), opts['keystore'], resolvePath));
+  if (opts['truststore'] === undefined || opts['truststore'] === null) {
+    throw new ConfigLoadError(`Invalid yaml: ${k('truststore')} is required with internode_encryption ${mode} (the CA that signs every node's certificate)`, k('truststore'));
+  }
+  const caPem = pemFile(k('truststore'), opts['truststore'], resolvePath);
+  const pass = opts['keystore_password'];
+  return {
+    mode, keyPem, certPem, caPem, requireClientAuth: clientAuth(opts['require_client_auth']) === 'required',
+    optional: flag(k('optional'), opts['optional'], false), ...protocols(opts['accepted_protocols'], k('accepted_protocols')),
+    ...(typeof pass === 'string' && pass !== '' ? { passphrase: pass } : {}),
   };
 }

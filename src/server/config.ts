@@ -1,6 +1,6 @@
 // A node's configuration, read the way Cassandra reads it: cassandra.yaml plus cassandra-rackdc.properties beside it.
 // Operators copy their existing files, so unknown keys only warn; values we cannot honour fail loudly, naming the key.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -8,13 +8,15 @@ import YAML from 'yaml';
 import { ConfigLoadError, YamlReader, invalid } from './config-yaml.ts';
 import { checkSecuritySettings } from './config-security.ts';
 import { ACCESS_DEFAULTS, accessYaml, parseAccessConfig, type AccessConfig } from './config-access.ts';
+import { ec2Location, readRackdc, type Ec2NamingScheme } from './config-rackdc.ts';
 import { IGNORED_STORAGE_KEYS, STORAGE_DEFAULTS, parseStorageConfig, storageYaml, type StorageConfig } from './config-storage.ts';
 
 export { ConfigLoadError };
+export { ec2Location, parseProperties } from './config-rackdc.ts';
 export type { CommitlogSyncMode } from './config-storage.ts';
 
 export type SnitchName = 'SimpleSnitch' | 'GossipingPropertyFileSnitch' | 'Ec2Snitch';
-export type Ec2NamingScheme = 'legacy' | 'standard';
+export type { Ec2NamingScheme } from './config-rackdc.ts';
 /** Cassandra's disk_failure_policy; best_effort and stop_paranoid behave as stop (Sibyl has one data directory). */
 export type DiskFailurePolicy = 'die' | 'stop_paranoid' | 'stop' | 'best_effort' | 'ignore';
 /** Cassandra's commit_failure_policy; stop_commit behaves as stop. */
@@ -78,6 +80,13 @@ export interface NodeConfig extends StorageConfig, AccessConfig {
    * tests set it false unless asked, since their nodes start together as a new cluster.
    */
   autoBootstrap: boolean;
+  /**
+   * replace_address_first_boot (Cassandra's -Dcassandra.replace_address_first_boot system property; here also a
+   * cassandra.yaml key, or SIBYL_REPLACE_ADDRESS_FIRST_BOOT): on its first start, this node takes the tokens of the
+   * dead node at that address and streams its data from the other replicas before it serves. Ignored once the node
+   * has tokens of its own.
+   */
+  replaceAddressFirstBoot?: string;
   /** batch_size_fail_threshold: a multi-partition batch larger than this (KiB) is refused ("Batch too large"). */
   batchSizeFailThresholdKib: number;
   /** batch_size_warn_threshold: a multi-partition batch larger than this (KiB) earns a client warning. */
@@ -88,6 +97,8 @@ export interface NodeConfig extends StorageConfig, AccessConfig {
   userDefinedFunctionsEnabled: boolean;
   /** materialized_views_enabled (4.x: enable_materialized_views); false by default, as in Cassandra 5.0. */
   materializedViewsEnabled: boolean;
+  /** auto_snapshot: snapshot a table before TRUNCATE or DROP TABLE removes its data (true by default, as in Cassandra). */
+  autoSnapshot: boolean;
   /** What a storage failure (an LMDB commit or sync error: a full or failing disk) does to the node. */
   diskFailurePolicy: DiskFailurePolicy;
   commitFailurePolicy: CommitFailurePolicy;
@@ -100,7 +111,6 @@ const DEFAULT_DC: Record<SnitchName, string> = { SimpleSnitch: 'datacenter1', Go
 const DEFAULT_RACK = 'rack1';
 /** Keys Cassandra uses that have no meaning for Sibyl's storage; silently accepted so stock yaml files load cleanly. */
 const IGNORED_KEYS = new Set(['saved_caches_directory', 'cdc_raw_directory', 'partitioner', ...IGNORED_STORAGE_KEYS]);
-const RACKDC_KEYS = new Set(['dc', 'rack', 'dc_suffix', 'prefer_local', 'ec2_naming_scheme', 'ec2_region', 'ec2_availability_zone']);
 
 function isHostname(s: string): boolean {
   return s.length <= 253 && /^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/.test(s);
@@ -139,64 +149,18 @@ function phiThreshold(v: unknown): number {
 }
 
 /** java.util.Properties syntax: `k=v`, `k = v`, `k: v`, `k v`, `#`/`!` comments, backslash continuations and escapes. */
-export function parseProperties(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const lines = text.split(/\r\n|\r|\n/);
-  for (let i = 0; i < lines.length; i++) {
-    let line = lines[i]!.replace(/^[ \t\f]+/, '');
-    if (line === '' || line[0] === '#' || line[0] === '!') continue;
-    while (/(^|[^\\])(\\\\)*\\$/.test(line) && i + 1 < lines.length) line = line.slice(0, -1) + lines[++i]!.replace(/^[ \t\f]+/, '');
-    let k = 0;
-    while (k < line.length && !'=: \t\f'.includes(line[k]!)) k += line[k] === '\\' ? 2 : 1;
-    let v = k;
-    while (v < line.length && ' \t\f'.includes(line[v]!)) v++;
-    if (v < line.length && '=:'.includes(line[v]!)) v++;
-    while (v < line.length && ' \t\f'.includes(line[v]!)) v++;
-    out.set(unescapeProperty(line.slice(0, k)), unescapeProperty(line.slice(v)));
-  }
-  return out;
-}
-
-function unescapeProperty(s: string): string {
-  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) =>
-    c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : ({ t: '\t', n: '\n', r: '\r', f: '\f' } as Record<string, string>)[c] ?? c,
-  );
-}
-
-/**
- * Reads cassandra-rackdc.properties. Besides the standard one-property-a-line form it accepts `dc =EASTUS, rack =rack1`
- * on one line (as the Azure guide writes it), which java.util.Properties would read as dc "EASTUS, rack =rack1".
- */
-function readRackdc(path: string, warnings: string[]): Map<string, string> | undefined {
-  if (!existsSync(path)) return undefined;
-  const props = new Map<string, string>();
-  for (const [k, v] of parseProperties(readFileSync(path, 'utf8'))) {
-    const parts = v.split(/,\s*(?=(?:dc|rack|dc_suffix|prefer_local|ec2_\w+)\s*[=:])/);
-    if (parts.length > 1) warnings.push(`${path}: "${k}=${v}" sets several properties on one line; read as separate lines`);
-    props.set(k, parts[0]!.trim());
-    for (const extra of parts.slice(1)) for (const [k2, v2] of parseProperties(extra)) props.set(k2, v2.trim());
-  }
-  for (const k of props.keys()) if (!RACKDC_KEYS.has(k)) warnings.push(`${path}: unknown property "${k}" ignored`);
-  return props;
-}
-
-/**
- * The data centre and rack an EC2 availability zone maps to. Legacy naming (Cassandra's original Ec2Snitch): `us-east-1a`
- * → dc `us-east`, rack `1a` ("-1" dropped from the region), `us-west-2b` → `us-west-2`/`2b`. Standard naming (4.0's
- * ec2_naming_scheme=standard): dc is the region (`us-east-1`), rack the full zone (`us-east-1a`).
- */
-export function ec2Location(az: string, scheme: Ec2NamingScheme, region?: string): { dataCenter: string; rack: string } {
-  if (scheme === 'standard') return { dataCenter: region ?? az.replace(/[a-z]+$/, ''), rack: az };
-  let dc = az.slice(0, -1);
-  if (dc.endsWith('1')) dc = az.slice(0, -3);
-  return { dataCenter: dc, rack: az.slice(az.lastIndexOf('-') + 1) };
-}
-
 function parseSnitch(v: string): SnitchName {
   const short = v.startsWith(LOCATOR) ? v.slice(LOCATOR.length) : v;
   const found = SNITCHES.find((s) => s === short);
   if (!found) throw invalid('endpoint_snitch', `one of ${SNITCHES.join(', ')} (optionally prefixed with ${LOCATOR})`, v);
   return found;
+}
+
+function replaceAddressOf(v: string | undefined): { replaceAddressFirstBoot?: string } {
+  const address = v ?? process.env['SIBYL_REPLACE_ADDRESS_FIRST_BOOT'];
+  if (address === undefined || address.trim() === '') return {};
+  if (!isIP(address.trim())) throw invalid('replace_address_first_boot', 'an IP address', address);
+  return { replaceAddressFirstBoot: address.trim() };
 }
 
 function autoBootstrapOf(v: unknown): boolean {
@@ -393,12 +357,14 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     counterWriteRequestTimeoutMs: r.durationMs('counter_write_request_timeout_in_ms', 'counter_write_request_timeout', 5000),
     batchlogReplayThrottleKib: r.sizeKib('batchlog_replay_throttle_in_kb', 'batchlog_replay_throttle', 1024),
     autoBootstrap: autoBootstrapOf(r.get('auto_bootstrap')),
+    ...replaceAddressOf(r.optStr('replace_address_first_boot')),
     streamThroughputOutboundBytesPerSec: r.dataRateBytesPerSec('stream_throughput_outbound_megabits_per_sec', 'stream_throughput_outbound', 24 * 1024 * 1024),
     batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
     batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
     unloggedBatchWarnPartitions: r.int('unlogged_batch_across_partitions_warn_threshold', 10, 0, 2 ** 31 - 1),
     userDefinedFunctionsEnabled: yamlBool(r.get('user_defined_functions_enabled') ?? r.get('enable_user_defined_functions'), 'user_defined_functions_enabled'),
     materializedViewsEnabled: yamlBool(r.get('materialized_views_enabled') ?? r.get('enable_materialized_views'), 'materialized_views_enabled'),
+    autoSnapshot: r.get('auto_snapshot') === undefined ? true : yamlBool(r.get('auto_snapshot'), 'auto_snapshot'),
     ...access,
     ...failurePolicies,
     warnings,
@@ -432,7 +398,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
     counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, streamThroughputOutboundBytesPerSec: 24 * 1024 * 1024, autoBootstrap: false, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
-    materializedViewsEnabled: false, unloggedBatchWarnPartitions: 10, userDefinedFunctionsEnabled: false,
+    materializedViewsEnabled: false, unloggedBatchWarnPartitions: 10, userDefinedFunctionsEnabled: false, autoSnapshot: true,
     ...ACCESS_DEFAULTS,
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
@@ -490,11 +456,13 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     batchlog_replay_throttle_in_kb: c.batchlogReplayThrottleKib,
     stream_throughput_outbound: `${c.streamThroughputOutboundBytesPerSec}B/s`,
     auto_bootstrap: c.autoBootstrap,
+    ...(c.replaceAddressFirstBoot !== undefined ? { replace_address_first_boot: c.replaceAddressFirstBoot } : {}),
     batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
     batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
     unlogged_batch_across_partitions_warn_threshold: c.unloggedBatchWarnPartitions,
     user_defined_functions_enabled: c.userDefinedFunctionsEnabled,
     materialized_views_enabled: c.materializedViewsEnabled,
+    auto_snapshot: c.autoSnapshot,
     ...accessYaml(c),
     disk_failure_policy: c.diskFailurePolicy,
     commit_failure_policy: c.commitFailurePolicy,

@@ -23,7 +23,12 @@ export interface ConnectionOptions {
   frameReadTimeoutMs?: number;
   /** Told why the connection was closed by a timeout (logged and counted by the server). */
   onTimeout?: (why: 'idle' | 'frame-read') => void;
+  /** Told how long each QUERY, PREPARE, EXECUTE and BATCH took, decoded to reply queued (request-metrics.ts). */
+  onRequestServed?: (elapsedMs: number) => void;
 }
+
+/** The requests timed for onRequestServed: the client's work, not the handshake or event registration. */
+const TIMED_OPCODES: ReadonlySet<number> = new Set([Opcode.QUERY, Opcode.PREPARE, Opcode.EXECUTE, Opcode.BATCH]);
 
 export class Connection {
   readonly state: ConnectionState = { started: false, session: {}, events: new Set() };
@@ -130,6 +135,8 @@ export class Connection {
     if (startup) this.paused = true;
     this.inFlight++;
     this.state.requestCount = (this.state.requestCount ?? 0) + 1;
+    const onServed = this.opts.onRequestServed !== undefined && TIMED_OPCODES.has(req.opcode) ? this.opts.onRequestServed : undefined;
+    const startedMs = onServed === undefined ? 0 : performance.now();
     // One then() with both handlers (no finally()): every extra promise per request is another microtask.
     this.handler.handle(this.state, req, (frame.flags & FrameFlag.TRACING) !== 0).then(
       (res) => {
@@ -143,6 +150,7 @@ export class Connection {
           this.sendError(frame.stream, toCqlError(e), frame.version);
         } finally {
           this.settled(startup);
+          onServed?.(performance.now() - startedMs);
         }
       },
       (e: unknown) => {
@@ -150,6 +158,7 @@ export class Connection {
           this.sendError(frame.stream, toCqlError(e), frame.version);
         } finally {
           this.settled(startup);
+          onServed?.(performance.now() - startedMs);
         }
       },
     );

@@ -15,6 +15,10 @@ export interface LifecycleParts {
   /** Announces shutdown to peers and stops gossiping. */
   stopGossip(): Promise<void>;
   stopMessaging(): Promise<void>;
+  /** Listens on the native port again (nodetool enablebinary). */
+  startNativeTransport?(): Promise<void>;
+  /** Gossips again under a new generation (nodetool enablegossip). */
+  startGossip?(): Promise<void>;
   flush(): Promise<void>;
   log(message: string, err?: unknown): void;
   /** process.exit, injectable for tests. */
@@ -75,6 +79,22 @@ export class NodeLifecycle {
     if (!this.gossipRunning) return;
     this.gossipRunning = false;
     await this.parts.stopGossip();
+  }
+
+  /** nodetool enablebinary; refused once the node is drained or stopped by a failure policy, as Cassandra refuses it. */
+  async startNativeTransport(): Promise<void> {
+    if (this.nativeActive) return;
+    if (this.currentMode !== 'NORMAL' || this.parts.startNativeTransport === undefined) throw new Error('Cannot start the native transport: the node is ' + this.currentMode.toLowerCase());
+    await this.parts.startNativeTransport();
+    this.nativeActive = true;
+  }
+
+  /** nodetool enablegossip. */
+  async startGossip(): Promise<void> {
+    if (this.gossipRunning) return;
+    if (this.currentMode !== 'NORMAL' || this.parts.startGossip === undefined) throw new Error('Cannot start gossip: the node is ' + this.currentMode.toLowerCase());
+    await this.parts.startGossip();
+    this.gossipRunning = true;
   }
 
   /** Cassandra's stopTransports: clients and gossip; the node is effectively dead but still inspectable. */

@@ -3,11 +3,11 @@
 // version byte is 0x03–0x06 or that with the response bit). A handshake that fails or stalls ends that connection
 // only; the node keeps serving.
 import { createServer, type Server, type Socket } from 'node:net';
-import { Duplex } from 'node:stream';
 import { createSecureContext, createServer as createTlsServer, TLSSocket, type SecureContextOptions } from 'node:tls';
 import type { ClientTlsConfig } from './config-tls.ts';
+import { replaying, TLS_HANDSHAKE_RECORD, withPeer } from '../messaging/tls-stream.ts';
+import { caCertificates, untrusted } from '../messaging/internode-tls.ts';
 
-const TLS_HANDSHAKE_RECORD = 0x16;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 function contextOptions(t: ClientTlsConfig): SecureContextOptions {
@@ -15,32 +15,6 @@ function contextOptions(t: ClientTlsConfig): SecureContextOptions {
     key: t.keyPem, cert: t.certPem, ...(t.passphrase !== undefined ? { passphrase: t.passphrase } : {}),
     ...(t.caPem !== undefined ? { ca: t.caPem } : {}), minVersion: t.minVersion, maxVersion: t.maxVersion,
   };
-}
-
-/**
- * The socket as a plain stream that starts with `first` (already read to tell TLS from plaintext). TLSSocket over a
- * net.Socket reads its handle directly and would never see bytes put back with unshift(); over a stream it reads
- * the stream.
- */
-function replaying(socket: Socket, first: Buffer): Duplex {
-  const stream = new Duplex({
-    read() { socket.resume(); },
-    write(chunk: Buffer, _enc, cb) { socket.write(chunk, cb); },
-    final(cb) { socket.end(); cb(); },
-    destroy(err, cb) { socket.destroy(err ?? undefined); cb(err); },
-  });
-  stream.push(first);
-  socket.on('data', (d: Buffer) => { if (!stream.push(d)) socket.pause(); });
-  socket.on('end', () => stream.push(null));
-  socket.on('close', () => stream.destroy());
-  return stream;
-}
-
-/** A TLSSocket over a stream has no peer address of its own: the connection's limits and logs need the real one. */
-function withPeer(secure: TLSSocket, socket: Socket): TLSSocket {
-  Object.defineProperty(secure, 'remoteAddress', { value: socket.remoteAddress });
-  Object.defineProperty(secure, 'remotePort', { value: socket.remotePort });
-  return secure;
 }
 
 export interface NativeListenerStats {
@@ -63,6 +37,7 @@ export function nativeServer(
     return server;
   }
   const secureContext = createSecureContext(options);
+  const cas = caCertificates(tls.caPem ?? '');
   return createServer({ noDelay: true }, (socket) => {
     socket.on('error', () => { /* a reset before the first byte */ });
     const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS);
@@ -78,7 +53,18 @@ export function nativeServer(
         return;
       }
       const secure = withPeer(new TLSSocket(replaying(socket, first), { isServer: true, secureContext, ...verify }), socket);
-      secure.once('secure', () => onSocket(secure));
+      // A TLSSocket made over a stream is not checked by Node the way tls.Server checks its sockets: the client's
+      // certificate, if any, is checked against the truststore here.
+      secure.once('secure', () => {
+        const peer = secure.getPeerX509Certificate();
+        const why = peer === undefined ? (tls.clientAuth === 'required' ? 'no client certificate' : undefined) : untrusted(peer, cas);
+        if (why !== undefined && tls.clientAuth !== 'none') {
+          failed(new Error(why), socket.remoteAddress);
+          secure.destroy();
+          return;
+        }
+        onSocket(secure);
+      });
       secure.on('error', (err) => {
         failed(err, socket.remoteAddress);
         secure.destroy();

@@ -9,7 +9,10 @@ import { randomInt } from 'node:crypto';
 import { withDefaultPort } from '../model/endpoint.ts';
 import { loadOrCreateIdentity, saveTokens, type LocalIdentity } from './identity.ts';
 import { NodeCore, type NodeSettings } from '../node/node-core.ts';
+import { hasLeftRing } from '../cluster/membership.ts';
 import { MessagingService } from '../messaging/messaging.ts';
+import { encryptionPolicy, type InternodeTlsOptions, type Location } from '../messaging/internode-tls.ts';
+import type { InternodeTlsConfig } from './config-tls.ts';
 import { seededRandom, systemClock, systemTimers } from '../cluster/env.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET } from '../coordinator/hints.ts';
 import { LmdbHintStore } from './hint-store.ts';
@@ -19,10 +22,15 @@ import { Connection } from './connection.ts';
 import { NativeAdmission } from './native-limits.ts';
 import { nativeServer } from './native-tls.ts';
 import { systemViewsSource } from './system-views-source.ts';
+import { snapshotAdmin } from './admin-snapshots.ts';
+import { installAutoSnapshot } from './snapshots.ts';
+import { repairStateAdmin } from './admin-repair.ts';
 import { startAdminServer } from './admin.ts';
 import { readAdminTokenFile } from './admin-token.ts';
 import { localAdminSource, type ClusterView } from './admin-local.ts';
+import { ClientRequestMetrics } from './request-metrics.ts';
 import { lifecycleAdmin } from './admin-lifecycle.ts';
+import { opsAdmin } from './admin-ops.ts';
 import { NodeLifecycle } from './lifecycle.ts';
 import type { EventMessage } from '../protocol/messages.ts';
 
@@ -65,13 +73,18 @@ function ringDelayMs(): number {
 /** Whether a node starting with this config must bootstrap when it has no tokens yet. */
 export function shouldBootstrap(config: NodeConfig): boolean {
   const isSeed = config.seeds.some((s) => s === config.broadcastAddress || s.startsWith(`${config.broadcastAddress}:`));
+  // A replacement always streams: joining with the dead node's tokens and none of its data would serve empty ranges.
+  if (config.replaceAddressFirstBoot !== undefined && config.initialTokens.length === 0) return true;
   return config.autoBootstrap && config.initialTokens.length === 0 && !isSeed;
 }
 
 export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?: (tokens: string[]) => Promise<void>): NodeSettings {
   return {
     ...(identity.tokens.length === 0 ? {
-      bootstrap: { numTokens: config.numTokens, ringDelayMs: ringDelayMs(), saveTokens: save ?? (async () => undefined) },
+      bootstrap: {
+        numTokens: config.numTokens, ringDelayMs: ringDelayMs(), saveTokens: save ?? (async () => undefined),
+        ...(config.replaceAddressFirstBoot !== undefined ? { replaceAddress: config.replaceAddressFirstBoot } : {}),
+      },
     } : {}),
     clusterName: config.clusterName, hostId: identity.hostId, tokens: identity.tokens,
     dataCenter: config.dataCenter, rack: config.rack, seeds: config.seeds.map((s) => withDefaultPort(s, config.storagePort)),
@@ -87,6 +100,8 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?:
     userFunctionsEnabled: config.userDefinedFunctionsEnabled,
     warnThresholds: { batchSizeWarnBytes: config.batchSizeWarnThresholdKib * 1024, unloggedBatchPartitions: config.unloggedBatchWarnPartitions },
     materializedViewsEnabled: config.materializedViewsEnabled,
+    // Cassandra reads -Dcassandra.sai.vector.allow_custom_parameters; a node process reads this variable instead.
+    saiVectorAllowCustomParameters: process.env.SIBYL_SAI_VECTOR_ALLOW_CUSTOM_PARAMETERS === 'true',
     ...(config.authenticator === 'PasswordAuthenticator' ? { authenticator: 'PasswordAuthenticator' as const } : {}),
     credentialsValidityMs: config.credentialsValidityMs,
     ...(config.authorizer === 'CassandraAuthorizer' ? { authorizer: 'CassandraAuthorizer' as const } : {}),
@@ -139,6 +154,10 @@ function openAuditLog(config: NodeConfig): { write(line: string): void; close():
   };
 }
 
+function internodeTlsOptions(t: InternodeTlsConfig, self: Location, locate: (endpoint: string) => Location | undefined): InternodeTlsOptions {
+  return { ...t, mustEncrypt: encryptionPolicy(t.mode, self, locate) };
+}
+
 export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
   // Storage failures before the node is up fail the start itself; afterwards the failure policies apply.
@@ -148,14 +167,22 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     onFailure: (e) => lifecycle?.onStorageFailure(e),
     log: (m) => log(m),
   });
+  let schemaNow: (() => Schema) | undefined;
+  if (config.autoSnapshot) {
+    installAutoSnapshot(storage, config.dataDir, microsClock(), (m) => log(m),
+      (t) => schemaNow?.().keyspaces.get(t.keyspace)?.tables.get(t.name)?.id === t.id);
+  }
   const identity: LocalIdentity = await loadOrCreateIdentity(storage, config.numTokens, config.initialTokens, shouldBootstrap(config));
   const nowMicros = microsClock();
   // Internode peers are trusted once gossip knows them (or they are seeds); until the core exists, none is.
   let isMember: (endpoint: string) => boolean = () => false;
   const seeds = new Set(nodeSettings(config, identity).seeds);
+  // Where gossip places a peer, for internode_encryption dc/rack; until the core exists, nowhere (so: encrypt).
+  let locate: (endpoint: string) => { dc: string; rack: string } | undefined = () => undefined;
   const messaging = await MessagingService.start({
     address: config.listenAddress, port: config.storagePort, logger: log,
     isKnownPeer: (endpoint) => seeds.has(endpoint) || isMember(endpoint),
+    ...(config.internodeTls ? { tls: internodeTlsOptions(config.internodeTls, { dc: config.dataCenter, rack: config.rack }, (ep) => locate(ep)) } : {}),
   });
   let schemaOf: (() => Schema) | undefined;
   const hints = LmdbHintStore.open({
@@ -175,10 +202,12 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     messenger: messaging, store: storage, hints, log, ...(audit ? { auditSink: audit.write } : {}),
   }, { ...nodeSettings(config, identity, (tokens) => saveTokens(storage, identity, tokens)), views: systemViewsSource(config, connections, () => storage.stats()) });
   schemaOf = () => core.schema.current;
+  schemaNow = schemaOf;
   // Any endpoint gossip knows, not only ring members: a bootstrapping node pulls the schema before it has tokens.
   isMember = (endpoint) => endpoint === core.endpoint || core.membership.peer(endpoint) !== undefined || core.membership.gossiper.state(endpoint) !== undefined;
   await replayCommitLog(storage, core.schema.current, config);
   messaging.network.setLocator((ep) => core.membership.location(ep));
+  locate = (ep) => core.membership.location(ep);
   core.onEvent((e: EventMessage) => {
     for (const c of connections) c.sendEvent(e);
   });
@@ -189,6 +218,7 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     maxConnections: config.nativeTransportMaxConcurrentConnections, maxConnectionsPerIp: config.nativeTransportMaxConcurrentConnectionsPerIp,
   }, log);
   const tlsStats = { tlsHandshakeFailures: 0 };
+  const requestMetrics = new ClientRequestMetrics();
   const server: Server = nativeServer(config.clientTls, (socket: Socket) => {
     const ip = socket.remoteAddress ?? '';
     if (!admission.admit(ip)) {
@@ -198,17 +228,19 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     const conn = new Connection(socket, handler, {
       maxFrameBytes, idleTimeoutMs: config.nativeTransportIdleTimeoutMs, frameReadTimeoutMs: config.nativeTransportFrameReadTimeoutMs,
       onTimeout: (why) => admission.timedOut(why),
+      onRequestServed: (ms) => requestMetrics.record(ms),
     });
     connections.add(conn);
     socket.on('close', () => { connections.delete(conn); admission.release(ip); });
   }, tlsStats, log);
-  await new Promise<void>((resolve, reject) => {
+  const listenNative = (): Promise<void> => new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.nativeTransportPort, config.rpcAddress, () => {
       server.off('error', reject);
       resolve();
     });
   });
+  await listenNative();
   const stopNativeTransport = async (): Promise<void> => {
     const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
     await Promise.all([...connections].map((c) => c.close()));
@@ -217,6 +249,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
   const nodeLifecycle = new NodeLifecycle({
     stopNativeTransport,
     stopGossip: () => core.stopGossip(),
+    startNativeTransport: listenNative,
+    startGossip: () => core.resumeGossip(),
     stopMessaging: async () => {
       await core.close();
       await messaging.close();
@@ -237,18 +271,23 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
       { id: core.endpoint, address: config.broadcastAddress, hostId: identity.hostId, dataCenter: config.dataCenter, rack: config.rack,
         alive: true, loadBytes: storage.approximateSize(), tokens: membership.local.tokens, schemaVersion: schema.version,
         joining: membership.isJoining(core.endpoint), leaving: membership.isLeaving(core.endpoint) },
-      // A node that left the ring (decommissioned) is no longer listed, as in Cassandra's nodetool status.
-      ...membership.peers().filter((p) => !p.status.startsWith('LEFT')).map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
+      // A node that left the ring (decommissioned, removed, assassinated) is no longer listed, as in Cassandra's nodetool status.
+      ...membership.peers().filter((p) => !hasLeftRing(p.status)).map((p) => ({ id: p.endpoint, address: p.address, hostId: p.hostId, dataCenter: p.dataCenter, rack: p.rack,
         alive: p.alive, ...(p.load !== undefined ? { loadBytes: p.load } : {}), tokens: p.tokens, schemaVersion: p.schemaVersion,
         joining: membership.isJoining(p.endpoint), leaving: membership.isLeaving(p.endpoint) })),
     ],
     network: messaging.network,
   };
   let adminRefused = 0;
+  const localSource = localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
+      hints: () => hints.pending(), indexes: core.indexes, replicaReads: () => core.coordinator.replicaReads.snapshot(),
+      extraMetrics: () => requestMetrics.exposition(),
+      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) });
   const admin = await startAdminServer(
-    Object.assign(localAdminSource({ config, systemContext: () => core.systemContext(), storage, connections: () => connections.size, cluster: clusterView, lifecycle: nodeLifecycle,
-      hints: () => hints.pending(), indexes: core.indexes,
-      refusals: () => ({ internode: { ...messaging.stats.refusedInbound }, native: { ...admission.refused, 'tls-handshake': tlsStats.tlsHandshakeFailures }, auth: core.auth?.refusals() ?? {}, admin: { 'no-token': adminRefused } }) }), lifecycleAdmin(core)),
+    Object.assign(localSource, lifecycleAdmin(core), opsAdmin({ core, storage, lifecycle: nodeLifecycle, nowSec: () => Math.floor(nowMicros() / 1e6) }),
+      repairStateAdmin(core, localSource),
+      { snapshots: snapshotAdmin({ dataDir: config.dataDir, storage, schema: () => core.schema.current, nowMicros, log,
+        write: (ks, mutations, cl) => core.coordinator.write(ks, mutations, cl, 'SIMPLE') }) }),
     config.listenAddress, config.adminPort,
     config.adminTokenFile === undefined ? {} : { token: readAdminTokenFile(config.adminTokenFile), onRefused: () => { adminRefused++; } },
   );

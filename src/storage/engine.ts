@@ -14,7 +14,7 @@ import { LmdbStore } from './lmdb-store.ts';
 import { StorageFailureError } from './failure.ts';
 import { CommitLog, MutationTooLargeError, type CommitLogSync, type LogPosition } from './commitlog/commitlog.ts';
 import { replaySegment, type ReplayPolicy, type ReplayReport } from './commitlog/replay.ts';
-import { MutationEncoder, decodeMutation } from './mutation-codec.ts';
+import { MutationEncoder, decodeMutation, type ItemLayout } from './mutation-codec.ts';
 import { Memtable, type MemPartition, type MemWrite } from './memtable/memtable.ts';
 import { readPartition, scanPartitions } from './read-path.ts';
 import { FlushScheduler, type StorageStats, type TableMemtables } from './flush.ts';
@@ -53,6 +53,9 @@ export interface StorageOptions {
 const MIB = 1024 * 1024;
 const TRUNCATED_PREFIX = 'commitlog-truncated:';
 const SOURCE_NONE: MemPartition[] = [];
+/** Placeholders of a MemWrite until its commit log entry is encoded. */
+const NO_ENTRY = Buffer.alloc(0);
+const NO_LAYOUT: ItemLayout = { rows: [] };
 
 /** Whether an entry ending at (segment, end) lies before a position. */
 const before = (segment: number, end: number, p: LogPosition): boolean => segment < p.segment || (segment === p.segment && end <= p.offset);
@@ -144,9 +147,14 @@ export class StorageEngine {
    * whole write before anything is logged.
    */
   private putInMemtables(items: ReadonlyArray<{ table: TableDef; update: PartitionData }>, deferred = false): { writes: MemWrite[]; entry: Buffer } {
-    const keys = items.map((i) => writeKeys(i.table, i.update));
-    const { entry, layout } = this.encoder.encode(items.map((i) => ({ tableId: i.table.id, update: i.update })));
-    const writes = items.map((i, n): MemWrite => ({ update: i.update, ...keys[n]!, entry, layout: layout[n]! }));
+    // Plain loops filling objects of one shape: this runs for every write, and maps and spreads cost allocations.
+    const writes: MemWrite[] = new Array<MemWrite>(items.length);
+    for (let i = 0; i < items.length; i++) writes[i] = writeKeys(items[i]!.table, items[i]!.update);
+    const { entry, layout } = this.encoder.encode(items);
+    for (let i = 0; i < items.length; i++) {
+      writes[i]!.entry = entry;
+      writes[i]!.layout = layout[i]!;
+    }
     if (!deferred) {
       for (let i = 0; i < items.length; i++) this.applyToActive(items[i]!.table, writes[i]!);
       this.flusher.afterWrite();
@@ -301,16 +309,22 @@ export class StorageEngine {
 }
 
 /** A write's memtable keys; a key too long to store is refused before anything is logged (Cassandra's message). */
-function writeKeys(table: TableDef, update: PartitionData): { partitionKey: string; rowKeys: string[] } {
+function writeKeys(table: TableDef, update: PartitionData): MemWrite {
   const prefix = partitionPrefix(table.id, update.token, update.key);
   const tooLong = (n: number): never => {
     throw new InvalidRequestError(`Key length of ${n} is longer than maximum of ${MAX_KEY_SIZE}`);
   };
   if (prefix.length + 1 > MAX_KEY_SIZE) tooLong(prefix.length + 1);
-  const rowKeys = table.clustering.length === 0 ? update.rows.map(() => '') : update.rows.map((r) => {
-    const c = encodeClustering(table, r.clustering);
+  const rows = update.rows;
+  const rowKeys: string[] = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    if (table.clustering.length === 0) {
+      rowKeys[i] = '';
+      continue;
+    }
+    const c = encodeClustering(table, rows[i]!.clustering);
     if (prefix.length + 1 + c.length > MAX_KEY_SIZE) tooLong(prefix.length + 1 + c.length);
-    return c.toString('latin1');
-  });
-  return { partitionKey: prefix.toString('latin1', 16), rowKeys };
+    rowKeys[i] = c.toString('latin1');
+  }
+  return { update, partitionKey: prefix.toString('latin1', 16), rowKeys, entry: NO_ENTRY, layout: NO_LAYOUT };
 }

@@ -6,6 +6,7 @@
 //
 // The header carries the partition deletion, range tombstones and static row (codec.ts encodeHeader).
 import type { PartitionData } from './types.ts';
+import type { TableDef } from '../schema/model.ts';
 import { decodeHeader, decodeRow, encodeHeader, encodeRow } from './codec.ts';
 
 /** Where an item's encoded header and rows lie in the entry, as [start, end) offsets. */
@@ -47,12 +48,17 @@ export class MutationEncoder {
     return [start, this.pos];
   }
 
-  encode(items: ReadonlyArray<{ tableId: string; update: PartitionData }>): { entry: Buffer; layout: ItemLayout[] } {
+  /** UTF-8 of each table id seen, written into every entry of its table. */
+  private readonly tableIds = new Map<string, Buffer>();
+
+  encode(items: ReadonlyArray<{ table: TableDef; update: PartitionData }>): { entry: Buffer; layout: ItemLayout[] } {
     this.pos = 0;
     this.varuint(items.length);
     const layout: ItemLayout[] = [];
-    for (const { tableId, update } of items) {
-      this.bytes(Buffer.from(tableId, 'utf8'));
+    for (const { table, update } of items) {
+      let id = this.tableIds.get(table.id);
+      if (!id) this.tableIds.set(table.id, (id = Buffer.from(table.id, 'utf8')));
+      this.bytes(id);
       this.ensure(8);
       this.buf.writeBigInt64BE(update.token, this.pos);
       this.pos += 8;

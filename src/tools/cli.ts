@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerNodeCommand } from './node-command.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerNodetoolCommand } from './nodetool.ts';
+import { registerRestoreCommand } from './nodetool-snapshots.ts';
 import { registerClusterCommand } from './cluster/commands.ts';
 import { registerCqlshCommand } from './cqlsh/command.ts';
 import { registerReferenceCommand } from './reference/command.ts';
@@ -11,6 +12,7 @@ import { registerPlanCommand } from './plan/command.ts';
 import { registerDrillCommand } from './drill/command.ts';
 import { registerDeployCommand } from './deploy/command.ts';
 import { registerLabCommand } from './lab/command.ts';
+import { registerDashboardCommand } from './dashboard/command.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sibyl')
@@ -20,6 +22,7 @@ export function buildProgram(): Command {
   registerNodeCommand(program);
   registerStartCommand(program);
   registerNodetoolCommand(program);
+  registerRestoreCommand(program);
   registerClusterCommand(program);
   registerCqlshCommand(program);
   registerReferenceCommand(program);
@@ -28,6 +31,7 @@ export function buildProgram(): Command {
   registerDrillCommand(program);
   registerDeployCommand(program);
   registerLabCommand(program);
+  registerDashboardCommand(program);
   return program;
 }
 

@@ -238,6 +238,9 @@ export function formatPendingHints(entries: readonly PendingHintsEntry[]): strin
  * reads and writes; latencies are not measured, which Cassandra also prints as NaN). There are no SSTables, bloom
  * filters or caches to report.
  */
+/** Java's Double.toString for the values tablestats prints: `0.0`, `33.33`, `100.0`. */
+const javaDoubleText = (x: number): string => (Number.isInteger(x) ? `${x}.0` : `${x}`);
+
 export function formatTableStats(entries: readonly TableStatsEntry[]): string {
   const out = [`Total number of tables: ${entries.length}`, '----------------'];
   const byKs = new Map<string, TableStatsEntry[]>();
@@ -250,7 +253,8 @@ export function formatTableStats(entries: readonly TableStatsEntry[]): string {
       out.push(`\t\tTable: ${t.table}`, `\t\tMemtable cell count: ${t.memtableCellCount}`, `\t\tMemtable data size: ${t.memtableDataSizeBytes}`,
         '\t\tMemtable off heap memory used: 0', `\t\tMemtable switch count: ${t.memtableSwitchCount}`,
         `\t\tLocal read count: ${t.localReadCount}`, '\t\tLocal read latency: NaN ms', `\t\tLocal write count: ${t.localWriteCount}`,
-        '\t\tLocal write latency: NaN ms', `\t\tPending flushes: ${t.pendingFlushes}`, '');
+        '\t\tLocal write latency: NaN ms', `\t\tPending flushes: ${t.pendingFlushes}`,
+        ...(t.percentRepaired !== undefined ? [`\t\tPercent repaired: ${javaDoubleText(t.percentRepaired)}`] : []), '');
     }
     out.push('----------------');
   }

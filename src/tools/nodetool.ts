@@ -9,6 +9,10 @@ import {
   formatDescribeCluster, formatPendingHints, formatEndpoints, formatInfo, formatRing, formatStatus, formatTableStats, formatThreadPools,
 } from './nodetool-format.ts';
 import { registerLifecycleCommands } from './nodetool-lifecycle.ts';
+import { registerMembershipCommands } from './nodetool-membership.ts';
+import { registerOpsCommands } from './nodetool-ops.ts';
+import { registerSnapshotCommands } from './nodetool-snapshots.ts';
+import { registerRepairAdminCommands } from './nodetool-repair-admin.ts';
 
 export interface Target {
   host: string;
@@ -216,6 +220,10 @@ export function registerNodetoolCommand(program: Command): void {
       if (!out.finished) process.exitCode = 1;
     });
   registerLifecycleCommands(nt);
+  registerMembershipCommands(nt);
+  registerOpsCommands(nt);
+  registerSnapshotCommands(nt);
+  registerRepairAdminCommands(nt);
 
   withConn(nt.command('drain'))
     .description('Drain the node (stop accepting writes and flush all tables)')

@@ -75,7 +75,8 @@ async function start(o: StartOptions): Promise<void> {
   const runtime = await cliCommand();
   watch(startNodes(m, m.nodes, false, runtime));
   try {
-    await waitReady(m.nodes, { timeoutMs: o.timeout * 1000, progress: progressReporter('starting'), alive: (n) => stopping || nodeAlive(n) });
+    const progress = await progressReporter('starting', m.nodes.length);
+    await waitReady(m.nodes, { timeoutMs: o.timeout * 1000, progress: progress.report, alive: (n) => stopping || nodeAlive(n) }).finally(progress.done);
     if (stopping) return;
     if (o.ilb === true) {
       watch(startIlbs(m, undefined, false, runtime));

@@ -55,10 +55,12 @@ export class ViewStore implements ReplicaStore {
   /** The tail of the writes in flight per base partition: each write waits for the one before it. */
   private readonly locks = new Map<string, Promise<void>>();
   readonly indexScan?: ReplicaStore['indexScan'];
+  readonly annScan?: ReplicaStore['annScan'];
 
   constructor(private readonly o: ViewStoreOptions) {
     const inner = o.inner;
     if (inner.indexScan) this.indexScan = (...args) => inner.indexScan!(...args);
+    if (inner.annScan) this.annScan = (...args) => inner.annScan!(...args);
   }
 
   /** The table as this node's schema has it now (views created since the caller compiled its plan count). */
@@ -68,6 +70,8 @@ export class ViewStore implements ReplicaStore {
   }
 
   apply(table: TableDef, update: PartitionData): Promise<void> {
+    // The common case, a table without views, goes straight through: no item array, no async frame of its own.
+    if (!hasViews(this.o.schema(), this.current(table))) return this.o.inner.apply(table, update);
     return this.applyMany([{ table, update }]);
   }
 

@@ -137,8 +137,11 @@ describe('parseTypeRef', () => {
   });
 
   it('rejects malformed types with SyntaxError', () => {
-    for (const bad of ['', 'map<int>', 'list<int', 'frozen<int>', 'int int', "'org.Custom'", 'list', 'tuple<>']) {
+    for (const bad of ['', 'map<int>', 'list<int', 'frozen<int>', 'int int', 'list', 'tuple<>']) {
       assert.throws(() => parseTypeRef(bad), (e: Error) => e.constructor.name === 'SyntaxError' && /^line /.test(e.message), bad);
     }
+    // A custom type naming no marshal class: Cassandra's TypeParser message, without a position.
+    assert.throws(() => parseTypeRef("'org.Custom'"), (e: Error) => e.constructor.name === 'SyntaxError'
+      && e.message === "Error setting type org.Custom: Unable to find abstract-type class 'org.Custom'");
   });
 });

@@ -33,3 +33,26 @@ export function makeCerts(dir: string, ip: string): TestCerts {
     clientKeyPem: readFileSync(join(dir, 'client.key'), 'utf8'), clientCertPem: readFileSync(join(dir, 'client.pem'), 'utf8'),
   };
 }
+
+export interface ClusterCerts {
+  caPath: string;
+  caPem: string;
+  /** Per node address: a PEM keystore (key + certificate) good for both ends of a TLS connection. */
+  keystores: Map<string, string>;
+}
+
+/** A cluster CA and one certificate per node (serverAuth and clientAuth: a node both accepts and connects). */
+export function makeClusterCerts(dir: string, ips: string[], caName = 'sibyl-test-cluster-ca'): ClusterCerts {
+  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', `/CN=${caName}`]);
+  const keystores = new Map<string, string>();
+  for (const ip of ips) {
+    const name = `node-${ip}`;
+    openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${ip}`]);
+    writeFileSync(join(dir, `${name}.ext`), `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth,clientAuth\n`);
+    openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`]);
+    const path = join(dir, `${name}-keystore.pem`);
+    writeFileSync(path, readFileSync(join(dir, `${name}.key`), 'utf8') + readFileSync(join(dir, `${name}.pem`), 'utf8'));
+    keystores.set(ip, path);
+  }
+  return { caPath: join(dir, 'ca.pem'), caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'), keystores };
+}

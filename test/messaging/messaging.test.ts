@@ -97,6 +97,20 @@ test('per-link ordering: 5,000 one-way messages arrive in send order', async () 
   assert.deepEqual(seen, Array.from({ length: 5_000 }, (_, i) => i));
 });
 
+test('resetConnection drops the live link; the next message opens a fresh connection that works', async () => {
+  b.register('ping', () => 'pong');
+  assert.equal(await a.request(b.self, 'ping', null, 2_000), 'pong');
+  assert.ok(a.isConnected(b.self));
+  const inboundBefore = (b as unknown as { inbound: Set<unknown> }).inbound.size;
+  a.resetConnection(b.self);
+  assert.equal(a.isConnected(b.self), false);
+  assert.equal(await a.request(b.self, 'ping', null, 2_000), 'pong');
+  assert.ok(a.isConnected(b.self));
+  // The old inbound socket at b sees the close: b holds as many inbound connections as before, not one more.
+  await until(() => (b as unknown as { inbound: Set<unknown> }).inbound.size <= inboundBefore);
+  a.resetConnection('127.0.20.9:7000');
+});
+
 test('the gossip Transport adapter sends and receives over one verb', async () => {
   const ta = a.transport<{ kind: string }>('gossip');
   const tb = b.transport<{ kind: string }>('gossip');

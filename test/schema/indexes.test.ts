@@ -3,12 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, InvalidRequestError, SyntaxError, UnauthorizedError } from '../../src/model/errors.ts';
-import { deserializeSchema, emptySchema, serializeSchema } from '../../src/schema/registry.ts';
+import { applyDdl, deserializeSchema, emptySchema, serializeSchema } from '../../src/schema/registry.ts';
 import type { Schema } from '../../src/schema/model.ts';
 import { describe } from '../../src/schema/describe.ts';
 import { systemRows } from '../../src/schema/system_tables.ts';
 import { withSystemKeyspaces } from '../../src/schema/system_defs.ts';
-import { apply, build, parse } from './helpers.ts';
+import { apply, build, ddl, deterministic, parse } from './helpers.ts';
 
 const BASE = [
   "CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}",
@@ -137,4 +137,20 @@ test('system_schema.indexes rows, DESCRIBE, and a persisted round trip', () => {
   assert.deepEqual(back.keyspaces.get('ks')!.tables.get('t')!.indexes, s.keyspaces.get('ks')!.tables.get('t')!.indexes);
   // A schema without indexes serializes as it did before indexes existed (its version is unchanged).
   assert.equal(JSON.stringify(serializeSchema(emptySchema())).includes('indexes'), false);
+});
+
+test("vector graph options: refused without SAI_VECTOR_ALLOW_CUSTOM_PARAMETERS, then checked as Cassandra's IndexWriterConfig", () => {
+  const s = schemaWith('CREATE TABLE ks.vt (k int PRIMARY KEY, e vector<float, 2>, n int)');
+  const on = (opts: string): string => `CREATE CUSTOM INDEX ON vt (e) USING 'StorageAttachedIndex' WITH OPTIONS = {${opts}}`;
+  refuses(s, on("'maximum_node_connections': '8'"), InvalidRequestError, 'Maximum node connections cannot be set without enabling SAI_VECTOR_ALLOW_CUSTOM_PARAMETERS');
+  refuses(s, on("'construction_beam_width': '50'"), InvalidRequestError, 'Construction beam width cannot be set without enabling SAI_VECTOR_ALLOW_CUSTOM_PARAMETERS');
+  refuses(s, on("'optimize_for': 'speed'"), InvalidRequestError, "optimize_for 'SPEED' was not recognized for index null. Valid values are: LATENCY, RECALL");
+  refuses(s, "CREATE CUSTOM INDEX ON vt (n) USING 'StorageAttachedIndex' WITH OPTIONS = {'maximum_node_connections': '8'}", InvalidRequestError, 'CQL type int cannot have vector options');
+  const allowed = (cql: string) => applyDdl(s, ddl(cql), 'ks', { ...deterministic, saiVectorAllowCustomParameters: true });
+  const refusedAllowed = (opts: string, message: string): void => assert.throws(() => allowed(on(opts)), (e: unknown) => e instanceof InvalidRequestError && e.message === message);
+  refusedAllowed("'maximum_node_connections': 'x'", 'Maximum number of connections x is not a valid integer for index null');
+  refusedAllowed("'maximum_node_connections': '513'", 'Maximum number of connections for index null cannot be <= 0 or > 512, was 513');
+  refusedAllowed("'construction_beam_width': '0'", 'Construction beam width for index null cannot be <= 0 or > 3200, was 0');
+  const ok = allowed(on("'maximum_node_connections': '8', 'construction_beam_width': '50', 'optimize_for': 'recall'")).schema;
+  assert.equal(ok.keyspaces.get('ks')!.tables.get('vt')!.indexes![0]!.options.maximum_node_connections, '8');
 });

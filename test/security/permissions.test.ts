@@ -54,6 +54,11 @@ test('CassandraAuthorizer: grants, revokes, listings and Unauthorized on every k
   assert.equal((await app.execute('SELECT * FROM app_ks.t')).rowLength, 1);
   await app.execute("INSERT INTO app_ks.t (k, v) VALUES (2, 'two')");
   assert.equal((await app.execute('SELECT release_version FROM system.local')).rowLength, 1, 'system tables stay readable');
+  // Cassandra 5.0's READABLE_SYSTEM_RESOURCES: system.local/peers/peers_v2, system_schema, system_virtual_schema; the
+  // rest of system needs a grant. DESCRIBE needs none.
+  for (const t of ['system.peers', 'system.peers_v2', 'system_schema.tables', 'system_virtual_schema.tables']) await app.execute(`SELECT * FROM ${t}`);
+  await unauthorized(app.execute('SELECT * FROM system.size_estimates'), 'User app has no SELECT permission on <table system.size_estimates> or any of its parents');
+  assert.ok((await app.execute('DESCRIBE KEYSPACE other')).rowLength >= 2, 'DESCRIBE needs no permission');
   await unauthorized(app.execute('SELECT * FROM other.t'), 'User app has no SELECT permission on <table other.t> or any of its parents');
   await unauthorized(app.execute("INSERT INTO other.t (k, v) VALUES (3, 'x')"), 'User app has no MODIFY permission on <table other.t> or any of its parents');
   await unauthorized(app.execute('SELECT * FROM other.t WHERE k = ?', [1], { prepare: true }), 'User app has no SELECT permission on <table other.t> or any of its parents');

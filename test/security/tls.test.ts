@@ -106,3 +106,14 @@ test('optional TLS serves both; require_client_auth wants a client certificate',
   await connected(withCert, 5);
   assert.equal((await withCert.execute('SELECT release_version FROM system.local')).rowLength, 1);
 });
+
+test('optional TLS with require_client_auth: a client certificate from another CA is refused (127.0.80.10)', { timeout: 120_000 }, async () => {
+  const address = '127.0.80.10';
+  const certs = makeCerts(mkdtempSync(join(dir, 'd-')), address);
+  const foreign = makeCerts(mkdtempSync(join(dir, 'e-')), address);
+  await startNodeProcess({ address, logLevel: 'warn', config: nodeConfig({ clientEncryptionOptions: tlsConfig(certs, { optional: true, require_client_auth: true }) }) });
+  await assert.rejects(connected(client(address, { ca: [certs.caPem], key: foreign.clientKeyPem, cert: foreign.clientCertPem })));
+  const ours = client(address, { ca: [certs.caPem], key: certs.clientKeyPem, cert: certs.clientCertPem });
+  await connected(ours, 5);
+  assert.equal((await ours.execute('SELECT release_version FROM system.local')).rowLength, 1);
+});

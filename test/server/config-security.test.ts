@@ -72,9 +72,9 @@ const REFUSED: Array<{ yaml: string; key: string; message: RegExp }> = [
   { yaml: 'client_encryption_options:\n  enabled: false\n  optional: true\n', key: 'client_encryption_options.keystore', message: /the path of a PEM file/ },
   { yaml: 'client_encryption_options:\n  enabled: "true"\n', key: 'client_encryption_options.keystore', message: /the path of a PEM file/ },
   { yaml: 'client_encryption_options:\n  require_endpoint_verification: true\n', key: 'client_encryption_options.require_endpoint_verification', message: /not supported yet/ },
-  { yaml: 'server_encryption_options:\n  internode_encryption: all\n', key: 'server_encryption_options.internode_encryption', message: /all is not supported yet .*between nodes/ },
-  { yaml: 'server_encryption_options:\n  internode_encryption: dc\n', key: 'server_encryption_options.internode_encryption', message: /dc is not supported yet/ },
-  { yaml: 'server_encryption_options:\n  internode_encryption: none\n  optional: true\n', key: 'server_encryption_options.optional', message: /not supported yet/ },
+  { yaml: 'server_encryption_options:\n  internode_encryption: all\n', key: 'server_encryption_options.keystore', message: /the path of a PEM file/ },
+  { yaml: 'server_encryption_options:\n  internode_encryption: dc\n  keystore: conf/.keystore\n', key: 'server_encryption_options.keystore', message: /conf\/\.keystore cannot be read/ },
+  { yaml: 'server_encryption_options:\n  require_endpoint_verification: true\n', key: 'server_encryption_options.require_endpoint_verification', message: /not supported yet/ },
   { yaml: 'server_encryption_options:\n  enabled: true\n', key: 'server_encryption_options.enabled', message: /not supported yet/ },
   { yaml: 'server_encryption_options:\n  legacy_ssl_storage_port_enabled: true\n', key: 'server_encryption_options.legacy_ssl_storage_port_enabled', message: /not supported yet/ },
   { yaml: 'server_encryption_options:\n  internode_encryption: sometimes\n', key: 'server_encryption_options.internode_encryption', message: /must be none, dc, rack or all/ },
@@ -134,7 +134,7 @@ describe('a node with security settings it cannot honour does not start', { time
     const base = readFileSync(node.configPath, 'utf8');
     const refused: Array<[string, string]> = [
       ['native_transport_port_ssl: 9142\n', 'native_transport_port_ssl'],
-      ['server_encryption_options:\n  internode_encryption: all\n', 'server_encryption_options.internode_encryption'],
+      ['server_encryption_options:\n  legacy_ssl_storage_port_enabled: true\n', 'server_encryption_options.legacy_ssl_storage_port_enabled'],
       ['network_authorizer: CassandraNetworkAuthorizer\n', 'network_authorizer'],
       ['transparent_data_encryption_options:\n  enabled: true\n', 'transparent_data_encryption_options.enabled'],
     ];

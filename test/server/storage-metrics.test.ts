@@ -1,5 +1,6 @@
 // The write path's numbers on a real node (127.0.25.1): `nodetool tablestats` and `tpstats` in Cassandra's shapes,
-// and the commit log and memtable gauges on /metrics, before and after a flush.
+// and the commit log and memtable gauges on /metrics, before and after a flush; the client request counter and latency
+// histogram.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { types, type Client } from 'cassandra-driver';
@@ -54,6 +55,12 @@ test('tablestats, tpstats and /metrics report memtables, flushes and the commit 
   assert.ok(await metric('sibyl_commitlog_total_bytes') > 500 * 20, 'the writes are in the commit log');
   assert.equal(await metric('sibyl_table_writes{keyspace="m",table="t"}'), 500);
   assert.ok(await metric('sibyl_memtable_bytes') > 0);
+  // Client requests and their latency (server/request-metrics.ts, read by the dashboard): the 500 INSERTs at least,
+  // each one in the histogram once.
+  const requests = await metric('sibyl_client_requests_total');
+  assert.ok(requests >= 500, `${requests} requests counted`);
+  assert.equal(await metric('sibyl_client_request_latency_seconds_count'), requests);
+  assert.ok(await metric('sibyl_client_request_latency_seconds_bucket{le="10"}') <= requests, 'buckets are cumulative');
 
   await nodetool('flush');
   const afterFlush = await nodetool('tablestats', 'm');

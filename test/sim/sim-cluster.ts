@@ -160,13 +160,15 @@ export interface SimNode extends SimNodeSpec {
   readonly tokens: bigint[];
   /** Starts without tokens and bootstraps (auto_bootstrap) the first time. */
   bootstrap?: boolean;
+  /** replace_address_first_boot: the address of the dead node this one replaces when it bootstraps. */
+  replace?: string;
   readonly store: SimNodeStore;
   readonly hints: MemoryHintStore;
   core: NodeCore | undefined;
   incarnation: number;
 }
 
-export type CqlOutcome = { ok: true; result: ResultMessage } | { ok: false; error: Error };
+export type CqlOutcome = { ok: true; result: ResultMessage; warnings?: string[] } | { ok: false; error: Error };
 
 export interface SimClusterOptions {
   seed: number;
@@ -222,11 +224,11 @@ export class SimCluster {
    * A node that was not in the cluster at the start (not started): with `bootstrap` it has no tokens and bootstraps
    * into the running cluster when started; without, it gets tokens from the allocator at once (auto_bootstrap: false).
    */
-  addNode(spec: SimNodeSpec, opts: { bootstrap: boolean }): SimNode {
+  addNode(spec: SimNodeSpec, opts: { bootstrap: boolean; replace?: string }): SimNode {
     const ring: RingEndpoint[] = this.nodes.filter((n) => n.tokens.length > 0)
       .map((n) => ({ id: n.endpoint, address: n.endpoint.split(':')[0]!, dc: n.dc, rack: n.rack, tokens: n.tokens }));
     const tokens = opts.bootstrap ? [] : allocateTokens(this.o.vnodes ?? 8, ring, () => this.random.next(), spec.dc);
-    const node: SimNode = { ...spec, tokens, bootstrap: opts.bootstrap, store: new SimNodeStore(this.sched), core: undefined, incarnation: 0,
+    const node: SimNode = { ...spec, tokens, bootstrap: opts.bootstrap, ...(opts.replace !== undefined ? { replace: opts.replace } : {}), store: new SimNodeStore(this.sched), core: undefined, incarnation: 0,
       hints: new MemoryHintStore(this.sched, { maxHintWindowMs: 3 * 3600_000, maxBytesPerTarget: 1 << 30, maxCountPerTarget: 1_000_000 }) };
     this.nodes.push(node);
     return node;
@@ -273,7 +275,10 @@ export class SimCluster {
       rpcAddress: n.endpoint.split(':')[0]!, nativePort: 9042, writeTimeoutMs: 2000, readTimeoutMs: 5000,
       maxHintWindowMs: 3 * 3600_000, hintThrottleBytesPerSec: 0, ...this.o.settings,
       ...(n.bootstrap && n.tokens.length === 0 ? {
-        bootstrap: { numTokens: this.o.vnodes ?? 8, ringDelayMs: 5000, saveTokens: async (t: string[]) => { n.tokens.push(...t.map(BigInt)); } },
+        bootstrap: {
+          numTokens: this.o.vnodes ?? 8, ringDelayMs: 5000, saveTokens: async (t: string[]) => { n.tokens.push(...t.map(BigInt)); },
+          ...(n.replace !== undefined ? { replaceAddress: n.replace } : {}),
+        },
       } : {}),
     }).finally(() => this.booting.delete(n));
     core.start();
@@ -342,7 +347,9 @@ export class SimCluster {
     const state: ConnectionState = { started: true, session: {}, events: new Set() };
     const params = { consistency, values: opts.values ?? [], skipMetadata: false, serialConsistency: opts.serial };
     return core.handler.handle(state, { opcode: Opcode.QUERY, query, params }).then(
-      (res): CqlOutcome => (res.opcode === Opcode.RESULT ? { ok: true, result: res.result } : { ok: false, error: new Error(`unexpected ${res.opcode}`) }),
+      (res): CqlOutcome => (res.opcode === Opcode.RESULT
+        ? { ok: true, result: res.result, ...('warnings' in res && res.warnings ? { warnings: res.warnings } : {}) }
+        : { ok: false, error: new Error(`unexpected ${res.opcode}`) }),
       (error: unknown): CqlOutcome => ({ ok: false, error: error instanceof Error ? error : new Error(String(error)) }),
     );
   }

@@ -3,15 +3,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SortedMap } from '../../src/storage/memtable/sorted-map.ts';
+import { SortedMap, head } from '../../src/storage/memtable/sorted-map.ts';
 
 type Op = { kind: 'set'; k: string; v: number } | { kind: 'del'; k: string };
 
-const key = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '\u0000', '\u00ff', 'z'), minLength: 0, maxLength: 4 });
-const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('set' as const), k: key, v: fc.integer() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('del' as const), k: key }) },
+const unit = fc.constantFrom('a', 'b', 'c', '\u0000', '\u00ff', 'z');
+const key = fc.string({ unit, minLength: 0, maxLength: 4 });
+// Keys around and past the six code units a node compares as a number (sorted-map.ts head): equal heads, prefixes.
+const longKey = fc.oneof(fc.string({ unit, minLength: 5, maxLength: 9 }), fc.string({ unit: fc.constantFrom('a', '\u0000'), maxLength: 8 }));
+const opOf = (k: fc.Arbitrary<string>): fc.Arbitrary<Op> => fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('set' as const), k, v: fc.integer() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('del' as const), k }) },
 );
+const op = opOf(key);
 
 function collect(c: { done: boolean; key: string; value: number | undefined; advance(): void }): Array<[string, number]> {
   const out: Array<[string, number]> = [];
@@ -19,8 +23,7 @@ function collect(c: { done: boolean; key: string; value: number | undefined; adv
   return out;
 }
 
-test('SortedMap behaves like a sorted array (fast-check, seed printed on failure)', () => {
-  fc.assert(fc.property(fc.array(op, { maxLength: 600 }), key, fc.option(key), fc.option(key), (ops, probe, lo, hi) => {
+const sameAsSortedArray = (ops: Op[], probe: string, lo: string | null, hi: string | null): void => {
     const m = new SortedMap<number>();
     const model = new Map<string, number>();
     for (const o of ops) {
@@ -40,7 +43,23 @@ test('SortedMap behaves like a sorted array (fast-check, seed printed on failure
     const inRange = sorted.filter(([k]) => (l === undefined || k >= l) && (h === undefined || k < h));
     assert.deepEqual(collect(m.ascending(l, h)), inRange);
     assert.deepEqual(collect(m.descending(l, h)), [...inRange].reverse());
-  }), { seed: 20260417, numRuns: 300 });
+};
+
+test('SortedMap behaves like a sorted array (fast-check, seed printed on failure)', () => {
+  fc.assert(fc.property(fc.array(op, { maxLength: 600 }), key, fc.option(key), fc.option(key), sameAsSortedArray), { seed: 20260417, numRuns: 300 });
+});
+
+test('SortedMap orders keys longer than the compared head, and keys with equal heads (fast-check)', () => {
+  fc.assert(fc.property(fc.array(opOf(longKey), { maxLength: 600 }), longKey, fc.option(longKey), fc.option(longKey), sameAsSortedArray),
+    { seed: 20261203, numRuns: 300 });
+});
+
+test('head orders keys as the strings do, shorter keys padded', () => {
+  const keys = ['', '\u0000', 'a', 'a\u0000', 'ab', 'abcdef', 'abcdef\u0000', 'abcdeg', '\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff\u00ff'];
+  for (let i = 0; i < keys.length; i++) {
+    for (let j = i + 1; j < keys.length; j++) assert.ok(head(keys[i]!) <= head(keys[j]!), `${JSON.stringify(keys[i])} ${JSON.stringify(keys[j])}`);
+  }
+  assert.equal(head('abcdef'), head('abcdef\u0000'));
 });
 
 test('SortedMap keeps order across many splits', () => {

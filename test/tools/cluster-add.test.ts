@@ -10,6 +10,7 @@ import { Client, policies, types } from 'cassandra-driver';
 import type { ClusterManifest } from '../../src/tools/cluster/manifest.ts';
 import type { StatusReport } from '../../src/server/admin-types.ts';
 import { adminCall } from '../../src/tools/admin-client.ts';
+import { ADMIN_TOKEN_FILE } from '../../src/server/admin-token.ts';
 import { runCli } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'sibyl-cluster-add-'));
@@ -80,6 +81,8 @@ test('cluster add bootstraps a node into a running launcher cluster; --no-bootst
   assert.equal(after5.nodes.filter((n) => n.state === 'UN').length, 5);
   const netstats = await runCli(['nodetool', '-h', '127.0.62.5', 'netstats']);
   assert.match(netstats.stdout, /^Mode: NORMAL\n/);
-  const rebuild = await runCli(['nodetool', '-h', '127.0.62.5', 'rebuild']);
+  // An added node requires the cluster's admin token like the others (it used to be left without one).
+  await assert.rejects(adminCall('127.0.62.5', 7199, '/rebuild', { method: 'POST', token: 'wrong' }));
+  const rebuild = await runCli(['nodetool', '-h', '127.0.62.5', 'rebuild'], { env: { ...ENV, SIBYL_ADMIN_TOKEN_FILE: join(dir, ADMIN_TOKEN_FILE) } });
   assert.equal(rebuild.code, 0, rebuild.stderr);
 });

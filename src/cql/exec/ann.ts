@@ -1,12 +1,14 @@
 // `ORDER BY v ANN OF [...] LIMIT k`: the k rows whose vector is most similar to the given one, by the similarity
 // function of the column's SAI index (cosine unless its similarity_function says otherwise), with Cassandra
-// 5.0.9's refusals. The engine is BRUTE FORCE: every row the WHERE clause selects (through other indexes, a
-// partition key, or a full scan) is read and scored, and the best k kept — exact, and linear in the rows read; an
-// approximate graph index (HNSW) would replace the scoring pass, not the semantics.
+// 5.0.9's refusals. Without other restrictions the replicas' HNSW graphs (index/vectors.ts) give the candidates:
+// each replica its k closest, which the coordinator scores again and merges. With restrictions (other indexes, a
+// partition key, a token range) every row the WHERE clause selects is read and scored, and the best k kept — exact,
+// and linear in the rows read.
 import type { SelectStatement } from '../../model/ast.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
 import { typeToCql, type CqlType } from '../../model/types.ts';
-import type { TableDef } from '../../schema/model.ts';
+import type { IndexDef, TableDef } from '../../schema/model.ts';
+import type { IndexQuery } from '../../index/types.ts';
 import { indexTarget, isSai } from '../../schema/indexes.ts';
 import { floatVector } from '../../model/values/vector.ts';
 import { similarity, type SimilarityFunction } from '../../model/values/similarity.ts';
@@ -24,6 +26,13 @@ export const MAX_TOP_K = 1000;
 
 export interface AnnOrdering {
   column: string;
+  /** The SAI index ordering by this column. */
+  index: IndexDef;
+  /**
+   * Whether the replicas' vector graphs can answer: no other restriction (the graph knows nothing of them), no
+   * DISTINCT or PER PARTITION LIMIT, and a regular column (the graph keeps one vector per row).
+   */
+  byGraph: boolean;
   /** The query vector, as numbers. */
   target: (ctx: BindContext) => Float64Array;
   fn: SimilarityFunction;
@@ -50,8 +59,9 @@ export function compileAnn(table: TableDef, stmt: SelectStatement, markers: Mark
   if (stmt.limit === undefined) throw ire('Top-K queries must have a limit specified and the limit must be less than the query page size');
   const term = compileTerm(o.ann!, { keyspace: table.keyspace, table: table.name, name: col.name, type: t }, markers);
   const fn = (index.options.similarity_function?.toUpperCase() ?? 'COSINE') as SimilarityFunction;
+  const byGraph = stmt.where.length === 0 && !stmt.distinct && stmt.perPartitionLimit === undefined && col.kind === 'regular';
   return {
-    column: col.name, fn,
+    column: col.name, fn, index, byGraph,
     target: (ctx) => {
       const v = term(ctx);
       if (!Buffer.isBuffer(v)) throw ire(`Unsupported null value for column ${col.name}`);
@@ -100,11 +110,19 @@ function keepBest(table: TableDef, ann: AnnOrdering, target: Float64Array, best:
 /** The pages a SELECT reads (restrictions and other indexes applied); SelectRun.page in select-page.ts. */
 export interface RowSource {
   page(limits: Limits, state: PagingState | undefined): Promise<{ sources: SourceRow[]; next?: PagingState }>;
+  /** Candidate rows from the replicas' vector graphs; undefined where there are none, or while one is built. */
+  annCandidates(query: IndexQuery, target: number[], k: number): Promise<SourceRow[] | undefined> | undefined;
 }
 
-/** Reads every selected row a thousand at a time and keeps the `limits.limit` most similar to the target. */
+/**
+ * The `limits.limit` rows most similar to the target: from the replicas' HNSW graphs when the query allows it (each
+ * replica's k best, scored again here), else by reading every selected row a thousand at a time and scoring it.
+ */
 export async function annRows(run: RowSource, table: TableDef, ann: AnnOrdering, limits: Limits, ctx: BindContext): Promise<SourceRow[]> {
   const target = ann.target(ctx);
+  const query: IndexQuery = { index: ann.index.name, indexId: ann.index.id, def: ann.index };
+  const candidates = ann.byGraph ? await run.annCandidates(query, [...target], limits.limit) : undefined;
+  if (candidates) return keepBest(table, ann, target, [], candidates, limits.limit).map((s) => s.row);
   let best: Scored[] = [];
   let state: PagingState | undefined;
   for (let round = 0; round < Number.MAX_SAFE_INTEGER; round++) {

@@ -20,6 +20,7 @@ import { checkBatchSize, DEFAULT_BATCH_FAIL_BYTES } from './batch-size.ts';
 import { batchWarnings, DEFAULT_WARN_THRESHOLDS } from './client-warnings.ts';
 import { functionDdlPlan } from './functions-ddl.ts';
 import { keyspaceDdlPlan } from './keyspace-warnings.ts';
+import { vectorWarningDdlPlan } from './vector-warning.ts';
 import { withFunctionSchema } from './selection-udf.ts';
 import type { Mutation } from '../../coordinator/coordinator.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
@@ -78,6 +79,9 @@ function compileStatement(parsed: ParsedStatement, schema: Schema, session: Sess
     case 'create_keyspace':
     case 'alter_keyspace':
       return keyspaceDdlPlan(stmt);
+    case 'create_index':
+    case 'alter_table':
+      return vectorWarningDdlPlan(stmt);
     case 'create_function':
     case 'drop_function':
     case 'create_aggregate':

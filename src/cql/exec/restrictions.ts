@@ -263,6 +263,9 @@ export function compileWhere(table: TableDef, where: Relation[], markers: Marker
   const analysis = analyzeClustering(table, clusteringEntries, allowFiltering);
   out.clustering = analysis.restrictions;
   out.filteringError = analysis.filteringError;
+  // A clustering restriction without the whole partition key reads every partition's rows (StatementRestrictions:
+  // clustering restrictions on a range query need filtering) unless an index answers it (planIndexes below).
+  if (clusteringEntries.length > 0 && !out.partitionKeys && !virtual) out.needsFiltering = true;
   for (const e of analysis.filterEntries) {
     const check = entryPredicate(e);
     out.filters.push((row, ctx) => check((cols) => cols.map((c) => row(c.name)), ctx));

@@ -25,7 +25,7 @@ import { cellsOf, compareClusteringOf, partitionKeyBytes, rowValues, splitPartit
 import { checkPartitionKeySize } from './clustering.ts';
 import { virtualRows } from './virtual.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
-import type { IndexScanRange } from '../../index/types.ts';
+import type { IndexQuery, IndexScanRange } from '../../index/types.ts';
 import { emptyCells } from '../../storage/types.ts';
 
 export interface Limits {
@@ -165,6 +165,15 @@ export class SelectRun {
     if (!filter) return Promise.resolve([]);
     return this.env.coordinator.read(this.ks, this.table, ref.key, ref.token, filter, this.cl, this.nowSec)
       .then((p) => (p ? this.partitionRows(p, after) : []));
+  }
+
+  /** ANN candidates from the replicas' vector graphs (coordinator.annScan), or undefined without graphs. */
+  annCandidates(query: IndexQuery, target: number[], k: number): Promise<SourceRow[] | undefined> | undefined {
+    const c = this.env.coordinator;
+    if (!c.annScan || !c.annByGraph) return undefined;
+    const filter = this.filterFor(undefined, Infinity) ?? {};
+    return c.annScan(this.ks, this.table, query, target, k, filter, this.cl, this.nowSec)
+      .then((parts) => parts?.flatMap((p) => this.partitionRows(p, undefined)));
   }
 
   page(limits: Limits, state: PagingState | undefined): Promise<PageResult> {

@@ -20,6 +20,6 @@ const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }
 
 /** CRC-32 of buf[start, end). */
 export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
-  if (native !== undefined && end - start > 16) return native(buf.subarray(start, end)) >>> 0;
+  if (native !== undefined && end - start > 16) return native(start === 0 && end === buf.length ? buf : buf.subarray(start, end)) >>> 0;
   return crc32Js(buf, start, end);
 }

@@ -32,6 +32,7 @@ export interface MemWrite {
   partitionKey: string;
   /** latin1 of each row's encoded clustering ('' without clustering columns). */
   rowKeys: string[];
+  /** Set once the write's commit log entry is encoded. */
   entry: Buffer;
   layout: ItemLayout;
 }

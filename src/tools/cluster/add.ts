@@ -3,7 +3,10 @@
 // with the allocator once it has learnt the ring, and streams its ranges before it serves (node/node-core.ts,
 // bootstrap/); with --no-bootstrap it joins at once with tokens the allocator picks here from the live ring, as a
 // node of a new data centre does before `nodetool rebuild`.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ADMIN_TOKEN_FILE } from '../../server/admin-token.ts';
+import { secureNodeSettings } from './secure.ts';
 import type { StatusReport } from '../../server/admin-types.ts';
 import { writeConfigFiles } from '../../server/config.ts';
 import { allocateTokensForReplication } from '../../cluster/token-allocation.ts';
@@ -17,6 +20,8 @@ export interface AddOptions {
   rack: string;
   address?: string;
   bootstrap: boolean;
+  /** replace_address_first_boot: the dead node (its address) whose tokens and data the new node takes. */
+  replace?: string;
 }
 
 const NATIVE_PORT = 9042;
@@ -47,12 +52,17 @@ export async function addNodeToManifest(m: ClusterManifest, o: AddOptions): Prom
   if (m.nodes.some((n) => n.address === address)) throw new Error(`${address} is already a node of '${m.clusterName}'`);
   const name = `node${m.nodes.length + 1}`;
   const home = join(m.dir, name);
+  if (o.replace !== undefined && !o.bootstrap) throw new Error('--replace streams the dead node\'s data: it cannot be combined with --no-bootstrap');
   const initialTokens = o.bootstrap ? [] : await allocateFromLiveRing(m, { id: address, address, dc: o.dc, rack: o.rack });
   const configPath = writeConfigFiles(join(home, 'conf'), {
     clusterName: m.clusterName, numTokens: m.topology.vnodes, initialTokens, autoBootstrap: o.bootstrap,
+    ...(o.replace !== undefined ? { replaceAddressFirstBoot: o.replace } : {}),
     listenAddress: address, rpcAddress: address, nativeTransportPort: NATIVE_PORT, adminPort: ADMIN_PORT,
     seeds: m.topology.seeds, endpointSnitch: m.topology.snitch, dataCenter: o.dc, rack: o.rack,
     dataDir: join(home, 'data'), hintsDirectory: join(home, 'hints'),
+    // The cluster's admin token and, for a --secure cluster, a certificate from its CA and the same lock-down.
+    ...(existsSync(join(m.dir, ADMIN_TOKEN_FILE)) ? { adminTokenFile: join(m.dir, ADMIN_TOKEN_FILE) } : {}),
+    ...(m.topology.secure !== undefined ? secureNodeSettings(m.dir, m.clusterName, [{ name, address }], m.topology.datacenters.flatMap((d) => (d.ilb !== undefined ? [d.ilb] : []))).get(address) : {}),
   });
   const node: ManifestNode = {
     name, address, dataCenter: o.dc, rack: o.rack, seed: false, configPath, logPath: join(home, 'logs', 'system.log'),

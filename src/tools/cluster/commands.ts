@@ -1,7 +1,9 @@
 // `sibyl cluster …`: a ccm-like launcher for local clusters on loopback addresses — up, status, down, remove, and
 // stop/start/kill of a node, a rack or a data centre for outage drills.
+import { setUpSecureRoles, TLS_DIR } from './secure.ts';
+import { CA_CERT_FILE } from './certs.ts';
 import { readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { cliCommand } from '../bundle.ts';
 import { formatStatus } from '../nodetool-format.ts';
@@ -12,6 +14,7 @@ import {
 } from './launch.ts';
 import { existsManifest, findClusterDir, readManifest, selectNodes, writeManifest, type ClusterManifest, type ManifestNode } from './manifest.ts';
 import { stopProcesses } from './processes.ts';
+import { ttyProgress } from '../progress.ts';
 import { waitReady } from './ready.ts';
 import { countTopology, parseTopologyYaml, presetTopology, PRESETS, type ClusterTopology, type PresetOptions } from './topology.ts';
 
@@ -28,6 +31,8 @@ export interface UpOptions {
   latencyDc?: number;
   latencyRack?: number;
   timeout: number;
+  secure?: boolean;
+  appKeyspace?: string;
 }
 
 const intArg = (what: string, min: number) => (v: string): number => {
@@ -44,9 +49,10 @@ export function topologyFromOptions(o: UpOptions): ClusterTopology {
     ...(o.latencyDc !== undefined ? { latencyDcMs: o.latencyDc } : {}),
     ...(o.latencyRack !== undefined ? { latencyRackMs: o.latencyRack } : {}),
   };
-  if (o.preset !== undefined) return presetTopology(o.preset, p);
-  if (o.nodes !== undefined) return countTopology(o.nodes, { ...p, ...(o.baseAddress ? { baseAddress: o.baseAddress } : {}), ...(o.name ? { name: o.name } : {}) });
-  return parseTopologyYaml(readFileSync(o.topology!, 'utf8'), p);
+  const secure = o.secure === true ? { secure: { appKeyspace: o.appKeyspace ?? 'app' } } : {};
+  if (o.preset !== undefined) return { ...presetTopology(o.preset, p), ...secure };
+  if (o.nodes !== undefined) return { ...countTopology(o.nodes, { ...p, ...(o.baseAddress ? { baseAddress: o.baseAddress } : {}), ...(o.name ? { name: o.name } : {}) }), ...secure };
+  return { ...parseTopologyYaml(readFileSync(o.topology!, 'utf8'), p), ...secure };
 }
 
 /** ./clusters/<name>: the preset's name, the topology's cluster name, or --name. */
@@ -54,14 +60,27 @@ function defaultDir(o: UpOptions, t: ClusterTopology): string {
   return resolve('clusters', o.name ?? t.preset ?? t.clusterName);
 }
 
-/** A progress line on a terminal, one line per change otherwise (logs, tests). */
-export function progressReporter(label: string): (ready: number, total: number) => void {
-  const tty = process.stderr.isTTY === true;
-  return (ready, total) => {
-    const width = 20;
-    const filled = Math.round((ready / total) * width);
-    const line = `${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${ready}/${total} nodes ready`;
-    process.stderr.write(tty ? `\r${line}${ready === total ? '\n' : ''}` : `${line}\n`);
+/**
+ * Start-up progress: on a terminal, two bars (node processes whose admin API answers; nodes UN everywhere and serving
+ * a driver); otherwise one plain line per change (logs, tests, CI). `done()` puts the bars away.
+ */
+export async function progressReporter(label: string, total: number): Promise<{ report: (ready: number, total: number, phase: string, started: number) => void; done: () => void }> {
+  const bars = await ttyProgress([
+    { key: 'started', label: `${label}: started`, total, unit: 'nodes' },
+    { key: 'ready', label: `${label}: UN`, total, unit: 'nodes' },
+  ]);
+  if (bars !== undefined) return { report: (ready, _total, _phase, started) => bars.update({ started, ready }), done: () => bars.stop() };
+  let printed = -1;
+  return {
+    report: (ready, n) => {
+      // The plain form counts ready nodes only: a line per node start as well would double a log's length.
+      if (ready === printed) return;
+      printed = ready;
+      const width = 20;
+      const filled = Math.round((ready / n) * width);
+      process.stderr.write(`${label} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${ready}/${n} nodes ready\n`);
+    },
+    done: () => undefined,
   };
 }
 
@@ -70,8 +89,10 @@ export async function startAndWait(m: ClusterManifest, nodes: readonly ManifestN
   const toStart = nodes.filter((n) => !nodeAlive(n));
   await checkAddressesFree(toStart);
   startNodes(m, toStart, true, await cliCommand());
+  const progress = await progressReporter('starting', nodes.length);
   try {
-    const r = await waitReady(nodes, { timeoutMs: timeoutSec * 1000, progress: progressReporter('starting'), alive: nodeAlive });
+    const tlsCaPem = m.topology.secure !== undefined ? readFileSync(join(m.dir, TLS_DIR, CA_CERT_FILE), 'utf8') : undefined;
+    const r = await waitReady(nodes, { timeoutMs: timeoutSec * 1000, progress: progress.report, alive: nodeAlive, ...(tlsCaPem !== undefined ? { tlsCaPem } : {}) }).finally(progress.done);
     if (r.selfOnly.length > 0) process.stderr.write(`note: ${r.selfOnly.length} node(s) see only themselves: cluster membership is not wired into the node yet\n`);
   } catch (e) {
     await stopProcesses(toStart.map((n) => ({ pid: n.pid, marker: n.configPath })), 'SIGTERM');
@@ -88,6 +109,7 @@ async function up(o: UpOptions): Promise<void> {
   const { manifest: m, created } = prepareCluster(dir, topology);
   process.stderr.write(`${created ? 'created' : 'using existing'} cluster '${m.clusterName}' in ${m.dir}: ${m.nodes.length} nodes\n`);
   await startAndWait(m, m.nodes, o.timeout);
+  if (m.topology.secure !== undefined) await setUpSecureRoles(m, m.topology.secure.appKeyspace, o.timeout * 1000);
   if (o.ilb === true || o.ilbAddress !== undefined) {
     startIlbs(m, o.ilbAddress, true, await cliCommand());
     await waitIlbs(m);
@@ -132,6 +154,20 @@ export async function stopNodes(m: ClusterManifest, nodes: readonly ManifestNode
   for (const n of nodes) delete n.pid;
   writeManifest(m);
   return stopped.length;
+}
+
+/**
+ * Records the latency between racks and between DCs in the manifest and injects it into every running node (`cluster
+ * network`, the dashboard's latency form). Returns the line the operator is told.
+ */
+export async function setClusterLatency(m: ClusterManifest, latency: { rackMs?: number; dcMs?: number }): Promise<string> {
+  const net = { ...m.topology.network };
+  if (latency.dcMs !== undefined) net.dcMs = latency.dcMs;
+  if (latency.rackMs !== undefined) net.rackMs = latency.rackMs;
+  m.topology.network = net;
+  writeManifest(m);
+  await applyNetwork(m, true);
+  return `latency between racks ${net.rackMs ?? 0} ms, between data centres ${net.dcMs ?? 0} ms (${m.nodes.filter(nodeAlive).length} running nodes updated)`;
 }
 
 async function down(dir: string): Promise<ClusterManifest> {
@@ -188,6 +224,8 @@ export function registerClusterCommand(program: Command): void {
     .option('--latency-dc <ms>', 'one-way latency injected between data centres (default 0)', intArg('--latency-dc', 0))
     .option('--latency-rack <ms>', 'one-way latency injected between racks of a data centre (default 0)', intArg('--latency-rack', 0))
     .option('--timeout <seconds>', 'how long to wait for the cluster', intArg('--timeout', 1), 120)
+    .option('--secure', 'lock the new cluster down: a cluster CA and node certificates, client and internode TLS, password authentication and authorization, an application role')
+    .option('--app-keyspace <name>', "with --secure: the keyspace the application role 'app' may use (default app)")
     .action((o: UpOptions) => guard(() => up(o)));
 
   cluster
@@ -232,12 +270,16 @@ export function registerClusterCommand(program: Command): void {
     .requiredOption('--rack <rack>', 'rack of the new node')
     .option('--address <ip>', 'its address (default: the one after the highest of the cluster)')
     .option('--no-bootstrap', 'join at once with allocated tokens, without streaming (auto_bootstrap: false)')
+    .option('--replace <ip>', "replace the dead node at this address (replace_address_first_boot): take its tokens, stream its data")
     .option('--timeout <seconds>', 'how long to wait for it to join', intArg('--timeout', 1), 900)
-    .action((o: { dir?: string; dc: string; rack: string; address?: string; bootstrap: boolean; timeout: number }) =>
+    .action((o: { dir?: string; dc: string; rack: string; address?: string; bootstrap: boolean; replace?: string; timeout: number }) =>
       guard(async () => {
         const m = readManifest(findClusterDir(o.dir));
-        const node = await addNodeToManifest(m, { dc: o.dc, rack: o.rack, bootstrap: o.bootstrap, ...(o.address ? { address: o.address } : {}) });
-        process.stderr.write(`adding ${node.name} (${node.address}, ${o.dc}/${o.rack})${o.bootstrap ? ', bootstrapping' : ''}\n`);
+        const node = await addNodeToManifest(m, {
+          dc: o.dc, rack: o.rack, bootstrap: o.bootstrap, ...(o.address ? { address: o.address } : {}), ...(o.replace ? { replace: o.replace } : {}),
+        });
+        const how = o.replace ? `, replacing ${o.replace}` : o.bootstrap ? ', bootstrapping' : '';
+        process.stderr.write(`adding ${node.name} (${node.address}, ${o.dc}/${o.rack})${how}\n`);
         await startAndWait(m, [node], o.timeout);
         await applyNetwork(m);
         process.stdout.write(`added ${node.address} to '${m.clusterName}'\n`);
@@ -271,13 +313,8 @@ export function registerClusterCommand(program: Command): void {
     .action((o: { dir?: string; latencyDc?: number; latencyRack?: number }) =>
       guard(async () => {
         const m = readManifest(findClusterDir(o.dir));
-        const net = { ...m.topology.network };
-        if (o.latencyDc !== undefined) net.dcMs = o.latencyDc;
-        if (o.latencyRack !== undefined) net.rackMs = o.latencyRack;
-        m.topology.network = net;
-        writeManifest(m);
-        await applyNetwork(m, true);
-        process.stdout.write(`latency between racks ${net.rackMs ?? 0} ms, between data centres ${net.dcMs ?? 0} ms (${m.nodes.filter(nodeAlive).length} running nodes updated)\n`);
+        const latency = { ...(o.latencyDc !== undefined ? { dcMs: o.latencyDc } : {}), ...(o.latencyRack !== undefined ? { rackMs: o.latencyRack } : {}) };
+        process.stdout.write(`${await setClusterLatency(m, latency)}\n`);
       }),
     );
 

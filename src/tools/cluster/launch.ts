@@ -1,5 +1,6 @@
 // Creating and running a cluster from a topology: per-node cassandra.yaml + cassandra-rackdc.properties, the manifest,
 // node and ILB processes, the network model, and the operator-facing summary. Shared by `cluster up` and `sibyl start`.
+import { secureConnectLines, secureNodeSettings } from './secure.ts';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -37,6 +38,7 @@ export function prepareCluster(dir: string, topology: ClusterTopology): { manife
   createAdminTokenFile(adminTokenFile);
   const specs = expandNodes(topology);
   const tokens = allocateClusterTokens(specs, topology.vnodes);
+  const secure = topology.secure === undefined ? undefined : secureNodeSettings(abs, topology.clusterName, specs, topology.datacenters.flatMap((d) => (d.ilb !== undefined ? [d.ilb] : [])));
   const nodes: ManifestNode[] = specs.map((spec) => {
     const home = join(abs, spec.name);
     const configPath = writeConfigFiles(join(home, 'conf'), {
@@ -53,6 +55,7 @@ export function prepareCluster(dir: string, topology: ClusterTopology): { manife
       dataDir: join(home, 'data'),
       hintsDirectory: join(home, 'hints'),
       adminTokenFile,
+      ...secure?.get(spec.address),
     });
     return { ...spec, configPath, logPath: join(home, 'logs', 'system.log'), nativePort: NATIVE_PORT, adminPort: ADMIN_PORT };
   });
@@ -240,5 +243,6 @@ export async function summary(m: ClusterManifest): Promise<string> {
     lines.push(`  new cassandra.Client({ contactPoints: ['${first.address}:${NATIVE_PORT}'], localDataCenter: '${dc.name}' })`);
   }
   lines.push(`  npx sibyl nodetool -h ${m.nodes[0]!.address} status`);
+  if (m.topology.secure !== undefined) lines.push(...secureConnectLines(m, m.topology.secure.appKeyspace));
   return `${lines.join('\n')}\n`;
 }

@@ -11,8 +11,11 @@ export interface ReadyOptions {
    * the node every node is a single-node ring; once it is, a node briefly sees only itself right after starting.
    */
   selfOnlyGraceMs?: number;
-  /** Called whenever the count of ready nodes changes. */
-  progress?: (ready: number, total: number, phase: string) => void;
+  /**
+   * Called whenever the count of ready nodes, or of nodes whose admin API answers (`started`), changes. Ready means
+   * UN as every other node sees it and serving a driver.
+   */
+  progress?: (ready: number, total: number, phase: string, started: number) => void;
   /** Checked between polls: a node process that died makes waiting pointless. */
   alive?: (n: ManifestNode) => boolean;
   /**
@@ -20,6 +23,8 @@ export interface ReadyOptions {
    * namespace, where the lock-down admits the admin port but not the native one, and checks drivers from a web host.
    */
   driver?: boolean;
+  /** A `--secure` cluster: the driver connects with TLS against this CA (and a login refusal still means ready). */
+  tlsCaPem?: string;
 }
 
 export interface ReadyResult {
@@ -34,7 +39,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * white list keeps the client from opening a pool to every peer it discovers: checking 16 nodes would otherwise open
  * 16 × 16 connections, which is most of a 16-node start on two cores.
  */
-export async function driverCheck(n: ManifestNode, timeoutMs = 5000): Promise<void> {
+export async function driverCheck(n: ManifestNode, timeoutMs = 5000, tlsCaPem?: string): Promise<void> {
   // Imported here: the CLI bundle also runs every node, which must not pay for loading the driver.
   const { default: cassandra } = await import('cassandra-driver');
   const { DCAwareRoundRobinPolicy, WhiteListPolicy } = cassandra.policies.loadBalancing;
@@ -44,10 +49,15 @@ export async function driverCheck(n: ManifestNode, timeoutMs = 5000): Promise<vo
     policies: { loadBalancing: new WhiteListPolicy(new DCAwareRoundRobinPolicy(n.dataCenter), [`${n.address}:${n.nativePort}`]) },
     socketOptions: { connectTimeout: timeoutMs, readTimeout: timeoutMs },
     pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 1, [cassandra.types.distance.remote]: 1 } },
+    ...(tlsCaPem !== undefined ? { sslOptions: { ca: [tlsCaPem], checkServerIdentity: () => undefined } } : {}),
   });
   try {
     await client.connect();
     await client.execute('SELECT release_version FROM system.local');
+  } catch (e) {
+    // A secure node that asks for credentials has served CQL over TLS: it is ready (the launcher logs in later).
+    const inner = Object.values((e as { innerErrors?: Record<string, unknown> }).innerErrors ?? {});
+    if (tlsCaPem === undefined || !inner.some((x) => x instanceof cassandra.errors.AuthenticationError)) throw e;
   } finally {
     await client.shutdown().catch(() => {});
   }
@@ -63,7 +73,7 @@ export async function waitReady(nodes: readonly ManifestNode[], opts: ReadyOptio
   const firstSelfOnly = new Map<ManifestNode, number>();
   const lastError = new Map<ManifestNode, string>();
   const selfOnly = new Set<string>();
-  let reported = -1;
+  let reported = '';
 
   const check = async (n: ManifestNode): Promise<void> => {
     let status: StatusReport;
@@ -97,7 +107,7 @@ export async function waitReady(nodes: readonly ManifestNode[], opts: ReadyOptio
       return;
     }
     try {
-      await driverCheck(n);
+      await driverCheck(n, 5000, opts.tlsCaPem);
       state.set(n, 'ready');
     } catch (e) {
       lastError.set(n, `driver: ${(e as Error).message}`);
@@ -107,9 +117,10 @@ export async function waitReady(nodes: readonly ManifestNode[], opts: ReadyOptio
   for (;;) {
     await Promise.all(nodes.filter((n) => state.get(n) !== 'ready').map(check));
     const ready = nodes.filter((n) => state.get(n) === 'ready').length;
-    if (ready !== reported) {
-      reported = ready;
-      opts.progress?.(ready, nodes.length, ready === nodes.length ? 'ready' : 'starting');
+    const started = nodes.filter((n) => state.get(n) !== 'down').length;
+    if (`${ready}/${started}` !== reported) {
+      reported = `${ready}/${started}`;
+      opts.progress?.(ready, nodes.length, ready === nodes.length ? 'ready' : 'starting', started);
     }
     if (ready === nodes.length) return { selfOnly: [...selfOnly] };
     const dead = opts.alive ? nodes.filter((n) => !opts.alive!(n)) : [];

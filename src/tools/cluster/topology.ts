@@ -37,6 +37,8 @@ export interface ClusterTopology {
   datacenters: DatacenterSpec[];
   seeds: string[];
   network: LatencySpec;
+  /** `cluster up --secure`: TLS, authentication and authorization, and the application role's keyspace. */
+  secure?: { appKeyspace: string };
 }
 
 export interface NodeSpec {

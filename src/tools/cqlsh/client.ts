@@ -4,6 +4,7 @@
 // general-purpose driver decodes values into JS objects and wants a data centre and a whole cluster's metadata.
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { BodyReader, BodyWriter } from '../../protocol/buffers.ts';
 import { FrameFlag, HEADER_LENGTH, PROTOCOL_VERSION } from '../../protocol/frame.ts';
 import { Opcode, type ColumnSpec } from '../../protocol/messages.ts';
@@ -103,6 +104,16 @@ export interface ConnectOptions {
   connectTimeoutMs: number;
   username?: string;
   password?: string;
+  /** cqlsh --ssl: TLS, with cqlshrc's [ssl] certfile (the CA), validate, and userkey/usercert for client auth. */
+  ssl?: SslOptions;
+}
+
+export interface SslOptions {
+  caPem?: string;
+  /** Check the server's certificate against caPem (cqlsh's validate, true by default). */
+  validate: boolean;
+  keyPem?: string;
+  certPem?: string;
 }
 
 export class CqlClient {
@@ -119,7 +130,7 @@ export class CqlClient {
   }
 
   static async connect(o: ConnectOptions): Promise<CqlClient> {
-    const socket = await openSocket(o.host, o.port, o.connectTimeoutMs);
+    const socket = await openSocket(o.host, o.port, o.connectTimeoutMs, o.ssl);
     const client = new CqlClient(socket);
     try {
       const handshake = client.handshake(o);
@@ -271,14 +282,19 @@ interface RawFrame {
   body: Buffer;
 }
 
-function openSocket(host: string, port: number, timeoutMs: number): Promise<Socket> {
+function openSocket(host: string, port: number, timeoutMs: number, ssl?: SslOptions): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port });
+    // cqlsh checks the certificate against certfile, not the host name (Python's ssl with check_hostname off).
+    const socket = ssl === undefined ? netConnect({ host, port }) : tlsConnect({
+      host, port, rejectUnauthorized: ssl.validate, checkServerIdentity: () => undefined,
+      ...(ssl.caPem !== undefined ? { ca: ssl.caPem } : {}), ...(ssl.keyPem !== undefined ? { key: ssl.keyPem } : {}),
+      ...(ssl.certPem !== undefined ? { cert: ssl.certPem } : {}),
+    });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ConnectError(null, 'timed out'));
     }, timeoutMs);
-    socket.once('connect', () => {
+    socket.once(ssl === undefined ? 'connect' : 'secureConnect', () => {
       clearTimeout(timer);
       socket.setNoDelay(true);
       socket.removeAllListeners('error');

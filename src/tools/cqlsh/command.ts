@@ -6,7 +6,8 @@ import { Command } from 'commander';
 import { quoteIdentIfNeeded } from '../../model/types.ts';
 import { Consistency } from '../../model/errors.ts';
 import { ioError } from './args.ts';
-import { ConnectError, CqlClient, ServerErrorResponse } from './client.ts';
+import { ConnectError, CqlClient, ServerErrorResponse, type SslOptions } from './client.ts';
+import { readCqlshrc, sslOptions } from './cqlshrc.ts';
 import { COMMANDS } from './commands.ts';
 import { complete } from './complete.ts';
 import { formatConnectError, pyRepr } from './errors.ts';
@@ -26,6 +27,8 @@ interface CqlshOptions {
   connectTimeout: string;
   tty?: boolean;
   version?: boolean;
+  ssl?: boolean;
+  cqlshrc?: string;
 }
 
 const USAGE = 'Usage: cqlsh [options] [host [port]]';
@@ -77,8 +80,18 @@ export async function runCqlsh(hostArg: string | undefined, portArg: string | un
     process.stderr.write('\nWarning: Using a password on the command line interface can be insecure.\n'
       + 'Recommendation: use the credentials file to securely provide the password.\n\n');
   }
+  const rc = readCqlshrc(o.cqlshrc);
+  let ssl: SslOptions | undefined;
+  try {
+    ssl = o.ssl === true ? sslOptions(rc) : undefined;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return exit(1);
+  }
+  const rcAuth = rc.get('authentication');
   const config: ShellConfig = {
-    host, port: Number(portText), username: o.username, password: o.password,
+    host, port: Number(portText), username: o.username ?? rcAuth?.get('username'), password: o.password ?? rcAuth?.get('password'),
+    ...(ssl !== undefined ? { ssl } : {}),
     requestTimeoutMs: Number(o.requestTimeout) * 1000, connectTimeoutMs: Number(o.connectTimeout) * 1000,
   };
   // Batch mode whenever statements come from -e or -f; otherwise stdin decides, unless -t forces a terminal.
@@ -160,6 +173,8 @@ export function registerCqlshCommand(program: Command): void {
     .argument('[port]', 'native protocol port (default $CQLSH_PORT or 9042)')
     .option('-C, --color', 'Always use color output')
     .option('--no-color', 'Never use color output')
+    .option('--ssl', 'Use SSL (the [ssl] section of cqlshrc: certfile, validate, userkey, usercert)')
+    .option('--cqlshrc <file>', 'Specify an alternative cqlshrc file location.')
     .option('-u, --username <name>', 'Authenticate as user.')
     .option('-p, --password <password>', 'Authenticate using password.')
     .option('-k, --keyspace <keyspace>', 'Authenticate to the given keyspace.')

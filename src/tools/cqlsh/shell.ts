@@ -2,6 +2,7 @@
 // commands are handled here, everything else goes to the server, and results are printed the way cqlsh prints them.
 // Errors go to stderr, prefixed with `file:line:` when input is not a terminal; the caller turns statementError into
 // cqlsh's exit status 2.
+import type { SslOptions } from './client.ts';
 import { printTrace } from './tracing.ts';
 import { writeSync, closeSync } from 'node:fs';
 import { Consistency, type ConsistencyLevel } from '../../model/consistency.ts';
@@ -25,6 +26,7 @@ export interface ShellConfig {
   password?: string;
   requestTimeoutMs: number;
   connectTimeoutMs: number;
+  ssl?: SslOptions;
 }
 
 export interface ServerInfo {

@@ -14,7 +14,9 @@ import { latencyMs, type IntervalLine, type StressMetrics } from './metrics.ts';
 import { loadProfile } from './profile.ts';
 import { improvement, keepRamping, nextThreadCount, runPhase, type Clock, type PhaseOptions, type PhaseResult } from './runner.ts';
 import { serverCpu, serverCpuLine } from './server-cpu.ts';
+import { fetchReplicaReads, replicaReadDeltas, replicaReadsBlock } from './replica-reads.ts';
 import { predefinedWorkload, quoteIdent, type Workload } from './workload.ts';
+import { ttyProgress, type ProgressBars } from '../progress.ts';
 
 const clock: Clock = {
   now: () => performance.now(),
@@ -23,9 +25,14 @@ const clock: Clock = {
 
 type Out = (line: string) => void;
 
+/** The progress bar of the measured run in progress, when stderr is a terminal (see measuredRun). */
+let activeBar: ProgressBars | undefined;
+
 function makeOut(s: StressSettings): Out {
   return (line) => {
-    process.stdout.write(`${line}\n`);
+    // On a terminal, a line written under the bar would be overdrawn: the bar prints it above itself.
+    if (activeBar !== undefined && process.stdout.isTTY === true) activeBar.log(line);
+    else process.stdout.write(`${line}\n`);
     if (s.log.file !== undefined) appendFileSync(s.log.file, `${line}\n`);
   };
 }
@@ -111,21 +118,33 @@ async function measuredRun(s: StressSettings, c: StressClient, o: Outputs, makeW
   const h = intervalHandler(o, w.description, () => start, typeWidth);
   const rate = s.rate.kind === 'threads' ? s.rate : undefined;
   const hosts = [...c.client.hosts.values()].map((x) => x.address.replace(/:\d+$/, ''));
-  const server0 = await serverCpu(hosts, s.port.admin);
+  const [server0, reads0] = await Promise.all([serverCpu(hosts, s.port.admin), fetchReplicaReads(hosts, s.port.admin)]);
   const cpu0 = process.cpuUsage();
+  const length = s.command.length;
+  activeBar = length.kind === 'count' ? await ttyProgress([{ key: 'ops', label: `${threads} threads`, total: length.ops, unit: 'ops' }]) : undefined;
+  const onInterval: typeof h.onInterval = (lines, stderr, m) => {
+    h.onInterval(lines, stderr, m);
+    const total = lines.find((l) => l.type === 'total');
+    if (total !== undefined) activeBar?.update({ ops: total.total.ops });
+  };
   start = clock.now();
   const r = await runPhase(c.executor, w, {
-    threads, length: s.command.length, opsPerSec: rate?.opsPerSec ?? 0, fixedRate: rate?.fixed ?? false,
-    intervalMs: s.log.intervalMs, retries: s.errors.retries, ignoreErrors: s.errors.ignore, onInterval: h.onInterval,
-  }, clock);
+    threads, length, opsPerSec: rate?.opsPerSec ?? 0, fixedRate: rate?.fixed ?? false,
+    intervalMs: s.log.intervalMs, retries: s.errors.retries, ignoreErrors: s.errors.ignore, onInterval,
+  }, clock).finally(() => {
+    activeBar?.stop();
+    activeBar = undefined;
+  });
   const cpu = process.cpuUsage(cpu0);
-  const serverLine = serverCpuLine(server0, await serverCpu(hosts, s.port.admin), total0Seconds(r), r.metrics.results().total.ops);
+  const [server1, reads1] = await Promise.all([serverCpu(hosts, s.port.admin), fetchReplicaReads(hosts, s.port.admin)]);
+  const serverLine = serverCpuLine(server0, server1, total0Seconds(r), r.metrics.results().total.ops);
   const { total, byType, byCoordinator } = r.metrics.results();
   const results = resultsBlock(total, byType);
   const cpuSec = (cpu.user + cpu.system) / 1e6;
   const extras = [
     '',
     ...coordinatorBlock(byCoordinator, c.locate),
+    ...replicaReadsBlock(replicaReadDeltas(reads0, reads1), (h) => c.locate(`${h}:${s.port.native}`)),
     ...(rate?.fixed ? fixedRateBlock(total, rate.opsPerSec) : []),
     `Client CPU                : ${cpuSec.toFixed(1)} s (${Math.round((cpuSec / total.seconds) * 100)}% of one core; ${Math.round(total.ops / Math.max(cpuSec, 0.001)).toLocaleString('en-US')} ops per client CPU-second)`,
     ...(serverLine !== undefined ? [serverLine] : []),
