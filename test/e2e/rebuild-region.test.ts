@@ -4,7 +4,7 @@
 // `nodetool rebuild -- WESTUS` on each, EASTUS reads at LOCAL_QUORUM return every row.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -33,9 +33,22 @@ function walkthrough(timeoutMs: number): Promise<{ code: number | null; out: str
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c));
     child.stderr.on('data', (c: Buffer) => (out += c));
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`rebuild walk-through timed out:\n${out}`))), timeoutMs);
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`rebuild walk-through timed out after ${timeoutMs} ms; the end of its output:\n${out.slice(-4000)}\nnode logs:\n${nodeLogClues()}`))), timeoutMs);
     child.on('close', (code) => (clearTimeout(timer), resolve({ code, out })));
   });
+}
+
+/** What each node logged about streaming, membership and errors: the clue when the walk-through stalls. */
+function nodeLogClues(): string {
+  if (!existsSync(dir)) return '';
+  const clues: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const log = join(dir, name, 'logs', 'system.log');
+    if (!existsSync(log)) continue;
+    const lines = readFileSync(log, 'utf8').split('\n').filter((l) => /stream|rebuild|convict|down|refus|error|warn|timed out/i.test(l));
+    clues.push(`-- ${name}: ${lines.length} lines, the last 12:`, ...lines.slice(-12).map((l) => l.slice(0, 300)));
+  }
+  return clues.join('\n');
 }
 
 function section(out: string, title: string): string {
@@ -48,7 +61,7 @@ function section(out: string, title: string): string {
 
 test('two regions with rebuild: EASTUS joins without data, rebuilds from WESTUS, and reads every row at LOCAL_QUORUM', { timeout: 300_000 }, async () => {
   const w = await walkthrough(280_000);
-  assert.equal(w.code, 0, `walk-through failed:\n${w.out}`);
+  assert.equal(w.code, 0, `walk-through failed:\n${w.out.slice(-4000)}\nnode logs:\n${nodeLogClues()}`);
   assert.match(section(w.out, 'EASTUS before the rebuild'), /^ +0$/m, w.out);
   const afterRebuild = section(w.out, 'EASTUS after the rebuild');
   assert.match(afterRebuild, new RegExp(`^ +${ROWS + 2}$`, 'm'), afterRebuild);
