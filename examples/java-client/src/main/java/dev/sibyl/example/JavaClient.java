@@ -40,9 +40,17 @@ public final class JavaClient {
       prepared(session, dc, replication);
       paging(session);
       tokenMap(session, nodetool, checkedKeys);
-      session.execute("DROP KEYSPACE IF EXISTS customers_ks");
-      session.execute("DROP KEYSPACE IF EXISTS java_client");
+      ddl(session, "DROP KEYSPACE IF EXISTS customers_ks");
+      ddl(session, "DROP KEYSPACE IF EXISTS java_client");
     }
+  }
+
+  /**
+   * Schema changes get more than the driver's 2 s request timeout: dropping a keyspace removes its data on every
+   * replica's disk, which a loaded machine may not finish in 2 s (the driver then waits for schema agreement anyway).
+   */
+  private static void ddl(CqlSession s, String cql) {
+    s.execute(SimpleStatement.newInstance(cql).setTimeout(java.time.Duration.ofSeconds(20)));
   }
 
   private static void check(boolean ok, String what) {
@@ -55,10 +63,10 @@ public final class JavaClient {
    * in the local DC, and LOCAL_ONE (the driver's default) is Unavailable for them, on Cassandra as on Sibyl.
    */
   private static void seed000(CqlSession s, String replication) {
-    s.execute("DROP KEYSPACE IF EXISTS customers_ks");
-    s.execute("CREATE KEYSPACE customers_ks WITH REPLICATION = "
+    ddl(s, "DROP KEYSPACE IF EXISTS customers_ks");
+    ddl(s, "CREATE KEYSPACE customers_ks WITH REPLICATION = "
         + (replication != null ? replication : "{ 'class' : 'SimpleStrategy', 'replication_factor' : 3 }"));
-    s.execute("CREATE TABLE customers_ks.Customers(customer_id int PRIMARY KEY, firstname text, lastname text)");
+    ddl(s, "CREATE TABLE customers_ks.Customers(customer_id int PRIMARY KEY, firstname text, lastname text)");
     s.execute("INSERT INTO customers_ks.Customers(customer_id, firstname, lastname) VALUES(1, 'John', 'Doe')");
     s.execute("INSERT INTO customers_ks.Customers(customer_id, firstname, lastname) VALUES (2, 'Jane', 'Doe')");
     ResultSet rs = s.execute("SELECT * FROM customers_ks.Customers");
@@ -75,9 +83,9 @@ public final class JavaClient {
    * driver's default load-balancing policy must send every request to a coordinator in the local DC.
    */
   private static void prepared(CqlSession s, String dc, String replication) throws Exception {
-    s.execute("DROP KEYSPACE IF EXISTS java_client");
-    s.execute("CREATE KEYSPACE java_client WITH replication = " + replication);
-    s.execute("CREATE TABLE IF NOT EXISTS java_client.rows (p int, c int, v text, PRIMARY KEY (p, c))");
+    ddl(s, "DROP KEYSPACE IF EXISTS java_client");
+    ddl(s, "CREATE KEYSPACE java_client WITH replication = " + replication);
+    ddl(s, "CREATE TABLE IF NOT EXISTS java_client.rows (p int, c int, v text, PRIMARY KEY (p, c))");
     PreparedStatement insert = s.prepare("INSERT INTO java_client.rows (p, c, v) VALUES (?, ?, ?)");
     Semaphore inFlight = new Semaphore(128);
     List<CompletableFuture<?>> all = new ArrayList<>();
