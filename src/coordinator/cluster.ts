@@ -9,7 +9,6 @@ import { handle, send, Verbs, type AnnScanRequest, type IndexScanRequest, type M
 import type { IndexQuery, IndexScanRange } from '../index/types.ts';
 import { annScan, type AnnScanContext, type LocalAnnScanner } from './ann-scan.ts';
 import { indexScan, type IndexScanContext, type IndexScanResult, type LocalIndexScanner } from './index-scan.ts';
-import { RemoteError } from '../messaging/errors.ts';
 import { partitionDigest } from '../messaging/partition-codec.ts';
 import { dataEqual } from '../storage/equal.ts';
 import { mergePartitions } from '../storage/merge.ts';
@@ -31,6 +30,8 @@ import { MemoryPaxosStore, type PaxosStateStore } from './paxos/acceptor.ts';
 import { CounterWriter } from './counters.ts';
 import { Batchlog, MemoryBatchlogStore, type BatchlogStore } from './batchlog.ts';
 import { counterIdOf } from '../storage/counters.ts';
+import { checkTombstones } from '../storage/tombstone-count.ts';
+import { DEFAULT_TOMBSTONE_FAILURE_THRESHOLD, failureReason, localReadFailure } from './failure-reason.ts';
 
 /** Local replica operations (StorageEngine implements them; simulations use an in-memory store). */
 export interface ReplicaStore {
@@ -83,6 +84,8 @@ export interface ClusterCoordinatorOptions {
   batchlogStore?: BatchlogStore;
   /** batchlog_replay_throttle, bytes per second for the cluster (Cassandra's default 1024 KiB/s). */
   batchlogReplayThrottleBytesPerSec?: number;
+  /** tombstone_failure_threshold: a replica read scanning more tombstones fails (Cassandra's default 100000; -1 never). */
+  tombstoneFailureThreshold?: number;
 }
 
 const HINT_REPLAY_BATCH = 64;
@@ -190,11 +193,24 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
 
   private onRead(p: ReadRequest, from: string): PartitionData | null {
     this.replicaReads.servedFor(this.o.topology, from);
-    return this.o.store.read(this.table(p.t), p.key, p.token, p.filter, p.now) ?? null;
+    return this.localRead(this.table(p.t), p.key, p.token, p.filter, p.now) ?? null;
   }
 
   private onScan(p: ScanRequest): PartitionData[] {
-    return this.o.store.scan(this.table(p.t), p.range, p.filter, p.limit, p.now);
+    return this.localScan(this.table(p.t), p.range, p.filter, p.limit, p.now);
+  }
+
+  /** This replica's read, refused past tombstone_failure_threshold (as Cassandra's ReadCommand is, digest reads too). */
+  private localRead(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined {
+    const p = this.o.store.read(table, key, token, filter, nowSec);
+    checkTombstones(table, [p], nowSec, this.o.tombstoneFailureThreshold ?? DEFAULT_TOMBSTONE_FAILURE_THRESHOLD);
+    return p;
+  }
+
+  private localScan(table: TableDef, range: ScanRange, filter: ReadFilter, limit: number, nowSec: number): PartitionData[] {
+    const parts = this.o.store.scan(table, range, filter, limit, nowSec);
+    checkTombstones(table, parts, nowSec, this.o.tombstoneFailureThreshold ?? DEFAULT_TOMBSTONE_FAILURE_THRESHOLD);
+    return parts;
   }
 
   private onIndexScan(p: IndexScanRequest): PartitionData[] {
@@ -318,7 +334,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
       if (local) {
         // The local replica is read in place (no message); the await keeps the handler's callbacks asynchronous.
         this.replicaReads.servedSelf();
-        data = await this.o.store.read(q.table, q.key, q.token, q.filter, q.nowSec);
+        data = await this.localRead(q.table, q.key, q.token, q.filter, q.nowSec);
         if (!wantData) [digest, data] = [partitionDigest(data), undefined];
       } else {
         const req: ReadRequest = { t: refOf(q.table), key: q.key, token: q.token, filter: q.filter, now: q.nowSec };
@@ -345,7 +361,11 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
       // The coordinator is the closest replica and one answer is enough: a local read cannot time out, so there is
       // nothing to speculate about and no timer to arm (this is every read of a single-node cluster).
       this.replicaReads.servedSelf();
-      return this.o.store.read(table, key, token, filter, nowSec);
+      try {
+        return this.localRead(table, key, token, filter, nowSec);
+      } catch (e) {
+        throw localReadFailure(e, cl, counter.blockFor, this.o.topology.self);
+      }
     }
     const query: ReadQuery = { table, key, token, filter, nowSec };
     const delay = this.speculation.delayMs(table.id, table.options.speculative_retry);
@@ -394,7 +414,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
       const chosen = this.latency.rank(this.o.topology, rs.alive, isLocalCl(cl)).slice(0, Math.max(1, counter.blockFor));
       const limit = partitionLimit - out.length;
       const settled = await Promise.allSettled(chosen.map((r) => (r.id === this.o.topology.self
-        ? Promise.resolve(this.o.store.scan(table, seg.range, filter, limit, nowSec))
+        ? Promise.resolve().then(() => this.localScan(table, seg.range, filter, limit, nowSec))
         : send(this.o.messenger, r.id, Verbs.SCAN, { t: refOf(table), range: seg.range, filter, limit, now: nowSec }, this.o.readTimeoutMs))));
       const byKey = new Map<string, PartitionData>();
       const failures = new Map<string, RequestFailureReason>();
@@ -467,16 +487,4 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     return new Promise((resolve) => this.o.timers.setTimeout(resolve, (sizeBytes * 1000) / rate));
   }
 
-}
-
-/**
- * Why a replica's part failed: a reason when it refused (it answered with an error, or the local store threw), none
- * when it did not answer (timeout, connection lost), which leaves the outcome unknown and is hinted.
- */
-function failureReason(e: unknown, local: boolean): RequestFailureReason | undefined {
-  if (local) return RequestFailureReason.UNKNOWN;
-  if (!(e instanceof RemoteError)) return undefined;
-  // A replica that does not know the table (yet, or any more) disagrees with the coordinator's schema.
-  if (e.remoteName === 'InvalidRequestError' && /unknown table/.test(e.message)) return RequestFailureReason.INCOMPATIBLE_SCHEMA;
-  return RequestFailureReason.UNKNOWN;
 }

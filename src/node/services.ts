@@ -32,6 +32,7 @@ export function buildCoordinator({ env, settings, endpoint, membership, schema, 
     paxosStore: env.store, nowMicros: env.nowMicros, random: env.random, casContentionTimeoutMs: settings.casContentionTimeoutMs,
     counterId: counterIdOf(settings.hostId), counterWriteTimeoutMs: settings.counterWriteTimeoutMs,
     batchlogStore: env.store, batchlogReplayThrottleBytesPerSec: settings.batchlogReplayThrottleBytesPerSec,
+    tombstoneFailureThreshold: settings.warnThresholds?.tombstoneFailure,
   });
 }
 
