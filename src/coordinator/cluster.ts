@@ -31,7 +31,8 @@ import { CounterWriter } from './counters.ts';
 import { Batchlog, MemoryBatchlogStore, type BatchlogStore } from './batchlog.ts';
 import { counterIdOf } from '../storage/counters.ts';
 import { checkTombstones } from '../storage/tombstone-count.ts';
-import { DEFAULT_TOMBSTONE_FAILURE_THRESHOLD, failureReason, localReadFailure } from './failure-reason.ts';
+import { mutationEvents, traceLocalWrite, traceReceived, traceReplicaRead, traceSend, type ReplicaTraceWriter } from './trace-context.ts';
+import { failureReason, localReadFailure } from './failure-reason.ts';
 
 /** Local replica operations (StorageEngine implements them; simulations use an in-memory store). */
 export interface ReplicaStore {
@@ -86,6 +87,8 @@ export interface ClusterCoordinatorOptions {
   batchlogReplayThrottleBytesPerSec?: number;
   /** tombstone_failure_threshold: a replica read scanning more tombstones fails (Cassandra's default 100000; -1 never). */
   tombstoneFailureThreshold?: number;
+  /** Stores this replica's events of traced requests (coordinator/trace-context.ts); untraced when absent. */
+  traceWriter?: ReplicaTraceWriter;
 }
 
 const HINT_REPLAY_BATCH = 64;
@@ -127,7 +130,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     this.writes = new DeadlineTable(o.clock, o.timers, (h) => h.deadline, (h) => h.expire());
     this.readTimeouts = new DeadlineTable(o.clock, o.timers, (h) => h.deadline, (h) => h.expire());
     this.speculations = new DeadlineTable(o.clock, o.timers, (h) => h.speculateAt, (h) => h.speculate());
-    handle(o.messenger, Verbs.MUTATION, (p) => this.onMutation(p));
+    handle(o.messenger, Verbs.MUTATION, (p, from) => this.onMutation(p, from));
     handle(o.messenger, Verbs.READ, (p, from) => this.onRead(p, from));
     handle(o.messenger, Verbs.READ_DIGEST, (p, from) => partitionDigest(this.onRead(p, from) ?? undefined));
     handle(o.messenger, Verbs.SCAN, (p) => this.onScan(p));
@@ -184,16 +187,20 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     return t;
   }
 
-  private async onMutation(p: MutationRequest): Promise<true> {
+  private async onMutation(p: MutationRequest, from: string): Promise<true> {
     const items = p.items.map((i) => ({ table: this.table(i.t), update: i.u }));
     if (items.length === 1) await this.o.store.apply(items[0].table, items[0].update);
     else await this.o.store.applyMany(items);
+    if (p.tr) this.o.traceWriter?.(p.tr, 'MutationStage', mutationEvents(from, items.map((i) => i.table)));
     return true;
   }
 
   private onRead(p: ReadRequest, from: string): PartitionData | null {
     this.replicaReads.servedFor(this.o.topology, from);
-    return this.localRead(this.table(p.t), p.key, p.token, p.filter, p.now) ?? null;
+    const table = this.table(p.t);
+    const data = this.localRead(table, p.key, p.token, p.filter, p.now);
+    if (p.tr) traceReplicaRead(this.o.traceWriter, p.tr, from, table, data, p.now);
+    return data ?? null;
   }
 
   private onScan(p: ScanRequest): PartitionData[] {
@@ -202,15 +209,11 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
 
   /** This replica's read, refused past tombstone_failure_threshold (as Cassandra's ReadCommand is, digest reads too). */
   private localRead(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined {
-    const p = this.o.store.read(table, key, token, filter, nowSec);
-    checkTombstones(table, [p], nowSec, this.o.tombstoneFailureThreshold ?? DEFAULT_TOMBSTONE_FAILURE_THRESHOLD);
-    return p;
+    return checkTombstones(table, [this.o.store.read(table, key, token, filter, nowSec)], nowSec, this.o.tombstoneFailureThreshold)[0];
   }
 
   private localScan(table: TableDef, range: ScanRange, filter: ReadFilter, limit: number, nowSec: number): PartitionData[] {
-    const parts = this.o.store.scan(table, range, filter, limit, nowSec);
-    checkTombstones(table, parts, nowSec, this.o.tombstoneFailureThreshold ?? DEFAULT_TOMBSTONE_FAILURE_THRESHOLD);
-    return parts;
+    return checkTombstones(table, this.o.store.scan(table, range, filter, limit, nowSec), nowSec, this.o.tombstoneFailureThreshold);
   }
 
   private onIndexScan(p: IndexScanRequest): PartitionData[] {
@@ -265,10 +268,14 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     const start = this.o.clock.now();
     try {
       if (to === this.o.topology.self) {
+        traceLocalWrite(items.map((i) => i.table));
         if (items.length === 1) await this.o.store.apply(items[0]!.table, items[0]!.update);
         else await this.o.store.applyMany(items);
       } else {
-        await send(this.o.messenger, to, Verbs.MUTATION, { items: items.map((i) => ({ t: refOf(i.table), u: i.update })) }, this.o.writeTimeoutMs);
+        const t = traceSend('MUTATION', to);
+        const req: MutationRequest = { items: items.map((i) => ({ t: refOf(i.table), u: i.update })), ...(t ? { tr: t.id } : {}) };
+        await send(this.o.messenger, to, Verbs.MUTATION, req, this.o.writeTimeoutMs);
+        traceReceived(t, 'MUTATION', to);
       }
       this.latency.record(to, this.o.clock.now() - start);
       return OK;
@@ -337,9 +344,11 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
         data = await this.localRead(q.table, q.key, q.token, q.filter, q.nowSec);
         if (!wantData) [digest, data] = [partitionDigest(data), undefined];
       } else {
-        const req: ReadRequest = { t: refOf(q.table), key: q.key, token: q.token, filter: q.filter, now: q.nowSec };
+        const t = traceSend('READ', r.id);
+        const req: ReadRequest = { t: refOf(q.table), key: q.key, token: q.token, filter: q.filter, now: q.nowSec, ...(t ? { tr: t.id } : {}) };
         if (wantData) data = (await send(this.o.messenger, r.id, Verbs.READ, req, this.o.readTimeoutMs)) ?? undefined;
         else digest = await send(this.o.messenger, r.id, Verbs.READ_DIGEST, req, this.o.readTimeoutMs);
+        traceReceived(t, 'READ', r.id);
         const ms = this.o.clock.now() - start;
         this.latency.record(r.id, ms);
         this.speculation.record(q.table.id, ms);

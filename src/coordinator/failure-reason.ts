@@ -4,9 +4,6 @@ import type { ConsistencyLevel } from '../model/consistency.ts';
 import { RemoteError } from '../messaging/errors.ts';
 import { TombstoneOverwhelmingError } from '../storage/tombstone-count.ts';
 
-/** Cassandra 5.0's tombstone_failure_threshold. */
-export const DEFAULT_TOMBSTONE_FAILURE_THRESHOLD = 100_000;
-
 /**
  * Why a replica's part failed: a reason when it refused (it answered with an error, or the local store threw), none
  * when it did not answer (timeout, connection lost), which leaves the outcome unknown and is hinted.

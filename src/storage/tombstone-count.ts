@@ -72,13 +72,21 @@ export class TombstoneOverwhelmingError extends Error {
   }
 }
 
-/** Throws TombstoneOverwhelmingError when the partitions read scan more than `failureThreshold` tombstones. */
-export function checkTombstones(table: TableDef, parts: ReadonlyArray<PartitionData | undefined>, nowSec: number, failureThreshold: number): void {
-  if (!respectsTombstoneThresholds(table) || !(failureThreshold >= 0)) return;
+/** Cassandra 5.0's tombstone_failure_threshold. */
+export const DEFAULT_TOMBSTONE_FAILURE_THRESHOLD = 100_000;
+
+/**
+ * The partitions a replica read, unless they scan more than `failureThreshold` tombstones (negative: no limit):
+ * then TombstoneOverwhelmingError.
+ */
+export function checkTombstones<P extends ReadonlyArray<PartitionData | undefined>>(table: TableDef, parts: P, nowSec: number,
+  failureThreshold = DEFAULT_TOMBSTONE_FAILURE_THRESHOLD): P {
+  if (!respectsTombstoneThresholds(table) || !(failureThreshold >= 0)) return parts;
   const counts: ReadCounts = { liveRows: 0, tombstones: 0 };
   for (const p of parts) {
     if (p === undefined) continue;
     countPartition(table, p, nowSec, counts, false);
     if (counts.tombstones > failureThreshold) throw new TombstoneOverwhelmingError(counts.tombstones, table);
   }
+  return parts;
 }
