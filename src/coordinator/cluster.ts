@@ -31,7 +31,7 @@ import { CounterWriter } from './counters.ts';
 import { Batchlog, MemoryBatchlogStore, type BatchlogStore } from './batchlog.ts';
 import { counterIdOf } from '../storage/counters.ts';
 import { checkTombstones } from '../storage/tombstone-count.ts';
-import { mutationEvents, traceLocalWrite, traceReceived, traceReplicaRead, traceSend, type ReplicaTraceWriter } from './trace-context.ts';
+import { mutationEvents, traceLocalWrite, tracedRequest, traceReceived, traceReplicaRead, traceReplicaScan, traceSend, type ReplicaTraceWriter } from './trace-context.ts';
 import { failureReason, localReadFailure } from './failure-reason.ts';
 
 /** Local replica operations (StorageEngine implements them; simulations use an in-memory store). */
@@ -133,7 +133,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     handle(o.messenger, Verbs.MUTATION, (p, from) => this.onMutation(p, from));
     handle(o.messenger, Verbs.READ, (p, from) => this.onRead(p, from));
     handle(o.messenger, Verbs.READ_DIGEST, (p, from) => partitionDigest(this.onRead(p, from) ?? undefined));
-    handle(o.messenger, Verbs.SCAN, (p) => this.onScan(p));
+    handle(o.messenger, Verbs.SCAN, (p, from) => this.onScan(p, from));
     handle(o.messenger, Verbs.TRUNCATE, (p) => this.onTruncate(p));
     handle(o.messenger, Verbs.INDEX_SCAN, (p) => this.onIndexScan(p));
     handle(o.messenger, Verbs.ANN_SCAN, (p) => this.onAnnScan(p));
@@ -203,8 +203,10 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     return data ?? null;
   }
 
-  private onScan(p: ScanRequest): PartitionData[] {
-    return this.localScan(this.table(p.t), p.range, p.filter, p.limit, p.now);
+  private onScan(p: ScanRequest, from: string): PartitionData[] {
+    const parts = this.localScan(this.table(p.t), p.range, p.filter, p.limit, p.now);
+    if (p.tr) traceReplicaScan(this.o.traceWriter, p.tr, from, this.table(p.t), parts, p.now);
+    return parts;
   }
 
   /** This replica's read, refused past tombstone_failure_threshold (as Cassandra's ReadCommand is, digest reads too). */
@@ -272,10 +274,8 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
         if (items.length === 1) await this.o.store.apply(items[0]!.table, items[0]!.update);
         else await this.o.store.applyMany(items);
       } else {
-        const t = traceSend('MUTATION', to);
-        const req: MutationRequest = { items: items.map((i) => ({ t: refOf(i.table), u: i.update })), ...(t ? { tr: t.id } : {}) };
-        await send(this.o.messenger, to, Verbs.MUTATION, req, this.o.writeTimeoutMs);
-        traceReceived(t, 'MUTATION', to);
+        const wire = items.map((i) => ({ t: refOf(i.table), u: i.update }));
+        await tracedRequest('MUTATION', to, (tr) => send(this.o.messenger, to, Verbs.MUTATION, { items: wire, ...(tr ? { tr } : {}) }, this.o.writeTimeoutMs));
       }
       this.latency.record(to, this.o.clock.now() - start);
       return OK;
@@ -424,7 +424,8 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
       const limit = partitionLimit - out.length;
       const settled = await Promise.allSettled(chosen.map((r) => (r.id === this.o.topology.self
         ? Promise.resolve().then(() => this.localScan(table, seg.range, filter, limit, nowSec))
-        : send(this.o.messenger, r.id, Verbs.SCAN, { t: refOf(table), range: seg.range, filter, limit, now: nowSec }, this.o.readTimeoutMs))));
+        : tracedRequest('RANGE', r.id, (tr) => send(this.o.messenger, r.id, Verbs.SCAN,
+          { t: refOf(table), range: seg.range, filter, limit, now: nowSec, ...(tr ? { tr } : {}) }, this.o.readTimeoutMs)))));
       const byKey = new Map<string, PartitionData>();
       const failures = new Map<string, RequestFailureReason>();
       settled.forEach((s, i) => {
@@ -495,5 +496,4 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     if (rate <= 0) return Promise.resolve();
     return new Promise((resolve) => this.o.timers.setTimeout(resolve, (sizeBytes * 1000) / rate));
   }
-
 }

@@ -40,6 +40,24 @@ export function traceReceived(t: RequestTrace | undefined, verb: TracedVerb, fro
   t?.trace(`${verb}_RSP message received from /${from}`);
 }
 
+/** One replica request with its trace events; `send` gets the session id to put in the request, when traced. */
+export async function tracedRequest<T>(verb: TracedVerb, to: string, send: (tr: Buffer | undefined) => Promise<T>): Promise<T> {
+  const t = traceSend(verb, to);
+  const res = await send(t?.id);
+  traceReceived(t, verb, to);
+  return res;
+}
+
+/** What a replica records for its part of a range read. */
+export function traceReplicaScan(writer: ReplicaTraceWriter | undefined, sessionId: Buffer, from: string, table: TableDef,
+  parts: readonly PartitionData[], nowSec: number): void {
+  if (!writer) return;
+  const counts = { liveRows: 0, tombstones: 0 };
+  for (const p of parts) countPartition(table, p, nowSec, counts);
+  writer(sessionId, 'ReadStage', [`RANGE_REQ message received from /${from}`,
+    `Read ${counts.liveRows} live rows and ${counts.tombstones} tombstone cells`, `Enqueuing response to /${from}`, `Sending RANGE_RSP message to /${from}`]);
+}
+
 /** What a replica records for a mutation it applied: the same events as Cassandra's MutationVerbHandler path. */
 export function mutationEvents(from: string, tables: readonly TableDef[]): string[] {
   return [`MUTATION_REQ message received from /${from}`, 'Appending to commitlog', ...tables.map((t) => `Adding to ${t.name} memtable`),

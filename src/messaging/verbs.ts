@@ -54,6 +54,8 @@ export interface ScanRequest {
   filter: ReadFilter;
   limit: number;
   now: number;
+  /** The trace session of a traced request, as MutationRequest.tr. */
+  tr?: Buffer;
 }
 
 export interface IndexScanRequest {
@@ -205,6 +207,7 @@ export const Verbs = {
     if (!isObject(p) || !isObject(p.range) || typeof p.limit !== 'number' || typeof p.now !== 'number') fail('SCAN', 'range');
     checkTableRef('SCAN', p.t);
     checkFilter('SCAN', p.filter);
+    checkTraceId('SCAN', p.tr);
     return p as unknown as ScanRequest;
   }),
   /** Up to `limit` partitions of a token range holding rows a secondary index query selects, from this replica. */

@@ -1,7 +1,7 @@
 // Request tracing across replicas, on two real nodes (127.0.66.8–.9, RF 2): a traced write and a traced read at ALL
 // coordinated by the first node record, besides the coordinator's own events, the other replica's events in
 // system_traces.events with that replica as their source (carried by the session id in the internode request), and
-// the coordinator's "Sending … / … received from" events for the message.
+// the coordinator's "Sending … / … received from" events for the message; a range read likewise.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { types, type Client } from 'cassandra-driver';
@@ -61,6 +61,16 @@ test('a traced read at ALL: the digest replica reads and answers under the sessi
   const mine = at(A, events);
   assert.ok(mine.includes(`Sending READ_REQ message to /${B}:7000`) && mine.includes(`READ_RSP message received from /${B}:7000`), JSON.stringify(mine));
   assert.ok(events.filter((e) => e.source === B).every((e) => e.thread === 'ReadStage-1'));
+});
+
+test('a traced range read at ALL: the other replica scans its part under the session', async () => {
+  const rs = await client.execute('SELECT * FROM tr.t', [], { traceQuery: true, consistency: types.consistencies.all });
+  assert.ok(rs.rowLength >= 1);
+  const events = await eventsOf(rs.info.traceId, 4);
+  const replica = at(B, events);
+  assert.equal(replica[0], `RANGE_REQ message received from /${A}:7000`);
+  assert.match(replica[1] ?? '', /^Read \d+ live rows and 0 tombstone cells$/);
+  assert.ok(at(A, events).includes(`Sending RANGE_REQ message to /${B}:7000`));
 });
 
 test('an untraced request leaves no replica events behind', async () => {
