@@ -4,7 +4,7 @@
 // whole cluster can run in one process on a simulated network.
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
-import { InvalidRequestError, UnavailableError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
+import { InvalidRequestError, UnavailableError, ReadFailureError, ReadTimeoutError, RequestFailureReason, type WriteType } from '../model/errors.ts';
 import { handle, send, Verbs, type AnnScanRequest, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
 import type { IndexQuery, IndexScanRange } from '../index/types.ts';
 import { annScan, type AnnScanContext, type LocalAnnScanner } from './ann-scan.ts';
@@ -19,7 +19,7 @@ import { Speculation } from './speculation.ts';
 import { ReplicaReadCounts } from './replica-reads.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET, MemoryHintStore, type HintStore } from './hints.ts';
 import { scanSegments } from './segments.ts';
-import { seededRandom, type Clock, type Random, type TimerHandle, type Timers } from '../cluster/env.ts';
+import { seededRandom, type Clock, type Random, type Timers } from '../cluster/env.ts';
 import { OK, WriteHandler, type ReplicaOutcome } from './write-handler.ts';
 import { DIGEST_MISMATCH, ReadHandler, resolveDigests, type ReplicaReader, type ReplicaResponse } from './read-handler.ts';
 import { DeadlineTable } from '../cluster/deadlines.ts';
