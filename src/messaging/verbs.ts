@@ -33,6 +33,8 @@ export interface TableRef {
 
 export interface MutationRequest {
   items: Array<{ t: TableRef; u: PartitionData }>;
+  /** The trace session of a traced request (its 16-byte id): the replica records its events under it. */
+  tr?: Buffer;
 }
 
 export interface ReadRequest {
@@ -42,6 +44,8 @@ export interface ReadRequest {
   filter: ReadFilter;
   /** The coordinator's "now" in seconds, so TTL expiry is judged the same on every replica. */
   now: number;
+  /** The trace session of a traced request, as MutationRequest.tr. */
+  tr?: Buffer;
 }
 
 export interface ScanRequest {
@@ -50,6 +54,8 @@ export interface ScanRequest {
   filter: ReadFilter;
   limit: number;
   now: number;
+  /** The trace session of a traced request, as MutationRequest.tr. */
+  tr?: Buffer;
 }
 
 export interface IndexScanRequest {
@@ -164,7 +170,12 @@ function checkRead(verb: string, p: unknown): ReadRequest {
   if (!isObject(p) || !Buffer.isBuffer(p.key) || typeof p.token !== 'bigint' || typeof p.now !== 'number') fail(verb, 'key');
   checkTableRef(verb, p.t);
   checkFilter(verb, p.filter);
+  checkTraceId(verb, p.tr);
   return p as unknown as ReadRequest;
+}
+
+function checkTraceId(verb: string, tr: unknown): void {
+  if (tr !== undefined && !(Buffer.isBuffer(tr) && tr.length === 16)) fail(verb, 'trace session');
 }
 
 function verb<Req, Res>(name: string, timeout: VerbTimeout, checkRequest: (payload: unknown) => Req): VerbSpec<Req, Res> {
@@ -180,6 +191,7 @@ export const Verbs = {
       checkTableRef('MUTATION', i.t);
       checkPartition('MUTATION', i.u);
     }
+    checkTraceId('MUTATION', p.tr);
     return p as unknown as MutationRequest;
   }),
   /** One partition (as the filter selects it) from this replica; null when it holds nothing. */
@@ -195,6 +207,7 @@ export const Verbs = {
     if (!isObject(p) || !isObject(p.range) || typeof p.limit !== 'number' || typeof p.now !== 'number') fail('SCAN', 'range');
     checkTableRef('SCAN', p.t);
     checkFilter('SCAN', p.filter);
+    checkTraceId('SCAN', p.tr);
     return p as unknown as ScanRequest;
   }),
   /** Up to `limit` partitions of a token range holding rows a secondary index query selects, from this replica. */

@@ -15,6 +15,7 @@ import type { ExecValue } from '../cql/exec/values.ts';
 import type { StatementCache } from './statements.ts';
 import type { Statement } from '../model/ast.ts';
 import { beginTrace, Tracing, type TraceSession } from './tracing.ts';
+import { requestTrace, type TraceStage } from '../coordinator/trace-context.ts';
 
 // Cassandra's SUPPORTED, in its order.
 export const SUPPORTED_OPTIONS: Record<string, string[]> = {
@@ -117,13 +118,19 @@ export class RequestHandler {
     const trace = beginTrace(this.tracing, req, state.clientAddress ?? '127.0.0.1', (id) => this.preparedQuery(id));
     if (!trace) return this.serve(state, req);
     try {
-      const res = await this.serve(state, req, trace);
+      // The coordinator's replica requests read the session from here (coordinator/trace-context.ts).
+      const res = await requestTrace.run(trace, () => this.serve(state, req, trace));
       return res.opcode === Opcode.RESULT ? { ...res, tracingId: trace.id } : res;
     } finally {
       // Tracing is best effort, as Cassandra's (its trace writes are asynchronous, at ANY): a failure to store the
       // trace must not fail the request it describes.
       await this.tracing.finish(trace).catch((e: unknown) => this.log(`could not store trace session ${trace.id.toString('hex')}`, e));
     }
+  }
+
+  /** Stores events this node recorded as a replica of a traced request; best effort, as the coordinator's. */
+  recordReplicaTrace(sessionId: Buffer, stage: TraceStage, activities: string[]): void {
+    this.tracing.recordReplica(sessionId, stage, activities).catch((e: unknown) => this.log(`could not store trace events of ${sessionId.toString('hex')}`, e));
   }
 
   /** The text of a prepared statement, for its trace; an unknown id is EXECUTE's own error to report. */

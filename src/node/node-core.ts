@@ -215,7 +215,10 @@ export class NodeCore {
       this.membership.setSchemaVersion(s.version);
       for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
     });
-    const services: ServiceDeps = { env, settings, endpoint: this.endpoint, membership: this.membership, schema: this.schema, store };
+    const services: ServiceDeps = {
+      env, settings, endpoint: this.endpoint, membership: this.membership, schema: this.schema, store,
+      traceWriter: (id, stage, activities) => this.handler.recordReplicaTrace(id, stage, activities),
+    };
     this.coordinator = buildCoordinator(services);
     this.streaming = buildStreaming(services);
     this.repair = buildRepair(services, this.streaming);

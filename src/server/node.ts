@@ -98,7 +98,8 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?:
     ringDelayMs: ringDelayMs(),
     batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
     userFunctionsEnabled: config.userDefinedFunctionsEnabled,
-    warnThresholds: { batchSizeWarnBytes: config.batchSizeWarnThresholdKib * 1024, unloggedBatchPartitions: config.unloggedBatchWarnPartitions },
+    warnThresholds: { batchSizeWarnBytes: config.batchSizeWarnThresholdKib * 1024, unloggedBatchPartitions: config.unloggedBatchWarnPartitions,
+      tombstoneWarn: config.tombstoneWarnThreshold, tombstoneFailure: config.tombstoneFailureThreshold },
     materializedViewsEnabled: config.materializedViewsEnabled,
     // Cassandra reads -Dcassandra.sai.vector.allow_custom_parameters; a node process reads this variable instead.
     saiVectorAllowCustomParameters: process.env.SIBYL_SAI_VECTOR_ALLOW_CUSTOM_PARAMETERS === 'true',
