@@ -87,7 +87,7 @@ export class Memtable {
     if (!p) {
       p = { key: this.arena.copy(update.key), token: update.token, header: undefined, row: undefined,
         rows: table.clustering.length > 0 ? new SortedMap<Buffer>() : undefined };
-      this.partitions.set(w.partitionKey, p);
+      this.partitions.setNew(w.partitionKey, p);
       this.objectBytes += PARTITION_OVERHEAD + w.partitionKey.length;
     }
     let header = p.header ? decodeHeader(p.header, true) : undefined;
@@ -120,7 +120,10 @@ export class Memtable {
   private store(p: MemPartition, rk: string, bytes: Buffer | undefined, isNew: boolean): void {
     if (isNew && bytes) this.objectBytes += ROW_OVERHEAD + rk.length;
     if (p.rows) {
-      if (bytes) p.rows.set(rk, bytes);
+      if (bytes) {
+        if (isNew) p.rows.setNew(rk, bytes);
+        else p.rows.set(rk, bytes);
+      }
       else p.rows.delete(rk);
     } else {
       p.row = bytes;
