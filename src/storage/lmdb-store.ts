@@ -278,7 +278,8 @@ export class LmdbStore {
 
   /** A partition's header (the caller has checked that the prefix is short enough to have been stored). */
   headerOf(table: TableDef, prefix: Buffer): Header | undefined {
-    return this.loadHeader(table, headerKey(prefix));
+    // Checked before building the header key: most tables never have a header, and this runs on every read.
+    return this.mayHaveHeaders(table) ? this.loadHeader(table, headerKey(prefix)) : undefined;
   }
 
   /** The only row of a partition of a table without clustering columns. */
