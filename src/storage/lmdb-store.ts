@@ -134,8 +134,12 @@ export class LmdbStore {
     }
   }
 
+  private mayHaveHeaders(table: TableDef): boolean {
+    return this.headerTables.size > 0 && this.headerTables.has(hexTableId(table.id));
+  }
+
   private loadHeader(table: TableDef, key: Buffer): Header | undefined {
-    if (this.headerTables.size === 0 || !this.headerTables.has(hexTableId(table.id))) return undefined;
+    if (!this.mayHaveHeaders(table)) return undefined;
     const b = this.data.getBinaryFast(key);
     return b ? decodeHeader(b) : undefined;
   }
@@ -191,20 +195,26 @@ export class LmdbStore {
   }
 
   private flushPartition(table: TableDef, p: FlushPartition, plain: boolean, nowSec: number): void {
-    // The prefix from the memtable's key string: cheaper than encoding the token again.
-    const prefix = Buffer.allocUnsafe(16 + p.id.length);
-    tableIdBytes(table.id).copy(prefix, 0);
-    prefix.write(p.id, 16, 'latin1');
-    if (p.header || this.loadHeader(table, headerKey(prefix))) {
-      this.applyInTxn(this.prepare(table, decodedPartition(p)), nowSec);
-      return;
+    // Keys from the memtable's key string: cheaper than encoding the token again. Only the row keys are built (one
+    // Buffer each, lmdb-js copies it) unless the table may have partition headers.
+    const idBytes = tableIdBytes(table.id);
+    const prefixLength = 16 + p.id.length;
+    if (p.header || this.mayHaveHeaders(table)) {
+      const prefix = Buffer.allocUnsafe(prefixLength);
+      idBytes.copy(prefix, 0);
+      prefix.write(p.id, 16, 'latin1');
+      if (p.header || this.loadHeader(table, headerKey(prefix))) {
+        this.applyInTxn(this.prepare(table, decodedPartition(p)), nowSec);
+        return;
+      }
     }
     let ctx: PurgeContext | undefined;
     for (const [suffix, bytes] of p.rows) {
-      const key = Buffer.allocUnsafe(prefix.length + 1 + suffix.length);
-      prefix.copy(key);
-      key[prefix.length] = KIND_ROW;
-      key.write(suffix, prefix.length + 1, 'latin1');
+      const key = Buffer.allocUnsafe(prefixLength + 1 + suffix.length);
+      idBytes.copy(key, 0);
+      key.write(p.id, 16, 'latin1');
+      key[prefixLength] = KIND_ROW;
+      if (suffix.length > 0) key.write(suffix, prefixLength + 1, 'latin1');
       // A new key is stored in one step (LMDB's no-overwrite put fails, changing nothing, when the key exists).
       if (plain && this.data.putSync(key, bytes, NO_OVERWRITE)) continue;
       const stored = this.data.getBinaryFast(key);
@@ -268,7 +278,8 @@ export class LmdbStore {
 
   /** A partition's header (the caller has checked that the prefix is short enough to have been stored). */
   headerOf(table: TableDef, prefix: Buffer): Header | undefined {
-    return this.loadHeader(table, headerKey(prefix));
+    // Checked before building the header key: most tables never have a header, and this runs on every read.
+    return this.mayHaveHeaders(table) ? this.loadHeader(table, headerKey(prefix)) : undefined;
   }
 
   /** The only row of a partition of a table without clustering columns. */
