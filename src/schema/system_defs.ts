@@ -334,6 +334,9 @@ const SYSTEM_AUTH = keyspace('system_auth', { class: SIMPLE_STRATEGY, replicatio
     pk: ['role'],
     comment: 'user network permissions',
   },
+  // Cassandra 5.0's CIDR authorizer tables (AuthKeyspace.CIDR_PERMISSIONS, CIDR_GROUPS).
+  { name: 'cidr_permissions', columns: 'role text, cidr_groups frozen<set<text>>', pk: ['role'], comment: 'user cidr permissions' },
+  { name: 'cidr_groups', columns: 'cidr_group text, cidrs frozen<set<tuple<inet, smallint>>>', pk: ['cidr_group'], comment: 'cidr groups to cidrs mapping' },
 ].map((s) => ({ ...s, options: { gc_grace_seconds: 7776000 }, stored: true })));
 
 const SYSTEM_DISTRIBUTED = keyspace('system_distributed', { class: SIMPLE_STRATEGY, replication_factor: '3' }, [

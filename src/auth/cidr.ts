@@ -1,0 +1,143 @@
+// CIDRs and CIDR groups as Cassandra 5.0's CIDR authorizer knows them (cql3/CIDR.java, CIDRGroupsMappingTable): an
+// address and a netmask, kept as the first address of the range; a client address belongs to the groups of the
+// longest prefix that contains it (IPv4 and IPv6 looked up apart, an IPv4-mapped IPv6 address as its IPv4 one).
+// Pure: parsing and matching over bigint, no sockets.
+
+export interface Cidr {
+  family: 4 | 6;
+  /** The first address of the range (the given address with the host bits cleared). */
+  start: bigint;
+  netMask: number;
+}
+
+/** Raised for a CIDR or IP string Cassandra's CIDR.getInstance would refuse (IllegalArgumentException). */
+export class CidrFormatError extends Error {}
+
+function parseIpv4(s: string): bigint | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  let v = 0n;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
+    v = (v << 8n) | BigInt(Number(p));
+  }
+  return v;
+}
+
+function parseIpv6(s: string): bigint | undefined {
+  let text = s;
+  let tail: bigint[] = [];
+  // A trailing dotted quad (::ffff:1.2.3.4) is the last two groups.
+  const dot = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  if (dot) {
+    const v4 = parseIpv4(dot[2]!);
+    if (v4 === undefined) return undefined;
+    tail = [v4 >> 16n, v4 & 0xffffn];
+    text = dot[1]!.endsWith('::') ? dot[1]! : dot[1]!.slice(0, -1);
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (h: string): bigint[] | undefined => {
+    if (h === '') return [];
+    const out: bigint[] = [];
+    for (const g of h.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(BigInt(`0x${g}`));
+    }
+    return out;
+  };
+  const head = groups(halves[0]!);
+  const rest = halves.length === 2 ? groups(halves[1]!) : [];
+  if (head === undefined || rest === undefined) return undefined;
+  const want = 8 - tail.length;
+  const given = head.length + rest.length;
+  if (halves.length === 1 ? given !== want : given >= want) return undefined;
+  const all = [...head, ...Array<bigint>(want - given).fill(0n), ...rest, ...tail];
+  return all.reduce((acc, g) => (acc << 16n) | g, 0n);
+}
+
+const MAPPED_PREFIX = 0xffffn << 32n;
+
+/** An IP address; an IPv4-mapped IPv6 address (::ffff:a.b.c.d, how Node reports IPv4 clients of a dual-stack socket) is IPv4. */
+export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefined {
+  const s = text.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+  const v4 = parseIpv4(s);
+  if (v4 !== undefined) return { family: 4, value: v4 };
+  const v6 = parseIpv6(s);
+  if (v6 === undefined) return undefined;
+  if (v6 >> 32n === MAPPED_PREFIX >> 32n) return { family: 4, value: v6 & 0xffffffffn };
+  return { family: 6, value: v6 };
+}
+
+const bitsOf = (family: 4 | 6): number => (family === 4 ? 32 : 128);
+
+function mask(family: 4 | 6, netMask: number): bigint {
+  const bits = BigInt(bitsOf(family));
+  const host = bits - BigInt(netMask);
+  return ((1n << bits) - 1n) ^ ((1n << host) - 1n);
+}
+
+/** `ip/netmask`, with Cassandra's messages for what it refuses. */
+export function parseCidr(text: string): Cidr {
+  const parts = text.split('/');
+  if (text === '' || parts.length !== 2) throw new CidrFormatError(`${text} is not a valid CIDR String`);
+  if (!/^-?\d+$/.test(parts[1]!)) throw new CidrFormatError(`For input string: "${parts[1]}"`);
+  let netMask = Number(parts[1]);
+  const ip = parseIp(parts[0]!);
+  if (ip === undefined) throw new CidrFormatError(`${parts[0]} is not a valid IP address`);
+  // An IPv4-mapped IPv6 CIDR is taken as IPv4, its mask shortened by the 96 bits of the mapping, as Cassandra does.
+  if (ip.family === 4 && parts[0]!.includes(':')) netMask -= 96;
+  if (netMask < 0 || netMask > bitsOf(ip.family)) throw new CidrFormatError(`Invalid netmask ${netMask} for IP ${formatIp(ip.family, ip.value)}`);
+  return { family: ip.family, start: ip.value & mask(ip.family, netMask), netMask };
+}
+
+/** The address as Java's getHostAddress writes it (IPv6 uncompressed, groups without leading zeros). */
+export function formatIp(family: 4 | 6, value: bigint): string {
+  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
+  const groups: string[] = [];
+  for (let i = 7n; i >= 0n; i--) groups.push(((value >> (i * 16n)) & 0xffffn).toString(16));
+  return groups.join(':');
+}
+
+export function formatCidr(c: Cidr): string {
+  return `${formatIp(c.family, c.start)}/${c.netMask}`;
+}
+
+export function cidrContains(c: Cidr, ip: { family: 4 | 6; value: bigint }): boolean {
+  return c.family === ip.family && (ip.value & mask(c.family, c.netMask)) === c.start;
+}
+
+/**
+ * CIDR groups → CIDRs, looked up by longest prefix: the groups of the most specific CIDR containing an address
+ * (several groups may hold that same CIDR). Built once per refresh of system_auth.cidr_groups.
+ */
+export class CidrGroupTable {
+  /** Per family, netmask → start address → groups, netmasks longest first. */
+  private readonly byFamily = new Map<4 | 6, Array<{ netMask: number; starts: Map<bigint, Set<string>> }>>();
+
+  constructor(groups: ReadonlyMap<string, readonly Cidr[]>) {
+    for (const [group, cidrs] of groups) {
+      for (const c of cidrs) {
+        let levels = this.byFamily.get(c.family);
+        if (levels === undefined) this.byFamily.set(c.family, (levels = []));
+        let level = levels.find((l) => l.netMask === c.netMask);
+        if (level === undefined) levels.push((level = { netMask: c.netMask, starts: new Map() }));
+        let set = level.starts.get(c.start);
+        if (set === undefined) level.starts.set(c.start, (set = new Set()));
+        set.add(group);
+      }
+    }
+    for (const levels of this.byFamily.values()) levels.sort((a, b) => b.netMask - a.netMask);
+  }
+
+  /** The groups of the longest matching prefix; empty when no CIDR contains the address (or it is not an IP). */
+  lookup(address: string): Set<string> {
+    const ip = parseIp(address);
+    if (ip === undefined) return new Set();
+    for (const level of this.byFamily.get(ip.family) ?? []) {
+      const hit = level.starts.get(ip.value & mask(ip.family, level.netMask));
+      if (hit !== undefined) return new Set(hit);
+    }
+    return new Set();
+  }
+}
