@@ -25,7 +25,7 @@ export function isVirtualKeyspace(name: string): boolean {
   return VIRTUAL_KEYSPACES.has(name);
 }
 
-/** Parse the small type grammar used in the table specs below (`frozen<map<text, text>>`, `set<inet>`…). */
+/** Parse the small type grammar used in the table specs below (`frozen<map<text, text>>`, `set<inet>`, `tuple<…>`…). */
 export function parseTypeString(s: string): CqlType {
   let pos = 0;
   const ident = (): string => {
@@ -61,6 +61,17 @@ export function parseTypeString(s: string): CqlType {
       const value = parse(true);
       expect('>');
       return { kind: 'map', key, value, frozen };
+    }
+    if (name === 'tuple') {
+      // Tuples are always frozen (system_auth.cidr_groups' set<tuple<inet, smallint>>).
+      expect('<');
+      const elements = [parse(true)];
+      while (s[pos] === ',') {
+        expect(',');
+        elements.push(parse(true));
+      }
+      expect('>');
+      return { kind: 'tuple', elements };
     }
     if (!isNativeTypeName(name)) throw new Error(`unknown type ${name} in ${s}`);
     return { kind: 'native', name };
