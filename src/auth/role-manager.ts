@@ -64,6 +64,7 @@ export class RoleManager {
     if (user === undefined) throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
     const me = await this.deps.store.role(user);
     const superuser = me !== undefined && await this.isSuper(me);
+    if (stmt.op === 'alter' && !superuser) await this.checkAccessChange(stmt);
     await this.deps.authorizer?.authorize(user, roleRequirements(stmt, user));
     if (stmt.op === 'list_roles' || stmt.op === 'list_users') return this.list(stmt, user);
     this.deps.authorizer?.invalidate();
@@ -80,6 +81,16 @@ export class RoleManager {
     if (stmt.access === undefined) return;
     if (this.deps.access === undefined) throw new InvalidRequestError('ACCESS TO DATACENTERS operations not supported by AllowAllNetworkAuthorizer');
     await this.deps.access.validate(stmt.access);
+  }
+
+  /**
+   * Cassandra 5.0.9's AlterRoleStatement.authorize: only superusers change where a role may connect from and to
+   * (checked after the role is known to exist, as its validate comes first).
+   */
+  private async checkAccessChange(stmt: Extract<RoleStatement, { op: 'alter' }>): Promise<void> {
+    if (stmt.access === undefined || await this.deps.store.role(stmt.role) === undefined) return;
+    if (stmt.access.datacenters !== undefined) throw new UnauthorizedError('Only superusers are allowed to alter access to datacenters.');
+    if (stmt.access.cidrs !== undefined) throw new UnauthorizedError('Only superusers are allowed to alter access from CIDR groups.');
   }
 
   private async rows(roles: RoleRecord[], users: boolean): Promise<ResultMessage> {

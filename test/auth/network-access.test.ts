@@ -105,6 +105,12 @@ test('ACCESS clauses are validated, stored, dropped, and shown by LIST ROLES', a
   await m.execute(role('ALTER ROLE app WITH ACCESS TO ALL DATACENTERS'), 'cassandra');
   assert.deepEqual(store.dcs.get('app'), []);
   assert.deepEqual(store.cidrPerms.get('app'), ['web']);
+  // Only superusers change access, even to their own role (5.0.9's AlterRoleStatement.authorize).
+  await refused(m.execute(role("ALTER ROLE app WITH ACCESS TO DATACENTERS {'dc1'}"), 'app'), UnauthorizedError,
+    'Only superusers are allowed to alter access to datacenters.');
+  await refused(m.execute(role('ALTER ROLE app WITH ACCESS FROM ALL CIDRS'), 'app'), UnauthorizedError,
+    'Only superusers are allowed to alter access from CIDR groups.');
+  await refused(m.execute(role('ALTER ROLE ghost WITH ACCESS FROM ALL CIDRS'), 'app'), InvalidRequestError, "Role ghost doesn't exist");
   await m.execute(role('DROP ROLE app'), 'cassandra');
   assert.equal(store.dcs.has('app'), false);
   assert.equal(store.cidrPerms.has('app'), false);
