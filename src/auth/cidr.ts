@@ -1,7 +1,9 @@
 // CIDRs and CIDR groups as Cassandra 5.0's CIDR authorizer knows them (cql3/CIDR.java, CIDRGroupsMappingTable): an
 // address and a netmask, kept as the first address of the range; a client address belongs to the groups of the
 // longest prefix that contains it (IPv4 and IPv6 looked up apart, an IPv4-mapped IPv6 address as its IPv4 one).
-// Pure: parsing and matching over bigint, no sockets.
+// Pure: parsing and matching over bigint, no sockets; addresses are read and written as Cassandra's inet type does
+// (model/values/codec.ts: InetAddress.getByName's literals, getHostAddress's spelling).
+import { inetToString, parseInet } from '../model/values/codec.ts';
 
 export interface Cidr {
   family: 4 | 6;
@@ -13,60 +15,16 @@ export interface Cidr {
 /** Raised for a CIDR or IP string Cassandra's CIDR.getInstance would refuse (IllegalArgumentException). */
 export class CidrFormatError extends Error {}
 
-function parseIpv4(s: string): bigint | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    v = (v << 8n) | BigInt(Number(p));
-  }
-  return v;
-}
-
-function parseIpv6(s: string): bigint | undefined {
-  let text = s;
-  let tail: bigint[] = [];
-  // A trailing dotted quad (::ffff:1.2.3.4) is the last two groups.
-  const dot = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dot) {
-    const v4 = parseIpv4(dot[2]!);
-    if (v4 === undefined) return undefined;
-    tail = [v4 >> 16n, v4 & 0xffffn];
-    text = dot[1]!.endsWith('::') ? dot[1]! : dot[1]!.slice(0, -1);
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (h: string): bigint[] | undefined => {
-    if (h === '') return [];
-    const out: bigint[] = [];
-    for (const g of h.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(BigInt(`0x${g}`));
-    }
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const rest = halves.length === 2 ? groups(halves[1]!) : [];
-  if (head === undefined || rest === undefined) return undefined;
-  const want = 8 - tail.length;
-  const given = head.length + rest.length;
-  if (halves.length === 1 ? given !== want : given >= want) return undefined;
-  const all = [...head, ...Array<bigint>(want - given).fill(0n), ...rest, ...tail];
-  return all.reduce((acc, g) => (acc << 16n) | g, 0n);
-}
-
 const MAPPED_PREFIX = 0xffffn << 32n;
 
 /** An IP address; an IPv4-mapped IPv6 address (::ffff:a.b.c.d, how Node reports IPv4 clients of a dual-stack socket) is IPv4. */
 export function parseIp(text: string): { family: 4 | 6; value: bigint } | undefined {
-  const s = text.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  const v4 = parseIpv4(s);
-  if (v4 !== undefined) return { family: 4, value: v4 };
-  const v6 = parseIpv6(s);
-  if (v6 === undefined) return undefined;
-  if (v6 >> 32n === MAPPED_PREFIX >> 32n) return { family: 4, value: v6 & 0xffffffffn };
-  return { family: 6, value: v6 };
+  const buf = parseInet(text.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, ''));
+  if (buf === undefined) return undefined;
+  const value = BigInt(`0x${buf.toString('hex')}`);
+  if (buf.length === 4) return { family: 4, value };
+  if (value >> 32n === MAPPED_PREFIX >> 32n) return { family: 4, value: value & 0xffffffffn };
+  return { family: 6, value };
 }
 
 const bitsOf = (family: 4 | 6): number => (family === 4 ? 32 : 128);
@@ -93,10 +51,7 @@ export function parseCidr(text: string): Cidr {
 
 /** The address as Java's getHostAddress writes it (IPv6 uncompressed, groups without leading zeros). */
 export function formatIp(family: 4 | 6, value: bigint): string {
-  if (family === 4) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
-  const groups: string[] = [];
-  for (let i = 7n; i >= 0n; i--) groups.push(((value >> (i * 16n)) & 0xffffn).toString(16));
-  return groups.join(':');
+  return inetToString(Buffer.from(value.toString(16).padStart(family === 4 ? 8 : 32, '0'), 'hex'));
 }
 
 export function formatCidr(c: Cidr): string {

@@ -4,7 +4,7 @@
 // (cidr_groups_cache_refresh_interval); the node that made it reloads at once.
 import { CidrFormatError, formatCidr, parseCidr, parseIp } from '../auth/cidr.ts';
 import type { NetworkAccess } from '../auth/network-access.ts';
-import { AdminRequestError } from './admin.ts';
+import { AdminRequestError, required as need } from './admin.ts';
 
 export interface CidrAdmin {
   listGroups(): Promise<string[]>;
@@ -62,12 +62,6 @@ export function cidrAdmin(access: () => NetworkAccess | undefined, cidrAuthorize
       await a().reloadGroups();
     },
   };
-}
-
-function need(p: URLSearchParams, name: string): string {
-  const v = p.get(name);
-  if (v === null || v === '') throw new AdminRequestError(`missing query parameter "${name}"`);
-  return v;
 }
 
 export function cidrRoutes(source: CidrAdmin | undefined): Array<[string, (p: URLSearchParams) => unknown]> {

@@ -53,7 +53,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function required(params: URLSearchParams, name: string): string {
+/** A query parameter the route cannot do without (400 when missing). */
+export function required(params: URLSearchParams, name: string): string {
   const v = params.get(name);
   if (v === null || v === '') throw new AdminRequestError(`missing query parameter "${name}"`);
   return v;

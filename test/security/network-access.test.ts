@@ -10,8 +10,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { auth, Client, errors } from 'cassandra-driver';
+import { Client, errors } from 'cassandra-driver';
 import { startNodeProcess } from '../helpers/node-process.ts';
+import { login as loginAs } from '../helpers/login.ts';
 import { runCli } from '../helpers/cli.ts';
 import { DC, nodeConfig, sleep } from '../fixtures/driver.ts';
 
@@ -42,19 +43,8 @@ after(async () => {
 });
 
 async function login(user: string, password: string, from?: string, attempts = 1): Promise<Client> {
-  for (let i = 0; ; i++) {
-    const c = new Client({ contactPoints: [NODE], localDataCenter: DC, authProvider: new auth.PlainTextAuthProvider(user, password) });
-    clients.push(c);
-    bindFrom = from;
-    try {
-      await c.connect();
-      return c;
-    } catch (e) {
-      await c.shutdown();
-      if (i + 1 >= attempts) throw e;
-      await sleep(250);
-    }
-  }
+  bindFrom = from;
+  return loginAs({ clients, client: { contactPoints: [NODE], localDataCenter: DC }, user, password, attempts });
 }
 
 /** The error the node answered a refused connect with (the driver wraps it in NoHostAvailableError). */
