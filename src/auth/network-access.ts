@@ -6,7 +6,7 @@
 // NetworkPermissionsCache and CIDRPermissionsCache use the roles cache's settings), the groups table is reloaded
 // every cidr_groups_cache_refresh_interval, and an address's groups are cached up to ip_cache_max_size addresses.
 import { UnauthorizedError } from '../model/errors.ts';
-import { CidrGroupTable, parseIp, type Cidr } from './cidr.ts';
+import { CidrGroupTable, formatIp, parseIp, type Cidr } from './cidr.ts';
 import type { AuthClock, AuthLog, RoleReader, RoleRecord } from './types.ts';
 
 /** system_auth.network_permissions, cidr_permissions and cidr_groups (node/auth-access-store.ts, maps in tests). */
@@ -84,7 +84,8 @@ export class NetworkAccess {
         throw new UnauthorizedError(`You do not have access to this datacenter (${this.deps.localDc})`);
       }
     }
-    if (this.deps.cidr !== undefined && !await this.cidrAllows(user, address, this.deps.cidr)) {
+    // Cassandra skips the CIDR check for a connection without a remote address (internal ones).
+    if (this.deps.cidr !== undefined && address !== '' && !await this.cidrAllows(user, address, this.deps.cidr)) {
       this.stats.cidrRefused++;
       throw new UnauthorizedError(`You do not have access from this IP ${hostString(address)}`);
     }
@@ -192,9 +193,11 @@ export class NetworkAccess {
   }
 }
 
-/** The client address as Java's InetSocketAddress.getHostString has it: an IPv4-mapped IPv6 address as IPv4. */
+/**
+ * The client address as Java's InetSocketAddress.getHostString has it for an accepted connection: the address's
+ * getHostAddress (IPv6 uncompressed), an IPv4-mapped IPv6 address as IPv4.
+ */
 export function hostString(address: string): string {
   const ip = parseIp(address);
-  if (ip?.family === 4 && address.includes(':')) return address.slice(address.lastIndexOf(':') + 1);
-  return address;
+  return ip === undefined ? address : formatIp(ip.family, ip.value);
 }

@@ -156,6 +156,7 @@ test('ENFORCE: refused outside the role\'s groups, by the longest prefix; superu
   await refused(access.validate('app', '127.0.82.101'), UnauthorizedError, 'You do not have access from this IP 127.0.82.101');
   await refused(access.validate('app', '::ffff:127.0.82.101'), UnauthorizedError, 'You do not have access from this IP 127.0.82.101');
   await refused(access.validate('app', '192.168.1.1'), UnauthorizedError, 'You do not have access from this IP 192.168.1.1');
+  await refused(access.validate('app', '2001:db9::1'), UnauthorizedError, 'You do not have access from this IP 2001:db9:0:0:0:0:0:1');
   await access.validate('free', '192.168.1.1');
   await access.validate('cassandra', '192.168.1.1');
   assert.deepEqual([...await access.groupsOf('127.0.82.100')], ['app_hosts']);
