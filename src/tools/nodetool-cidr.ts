@@ -45,9 +45,11 @@ export function registerCidrCommands(nt: Command): void {
 
   withConn(nt.command('getcidrgroupsofip'))
     .description('Print CIDR groups associated with given IP')
-    .argument('<ip_address>')
-    .action(async (ip: string, _o: unknown, cmd: Command) => {
+    .argument('[args...]', '<ip_address>')
+    .action(async (args: string[], _o: unknown, cmd: Command) => {
       const t = target(cmd);
+      if (args.length !== 1) usage('Requires IP address as input');
+      const ip = args[0]!;
       const path = `/cidrgroupsofip?${new URLSearchParams({ ip }).toString()}`;
       await run(t, async () => printSet('CIDR Groups', await adminCall<string[]>(t.host, t.port, path)));
     });

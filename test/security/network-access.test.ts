@@ -80,6 +80,7 @@ test('CIDR groups and data centres limit where a role may connect from and to', 
   const usageError = await nodetool('updatecidrgroup', 'x');
   assert.equal(usageError.code, 1);
   assert.match(usageError.stderr, /^nodetool: updatecidrgroup command requires a cidr group name and atleast one CIDR\n/);
+  assert.match((await nodetool('getcidrgroupsofip')).stderr, /^nodetool: Requires IP address as input\n/);
   const missing = await nodetool('dropcidrgroup', 'nope');
   assert.equal(missing.code, 2);
   assert.equal(missing.stderr, "error: CIDR group 'nope' doesn't exists\n");
