@@ -3,10 +3,22 @@
 // CommandUtils.printSet does: a `Name: ` heading and one value a line, nothing at all for an empty set.
 import type { Command } from 'commander';
 import { adminCall } from './admin-client.ts';
-import { run, target, usage, withConn } from './nodetool.ts';
+import { run, target, usage, withConn, type Target } from './nodetool.ts';
 
 export function printSet(heading: string, values: readonly string[]): string {
   return values.length === 0 ? '' : `${heading}: \n${values.map((v) => `${v}\n`).join('')}`;
+}
+
+/** A command of one argument, refused with Cassandra's checkArgument message (a usage error) otherwise. */
+function oneArgument(nt: Command, name: string, description: string, label: string, message: string, body: (t: Target, arg: string) => Promise<string>): void {
+  withConn(nt.command(name))
+    .description(description)
+    .argument('[args...]', label)
+    .action(async (args: string[], _o: unknown, cmd: Command) => {
+      const t = target(cmd);
+      if (args.length !== 1) usage(message);
+      await run(t, () => body(t, args[0]!));
+    });
 }
 
 export function registerCidrCommands(nt: Command): void {
@@ -21,17 +33,10 @@ export function registerCidrCommands(nt: Command): void {
       await run(t, async () => (await adminCall(t.host, t.port, `/updatecidrgroup?${q.toString()}`, { method: 'POST' }), ''));
     });
 
-  withConn(nt.command('dropcidrgroup'))
-    .description('Drop an existing cidr group')
-    .argument('[args...]', '<cidrGroup>')
-    .action(async (args: string[], _o: unknown, cmd: Command) => {
-      const t = target(cmd);
-      if (args.length !== 1) usage('dropcidrgroup command requires a cidr group name');
-      const q = new URLSearchParams({ group: args[0]! });
-      await run(t, async () => {
-        await adminCall(t.host, t.port, `/dropcidrgroup?${q.toString()}`, { method: 'POST' });
-        return `Deleted CIDR group ${args[0]!}\n`;
-      });
+  oneArgument(nt, 'dropcidrgroup', 'Drop an existing cidr group', '<cidrGroup>', 'dropcidrgroup command requires a cidr group name',
+    async (t, group) => {
+      await adminCall(t.host, t.port, `/dropcidrgroup?${new URLSearchParams({ group }).toString()}`, { method: 'POST' });
+      return `Deleted CIDR group ${group}\n`;
     });
 
   withConn(nt.command('listcidrgroups'))
@@ -43,16 +48,8 @@ export function registerCidrCommands(nt: Command): void {
       await run(t, async () => printSet(group ? 'CIDRs' : 'CIDR Groups', await adminCall<string[]>(t.host, t.port, path)));
     });
 
-  withConn(nt.command('getcidrgroupsofip'))
-    .description('Print CIDR groups associated with given IP')
-    .argument('[args...]', '<ip_address>')
-    .action(async (args: string[], _o: unknown, cmd: Command) => {
-      const t = target(cmd);
-      if (args.length !== 1) usage('Requires IP address as input');
-      const ip = args[0]!;
-      const path = `/cidrgroupsofip?${new URLSearchParams({ ip }).toString()}`;
-      await run(t, async () => printSet('CIDR Groups', await adminCall<string[]>(t.host, t.port, path)));
-    });
+  oneArgument(nt, 'getcidrgroupsofip', 'Print CIDR groups associated with given IP', '<ip_address>', 'Requires IP address as input',
+    async (t, ip) => printSet('CIDR Groups', await adminCall<string[]>(t.host, t.port, `/cidrgroupsofip?${new URLSearchParams({ ip }).toString()}`)));
 
   withConn(nt.command('reloadcidrgroupscache'))
     .description('Reload CIDR groups cache with latest entries in cidr_groups table, when CIDR authorizer is enabled')
