@@ -54,6 +54,12 @@ export interface AccessGate {
   done(user: string | undefined, stmt: Statement, keyspace: string | undefined): Promise<void>;
 }
 
+/** The network and CIDR authorizers' check of a logged-in role on each request (auth/network-access.ts). */
+export interface NetworkGate {
+  /** Throws Unauthorized when `user` may not use this node's data centre, or not from `clientAddress`. */
+  validate(user: string, clientAddress: string): Promise<void>;
+}
+
 /** Where the handler reports what the audit log records (auth/audit.ts, wired in node/auth-service.ts). */
 export interface AuditHook {
   statement(state: ConnectionState, stmt: Statement | undefined, query: string, keyspace: string | undefined, error?: unknown): void;
@@ -100,6 +106,7 @@ export class RequestHandler {
     private readonly audit?: AuditHook,
     /** Where a failure to store a trace is reported (it never fails the request). */
     private readonly log: (msg: string, err?: unknown) => void = () => undefined,
+    private readonly network?: NetworkGate,
   ) {
     this.tracing = new Tracing(env, statements);
   }
@@ -145,7 +152,7 @@ export class RequestHandler {
   /** Runs a plan after the authorizer's check (when there is one), and tells the audit log how it went. */
   private run(state: ConnectionState, query: string, plan: Plan, session: Session, req: ExecRequest): Promise<ResultMessage> {
     // Without permissions or an audit log there is nothing to do around the plan: no async frame of our own.
-    if (this.access === undefined && this.audit === undefined) {
+    if (this.access === undefined && this.audit === undefined && this.network === undefined) {
       try {
         return plan.execute(this.env, session, req);
       } catch (e) {
@@ -161,6 +168,8 @@ export class RequestHandler {
     const stmt = this.statements.statementOf(plan);
     const keyspace = session.keyspace;
     try {
+      // Cassandra's ClientState.validateLogin, before the statement's own permission checks.
+      if (this.network && session.user !== undefined) await this.network.validate(session.user, state.clientAddress ?? '');
       if (stmt !== undefined && this.access) await this.access.check(session.user, stmt, keyspace);
       const result = await plan.execute(this.env, session, req);
       if (stmt !== undefined && this.access) await this.access.done(session.user, stmt, keyspace);
@@ -274,6 +283,7 @@ export class RequestHandler {
     const children: Array<{ m: CompiledModification; ctx: { values: ExecValue[]; nowMicros: number } }> = [];
     const nowMicros = this.env.nowMicros();
     const session = batch.keyspace === undefined ? state.session : { keyspace: batch.keyspace };
+    if (this.network && state.session.user !== undefined) await this.network.validate(state.session.user, state.clientAddress ?? '');
     for (const child of batch.children) {
       const plan = child.id ? this.statements.lookup(child.id).plan : this.statements.planFor(child.query ?? '', session);
       if (!plan.modification) throw new InvalidRequestError('Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.');

@@ -25,6 +25,7 @@ import { AuthService, systemAuthWarning } from './auth-service.ts';
 import { auditHook } from './audit-hook.ts';
 import { validateRoleOptions } from '../auth/role-manager.ts';
 import type { AuditFilter } from '../auth/audit.ts';
+import type { CidrAuthorizerSettings } from '../auth/network-access.ts';
 import { UnauthorizedError } from '../model/errors.ts';
 import { IndexingStore } from '../index/store.ts';
 import { VectorIndexes } from '../index/vectors.ts';
@@ -125,6 +126,11 @@ export interface NodeSettings {
   credentialsValidityMs?: number;
   /** CassandraAuthorizer (needs PasswordAuthenticator); absent: AllowAllAuthorizer. */
   authorizer?: 'CassandraAuthorizer';
+  /** CassandraNetworkAuthorizer (needs PasswordAuthenticator); absent: AllowAllNetworkAuthorizer. */
+  networkAuthorizer?: 'CassandraNetworkAuthorizer';
+  /** CassandraCIDRAuthorizer's parameters (needs PasswordAuthenticator); absent: AllowAllCIDRAuthorizer. */
+  cidrAuthorizer?: CidrAuthorizerSettings;
+  rolesValidityMs?: number;
   permissionsValidityMs?: number;
   /** audit_logging_options' filters (with env.auditSink). */
   audit?: AuditFilter;
@@ -231,12 +237,18 @@ export class NodeCore {
       statements: this.statements, env: this.execEnv, clock: env.clock, timers: env.timers, log: env.log,
       credentialsValidityMs: settings.credentialsValidityMs ?? 2000,
       replicationWarning: () => this.systemAuthWarning(),
+      network: {
+        networkAuthorizer: settings.networkAuthorizer === 'CassandraNetworkAuthorizer',
+        ...(settings.cidrAuthorizer !== undefined ? { cidr: settings.cidrAuthorizer } : {}),
+        rolesValidityMs: settings.rolesValidityMs ?? 2000, localDc: settings.dataCenter,
+        datacenters: () => [...new Set([settings.dataCenter, ...this.membership.peers().map((p) => p.dataCenter)])],
+      },
       ...(settings.authorizer === 'CassandraAuthorizer'
         ? { authorizer: { schema: () => this.schema.current, permissionsValidityMs: settings.permissionsValidityMs ?? 2000 } } : {}),
     }) : undefined;
     const audit = settings.audit !== undefined && env.auditSink !== undefined
       ? auditHook(settings.audit, this.endpoint, { now: () => env.nowMicros() / 1000 }, env.auditSink) : undefined;
-    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate, this.auth?.access?.gate, audit, this.env.log);
+    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate, this.auth?.access?.gate, audit, this.env.log, this.auth?.networkGate);
   }
 
   private buildViewStore(inner: IndexingStore): ViewStore {
