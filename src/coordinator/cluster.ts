@@ -7,7 +7,7 @@ import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import { InvalidRequestError, UnavailableError, ReadFailureError, ReadTimeoutError, RequestFailureReason, type WriteType } from '../model/errors.ts';
 import { handle, send, Verbs, type AnnScanRequest, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
 import type { IndexQuery, IndexScanRange } from '../index/types.ts';
-import { annScan, type AnnScanContext, type LocalAnnScanner } from './ann-scan.ts';
+import { annScan, type AnnPartition, type AnnScanContext, type LocalAnnScanner } from './ann-scan.ts';
 import { indexScan, type IndexScanContext, type IndexScanResult, type LocalIndexScanner } from './index-scan.ts';
 import { partitionDigest } from '../messaging/partition-codec.ts';
 import { dataEqual } from '../storage/equal.ts';
@@ -236,10 +236,10 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
   }
 
   annScan(ks: KeyspaceDef, table: TableDef, q: IndexQuery, target: number[], k: number, filter: ReadFilter, cl: ConsistencyLevel,
-    nowSec: number): Promise<PartitionData[] | undefined> {
+    nowSec: number, partition?: AnnPartition): Promise<PartitionData[] | undefined> {
     const store = this.o.store;
     const ctx: AnnScanContext = { ...this.indexScanContext(), localAnn: store.annScan ? { annScan: (...a) => store.annScan!(...a) } : undefined };
-    return annScan(ctx, ks, table, q, target, k, filter, cl, nowSec);
+    return annScan(ctx, ks, table, q, target, k, filter, cl, nowSec, partition);
   }
 
   private indexScanContext(): IndexScanContext {

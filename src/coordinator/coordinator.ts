@@ -57,9 +57,10 @@ export interface Coordinator {
   /** Whether `annScan` answers by vector graphs here (coordinator/ann-scan.ts). */
   readonly annByGraph?: boolean;
   /**
-   * Candidate rows of an ANN query over the whole ring, each as a partition with that row: at least the `k` closest
-   * to `target` when the graphs find them (coordinator/ann-scan.ts), or undefined while a replica's graph is still
-   * being built. The caller scores and keeps the best k.
+   * Candidate rows of an ANN query over the whole ring (or within `partition`), each as a partition with that row: at
+   * least the `k` closest to `target` when the graphs find them (coordinator/ann-scan.ts), or undefined while a
+   * replica's graph is still being built (or it finds scoring the partition cheaper). The caller scores and keeps the
+   * best k.
    */
   annScan?(
     keyspace: KeyspaceDef,
@@ -70,5 +71,6 @@ export interface Coordinator {
     filter: ReadFilter,
     cl: ConsistencyLevel,
     nowSec: number,
+    partition?: { token: bigint; key: Buffer },
   ): Promise<PartitionData[] | undefined>;
 }

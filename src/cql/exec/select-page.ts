@@ -174,12 +174,18 @@ export class SelectRun {
       });
   }
 
-  /** ANN candidates from the replicas' vector graphs (coordinator.annScan), or undefined without graphs. */
-  annCandidates(query: IndexQuery, target: number[], k: number): Promise<SourceRow[] | undefined> | undefined {
+  /**
+   * ANN candidates from the replicas' vector graphs (coordinator.annScan), over the ring or within the partition the
+   * WHERE clause names, or undefined without graphs.
+   */
+  annCandidates(query: IndexQuery, target: number[], k: number, inPartition: boolean): Promise<SourceRow[] | undefined> | undefined {
     const c = this.env.coordinator;
     if (!c.annScan || !c.annByGraph) return undefined;
     const filter = this.filterFor(undefined, Infinity) ?? {};
-    return c.annScan(this.ks, this.table, query, target, k, filter, this.cl, this.nowSec)
+    const keys = inPartition ? this.sortedKeys() : undefined;
+    if (keys && keys.length !== 1) return undefined;
+    const partition = keys?.[0];
+    return c.annScan(this.ks, this.table, query, target, k, filter, this.cl, this.nowSec, partition)
       .then((parts) => parts?.flatMap((p) => this.partitionRows(p, undefined)));
   }
 
