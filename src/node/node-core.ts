@@ -258,6 +258,8 @@ export class NodeCore {
       topology: {
         self: this.endpoint, localDc: s.dataCenter, localRack: s.rack,
         ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+        // View updates go to pending view replicas too (views/store.ts).
+        pendingRing: () => this.membership.pendingRing(),
       },
       nowSec: () => Math.floor(this.env.nowMicros() / 1e6), nowMicros: this.env.nowMicros, random: this.env.random,
       batchlog: this.env.store, log: this.env.log,
