@@ -93,7 +93,16 @@ export interface ClusterCoordinatorOptions {
 
 const HINT_REPLAY_BATCH = 64;
 
-const refOf = (t: TableDef): TableRef => ({ ks: t.keyspace, table: t.name, id: t.id });
+// One reference per table definition (a schema change makes new definitions): every replica request carries one.
+const refs = new WeakMap<TableDef, TableRef>();
+function refOf(t: TableDef): TableRef {
+  let r = refs.get(t);
+  if (r === undefined) {
+    r = { ks: t.keyspace, table: t.name, id: t.id };
+    refs.set(t, r);
+  }
+  return r;
+}
 
 type Items = Array<{ table: TableDef; update: PartitionData }>;
 
@@ -270,7 +279,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     const start = this.o.clock.now();
     try {
       if (to === this.o.topology.self) {
-        traceLocalWrite(items.map((i) => i.table));
+        traceLocalWrite(items);
         if (items.length === 1) await this.o.store.apply(items[0]!.table, items[0]!.update);
         else await this.o.store.applyMany(items);
       } else {
@@ -345,7 +354,8 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
         if (!wantData) [digest, data] = [partitionDigest(data), undefined];
       } else {
         const t = traceSend('READ', r.id);
-        const req: ReadRequest = { t: refOf(q.table), key: q.key, token: q.token, filter: q.filter, now: q.nowSec, ...(t ? { tr: t.id } : {}) };
+        const req: ReadRequest = { t: refOf(q.table), key: q.key, token: q.token, filter: q.filter, now: q.nowSec };
+        if (t) req.tr = t.id;
         if (wantData) data = (await send(this.o.messenger, r.id, Verbs.READ, req, this.o.readTimeoutMs)) ?? undefined;
         else digest = await send(this.o.messenger, r.id, Verbs.READ_DIGEST, req, this.o.readTimeoutMs);
         traceReceived(t, 'READ', r.id);
