@@ -14,7 +14,7 @@ import { dataEqual } from '../storage/equal.ts';
 import { mergePartitions } from '../storage/merge.ts';
 import type { Coordinator, Mutation } from './coordinator.ts';
 import { assureSufficientLiveReplicas } from './consistency.ts';
-import { AckCounter, LatencyTracker, isLocalCl, pendingBlockFor, replicaSet, type Topology } from './replica-set.ts';
+import { AckCounter, LatencyTracker, isLocalCl, pendingBlockFor, replicaSet, type ReplicaSet, type Topology } from './replica-set.ts';
 import { Speculation } from './speculation.ts';
 import { ReplicaReadCounts } from './replica-reads.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET, MemoryHintStore, type HintStore } from './hints.ts';
@@ -371,6 +371,11 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
   }
 
   async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> {
+    return this.readNow(ks, table, key, token, filter, cl, nowSec);
+  }
+
+  readNow(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel,
+    nowSec: number): PartitionData | undefined | Promise<PartitionData | undefined> {
     if (cl === Consistency.SERIAL || cl === Consistency.LOCAL_SERIAL) return this.paxos.serialRead(ks, table, key, token, filter, cl, nowSec);
     const rs = replicaSet(this.o.topology, ks, token);
     assureSufficientLiveReplicas(cl, rs.view, false);
@@ -386,7 +391,13 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
         throw localReadFailure(e, cl, counter.blockFor, this.o.topology.self);
       }
     }
-    const query: ReadQuery = { table, key, token, filter, nowSec };
+    return this.readReplicas({ table, key, token, filter, nowSec }, rs, counter, targets, cl);
+  }
+
+  /** A read through the replicas' answers: data from the first, digests from the others, repair on a mismatch. */
+  private async readReplicas(query: ReadQuery, rs: ReplicaSet, counter: AckCounter, targets: RingEndpoint[],
+    cl: ConsistencyLevel): Promise<PartitionData | undefined> {
+    const { table } = query;
     const delay = this.speculation.delayMs(table.id, table.options.speculative_retry);
     const first = this.startRead(query, targets, Math.max(1, counter.blockFor), true, cl, counter, delay);
     const responses = await first.promise;
