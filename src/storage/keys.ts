@@ -271,12 +271,16 @@ export function partitionPrefix(tableId: string, token: bigint, key: Buffer): Bu
   let zeros = 0;
   for (let i = 0; i < key.length; i++) if (key[i] === 0) zeros++;
   const out = Buffer.allocUnsafe(24 + key.length + zeros + 2);
-  tableIdBytes(tableId).copy(out, 0);
+  // Byte loops, not Buffer.copy: a native call costs more than copying the 16 bytes of an id or a short key.
+  const tid = tableIdBytes(tableId);
+  for (let i = 0; i < 16; i++) out[i] = tid[i]!;
   putToken(out, 16, token);
   let o = 24;
-  if (zeros === 0) {
+  if (zeros === 0 && key.length > 32) {
     key.copy(out, o);
     o += key.length;
+  } else if (zeros === 0) {
+    for (let i = 0; i < key.length; i++) out[o++] = key[i]!;
   } else {
     for (let i = 0; i < key.length; i++) {
       const x = key[i];
