@@ -5,7 +5,7 @@
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import { InvalidRequestError, UnavailableError, ReadFailureError, ReadTimeoutError, RequestFailureReason, type WriteType } from '../model/errors.ts';
-import { handle, send, Verbs, type AnnScanRequest, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import { handle, send, Verbs, type AnnScanRequest, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest, refOf } from '../messaging/verbs.ts';
 import type { IndexQuery, IndexScanRange } from '../index/types.ts';
 import { annScan, type AnnScanContext, type LocalAnnScanner } from './ann-scan.ts';
 import { indexScan, type IndexScanContext, type IndexScanResult, type LocalIndexScanner } from './index-scan.ts';
@@ -93,27 +93,10 @@ export interface ClusterCoordinatorOptions {
 
 const HINT_REPLAY_BATCH = 64;
 
-// One reference per table definition (a schema change makes new definitions): every replica request carries one.
-const refs = new WeakMap<TableDef, TableRef>();
-function refOf(t: TableDef): TableRef {
-  let r = refs.get(t);
-  if (r === undefined) {
-    r = { ks: t.keyspace, table: t.name, id: t.id };
-    refs.set(t, r);
-  }
-  return r;
-}
-
 type Items = Array<{ table: TableDef; update: PartitionData }>;
 
 /** What one read asks each replica: the handler's ask() gets only the replica and whether it wants the data. */
-interface ReadQuery {
-  table: TableDef;
-  key: Buffer;
-  token: bigint;
-  filter: ReadFilter;
-  nowSec: number;
-}
+interface ReadQuery { table: TableDef; key: Buffer; token: bigint; filter: ReadFilter; nowSec: number }
 
 export class ClusterCoordinator implements Coordinator, ReplicaReader {
   readonly hints: HintStore;
@@ -370,12 +353,9 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     }
   }
 
-  async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> {
-    return this.readNow(ks, table, key, token, filter, cl, nowSec);
-  }
+  async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> { return this.readNow(ks, table, key, token, filter, cl, nowSec); }
 
-  readNow(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel,
-    nowSec: number): PartitionData | undefined | Promise<PartitionData | undefined> {
+  readNow(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): PartitionData | undefined | Promise<PartitionData | undefined> {
     if (cl === Consistency.SERIAL || cl === Consistency.LOCAL_SERIAL) return this.paxos.serialRead(ks, table, key, token, filter, cl, nowSec);
     const rs = replicaSet(this.o.topology, ks, token);
     assureSufficientLiveReplicas(cl, rs.view, false);
@@ -395,9 +375,8 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
   }
 
   /** A read through the replicas' answers: data from the first, digests from the others, repair on a mismatch. */
-  private async readReplicas(query: ReadQuery, rs: ReplicaSet, counter: AckCounter, targets: RingEndpoint[],
-    cl: ConsistencyLevel): Promise<PartitionData | undefined> {
-    const { table } = query;
+  private async readReplicas(query: ReadQuery, rs: ReplicaSet, counter: AckCounter, targets: RingEndpoint[], cl: ConsistencyLevel): Promise<PartitionData | undefined> {
+    const table = query.table;
     const delay = this.speculation.delayMs(table.id, table.options.speculative_retry);
     const first = this.startRead(query, targets, Math.max(1, counter.blockFor), true, cl, counter, delay);
     const responses = await first.promise;
