@@ -5,7 +5,7 @@
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import { InvalidRequestError, UnavailableError, ReadFailureError, ReadTimeoutError, RequestFailureReason, type WriteType } from '../model/errors.ts';
-import { handle, send, Verbs, type AnnScanRequest, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import { handle, send, Verbs, type AnnScanRequest, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest, refOf } from '../messaging/verbs.ts';
 import type { IndexQuery, IndexScanRange } from '../index/types.ts';
 import { annScan, type AnnPartition, type AnnScanContext, type LocalAnnScanner } from './ann-scan.ts';
 import { indexScan, type IndexScanContext, type IndexScanResult, type LocalIndexScanner } from './index-scan.ts';
@@ -14,7 +14,7 @@ import { dataEqual } from '../storage/equal.ts';
 import { mergePartitions } from '../storage/merge.ts';
 import type { Coordinator, Mutation } from './coordinator.ts';
 import { assureSufficientLiveReplicas } from './consistency.ts';
-import { AckCounter, LatencyTracker, isLocalCl, pendingBlockFor, replicaSet, type Topology } from './replica-set.ts';
+import { AckCounter, LatencyTracker, isLocalCl, pendingBlockFor, replicaSet, type ReplicaSet, type Topology } from './replica-set.ts';
 import { Speculation } from './speculation.ts';
 import { ReplicaReadCounts } from './replica-reads.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET, MemoryHintStore, type HintStore } from './hints.ts';
@@ -93,18 +93,10 @@ export interface ClusterCoordinatorOptions {
 
 const HINT_REPLAY_BATCH = 64;
 
-const refOf = (t: TableDef): TableRef => ({ ks: t.keyspace, table: t.name, id: t.id });
-
 type Items = Array<{ table: TableDef; update: PartitionData }>;
 
 /** What one read asks each replica: the handler's ask() gets only the replica and whether it wants the data. */
-interface ReadQuery {
-  table: TableDef;
-  key: Buffer;
-  token: bigint;
-  filter: ReadFilter;
-  nowSec: number;
-}
+interface ReadQuery { table: TableDef; key: Buffer; token: bigint; filter: ReadFilter; nowSec: number }
 
 export class ClusterCoordinator implements Coordinator, ReplicaReader {
   readonly hints: HintStore;
@@ -270,7 +262,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     const start = this.o.clock.now();
     try {
       if (to === this.o.topology.self) {
-        traceLocalWrite(items.map((i) => i.table));
+        traceLocalWrite(items);
         if (items.length === 1) await this.o.store.apply(items[0]!.table, items[0]!.update);
         else await this.o.store.applyMany(items);
       } else {
@@ -345,7 +337,8 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
         if (!wantData) [digest, data] = [partitionDigest(data), undefined];
       } else {
         const t = traceSend('READ', r.id);
-        const req: ReadRequest = { t: refOf(q.table), key: q.key, token: q.token, filter: q.filter, now: q.nowSec, ...(t ? { tr: t.id } : {}) };
+        const req: ReadRequest = { t: refOf(q.table), key: q.key, token: q.token, filter: q.filter, now: q.nowSec };
+        if (t) req.tr = t.id;
         if (wantData) data = (await send(this.o.messenger, r.id, Verbs.READ, req, this.o.readTimeoutMs)) ?? undefined;
         else digest = await send(this.o.messenger, r.id, Verbs.READ_DIGEST, req, this.o.readTimeoutMs);
         traceReceived(t, 'READ', r.id);
@@ -360,7 +353,9 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     }
   }
 
-  async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> {
+  async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> { return this.readNow(ks, table, key, token, filter, cl, nowSec); }
+
+  readNow(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): PartitionData | undefined | Promise<PartitionData | undefined> {
     if (cl === Consistency.SERIAL || cl === Consistency.LOCAL_SERIAL) return this.paxos.serialRead(ks, table, key, token, filter, cl, nowSec);
     const rs = replicaSet(this.o.topology, ks, token);
     assureSufficientLiveReplicas(cl, rs.view, false);
@@ -376,7 +371,12 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
         throw localReadFailure(e, cl, counter.blockFor, this.o.topology.self);
       }
     }
-    const query: ReadQuery = { table, key, token, filter, nowSec };
+    return this.readReplicas({ table, key, token, filter, nowSec }, rs, counter, targets, cl);
+  }
+
+  /** A read through the replicas' answers: data from the first, digests from the others, repair on a mismatch. */
+  private async readReplicas(query: ReadQuery, rs: ReplicaSet, counter: AckCounter, targets: RingEndpoint[], cl: ConsistencyLevel): Promise<PartitionData | undefined> {
+    const table = query.table;
     const delay = this.speculation.delayMs(table.id, table.options.speculative_retry);
     const first = this.startRead(query, targets, Math.max(1, counter.blockFor), true, cl, counter, delay);
     const responses = await first.promise;

@@ -72,11 +72,11 @@ export function readEvents(from: string, table: TableDef, counts: { liveRows: nu
 }
 
 /** A local write of a traced request: Cassandra's coordinator-replica events for it. */
-export function traceLocalWrite(tables: readonly TableDef[]): void {
+export function traceLocalWrite(items: ReadonlyArray<{ table: TableDef }>): void {
   const t = requestTrace.getStore();
   if (!t) return;
   t.trace('Appending to commitlog');
-  for (const table of tables) t.trace(`Adding to ${table.name} memtable`);
+  for (const { table } of items) t.trace(`Adding to ${table.name} memtable`);
 }
 
 /** A replica's single-partition read of a traced request: its events, with the counts it scanned. */

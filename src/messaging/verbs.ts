@@ -6,6 +6,7 @@ import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import type { SchemaSnapshot } from '../schema/snapshot.ts';
 import type { AnnSearch, IndexQuery, IndexScanRange } from '../index/types.ts';
 import type { SerializedMerkleTree } from '../storage/merkle.ts';
+import type { TableDef } from '../schema/model.ts';
 
 /** Which configured timeout bounds a request of this verb (or none for one-way verbs). */
 export type VerbTimeout = 'write' | 'read' | 'truncate' | 'schema' | 'none';
@@ -29,6 +30,17 @@ export interface TableRef {
   ks: string;
   table: string;
   id: string;
+}
+
+// One reference per table definition (a schema change makes new definitions): every replica request carries one.
+const refs = new WeakMap<TableDef, TableRef>();
+export function refOf(t: TableDef): TableRef {
+  let r = refs.get(t);
+  if (r === undefined) {
+    r = { ks: t.keyspace, table: t.name, id: t.id };
+    refs.set(t, r);
+  }
+  return r;
 }
 
 export interface MutationRequest {

@@ -199,10 +199,12 @@ export function encodeHeader(h: Header): Buffer {
 }
 
 // Column names repeat in every row: a small cache keyed by length and edge bytes (verified byte by byte) turns
-// them back into the same strings without decoding UTF-8 each time.
+// them back into the same strings without decoding UTF-8 each time. The internode reader uses it too (keyspace,
+// table and column names, table ids: in every replica write and read).
 const nameCache = new Map<number, { bytes: Buffer; name: string }>();
 
-function columnName(buf: Buffer, start: number, n: number): string {
+/** buf.toString('utf8', start, start + n), the same string object again for names seen before. */
+export function columnName(buf: Buffer, start: number, n: number): string {
   if (n === 0 || n > 64) return buf.toString('utf8', start, start + n);
   const key = n * 65536 + buf[start] * 256 + buf[start + n - 1];
   const hit = nameCache.get(key);

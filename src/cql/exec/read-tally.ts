@@ -35,30 +35,35 @@ export interface ReadTallyOptions {
 }
 
 export class ReadTally {
-  /** Commands flushed so far, and what they read in all. */
+  /** Commands flushed so far, and what they read in all (live rows counted only when the read is traced). */
   commands = 0;
   readonly total: ReadCounts = { liveRows: 0, tombstones: 0 };
   private pending: ReadCounts | undefined;
+  /** The partitions of the pending command, kept to count their live rows should it warn. */
+  private pendingParts: PartitionData[] = [];
   private lastPartition: PartitionData | undefined;
-  private limitsText = '';
+  private pageRows = Infinity;
+  private pagePerPartition = Infinity;
 
   constructor(private readonly o: ReadTallyOptions) {}
 
   /** The limits of the commands of a page: the page size or what is left of LIMIT, and PER PARTITION LIMIT. */
   beginPage(pageSize: number, remaining: number, perPartition: number): void {
     if (this.o.unpagedAggregate) return;
-    const rows = Math.min(pageSize, remaining);
-    const parts: string[] = [];
-    if (Number.isFinite(rows)) parts.push(`LIMIT ${rows}`);
-    if (Number.isFinite(perPartition)) parts.push(`PER PARTITION LIMIT ${perPartition}`);
-    this.limitsText = parts.join(' ');
+    // Kept as numbers: their text is only wanted in a warning.
+    this.pageRows = Math.min(pageSize, remaining);
+    this.pagePerPartition = perPartition;
   }
 
   /** A partition a command read (undefined when the replica had none). */
   add(p: PartitionData | undefined): void {
     this.pending ??= { liveRows: 0, tombstones: 0 };
     if (p === undefined) return;
-    countPartition(this.o.table, p, this.o.nowSec, this.pending);
+    // Tombstones are always counted (the threshold); live rows, the costly part, only for a trace event, or later
+    // for a warning (flush).
+    const traced = this.o.trace !== undefined;
+    countPartition(this.o.table, p, this.o.nowSec, this.pending, traced);
+    if (!traced) this.pendingParts.push(p);
     this.lastPartition = p;
   }
 
@@ -66,16 +71,31 @@ export class ReadTally {
   flush(singlePartition: boolean): void {
     const c = this.pending;
     if (c === undefined) return;
+    const parts = this.pendingParts;
     this.pending = undefined;
+    if (parts.length > 0) this.pendingParts = [];
     this.commands++;
+    const warn = this.o.warnThreshold >= 0 && c.tombstones > this.o.warnThreshold && respectsTombstoneThresholds(this.o.table) && this.lastPartition !== undefined;
+    if (warn && this.o.trace === undefined) {
+      // Counted without live rows so far: count them now, for the warning's text.
+      const full: ReadCounts = { liveRows: 0, tombstones: 0 };
+      for (const p of parts) countPartition(this.o.table, p, this.o.nowSec, full);
+      c.liveRows = full.liveRows;
+    }
     this.total.liveRows += c.liveRows;
     this.total.tombstones += c.tombstones;
-    const warn = this.o.warnThreshold >= 0 && c.tombstones > this.o.warnThreshold && respectsTombstoneThresholds(this.o.table) && this.lastPartition !== undefined;
     this.o.trace?.trace(`Read ${c.liveRows} live rows and ${c.tombstones} tombstone cells${warn ? ' (see tombstone_warn_threshold)' : ''}`);
     if (!warn || !this.o.warnings) return;
     const p = this.lastPartition!;
     const query = this.commandText(singlePartition ? p.key : undefined).slice(0, 512);
     this.o.warnings.push(`Read ${c.liveRows} live rows and ${c.tombstones} tombstone cells for query ${query}; token ${p.token} (see tombstone_warn_threshold)`);
+  }
+
+  private limitsText(): string {
+    const parts: string[] = [];
+    if (Number.isFinite(this.pageRows)) parts.push(`LIMIT ${this.pageRows}`);
+    if (Number.isFinite(this.pagePerPartition)) parts.push(`PER PARTITION LIMIT ${this.pagePerPartition}`);
+    return parts.join(' ');
   }
 
   /** ReadCommand.toCQLString of the command: of one partition when `key` is given, else of a range. */
@@ -97,7 +117,8 @@ export class ReadTally {
     if (this.o.reversed && table.clustering.length > 0) {
       text += ` ORDER BY ${table.clustering.map((c) => `${quoteIdentIfNeeded(c.name)} ${c.order === 'desc' ? 'ASC' : 'DESC'}`).join(', ')}`;
     }
-    if (this.limitsText !== '' || this.o.unpagedAggregate) text += ` ${this.limitsText}`;
+    const limits = this.limitsText();
+    if (limits !== '' || this.o.unpagedAggregate) text += ` ${limits}`;
     return `${text} ALLOW FILTERING`;
   }
 
