@@ -18,6 +18,16 @@ export function procStat(pid: number): { cpuSec: number; sysSec: number; rssMb: 
   return { cpuSec, sysSec, rssMb: rssKb / 1024 };
 }
 
+/**
+ * Resident memory of a live process by kind, MB: anonymous (JS heap, Buffers, native allocations) and file-backed
+ * (the node binary's pages and LMDB's memory map, which the kernel can drop and read back).
+ */
+export function rssParts(pid: number): { anonMb: number; fileMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string): number => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { anonMb: kb('RssAnon') / 1024, fileMb: kb('RssFile') / 1024 };
+}
+
 /** Runs `sibyl <args>` and resolves with its exit code and output. */
 export function runSibyl(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((done) => {

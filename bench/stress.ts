@@ -21,7 +21,7 @@ import cassandra from 'cassandra-driver';
 import * as hdr from 'hdr-histogram-js';
 import { writeConfigFiles } from '../src/server/config.ts';
 import { CLI_SOURCE, ensureBundle, REPO_ROOT } from '../src/tools/bundle.ts';
-import { CLK_TCK, procStat } from './lib.ts';
+import { CLK_TCK, procStat, rssParts } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -195,7 +195,8 @@ async function main(): Promise<void> {
       }
     }
     const after = procStat(pid);
-    console.log(`\nnode RSS after load: ${after.rssMb.toFixed(1)} MB`);
+    const parts = rssParts(pid);
+    console.log(`\nnode RSS after load: ${after.rssMb.toFixed(1)} MB (anonymous ${parts.anonMb.toFixed(1)}, file-backed ${parts.fileMb.toFixed(1)})`);
     await client.shutdown();
   } finally {
     node.kill('SIGTERM');

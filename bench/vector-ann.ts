@@ -7,7 +7,12 @@
 // embeddings cluster): recall is a floor.
 //
 //   npx tsx bench/vector-ann.ts [--rows 10000] [--dim 64] [--queries 50] [--k 10] [--similarity COSINE]
-//     [--concurrency 8] [--build-after-load]
+//     [--concurrency 8] [--build-after-load] [--partitions 100,1000,10000]
+//
+// `--partitions` then measures ANN restricted to one partition (`WHERE p = ? ORDER BY e ANN OF ? LIMIT k`), which
+// Sibyl answers by a graph search filtered to the partition when it is large enough, else by scoring its rows
+// (exact): one partition of each size given in one table, its latency next to the graph's over the whole table, and
+// its recall.
 //
 // Run it under the multi-node lock (flock /tmp/sibyl-multinode.lock …): it starts a real node process.
 import { spawn } from 'node:child_process';
@@ -31,6 +36,7 @@ const { values: args } = parseArgs({
     address: { type: 'string', default: '127.0.49.1' },
     concurrency: { type: 'string', default: '8' },
     'build-after-load': { type: 'boolean', default: false },
+    partitions: { type: 'string', default: '' },
   },
 });
 const ROWS = Number(args.rows);
@@ -144,11 +150,50 @@ async function main(): Promise<void> {
     console.log(`throughput: ${qps.toFixed(0)} queries/s with ${CONC} concurrent`);
     console.log(`query latency (ms) over ${QUERIES}: p50 ${pct(latencies, 50).toFixed(1)}, p95 ${pct(latencies, 95).toFixed(1)}, max ${latencies.at(-1)!.toFixed(1)}`);
     console.log(`recall@${K}: ${(recall / QUERIES).toFixed(3)}`);
+    const sizes = args.partitions ? args.partitions.split(',').map(Number) : [];
+    if (sizes.length > 0) await restricted(client, sizes, vec);
     await client.shutdown();
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** ANN within one partition of each size: latency percentiles and recall against the exact top k. */
+async function restricted(client: cassandra.Client, sizes: number[], vec: () => Float32Array): Promise<void> {
+  await client.execute(`CREATE TABLE ann.p (p int, c int, e vector<float, ${DIM}>, PRIMARY KEY (p, c))`);
+  await client.execute(`CREATE CUSTOM INDEX ON ann.p (e) USING 'StorageAttachedIndex' WITH OPTIONS = {'similarity_function': '${FN}'}`);
+  // As for ann.t: a first query builds the (empty) graph, so that every insert then goes into it.
+  await client.execute(`SELECT c FROM ann.p ORDER BY e ANN OF ? LIMIT ${K}`, [new cassandra.types.Vector(vec(), 'float')], { prepare: true });
+  const loaded: Array<{ size: number; rows: Float32Array[] }> = [];
+  for (const size of sizes) {
+    const rows = Array.from({ length: size }, vec);
+    let next = 0;
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      while (next < size) {
+        const c = next++;
+        await client.execute('INSERT INTO ann.p (p, c, e) VALUES (?, ?, ?)', [size, c, new cassandra.types.Vector(rows[c]!, 'float')], { prepare: true });
+      }
+    }));
+    loaded.push({ size, rows });
+  }
+  // Queried once all are loaded: whether a partition is searched by graph depends on its share of the table.
+  for (const { size, rows } of loaded) {
+    const latencies: number[] = [];
+    let recall = 0;
+    for (let q = 0; q < QUERIES; q++) {
+      const target = vec();
+      const start = performance.now();
+      const rs = await client.execute(`SELECT c FROM ann.p WHERE p = ? ORDER BY e ANN OF ? LIMIT ${K}`, [size, new cassandra.types.Vector(target, 'float')], { prepare: true });
+      latencies.push(performance.now() - start);
+      const t64 = Float64Array.from(target);
+      const exact = rows.map((v, c) => ({ c, s: similarity(FN, Float64Array.from(v), t64) })).sort((a, b) => b.s - a.s).slice(0, K);
+      const got = new Set(rs.rows.map((r) => r['c'] as number));
+      recall += exact.filter((e) => got.has(e.c)).length / Math.min(K, size);
+    }
+    latencies.sort((a, b) => a - b);
+    console.log(`one partition of ${size} rows: p50 ${pct(latencies, 50).toFixed(1)} ms, p95 ${pct(latencies, 95).toFixed(1)} ms, recall@${K} ${(recall / QUERIES).toFixed(3)}`);
   }
 }
 

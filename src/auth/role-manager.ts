@@ -1,13 +1,14 @@
 // Cassandra's CassandraRoleManager statements over an injected RoleStore, with the checks Cassandra makes whatever
 // the authorizer (superuser status, one's own role) and its messages (checked against Cassandra 5.0's classes).
-// Permissions on roles are those of AllowAllAuthorizer (every logged-in role holds them): CassandraAuthorizer is
-// not implemented yet, and the config refuses it.
+// With CassandraAuthorizer, role statements need permissions on roles too (roleRequirements); the ACCESS clauses of
+// the network and CIDR authorizers go through role-access.ts.
 import { InvalidRequestError, UnauthorizedError } from '../model/errors.ts';
 import type { RoleOperation, RoleOptions } from '../model/ast-roles.ts';
 import type { CassandraAuthorizer } from './authorizer.ts';
 import type { Requirement } from './statement-permissions.ts';
 import type { ResultMessage } from '../protocol/messages.ts';
 import { listRolesResult, listUsersResult } from './role-list.ts';
+import type { RoleAccessStatements } from './role-access.ts';
 import type { PasswordHasher, RoleRecord, RoleStore } from './types.ts';
 
 const MANAGER = 'org.apache.cassandra.auth.CassandraRoleManager';
@@ -21,6 +22,8 @@ export interface RoleManagerDeps {
   invalidate(role: string): void;
   /** With CassandraAuthorizer, role statements need permissions on roles too. */
   authorizer?: CassandraAuthorizer;
+  /** ACCESS TO DATACENTERS / ACCESS FROM CIDRS and LIST ROLES' datacenters; absent: no clause accepted. */
+  access?: RoleAccessStatements;
 }
 
 type RoleStatement = { kind: 'role' } & RoleOperation;
@@ -57,9 +60,11 @@ export class RoleManager {
 
   async execute(stmt: RoleStatement, user: string | undefined): Promise<ResultMessage> {
     validateRoleOptions(stmt, true);
+    if (stmt.op === 'create' || stmt.op === 'alter') await this.validateAccess(stmt);
     if (user === undefined) throw new UnauthorizedError('You have to be logged in and not anonymous to perform this request');
     const me = await this.deps.store.role(user);
     const superuser = me !== undefined && await this.isSuper(me);
+    if (stmt.op === 'alter' && !superuser) await this.checkAccessChange(stmt);
     await this.deps.authorizer?.authorize(user, roleRequirements(stmt, user));
     if (stmt.op === 'list_roles' || stmt.op === 'list_users') return this.list(stmt, user);
     this.deps.authorizer?.invalidate();
@@ -72,20 +77,45 @@ export class RoleManager {
     }
   }
 
+  private async validateAccess(stmt: Extract<RoleStatement, { op: 'create' | 'alter' }>): Promise<void> {
+    if (stmt.access === undefined) return;
+    if (this.deps.access === undefined) throw new InvalidRequestError('ACCESS TO DATACENTERS operations not supported by AllowAllNetworkAuthorizer');
+    await this.deps.access.validate(stmt.access);
+  }
+
+  /**
+   * Cassandra 5.0.9's AlterRoleStatement.authorize: only superusers change where a role may connect from and to
+   * (checked after the role is known to exist, as its validate comes first).
+   */
+  private async checkAccessChange(stmt: Extract<RoleStatement, { op: 'alter' }>): Promise<void> {
+    if (stmt.access === undefined || await this.deps.store.role(stmt.role) === undefined) return;
+    if (stmt.access.datacenters !== undefined) throw new UnauthorizedError('Only superusers are allowed to alter access to datacenters.');
+    if (stmt.access.cidrs !== undefined) throw new UnauthorizedError('Only superusers are allowed to alter access from CIDR groups.');
+  }
+
+  private async rows(roles: RoleRecord[], users: boolean): Promise<ResultMessage> {
+    const withSuper = await this.withInheritedSuper(roles);
+    const access = this.deps.access;
+    const dcs = new Map<string, string>();
+    for (const r of withSuper) dcs.set(r.name, access === undefined ? 'ALL' : await access.datacentersText(r));
+    const datacenters = (r: RoleRecord): string => dcs.get(r.name) ?? 'ALL';
+    return users ? listUsersResult(withSuper, datacenters) : listRolesResult(withSuper, datacenters);
+  }
+
   /** Without DESCRIBE on all roles (CassandraAuthorizer), a role sees only the roles granted to it. */
   private async list(stmt: Extract<RoleStatement, { op: 'list_roles' | 'list_users' }>, user: string): Promise<ResultMessage> {
     const az = this.deps.authorizer;
     const seesAll = az === undefined || await az.holds(user, 'DESCRIBE', { kind: 'all_roles' });
     if (stmt.op === 'list_users') {
       const roles = seesAll ? await this.deps.store.allRoles() : await this.granted(user, true);
-      return listUsersResult(await this.withInheritedSuper(roles));
+      return this.rows(roles, true);
     }
     if (!seesAll) {
       const mine = await this.granted(user, true);
       if (stmt.of !== undefined && !mine.some((r) => r.name === stmt.of)) {
         throw new UnauthorizedError(`You are not authorized to view roles granted to ${stmt.of}`);
       }
-      if (stmt.of === undefined) return listRolesResult(await this.withInheritedSuper(mine));
+      if (stmt.of === undefined) return this.rows(mine, false);
     }
     return this.listRoles(stmt.of, stmt.recursive);
   }
@@ -144,12 +174,13 @@ export class RoleManager {
       name: s.role, isSuperuser: s.options.superuser ?? false, canLogin: s.options.login ?? false, memberOf: [],
       ...(hash !== undefined ? { saltedHash: hash } : {}),
     });
+    await this.deps.access?.created(s.role, s.access);
     return VOID;
   }
 
   private async alter(s: Extract<RoleStatement, { op: 'alter' }>, user: string, superuser: boolean): Promise<ResultMessage> {
     const o = s.options;
-    if (Object.keys(o).length === 0) throw new InvalidRequestError("ALTER [ROLE|USER] can't be empty");
+    if (Object.keys(o).length === 0 && s.access === undefined) throw new InvalidRequestError("ALTER [ROLE|USER] can't be empty");
     const role = await this.deps.store.role(s.role);
     if (role === undefined) {
       if (s.ifExists) return VOID;
@@ -166,6 +197,7 @@ export class RoleManager {
       ...role, isSuperuser: o.superuser ?? role.isSuperuser, canLogin: o.login ?? role.canLogin,
       ...(hash !== undefined ? { saltedHash: hash } : {}),
     });
+    await this.deps.access?.altered(s.role, s.access);
     this.deps.invalidate(s.role);
     return VOID;
   }
@@ -185,6 +217,7 @@ export class RoleManager {
     }
     for (const parent of role.memberOf) await this.deps.store.removeMember(parent, s.role);
     await this.deps.store.deleteRole(s.role);
+    await this.deps.access?.dropped(s.role);
     this.deps.invalidate(s.role);
     return VOID;
   }
@@ -213,8 +246,8 @@ export class RoleManager {
   }
 
   private async listRoles(of: string | undefined, recursive: boolean): Promise<ResultMessage> {
-    if (of === undefined) return listRolesResult(await this.withInheritedSuper(await this.deps.store.allRoles()));
+    if (of === undefined) return this.rows(await this.deps.store.allRoles(), false);
     await this.existing(of);
-    return listRolesResult(await this.withInheritedSuper(await this.granted(of, recursive)));
+    return this.rows(await this.granted(of, recursive), false);
   }
 }

@@ -1,4 +1,5 @@
-// ANN queries over the ring (`ORDER BY v ANN OF … LIMIT k` with no other restriction): the ring's segments are
+// ANN queries over the ring (`ORDER BY v ANN OF … LIMIT k` with no other restriction, or only `WHERE k = ?`, which
+// asks the partition's replicas alone): the ring's segments are
 // grouped by the replicas the consistency level asks (ranked as reads are), and each of those replicas is asked once,
 // for its k closest rows in all of its segments, by its own graph (ANN_SCAN; the local one directly). The union of
 // the answers holds the true top k whenever each replica's does; the coordinator scores the rows itself and keeps
@@ -32,11 +33,15 @@ interface Plan {
   replicasPerSegment: number;
 }
 
-function plan(ctx: AnnScanContext, ks: KeyspaceDef, cl: ConsistencyLevel): Plan {
+/** A partition to search in: only the replicas of its token are asked. */
+export type AnnPartition = NonNullable<AnnSearch['partition']>;
+
+function plan(ctx: AnnScanContext, ks: KeyspaceDef, cl: ConsistencyLevel, partition: AnnPartition | undefined): Plan {
   const ranges = new Map<string, ScanRange[]>();
   const segments: Plan['segments'] = [];
   let replicasPerSegment = 1;
-  for (const seg of scanSegments(ctx.topology.ring(), {})) {
+  const only: ScanRange = partition ? { start: { token: partition.token, inclusive: true }, endToken: partition.token } : {};
+  for (const seg of scanSegments(ctx.topology.ring(), only)) {
     const rs = replicaSet(ctx.topology, ks, seg.token);
     assureSufficientLiveReplicas(cl, rs.view, false);
     const counter = new AckCounter(cl, rs.view);
@@ -53,12 +58,13 @@ function plan(ctx: AnnScanContext, ks: KeyspaceDef, cl: ConsistencyLevel): Plan 
 }
 
 export async function annScan(ctx: AnnScanContext, ks: KeyspaceDef, table: TableDef, q: IndexQuery, target: number[], k: number,
-  filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData[] | undefined> {
-  const p = plan(ctx, ks, cl);
+  filter: ReadFilter, cl: ConsistencyLevel, nowSec: number, partition?: AnnPartition): Promise<PartitionData[] | undefined> {
+  const p = plan(ctx, ks, cl, partition);
   const ids = [...p.ranges.keys()];
   const local = ctx.localAnn;
   const settled = await Promise.allSettled(ids.map((id) => {
     const search: AnnSearch = { target, k, ranges: p.ranges.get(id)! };
+    if (partition) search.partition = partition;
     return id === ctx.topology.self && local
       ? Promise.resolve().then(() => local.annScan(table, q, search, nowSec))
       : send(ctx.messenger, id, Verbs.ANN_SCAN, { t: { ks: table.keyspace, table: table.name, id: table.id }, q, search, now: nowSec }, ctx.readTimeoutMs);
@@ -91,7 +97,8 @@ export async function annScan(ctx: AnnScanContext, ks: KeyspaceDef, table: Table
     if (failures.size > 0) throw new ReadFailureError(cl, seg.counter.received, seg.counter.blockFor, failures.size, byKey.size > 0, failures);
     throw new ReadTimeoutError(cl, seg.counter.received, seg.counter.blockFor, byKey.size > 0);
   }
-  // A replica still building its graph cannot say which of its rows are closest: the caller scores rows instead.
+  // A replica still building its graph cannot say which of its rows are closest (nor one that finds scoring the
+  // partition cheaper, or its filtered search short): the caller scores rows instead.
   if (building) return undefined;
   const found = [...byKey.values()];
   if (p.replicasPerSegment <= 1) return found;

@@ -4,23 +4,22 @@
 // whole cluster can run in one process on a simulated network.
 import type { KeyspaceDef, Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
-import { InvalidRequestError, UnavailableError, ReadFailureError, ReadTimeoutError, RequestFailureReason, WriteFailureError, WriteTimeoutError, type WriteType } from '../model/errors.ts';
-import { handle, send, Verbs, type AnnScanRequest, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest } from '../messaging/verbs.ts';
+import { InvalidRequestError, UnavailableError, ReadFailureError, ReadTimeoutError, RequestFailureReason, type WriteType } from '../model/errors.ts';
+import { handle, send, Verbs, type AnnScanRequest, type IndexScanRequest, type MutationRequest, type ReadRequest, type ScanRequest, type TableRef, type TruncateRequest, refOf } from '../messaging/verbs.ts';
 import type { IndexQuery, IndexScanRange } from '../index/types.ts';
-import { annScan, type AnnScanContext, type LocalAnnScanner } from './ann-scan.ts';
+import { annScan, type AnnPartition, type AnnScanContext, type LocalAnnScanner } from './ann-scan.ts';
 import { indexScan, type IndexScanContext, type IndexScanResult, type LocalIndexScanner } from './index-scan.ts';
-import { RemoteError } from '../messaging/errors.ts';
 import { partitionDigest } from '../messaging/partition-codec.ts';
 import { dataEqual } from '../storage/equal.ts';
 import { mergePartitions } from '../storage/merge.ts';
 import type { Coordinator, Mutation } from './coordinator.ts';
 import { assureSufficientLiveReplicas } from './consistency.ts';
-import { AckCounter, LatencyTracker, isLocalCl, pendingBlockFor, replicaSet, type Topology } from './replica-set.ts';
+import { AckCounter, LatencyTracker, isLocalCl, pendingBlockFor, replicaSet, type ReplicaSet, type Topology } from './replica-set.ts';
 import { Speculation } from './speculation.ts';
 import { ReplicaReadCounts } from './replica-reads.ts';
 import { DEFAULT_MAX_HINTS_PER_TARGET, MemoryHintStore, type HintStore } from './hints.ts';
 import { scanSegments } from './segments.ts';
-import { seededRandom, type Clock, type Random, type TimerHandle, type Timers } from '../cluster/env.ts';
+import { seededRandom, type Clock, type Random, type Timers } from '../cluster/env.ts';
 import { OK, WriteHandler, type ReplicaOutcome } from './write-handler.ts';
 import { DIGEST_MISMATCH, ReadHandler, resolveDigests, type ReplicaReader, type ReplicaResponse } from './read-handler.ts';
 import { DeadlineTable } from '../cluster/deadlines.ts';
@@ -31,6 +30,9 @@ import { MemoryPaxosStore, type PaxosStateStore } from './paxos/acceptor.ts';
 import { CounterWriter } from './counters.ts';
 import { Batchlog, MemoryBatchlogStore, type BatchlogStore } from './batchlog.ts';
 import { counterIdOf } from '../storage/counters.ts';
+import { checkTombstones } from '../storage/tombstone-count.ts';
+import { mutationEvents, traceLocalWrite, tracedRequest, traceReceived, traceReplicaRead, traceReplicaScan, traceSend, type ReplicaTraceWriter } from './trace-context.ts';
+import { failureReason, localReadFailure } from './failure-reason.ts';
 
 /** Local replica operations (StorageEngine implements them; simulations use an in-memory store). */
 export interface ReplicaStore {
@@ -83,22 +85,18 @@ export interface ClusterCoordinatorOptions {
   batchlogStore?: BatchlogStore;
   /** batchlog_replay_throttle, bytes per second for the cluster (Cassandra's default 1024 KiB/s). */
   batchlogReplayThrottleBytesPerSec?: number;
+  /** tombstone_failure_threshold: a replica read scanning more tombstones fails (Cassandra's default 100000; -1 never). */
+  tombstoneFailureThreshold?: number;
+  /** Stores this replica's events of traced requests (coordinator/trace-context.ts); untraced when absent. */
+  traceWriter?: ReplicaTraceWriter;
 }
 
 const HINT_REPLAY_BATCH = 64;
 
-const refOf = (t: TableDef): TableRef => ({ ks: t.keyspace, table: t.name, id: t.id });
-
 type Items = Array<{ table: TableDef; update: PartitionData }>;
 
 /** What one read asks each replica: the handler's ask() gets only the replica and whether it wants the data. */
-interface ReadQuery {
-  table: TableDef;
-  key: Buffer;
-  token: bigint;
-  filter: ReadFilter;
-  nowSec: number;
-}
+interface ReadQuery { table: TableDef; key: Buffer; token: bigint; filter: ReadFilter; nowSec: number }
 
 export class ClusterCoordinator implements Coordinator, ReplicaReader {
   readonly hints: HintStore;
@@ -124,10 +122,10 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     this.writes = new DeadlineTable(o.clock, o.timers, (h) => h.deadline, (h) => h.expire());
     this.readTimeouts = new DeadlineTable(o.clock, o.timers, (h) => h.deadline, (h) => h.expire());
     this.speculations = new DeadlineTable(o.clock, o.timers, (h) => h.speculateAt, (h) => h.speculate());
-    handle(o.messenger, Verbs.MUTATION, (p) => this.onMutation(p));
+    handle(o.messenger, Verbs.MUTATION, (p, from) => this.onMutation(p, from));
     handle(o.messenger, Verbs.READ, (p, from) => this.onRead(p, from));
     handle(o.messenger, Verbs.READ_DIGEST, (p, from) => partitionDigest(this.onRead(p, from) ?? undefined));
-    handle(o.messenger, Verbs.SCAN, (p) => this.onScan(p));
+    handle(o.messenger, Verbs.SCAN, (p, from) => this.onScan(p, from));
     handle(o.messenger, Verbs.TRUNCATE, (p) => this.onTruncate(p));
     handle(o.messenger, Verbs.INDEX_SCAN, (p) => this.onIndexScan(p));
     handle(o.messenger, Verbs.ANN_SCAN, (p) => this.onAnnScan(p));
@@ -181,20 +179,35 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     return t;
   }
 
-  private async onMutation(p: MutationRequest): Promise<true> {
+  private async onMutation(p: MutationRequest, from: string): Promise<true> {
     const items = p.items.map((i) => ({ table: this.table(i.t), update: i.u }));
     if (items.length === 1) await this.o.store.apply(items[0].table, items[0].update);
     else await this.o.store.applyMany(items);
+    if (p.tr) this.o.traceWriter?.(p.tr, 'MutationStage', mutationEvents(from, items.map((i) => i.table)));
     return true;
   }
 
   private onRead(p: ReadRequest, from: string): PartitionData | null {
     this.replicaReads.servedFor(this.o.topology, from);
-    return this.o.store.read(this.table(p.t), p.key, p.token, p.filter, p.now) ?? null;
+    const table = this.table(p.t);
+    const data = this.localRead(table, p.key, p.token, p.filter, p.now);
+    if (p.tr) traceReplicaRead(this.o.traceWriter, p.tr, from, table, data, p.now);
+    return data ?? null;
   }
 
-  private onScan(p: ScanRequest): PartitionData[] {
-    return this.o.store.scan(this.table(p.t), p.range, p.filter, p.limit, p.now);
+  private onScan(p: ScanRequest, from: string): PartitionData[] {
+    const parts = this.localScan(this.table(p.t), p.range, p.filter, p.limit, p.now);
+    if (p.tr) traceReplicaScan(this.o.traceWriter, p.tr, from, this.table(p.t), parts, p.now);
+    return parts;
+  }
+
+  /** This replica's read, refused past tombstone_failure_threshold (as Cassandra's ReadCommand is, digest reads too). */
+  private localRead(table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, nowSec: number): PartitionData | undefined {
+    return checkTombstones(table, [this.o.store.read(table, key, token, filter, nowSec)], nowSec, this.o.tombstoneFailureThreshold)[0];
+  }
+
+  private localScan(table: TableDef, range: ScanRange, filter: ReadFilter, limit: number, nowSec: number): PartitionData[] {
+    return checkTombstones(table, this.o.store.scan(table, range, filter, limit, nowSec), nowSec, this.o.tombstoneFailureThreshold);
   }
 
   private onIndexScan(p: IndexScanRequest): PartitionData[] {
@@ -215,10 +228,10 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
   }
 
   annScan(ks: KeyspaceDef, table: TableDef, q: IndexQuery, target: number[], k: number, filter: ReadFilter, cl: ConsistencyLevel,
-    nowSec: number): Promise<PartitionData[] | undefined> {
+    nowSec: number, partition?: AnnPartition): Promise<PartitionData[] | undefined> {
     const store = this.o.store;
     const ctx: AnnScanContext = { ...this.indexScanContext(), localAnn: store.annScan ? { annScan: (...a) => store.annScan!(...a) } : undefined };
-    return annScan(ctx, ks, table, q, target, k, filter, cl, nowSec);
+    return annScan(ctx, ks, table, q, target, k, filter, cl, nowSec, partition);
   }
 
   private indexScanContext(): IndexScanContext {
@@ -249,10 +262,12 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     const start = this.o.clock.now();
     try {
       if (to === this.o.topology.self) {
+        traceLocalWrite(items);
         if (items.length === 1) await this.o.store.apply(items[0]!.table, items[0]!.update);
         else await this.o.store.applyMany(items);
       } else {
-        await send(this.o.messenger, to, Verbs.MUTATION, { items: items.map((i) => ({ t: refOf(i.table), u: i.update })) }, this.o.writeTimeoutMs);
+        const wire = items.map((i) => ({ t: refOf(i.table), u: i.update }));
+        await tracedRequest('MUTATION', to, (tr) => send(this.o.messenger, to, Verbs.MUTATION, { items: wire, ...(tr ? { tr } : {}) }, this.o.writeTimeoutMs));
       }
       this.latency.record(to, this.o.clock.now() - start);
       return OK;
@@ -318,12 +333,15 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
       if (local) {
         // The local replica is read in place (no message); the await keeps the handler's callbacks asynchronous.
         this.replicaReads.servedSelf();
-        data = await this.o.store.read(q.table, q.key, q.token, q.filter, q.nowSec);
+        data = await this.localRead(q.table, q.key, q.token, q.filter, q.nowSec);
         if (!wantData) [digest, data] = [partitionDigest(data), undefined];
       } else {
+        const t = traceSend('READ', r.id);
         const req: ReadRequest = { t: refOf(q.table), key: q.key, token: q.token, filter: q.filter, now: q.nowSec };
+        if (t) req.tr = t.id;
         if (wantData) data = (await send(this.o.messenger, r.id, Verbs.READ, req, this.o.readTimeoutMs)) ?? undefined;
         else digest = await send(this.o.messenger, r.id, Verbs.READ_DIGEST, req, this.o.readTimeoutMs);
+        traceReceived(t, 'READ', r.id);
         const ms = this.o.clock.now() - start;
         this.latency.record(r.id, ms);
         this.speculation.record(q.table.id, ms);
@@ -335,7 +353,9 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     }
   }
 
-  async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> {
+  async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> { return this.readNow(ks, table, key, token, filter, cl, nowSec); }
+
+  readNow(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): PartitionData | undefined | Promise<PartitionData | undefined> {
     if (cl === Consistency.SERIAL || cl === Consistency.LOCAL_SERIAL) return this.paxos.serialRead(ks, table, key, token, filter, cl, nowSec);
     const rs = replicaSet(this.o.topology, ks, token);
     assureSufficientLiveReplicas(cl, rs.view, false);
@@ -345,9 +365,18 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
       // The coordinator is the closest replica and one answer is enough: a local read cannot time out, so there is
       // nothing to speculate about and no timer to arm (this is every read of a single-node cluster).
       this.replicaReads.servedSelf();
-      return this.o.store.read(table, key, token, filter, nowSec);
+      try {
+        return this.localRead(table, key, token, filter, nowSec);
+      } catch (e) {
+        throw localReadFailure(e, cl, counter.blockFor, this.o.topology.self);
+      }
     }
-    const query: ReadQuery = { table, key, token, filter, nowSec };
+    return this.readReplicas({ table, key, token, filter, nowSec }, rs, counter, targets, cl);
+  }
+
+  /** A read through the replicas' answers: data from the first, digests from the others, repair on a mismatch. */
+  private async readReplicas(query: ReadQuery, rs: ReplicaSet, counter: AckCounter, targets: RingEndpoint[], cl: ConsistencyLevel): Promise<PartitionData | undefined> {
+    const table = query.table;
     const delay = this.speculation.delayMs(table.id, table.options.speculative_retry);
     const first = this.startRead(query, targets, Math.max(1, counter.blockFor), true, cl, counter, delay);
     const responses = await first.promise;
@@ -394,8 +423,9 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
       const chosen = this.latency.rank(this.o.topology, rs.alive, isLocalCl(cl)).slice(0, Math.max(1, counter.blockFor));
       const limit = partitionLimit - out.length;
       const settled = await Promise.allSettled(chosen.map((r) => (r.id === this.o.topology.self
-        ? Promise.resolve(this.o.store.scan(table, seg.range, filter, limit, nowSec))
-        : send(this.o.messenger, r.id, Verbs.SCAN, { t: refOf(table), range: seg.range, filter, limit, now: nowSec }, this.o.readTimeoutMs))));
+        ? Promise.resolve().then(() => this.localScan(table, seg.range, filter, limit, nowSec))
+        : tracedRequest('RANGE', r.id, (tr) => send(this.o.messenger, r.id, Verbs.SCAN,
+          { t: refOf(table), range: seg.range, filter, limit, now: nowSec, ...(tr ? { tr } : {}) }, this.o.readTimeoutMs)))));
       const byKey = new Map<string, PartitionData>();
       const failures = new Map<string, RequestFailureReason>();
       settled.forEach((s, i) => {
@@ -466,17 +496,4 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     if (rate <= 0) return Promise.resolve();
     return new Promise((resolve) => this.o.timers.setTimeout(resolve, (sizeBytes * 1000) / rate));
   }
-
-}
-
-/**
- * Why a replica's part failed: a reason when it refused (it answered with an error, or the local store threw), none
- * when it did not answer (timeout, connection lost), which leaves the outcome unknown and is hinted.
- */
-function failureReason(e: unknown, local: boolean): RequestFailureReason | undefined {
-  if (local) return RequestFailureReason.UNKNOWN;
-  if (!(e instanceof RemoteError)) return undefined;
-  // A replica that does not know the table (yet, or any more) disagrees with the coordinator's schema.
-  if (e.remoteName === 'InvalidRequestError' && /unknown table/.test(e.message)) return RequestFailureReason.INCOMPATIBLE_SCHEMA;
-  return RequestFailureReason.UNKNOWN;
 }

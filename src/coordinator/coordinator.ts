@@ -26,6 +26,19 @@ export interface Coordinator {
     cl: ConsistencyLevel,
     nowSec: number,
   ): Promise<PartitionData | undefined>;
+  /**
+   * read(), with the answer returned at once when it is at hand (the coordinator's own replica alone gives it, as in
+   * every LOCAL_ONE read of a single node), else its promise: a single-partition SELECT then costs no promise.
+   */
+  readNow?(
+    keyspace: KeyspaceDef,
+    table: TableDef,
+    key: Buffer,
+    token: bigint,
+    filter: ReadFilter,
+    cl: ConsistencyLevel,
+    nowSec: number,
+  ): PartitionData | undefined | Promise<PartitionData | undefined>;
   scan(
     keyspace: KeyspaceDef,
     table: TableDef,
@@ -57,9 +70,10 @@ export interface Coordinator {
   /** Whether `annScan` answers by vector graphs here (coordinator/ann-scan.ts). */
   readonly annByGraph?: boolean;
   /**
-   * Candidate rows of an ANN query over the whole ring, each as a partition with that row: at least the `k` closest
-   * to `target` when the graphs find them (coordinator/ann-scan.ts), or undefined while a replica's graph is still
-   * being built. The caller scores and keeps the best k.
+   * Candidate rows of an ANN query over the whole ring (or within `partition`), each as a partition with that row: at
+   * least the `k` closest to `target` when the graphs find them (coordinator/ann-scan.ts), or undefined while a
+   * replica's graph is still being built (or it finds scoring the partition cheaper). The caller scores and keeps the
+   * best k.
    */
   annScan?(
     keyspace: KeyspaceDef,
@@ -70,5 +84,6 @@ export interface Coordinator {
     filter: ReadFilter,
     cl: ConsistencyLevel,
     nowSec: number,
+    partition?: { token: bigint; key: Buffer },
   ): Promise<PartitionData[] | undefined>;
 }

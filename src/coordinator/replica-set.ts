@@ -38,6 +38,12 @@ function pendingReplicas(topo: Topology, ks: KeyspaceDef, token: bigint, all: re
   return out.length === 0 ? NO_PENDING : out;
 }
 
+/** The pending replicas of a token alone (none while nobody is joining), for writes that need no replica set. */
+export function pendingReplicasOf(topo: Topology, ks: KeyspaceDef, token: bigint): readonly RingEndpoint[] {
+  if (topo.pendingRing?.() === undefined) return NO_PENDING;
+  return pendingReplicas(topo, ks, token, replicasFor(topo.ring(), ks.strategy, token, { localId: topo.self }));
+}
+
 /**
  * The acknowledgements a write waits for beyond the level's own: one per pending replica (the local DC's only for
  * LOCAL_* levels), as Cassandra's write blockFor counts pending replicas, so that a write acknowledged while a node

@@ -1,6 +1,6 @@
 // CQL of roles, as Cassandra 5.0's grammar has it (Parser.g: createRoleStatement, createUserStatement, roleOptions,
 // userOrRoleName…): role names are identifiers (case-folded unless quoted) or string literals (kept as written).
-import type { RoleOptions, RoleStatement } from '../model/ast-roles.ts';
+import type { RoleAccess, RoleOptions, RoleStatement } from '../model/ast-roles.ts';
 import type { Parser } from './parser-core.ts';
 
 /** Whether the statement at the parser is one of ours (the caller has not consumed anything). */
@@ -56,11 +56,41 @@ function mapValue(p: Parser): Array<[string, string]> {
   return out;
 }
 
-/** WITH PASSWORD = '…' AND LOGIN = true AND SUPERUSER = false AND OPTIONS = {…} (HASHED PASSWORD too). */
-function roleOptions(p: Parser): RoleOptions {
+/** `{'a', 'b'}` of ACCESS TO DATACENTERS / ACCESS FROM CIDRS: one string at least, as Parser.g's dcPermission. */
+function stringSet(p: Parser): string[] {
+  p.expectP('{');
+  const out: string[] = [];
+  do out.push(stringValue(p)); while (p.acceptP(','));
+  p.expectP('}');
+  return [...new Set(out)];
+}
+
+/** ACCESS TO [ALL] DATACENTERS {…} | ACCESS FROM [ALL] CIDRS {…}, after ACCESS. */
+function accessOption(p: Parser, access: RoleAccess): void {
+  if (p.acceptKw('to')) {
+    const all = p.acceptKw('all');
+    p.expectKw('datacenters');
+    access.datacenters = all ? 'all' : stringSet(p);
+    return;
+  }
+  p.expectKw('from');
+  const all = p.acceptKw('all');
+  p.expectKw('cidrs');
+  access.cidrs = all ? 'all' : stringSet(p);
+}
+
+/**
+ * WITH PASSWORD = '…' AND LOGIN = true AND SUPERUSER = false AND OPTIONS = {…} (HASHED PASSWORD too), and the
+ * ACCESS clauses into `access`.
+ */
+function roleOptions(p: Parser, access: RoleAccess): RoleOptions {
   const o: RoleOptions = {};
   if (!p.acceptKw('with')) return o;
   do {
+    if (p.acceptKw('access')) {
+      accessOption(p, access);
+      continue;
+    }
     const hashed = p.acceptKw('hashed');
     const t = p.next();
     const name = t.type === 'ident' ? t.lower : '';
@@ -106,13 +136,18 @@ export function roleStatement(p: Parser): RoleStatement {
   }
   const user = p.acceptKw('user');
   if (!user) p.expectKw('role');
+  // Only CREATE/ALTER ROLE take ACCESS clauses: Parser.g's createUserStatement/alterUserStatement have none.
+  const access: RoleAccess = {};
+  const withAccess = (): { access?: RoleAccess } => (Object.keys(access).length > 0 ? { access } : {});
   if (verb === 'create') {
     const ifNotExists = ifClause(p, true);
     const role = roleName(p);
-    return { kind: 'role', op: 'create', role, ifNotExists, options: user ? userOptions(p, true) : roleOptions(p), user };
+    const options = user ? userOptions(p, true) : roleOptions(p, access);
+    return { kind: 'role', op: 'create', role, ifNotExists, options, user, ...withAccess() };
   }
   const ifExists = ifClause(p, false);
   const role = roleName(p);
   if (verb === 'drop') return { kind: 'role', op: 'drop', role, ifExists, user };
-  return { kind: 'role', op: 'alter', role, ifExists, options: user ? userOptions(p, false) : roleOptions(p), user };
+  const options = user ? userOptions(p, false) : roleOptions(p, access);
+  return { kind: 'role', op: 'alter', role, ifExists, options, user, ...withAccess() };
 }

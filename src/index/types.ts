@@ -39,10 +39,12 @@ export interface IndexScanner {
 
 /**
  * An ANN query as a replica answers it (ANN_SCAN): its `k` closest rows to `target` among the partitions of
- * `ranges` (whole ring segments), by the index's graph.
+ * `ranges` (whole ring segments), or within `partition` when given (`WHERE k = ? ORDER BY … ANN OF`), by the index's
+ * graph.
  */
 export interface AnnSearch {
   target: number[];
   k: number;
   ranges: ScanRange[];
+  partition?: { token: bigint; key: Buffer };
 }

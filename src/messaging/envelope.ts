@@ -63,6 +63,8 @@ const MUTATION: PayloadCodec = {
   encode: (w, v) => {
     const items = (v as MutationRequest).items;
     if (!Array.isArray(items)) shapeError('mutation');
+    // A traced request's session id has no place in the binary form: such (rare) requests travel as msgpack.
+    if ((v as MutationRequest).tr !== undefined) shapeError('traced mutation');
     w.varint(items.length);
     for (const { t, u } of items) {
       w.string(t.ks);
@@ -87,6 +89,7 @@ const READ: PayloadCodec = {
   encode: (w, v) => {
     const req = v as ReadRequest;
     if (typeof req.now !== 'number' || !Buffer.isBuffer(req.key)) shapeError('read request');
+    if (req.tr !== undefined) shapeError('traced read request');
     w.string(req.t.ks);
     w.string(req.t.table);
     w.string(req.t.id);

@@ -6,6 +6,7 @@ import type { PartitionData, ReadFilter, ScanRange } from '../storage/types.ts';
 import type { SchemaSnapshot } from '../schema/snapshot.ts';
 import type { AnnSearch, IndexQuery, IndexScanRange } from '../index/types.ts';
 import type { SerializedMerkleTree } from '../storage/merkle.ts';
+import type { TableDef } from '../schema/model.ts';
 
 /** Which configured timeout bounds a request of this verb (or none for one-way verbs). */
 export type VerbTimeout = 'write' | 'read' | 'truncate' | 'schema' | 'none';
@@ -31,8 +32,21 @@ export interface TableRef {
   id: string;
 }
 
+// One reference per table definition (a schema change makes new definitions): every replica request carries one.
+const refs = new WeakMap<TableDef, TableRef>();
+export function refOf(t: TableDef): TableRef {
+  let r = refs.get(t);
+  if (r === undefined) {
+    r = { ks: t.keyspace, table: t.name, id: t.id };
+    refs.set(t, r);
+  }
+  return r;
+}
+
 export interface MutationRequest {
   items: Array<{ t: TableRef; u: PartitionData }>;
+  /** The trace session of a traced request (its 16-byte id): the replica records its events under it. */
+  tr?: Buffer;
 }
 
 export interface ReadRequest {
@@ -42,6 +56,8 @@ export interface ReadRequest {
   filter: ReadFilter;
   /** The coordinator's "now" in seconds, so TTL expiry is judged the same on every replica. */
   now: number;
+  /** The trace session of a traced request, as MutationRequest.tr. */
+  tr?: Buffer;
 }
 
 export interface ScanRequest {
@@ -50,6 +66,8 @@ export interface ScanRequest {
   filter: ReadFilter;
   limit: number;
   now: number;
+  /** The trace session of a traced request, as MutationRequest.tr. */
+  tr?: Buffer;
 }
 
 export interface IndexScanRequest {
@@ -164,7 +182,12 @@ function checkRead(verb: string, p: unknown): ReadRequest {
   if (!isObject(p) || !Buffer.isBuffer(p.key) || typeof p.token !== 'bigint' || typeof p.now !== 'number') fail(verb, 'key');
   checkTableRef(verb, p.t);
   checkFilter(verb, p.filter);
+  checkTraceId(verb, p.tr);
   return p as unknown as ReadRequest;
+}
+
+function checkTraceId(verb: string, tr: unknown): void {
+  if (tr !== undefined && !(Buffer.isBuffer(tr) && tr.length === 16)) fail(verb, 'trace session');
 }
 
 function verb<Req, Res>(name: string, timeout: VerbTimeout, checkRequest: (payload: unknown) => Req): VerbSpec<Req, Res> {
@@ -180,6 +203,7 @@ export const Verbs = {
       checkTableRef('MUTATION', i.t);
       checkPartition('MUTATION', i.u);
     }
+    checkTraceId('MUTATION', p.tr);
     return p as unknown as MutationRequest;
   }),
   /** One partition (as the filter selects it) from this replica; null when it holds nothing. */
@@ -195,6 +219,7 @@ export const Verbs = {
     if (!isObject(p) || !isObject(p.range) || typeof p.limit !== 'number' || typeof p.now !== 'number') fail('SCAN', 'range');
     checkTableRef('SCAN', p.t);
     checkFilter('SCAN', p.filter);
+    checkTraceId('SCAN', p.tr);
     return p as unknown as ScanRequest;
   }),
   /** Up to `limit` partitions of a token range holding rows a secondary index query selects, from this replica. */

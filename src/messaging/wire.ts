@@ -7,6 +7,8 @@
 // Reader decodes from one buffer with every read bounds-checked: the bytes come off the network and a truncated or
 // hostile frame must fail as a FrameError, never read past its end or allocate what a length field claims.
 
+import { columnName } from '../storage/codec.ts';
+
 /** Thrown for a stream that cannot be a valid sequence of frames; the connection must be closed. */
 export class FrameError extends Error {
   override readonly name = 'FrameError';
@@ -253,12 +255,8 @@ export class Reader {
     const buf = this.buf;
     const start = this.pos;
     this.pos += n;
-    if (n <= SHORT_STRING) {
-      let s = '';
-      let i = start;
-      for (; i < start + n && buf[i]! < 0x80; i++) s += String.fromCharCode(buf[i]!);
-      if (i === start + n) return s;
-    }
-    return buf.toString('utf8', start, start + n);
+    // Names (keyspace, table, table id, columns) repeat in every message: the same string back from a small cache,
+    // without building it again.
+    return columnName(buf, start, n);
   }
 }

@@ -9,9 +9,18 @@ export interface RoleOptions {
   options?: Array<[string, string]>;
 }
 
+/**
+ * ACCESS TO [ALL] DATACENTERS and ACCESS FROM [ALL] CIDRS (CREATE/ALTER ROLE only): kept apart from the options, as
+ * Cassandra keeps its DCPermissions and CIDRPermissions apart from RoleOptions. An empty list never parses.
+ */
+export interface RoleAccess {
+  datacenters?: string[] | 'all';
+  cidrs?: string[] | 'all';
+}
+
 export type RoleOperation =
-  | { op: 'create'; role: string; ifNotExists: boolean; options: RoleOptions; user: boolean }
-  | { op: 'alter'; role: string; ifExists: boolean; options: RoleOptions; user: boolean }
+  | { op: 'create'; role: string; ifNotExists: boolean; options: RoleOptions; user: boolean; access?: RoleAccess }
+  | { op: 'alter'; role: string; ifExists: boolean; options: RoleOptions; user: boolean; access?: RoleAccess }
   | { op: 'drop'; role: string; ifExists: boolean; user: boolean }
   | { op: 'grant'; role: string; grantee: string }
   | { op: 'revoke'; role: string; revokee: string }

@@ -76,8 +76,10 @@ export function typeToCql(t: CqlType, insideFrozen = false): string {
       return t.frozen && !insideFrozen ? `frozen<${s}>` : s;
     }
     case 'tuple': {
+      // Tuples are always frozen, and Cassandra 5.0 says so wherever one appears, even inside a frozen type:
+      // system_auth.cidr_groups.cidrs is frozen<set<frozen<tuple<inet, smallint>>>> on the reference.
       const s = `tuple<${t.elements.map((e) => typeToCql(e, true)).join(', ')}>`;
-      return insideFrozen ? s : `frozen<${s}>`;
+      return `frozen<${s}>`;
     }
     case 'udt': {
       const name = quoteIdentIfNeeded(t.name);

@@ -19,6 +19,10 @@ import type { Session } from '../cql/exec/index.ts';
 import type { ResultMessage } from '../protocol/messages.ts';
 import type { Schema } from '../schema/model.ts';
 import { InvalidRequestError, UnauthorizedError } from '../model/errors.ts';
+import { NetworkAccess, type CidrAuthorizerSettings } from '../auth/network-access.ts';
+import { RoleAccessStatements } from '../auth/role-access.ts';
+import { SystemAuthAccess } from './auth-access-store.ts';
+import type { NetworkGate } from './handler.ts';
 
 export interface AuthServiceOptions {
   statements: StatementCache;
@@ -34,6 +38,10 @@ export interface AuthServiceOptions {
   replicationWarning?: () => string | undefined;
   /** Before the first default-role attempt (gossip's first rounds). */
   setupDelayMs?: number;
+  /** network_authorizer and cidr_authorizer, with this node's data centre and the ones gossip knows. */
+  network?: {
+    networkAuthorizer: boolean; cidr?: CidrAuthorizerSettings; rolesValidityMs: number; localDc: string; datacenters: () => string[];
+  };
 }
 
 const SETUP_RETRY_MS = 2000;
@@ -46,6 +54,10 @@ export class AuthService {
   readonly roleManager: RoleManager;
   readonly access: AuthAccess | undefined;
   readonly hasher: PasswordHasher;
+  /** The network and CIDR authorizers (AllowAll ones check nothing but still keep ACCESS clauses). */
+  readonly networkAccess: NetworkAccess;
+  /** The handler's per-request check, when either authorizer is Cassandra's. */
+  readonly networkGate: NetworkGate | undefined;
   private setupTimer: TimerHandle | undefined;
   private stopped = false;
 
@@ -61,9 +73,18 @@ export class AuthService {
       credentialsValidityMs: opts.credentialsValidityMs,
     });
     this.authenticator.limiting = false;
+    const net = opts.network;
+    this.networkAccess = new NetworkAccess({
+      store: new SystemAuthAccess(queries), roles: this.roles, clock: opts.clock, log: (m) => opts.log(m),
+      rolesValidityMs: net?.rolesValidityMs ?? 2000, localDc: net?.localDc ?? '', network: net?.networkAuthorizer ?? false,
+      ...(net?.cidr !== undefined ? { cidr: net.cidr } : {}),
+    });
+    this.networkGate = net !== undefined && (net.networkAuthorizer || net.cidr !== undefined)
+      ? { validate: (user, address) => this.networkAccess.validate(user, address) } : undefined;
     this.roleManager = new RoleManager({
       store: this.roles, hasher: this.hasher, invalidate: (r) => this.authenticator.invalidate(r),
       ...(this.access ? { authorizer: this.access.authorizer } : {}),
+      access: new RoleAccessStatements({ access: this.networkAccess, datacenters: () => net?.datacenters() ?? [] }),
     });
     this.gate = {
       className: PASSWORD_AUTHENTICATOR_CLASS,
@@ -95,7 +116,8 @@ export class AuthService {
   /** Refusals for /metrics. */
   refusals(): Record<string, number> {
     const s = this.authenticator.stats;
-    return { 'bad-credentials': s.failed, malformed: s.malformed, 'rate-limited': s.rateLimited };
+    const n = this.networkAccess.stats;
+    return { 'bad-credentials': s.failed, malformed: s.malformed, 'rate-limited': s.rateLimited, datacenter: n.dcRefused, cidr: n.cidrRefused };
   }
 
   private scheduleSetup(delayMs: number, attemptsLeft: number): void {

@@ -15,6 +15,7 @@ import type { ExecValue } from '../cql/exec/values.ts';
 import type { StatementCache } from './statements.ts';
 import type { Statement } from '../model/ast.ts';
 import { beginTrace, Tracing, type TraceSession } from './tracing.ts';
+import { requestTrace, type TraceStage } from '../coordinator/trace-context.ts';
 
 // Cassandra's SUPPORTED, in its order.
 export const SUPPORTED_OPTIONS: Record<string, string[]> = {
@@ -51,6 +52,12 @@ export interface AccessGate {
   check(user: string | undefined, stmt: Statement, keyspace: string | undefined): Promise<void>;
   /** After a statement succeeded: its creator's grants, a dropped resource's grants removed. */
   done(user: string | undefined, stmt: Statement, keyspace: string | undefined): Promise<void>;
+}
+
+/** The network and CIDR authorizers' check of a logged-in role on each request (auth/network-access.ts). */
+export interface NetworkGate {
+  /** Throws Unauthorized when `user` may not use this node's data centre, or not from `clientAddress`. */
+  validate(user: string, clientAddress: string): Promise<void>;
 }
 
 /** Where the handler reports what the audit log records (auth/audit.ts, wired in node/auth-service.ts). */
@@ -99,6 +106,7 @@ export class RequestHandler {
     private readonly audit?: AuditHook,
     /** Where a failure to store a trace is reported (it never fails the request). */
     private readonly log: (msg: string, err?: unknown) => void = () => undefined,
+    private readonly network?: NetworkGate,
   ) {
     this.tracing = new Tracing(env, statements);
   }
@@ -117,13 +125,19 @@ export class RequestHandler {
     const trace = beginTrace(this.tracing, req, state.clientAddress ?? '127.0.0.1', (id) => this.preparedQuery(id));
     if (!trace) return this.serve(state, req);
     try {
-      const res = await this.serve(state, req, trace);
+      // The coordinator's replica requests read the session from here (coordinator/trace-context.ts).
+      const res = await requestTrace.run(trace, () => this.serve(state, req, trace));
       return res.opcode === Opcode.RESULT ? { ...res, tracingId: trace.id } : res;
     } finally {
       // Tracing is best effort, as Cassandra's (its trace writes are asynchronous, at ANY): a failure to store the
       // trace must not fail the request it describes.
       await this.tracing.finish(trace).catch((e: unknown) => this.log(`could not store trace session ${trace.id.toString('hex')}`, e));
     }
+  }
+
+  /** Stores events this node recorded as a replica of a traced request; best effort, as the coordinator's. */
+  recordReplicaTrace(sessionId: Buffer, stage: TraceStage, activities: string[]): void {
+    this.tracing.recordReplica(sessionId, stage, activities).catch((e: unknown) => this.log(`could not store trace events of ${sessionId.toString('hex')}`, e));
   }
 
   /** The text of a prepared statement, for its trace; an unknown id is EXECUTE's own error to report. */
@@ -138,7 +152,7 @@ export class RequestHandler {
   /** Runs a plan after the authorizer's check (when there is one), and tells the audit log how it went. */
   private run(state: ConnectionState, query: string, plan: Plan, session: Session, req: ExecRequest): Promise<ResultMessage> {
     // Without permissions or an audit log there is nothing to do around the plan: no async frame of our own.
-    if (this.access === undefined && this.audit === undefined) {
+    if (this.access === undefined && this.audit === undefined && this.network === undefined) {
       try {
         return plan.execute(this.env, session, req);
       } catch (e) {
@@ -154,6 +168,8 @@ export class RequestHandler {
     const stmt = this.statements.statementOf(plan);
     const keyspace = session.keyspace;
     try {
+      // Cassandra's ClientState.validateLogin, before the statement's own permission checks.
+      if (this.network && session.user !== undefined) await this.network.validate(session.user, state.clientAddress ?? '');
       if (stmt !== undefined && this.access) await this.access.check(session.user, stmt, keyspace);
       const result = await plan.execute(this.env, session, req);
       if (stmt !== undefined && this.access) await this.access.done(session.user, stmt, keyspace);
@@ -267,6 +283,7 @@ export class RequestHandler {
     const children: Array<{ m: CompiledModification; ctx: { values: ExecValue[]; nowMicros: number } }> = [];
     const nowMicros = this.env.nowMicros();
     const session = batch.keyspace === undefined ? state.session : { keyspace: batch.keyspace };
+    if (this.network && state.session.user !== undefined) await this.network.validate(state.session.user, state.clientAddress ?? '');
     for (const child of batch.children) {
       const plan = child.id ? this.statements.lookup(child.id).plan : this.statements.planFor(child.query ?? '', session);
       if (!plan.modification) throw new InvalidRequestError('Invalid statement in batch: only UPDATE, INSERT and DELETE statements are allowed.');

@@ -3,28 +3,22 @@
 // injected adapters and driven by their timers and messages only, so the very same object runs in a node process
 // (TCP messaging, LMDB, the wall clock: server/node.ts) and in the simulator (virtual time, a simulated network, an
 // in-memory store: test/sim/), and a simulated failure replays from its seed.
-import { every, type Clock, type Random, type TimerHandle, type Timers, type Transport } from '../cluster/env.ts';
+import { every, type TimerHandle } from '../cluster/env.ts';
 import { startGossipLoop, type GossipMessage } from '../cluster/gossip.ts';
 import { Membership, type PeerView, type SavedPeer } from '../cluster/membership.ts';
-import type { ClusterCoordinator, Messenger, ReplicaStore } from '../coordinator/cluster.ts';
-import type { HintStore } from '../coordinator/hints.ts';
-import type { PaxosStateStore } from '../coordinator/paxos/acceptor.ts';
-import type { BatchlogStore } from '../coordinator/batchlog.ts';
+import type { ClusterCoordinator } from '../coordinator/cluster.ts';
 import type { ExecEnv, Session } from '../cql/exec/index.ts';
-import type { WarnThresholds } from '../cql/exec/client-warnings.ts';
-import type { SystemViewsSource } from '../schema/system-views.ts';
 import type { Statement } from '../model/ast.ts';
 import { GOSSIP_VERB } from '../messaging/verbs.ts';
 import type { EventMessage, ResultMessage, SchemaChange } from '../protocol/messages.ts';
 import type { SystemContext } from '../schema/system_tables.ts';
 import { RequestHandler } from './handler.ts';
-import { SchemaService, type SchemaStore } from './schema-service.ts';
+import { SchemaService } from './schema-service.ts';
 import { SchemaSync } from './schema-sync.ts';
 import { StatementCache } from './statements.ts';
 import { AuthService, systemAuthWarning } from './auth-service.ts';
 import { auditHook } from './audit-hook.ts';
 import { validateRoleOptions } from '../auth/role-manager.ts';
-import type { AuditFilter } from '../auth/audit.ts';
 import { UnauthorizedError } from '../model/errors.ts';
 import { IndexingStore } from '../index/store.ts';
 import { VectorIndexes } from '../index/vectors.ts';
@@ -44,91 +38,8 @@ import { rebuild } from '../bootstrap/rebuild.ts';
 import { RemovalCoordinator } from '../bootstrap/removenode.ts';
 import { uuidFrom } from '../repair/repair.ts';
 
-/** Messaging as a node needs it: request/response verbs, and one-way transports (gossip). */
-export interface NodeMessenger extends Messenger {
-  transport<M>(verb: string): Transport<M>;
-  /** Drops the outbound connection to a peer marked down, so the next message opens a fresh one. */
-  resetConnection?(to: string): void;
-}
-
-/** The node's storage: replica data, the schema, Paxos state and node-local metadata. */
-export interface NodeStore extends ReplicaStore, SchemaStore, PaxosStateStore, BatchlogStore {
-  approximateSize(): number;
-}
-
-export interface NodeEnv {
-  /** Monotonic milliseconds: failure detection and timeouts. */
-  clock: Clock;
-  /** Wall-clock microseconds, never repeating: write timestamps, schema stamps, now(). */
-  nowMicros: () => number;
-  timers: Timers;
-  random: Random;
-  messenger: NodeMessenger;
-  store: NodeStore;
-  hints: HintStore;
-  log: (msg: string, err?: unknown) => void;
-  /** Ids for new tables; random uuids when not given (the simulator draws them from its seed). */
-  newId?: () => string;
-  /** Where audit log lines go, when audit_logging_options is enabled. */
-  auditSink?: (line: string) => void;
-}
-
-export interface NodeSettings {
-  clusterName: string;
-  hostId: string;
-  tokens: string[];
-  dataCenter: string;
-  rack: string;
-  /** Internode endpoints ("ip:port") of the seeds. */
-  seeds: string[];
-  listenAddress: string;
-  broadcastAddress: string;
-  storagePort: number;
-  /** What clients connect to (broadcast_rpc_address, native_transport_port). */
-  rpcAddress: string;
-  nativePort: number;
-  phiConvictThreshold?: number;
-  writeTimeoutMs: number;
-  readTimeoutMs: number;
-  maxHintWindowMs: number;
-  hintThrottleBytesPerSec: number;
-  gossipIntervalMs?: number;
-  /** cas_contention_timeout: how long a lightweight transaction retries under contention (1000 ms by default). */
-  casContentionTimeoutMs?: number;
-  /** counter_write_request_timeout: how long a counter write waits for its leader replica (5000 ms by default). */
-  counterWriteTimeoutMs?: number;
-  /** batchlog_replay_throttle in bytes per second for the whole cluster (1024 KiB/s by default). */
-  batchlogReplayThrottleBytesPerSec?: number;
-  /** batch_size_fail_threshold in bytes (50 KiB by default). */
-  batchSizeFailBytes?: number;
-  /** batch_size_warn_threshold and unlogged_batch_across_partitions_warn_threshold (client warnings). */
-  warnThresholds?: WarnThresholds;
-  /** user_defined_functions_enabled. */
-  userFunctionsEnabled?: boolean;
-  /** What system_views shows, from the node process (connections, settings). */
-  views?: SystemViewsSource;
-  /** materialized_views_enabled: CREATE MATERIALIZED VIEW is refused unless set (Cassandra's default: false). */
-  materializedViewsEnabled?: boolean;
-  /** Whether vector indexes may set maximum_node_connections / construction_beam_width (Cassandra: a -D property). */
-  saiVectorAllowCustomParameters?: boolean;
-  /** stream_throughput_outbound in bytes per second (24 MiB/s by default; 0: unthrottled). */
-  streamThroughputBytesPerSec?: number;
-  /**
-   * Present when the node is to bootstrap (auto_bootstrap, a new node with no tokens yet, not a seed): `tokens` is
-   * then empty, and the tokens chosen are handed to `saveTokens` once the node has joined.
-   */
-  bootstrap?: { numTokens: number; ringDelayMs: number; saveTokens: (tokens: string[]) => Promise<void>; replaceAddress?: string };
-  /** Cassandra's ring delay for decommission (30 s by default; the bootstrap's own when bootstrapping). */
-  ringDelayMs?: number;
-  /** PasswordAuthenticator: clients log in (auth-service.ts); absent: AllowAllAuthenticator. */
-  authenticator?: 'PasswordAuthenticator';
-  credentialsValidityMs?: number;
-  /** CassandraAuthorizer (needs PasswordAuthenticator); absent: AllowAllAuthorizer. */
-  authorizer?: 'CassandraAuthorizer';
-  permissionsValidityMs?: number;
-  /** audit_logging_options' filters (with env.auditSink). */
-  audit?: AuditFilter;
-}
+export type { NodeEnv, NodeMessenger, NodeSettings, NodeStore } from './node-env.ts';
+import type { NodeEnv, NodeSettings } from './node-env.ts';
 
 export const RELEASE_VERSION = '4.0.11';
 const GENERATION_KEY = 'gossip-generation';
@@ -215,7 +126,10 @@ export class NodeCore {
       this.membership.setSchemaVersion(s.version);
       for (const change of changes) this.emit({ type: 'SCHEMA_CHANGE', ...change });
     });
-    const services: ServiceDeps = { env, settings, endpoint: this.endpoint, membership: this.membership, schema: this.schema, store };
+    const services: ServiceDeps = {
+      env, settings, endpoint: this.endpoint, membership: this.membership, schema: this.schema, store,
+      traceWriter: (id, stage, activities) => this.handler.recordReplicaTrace(id, stage, activities),
+    };
     this.coordinator = buildCoordinator(services);
     this.streaming = buildStreaming(services);
     this.repair = buildRepair(services, this.streaming);
@@ -228,12 +142,18 @@ export class NodeCore {
       statements: this.statements, env: this.execEnv, clock: env.clock, timers: env.timers, log: env.log,
       credentialsValidityMs: settings.credentialsValidityMs ?? 2000,
       replicationWarning: () => this.systemAuthWarning(),
+      network: {
+        networkAuthorizer: settings.networkAuthorizer === 'CassandraNetworkAuthorizer',
+        ...(settings.cidrAuthorizer !== undefined ? { cidr: settings.cidrAuthorizer } : {}),
+        rolesValidityMs: settings.rolesValidityMs ?? 2000, localDc: settings.dataCenter,
+        datacenters: () => [...new Set([settings.dataCenter, ...this.membership.peers().map((p) => p.dataCenter)])],
+      },
       ...(settings.authorizer === 'CassandraAuthorizer'
         ? { authorizer: { schema: () => this.schema.current, permissionsValidityMs: settings.permissionsValidityMs ?? 2000 } } : {}),
     }) : undefined;
     const audit = settings.audit !== undefined && env.auditSink !== undefined
       ? auditHook(settings.audit, this.endpoint, { now: () => env.nowMicros() / 1000 }, env.auditSink) : undefined;
-    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate, this.auth?.access?.gate, audit, this.env.log);
+    this.handler = new RequestHandler(this.execEnv, this.statements, this.auth?.gate, this.auth?.access?.gate, audit, this.env.log, this.auth?.networkGate);
   }
 
   private buildViewStore(inner: IndexingStore): ViewStore {
@@ -243,6 +163,8 @@ export class NodeCore {
       topology: {
         self: this.endpoint, localDc: s.dataCenter, localRack: s.rack,
         ring: () => this.membership.ring(), isAlive: (ep) => this.membership.isAlive(ep),
+        // View updates go to pending view replicas too (views/store.ts).
+        pendingRing: () => this.membership.pendingRing(),
       },
       nowSec: () => Math.floor(this.env.nowMicros() / 1e6), nowMicros: this.env.nowMicros, random: this.env.random,
       batchlog: this.env.store, log: this.env.log,

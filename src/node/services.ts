@@ -2,6 +2,7 @@
 // membership and schema. Kept apart from node-core.ts so NodeCore reads as the wiring of its parts, not their options.
 import type { Membership } from '../cluster/membership.ts';
 import { ClusterCoordinator, type ReplicaStore } from '../coordinator/cluster.ts';
+import type { ReplicaTraceWriter } from '../coordinator/trace-context.ts';
 import { counterIdOf } from '../storage/counters.ts';
 import { StreamService } from '../streaming/stream.ts';
 import { RepairService } from '../repair/repair.ts';
@@ -17,9 +18,11 @@ export interface ServiceDeps {
   schema: SchemaService;
   /** The replica store the services write through (indexes and views above the node's store). */
   store: ReplicaStore;
+  /** Where this node's replica events of traced requests go. */
+  traceWriter?: ReplicaTraceWriter;
 }
 
-export function buildCoordinator({ env, settings, endpoint, membership, schema, store }: ServiceDeps): ClusterCoordinator {
+export function buildCoordinator({ env, settings, endpoint, membership, schema, store, traceWriter }: ServiceDeps): ClusterCoordinator {
   return new ClusterCoordinator({
     topology: {
       self: endpoint, localDc: settings.dataCenter, localRack: settings.rack,
@@ -32,6 +35,7 @@ export function buildCoordinator({ env, settings, endpoint, membership, schema, 
     paxosStore: env.store, nowMicros: env.nowMicros, random: env.random, casContentionTimeoutMs: settings.casContentionTimeoutMs,
     counterId: counterIdOf(settings.hostId), counterWriteTimeoutMs: settings.counterWriteTimeoutMs,
     batchlogStore: env.store, batchlogReplayThrottleBytesPerSec: settings.batchlogReplayThrottleBytesPerSec,
+    tombstoneFailureThreshold: settings.warnThresholds?.tombstoneFailure, traceWriter,
   });
 }
 

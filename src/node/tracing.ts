@@ -10,6 +10,7 @@ import { Opcode, type QueryParameters, type Request } from '../protocol/messages
 import { encodeJs, type JsValue } from '../model/values/js.ts';
 import { defaultTimeUuidGenerator, makeTimeUuid } from '../model/values/uuid.ts';
 import type { TraceSink } from '../cql/exec/plan.ts';
+import type { TraceStage } from '../coordinator/trace-context.ts';
 
 /** Cassandra's tracetype_query_ttl default: trace rows expire after a day. */
 const TRACE_TTL_SECONDS = 86_400;
@@ -83,6 +84,20 @@ export class Tracing {
       s.id, s.client, s.command, local.broadcastAddress, local.storagePort, duration,
       new Map(Object.entries(s.parameters)), s.request, new Date(Math.floor(s.startedMicros / 1000)),
     ]);
+  }
+
+  /**
+   * Events this node recorded as a replica of another coordinator's traced request (coordinator/trace-context.ts),
+   * with this node as their source and the stage's thread, as Cassandra's replicas write theirs.
+   */
+  async recordReplica(sessionId: Buffer, stage: TraceStage, activities: string[]): Promise<void> {
+    const local = this.env.systemContext().local;
+    const started = this.env.nowMicros();
+    await Promise.all(activities.map((activity) => {
+      const now = this.env.nowMicros();
+      const elapsed = Math.max(0, Math.round(now - started));
+      return this.insert(EVENT_INSERT, 'events', [sessionId, eventId(now), activity, local.broadcastAddress, local.storagePort, elapsed, `${stage}-1`]);
+    }));
   }
 
   private async insert(cql: string, tableName: string, row: JsValue[]): Promise<void> {

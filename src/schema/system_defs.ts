@@ -25,7 +25,7 @@ export function isVirtualKeyspace(name: string): boolean {
   return VIRTUAL_KEYSPACES.has(name);
 }
 
-/** Parse the small type grammar used in the table specs below (`frozen<map<text, text>>`, `set<inet>`…). */
+/** Parse the small type grammar used in the table specs below (`frozen<map<text, text>>`, `set<inet>`, `tuple<…>`…). */
 export function parseTypeString(s: string): CqlType {
   let pos = 0;
   const ident = (): string => {
@@ -61,6 +61,17 @@ export function parseTypeString(s: string): CqlType {
       const value = parse(true);
       expect('>');
       return { kind: 'map', key, value, frozen };
+    }
+    if (name === 'tuple') {
+      // Tuples are always frozen (system_auth.cidr_groups' set<tuple<inet, smallint>>).
+      expect('<');
+      const elements = [parse(true)];
+      while (s[pos] === ',') {
+        expect(',');
+        elements.push(parse(true));
+      }
+      expect('>');
+      return { kind: 'tuple', elements };
     }
     if (!isNativeTypeName(name)) throw new Error(`unknown type ${name} in ${s}`);
     return { kind: 'native', name };
@@ -334,6 +345,9 @@ const SYSTEM_AUTH = keyspace('system_auth', { class: SIMPLE_STRATEGY, replicatio
     pk: ['role'],
     comment: 'user network permissions',
   },
+  // Cassandra 5.0's CIDR authorizer tables (AuthKeyspace.CIDR_PERMISSIONS, CIDR_GROUPS).
+  { name: 'cidr_permissions', columns: 'role text, cidr_groups frozen<set<text>>', pk: ['role'], comment: 'user cidr permissions' },
+  { name: 'cidr_groups', columns: 'cidr_group text, cidrs frozen<set<tuple<inet, smallint>>>', pk: ['cidr_group'], comment: 'cidr groups to cidrs mapping' },
 ].map((s) => ({ ...s, options: { gc_grace_seconds: 7776000 }, stored: true })));
 
 const SYSTEM_DISTRIBUTED = keyspace('system_distributed', { class: SIMPLE_STRATEGY, replication_factor: '3' }, [

@@ -1,6 +1,7 @@
 // What a running node exposes to its admin API (port 7199, JSON over HTTP) and so to nodetool and the launcher.
 // The node implements AdminSource; server/admin.ts serves it; tools/nodetool.ts formats it like Cassandra's nodetool.
 import type { SnapshotAdmin } from './admin-snapshots.ts';
+import type { CidrAdmin } from './admin-cidr.ts';
 import type { TableRepairState } from '../repair/repair-state.ts';
 
 /** Cassandra's two-letter node state: status U(p)/D(own), state N(ormal)/L(eaving)/J(oining)/M(oving). */
@@ -202,6 +203,8 @@ export interface AdminSource {
   setGossip?(on: boolean): Promise<void>;
   /** `nodetool snapshot`, `listsnapshots`, `clearsnapshot`, `refresh`, and `sibyl restore` (admin-snapshots.ts). */
   snapshots?: SnapshotAdmin;
+  /** `nodetool updatecidrgroup`, `dropcidrgroup`, `listcidrgroups`, `getcidrgroupsofip` (admin-cidr.ts). */
+  cidrGroups?: CidrAdmin;
   /** repaired_at per table on this node (`nodetool repair_admin summarize-repaired`, repair/repair-state.ts). */
   repairStates?(keyspace?: string, table?: string): Promise<TableRepairState[]>;
 }

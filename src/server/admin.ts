@@ -5,6 +5,7 @@ import { hasAdminToken } from './admin-token.ts';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AdminSource } from './admin-types.ts';
 import { snapshotRoutes } from './admin-snapshots.ts';
+import { cidrRoutes } from './admin-cidr.ts';
 
 /** Thrown by an AdminSource (or here) for a request the caller got wrong; becomes a 4xx answer with {error}. */
 export class AdminRequestError extends Error {
@@ -52,7 +53,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function required(params: URLSearchParams, name: string): string {
+/** A query parameter the route cannot do without (400 when missing). */
+export function required(params: URLSearchParams, name: string): string {
   const v = params.get(name);
   if (v === null || v === '') throw new AdminRequestError(`missing query parameter "${name}"`);
   return v;
@@ -167,6 +169,7 @@ function routes(source: AdminSource): Map<string, Handler> {
     ...lifecycleRoutes(source, json),
     ...opsRoutes(source, json),
     ...snapshotRoutes(source.snapshots).map(([route, f]): [string, Handler] => [route, json(f)]),
+    ...cidrRoutes(source.cidrGroups).map(([route, f]): [string, Handler] => [route, json(f)]),
     ['GET /repairstate', json((p) => {
       if (!source.repairStates) throw new AdminRequestError('this node keeps no repair history', 404);
       return source.repairStates(optional(p, 'keyspace'), optional(p, 'table'));

@@ -4,6 +4,7 @@ import { ConfigLoadError, invalid } from './config-yaml.ts';
 import type { YamlReader } from './config-yaml.ts';
 import type { AuditFilter } from '../auth/audit.ts';
 import { parseClientTls, parseInternodeTls, type ClientTlsConfig, type InternodeTlsConfig } from './config-tls.ts';
+import { networkAuthYaml, parseNetworkAuth, type NetworkAuthConfig } from './config-network-auth.ts';
 
 const AUDIT_LOGGERS = ['FileAuditLogger', 'BinAuditLogger'];
 
@@ -45,7 +46,7 @@ function parseAudit(r: YamlReader, path: (p: string) => string): AccessConfig['a
 export type AuthenticatorName = 'AllowAllAuthenticator' | 'PasswordAuthenticator';
 export type AuthorizerName = 'AllowAllAuthorizer' | 'CassandraAuthorizer';
 
-export interface AccessConfig {
+export interface AccessConfig extends NetworkAuthConfig {
   /** native_transport_max_concurrent_connections; -1 = unlimited (Cassandra's default). */
   nativeTransportMaxConcurrentConnections: number;
   nativeTransportMaxConcurrentConnectionsPerIp: number;
@@ -81,7 +82,7 @@ export const ACCESS_DEFAULTS: AccessConfig = {
   nativeTransportMaxConcurrentConnections: -1, nativeTransportMaxConcurrentConnectionsPerIp: -1,
   nativeTransportIdleTimeoutMs: 0, nativeTransportFrameReadTimeoutMs: 30_000,
   authenticator: 'AllowAllAuthenticator', authorizer: 'AllowAllAuthorizer', roleManager: 'CassandraRoleManager',
-  credentialsValidityMs: 2000, rolesValidityMs: 2000, permissionsValidityMs: 2000,
+  networkAuthorizer: 'AllowAllNetworkAuthorizer', credentialsValidityMs: 2000, rolesValidityMs: 2000, permissionsValidityMs: 2000,
 };
 
 const AUTH_PACKAGE = /^org\.apache\.cassandra\.auth\./;
@@ -114,6 +115,13 @@ export function parseAccessConfig(r: YamlReader, path: (p: string) => string): A
   if (access.authenticator === 'AllowAllAuthenticator' && access.authorizer !== 'AllowAllAuthorizer') {
     throw new ConfigLoadError(`Invalid yaml: AllowAllAuthenticator can't be used with ${access.authorizer}`, 'authorizer');
   }
+  // Likewise the network and CIDR authorizers, which check the logged-in role (Cassandra's AuthConfig.applyAuth).
+  if (access.authenticator === 'AllowAllAuthenticator' && access.networkAuthorizer !== 'AllowAllNetworkAuthorizer') {
+    throw new ConfigLoadError(`Invalid yaml: ${access.networkAuthorizer} can't be used with AllowAllAuthenticator`, 'network_authorizer');
+  }
+  if (access.authenticator === 'AllowAllAuthenticator' && access.cidrAuthorizer !== undefined) {
+    throw new ConfigLoadError("Invalid yaml: CassandraCIDRAuthorizer can't be used with AllowAllAuthenticator", 'cidr_authorizer');
+  }
   return access;
 }
 
@@ -126,6 +134,7 @@ function readAccessConfig(r: YamlReader): AccessConfig {
     authenticator: authClass(r, 'authenticator', 'AllowAllAuthenticator') as AuthenticatorName,
     authorizer: authClass(r, 'authorizer', 'AllowAllAuthorizer') as AuthorizerName,
     roleManager: 'CassandraRoleManager',
+    ...parseNetworkAuth(r),
     credentialsValidityMs: r.durationMs('credentials_validity_in_ms', 'credentials_validity', 2000),
     rolesValidityMs: r.durationMs('roles_validity_in_ms', 'roles_validity', 2000),
     permissionsValidityMs: r.durationMs('permissions_validity_in_ms', 'permissions_validity', 2000),
@@ -144,7 +153,7 @@ export function accessYaml(c: AccessConfig): Record<string, unknown> {
     roles_validity: [`${c.rolesValidityMs}ms`, `${ACCESS_DEFAULTS.rolesValidityMs}ms`],
     permissions_validity: [`${c.permissionsValidityMs}ms`, `${ACCESS_DEFAULTS.permissionsValidityMs}ms`],
   };
-  const out: Record<string, unknown> = { authenticator: c.authenticator };
+  const out: Record<string, unknown> = { authenticator: c.authenticator, ...networkAuthYaml(c) };
   if (c.adminTokenFile !== undefined) out['admin_token_file'] = c.adminTokenFile;
   if (c.clientEncryptionOptions !== undefined) out['client_encryption_options'] = c.clientEncryptionOptions;
   if (c.serverEncryptionOptions !== undefined) out['server_encryption_options'] = c.serverEncryptionOptions;

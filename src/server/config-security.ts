@@ -1,7 +1,9 @@
-// Security settings fail closed. Sibyl implements PasswordAuthenticator and CassandraAuthorizer, neither TLS nor audit
-// yet, so a cassandra.yaml that asks for one of them must stop the node at start: warning "unknown key" and
-// serving plaintext to every client would silently give the operator less than they configured. Each setting at
-// its disabled default (what a stock cassandra.yaml ships) still loads.
+// Security settings fail closed. Sibyl implements PasswordAuthenticator, CassandraAuthorizer,
+// CassandraNetworkAuthorizer, CassandraCIDRAuthorizer, client and internode TLS and the audit log; a cassandra.yaml
+// that asks for what it does not implement (another authenticator class, endpoint verification, the legacy TLS
+// storage port, encryption at rest, data masking, JMX security) must stop the node at start: warning "unknown key"
+// and carrying on would silently give the operator less than they configured. Each setting at its disabled default
+// (what a stock cassandra.yaml ships) still loads.
 import { ConfigLoadError, invalid, show } from './config-yaml.ts';
 
 interface Reader {
@@ -10,13 +12,13 @@ interface Reader {
 
 const AUTH_PACKAGE = /^org\.apache\.cassandra\.auth\./;
 
-/** Pluggable classes whose only implemented choice is the one that performs no checks. */
+/** Pluggable classes: the one that performs no checks, and the implemented one that does (`also`). */
 const CLASS_SETTINGS: ReadonlyArray<{ key: string; allowed: string; also?: string; consequence: string }> = [
   { key: 'authenticator', allowed: 'AllowAllAuthenticator', also: 'PasswordAuthenticator', consequence: 'clients would connect without credentials' },
   { key: 'authorizer', allowed: 'AllowAllAuthorizer', also: 'CassandraAuthorizer', consequence: 'every client would have every permission' },
   { key: 'role_manager', allowed: 'CassandraRoleManager', consequence: 'roles would not be managed' },
-  { key: 'network_authorizer', allowed: 'AllowAllNetworkAuthorizer', consequence: 'every client could reach every data centre' },
-  { key: 'cidr_authorizer', allowed: 'AllowAllCIDRAuthorizer', consequence: 'clients from every address would be accepted' },
+  { key: 'network_authorizer', allowed: 'AllowAllNetworkAuthorizer', also: 'CassandraNetworkAuthorizer', consequence: 'every client could reach every data centre' },
+  { key: 'cidr_authorizer', allowed: 'AllowAllCIDRAuthorizer', also: 'CassandraCIDRAuthorizer', consequence: 'clients from every address would be accepted' },
   { key: 'internode_authenticator', allowed: 'AllowAllInternodeAuthenticator', consequence: 'every peer would be accepted' },
 ];
 

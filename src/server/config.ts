@@ -93,6 +93,9 @@ export interface NodeConfig extends StorageConfig, AccessConfig {
   batchSizeWarnThresholdKib: number;
   /** unlogged_batch_across_partitions_warn_threshold: an unlogged batch over more partitions earns a client warning. */
   unloggedBatchWarnPartitions: number;
+  /** tombstone_warn_threshold / tombstone_failure_threshold: tombstones one read may scan before a warning / failure. */
+  tombstoneWarnThreshold: number;
+  tombstoneFailureThreshold: number;
   /** user_defined_functions_enabled (enable_user_defined_functions before 4.1): CREATE FUNCTION is refused otherwise. */
   userDefinedFunctionsEnabled: boolean;
   /** materialized_views_enabled (4.x: enable_materialized_views); false by default, as in Cassandra 5.0. */
@@ -362,6 +365,8 @@ function fromYaml(r: YamlReader, dir: string): NodeConfig {
     batchSizeFailThresholdKib: r.sizeKib('batch_size_fail_threshold_in_kb', 'batch_size_fail_threshold', 50),
     batchSizeWarnThresholdKib: r.sizeKib('batch_size_warn_threshold_in_kb', 'batch_size_warn_threshold', 5),
     unloggedBatchWarnPartitions: r.int('unlogged_batch_across_partitions_warn_threshold', 10, 0, 2 ** 31 - 1),
+    tombstoneWarnThreshold: r.int('tombstone_warn_threshold', 1000, -1, 2 ** 31 - 1),
+    tombstoneFailureThreshold: r.int('tombstone_failure_threshold', 100_000, -1, 2 ** 31 - 1),
     userDefinedFunctionsEnabled: yamlBool(r.get('user_defined_functions_enabled') ?? r.get('enable_user_defined_functions'), 'user_defined_functions_enabled'),
     materializedViewsEnabled: yamlBool(r.get('materialized_views_enabled') ?? r.get('enable_materialized_views'), 'materialized_views_enabled'),
     autoSnapshot: r.get('auto_snapshot') === undefined ? true : yamlBool(r.get('auto_snapshot'), 'auto_snapshot'),
@@ -398,7 +403,7 @@ export function defaultConfig(overrides: Partial<NodeConfig> = {}): NodeConfig {
     hintedHandoffThrottleKib: 1024, maxHintsFileSizeMb: 128,
     readRequestTimeoutMs: 5000, writeRequestTimeoutMs: 2000, requestTimeoutMs: 10_000, casContentionTimeoutMs: 1000,
     counterWriteRequestTimeoutMs: 5000, batchlogReplayThrottleKib: 1024, streamThroughputOutboundBytesPerSec: 24 * 1024 * 1024, autoBootstrap: false, batchSizeFailThresholdKib: 50, batchSizeWarnThresholdKib: 5,
-    materializedViewsEnabled: false, unloggedBatchWarnPartitions: 10, userDefinedFunctionsEnabled: false, autoSnapshot: true,
+    materializedViewsEnabled: false, unloggedBatchWarnPartitions: 10, tombstoneWarnThreshold: 1000, tombstoneFailureThreshold: 100_000, userDefinedFunctionsEnabled: false, autoSnapshot: true,
     ...ACCESS_DEFAULTS,
     diskFailurePolicy: 'stop', commitFailurePolicy: 'stop',
     warnings: [],
@@ -460,6 +465,8 @@ export function writeConfigFiles(dir: string, cfg: Partial<NodeConfig> = {}): st
     batch_size_fail_threshold_in_kb: c.batchSizeFailThresholdKib,
     batch_size_warn_threshold_in_kb: c.batchSizeWarnThresholdKib,
     unlogged_batch_across_partitions_warn_threshold: c.unloggedBatchWarnPartitions,
+    tombstone_warn_threshold: c.tombstoneWarnThreshold,
+    tombstone_failure_threshold: c.tombstoneFailureThreshold,
     user_defined_functions_enabled: c.userDefinedFunctionsEnabled,
     materialized_views_enabled: c.materializedViewsEnabled,
     auto_snapshot: c.autoSnapshot,

@@ -23,6 +23,7 @@ import { NativeAdmission } from './native-limits.ts';
 import { nativeServer } from './native-tls.ts';
 import { systemViewsSource } from './system-views-source.ts';
 import { snapshotAdmin } from './admin-snapshots.ts';
+import { cidrAdmin } from './admin-cidr.ts';
 import { installAutoSnapshot } from './snapshots.ts';
 import { repairStateAdmin } from './admin-repair.ts';
 import { startAdminServer } from './admin.ts';
@@ -98,7 +99,8 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?:
     ringDelayMs: ringDelayMs(),
     batchSizeFailBytes: config.batchSizeFailThresholdKib * 1024,
     userFunctionsEnabled: config.userDefinedFunctionsEnabled,
-    warnThresholds: { batchSizeWarnBytes: config.batchSizeWarnThresholdKib * 1024, unloggedBatchPartitions: config.unloggedBatchWarnPartitions },
+    warnThresholds: { batchSizeWarnBytes: config.batchSizeWarnThresholdKib * 1024, unloggedBatchPartitions: config.unloggedBatchWarnPartitions,
+      tombstoneWarn: config.tombstoneWarnThreshold, tombstoneFailure: config.tombstoneFailureThreshold },
     materializedViewsEnabled: config.materializedViewsEnabled,
     // Cassandra reads -Dcassandra.sai.vector.allow_custom_parameters; a node process reads this variable instead.
     saiVectorAllowCustomParameters: process.env.SIBYL_SAI_VECTOR_ALLOW_CUSTOM_PARAMETERS === 'true',
@@ -106,6 +108,9 @@ export function nodeSettings(config: NodeConfig, identity: LocalIdentity, save?:
     credentialsValidityMs: config.credentialsValidityMs,
     ...(config.authorizer === 'CassandraAuthorizer' ? { authorizer: 'CassandraAuthorizer' as const } : {}),
     permissionsValidityMs: config.permissionsValidityMs,
+    ...(config.networkAuthorizer === 'CassandraNetworkAuthorizer' ? { networkAuthorizer: 'CassandraNetworkAuthorizer' as const } : {}),
+    ...(config.cidrAuthorizer !== undefined ? { cidrAuthorizer: config.cidrAuthorizer } : {}),
+    rolesValidityMs: config.rolesValidityMs,
     ...(config.auditLog !== undefined ? { audit: config.auditLog.filter } : {}),
   };
 }
@@ -287,7 +292,8 @@ export async function startNode(config: NodeConfig, hooks: NodeHooks = {}): Prom
     Object.assign(localSource, lifecycleAdmin(core), opsAdmin({ core, storage, lifecycle: nodeLifecycle, nowSec: () => Math.floor(nowMicros() / 1e6) }),
       repairStateAdmin(core, localSource),
       { snapshots: snapshotAdmin({ dataDir: config.dataDir, storage, schema: () => core.schema.current, nowMicros, log,
-        write: (ks, mutations, cl) => core.coordinator.write(ks, mutations, cl, 'SIMPLE') }) }),
+        write: (ks, mutations, cl) => core.coordinator.write(ks, mutations, cl, 'SIMPLE') }),
+      cidrGroups: cidrAdmin(() => core.auth?.networkAccess, config.cidrAuthorizer !== undefined) }),
     config.listenAddress, config.adminPort,
     config.adminTokenFile === undefined ? {} : { token: readAdminTokenFile(config.adminTokenFile), onRefused: () => { adminRefused++; } },
   );

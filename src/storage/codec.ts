@@ -31,13 +31,18 @@ const TAG_HEADER = 0x02;
 const legacy = new Packr({ useRecords: false });
 
 /** Encoder with one reusable scratch buffer: callers must hand the result to LMDB (which copies) before reuse. */
-class Encoder {
-  buf = Buffer.allocUnsafe(4096);
+export class Encoder {
+  buf: Buffer;
   pos = 0;
 
-  private ensure(n: number): void {
+  constructor(size = 4096, private readonly slow = false) {
+    this.buf = slow ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
+  }
+
+  ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const size = Math.max(this.buf.length * 2, this.pos + n);
+    const next = this.slow ? Buffer.allocUnsafeSlow(size) : Buffer.allocUnsafe(size);
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
   }
@@ -148,6 +153,35 @@ export function encodeRow(r: Row): Buffer {
   return enc.result();
 }
 
+/**
+ * Appends a row as `varuint(length) row` to an encoder (the commit log entry: mutation-codec.ts) without encoding it
+ * elsewhere first; returns where the row's own bytes lie. Two bytes are kept for the length, the usual size.
+ */
+export function appendRowBytes(e: Encoder, r: Row): [number, number] {
+  e.ensure(2);
+  const at = e.pos;
+  e.pos += 2;
+  e.byte(TAG_ROW);
+  writeBody(e, r);
+  let start = at + 2;
+  const n = e.pos - start;
+  const width = n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
+  if (width !== 2) {
+    e.ensure(width - 2);
+    e.buf.copyWithin(at + width, start, e.pos);
+    e.pos += width - 2;
+    start = at + width;
+  }
+  let v = n;
+  let o = at;
+  while (v >= 0x80) {
+    e.buf[o++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  e.buf[o] = v;
+  return [start, start + n];
+}
+
 /** The encoded header, valid until the next encode call. */
 export function encodeHeader(h: Header): Buffer {
   enc.pos = 0;
@@ -165,10 +199,12 @@ export function encodeHeader(h: Header): Buffer {
 }
 
 // Column names repeat in every row: a small cache keyed by length and edge bytes (verified byte by byte) turns
-// them back into the same strings without decoding UTF-8 each time.
+// them back into the same strings without decoding UTF-8 each time. The internode reader uses it too (keyspace,
+// table and column names, table ids: in every replica write and read).
 const nameCache = new Map<number, { bytes: Buffer; name: string }>();
 
-function columnName(buf: Buffer, start: number, n: number): string {
+/** buf.toString('utf8', start, start + n), the same string object again for names seen before. */
+export function columnName(buf: Buffer, start: number, n: number): string {
   if (n === 0 || n > 64) return buf.toString('utf8', start, start + n);
   const key = n * 65536 + buf[start] * 256 + buf[start + n - 1];
   const hit = nameCache.get(key);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange } from './types.ts';
 import { InvalidRequestError } from '../model/errors.ts';
-import { MAX_KEY_SIZE, encodeClustering, partitionPrefix } from './keys.ts';
+import { MAX_KEY_SIZE, encodeClustering, partitionKeyString, partitionPrefix } from './keys.ts';
 import { LmdbStore } from './lmdb-store.ts';
 import { StorageFailureError } from './failure.ts';
 import { CommitLog, MutationTooLargeError, type CommitLogSync, type LogPosition } from './commitlog/commitlog.ts';
@@ -310,11 +310,12 @@ export class StorageEngine {
 
 /** A write's memtable keys; a key too long to store is refused before anything is logged (Cassandra's message). */
 function writeKeys(table: TableDef, update: PartitionData): MemWrite {
-  const prefix = partitionPrefix(table.id, update.token, update.key);
+  const partitionKey = partitionKeyString(update.token, update.key);
+  const prefixLength = 16 + partitionKey.length;
   const tooLong = (n: number): never => {
     throw new InvalidRequestError(`Key length of ${n} is longer than maximum of ${MAX_KEY_SIZE}`);
   };
-  if (prefix.length + 1 > MAX_KEY_SIZE) tooLong(prefix.length + 1);
+  if (prefixLength + 1 > MAX_KEY_SIZE) tooLong(prefixLength + 1);
   const rows = update.rows;
   const rowKeys: string[] = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
@@ -323,8 +324,8 @@ function writeKeys(table: TableDef, update: PartitionData): MemWrite {
       continue;
     }
     const c = encodeClustering(table, rows[i]!.clustering);
-    if (prefix.length + 1 + c.length > MAX_KEY_SIZE) tooLong(prefix.length + 1 + c.length);
+    if (prefixLength + 1 + c.length > MAX_KEY_SIZE) tooLong(prefixLength + 1 + c.length);
     rowKeys[i] = c.toString('latin1');
   }
-  return { update, partitionKey: prefix.toString('latin1', 16), rowKeys, entry: NO_ENTRY, layout: NO_LAYOUT };
+  return { update, partitionKey, rowKeys, entry: NO_ENTRY, layout: NO_LAYOUT };
 }

@@ -8,7 +8,7 @@
 // segment), a table's memtable_flush_period_in_ms; writes wait while memtables hold the whole space.
 import type { FlushPartition, LmdbStore } from './lmdb-store.ts';
 import type { CommitLog, LogPosition } from './commitlog/commitlog.ts';
-import { Memtable } from './memtable/memtable.ts';
+import { Memtable, singleRowOf } from './memtable/memtable.ts';
 import type { CommitLogStats } from './commitlog/commitlog.ts';
 
 export interface TableMemtableStats {
@@ -232,8 +232,9 @@ export class FlushScheduler {
       // A wide partition goes in slices of rows, its header with the first: each slice merges like any update.
       let part: FlushPartition = { id: c.key, key: p.key, token: p.token, header: p.header, rows: [] };
       batch.push(part);
-      if (p.row) {
-        part.rows.push(['', p.row]);
+      const single = singleRowOf(p);
+      if (single) {
+        part.rows.push(['', single]);
         rows++;
       }
       if (p.rows) {

@@ -11,13 +11,16 @@ import { Packr } from 'msgpackr';
 import type { TableDef } from '../schema/model.ts';
 import type { PartitionData, Row, Slice } from './types.ts';
 import {
-  KIND_ROW, MAX_KEY_SIZE, decodePartitionKey, headerKey, partitionPrefix, prefixEnd, rowEndKey, rowKey, rowStartKey, tableIdBytes,
+  KIND_ROW, decodePartitionKey, headerKey, partitionPrefix, prefixEnd, rowEndKey, rowKey, rowStartKey, tableIdBytes,
 } from './keys.ts';
 import { HEADER_TABLES_PREFIX, MARK, loadHeaderTables } from './header-tables.ts';
 import { decodeHeader, decodeRow, encodeHeader, encodeRow, type Header } from './codec.ts';
 import { coveringDeletion, mergePartitions, mergeRows } from './merge.ts';
-import { countRowItems, purgeContext, purgeRangeTombstones, purgeRow, purgeTombstone, type PurgeContext } from './purge.ts';
+import { countRowItems, purgeContext, purgeRow, type PurgeContext } from './purge.ts';
 import { StorageFailureError, isStorageFailure, storageFailure } from './failure.ts';
+import { decodedPartition, headerItems, headerPartition, hexTableId, purgeHeader, storableEnd, storableStart, type FlushPartition } from './lmdb-partitions.ts';
+
+export type { FlushPartition } from './lmdb-partitions.ts';
 
 export interface LmdbStoreOptions {
   dir: string;
@@ -28,15 +31,6 @@ export interface LmdbStoreOptions {
   onFailure?: (error: StorageFailureError) => void;
 }
 
-/** One memtable partition as a flush hands it over: encoded header and rows, rows keyed by encoded clustering. */
-export interface FlushPartition {
-  /** The memtable's partition key: latin1 of the key prefix after the table id. */
-  id: string;
-  key: Buffer;
-  token: bigint;
-  header: Buffer | undefined;
-  rows: Array<[string, Buffer]>;
-}
 
 interface PreparedUpdate {
   table: TableDef;
@@ -134,8 +128,12 @@ export class LmdbStore {
     }
   }
 
+  private mayHaveHeaders(table: TableDef): boolean {
+    return this.headerTables.size > 0 && this.headerTables.has(hexTableId(table.id));
+  }
+
   private loadHeader(table: TableDef, key: Buffer): Header | undefined {
-    if (this.headerTables.size === 0 || !this.headerTables.has(hexTableId(table.id))) return undefined;
+    if (!this.mayHaveHeaders(table)) return undefined;
     const b = this.data.getBinaryFast(key);
     return b ? decodeHeader(b) : undefined;
   }
@@ -191,20 +189,26 @@ export class LmdbStore {
   }
 
   private flushPartition(table: TableDef, p: FlushPartition, plain: boolean, nowSec: number): void {
-    // The prefix from the memtable's key string: cheaper than encoding the token again.
-    const prefix = Buffer.allocUnsafe(16 + p.id.length);
-    tableIdBytes(table.id).copy(prefix, 0);
-    prefix.write(p.id, 16, 'latin1');
-    if (p.header || this.loadHeader(table, headerKey(prefix))) {
-      this.applyInTxn(this.prepare(table, decodedPartition(p)), nowSec);
-      return;
+    // Keys from the memtable's key string: cheaper than encoding the token again. Only the row keys are built (one
+    // Buffer each, lmdb-js copies it) unless the table may have partition headers.
+    const idBytes = tableIdBytes(table.id);
+    const prefixLength = 16 + p.id.length;
+    if (p.header || this.mayHaveHeaders(table)) {
+      const prefix = Buffer.allocUnsafe(prefixLength);
+      idBytes.copy(prefix, 0);
+      prefix.write(p.id, 16, 'latin1');
+      if (p.header || this.loadHeader(table, headerKey(prefix))) {
+        this.applyInTxn(this.prepare(table, decodedPartition(p)), nowSec);
+        return;
+      }
     }
     let ctx: PurgeContext | undefined;
     for (const [suffix, bytes] of p.rows) {
-      const key = Buffer.allocUnsafe(prefix.length + 1 + suffix.length);
-      prefix.copy(key);
-      key[prefix.length] = KIND_ROW;
-      key.write(suffix, prefix.length + 1, 'latin1');
+      const key = Buffer.allocUnsafe(prefixLength + 1 + suffix.length);
+      idBytes.copy(key, 0);
+      key.write(p.id, 16, 'latin1');
+      key[prefixLength] = KIND_ROW;
+      if (suffix.length > 0) key.write(suffix, prefixLength + 1, 'latin1');
       // A new key is stored in one step (LMDB's no-overwrite put fails, changing nothing, when the key exists).
       if (plain && this.data.putSync(key, bytes, NO_OVERWRITE)) continue;
       const stored = this.data.getBinaryFast(key);
@@ -268,7 +272,8 @@ export class LmdbStore {
 
   /** A partition's header (the caller has checked that the prefix is short enough to have been stored). */
   headerOf(table: TableDef, prefix: Buffer): Header | undefined {
-    return this.loadHeader(table, headerKey(prefix));
+    // Checked before building the header key: most tables never have a header, and this runs on every read.
+    return this.mayHaveHeaders(table) ? this.loadHeader(table, headerKey(prefix)) : undefined;
   }
 
   /** The only row of a partition of a table without clustering columns. */
@@ -436,59 +441,4 @@ export class LmdbStore {
     await this.sync();
     await this.env.close();
   }
-}
-
-function decodedPartition(p: FlushPartition): PartitionData {
-  const out: PartitionData = { key: p.key, token: p.token, rangeTombstones: [], rows: p.rows.map(([, b]) => decodeRow(b, true)) };
-  if (p.header) {
-    const h = decodeHeader(p.header, true);
-    out.rangeTombstones = h.rangeTombstones;
-    if (h.deletion) out.deletion = h.deletion;
-    if (h.staticRow) out.staticRow = h.staticRow;
-  }
-  return out;
-}
-
-function headerPartition(update: PartitionData, h: Header | undefined): PartitionData {
-  const p: PartitionData = { key: update.key, token: update.token, rangeTombstones: h?.rangeTombstones ?? [], rows: [] };
-  if (h?.deletion) p.deletion = h.deletion;
-  if (h?.staticRow) p.staticRow = h.staticRow;
-  return p;
-}
-
-function purgeHeader(h: Header, ctx: PurgeContext): Header {
-  const out: Header = { rangeTombstones: purgeRangeTombstones(h.rangeTombstones, ctx) };
-  const d = purgeTombstone(h.deletion, ctx);
-  if (d) out.deletion = d;
-  const s = h.staticRow && purgeRow(h.staticRow, ctx);
-  if (s) out.staticRow = s;
-  return out;
-}
-
-function headerItems(h: Header): number {
-  return (h.deletion ? 1 : 0) + h.rangeTombstones.length + countRowItems(h.staticRow);
-}
-
-const hexIds = new Map<string, string>();
-/** A table's id as stored in its keys, in hex: the form the header marks use. */
-function hexTableId(id: string): string {
-  let h = hexIds.get(id);
-  if (h === undefined) hexIds.set(id, (h = tableIdBytes(id).toString('hex')));
-  return h;
-}
-
-
-/**
- * Slice bounds can be longer than any stored key (a WHERE on a clustering value over MAX_KEY_SIZE): LMDB refuses such
- * keys, so they are cut to the longest storable prefix. Every stored key is at most that long, so the cut start sorts
- * before the same keys as the full one except itself (skipped by the reader), and the keys before a cut end are those
- * up to and including its prefix.
- */
-function storableStart(key: Buffer): Buffer {
-  return key.length <= MAX_KEY_SIZE ? key : key.subarray(0, MAX_KEY_SIZE);
-}
-
-function storableEnd(key: Buffer): Buffer {
-  if (key.length <= MAX_KEY_SIZE) return key;
-  return prefixEnd(key.subarray(0, MAX_KEY_SIZE)) ?? key.subarray(0, MAX_KEY_SIZE);
 }

@@ -7,7 +7,7 @@
 // The header carries the partition deletion, range tombstones and static row (codec.ts encodeHeader).
 import type { PartitionData } from './types.ts';
 import type { TableDef } from '../schema/model.ts';
-import { decodeHeader, decodeRow, encodeHeader, encodeRow } from './codec.ts';
+import { Encoder, appendRowBytes, decodeHeader, decodeRow, encodeHeader } from './codec.ts';
 
 /** Where an item's encoded header and rows lie in the entry, as [start, end) offsets. */
 export interface ItemLayout {
@@ -22,63 +22,47 @@ export interface DecodedItem {
 
 /** Encodes into one reusable buffer: the result is valid until the next encode (callers copy what they keep). */
 export class MutationEncoder {
-  private buf = Buffer.allocUnsafeSlow(64 * 1024);
-  private pos = 0;
+  /** Rows are written straight into the entry (appendRowBytes), not encoded apart and copied in. */
+  private readonly e = new Encoder(64 * 1024, true);
 
-  private ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-  private varuint(n: number): void {
-    this.ensure(5);
-    while (n >= 0x80) {
-      this.buf[this.pos++] = (n & 0x7f) | 0x80;
-      n >>>= 7;
-    }
-    this.buf[this.pos++] = n;
-  }
   private bytes(b: Uint8Array): [number, number] {
-    this.varuint(b.length);
-    this.ensure(b.length);
-    const start = this.pos;
-    this.buf.set(b, start);
-    this.pos += b.length;
-    return [start, this.pos];
+    const e = this.e;
+    e.bytes(b);
+    return [e.pos - b.length, e.pos];
   }
 
   /** UTF-8 of each table id seen, written into every entry of its table. */
   private readonly tableIds = new Map<string, Buffer>();
 
   encode(items: ReadonlyArray<{ table: TableDef; update: PartitionData }>): { entry: Buffer; layout: ItemLayout[] } {
-    this.pos = 0;
-    this.varuint(items.length);
-    const layout: ItemLayout[] = [];
-    for (const { table, update } of items) {
+    const e = this.e;
+    e.pos = 0;
+    e.varuint(items.length);
+    const layout: ItemLayout[] = new Array<ItemLayout>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const { table, update } = items[i]!;
       let id = this.tableIds.get(table.id);
       if (!id) this.tableIds.set(table.id, (id = Buffer.from(table.id, 'utf8')));
       this.bytes(id);
-      this.ensure(8);
-      this.buf.writeBigInt64BE(update.token, this.pos);
-      this.pos += 8;
+      e.ensure(8);
+      e.buf.writeBigInt64BE(update.token, e.pos);
+      e.pos += 8;
       this.bytes(update.key);
-      const l: ItemLayout = { rows: [] };
+      const rows = update.rows;
+      const l: ItemLayout = { rows: new Array<[number, number]>(rows.length) };
       if (update.deletion || update.rangeTombstones.length > 0 || update.staticRow) {
-        this.ensure(1);
-        this.buf[this.pos++] = 1;
+        e.byte(1);
         const h = { rangeTombstones: update.rangeTombstones, ...(update.deletion ? { deletion: update.deletion } : {}),
           ...(update.staticRow ? { staticRow: update.staticRow } : {}) };
         l.header = this.bytes(encodeHeader(h));
       } else {
-        this.ensure(1);
-        this.buf[this.pos++] = 0;
+        e.byte(0);
       }
-      this.varuint(update.rows.length);
-      for (const r of update.rows) l.rows.push(this.bytes(encodeRow(r)));
-      layout.push(l);
+      e.varuint(rows.length);
+      for (let r = 0; r < rows.length; r++) l.rows[r] = appendRowBytes(e, rows[r]!);
+      layout[i] = l;
     }
-    return { entry: this.buf.subarray(0, this.pos), layout };
+    return { entry: e.result(), layout };
   }
 }
 

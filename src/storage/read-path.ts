@@ -12,7 +12,7 @@ import { mergeHeaders, shadows } from './header.ts';
 import { comparePositions, endPosition, startPosition } from './compare.ts';
 import { MAX_KEY_SIZE, decodePartitionKey, partitionPrefix, prefixEnd, tableIdBytes, tokenPrefix } from './keys.ts';
 import type { LmdbStore } from './lmdb-store.ts';
-import { sliceKeys, type MemPartition, type Memtable } from './memtable/memtable.ts';
+import { singleRowOf, sliceKeys, type MemPartition, type Memtable } from './memtable/memtable.ts';
 import type { Cursor } from './memtable/sorted-map.ts';
 
 const WHOLE: Slice = { start: { prefix: [], inclusive: true }, end: { prefix: [], inclusive: true } };
@@ -77,7 +77,10 @@ function singleRow(table: TableDef, lmdb: LmdbStore, mems: MemPartition[], prefi
   const parts: Row[] = [];
   const stored = lmdb.singleRow(table, prefix);
   if (stored) parts.push(stored);
-  for (const m of mems) if (m.row) parts.push(decodeRow(m.row, true));
+  for (const m of mems) {
+    const row = singleRowOf(m);
+    if (row) parts.push(decodeRow(row, true));
+  }
   if (parts.length === 0) return [];
   const outer = shadows(header) ? coveringDeletion(table, header.deletion, header.rangeTombstones, NO_CLUSTERING) : undefined;
   const row = combine(table, parts, outer);

@@ -13,6 +13,7 @@ import { registerMembershipCommands } from './nodetool-membership.ts';
 import { registerOpsCommands } from './nodetool-ops.ts';
 import { registerSnapshotCommands } from './nodetool-snapshots.ts';
 import { registerRepairAdminCommands } from './nodetool-repair-admin.ts';
+import { registerCidrCommands } from './nodetool-cidr.ts';
 
 export interface Target {
   host: string;
@@ -224,6 +225,7 @@ export function registerNodetoolCommand(program: Command): void {
   registerOpsCommands(nt);
   registerSnapshotCommands(nt);
   registerRepairAdminCommands(nt);
+  registerCidrCommands(nt);
 
   withConn(nt.command('drain'))
     .description('Drain the node (stop accepting writes and flush all tables)')

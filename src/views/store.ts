@@ -5,14 +5,14 @@
 // written to this node's batchlog, then sent as ordinary MUTATIONs once the base write is applied, and the batch is
 // dropped when every view replica has taken them. As in Cassandra, a batch left behind (a view replica that did not
 // answer, or a crash before the sends) is replayed by the batchlog, twice the write timeout later, to every view
-// replica of its partitions (hints for the ones down).
-//
-// Left out from Cassandra's path: writes to pending view replicas during range movements.
+// replica of its partitions (hints for the ones down). During a range movement a view update also goes to the view
+// token's pending replicas (a node bootstrapping into it), from every base replica, as Cassandra sends view
+// mutations to pending endpoints too: the stream gives it the view rows written before, these the ones after.
 import type { Messenger, ReplicaStore } from '../coordinator/cluster.ts';
 import type { BatchlogStore } from '../coordinator/batchlog.ts';
 import type { Random } from '../cluster/env.ts';
 import { makeTimeUuid } from '../model/values/uuid.ts';
-import type { Topology } from '../coordinator/replica-set.ts';
+import { pendingReplicasOf, type Topology } from '../coordinator/replica-set.ts';
 import { Verbs, send } from '../messaging/verbs.ts';
 import type { Schema, TableDef } from '../schema/model.ts';
 import type { PartitionData, ReadFilter, ScanRange, Slice } from '../storage/types.ts';
@@ -104,7 +104,9 @@ export class ViewStore implements ReplicaStore {
   dispatch(schema: Schema, spec: ViewSpec, baseToken: bigint, vu: PartitionData, local: Item[], remote: RemoteViewUpdate[]): void {
     const ks = schema.keyspaces.get(spec.base.keyspace);
     if (ks === undefined) return;
-    for (const target of viewReplicasFor(this.o.topology, ks, baseToken, vu.token)) {
+    const targets = new Set(viewReplicasFor(this.o.topology, ks, baseToken, vu.token));
+    for (const p of pendingReplicasOf(this.o.topology, ks, vu.token)) targets.add(p.id);
+    for (const target of targets) {
       if (target === this.o.topology.self) local.push({ table: spec.view, update: vu });
       else remote.push({ target, table: spec.view, update: vu });
     }

@@ -102,3 +102,16 @@ test('validate throws nothing but InvalidRequestError on random bytes, and accep
   assert.equal(samples.length, NATIVE_TYPES.length);
   for (const [t, v] of samples) assert.ok(isValidValue(t, encodeJs(t, v)!), JSON.stringify(t));
 });
+
+test('custom types: LexicalUUIDType takes 16 or 0 bytes, its literals through UUID parsing; the other classes any bytes', async () => {
+  const { literalToBytes } = await import('../../src/model/values/literals.ts');
+  const lexical: CqlType = { kind: 'native', name: 'blob', custom: 'org.apache.cassandra.db.marshal.LexicalUUIDType' };
+  bad(lexical, h('010203'), 'UUID should be 16 or 0 bytes (3)');
+  validateValue(lexical, h('00'.repeat(16)));
+  validateValue(lexical, h(''));
+  validateValue({ kind: 'native', name: 'blob', custom: 'org.apache.cassandra.db.marshal.DynamicCompositeType(s=>org.apache.cassandra.db.marshal.UTF8Type)' }, h('0102'));
+  assert.deepEqual(literalToBytes({ type: 'uuid', text: '550e8400-e29b-41d4-a716-446655440000' }, lexical, 'v'), h('550e8400e29b41d4a716446655440000'));
+  assert.deepEqual(literalToBytes({ type: 'string', text: '550e8400-e29b-41d4-a716-446655440000' }, lexical, 'v'), h('550e8400e29b41d4a716446655440000'));
+  assert.throws(() => literalToBytes({ type: 'float', text: '1.5' }, lexical, 'v'), (e: unknown) => e instanceof InvalidRequestError && e.message === "unable to make UUID from '1.5'");
+  assert.throws(() => literalToBytes({ type: 'blob', text: '0102' }, lexical, 'v'), /UUID should be 16 or 0 bytes \(2\)/);
+});

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { decodePayload, encodePayload, Kind, readEnvelope, writeEnvelope } from '../../src/messaging/envelope.ts';
 import { partitionDigest, readFilter, readPartition, writeFilter, writePartition } from '../../src/messaging/partition-codec.ts';
 import { FrameError, Reader, Writer } from '../../src/messaging/wire.ts';
+import { Verbs } from '../../src/messaging/verbs.ts';
 import type { Bound, Cell, ColumnData, PartitionData, ReadFilter, Row, Tombstone } from '../../src/storage/types.ts';
 import { withPlainObjects } from '../helpers/plain.ts';
 
@@ -147,4 +148,14 @@ test('digests: equal for the same data in any cell insertion order, different fo
   assert.notDeepEqual(partitionDigest(undefined), d1);
   assert.notDeepEqual(partitionDigest({ key: Buffer.from('k'), token: 1n, rangeTombstones: [], rows: [] }), partitionDigest(undefined));
   assert.equal(d1.length, 16);
+});
+
+test('a traced read or mutation keeps its session id (msgpack, not the binary form)', () => {
+  const tr = Buffer.alloc(16, 7);
+  const read = { t: { ks: 'ks', table: 't', id: 'x' }, key: Buffer.from('k'), token: 1n, filter: {}, now: 5, tr };
+  const items = [{ t: { ks: 'ks', table: 't', id: 'x' }, u: { key: Buffer.from('k'), token: 1n, rangeTombstones: [], rows: [] } }];
+  for (const [verb, payload] of [[Verbs.READ.name, read], [Verbs.MUTATION.name, { items, tr }]] as const) {
+    const out = decodePayload(encodePayload(verb, Kind.REQUEST, payload)) as { tr?: Buffer };
+    assert.ok(Buffer.isBuffer(out.tr) && out.tr.equals(tr), verb);
+  }
 });

@@ -6,8 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { auth, Client } from 'cassandra-driver';
+import { Client } from 'cassandra-driver';
 import { startNodeProcess } from '../helpers/node-process.ts';
+import { login as loginAs } from '../helpers/login.ts';
 import { DC, nodeConfig, sleep } from '../fixtures/driver.ts';
 
 const NODE = '127.0.56.70';
@@ -19,18 +20,7 @@ after(async () => {
 });
 
 async function login(user: string, password: string, attempts = 1): Promise<Client> {
-  for (let i = 0; ; i++) {
-    const c = new Client({ contactPoints: [NODE], localDataCenter: DC, authProvider: new auth.PlainTextAuthProvider(user, password) });
-    clients.push(c);
-    try {
-      await c.connect();
-      return c;
-    } catch (e) {
-      await c.shutdown();
-      if (i + 1 >= attempts) throw e;
-      await sleep(250);
-    }
-  }
+  return loginAs({ clients, client: { contactPoints: [NODE], localDataCenter: DC }, user, password, attempts });
 }
 
 test('audit.log records each event with user, source and outcome', { timeout: 90_000 }, async () => {

@@ -3,8 +3,9 @@
 // created through one node logs in through the others, and a grant made through one node is enforced on another.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { auth, Client, errors, policies } from 'cassandra-driver';
+import { Client, errors, policies } from 'cassandra-driver';
 import { startNodeProcess, type NodeProcess } from '../helpers/node-process.ts';
+import { login as loginAs } from '../helpers/login.ts';
 import { sleep } from '../fixtures/driver.ts';
 
 const ADDRESSES = ['127.0.57.1', '127.0.57.2', '127.0.57.3'];
@@ -13,21 +14,12 @@ after(async () => { await Promise.all(clients.map((c) => c.shutdown().catch(() =
 
 /** A client pinned to one node, logged in; retried while the cluster forms (bounded). */
 async function login(address: string, user: string, password: string, attempts = 1): Promise<Client> {
-  for (let i = 0; ; i++) {
-    const c = new Client({
-      contactPoints: [address], localDataCenter: 'dc1', authProvider: new auth.PlainTextAuthProvider(user, password),
+  return loginAs({
+    clients, user, password, attempts, retryMs: 300, client: {
+      contactPoints: [address], localDataCenter: 'dc1',
       policies: { loadBalancing: new policies.loadBalancing.AllowListPolicy(new policies.loadBalancing.DCAwareRoundRobinPolicy('dc1'), [`${address}:9042`]) },
-    });
-    clients.push(c);
-    try {
-      await c.connect();
-      return c;
-    } catch (e) {
-      await c.shutdown();
-      if (i + 1 >= attempts) throw e;
-      await sleep(300);
-    }
-  }
+    },
+  });
 }
 
 async function eventually(what: string, ms: number, probe: () => Promise<boolean>): Promise<void> {

@@ -3,27 +3,17 @@
 // statements of a role without the rights; the creator of a keyspace holds every permission on it.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { auth, Client, errors } from 'cassandra-driver';
+import { Client, errors } from 'cassandra-driver';
 import { startNodeProcess } from '../helpers/node-process.ts';
-import { DC, nodeConfig, sleep } from '../fixtures/driver.ts';
+import { login as loginAs } from '../helpers/login.ts';
+import { DC, nodeConfig } from '../fixtures/driver.ts';
 
 const NODE = '127.0.56.50';
 const clients: Client[] = [];
 after(async () => { await Promise.all(clients.map((c) => c.shutdown().catch(() => undefined))); });
 
 async function login(user: string, password: string, attempts = 1): Promise<Client> {
-  for (let i = 0; ; i++) {
-    const c = new Client({ contactPoints: [NODE], localDataCenter: DC, authProvider: new auth.PlainTextAuthProvider(user, password) });
-    clients.push(c);
-    try {
-      await c.connect();
-      return c;
-    } catch (e) {
-      await c.shutdown();
-      if (i + 1 >= attempts) throw e;
-      await sleep(250);
-    }
-  }
+  return loginAs({ clients, client: { contactPoints: [NODE], localDataCenter: DC }, user, password, attempts });
 }
 
 async function unauthorized(p: Promise<unknown>, message: string): Promise<void> {

@@ -1,6 +1,7 @@
 // Security settings fail closed: a cassandra.yaml asking for TLS, authentication, authorization or auditing that
-// Sibyl does not implement stops the node at start, naming the key; the same settings at their disabled defaults
-// (a stock cassandra.yaml) load. Node processes here use 127.0.19.1.
+// Sibyl does not implement (or for an authorizer without the authenticator it needs) stops the node at start,
+// naming the key; the same settings at their disabled defaults (a stock cassandra.yaml) load. Node processes here
+// use 127.0.19.1.
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,8 +85,12 @@ const REFUSED: Array<{ yaml: string; key: string; message: RegExp }> = [
   { yaml: 'authorizer:\n  class_name: org.apache.cassandra.auth.CassandraAuthorizer\n', key: 'authorizer', message: /CassandraAuthorizer/ },
   { yaml: 'authorizer: com.example.LdapAuthorizer\n', key: 'authorizer', message: /LdapAuthorizer is not supported yet .*use AllowAllAuthorizer or CassandraAuthorizer/ },
   { yaml: 'role_manager: com.example.LdapRoleManager\n', key: 'role_manager', message: /LdapRoleManager is not supported yet .*use CassandraRoleManager/ },
-  { yaml: 'network_authorizer: CassandraNetworkAuthorizer\n', key: 'network_authorizer', message: /use AllowAllNetworkAuthorizer/ },
-  { yaml: 'cidr_authorizer:\n  class_name: CassandraCIDRAuthorizer\n', key: 'cidr_authorizer', message: /use AllowAllCIDRAuthorizer/ },
+  { yaml: 'network_authorizer: CassandraNetworkAuthorizer\n', key: 'network_authorizer', message: /CassandraNetworkAuthorizer can't be used with AllowAllAuthenticator/ },
+  { yaml: 'cidr_authorizer:\n  class_name: CassandraCIDRAuthorizer\n', key: 'cidr_authorizer', message: /CassandraCIDRAuthorizer can't be used with AllowAllAuthenticator/ },
+  { yaml: 'network_authorizer: com.example.GeoNetworkAuthorizer\n', key: 'network_authorizer', message: /GeoNetworkAuthorizer is not supported yet .*use AllowAllNetworkAuthorizer or CassandraNetworkAuthorizer/ },
+  { yaml: 'cidr_authorizer:\n  class_name: com.example.GeoCIDRAuthorizer\n', key: 'cidr_authorizer', message: /use AllowAllCIDRAuthorizer or CassandraCIDRAuthorizer/ },
+  { yaml: 'authenticator: PasswordAuthenticator\ncidr_authorizer:\n  class_name: CassandraCIDRAuthorizer\n  parameters:\n    cidr_authorizer_mode: BLOCK\n', key: 'cidr_authorizer', message: /cidr_authorizer_mode BLOCK: expected MONITOR or ENFORCE/ },
+  { yaml: 'authenticator: PasswordAuthenticator\ncidr_authorizer:\n  class_name: CassandraCIDRAuthorizer\n  parameters:\n    ip_cache_max_size: lots\n', key: 'cidr_authorizer.parameters.ip_cache_max_size', message: /non-negative whole number/ },
   { yaml: 'internode_authenticator: com.example.CertInternodeAuthenticator\n', key: 'internode_authenticator', message: /use AllowAllInternodeAuthenticator/ },
   { yaml: 'audit_logging_options:\n  enabled: true\n  logger:\n    - class_name: com.example.KafkaAuditLogger\n', key: 'audit_logging_options.logger', message: /KafkaAuditLogger is not supported yet/ },
   { yaml: 'transparent_data_encryption_options:\n  enabled: true\n', key: 'transparent_data_encryption_options.enabled', message: /unencrypted/ },
@@ -106,6 +111,19 @@ describe('security settings in cassandra.yaml', () => {
     assert.equal(load('authenticator: org.apache.cassandra.auth.PasswordAuthenticator\n').authenticator, 'PasswordAuthenticator');
     assert.equal(load('authenticator:\n  class_name: PasswordAuthenticator\n').authenticator, 'PasswordAuthenticator');
     assert.equal(load('authenticator: PasswordAuthenticator\nauthorizer: CassandraAuthorizer\n').authorizer, 'CassandraAuthorizer');
+  });
+
+  test('CassandraNetworkAuthorizer and CassandraCIDRAuthorizer load with PasswordAuthenticator, parameters as Cassandra reads them', () => {
+    const c = load('authenticator: PasswordAuthenticator\nnetwork_authorizer: org.apache.cassandra.auth.CassandraNetworkAuthorizer\n'
+      + 'cidr_authorizer:\n  class_name: CassandraCIDRAuthorizer\n  parameters:\n    cidr_checks_for_superusers: "true"\n'
+      + '    cidr_authorizer_mode: enforce\n    cidr_groups_cache_refresh_interval: 2\n    ip_cache_max_size: 10\n');
+    assert.equal(c.networkAuthorizer, 'CassandraNetworkAuthorizer');
+    assert.deepEqual(c.cidrAuthorizer, { mode: 'ENFORCE', checksForSuperusers: true, refreshIntervalMs: 120_000, ipCacheMaxSize: 10 });
+    // Without parameters: Cassandra 5.0's defaults (MONITOR, superusers exempt, 5 minutes, 100 addresses).
+    const d = load('authenticator: PasswordAuthenticator\ncidr_authorizer:\n  class_name: CassandraCIDRAuthorizer\n');
+    assert.equal(d.networkAuthorizer, 'AllowAllNetworkAuthorizer');
+    assert.deepEqual(d.cidrAuthorizer, { mode: 'MONITOR', checksForSuperusers: false, refreshIntervalMs: 300_000, ipCacheMaxSize: 100 });
+    assert.equal(load(STOCK).cidrAuthorizer, undefined);
   });
 
   test('pre-5.0 string forms of the default classes load', () => {
@@ -135,7 +153,7 @@ describe('a node with security settings it cannot honour does not start', { time
     const refused: Array<[string, string]> = [
       ['native_transport_port_ssl: 9142\n', 'native_transport_port_ssl'],
       ['server_encryption_options:\n  legacy_ssl_storage_port_enabled: true\n', 'server_encryption_options.legacy_ssl_storage_port_enabled'],
-      ['network_authorizer: CassandraNetworkAuthorizer\n', 'network_authorizer'],
+      ['network_authorizer: com.example.GeoNetworkAuthorizer\n', 'network_authorizer'],
       ['transparent_data_encryption_options:\n  enabled: true\n', 'transparent_data_encryption_options.enabled'],
     ];
     for (const [yaml, key] of refused) {

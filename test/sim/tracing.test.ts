@@ -36,6 +36,14 @@ test('a traced aggregate: session id, warning, and its trace replicated to two n
   assert.ok(read.ok, `read at ALL: ${!read.ok && read.error.message}`);
   const session = rowsOf(read);
   assert.deepEqual(session, [{ command: 'QUERY', request: 'Execute CQL3 query' }]);
-  const events = rowsOf(await sim.cql(b, `SELECT activity FROM system_traces.events WHERE session_id = ${id}`, ALL)).map((r) => r['activity']);
-  assert.deepEqual(events, ['Parsing SELECT count(*) FROM ks.t', 'Preparing statement', 'Computing ranges to query', 'Read 1 live rows and 0 tombstone cells']);
+  const rows = rowsOf(await sim.cql(b, `SELECT activity, source FROM system_traces.events WHERE session_id = ${id}`, ALL));
+  // rowsOf shows an inet's four bytes as UTF-8 text.
+  const from = (ip: string) => rows.filter((r) => r['source'] === Buffer.from(ip.split('.').map(Number)).toString('utf8')).map((r) => String(r['activity']));
+  // The coordinator's own events, without those of its messages to the other replicas (one per ring segment).
+  const own = from('10.0.1.1').filter((e) => !/RANGE_R(EQ|SP) message/.test(e));
+  assert.deepEqual(own, ['Parsing SELECT count(*) FROM ks.t', 'Preparing statement', 'Computing ranges to query', 'Read 5 live rows and 0 tombstone cells']);
+  // The events of the replicas asked (at ONE, one per segment the coordinator does not hold), under the same session
+  // with their own address as source.
+  const others = [...from('10.0.1.2'), ...from('10.0.1.3')];
+  assert.ok(others.includes('RANGE_REQ message received from /10.0.1.1:7000') && others.includes('Sending RANGE_RSP message to /10.0.1.1:7000'), JSON.stringify(others));
 });

@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { decodeHeader, decodeRow, encodeHeader, encodeRow, type Header } from '../../src/storage/codec.ts';
 import type { Bound, Cell, ColumnData, Row, Tombstone } from '../../src/storage/types.ts';
+import { MutationEncoder, decodeMutation } from '../../src/storage/mutation-codec.ts';
+import type { TableDef } from '../../src/schema/model.ts';
 
 const bytes = fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a));
 // µs timestamps, second counts and negative/fractional numbers must all round-trip exactly.
@@ -81,4 +83,22 @@ test('decoding copies out of a buffer that lmdb-js reuses (length property small
   const decoded = decodeRow(shared);
   shared.fill(0);
   assert.deepEqual(plain(decoded), plain(r));
+});
+
+test('a commit log entry holds each row as encodeRow encodes it, whatever the width of its length (1 to 3 bytes)', () => {
+  const encoder = new MutationEncoder();
+  const table = { id: '6d3a1a70-1c8e-11ef-8000-000000000001' } as TableDef;
+  for (const size of [0, 10, 100, 126, 127, 128, 300, 16_300, 16_400, 70_000]) {
+    const row: Row = { clustering: [Buffer.from('k')], cells: { C0: { ts: 1, v: Buffer.alloc(size, 7) } } };
+    const other: Row = { clustering: [], cells: { a: { ts: 2, v: Buffer.from('x') } } };
+    const update = { key: Buffer.from('pk'), token: 42n, rangeTombstones: [], rows: [row, other] };
+    const { entry, layout } = encoder.encode([{ table, update }, { table, update: { ...update, rows: [other] } }]);
+    const bytesOf = (r: Row): Buffer => Buffer.from(encodeRow(r));
+    assert.deepEqual(entry.subarray(...layout[0]!.rows[0]!), bytesOf(row));
+    assert.deepEqual(entry.subarray(...layout[0]!.rows[1]!), bytesOf(other));
+    assert.deepEqual(entry.subarray(...layout[1]!.rows[0]!), bytesOf(other));
+    const decoded = decodeMutation(Buffer.from(entry));
+    assert.equal(decoded.length, 2);
+    assert.deepEqual(decoded[0]!.update.rows.map((r) => Buffer.from(encodeRow(r))), [bytesOf(row), bytesOf(other)]);
+  }
 });

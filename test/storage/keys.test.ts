@@ -5,7 +5,7 @@ import type { CqlType } from '../../src/model/types.ts';
 import { T } from '../../src/model/types.ts';
 import { compareValues, compareClustering, boundsContain } from '../../src/storage/compare.ts';
 import {
-  decodePartitionKey, encodeClustering, encodeValue, headerKey, partitionPrefix, rowEndKey, rowKey, rowStartKey,
+  decodePartitionKey, encodeClustering, encodeValue, headerKey, partitionKeyString, partitionPrefix, rowEndKey, rowKey, rowStartKey,
 } from '../../src/storage/keys.ts';
 import { InvalidRequestError } from '../../src/model/errors.ts';
 import { compareValues as compareQueryValues } from '../../src/model/values/compare.ts';
@@ -183,4 +183,12 @@ test('over-long keys are rejected with InvalidRequestError', () => {
   const prefix = partitionPrefix(clusteringTable.id, 0n, Buffer.alloc(10));
   assert.throws(() => rowKey(prefix, clusteringTable, [int(1), Buffer.alloc(3000, 1), double(0), varint(0n)]),
     (e: unknown) => e instanceof InvalidRequestError && /Key length of \d+ is longer than maximum of 1978/.test(e.message));
+});
+
+test('partitionKeyString is the partition prefix after the table id, as latin1 (fast-check)', () => {
+  const key = fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ minLength: 4000, maxLength: 5000 }));
+  fc.assert(fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), key, (token, k) => {
+    const b = Buffer.from(k);
+    assert.equal(partitionKeyString(token, b), partitionPrefix('6d3a1a70-1c8e-11ef-8000-000000000001', token, b).toString('latin1', 16));
+  }), { seed: 20261204, numRuns: 300 });
 });

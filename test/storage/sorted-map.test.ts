@@ -23,8 +23,8 @@ function collect(c: { done: boolean; key: string; value: number | undefined; adv
   return out;
 }
 
-const sameAsSortedArray = (ops: Op[], probe: string, lo: string | null, hi: string | null): void => {
-    const m = new SortedMap<number>();
+const sameAsSortedArray = (ops: Op[], probe: string, lo: string | null, hi: string | null, tailMax?: number): void => {
+    const m = new SortedMap<number>(tailMax);
     const model = new Map<string, number>();
     for (const o of ops) {
       if (o.kind === 'set') {
@@ -46,12 +46,29 @@ const sameAsSortedArray = (ops: Op[], probe: string, lo: string | null, hi: stri
 };
 
 test('SortedMap behaves like a sorted array (fast-check, seed printed on failure)', () => {
-  fc.assert(fc.property(fc.array(op, { maxLength: 600 }), key, fc.option(key), fc.option(key), sameAsSortedArray), { seed: 20260417, numRuns: 300 });
+  fc.assert(fc.property(fc.array(op, { maxLength: 600 }), key, fc.option(key), fc.option(key), (o, p, l, h) => sameAsSortedArray(o, p, l, h)), { seed: 20260417, numRuns: 300 });
 });
 
 test('SortedMap orders keys longer than the compared head, and keys with equal heads (fast-check)', () => {
-  fc.assert(fc.property(fc.array(opOf(longKey), { maxLength: 600 }), longKey, fc.option(longKey), fc.option(longKey), sameAsSortedArray),
+  fc.assert(fc.property(fc.array(opOf(longKey), { maxLength: 600 }), longKey, fc.option(longKey), fc.option(longKey), (o, p, l, h) => sameAsSortedArray(o, p, l, h)),
     { seed: 20261203, numRuns: 300 });
+});
+
+test('SortedMap with small sorted runs: merges, keys deleted and added again, cursors between writes (fast-check)', () => {
+  fc.assert(fc.property(fc.array(op, { maxLength: 600 }), key, fc.option(key), fc.option(key), fc.integer({ min: 1, max: 9 }),
+    (ops, probe, lo, hi, tailMax) => sameAsSortedArray(ops, probe, lo, hi, tailMax)), { seed: 20261204, numRuns: 300 });
+  // A cursor made between writes sorts the tail early; one made before later writes keeps the order it saw.
+  const m = new SortedMap<number>(3);
+  for (let i = 0; i < 20; i++) m.set(String.fromCharCode(97 + ((i * 7) % 20)), i);
+  const early = m.ascending();
+  m.delete('c');
+  m.set('c', 100);
+  for (let i = 0; i < 10; i++) m.set(`z${i}`, i);
+  const seen = collect(early).map(([k]) => k);
+  assert.deepEqual(seen, Array.from({ length: 20 }, (_, i) => String.fromCharCode(97 + i)));
+  assert.equal(m.get('c'), 100);
+  assert.deepEqual(collect(m.ascending('b', 'e')), [['b', 3], ['c', 100], ['d', 9]]);
+  assert.equal(m.size, 30);
 });
 
 test('head orders keys as the strings do, shorter keys padded', () => {
@@ -62,7 +79,7 @@ test('head orders keys as the strings do, shorter keys padded', () => {
   assert.equal(head('abcdef'), head('abcdef\u0000'));
 });
 
-test('SortedMap keeps order across many splits', () => {
+test('SortedMap keeps order across many runs', () => {
   const m = new SortedMap<number>();
   const n = 20_000;
   for (let i = 0; i < n; i++) m.set(String((i * 7919) % n).padStart(6, '0'), i);

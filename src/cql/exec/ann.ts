@@ -1,9 +1,10 @@
 // `ORDER BY v ANN OF [...] LIMIT k`: the k rows whose vector is most similar to the given one, by the similarity
 // function of the column's SAI index (cosine unless its similarity_function says otherwise), with Cassandra
 // 5.0.9's refusals. Without other restrictions the replicas' HNSW graphs (index/vectors.ts) give the candidates:
-// each replica its k closest, which the coordinator scores again and merges. With restrictions (other indexes, a
-// partition key, a token range) every row the WHERE clause selects is read and scored, and the best k kept — exact,
-// and linear in the rows read.
+// each replica its k closest, which the coordinator scores again and merges; so too with only `WHERE k = ?`, by
+// graphs filtered to that partition, when the partition is large enough for that to be cheaper. With other
+// restrictions (other indexes, clustering columns, a token range, IN) every row the WHERE clause selects is read and
+// scored, and the best k kept — exact, and linear in the rows read.
 import type { SelectStatement } from '../../model/ast.ts';
 import { InvalidRequestError } from '../../model/errors.ts';
 import { typeToCql, type CqlType } from '../../model/types.ts';
@@ -33,6 +34,11 @@ export interface AnnOrdering {
    * DISTINCT or PER PARTITION LIMIT, and a regular column (the graph keeps one vector per row).
    */
   byGraph: boolean;
+  /**
+   * Whether the only restriction is `=` on every partition key column: the partition's replicas search their graphs
+   * filtered to it when it is large enough (index/vectors.ts partitionByGraph), and else its rows are scored.
+   */
+  inPartition: boolean;
   /** The query vector, as numbers. */
   target: (ctx: BindContext) => Float64Array;
   fn: SimilarityFunction;
@@ -59,15 +65,29 @@ export function compileAnn(table: TableDef, stmt: SelectStatement, markers: Mark
   if (stmt.limit === undefined) throw ire('Top-K queries must have a limit specified and the limit must be less than the query page size');
   const term = compileTerm(o.ann!, { keyspace: table.keyspace, table: table.name, name: col.name, type: t }, markers);
   const fn = (index.options.similarity_function?.toUpperCase() ?? 'COSINE') as SimilarityFunction;
-  const byGraph = stmt.where.length === 0 && !stmt.distinct && stmt.perPartitionLimit === undefined && col.kind === 'regular';
+  const plain = !stmt.distinct && stmt.perPartitionLimit === undefined && col.kind === 'regular';
+  const byGraph = plain && stmt.where.length === 0;
+  const inPartition = plain && onePartition(table, stmt);
   return {
-    column: col.name, fn, index, byGraph,
+    column: col.name, fn, index, byGraph, inPartition,
     target: (ctx) => {
       const v = term(ctx);
       if (!Buffer.isBuffer(v)) throw ire(`Unsupported null value for column ${col.name}`);
       return floatVector(t, v);
     },
   };
+}
+
+/** Whether the WHERE clause is `=` on each partition key column and nothing else. */
+function onePartition(table: TableDef, stmt: SelectStatement): boolean {
+  const named = new Set<string>();
+  for (const rel of stmt.where) {
+    const lhs = rel.lhs;
+    if (lhs.kind !== 'column' || rel.op !== '=') return false;
+    if (!table.partitionKey.some((c) => c.name === lhs.name) || named.has(lhs.name)) return false;
+    named.add(lhs.name);
+  }
+  return named.size === table.partitionKey.length;
 }
 
 /**
@@ -110,8 +130,11 @@ function keepBest(table: TableDef, ann: AnnOrdering, target: Float64Array, best:
 /** The pages a SELECT reads (restrictions and other indexes applied); SelectRun.page in select-page.ts. */
 export interface RowSource {
   page(limits: Limits, state: PagingState | undefined): Promise<{ sources: SourceRow[]; next?: PagingState }>;
-  /** Candidate rows from the replicas' vector graphs; undefined where there are none, or while one is built. */
-  annCandidates(query: IndexQuery, target: number[], k: number): Promise<SourceRow[] | undefined> | undefined;
+  /**
+   * Candidate rows from the replicas' vector graphs, over the ring or within the one partition the WHERE clause names;
+   * undefined where there are none, while one is built, or when scoring the partition is cheaper.
+   */
+  annCandidates(query: IndexQuery, target: number[], k: number, inPartition: boolean): Promise<SourceRow[] | undefined> | undefined;
 }
 
 /**
@@ -121,7 +144,8 @@ export interface RowSource {
 export async function annRows(run: RowSource, table: TableDef, ann: AnnOrdering, limits: Limits, ctx: BindContext): Promise<SourceRow[]> {
   const target = ann.target(ctx);
   const query: IndexQuery = { index: ann.index.name, indexId: ann.index.id, def: ann.index };
-  const candidates = ann.byGraph ? await run.annCandidates(query, [...target], limits.limit) : undefined;
+  const byGraph = ann.byGraph || ann.inPartition;
+  const candidates = byGraph ? await run.annCandidates(query, [...target], limits.limit, ann.inPartition) : undefined;
   if (candidates) return keepBest(table, ann, target, [], candidates, limits.limit).map((s) => s.row);
   let best: Scored[] = [];
   let state: PagingState | undefined;

@@ -13,6 +13,10 @@ export interface WarnThresholds {
   batchSizeWarnBytes: number;
   /** unlogged_batch_across_partitions_warn_threshold (10 partitions). */
   unloggedBatchPartitions: number;
+  /** tombstone_warn_threshold (1000 tombstones; read-tally.ts). */
+  tombstoneWarn?: number;
+  /** tombstone_failure_threshold (100000; the replicas' read guard, coordinator/cluster.ts). */
+  tombstoneFailure?: number;
 }
 
 export const DEFAULT_WARN_THRESHOLDS: WarnThresholds = { batchSizeWarnBytes: 5 * 1024, unloggedBatchPartitions: 10 };

@@ -76,8 +76,12 @@ interface OpenGroup {
   consumed: number;
 }
 
-/** Rows per internal read: enough to amortise a read, few enough to bound memory whatever the groups' sizes. */
-const ROW_BATCH = 1000;
+/**
+ * Rows per internal read of an unpaged query; a paged one reads the client's page size at a time. Both as Cassandra's
+ * AggregationQueryPager (DEFAULT_PAGE_SIZE 10000 unpaged), so its read commands — what tombstone_warn_threshold
+ * counts — are the same.
+ */
+const ROW_BATCH = 10_000;
 
 export async function groupedPage(q: GroupedQuery, limits: Limits, state: PagingState | undefined): Promise<{ rows: Array<Array<Buffer | null>>; next?: PagingState }> {
   const { selection, ctx, nowSec } = q;
@@ -102,7 +106,7 @@ export async function groupedPage(q: GroupedQuery, limits: Limits, state: Paging
     inPartition++;
     lastEmitted = g;
   };
-  const rowLimits: Limits = { pageSize: ROW_BATCH, limit: Infinity, perPartition: Infinity };
+  const rowLimits: Limits = { pageSize: Number.isFinite(limits.pageSize) ? limits.pageSize : ROW_BATCH, limit: Infinity, perPartition: Infinity };
   let rowState: PagingState | undefined = state ? { ...state, remaining: Infinity, inPartition: 0 } : undefined;
   const resumedPartition = state?.key;
   for (let rounds = 0; rows.length < capacity && rounds < 10_000_000; rounds++) {

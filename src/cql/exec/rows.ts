@@ -5,7 +5,7 @@ import type { Relation } from '../../model/ast.ts';
 import { compositeKey, splitCompositeKey } from '../../model/murmur3.ts';
 import { compareValues } from '../../model/values/compare.ts';
 import type { RowValues } from './restrictions.ts';
-import type { SourceRow } from './selection.ts';
+import type { SourceCell, SourceRow } from './selection.ts';
 import type { LiveCellView } from '../../storage/live.ts';
 
 export function partitionKeyBytes(components: Buffer[]): Buffer {
@@ -39,6 +39,17 @@ export function rowValues(table: TableDef, r: SourceRow): RowValues {
 
 /** The engine reports remaining TTL; selection keeps the expiry second so ttl() can be computed at any now. */
 export function cellsOf(cells: Record<string, LiveCellView>, nowSec: number): SourceRow['cells'] {
+  // Without TTLs or elements a live cell already is a source cell ({ value, ts }): the row's cells are used as they
+  // are (nothing writes to them), rather than copied cell by cell for every row read.
+  let plain = true;
+  for (const k in cells) {
+    const c = cells[k]!;
+    if (c.ttl !== undefined || c.elements !== undefined) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return cells as Record<string, SourceCell>;
   const out: SourceRow['cells'] = {};
   for (const k in cells) {
     const c = cells[k];

@@ -27,6 +27,7 @@ import { virtualRows } from './virtual.ts';
 import type { ConsistencyLevel } from '../../model/consistency.ts';
 import type { IndexQuery, IndexScanRange } from '../../index/types.ts';
 import { emptyCells } from '../../storage/types.ts';
+import type { ReadTally } from './read-tally.ts';
 
 export interface Limits {
   pageSize: number; // Infinity when not paging
@@ -103,6 +104,9 @@ export class SelectRun {
     readonly cl: ConsistencyLevel,
   ) {}
 
+  /** Counts what each read command scanned, for tombstone_warn_threshold and the trace (read-tally.ts). */
+  tally?: ReadTally;
+
   private slices?: Slice[] | null = null;
   private getSlices(): Slice[] | undefined {
     if (this.slices === null) this.slices = clusteringSlices(this.table, this.where, this.ctx);
@@ -159,24 +163,43 @@ export class SelectRun {
     return f;
   }
 
-  // Not async: one promise per read instead of two (this runs for every partition a query reads).
-  private readPartition(ref: PartitionRef, after: Buffer[] | undefined, rowLimit: number): Promise<SourceRow[]> {
+  /**
+   * Not async, and the rows themselves when the coordinator has the answer at hand (readNow: a local replica alone),
+   * else their promise: this runs for every partition a query reads, and each promise is a few percent of a read.
+   */
+  private readPartition(ref: PartitionRef, after: Buffer[] | undefined, rowLimit: number): SourceRow[] | Promise<SourceRow[]> {
     const filter = this.filterFor(after, rowLimit);
-    if (!filter) return Promise.resolve([]);
-    return this.env.coordinator.read(this.ks, this.table, ref.key, ref.token, filter, this.cl, this.nowSec)
-      .then((p) => (p ? this.partitionRows(p, after) : []));
+    if (!filter) return [];
+    const c = this.env.coordinator;
+    const got = c.readNow !== undefined
+      ? c.readNow(this.ks, this.table, ref.key, ref.token, filter, this.cl, this.nowSec)
+      : c.read(this.ks, this.table, ref.key, ref.token, filter, this.cl, this.nowSec);
+    if (got instanceof Promise) return got.then((p) => this.rowsRead(p, after));
+    return this.rowsRead(got, after);
   }
 
-  /** ANN candidates from the replicas' vector graphs (coordinator.annScan), or undefined without graphs. */
-  annCandidates(query: IndexQuery, target: number[], k: number): Promise<SourceRow[] | undefined> | undefined {
+  private rowsRead(p: PartitionData | undefined, after: Buffer[] | undefined): SourceRow[] {
+    this.tally?.add(p);
+    return p ? this.partitionRows(p, after) : [];
+  }
+
+  /**
+   * ANN candidates from the replicas' vector graphs (coordinator.annScan), over the ring or within the partition the
+   * WHERE clause names, or undefined without graphs.
+   */
+  annCandidates(query: IndexQuery, target: number[], k: number, inPartition: boolean): Promise<SourceRow[] | undefined> | undefined {
     const c = this.env.coordinator;
     if (!c.annScan || !c.annByGraph) return undefined;
     const filter = this.filterFor(undefined, Infinity) ?? {};
-    return c.annScan(this.ks, this.table, query, target, k, filter, this.cl, this.nowSec)
+    const keys = inPartition ? this.sortedKeys() : undefined;
+    if (keys && keys.length !== 1) return undefined;
+    const partition = keys?.[0];
+    return c.annScan(this.ks, this.table, query, target, k, filter, this.cl, this.nowSec, partition)
       .then((parts) => parts?.flatMap((p) => this.partitionRows(p, undefined)));
   }
 
   page(limits: Limits, state: PagingState | undefined): Promise<PageResult> {
+    this.tally?.beginPage(limits.pageSize, state ? state.remaining : limits.limit, limits.perPartition);
     if (this.where.partitionKeys) return this.keyPage(limits, state);
     return this.where.indexQuery ? this.indexPage(limits, state) : this.scanPage(limits, state);
   }
@@ -236,7 +259,9 @@ export class SelectRun {
       const resuming = i === resumeAt ? state : undefined;
       const inPartition = resuming?.inPartition ?? 0;
       const asked = page.room;
-      const rows = await this.readPartition(keys[i], resuming?.clustering, Math.min(limits.perPartition - inPartition, asked));
+      const read = this.readPartition(keys[i], resuming?.clustering, Math.min(limits.perPartition - inPartition, asked));
+      const rows = Array.isArray(read) ? read : await read;
+      this.tally?.flush(true);
       const n = take(page, limits, rows, inPartition);
       const lastRow = n > 0 ? page.sources[page.sources.length - 1] : undefined;
       // What Cassandra's per-partition pager knows: fewer rows than asked, or the limit per partition, ends it.
@@ -275,6 +300,7 @@ export class SelectRun {
       for (const p of parts) {
         if (page.full) break;
         consumed++;
+        this.tally?.add(p);
         last = this.scanPosition(page, limits, p, this.partitionRows(p, undefined), 0) ?? last;
       }
       if (parts.length < batch && consumed === parts.length) break;
@@ -282,6 +308,7 @@ export class SelectRun {
       const tail = parts[consumed - 1];
       range = { ...range, start: { token: tail.token, key: tail.key, inclusive: false } };
     }
+    this.tally?.flush(false);
     const left = remaining - page.sources.length;
     if (!page.full || !last || left <= 0) return { sources: page.sources };
     return { sources: page.sources, next: { ...last, remaining: left } };
@@ -302,8 +329,10 @@ export class SelectRun {
    */
   async orderedRows(limits: Limits): Promise<PageResult> {
     const all: SourceRow[] = [];
+    this.tally?.beginPage(Infinity, Infinity, limits.perPartition);
     for (const ref of this.sortedKeys()) {
       const rows = await this.readPartition(ref, undefined, limits.perPartition);
+      this.tally?.flush(true);
       for (let i = 0; i < rows.length && i < limits.perPartition; i++) all.push(rows[i]);
     }
     const width = this.stmt.orderBy.length;

@@ -20,6 +20,7 @@ import type { PagingState } from './paging.ts';
 import { aggregationWarning } from './client-warnings.ts';
 import { withFunctionSchema } from './selection-udf.ts';
 import { annRows, checkAnnRestrictions, compileAnn, MAX_TOP_K } from './ann.ts';
+import { DEFAULT_TOMBSTONE_WARN_THRESHOLD, ReadTally } from './read-tally.ts';
 
 export { compareClusteringOf, partitionKeyBytes, rowValues, splitPartitionKey } from './rows.ts';
 
@@ -63,11 +64,7 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
     keyspace: ksName,
     async execute(env: ExecEnv, _session: Session, req: ExecRequest): Promise<ResultMessage> {
       const ctx: BindContext = { values: req.values, nowMicros: env.nowMicros() };
-      const limits: Limits = {
-        pageSize: req.params.pageSize && req.params.pageSize > 0 ? req.params.pageSize : Infinity,
-        limit: limit ? positive(requireInt(limit(ctx), 'limit'), 'LIMIT') : Infinity,
-        perPartition: perPartition ? positive(requireInt(perPartition(ctx), 'per partition limit'), 'PER PARTITION LIMIT') : Infinity,
-      };
+      const limits = limitsOf(req, ctx, limit, perPartition);
       // Cassandra sorts such results after reading all the partitions, which it cannot do one page at a time; it refuses
       // any paged request, whatever the page size and the number of rows (SelectStatement.needsPostQueryOrdering).
       if (postOrdering && req.params.pageSize !== undefined && req.params.pageSize > 0) throw new InvalidRequestError(POST_ORDERING_PAGING_MSG);
@@ -75,6 +72,8 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
       const nowSec = Math.floor(env.nowMicros() / 1e6);
       beginRead(req, warning, where, table);
       const run = new SelectRun(env, ks, table, stmt, where, reversed, ctx, nowSec, req.params.consistency);
+      const tally = virtual ? undefined : (run.tally = new ReadTally({ table, stmt, ctx, reversed, unpagedAggregate: grouped && !Number.isFinite(limits.pageSize),
+        nowSec, warnThreshold: env.warnThresholds?.tombstoneWarn ?? DEFAULT_TOMBSTONE_WARN_THRESHOLD, warnings: req.warnings, trace: req.trace }));
       const fetch = (l: Limits, s: PagingState | undefined): Promise<PageResult> =>
         virtual ? Promise.resolve(run.virtualPage(l, s)) : postOrdering ? run.orderedRows(l) : run.page(l, s);
       let projected: Array<Array<Buffer | null>>;
@@ -90,12 +89,22 @@ export function compileSelect(stmt: SelectStatement, schema: import('../../schem
         projected = page.sources.map((row) => selection.projectRow(row, ctx, nowSec));
         next = page.next;
       }
-      req.trace?.trace(`Read ${projected.length} live rows and 0 tombstone cells`);
+      tally?.flush(where.partitionKeys !== undefined);
+      if (!tally || tally.commands === 0) req.trace?.trace(`Read ${projected.length} live rows and 0 tombstone cells`);
       const result: RowsResult = { kind: 'rows', columns: resultColumns, rows: stmt.json ? rowsToJson(selection.columns, projected) : projected };
       if (next) result.pagingState = encodePagingState(next);
       if (req.params.skipMetadata) result.noMetadata = true;
       return result;
     },
+  };
+}
+
+/** The page size (Infinity when not paging), LIMIT and PER PARTITION LIMIT of one execution. */
+function limitsOf(req: ExecRequest, ctx: BindContext, limit: CompiledTerm | undefined, perPartition: CompiledTerm | undefined): Limits {
+  return {
+    pageSize: req.params.pageSize && req.params.pageSize > 0 ? req.params.pageSize : Infinity,
+    limit: limit ? positive(requireInt(limit(ctx), 'limit'), 'LIMIT') : Infinity,
+    perPartition: perPartition ? positive(requireInt(perPartition(ctx), 'per partition limit'), 'PER PARTITION LIMIT') : Infinity,
   };
 }
 

@@ -198,7 +198,12 @@ export function compileSelection(table: TableDef, selectors: '*' | SelectClause[
   const spec = (name: string, type: CqlType): ColumnSpec => ({ keyspace: table.keyspace, table: table.name, name, type });
   if (selectors === '*') {
     const cols = allColumnsInSelectOrder(table);
-    const projectRow = (row: SourceRow): Array<Buffer | null> => cols.map((c) => columnValue(table, c, row));
+    // A plain loop, not cols.map with a closure: this runs for every row a SELECT * returns.
+    const projectRow = (row: SourceRow): Array<Buffer | null> => {
+      const out = new Array<Buffer | null>(cols.length);
+      for (let i = 0; i < cols.length; i++) out[i] = columnValue(table, cols[i]!, row);
+      return out;
+    };
     return {
       columns: cols.map((c) => spec(c.name, c.type)),
       isAggregate: false,

@@ -204,6 +204,27 @@ export function nativeFromString(name: NativeTypeName, text: string): Buffer {
   }
 }
 
+/** LexicalUUIDType, which Cassandra validates as a UUID (16 bytes or none), whatever the column calls it. */
+export function isLexicalUuidClass(className: string): boolean {
+  return className === 'org.apache.cassandra.db.marshal.LexicalUUIDType';
+}
+
+/**
+ * A literal for a LexicalUUIDType column: Cassandra parses any constant through the type's fromString, so a UUID
+ * (written bare or quoted) is its 16 bytes and anything else "unable to make UUID from '…'". A hex constant of
+ * another length than 16 or 0 bytes is refused as a bound value is (Cassandra fails it with a server error).
+ */
+function lexicalUuidLiteral(lit: LiteralLike): Buffer {
+  if (lit.type === 'blob') {
+    const b = blobFromHex(lit.text);
+    if (b.length !== 16 && b.length !== 0) throw new InvalidRequestError(`UUID should be 16 or 0 bytes (${b.length})`);
+    return b;
+  }
+  const uuid = tryParseUuid(lit.text);
+  if (!uuid) throw new InvalidRequestError(`unable to make UUID from '${lit.text}'`);
+  return uuid;
+}
+
 /**
  * The serialization of a literal assigned to a column of type `type`. `column` names the receiver in error
  * messages (`Invalid STRING constant (abc) for "col" of type int`).
@@ -212,6 +233,7 @@ export function nativeFromString(name: NativeTypeName, text: string): Buffer {
 export function literalToBytes(lit: LiteralLike, type: CqlType, column = 'value', nowMs?: number): Buffer {
   const kind = KIND_NAMES[lit.type];
   const shown = lit.type === 'blob' ? `0x${lit.text}` : lit.text;
+  if (type.kind === 'native' && type.custom !== undefined && isLexicalUuidClass(type.custom)) return lexicalUuidLiteral(lit);
   if (type.kind !== 'native' || !ASSIGNABLE[kind]!.has(type.name)) {
     throw new InvalidRequestError(`Invalid ${kind} constant (${shown}) for "${column}" of type ${typeToCql(type)}`);
   }

@@ -8,6 +8,7 @@ import { InvalidRequestError } from '../errors.ts';
 import type { CqlType } from '../types.ts';
 import { decodeDuration, NANOS_PER_DAY } from './codec.ts';
 import { readCollection, readMap, readTuple } from './collections.ts';
+import { isLexicalUuidClass } from './literals.ts';
 
 const fail = (msg: string): never => {
   throw new InvalidRequestError(msg);
@@ -91,6 +92,8 @@ function validateNative(name: Extract<CqlType, { kind: 'native' }>['name'], b: B
 export function validateValue(type: CqlType, buf: Buffer): void {
   switch (type.kind) {
     case 'native':
+      // LexicalUUIDType's serializer is UUIDType's (the other custom classes take any bytes, as blobs do).
+      if (type.custom !== undefined && isLexicalUuidClass(type.custom) && buf.length !== 16 && buf.length !== 0) fail(`UUID should be 16 or 0 bytes (${buf.length})`);
       validateNative(type.name, buf);
       return;
     case 'list':

@@ -19,8 +19,13 @@ export interface MemPartition {
   readonly token: bigint;
   /** Encoded partition header (deletion, range tombstones, static row), when there is one. */
   header: Buffer | undefined;
-  /** Tables without clustering columns: the partition's only row. */
-  row: Buffer | undefined;
+  /**
+   * Tables without clustering columns: the partition's only row, as bytes [rowStart, rowEnd) of an arena chunk
+   * (rowChunk undefined: no row); singleRowOf gives it as a Buffer.
+   */
+  rowChunk: Buffer | undefined;
+  rowStart: number;
+  rowEnd: number;
   /** Tables with clustering columns: encoded rows by encoded clustering. */
   readonly rows: SortedMap<Buffer> | undefined;
 }
@@ -35,6 +40,11 @@ export interface MemWrite {
   /** Set once the write's commit log entry is encoded. */
   entry: Buffer;
   layout: ItemLayout;
+}
+
+/** The only row of a partition of a table without clustering columns, if it has one. */
+export function singleRowOf(p: MemPartition): Buffer | undefined {
+  return p.rowChunk === undefined ? undefined : p.rowChunk.subarray(p.rowStart, p.rowEnd);
 }
 
 /** Rough per-object costs in V8 (objects, arrays, strings), added to the arena's bytes for memtable_heap_space. */
@@ -85,9 +95,9 @@ export class Memtable {
     this.cells += operationCount(update);
     let p = this.partitions.get(w.partitionKey);
     if (!p) {
-      p = { key: this.arena.copy(update.key), token: update.token, header: undefined, row: undefined,
+      p = { key: this.arena.copy(update.key), token: update.token, header: undefined, rowChunk: undefined, rowStart: 0, rowEnd: 0,
         rows: table.clustering.length > 0 ? new SortedMap<Buffer>() : undefined };
-      this.partitions.set(w.partitionKey, p);
+      this.partitions.setNew(w.partitionKey, p);
       this.objectBytes += PARTITION_OVERHEAD + w.partitionKey.length;
     }
     let header = p.header ? decodeHeader(p.header, true) : undefined;
@@ -103,11 +113,19 @@ export class Memtable {
     for (let i = 0; i < update.rows.length; i++) {
       const row = update.rows[i]!;
       const rk = w.rowKeys[i]!;
-      const existing = p.rows ? p.rows.get(rk) : p.row;
+      const existing = p.rows ? p.rows.get(rk) : singleRowOf(p);
       const outer = shadowing && coveringDeletion(table, shadowing.deletion, shadowing.rangeTombstones, row.clustering);
       let bytes: Buffer | undefined;
       if (!existing && !outer) {
         const [s, e] = w.layout.rows[i]!;
+        if (!p.rows) {
+          // The common write of a table without clustering columns: no view object for the row.
+          p.rowStart = this.arena.place(w.entry, s, e);
+          p.rowEnd = p.rowStart + (e - s);
+          p.rowChunk = this.arena.placedIn;
+          this.objectBytes += ROW_OVERHEAD;
+          continue;
+        }
         bytes = this.arena.copy(w.entry.subarray(s, e));
       } else {
         const merged = mergeRows(table, existing && decodeRow(existing, true), row, outer);
@@ -120,10 +138,15 @@ export class Memtable {
   private store(p: MemPartition, rk: string, bytes: Buffer | undefined, isNew: boolean): void {
     if (isNew && bytes) this.objectBytes += ROW_OVERHEAD + rk.length;
     if (p.rows) {
-      if (bytes) p.rows.set(rk, bytes);
+      if (bytes) {
+        if (isNew) p.rows.setNew(rk, bytes);
+        else p.rows.set(rk, bytes);
+      }
       else p.rows.delete(rk);
     } else {
-      p.row = bytes;
+      p.rowChunk = bytes;
+      p.rowStart = 0;
+      p.rowEnd = bytes ? bytes.length : 0;
     }
   }
 
@@ -136,7 +159,8 @@ export class Memtable {
       this.store(p, rk, kept && this.arena.copy(encodeRow(kept)), false);
     };
     if (!p.rows) {
-      if (p.row) apply('', p.row);
+      const row = singleRowOf(p);
+      if (row) apply('', row);
       return;
     }
     const [lo, hi] = sliceKeys(table, slice);
