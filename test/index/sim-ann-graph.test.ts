@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Consistency, type ConsistencyLevel } from '../../src/model/consistency.ts';
 import { similarity } from '../../src/model/values/similarity.ts';
-import { SimCluster, rowsOf, type SimNodeSpec } from '../sim/sim-cluster.ts';
+import { SimCluster, type SimNodeSpec } from '../sim/sim-cluster.ts';
 import { VECTOR_USAGE_WARNING } from '../../src/cql/exec/vector-warning.ts';
 
 const NODES: SimNodeSpec[] = [1, 2, 3].map((i) => ({ endpoint: `10.0.5.${i}:7000`, dc: 'dc1', rack: `r${i}` }));
@@ -17,11 +17,7 @@ test('graph-answered ANN follows writes, deletes, TTL, truncate and a restart', 
   const sim = new SimCluster({ seed: 23, nodes: NODES, trace: false, settings: { saiVectorAllowCustomParameters: true } });
   await sim.startAll();
   await sim.waitFor('gossip converges', () => sim.converged(), 60_000);
-  const q = async (cql: string, cl: ConsistencyLevel = Consistency.QUORUM): Promise<Array<Record<string, number | string | boolean | null>>> => {
-    const r = await sim.cql(sim.nodes[sim.random.int(3)]!, cql, cl);
-    if (!r.ok) throw new Error(`${cql}: ${r.error.message}`);
-    return rowsOf(r);
-  };
+  const q = (cql: string, cl: ConsistencyLevel = Consistency.QUORUM): ReturnType<typeof sim.rowsAtRandomNode> => sim.rowsAtRandomNode(cql, cl);
   await q("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 2}");
   await q('CREATE TABLE ks.t (k int, c int, e vector<float, 3>, PRIMARY KEY (k, c))');
   await q("CREATE CUSTOM INDEX ON ks.t (e) USING 'StorageAttachedIndex' WITH OPTIONS = {'similarity_function': 'EUCLIDEAN', 'maximum_node_connections': '8', 'construction_beam_width': '50'}");

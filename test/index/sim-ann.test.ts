@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Consistency } from '../../src/model/consistency.ts';
 import { similarity, type SimilarityFunction } from '../../src/model/values/similarity.ts';
-import { SimCluster, rowsOf, type SimNodeSpec } from '../sim/sim-cluster.ts';
+import { SimCluster, type SimNodeSpec } from '../sim/sim-cluster.ts';
 
 const NODES: SimNodeSpec[] = [1, 2, 3, 4].map((i) => ({ endpoint: `10.0.4.${i}:7000`, dc: 'dc1', rack: `r${i}` }));
 const ROWS = 200;
@@ -15,11 +15,7 @@ test('ANN top-k equals the exact top-k of the selected rows, for every similarit
   const sim = new SimCluster({ seed: 11, nodes: NODES, trace: false });
   await sim.startAll();
   await sim.waitFor('gossip converges', () => sim.converged(), 60_000);
-  const q = async (cql: string): Promise<Array<Record<string, number | string | boolean | null>>> => {
-    const r = await sim.cql(sim.nodes[sim.random.int(4)]!, cql, Consistency.ONE);
-    if (!r.ok) throw new Error(`${cql}: ${r.error.message}`);
-    return rowsOf(r);
-  };
+  const q = (cql: string): ReturnType<typeof sim.rowsAtRandomNode> => sim.rowsAtRandomNode(cql, Consistency.ONE);
   await q("CREATE KEYSPACE ks WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 2}");
   const fns: SimilarityFunction[] = ['COSINE', 'EUCLIDEAN', 'DOT_PRODUCT'];
   for (const fn of fns) {

@@ -381,6 +381,13 @@ export class SimCluster {
     return versions.size === 1;
   }
 
+  /** A statement at a node drawn from the seeded random source, as rows; a CQL error throws, naming the statement. */
+  async rowsAtRandomNode(query: string, consistency: ConsistencyLevel): Promise<Array<Record<string, number | string | boolean | null>>> {
+    const r = await this.cql(this.nodes[this.random.int(this.nodes.length)]!, query, consistency);
+    if (!r.ok) throw new Error(`${query}: ${r.error.message}`);
+    return rowsOf(r);
+  }
+
   hintsPending(): number {
     return this.running().reduce((a, n) => a + n.hints.count(), 0);
   }
