@@ -353,7 +353,7 @@ export class ClusterCoordinator implements Coordinator, ReplicaReader {
     }
   }
 
-  async read(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): Promise<PartitionData | undefined> { return this.readNow(ks, table, key, token, filter, cl, nowSec); }
+  async read(...args: Parameters<Coordinator['read']>): Promise<PartitionData | undefined> { return this.readNow(...args); }
 
   readNow(ks: KeyspaceDef, table: TableDef, key: Buffer, token: bigint, filter: ReadFilter, cl: ConsistencyLevel, nowSec: number): PartitionData | undefined | Promise<PartitionData | undefined> {
     if (cl === Consistency.SERIAL || cl === Consistency.LOCAL_SERIAL) return this.paxos.serialRead(ks, table, key, token, filter, cl, nowSec);

@@ -30,15 +30,7 @@ export interface Coordinator {
    * read(), with the answer returned at once when it is at hand (the coordinator's own replica alone gives it, as in
    * every LOCAL_ONE read of a single node), else its promise: a single-partition SELECT then costs no promise.
    */
-  readNow?(
-    keyspace: KeyspaceDef,
-    table: TableDef,
-    key: Buffer,
-    token: bigint,
-    filter: ReadFilter,
-    cl: ConsistencyLevel,
-    nowSec: number,
-  ): PartitionData | undefined | Promise<PartitionData | undefined>;
+  readNow?(...args: Parameters<Coordinator['read']>): PartitionData | undefined | Promise<PartitionData | undefined>;
   scan(
     keyspace: KeyspaceDef,
     table: TableDef,
